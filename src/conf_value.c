@@ -1,0 +1,3 @@
+#include "config.h"
+#include "conf_value.h"
+extern int supd_placeholder_conf_value;

@@ -1,0 +1,20 @@
+/* The running daemon: takes a loaded config and supervises it until a
+ * shutdown.  Owns the loop, the process table, signals, reload, pidfile,
+ * daemonizing and PID 1 duties. */
+#ifndef SUPD_DAEMON_H
+#define SUPD_DAEMON_H
+
+#include "conf.h"
+
+struct supd_opts {
+	const char *config_path;            /* as given or found */
+	enum conf_format format;
+	const char *const *overrides;       /* [supervisord] values from the command line */
+	bool foreground;                    /* -n, or nodaemon=true */
+};
+
+/* Runs until shutdown.  Takes ownership of c.  Returns the process exit
+ * code (0 after a clean shutdown). */
+int daemon_run(const struct supd_opts *o, struct conf *c);
+
+#endif

@@ -1,0 +1,33 @@
+/* supd's own log: "YYYY-MM-DD HH:MM:SS,mmm LEVL message" like supervisord,
+ * to the [supervisord] logfile (rotated by logfile_maxbytes/backups) and,
+ * in the foreground and not silent, echoed to stderr.
+ *
+ * The one process-wide logger is the only global state in supd: every
+ * module may log, and passing it around would buy nothing. */
+#ifndef SUPD_LOG_H
+#define SUPD_LOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h" /* enum conf_loglevel */
+
+/* Before log_open, messages go to stderr only. */
+int log_open(const char *path, uint64_t maxbytes, int backups);
+void log_close(void);
+int log_reopen(void); /* SIGUSR2 */
+void log_set_level(int level);
+int log_get_level(void);
+void log_set_echo(bool echo); /* copy to stderr */
+const char *log_path(void);
+
+__attribute__((format(printf, 2, 3))) void log_msg(int level, const char *fmt, ...);
+
+#define log_crit(...)  log_msg(LL_CRIT, __VA_ARGS__)
+#define log_error(...) log_msg(LL_ERRO, __VA_ARGS__)
+#define log_warn(...)  log_msg(LL_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LL_DEBG, __VA_ARGS__)
+#define log_trace(...) log_msg(LL_TRAC, __VA_ARGS__)
+
+#endif

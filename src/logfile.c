@@ -1,0 +1,3 @@
+/* logfile: being written */
+#include "config.h"
+extern int supd_placeholder_logfile;

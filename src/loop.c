@@ -1,0 +1,3 @@
+/* loop: being written */
+#include "config.h"
+extern int supd_placeholder_loop;

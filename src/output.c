@@ -1,0 +1,3 @@
+/* output: being written */
+#include "config.h"
+extern int supd_placeholder_output;

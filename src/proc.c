@@ -1,0 +1,3 @@
+/* proc: being written */
+#include "config.h"
+extern int supd_placeholder_proc;

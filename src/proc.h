@@ -1,0 +1,3 @@
+#ifndef SUPD_PROC_H
+#define SUPD_PROC_H
+#endif

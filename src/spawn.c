@@ -1,0 +1,3 @@
+/* spawn: being written */
+#include "config.h"
+extern int supd_placeholder_spawn;

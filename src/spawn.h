@@ -1,0 +1,3 @@
+#ifndef SUPD_SPAWN_H
+#define SUPD_SPAWN_H
+#endif

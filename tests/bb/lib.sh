@@ -1,0 +1,138 @@
+# Black-box test harness: source it from a test script.
+#
+# Starts the real supd in a temporary directory, waits for conditions with a
+# time bound (never a fixed sleep), and at exit ends every process the test
+# started -- supd and all its descendants -- by pid.
+#
+#   bb_setup                      make $T (temp dir) and arm the cleanup
+#   bb_conf <<EOF ... EOF         write $T/supd.conf (%(here)s is $T)
+#   bb_start [supd args...]       start supd -n -c $T/supd.conf in the background; sets $SUPD_PID
+#   bb_wait SECS CMD...           run CMD until it succeeds, or fail after SECS
+#   bb_wait_log SECS REGEX        wait for a line of supd's log ($T/supd.log)
+#   bb_log_pid NAME               pid of the last "spawned: 'NAME' with pid N"
+#   bb_stop [SECS]                SIGTERM supd, wait for it to exit; sets $SUPD_STATUS
+#   fail MSG / ok MSG             report; fail exits 1
+#   expect_eq WANT GOT WHAT       compare strings
+set -u
+
+: "${SUPD:?SUPD must point at the supd binary}"
+: "${SUPCTL:=}"
+: "${TOP_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+
+BB_PIDS=()
+SUPD_PID=
+SUPD_STATUS=
+T=
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -n "$T" ] && [ -f "$T/supd.log" ]; then
+		echo "---- supd.log (last 40 lines)" >&2
+		tail -n 40 "$T/supd.log" >&2
+	fi
+	if [ -n "$T" ] && [ -f "$T/supd.stderr" ]; then
+		echo "---- supd stderr (last 20 lines)" >&2
+		tail -n 20 "$T/supd.stderr" >&2
+	fi
+	exit 1
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+expect_eq() {
+	[ "$1" = "$2" ] || fail "$3: expected '$1', got '$2'"
+}
+
+# All descendants of a pid, from /proc (children before grandchildren).
+bb_descendants() {
+	local want=("$1") out=() p ppid stat
+	while [ ${#want[@]} -gt 0 ]; do
+		local next=()
+		for stat in /proc/[0-9]*/stat; do
+			p=${stat#/proc/}
+			p=${p%/stat}
+			ppid=$(sed -e 's/^.*) //' "$stat" 2>/dev/null | cut -d' ' -f2) || continue
+			for w in "${want[@]}"; do
+				if [ "$ppid" = "$w" ]; then
+					out+=("$p")
+					next+=("$p")
+				fi
+			done
+		done
+		want=("${next[@]+"${next[@]}"}")
+	done
+	echo "${out[@]+"${out[@]}"}"
+}
+
+bb_cleanup() {
+	local p all=()
+	for p in "${BB_PIDS[@]+"${BB_PIDS[@]}"}"; do
+		kill -0 "$p" 2>/dev/null || continue
+		all+=($(bb_descendants "$p") "$p")
+	done
+	for p in "${all[@]+"${all[@]}"}"; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	for p in "${BB_PIDS[@]+"${BB_PIDS[@]}"}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	if [ -n "$T" ] && [ -z "${BB_KEEP:-}" ]; then
+		rm -rf "$T"
+	fi
+}
+
+bb_setup() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/supd-bb.XXXXXX")
+	trap bb_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+bb_conf() {
+	sed -e "s|@T@|$T|g" >"$T/supd.conf"
+}
+
+bb_start() {
+	"$SUPD" -n -c "$T/supd.conf" "$@" >"$T/supd.stdout" 2>"$T/supd.stderr" &
+	SUPD_PID=$!
+	BB_PIDS+=("$SUPD_PID")
+}
+
+bb_wait() {
+	local secs=$1
+	shift
+	local deadline=$((SECONDS + secs + 1)) start
+	start=$(date +%s%N)
+	while :; do
+		if "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		if [ $(( ($(date +%s%N) - start) / 1000000000 )) -ge "$secs" ] || [ $SECONDS -ge $deadline ]; then
+			fail "timed out after ${secs}s waiting for: $*"
+		fi
+		sleep 0.02
+	done
+}
+
+bb_wait_log() {
+	bb_wait "$1" grep -Eq -- "$2" "$T/supd.log"
+}
+
+bb_log_pid() {
+	sed -n "s/.*spawned: '$1' with pid \([0-9]*\).*/\1/p" "$T/supd.log" | tail -n 1
+}
+
+bb_stop() {
+	local secs=${1:-20}
+	kill -TERM "$SUPD_PID" 2>/dev/null || true
+	bb_wait "$secs" bb_not_alive "$SUPD_PID"
+	wait "$SUPD_PID" 2>/dev/null
+	SUPD_STATUS=$?
+}
+
+bb_not_alive() {
+	! kill -0 "$1" 2>/dev/null && return 0
+	# a zombie of ours counts as gone
+	grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
