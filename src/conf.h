@@ -58,6 +58,9 @@ struct conf_stream {
 	uint64_t capture_maxbytes;
 	bool events_enabled;
 	bool syslog;
+	/* supd: stdout_logfile_timestamps / stderr_logfile_timestamps (default
+	 * false): each line written to the file starts with a timestamp. */
+	bool timestamps;
 };
 
 enum conf_kind {
@@ -99,6 +102,13 @@ struct conf_process {
 	char *directory;     /* NULL: supd's cwd */
 	int umask;           /* -1: inherit */
 	char *serverurl;     /* NULL: AUTO */
+
+	/* supd extensions (doc/compat.md) */
+	bool forward_output;   /* forward_output: copy output, line by line and
+				  prefixed with the name, to supd's stdout/stderr;
+				  default: [supervisord] forward_output */
+	uint64_t tail_buffer;  /* tail_buffer (byte size, default 64KB): in-memory
+				  tail kept per channel for supctl tail */
 
 	/* [eventlistener:x] */
 	char **events;
@@ -177,6 +187,9 @@ struct conf_supd {
 	bool strip_ansi;
 	struct conf_env env;
 	char *identifier;
+	/* supd extensions */
+	bool forward_output;     /* default for every program's forward_output */
+	bool forward_timestamps; /* forwarded lines start with a timestamp */
 };
 
 struct conf {
