@@ -1,3 +1,211 @@
-/* log: being written */
+/* log: supd's own log.  Each message is formatted into one buffer and
+ * handed to write(2) once, so a crash right after log_msg loses nothing and
+ * concurrent writers of the same file never split a line. */
 #include "config.h"
-extern int supd_placeholder_log;
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "logfile.h"
+
+/* A message longer than this is cut (with "...") rather than allocated:
+ * logging must work when memory does not. */
+#define LOG_LINE_MAX 8192
+
+static struct {
+	int level;
+	bool echo;
+	bool opened; /* log_open was called: stderr only when echo */
+	bool have_file;
+	bool in_log; /* guards the drop report against recursion */
+	struct logfile lf;
+	/* localtime_r once per second, not once per message */
+	time_t cached_sec;
+	char cached_stamp[24];
+} g = {
+	.level = LL_INFO,
+};
+
+static const char *level_name(int level)
+{
+	if (level >= LL_CRIT)
+		return "CRIT";
+	if (level >= LL_ERRO)
+		return "ERRO";
+	if (level >= LL_WARN)
+		return "WARN";
+	if (level >= LL_INFO)
+		return "INFO";
+	if (level >= LL_DEBG)
+		return "DEBG";
+	if (level >= LL_TRAC)
+		return "TRAC";
+	return "BLAT";
+}
+
+/* "YYYY-MM-DD HH:MM:SS,mmm" in local time; returns its length (23). */
+static size_t format_stamp(char *buf)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	if (tv.tv_sec != g.cached_sec || g.cached_stamp[0] == '\0') {
+		struct tm tm;
+		localtime_r(&tv.tv_sec, &tm);
+		strftime(g.cached_stamp, sizeof(g.cached_stamp), "%Y-%m-%d %H:%M:%S", &tm);
+		g.cached_sec = tv.tv_sec;
+	}
+	memcpy(buf, g.cached_stamp, 19);
+	snprintf(buf + 19, 5, ",%03d", (int)(tv.tv_usec / 1000));
+	return 23;
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void emit(const char *line, size_t n);
+
+static void report_recovery(void)
+{
+	char msg[160];
+	int len = snprintf(msg, sizeof(msg), "supd's log: writing works again, %llu bytes were lost",
+			   (unsigned long long)g.lf.dropped);
+	g.lf.dropped = 0;
+	char line[256];
+	size_t s = format_stamp(line);
+	int m = snprintf(line + s, sizeof(line) - s, " WARN %.*s\n", len, msg);
+	if (m > 0)
+		emit(line, s + (size_t)m);
+}
+
+static void emit(const char *line, size_t n)
+{
+	if (!g.opened || g.echo)
+		write_all(2, line, n);
+	if (!g.have_file)
+		return;
+	int was = g.lf.last_error;
+	int r = logfile_write(&g.lf, line, n);
+	if (r < 0 && !was && !g.echo && g.opened) {
+		/* The log cannot take it; stderr is the only place left. */
+		char e[200];
+		int m = snprintf(e, sizeof(e), "supd: cannot write %s: %s (dropping log messages)\n",
+				 g.lf.path, strerror(-r));
+		if (m > 0)
+			write_all(2, e, (size_t)m);
+	}
+	if (r == 0 && was && g.lf.dropped && !g.in_log) {
+		g.in_log = true;
+		report_recovery();
+		g.in_log = false;
+	}
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+	if (level < g.level)
+		return;
+	int saved = errno; /* callers may log and then look at errno */
+	char line[LOG_LINE_MAX];
+	size_t n = format_stamp(line);
+	line[n++] = ' ';
+	memcpy(line + n, level_name(level), 4);
+	n += 4;
+	line[n++] = ' ';
+	va_list ap;
+	va_start(ap, fmt);
+	errno = saved; /* for %m */
+	int m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		m = 0;
+	if ((size_t)m >= sizeof(line) - n - 1) {
+		n = sizeof(line) - 1;
+		memcpy(line + n - 3, "...", 3);
+	} else {
+		n += (size_t)m;
+	}
+	line[n++] = '\n';
+	emit(line, n);
+	errno = saved;
+}
+
+int log_open(const char *path, uint64_t maxbytes, int backups)
+{
+	int saved = errno;
+	if (g.have_file)
+		logfile_close(&g.lf);
+	g.have_file = false;
+	g.opened = true;
+	if (!path)
+		return 0;
+	int r = logfile_open(&g.lf, path, maxbytes, backups);
+	if (r < 0 && !g.lf.path)
+		return r;
+	/* Even when the first open failed, later writes retry it. */
+	g.have_file = true;
+	if (r == 0 && !g.lf.seekable && maxbytes > 0)
+		log_warn("%s is not a regular file: logfile_maxbytes ignored, not rotating",
+			 path);
+	errno = saved;
+	return r;
+}
+
+void log_close(void)
+{
+	if (g.have_file)
+		logfile_close(&g.lf);
+	g.have_file = false;
+	g.opened = false;
+}
+
+int log_reopen(void)
+{
+	if (!g.have_file)
+		return 0;
+	return logfile_reopen(&g.lf);
+}
+
+void log_set_level(int level)
+{
+	g.level = level;
+}
+
+int log_get_level(void)
+{
+	return g.level;
+}
+
+void log_set_echo(bool echo)
+{
+	g.echo = echo;
+}
+
+const char *log_path(void)
+{
+	return g.have_file ? g.lf.path : NULL;
+}
+
+int log_clear(void)
+{
+	if (!g.have_file)
+		return -ENOENT;
+	return logfile_clear(&g.lf);
+}

@@ -12,10 +12,17 @@
 
 #include "conf.h" /* enum conf_loglevel */
 
-/* Before log_open, messages go to stderr only. */
+/* Before log_open (and after log_close), messages go to stderr only.
+ * After it, to the file (path NULL: none) and to stderr when echo is set.
+ * A non-seekable path (/dev/stdout...) is written with rotation off, and
+ * log_open says so once in the log when maxbytes asked for rotation.  A
+ * failed open returns a negative errno and is retried at each message.
+ * When writing the file fails, that is said once on stderr; when it works
+ * again, the log says how many bytes were lost. */
 int log_open(const char *path, uint64_t maxbytes, int backups);
 void log_close(void);
 int log_reopen(void); /* SIGUSR2 */
+int log_clear(void);  /* truncate + remove backups (clearLog); -ENOENT: no file */
 void log_set_level(int level);
 int log_get_level(void);
 void log_set_echo(bool echo); /* copy to stderr */

@@ -1,3 +1,396 @@
-/* logfile: being written */
+/* logfile: a rotating file writer that loses nothing it can avoid losing.
+ *
+ * The file is opened without O_APPEND because splice(2) refuses append-mode
+ * targets; appending is kept by fstat before each write: a file that grew
+ * under us (another writer of the same path) or shrank (copytruncate) moves
+ * our position to its end.  The same fstat notices a deleted file
+ * (st_nlink 0), which is then recreated; a moved file or directory is
+ * noticed by comparing the path's inode with ours, at most once a second. */
 #include "config.h"
-extern int supd_placeholder_logfile;
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "logfile.h"
+
+#define PATH_CHECK_MS 1000
+
+static int64_t coarse_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int logfile_mkdir_parent(const char *path)
+{
+	char *dir = strdup(path);
+	if (!dir)
+		return -ENOMEM;
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir) {
+		free(dir);
+		return 0;
+	}
+	*slash = '\0';
+	int r = 0;
+	/* Create each missing component from the top down. */
+	for (char *p = dir + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			r = -errno;
+			break;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	free(dir);
+	return r;
+}
+
+/* /dev/stdout and /dev/stderr name supd's own fds; when those are sockets
+ * (some container runtimes) opening /proc/self/fd/N fails with ENXIO, so
+ * the fd is duplicated instead. */
+static int open_std_alias(const char *path)
+{
+	int fd = -1;
+	if (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "/proc/self/fd/1") == 0)
+		fd = 1;
+	else if (strcmp(path, "/dev/stderr") == 0 || strcmp(path, "/proc/self/fd/2") == 0)
+		fd = 2;
+	if (fd < 0)
+		return -ENXIO;
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	return d < 0 ? -errno : d;
+}
+
+static int open_fd(struct logfile *lf, bool truncate)
+{
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | (truncate ? O_TRUNC : 0);
+	int fd = open(lf->path, flags, 0666);
+	if (fd < 0 && errno == ENOENT) {
+		int r = logfile_mkdir_parent(lf->path);
+		if (r < 0)
+			return r;
+		fd = open(lf->path, flags, 0666);
+	}
+	if (fd < 0) {
+		if (errno != ENXIO)
+			return -errno;
+		fd = open_std_alias(lf->path);
+		if (fd < 0)
+			return fd;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	lf->seekable = S_ISREG(st.st_mode);
+	lf->dev = st.st_dev;
+	lf->ino = st.st_ino;
+	lf->size = 0;
+	if (lf->seekable) {
+		off_t end = lseek(fd, 0, SEEK_END);
+		if (end < 0) {
+			/* A "regular" file that cannot seek: treat as a stream. */
+			lf->seekable = false;
+		} else {
+			lf->size = (uint64_t)end;
+		}
+	}
+	lf->fd = fd;
+	lf->checked_ms = coarse_now_ms();
+	return 0;
+}
+
+int logfile_open(struct logfile *lf, const char *path, uint64_t maxbytes, int backups)
+{
+	memset(lf, 0, sizeof(*lf));
+	lf->fd = -1;
+	lf->maxbytes = maxbytes;
+	lf->backups = backups < 0 ? 0 : backups;
+	lf->path = strdup(path);
+	if (!lf->path)
+		return -ENOMEM;
+	return open_fd(lf, false);
+}
+
+void logfile_close(struct logfile *lf)
+{
+	if (lf->fd >= 0)
+		close(lf->fd);
+	lf->fd = -1;
+	free(lf->path);
+	lf->path = NULL;
+}
+
+int logfile_reopen(struct logfile *lf)
+{
+	if (!lf->path)
+		return -EBADF;
+	if (lf->fd >= 0)
+		close(lf->fd);
+	lf->fd = -1;
+	return open_fd(lf, false);
+}
+
+/* Before a write: is our fd still the file at our path, and where is its
+ * end?  Returns 0 or a negative errno (no usable file). */
+static int check_file(struct logfile *lf)
+{
+	if (lf->fd < 0)
+		return open_fd(lf, false);
+	if (!lf->seekable)
+		return 0;
+	struct stat st;
+	if (fstat(lf->fd, &st) < 0)
+		return -errno;
+	bool stale = st.st_nlink == 0;
+	if (!stale) {
+		int64_t now = coarse_now_ms();
+		if (now - lf->checked_ms >= PATH_CHECK_MS) {
+			struct stat ps;
+			lf->checked_ms = now;
+			stale = stat(lf->path, &ps) < 0 || ps.st_dev != lf->dev || ps.st_ino != lf->ino;
+		}
+	}
+	if (stale) {
+		close(lf->fd);
+		lf->fd = -1;
+		return open_fd(lf, false);
+	}
+	if ((uint64_t)st.st_size != lf->size) {
+		off_t end = lseek(lf->fd, 0, SEEK_END);
+		if (end < 0)
+			return -errno;
+		lf->size = (uint64_t)end;
+	}
+	return 0;
+}
+
+static void note_error(struct logfile *lf, int err, uint64_t lost)
+{
+	lf->last_error = -err;
+	lf->dropped += lost;
+}
+
+static int maybe_rotate(struct logfile *lf)
+{
+	if (lf->seekable && lf->maxbytes > 0 && lf->size >= lf->maxbytes)
+		return logfile_rotate(lf);
+	return 0;
+}
+
+int logfile_write(struct logfile *lf, const void *buf, size_t len)
+{
+	if (len == 0)
+		return 0;
+	int r = check_file(lf);
+	if (r < 0) {
+		note_error(lf, r, len);
+		return r;
+	}
+	const char *p = buf;
+	size_t left = len;
+	while (left > 0) {
+		ssize_t n = write(lf->fd, p, left);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			note_error(lf, r, left);
+			return r;
+		}
+		p += n;
+		left -= (size_t)n;
+		lf->size += (uint64_t)n;
+	}
+	lf->last_error = 0;
+	r = maybe_rotate(lf);
+	if (r < 0)
+		lf->last_error = -r;
+	return r;
+}
+
+ssize_t logfile_splice(struct logfile *lf, int pipe_fd, size_t len)
+{
+	int r = check_file(lf);
+	if (r < 0)
+		return r;
+	ssize_t n;
+	do
+		n = splice(pipe_fd, NULL, lf->fd, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return 0;
+	lf->size += (uint64_t)n;
+	lf->last_error = 0;
+	r = maybe_rotate(lf);
+	if (r < 0) {
+		lf->last_error = -r;
+		return r;
+	}
+	return n;
+}
+
+static char *backup_name(const char *path, int i)
+{
+	char *s;
+	if (asprintf(&s, "%s.%d", path, i) < 0)
+		return NULL;
+	return s;
+}
+
+int logfile_rotate(struct logfile *lf)
+{
+	if (!lf->path)
+		return -EBADF;
+	if (!lf->seekable)
+		return 0;
+	if (lf->fd >= 0)
+		close(lf->fd);
+	lf->fd = -1;
+	int r = 0;
+	/* rename() replaces the destination atomically: no unlink needed. */
+	for (int i = lf->backups; i >= 1 && r == 0; i--) {
+		char *from = i == 1 ? lf->path : backup_name(lf->path, i - 1);
+		char *to = backup_name(lf->path, i);
+		if (!from || !to)
+			r = -ENOMEM;
+		else if (rename(from, to) < 0 && errno != ENOENT)
+			r = -errno;
+		if (from != lf->path)
+			free(from);
+		free(to);
+	}
+	int o = open_fd(lf, true);
+	return r < 0 ? r : o;
+}
+
+int logfile_clear(struct logfile *lf)
+{
+	if (!lf->path)
+		return -EBADF;
+	int r = 0;
+	for (int i = 1; i <= lf->backups; i++) {
+		char *b = backup_name(lf->path, i);
+		if (!b)
+			return -ENOMEM;
+		if (unlink(b) < 0 && errno != ENOENT && r == 0)
+			r = -errno;
+		free(b);
+	}
+	if (!lf->seekable)
+		return r;
+	if (lf->fd >= 0)
+		close(lf->fd);
+	lf->fd = -1;
+	int o = open_fd(lf, true);
+	return r < 0 ? r : o;
+}
+
+static int read_at(int fd, off_t off, size_t want, char **buf, size_t *len)
+{
+	char *b = malloc(want + 1);
+	if (!b)
+		return -ENOMEM;
+	size_t got = 0;
+	while (got < want) {
+		ssize_t n = pread(fd, b + got, want - got, off + (off_t)got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = -errno;
+			free(b);
+			return e;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	b[got] = '\0';
+	*buf = b;
+	*len = got;
+	return 0;
+}
+
+static int open_size(const char *path, int *fd, int64_t *size)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (*fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(*fd, &st) < 0) {
+		int e = -errno;
+		close(*fd);
+		return e;
+	}
+	*size = S_ISREG(st.st_mode) ? (int64_t)st.st_size : 0;
+	return 0;
+}
+
+int logfile_read_range(const char *path, int64_t offset, int64_t length, char **buf,
+		       size_t *len)
+{
+	if (length < 0 || (offset < 0 && length != 0))
+		return -EINVAL;
+	int fd;
+	int64_t sz;
+	int r = open_size(path, &fd, &sz);
+	if (r < 0)
+		return r;
+	int64_t start, end;
+	if (offset < 0) {
+		start = offset < -sz ? 0 : sz + offset;
+		end = sz;
+	} else {
+		start = offset > sz ? sz : offset;
+		end = length == 0 || length > sz - start ? sz : start + length;
+	}
+	r = read_at(fd, start, (size_t)(end - start), buf, len);
+	close(fd);
+	return r;
+}
+
+int logfile_tail(const char *path, int64_t offset, int64_t length, char **buf, size_t *len,
+		 int64_t *newoffset, bool *overflow)
+{
+	if (offset < 0)
+		offset = 0;
+	if (length < 0)
+		length = 0;
+	*overflow = false;
+	*newoffset = 0;
+	int fd;
+	int64_t sz;
+	int r = open_size(path, &fd, &sz);
+	if (r == -ENOENT)
+		return read_at(-1, 0, 0, buf, len);
+	if (r < 0)
+		return r;
+	*overflow = sz - length > offset;
+	int64_t start = sz, want = 0;
+	if (*overflow || offset < sz) {
+		want = length < sz ? length : sz;
+		start = sz - want;
+	}
+	r = read_at(fd, start, (size_t)want, buf, len);
+	close(fd);
+	*newoffset = sz;
+	return r;
+}

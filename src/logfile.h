@@ -19,20 +19,54 @@ struct logfile {
 	int backups;
 	uint64_t size;     /* bytes in the current file */
 	bool seekable;     /* false: rotation is off */
-	uint64_t dropped;  /* bytes lost to write errors since the last success */
+	/* Bytes lost to write errors.  logfile_write only adds to it; the
+	 * caller reads it when writing works again (last_error back to 0),
+	 * logs the count once and zeroes it. */
+	uint64_t dropped;
 	int last_error;    /* errno of the last failed write, 0 after a success */
+	int64_t checked_ms; /* when the path was last compared with the fd */
+	dev_t dev;          /* identity of the open file, to notice a move */
+	ino_t ino;
 };
 
-/* Opens (creating, appending) path.  Returns 0 or a negative errno. */
+/* Opens (creating, appending; creating missing directories) path.
+ * Returns 0 or a negative errno; on error lf is still initialised (fd -1)
+ * and every write retries the open. */
 int logfile_open(struct logfile *lf, const char *path, uint64_t maxbytes, int backups);
 void logfile_close(struct logfile *lf);
+/* Closes and opens the same path again (SIGUSR2, after an external
+ * rename).  Returns 0 or a negative errno. */
 int logfile_reopen(struct logfile *lf);
 /* Writes all of buf (retrying short writes), rotating afterwards if the file
- * reached maxbytes.  Returns 0 or a negative errno; on error the bytes are
- * counted in dropped. */
+ * reached maxbytes.  Returns 0 or a negative errno; on error the bytes not
+ * written are counted in dropped. */
 int logfile_write(struct logfile *lf, const void *buf, size_t len);
+/* Moves up to len bytes from the pipe fd into the file with splice(2),
+ * rotating afterwards like logfile_write.  Returns the bytes moved (0 at
+ * EOF), -EAGAIN when the pipe is empty, or another negative errno: -EINVAL
+ * when splice cannot write this target (the caller falls back to
+ * read+write); a write error (ENOSPC...) leaves the bytes in the pipe. */
+ssize_t logfile_splice(struct logfile *lf, int pipe_fd, size_t len);
+/* Rotation in place: name -> name.1 ... (backups 0: truncate). */
 int logfile_rotate(struct logfile *lf);
 /* Truncates the file and removes its backups (supctl clear). */
 int logfile_clear(struct logfile *lf);
+
+/* supervisord's readLog on a file: offset >= 0 with length 0 reads to
+ * the end; offset < 0 with length 0 reads the last -offset bytes; a negative
+ * length, or a negative offset with a length, is -EINVAL.  A missing file
+ * is -ENOENT.  *buf is malloc'd (NUL-terminated for convenience). */
+int logfile_read_range(const char *path, int64_t offset, int64_t length, char **buf,
+		       size_t *len);
+/* supervisord's tail*Log: with offset below the file's size, the last
+ * min(length, size) bytes, else none; *overflow when size > offset+length
+ * (bytes between offset and what is returned were skipped).  *newoffset is
+ * the file size.  A missing file gives no bytes, offset 0, no overflow (and
+ * returns 0).  Negative offset or length count as 0, as in supervisord. */
+int logfile_tail(const char *path, int64_t offset, int64_t length, char **buf, size_t *len,
+		 int64_t *newoffset, bool *overflow);
+
+/* mkdir -p of the directory holding path.  Returns 0 or a negative errno. */
+int logfile_mkdir_parent(const char *path);
 
 #endif

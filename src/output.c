@@ -1,3 +1,832 @@
-/* output: being written */
+/* output: child pipes -> log files, tail buffers, forwarded lines.
+ * The behaviour is described in output.h. */
 #include "config.h"
-extern int supd_placeholder_output;
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "logfile.h"
+#include "output.h"
+
+#define CHUNK (128 * 1024)
+/* Chunks moved per readiness event before returning to the loop, so one
+ * busy child cannot starve the others (epoll is level-triggered). */
+#define CHUNKS_PER_EVENT 8
+/* A bigger pipe means fewer wakeups per byte; kept modest because pipe
+ * memory counts against the user's pipe-user-pages-soft limit. */
+#define PIPE_SIZE (256 * 1024)
+#define FWD_MAX_LINE (16 * 1024)
+#define FWD_HOLD_MS 200
+#define STAMP_LEN 24 /* "YYYY-MM-DD HH:MM:SS,mmm " */
+
+struct out_pipe {
+	struct out_pipe *next;
+	struct out_chan *ch;
+	int fd;
+};
+
+struct out_chan {
+	struct output *o;
+	enum output_channel id;
+	const char *label; /* "stdout" / "stderr" */
+	bool active;       /* false: stderr with redirect_stderr */
+	bool has_file;
+	struct logfile lf;
+	bool splice_ok;   /* cleared when splice(2) refuses the target */
+	bool timestamps;
+	bool line_start;  /* the next byte starts a line (timestamps) */
+	int ansi;         /* strip_ansi state: 0 text, 1 after ESC, 2 in CSI */
+	bool forward;
+	int fwd_fd;       /* 1 or 2 */
+	char *fwd;        /* partial line held for forwarding */
+	size_t fwd_len;
+	bool fwd_cont;    /* the held bytes continue an already written piece */
+	struct loop_timer fwd_timer;
+	/* in-memory tail for channels without a regular file */
+	char *tail;
+	size_t tail_cap;
+	size_t tail_head; /* next write position */
+	uint64_t total;   /* bytes ever read: the tail's virtual file size */
+};
+
+struct output {
+	struct loop *l;
+	char *name;
+	bool strip_ansi;
+	bool fwd_stamps;
+	uint64_t tail_size;
+	struct out_chan ch[2];
+	struct out_pipe *pipes;
+};
+
+/* Scratch buffers shared by all outputs: supd is single-threaded and
+ * these only live during one callback. */
+static char rbuf[CHUNK];
+static char *wbuf;
+static size_t wcap;
+
+static int wbuf_reserve(size_t n)
+{
+	if (n <= wcap)
+		return 0;
+	size_t c = wcap ? wcap : 4 * CHUNK;
+	while (c < n)
+		c *= 2;
+	char *b = realloc(wbuf, c);
+	if (!b)
+		return -ENOMEM;
+	wbuf = b;
+	wcap = c;
+	return 0;
+}
+
+static void stamp(char *buf)
+{
+	struct timeval tv;
+	struct tm tm;
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	strftime(buf, 20, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf + 19, 6, ",%03d ", (int)(tv.tv_usec / 1000));
+}
+
+static void write_fully(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Someone made our stdout non-blocking: wait, do not spin. */
+			if (errno == EAGAIN) {
+				struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+				if (poll(&pfd, 1, 1000) > 0)
+					continue;
+			}
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* ---------------------------------------------------------------- files */
+
+static void file_result(struct out_chan *c, int was, int r)
+{
+	if (r < 0 && !was)
+		log_warn("'%s' %s log %s: %s: dropping output until writing works again",
+			 c->o->name, c->label, c->lf.path, strerror(-r));
+	else if (r >= 0 && was && c->lf.last_error == 0) {
+		log_warn("'%s' %s log %s: writing works again, %llu bytes were dropped", c->o->name,
+			 c->label, c->lf.path, (unsigned long long)c->lf.dropped);
+		c->lf.dropped = 0;
+	}
+}
+
+static void file_write(struct out_chan *c, const char *p, size_t n)
+{
+	if (!c->has_file || n == 0)
+		return;
+	int was = c->lf.last_error;
+	file_result(c, was, logfile_write(&c->lf, p, n));
+}
+
+/* Writes the chunk with a timestamp at the start of each line. */
+static void file_write_stamped(struct out_chan *c, const char *p, size_t n)
+{
+	size_t lines = 1;
+	for (const char *q = p; (q = memchr(q, '\n', (size_t)(p + n - q))); q++)
+		lines++;
+	if (wbuf_reserve(n + lines * STAMP_LEN) < 0) {
+		file_write(c, p, n);
+		return;
+	}
+	char st[STAMP_LEN + 1];
+	stamp(st);
+	size_t w = 0;
+	while (n > 0) {
+		if (c->line_start) {
+			memcpy(wbuf + w, st, STAMP_LEN);
+			w += STAMP_LEN;
+			c->line_start = false;
+		}
+		const char *nl = memchr(p, '\n', n);
+		size_t k = nl ? (size_t)(nl - p) + 1 : n;
+		memcpy(wbuf + w, p, k);
+		w += k;
+		p += k;
+		n -= k;
+		if (nl)
+			c->line_start = true;
+	}
+	file_write(c, wbuf, w);
+}
+
+/* ---------------------------------------------------------------- tail */
+
+static void tail_add(struct out_chan *c, const char *p, size_t n)
+{
+	if (c->has_file && c->lf.seekable)
+		return;
+	if (!c->tail && c->o->tail_size) {
+		c->tail = malloc(c->o->tail_size);
+		if (c->tail)
+			c->tail_cap = c->o->tail_size;
+	}
+	if (!c->tail_cap)
+		return;
+	if (n > c->tail_cap) {
+		p += n - c->tail_cap;
+		n = c->tail_cap;
+	}
+	size_t first = c->tail_cap - c->tail_head;
+	if (first > n)
+		first = n;
+	memcpy(c->tail + c->tail_head, p, first);
+	memcpy(c->tail, p + first, n - first);
+	c->tail_head = (c->tail_head + n) % c->tail_cap;
+}
+
+/* Copies virtual bytes [start, end) of the tail into a new buffer; the
+ * caller made sure they are still held. */
+static int tail_copy(const struct out_chan *c, uint64_t start, uint64_t end, char **buf,
+		     size_t *len)
+{
+	size_t n = (size_t)(end - start);
+	char *b = malloc(n + 1);
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t back = c->total - (start + i); /* 1..held */
+		b[i] = c->tail[(c->tail_head + c->tail_cap - back % c->tail_cap) % c->tail_cap];
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+static uint64_t tail_held(const struct out_chan *c)
+{
+	return c->total < c->tail_cap ? c->total : c->tail_cap;
+}
+
+/* ---------------------------------------------------------------- forward */
+
+static void fwd_prefix(struct out_chan *c, size_t *w, bool cont, const char *st)
+{
+	if (c->o->fwd_stamps) {
+		memcpy(wbuf + *w, st, STAMP_LEN);
+		*w += STAMP_LEN;
+	}
+	size_t nl = strlen(c->o->name);
+	memcpy(wbuf + *w, c->o->name, nl);
+	*w += nl;
+	memcpy(wbuf + *w, cont ? " + " : " | ", 3);
+	*w += 3;
+}
+
+static size_t fwd_overhead(const struct out_chan *c)
+{
+	return strlen(c->o->name) + 3 + STAMP_LEN + 1;
+}
+
+/* Writes the held partial line as a piece of its own. */
+static void fwd_flush_partial(struct out_chan *c)
+{
+	if (c->fwd_len == 0)
+		return;
+	if (wbuf_reserve(c->fwd_len + fwd_overhead(c)) < 0)
+		return;
+	char st[STAMP_LEN + 1];
+	if (c->o->fwd_stamps)
+		stamp(st);
+	size_t w = 0;
+	fwd_prefix(c, &w, c->fwd_cont, st);
+	memcpy(wbuf + w, c->fwd, c->fwd_len);
+	w += c->fwd_len;
+	wbuf[w++] = '\n';
+	write_fully(c->fwd_fd, wbuf, w);
+	c->fwd_len = 0;
+	c->fwd_cont = true;
+	loop_timer_cancel(c->o->l, &c->fwd_timer);
+}
+
+static void fwd_timer_cb(struct loop *l, void *arg)
+{
+	fwd_flush_partial(arg);
+}
+
+static int fwd_hold(struct out_chan *c, const char *p, size_t n)
+{
+	if (!c->fwd) {
+		c->fwd = malloc(FWD_MAX_LINE);
+		if (!c->fwd)
+			return -ENOMEM;
+	}
+	while (n > 0) {
+		size_t k = FWD_MAX_LINE - c->fwd_len;
+		if (k > n)
+			k = n;
+		memcpy(c->fwd + c->fwd_len, p, k);
+		c->fwd_len += k;
+		p += k;
+		n -= k;
+		if (c->fwd_len == FWD_MAX_LINE)
+			fwd_flush_partial(c);
+	}
+	if (c->fwd_len && !loop_timer_armed(&c->fwd_timer))
+		loop_timer_arm(c->o->l, &c->fwd_timer, loop_now_ms() + FWD_HOLD_MS);
+	return 0;
+}
+
+/* Forwards the whole lines of a chunk in one write and holds the rest. */
+static void forward(struct out_chan *c, const char *p, size_t n)
+{
+	const char *end = p + n;
+	const char *last_nl = memrchr(p, '\n', n);
+	if (!last_nl) {
+		fwd_hold(c, p, n);
+		return;
+	}
+	size_t lines = 0;
+	for (const char *q = p; q <= last_nl && (q = memchr(q, '\n', (size_t)(last_nl + 1 - q)));
+	     q++)
+		lines++;
+	size_t need = c->fwd_len + (size_t)(last_nl + 1 - p) + lines * fwd_overhead(c);
+	if (wbuf_reserve(need) < 0)
+		return;
+	char st[STAMP_LEN + 1];
+	if (c->o->fwd_stamps)
+		stamp(st);
+	size_t w = 0;
+	const char *q = p;
+	bool first = true;
+	while (q <= last_nl) {
+		const char *nl = memchr(q, '\n', (size_t)(last_nl + 1 - q));
+		size_t k = (size_t)(nl - q) + 1;
+		fwd_prefix(c, &w, first && c->fwd_cont, st);
+		if (first && c->fwd_len) {
+			memcpy(wbuf + w, c->fwd, c->fwd_len);
+			w += c->fwd_len;
+		}
+		memcpy(wbuf + w, q, k);
+		w += k;
+		q += k;
+		first = false;
+	}
+	write_fully(c->fwd_fd, wbuf, w);
+	c->fwd_len = 0;
+	c->fwd_cont = false;
+	loop_timer_cancel(c->o->l, &c->fwd_timer);
+	if (q < end)
+		fwd_hold(c, q, (size_t)(end - q));
+}
+
+/* ---------------------------------------------------------------- chunks */
+
+/* Removes ESC [ params final sequences in place, keeping state across
+ * chunks; returns the new length.  A lone ESC not followed by '[' is kept;
+ * a byte that cannot be part of a sequence ends it and is kept. */
+static size_t strip_ansi(struct out_chan *c, char *p, size_t n, char *esc_out, bool *esc_emit)
+{
+	size_t w = 0;
+	*esc_emit = false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char b = (unsigned char)p[i];
+		switch (c->ansi) {
+		case 0:
+			if (b == 0x1b)
+				c->ansi = 1;
+			else
+				p[w++] = (char)b;
+			break;
+		case 1:
+			if (b == '[') {
+				c->ansi = 2;
+				break;
+			}
+			/* Not a CSI: the ESC was text after all. */
+			c->ansi = 0;
+			if (w == 0 && i == 0) {
+				*esc_out = 0x1b;
+				*esc_emit = true;
+			} else {
+				p[w++] = 0x1b;
+			}
+			i--;
+			break;
+		default:
+			if (b >= 0x40 && b <= 0x7e)
+				c->ansi = 0;
+			else if (b < 0x20 || b > 0x3f) {
+				c->ansi = 0;
+				p[w++] = (char)b;
+			}
+			break;
+		}
+	}
+	return w;
+}
+
+static void deliver(struct out_chan *c, const char *p, size_t n)
+{
+	if (n == 0)
+		return;
+	tail_add(c, p, n);
+	c->total += n;
+	if (c->timestamps)
+		file_write_stamped(c, p, n);
+	else
+		file_write(c, p, n);
+	if (c->forward)
+		forward(c, p, n);
+}
+
+/* A chunk read from a pipe: debug log, strip_ansi, then everywhere. */
+static void process_chunk(struct out_chan *c, char *p, size_t n)
+{
+	if (log_get_level() <= LL_DEBG)
+		log_debug("'%s' %s output:\n%.*s", c->o->name, c->label, (int)n, p);
+	if (c->o->strip_ansi) {
+		char esc;
+		bool emit;
+		n = strip_ansi(c, p, n, &esc, &emit);
+		if (emit)
+			deliver(c, &esc, 1);
+	}
+	deliver(c, p, n);
+}
+
+/* Can bytes bypass user space?  Only into a regular file that nothing
+ * else needs them for. */
+static bool fast_path(const struct out_chan *c)
+{
+	return c->splice_ok && c->has_file && c->lf.fd >= 0 && c->lf.seekable &&
+	       c->lf.last_error == 0 && !c->timestamps && !c->forward && !c->o->strip_ansi &&
+	       log_get_level() > LL_DEBG;
+}
+
+static void pipe_close(struct output *o, struct out_pipe *pp)
+{
+	struct out_chan *c = pp->ch;
+	loop_unwatch_fd(o->l, pp->fd);
+	close(pp->fd);
+	for (struct out_pipe **q = &o->pipes; *q; q = &(*q)->next) {
+		if (*q == pp) {
+			*q = pp->next;
+			break;
+		}
+	}
+	free(pp);
+	if (c->ansi == 1) {
+		c->ansi = 0;
+		char esc = 0x1b;
+		deliver(c, &esc, 1);
+	}
+	if (c->forward)
+		fwd_flush_partial(c);
+	c->fwd_cont = false;
+}
+
+/* Moves up to max_chunks chunks; returns false when the pipe hit EOF (and
+ * was closed), true otherwise. */
+static bool pipe_pump(struct output *o, struct out_pipe *pp, int max_chunks)
+{
+	struct out_chan *c = pp->ch;
+	for (int i = 0;; i++) {
+		if (i == max_chunks)
+			return true;
+		if (fast_path(c)) {
+			int was = c->lf.last_error;
+			ssize_t n = logfile_splice(&c->lf, pp->fd, CHUNK);
+			if (n > 0) {
+				c->total += (uint64_t)n;
+				continue;
+			}
+			if (n == 0)
+				break; /* EOF */
+			if (n == -EAGAIN)
+				return true;
+			if (n == -EINVAL)
+				c->splice_ok = false;
+			else if (c->lf.last_error == 0)
+				/* A rotation failure: the bytes are in; report it. */
+				file_result(c, was, (int)n);
+			/* Otherwise the bytes are still in the pipe: the read path
+			 * below writes (or counts) them. */
+		}
+		ssize_t n = read(pp->fd, rbuf, sizeof(rbuf));
+		if (n < 0) {
+			if (errno == EINTR) {
+				i--;
+				continue;
+			}
+			if (errno == EAGAIN)
+				return true;
+			break; /* an error reading a pipe: treat as EOF */
+		}
+		if (n == 0)
+			break;
+		process_chunk(c, rbuf, (size_t)n);
+	}
+	return false;
+}
+
+static void pipe_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct out_pipe *pp = arg;
+	if (!pipe_pump(pp->ch->o, pp, CHUNKS_PER_EVENT + 1))
+		pipe_close(pp->ch->o, pp);
+}
+
+/* ---------------------------------------------------------------- AUTO */
+
+static int auto_path(char **out, const char *dir, const char *name, const char *label,
+		     const char *ident)
+{
+	char *t;
+	if (asprintf(&t, "%s/%s-%s---%s-XXXXXXXX.log", dir, name, label, ident) < 0)
+		return -ENOMEM;
+	int fd = mkostemps(t, 4, O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && logfile_mkdir_parent(t) == 0)
+		fd = mkostemps(t, 4, O_CLOEXEC);
+	if (fd < 0) {
+		int e = -errno;
+		free(t);
+		return e;
+	}
+	close(fd);
+	*out = t;
+	return 0;
+}
+
+/* "<name>-<stdout|stderr>---<ident>-<random>.log" with an optional ".N". */
+static bool is_auto_name(const char *f, const char *ident)
+{
+	size_t il = strlen(ident);
+	const char *m = NULL;
+	for (const char *s = f; (s = strstr(s, "---")); s++) {
+		if ((s - f >= 7 && strncmp(s - 7, "-stdout", 7) == 0) ||
+		    (s - f >= 7 && strncmp(s - 7, "-stderr", 7) == 0)) {
+			if (s - f > 7 && strncmp(s + 3, ident, il) == 0 && s[3 + il] == '-') {
+				m = s + 3 + il + 1;
+				break;
+			}
+		}
+	}
+	if (!m)
+		return false;
+	const char *ext = strstr(m, ".log");
+	if (!ext || ext == m)
+		return false;
+	const char *rest = ext + 4;
+	for (const char *q = m; q < ext; q++)
+		if (*q == '/' || *q == ' ')
+			return false;
+	if (*rest == '\0')
+		return true;
+	if (*rest != '.' || !rest[1])
+		return false;
+	for (rest++; *rest; rest++)
+		if (*rest < '0' || *rest > '9')
+			return false;
+	return true;
+}
+
+int output_cleanup_auto(const char *childlogdir, const char *identifier)
+{
+	DIR *d = opendir(childlogdir);
+	if (!d)
+		return -errno;
+	int removed = 0, r = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!is_auto_name(e->d_name, identifier))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+			removed++;
+		else if (errno != ENOENT && r == 0)
+			r = -errno;
+	}
+	closedir(d);
+	return r < 0 ? r : removed;
+}
+
+const char *output_unsupported(const struct conf_process *p)
+{
+	static char msg[160];
+	const char *what[4];
+	int n = 0;
+	if (p->out.capture_maxbytes)
+		what[n++] = "stdout_capture_maxbytes";
+	if (p->out.events_enabled)
+		what[n++] = "stdout_events_enabled";
+	if (p->err.capture_maxbytes)
+		what[n++] = "stderr_capture_maxbytes";
+	if (p->err.events_enabled)
+		what[n++] = "stderr_events_enabled";
+	if (!n)
+		return NULL;
+	int w = snprintf(msg, sizeof(msg), "not supported yet, ignored:");
+	for (int i = 0; i < n && w > 0 && (size_t)w < sizeof(msg); i++)
+		w += snprintf(msg + w, sizeof(msg) - (size_t)w, " %s", what[i]);
+	return msg;
+}
+
+/* ---------------------------------------------------------------- public */
+
+static int chan_init(struct output *o, struct out_chan *c, enum output_channel id,
+		     const struct conf_stream *cs, const struct conf_process *p,
+		     const struct conf_supd *s)
+{
+	c->o = o;
+	c->id = id;
+	c->label = id == OUTPUT_STDOUT ? "stdout" : "stderr";
+	c->splice_ok = true;
+	c->line_start = true;
+	c->timestamps = cs->timestamps;
+	c->forward = p->forward_output;
+	c->fwd_fd = id == OUTPUT_STDOUT ? 1 : 2;
+	loop_timer_init(&c->fwd_timer, fwd_timer_cb, c);
+	c->lf.fd = -1;
+	if (id == OUTPUT_STDERR && p->redirect_stderr)
+		return 0;
+	c->active = true;
+	char *path = NULL;
+	int r = 0;
+	if (cs->kind == CONF_LOG_NONE)
+		return 0;
+	if (cs->kind == CONF_LOG_AUTO) {
+		const char *dir = s->childlogdir;
+		if (!dir || !*dir)
+			dir = getenv("TMPDIR");
+		if (!dir || !*dir)
+			dir = "/tmp";
+		r = auto_path(&path, dir, p->name, c->label, s->identifier ? s->identifier : "supd");
+		if (r < 0)
+			return r;
+	} else {
+		path = strdup(cs->path);
+		if (!path)
+			return -ENOMEM;
+	}
+	r = logfile_open(&c->lf, path, cs->maxbytes, cs->backups);
+	free(path);
+	if (!c->lf.path)
+		return r < 0 ? r : -ENOMEM;
+	c->has_file = true;
+	if (r == 0 && !c->lf.seekable && cs->maxbytes > 0)
+		log_info("'%s' %s log %s is not a regular file: not rotating it", p->name, c->label,
+			 c->lf.path);
+	return r;
+}
+
+int output_new(struct output **out, struct loop *l, const struct conf_process *p,
+	       const struct conf_supd *s)
+{
+	struct output *o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	o->l = l;
+	o->name = strdup(p->name);
+	if (!o->name) {
+		free(o);
+		return -ENOMEM;
+	}
+	o->strip_ansi = s->strip_ansi;
+	o->fwd_stamps = s->forward_timestamps;
+	o->tail_size = p->tail_buffer;
+	int r1 = chan_init(o, &o->ch[0], OUTPUT_STDOUT, &p->out, p, s);
+	int r2 = chan_init(o, &o->ch[1], OUTPUT_STDERR, &p->err, p, s);
+	*out = o;
+	if (r1 == -ENOMEM || r2 == -ENOMEM) {
+		output_free(o);
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return r1 < 0 ? r1 : r2;
+}
+
+static int add_pipe(struct output *o, struct out_chan *c, int fd)
+{
+	struct out_pipe *pp = calloc(1, sizeof(*pp));
+	if (!pp)
+		return -ENOMEM;
+	pp->ch = c;
+	pp->fd = fd;
+	(void)fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
+	int r = loop_watch_fd(o->l, fd, EPOLLIN, pipe_cb, pp);
+	if (r < 0) {
+		free(pp);
+		return r;
+	}
+	pp->next = o->pipes;
+	o->pipes = pp;
+	return 0;
+}
+
+int output_attach(struct output *o, int fd_out, int fd_err)
+{
+	int r = 0;
+	if (fd_out >= 0) {
+		r = add_pipe(o, &o->ch[OUTPUT_STDOUT], fd_out);
+		if (r < 0) {
+			close(fd_out);
+			fd_out = -1;
+		}
+	}
+	if (fd_err >= 0) {
+		int r2 = add_pipe(o, &o->ch[OUTPUT_STDERR], fd_err);
+		if (r2 < 0) {
+			close(fd_err);
+			if (r == 0)
+				r = r2;
+		}
+	}
+	return r;
+}
+
+void output_drain(struct output *o)
+{
+	struct out_pipe *pp = o->pipes;
+	while (pp) {
+		struct out_pipe *next = pp->next;
+		/* Bounded: a descendant may keep writing forever. */
+		if (!pipe_pump(o, pp, 64))
+			pipe_close(o, pp);
+		pp = next;
+	}
+}
+
+int output_reopen(struct output *o)
+{
+	int r = 0;
+	for (int i = 0; i < 2; i++) {
+		struct out_chan *c = &o->ch[i];
+		if (!c->has_file)
+			continue;
+		int e = logfile_reopen(&c->lf);
+		if (e < 0 && r == 0)
+			r = e;
+	}
+	return r;
+}
+
+int output_clear(struct output *o)
+{
+	int r = 0;
+	for (int i = 0; i < 2; i++) {
+		struct out_chan *c = &o->ch[i];
+		c->tail_head = 0;
+		c->total = 0;
+		if (!c->has_file)
+			continue;
+		int e = logfile_clear(&c->lf);
+		if (e < 0 && r == 0)
+			r = e;
+	}
+	return r;
+}
+
+const char *output_path(const struct output *o, enum output_channel ch)
+{
+	const struct out_chan *c = &o->ch[ch];
+	return c->has_file ? c->lf.path : NULL;
+}
+
+uint64_t output_bytes(const struct output *o, enum output_channel ch)
+{
+	return o->ch[ch].total;
+}
+
+static bool reads_file(const struct out_chan *c)
+{
+	return c->has_file && c->lf.seekable;
+}
+
+int output_read(const struct output *o, enum output_channel ch, int64_t offset, int64_t length,
+		char **buf, size_t *len)
+{
+	const struct out_chan *c = &o->ch[ch];
+	if (reads_file(c))
+		return logfile_read_range(c->lf.path, offset, length, buf, len);
+	if (length < 0 || (offset < 0 && length != 0))
+		return -EINVAL;
+	if (!c->active || (!c->has_file && !o->tail_size))
+		return -ENOENT;
+	uint64_t sz = c->total, lo = sz - tail_held(c), start, end;
+	if (offset < 0) {
+		uint64_t back = (uint64_t)-(offset + 1) + 1;
+		start = back > sz ? 0 : sz - back;
+		end = sz;
+	} else {
+		start = (uint64_t)offset > sz ? sz : (uint64_t)offset;
+		end = length == 0 || (uint64_t)length > sz - start ? sz : start + (uint64_t)length;
+	}
+	if (start < lo)
+		start = lo;
+	if (end < start)
+		end = start;
+	return tail_copy(c, start, end, buf, len);
+}
+
+int output_tail(const struct output *o, enum output_channel ch, int64_t offset, int64_t length,
+		char **buf, size_t *len, int64_t *newoffset, bool *overflow)
+{
+	const struct out_chan *c = &o->ch[ch];
+	if (!c->active || (!c->has_file && !o->tail_size)) {
+		*buf = strdup("");
+		*len = 0;
+		*newoffset = 0;
+		*overflow = false;
+		return *buf ? 0 : -ENOMEM;
+	}
+	if (reads_file(c))
+		return logfile_tail(c->lf.path, offset, length, buf, len, newoffset, overflow);
+	if (offset < 0)
+		offset = 0;
+	if (length < 0)
+		length = 0;
+	uint64_t sz = c->total, lo = sz - tail_held(c);
+	*overflow = sz > (uint64_t)offset && sz - (uint64_t)offset > (uint64_t)length;
+	uint64_t start = sz;
+	if (*overflow || (uint64_t)offset < sz)
+		start = (uint64_t)length < sz ? sz - (uint64_t)length : 0;
+	if (start < lo)
+		start = lo;
+	*newoffset = (int64_t)sz;
+	return tail_copy(c, start, sz, buf, len);
+}
+
+void output_free(struct output *o)
+{
+	if (!o)
+		return;
+	output_drain(o);
+	while (o->pipes)
+		pipe_close(o, o->pipes);
+	for (int i = 0; i < 2; i++) {
+		struct out_chan *c = &o->ch[i];
+		if (c->forward)
+			fwd_flush_partial(c);
+		loop_timer_cancel(o->l, &c->fwd_timer);
+		if (c->has_file)
+			logfile_close(&c->lf);
+		free(c->fwd);
+		free(c->tail);
+	}
+	free(o->name);
+	free(o);
+}

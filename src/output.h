@@ -3,12 +3,39 @@
  * order and exactly once.
  *
  * One struct output per configured process; it outlives each run of the
- * process, so the log files stay open across restarts. */
+ * process, so the log files stay open across restarts.
+ *
+ * How bytes move: when nothing needs them in user space (a regular log
+ * file; no forward_output, timestamps, strip_ansi, debug log level) they go
+ * pipe -> file with splice(2); otherwise they are read and written in
+ * 128 KiB chunks.  Rotation happens after a chunk, so a file exceeds
+ * maxbytes by at most one chunk.  Write errors (disk full...) never stop the
+ * draining: the bytes are counted as dropped, and output.c logs once when
+ * dropping starts and once, with the count, when writing works again.
+ *
+ * *_logfile_timestamps: each line in the file starts with
+ * "YYYY-MM-DD HH:MM:SS,mmm " (local time, like supd's own log), stamped
+ * when the line's first byte was read.
+ *
+ * forward_output (container mode): each line also goes to supd's stdout
+ * (the child's stderr to supd's stderr) as "name | line\n", preceded by
+ * "YYYY-MM-DD HH:MM:SS,mmm " with [supervisord] forward_timestamps.  Only
+ * whole lines are written, in one write(2) per batch, so lines of different
+ * programs never mix.  A partial line is held until its newline, until it
+ * reaches 16 KiB, or for 200 ms; then the piece is written with a newline
+ * and the rest of that line follows as "name + rest" (+ marks a
+ * continuation).  At EOF a held piece is written with a newline.
+ *
+ * Tail buffer: a channel without a regular log file (NONE, /dev/stdout...)
+ * keeps its last tail_buffer bytes in memory (allocated at the first byte)
+ * so output_read/output_tail still answer; a channel with a file is read
+ * back from the file. */
 #ifndef SUPD_OUTPUT_H
 #define SUPD_OUTPUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 #include "loop.h"
@@ -22,9 +49,22 @@ enum output_channel {
 
 /* Opens the log files named by p (AUTO files in s->childlogdir, named with
  * s->identifier).  Returns 0 or a negative errno (the caller logs it with
- * the process's name; the process still runs, its output drained). */
+ * the process's name; the process still runs, its output drained).  Except
+ * for -ENOMEM, *out is set and usable even on error: a file that could not
+ * be opened is retried at each write.  A non-seekable file with maxbytes
+ * set is logged once here (rotation is off for it). */
 int output_new(struct output **out, struct loop *l, const struct conf_process *p,
 	       const struct conf_supd *s);
+
+/* Options output cannot honour yet (*_capture_maxbytes, *_events_enabled):
+ * a message for the engine to log at start naming them, or NULL.  The
+ * message is static storage, valid until the next call. */
+const char *output_unsupported(const struct conf_process *p);
+
+/* Deletes AUTO log files (and their backups) of this identifier in
+ * childlogdir, as supervisord does at start unless nocleanup.  Returns the
+ * number removed or a negative errno. */
+int output_cleanup_auto(const char *childlogdir, const char *identifier);
 
 /* Takes ownership of the read ends of a freshly spawned child's pipes
  * (non-blocking, close-on-exec; fd_err is -1 with redirect_stderr).  Pipes
@@ -38,8 +78,23 @@ void output_drain(struct output *o);
 
 int output_reopen(struct output *o); /* SIGUSR2 */
 
+/* Truncates both log files and removes their backups, and empties the tail
+ * buffers (clearProcessLogs).  Returns 0 or the first negative errno. */
+int output_clear(struct output *o);
+
 /* The log file path of a channel, or NULL when it has none. */
 const char *output_path(const struct output *o, enum output_channel ch);
+
+/* supervisord's readProcess*Log (logfile_read_range's offsets) and
+ * tailProcess*Log (logfile_tail's), from the file or the tail buffer.
+ * -ENOENT: the channel has neither (NO_FILE). */
+int output_read(const struct output *o, enum output_channel ch, int64_t offset, int64_t length,
+		char **buf, size_t *len);
+int output_tail(const struct output *o, enum output_channel ch, int64_t offset, int64_t length,
+		char **buf, size_t *len, int64_t *newoffset, bool *overflow);
+
+/* Bytes read from each channel's pipes since output_new. */
+uint64_t output_bytes(const struct output *o, enum output_channel ch);
 
 /* Drains, closes the pipes and files, frees. */
 void output_free(struct output *o);
