@@ -1,0 +1,226 @@
+/* Small timing helpers for bench/run, one binary, one subcommand each.
+ * Times are CLOCK_REALTIME in seconds with nanoseconds, so they compare with
+ * the stamps written by stamp.c and with the daemons' log timestamps.
+ *
+ *   tool now                        print the time
+ *   tool launch TFILE CMD...        write the time to TFILE, then exec CMD
+ *   tool gen BYTES TFILE GOFILE     wait for GOFILE to exist, write the time
+ *                                   to TFILE, then write BYTES bytes of
+ *                                   64-byte text lines to stdout; the last
+ *                                   line starts with "END"
+ *   tool waitsize FILE BYTES SECS   wait until FILE is BYTES long; print time
+ *   tool waitend FILE SECS          wait until FILE or FILE.1 ends with the
+ *                                   "END" line of gen; print time
+ *   tool killwait STAMPS SECS       SIGKILL the pid on the last line of the
+ *                                   stamp file, wait for a new stamp line and
+ *                                   print the delay in ms from the kill to
+ *                                   the new child's exec
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LINE 64
+#define CHUNK (1024 * LINE)
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(double ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
+	nanosleep(&ts, NULL);
+}
+
+static int write_time(const char *path, double t)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%.9f\n", t);
+	return fclose(f);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int gen(long long bytes, const char *tfile, const char *gofile)
+{
+	static char buf[CHUNK];
+	for (int i = 0; i < CHUNK / LINE; i++) {
+		char *l = buf + i * LINE;
+		int k = snprintf(l, LINE, "%08d the quick brown fox jumps over the lazy dog", i);
+		memset(l + k, '.', LINE - 1 - k);
+		l[LINE - 1] = '\n';
+	}
+	while (access(gofile, F_OK) != 0)
+		sleep_ms(0.5);
+	write_time(tfile, now());
+	long long left = bytes;
+	while (left > 0) {
+		size_t n = left > CHUNK ? CHUNK : (size_t)left;
+		if (left <= CHUNK && n >= LINE)
+			memcpy(buf + n - LINE, "END", 3);
+		if (write_all(1, buf, n) < 0) {
+			perror("gen: write");
+			return 1;
+		}
+		left -= (long long)n;
+	}
+	return 0;
+}
+
+static long long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+static int waitsize(const char *path, long long bytes, double secs)
+{
+	double end = now() + secs;
+	while (file_size(path) < bytes) {
+		if (now() > end)
+			return 1;
+		sleep_ms(1);
+	}
+	printf("%.9f\n", now());
+	return 0;
+}
+
+static int ends_with_end(const char *path)
+{
+	char b[LINE];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	off_t sz = lseek(fd, 0, SEEK_END);
+	int ok = sz >= LINE && pread(fd, b, LINE, sz - LINE) == LINE && memcmp(b, "END", 3) == 0;
+	close(fd);
+	return ok;
+}
+
+static int waitend(const char *path, double secs)
+{
+	char one[4096];
+	snprintf(one, sizeof one, "%s.1", path);
+	double end = now() + secs;
+	long long last = -2, last1 = -2;
+	for (;;) {
+		long long s = file_size(path), s1 = file_size(one);
+		if ((s != last && ends_with_end(path)) || (s1 != last1 && ends_with_end(one)))
+			break;
+		last = s;
+		last1 = s1;
+		if (now() > end)
+			return 1;
+		sleep_ms(1);
+	}
+	printf("%.9f\n", now());
+	return 0;
+}
+
+/* The last complete line of the stamp file: pid and time. */
+static int last_stamp(const char *path, long *pid, double *t)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	off_t sz = lseek(fd, 0, SEEK_END);
+	off_t from = sz > (off_t)sizeof buf - 1 ? sz - (off_t)sizeof buf + 1 : 0;
+	ssize_t n = pread(fd, buf, sizeof buf - 1, from);
+	close(fd);
+	if (n <= 0 || buf[n - 1] != '\n')
+		return -1;
+	buf[n - 1] = 0;
+	char *l = strrchr(buf, '\n');
+	l = l ? l + 1 : buf;
+	return sscanf(l, "%ld %lf", pid, t) == 2 ? 0 : -1;
+}
+
+static int killwait(const char *path, double secs)
+{
+	long pid, npid;
+	double t0, tn;
+	int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (in < 0 || inotify_add_watch(in, path, IN_MODIFY) < 0) {
+		perror("killwait: inotify");
+		return 1;
+	}
+	if (last_stamp(path, &pid, &t0) < 0) {
+		fprintf(stderr, "killwait: no stamp in %s\n", path);
+		return 1;
+	}
+	double tk = now();
+	if (kill((pid_t)pid, SIGKILL) < 0) {
+		perror("killwait: kill");
+		return 1;
+	}
+	double end = tk + secs;
+	for (;;) {
+		if (last_stamp(path, &npid, &tn) == 0 && npid != pid)
+			break;
+		double left = end - now();
+		if (left <= 0)
+			return 1;
+		struct pollfd p = {in, POLLIN, 0};
+		if (poll(&p, 1, (int)(left * 1000) + 1) > 0) {
+			char ev[4096];
+			while (read(in, ev, sizeof ev) > 0)
+				;
+		}
+	}
+	printf("%.3f\n", (tn - tk) * 1000);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+	if (!strcmp(cmd, "now")) {
+		printf("%.9f\n", now());
+		return 0;
+	}
+	if (!strcmp(cmd, "launch") && argc > 3) {
+		write_time(argv[2], now());
+		execvp(argv[3], argv + 3);
+		perror("launch: exec");
+		return 127;
+	}
+	if (!strcmp(cmd, "gen") && argc == 5)
+		return gen(atoll(argv[2]), argv[3], argv[4]);
+	if (!strcmp(cmd, "waitsize") && argc == 5)
+		return waitsize(argv[2], atoll(argv[3]), atof(argv[4]));
+	if (!strcmp(cmd, "waitend") && argc == 4)
+		return waitend(argv[2], atof(argv[3]));
+	if (!strcmp(cmd, "killwait") && argc == 4)
+		return killwait(argv[2], atof(argv[3]));
+	fprintf(stderr, "usage: see bench/tool.c\n");
+	return 2;
+}
