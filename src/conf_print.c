@@ -1,0 +1,621 @@
+/* conf_print: --print-config.  The INI form is the model written back with
+ * every option explicit, one [program:x] per process, so that reading it
+ * again gives the same model and printing that gives the same bytes.  The
+ * JSON form is for tools. */
+#include "config.h"
+
+#include "conf.h"
+#include "conf_value.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- INI */
+
+/* Every value goes through %-expansion when read again: '%' is '%%'.  A
+ * newline becomes a continuation line. */
+static void ini_str(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			fputs("%%", f);
+		else if (*s == '\n')
+			fputs("\n\t", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void ini_kv(FILE *f, const char *key, const char *val)
+{
+	fprintf(f, "%s=", key);
+	ini_str(f, val);
+	fputc('\n', f);
+}
+
+static void ini_bool(FILE *f, const char *key, bool v)
+{
+	fprintf(f, "%s=%s\n", key, v ? "true" : "false");
+}
+
+static void ini_int(FILE *f, const char *key, long v)
+{
+	fprintf(f, "%s=%ld\n", key, v);
+}
+
+static void ini_bytes(FILE *f, const char *key, uint64_t v)
+{
+	static const char *const units[] = {"GB", "MB", "KB"};
+	static const uint64_t sizes[] = {1024ull * 1024 * 1024, 1024ull * 1024, 1024};
+	for (int i = 0; i < 3; i++) {
+		if (v && v % sizes[i] == 0) {
+			fprintf(f, "%s=%llu%s\n", key, (unsigned long long)(v / sizes[i]), units[i]);
+			return;
+		}
+	}
+	fprintf(f, "%s=%llu\n", key, (unsigned long long)v);
+}
+
+static void ini_octal(FILE *f, const char *key, int v)
+{
+	fprintf(f, "%s=0%o\n", key, (unsigned)v);
+}
+
+/* KEY="value" pairs, quoted with whichever quote the value lacks. */
+static void ini_env(FILE *f, const struct conf_env *e)
+{
+	if (!e->n)
+		return;
+	fputs("environment=", f);
+	for (size_t i = 0; i < e->n; i++) {
+		char q = strchr(e->vals[i], '"') ? '\'' : '"';
+		fprintf(f, "%s%s=%c", i ? "," : "", e->keys[i], q);
+		ini_str(f, e->vals[i]);
+		fputc(q, f);
+	}
+	fputc('\n', f);
+}
+
+static void ini_stream(FILE *f, const char *ch, const struct conf_stream *s, bool logfile)
+{
+	char key[64];
+	if (logfile) {
+		snprintf(key, sizeof(key), "%s_logfile", ch);
+		ini_kv(f, key,
+		       s->kind == CONF_LOG_AUTO ? "AUTO" : s->kind == CONF_LOG_NONE ? "NONE" : s->path);
+	}
+	snprintf(key, sizeof(key), "%s_logfile_maxbytes", ch);
+	ini_bytes(f, key, s->maxbytes);
+	snprintf(key, sizeof(key), "%s_logfile_backups", ch);
+	ini_int(f, key, s->backups);
+	snprintf(key, sizeof(key), "%s_capture_maxbytes", ch);
+	ini_bytes(f, key, s->capture_maxbytes);
+	snprintf(key, sizeof(key), "%s_events_enabled", ch);
+	ini_bool(f, key, s->events_enabled);
+	snprintf(key, sizeof(key), "%s_syslog", ch);
+	ini_bool(f, key, s->syslog);
+	snprintf(key, sizeof(key), "%s_logfile_timestamps", ch);
+	ini_bool(f, key, s->timestamps);
+}
+
+static void exitcodes_str(const struct conf_process *p, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (int c = 0; c < 256; c++)
+		if (conf_exitcode_expected(p, c) && n + 5 < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%d", n ? "," : "", c);
+}
+
+static const char *signame(int sig, char *buf, size_t len)
+{
+	const char *n = cv_signal_name(sig);
+	if (n)
+		return n;
+	snprintf(buf, len, "%d", sig);
+	return buf;
+}
+
+/* The section name a process is printed under: its name, unless another
+ * process (in another group) has the same name. */
+static void section_name(const struct conf *c, const struct conf_process *p, char *buf,
+			 size_t len)
+{
+	size_t same = 0;
+	for (size_t i = 0; i < c->nprocs; i++)
+		same += !strcmp(c->procs[i].name, p->name);
+	if (same > 1)
+		snprintf(buf, len, "%s@%s", p->name, p->group);
+	else
+		snprintf(buf, len, "%s", p->name);
+}
+
+static const char *kind_word(enum conf_kind k)
+{
+	return k == CONF_EVENTLISTENER ? "eventlistener" : k == CONF_FCGI ? "fcgi-program" : "program";
+}
+
+static void ini_process(FILE *f, const struct conf *c, const struct conf_process *p)
+{
+	char sec[512], buf[1100];
+	section_name(c, p, sec, sizeof(sec));
+	fprintf(f, "\n[%s:", kind_word(p->kind));
+	ini_str(f, sec);
+	fputs("]\n", f);
+	ini_kv(f, "command", p->command);
+	ini_kv(f, "process_name", p->name);
+	ini_int(f, "numprocs", 1);
+	ini_int(f, "numprocs_start", p->process_num);
+	ini_int(f, "priority", p->priority);
+	ini_bool(f, "autostart", p->autostart);
+	ini_int(f, "startsecs", p->startsecs);
+	ini_int(f, "startretries", p->startretries);
+	ini_kv(f, "autorestart", cv_autorestart_name(p->autorestart));
+	exitcodes_str(p, buf, sizeof(buf));
+	ini_kv(f, "exitcodes", buf);
+	ini_kv(f, "stopsignal", signame(p->stopsignal, buf, sizeof(buf)));
+	ini_int(f, "stopwaitsecs", p->stopwaitsecs);
+	ini_bool(f, "stopasgroup", p->stopasgroup);
+	ini_bool(f, "killasgroup", p->killasgroup);
+	if (p->user)
+		ini_kv(f, "user", p->user);
+	ini_bool(f, "redirect_stderr", p->redirect_stderr);
+	ini_stream(f, "stdout", &p->out, true);
+	/* with redirect_stderr a stderr_logfile is ignored with a warning */
+	ini_stream(f, "stderr", &p->err, !p->redirect_stderr);
+	ini_env(f, &p->env);
+	if (p->directory)
+		ini_kv(f, "directory", p->directory);
+	if (p->umask >= 0)
+		ini_octal(f, "umask", p->umask);
+	ini_kv(f, "serverurl", p->serverurl ? p->serverurl : "AUTO");
+	ini_bool(f, "forward_output", p->forward_output);
+	ini_bytes(f, "tail_buffer", p->tail_buffer);
+	if (p->kind == CONF_EVENTLISTENER) {
+		fputs("events=", f);
+		for (size_t i = 0; i < p->nevents; i++)
+			fprintf(f, "%s%s", i ? "," : "", p->events[i]);
+		fputc('\n', f);
+		ini_int(f, "buffer_size", p->buffer_size);
+		ini_kv(f, "result_handler", p->result_handler);
+	}
+	if (p->kind == CONF_FCGI) {
+		ini_kv(f, "socket", p->socket);
+		ini_int(f, "socket_backlog", p->socket_backlog);
+		if (!strncmp(p->socket, "unix://", 7)) {
+			if (p->socket_owner)
+				ini_kv(f, "socket_owner", p->socket_owner);
+			ini_octal(f, "socket_mode", p->socket_mode);
+		}
+	}
+}
+
+/* A group needs its own [group:x] unless reading the single [program:x]
+ * back gives the same group anyway. */
+static bool group_needs_section(const struct conf *c, const struct conf_group *g)
+{
+	if (g->nprocs != 1)
+		return true;
+	const struct conf_process *p = &c->procs[g->procs[0]];
+	char sec[512];
+	section_name(c, p, sec, sizeof(sec));
+	return strcmp(sec, g->name) != 0 || p->priority != g->priority;
+}
+
+int conf_print_ini(const struct conf *c, FILE *f)
+{
+	const struct conf_supd *s = &c->supd;
+	fputs("[supervisord]\n", f);
+	ini_kv(f, "logfile", s->logfile ? s->logfile : "NONE");
+	ini_bytes(f, "logfile_maxbytes", s->logfile_maxbytes);
+	ini_int(f, "logfile_backups", s->logfile_backups);
+	ini_kv(f, "loglevel", cv_loglevel_word(s->loglevel));
+	ini_kv(f, "pidfile", s->pidfile);
+	ini_octal(f, "umask", s->umask);
+	ini_bool(f, "nodaemon", s->nodaemon);
+	ini_bool(f, "silent", s->silent);
+	ini_int(f, "minfds", s->minfds);
+	ini_int(f, "minprocs", s->minprocs);
+	ini_bool(f, "nocleanup", s->nocleanup);
+	ini_kv(f, "childlogdir", s->childlogdir);
+	if (s->user)
+		ini_kv(f, "user", s->user);
+	if (s->directory)
+		ini_kv(f, "directory", s->directory);
+	ini_bool(f, "strip_ansi", s->strip_ansi);
+	ini_env(f, &s->env);
+	ini_kv(f, "identifier", s->identifier);
+	ini_bool(f, "forward_output", s->forward_output);
+	ini_bool(f, "forward_timestamps", s->forward_timestamps);
+
+	for (size_t i = 0; i < c->nservers; i++) {
+		const struct conf_server *v = &c->servers[i];
+		fprintf(f, "\n[%s]\n", v->section);
+		if (v->inet) {
+			bool v6 = v->host && strchr(v->host, ':');
+			fprintf(f, "port=%s%s%s:%d\n", v6 ? "[" : "",
+				v->host && *v->host ? v->host : "*", v6 ? "]" : "", v->port);
+		} else {
+			ini_kv(f, "file", v->file);
+			ini_octal(f, "chmod", v->chmod);
+			if (v->chown)
+				ini_kv(f, "chown", v->chown);
+		}
+		if (v->username)
+			ini_kv(f, "username", v->username);
+		if (v->password)
+			ini_kv(f, "password", v->password);
+	}
+	if (c->ctl.present) {
+		fputs("\n[supervisorctl]\n", f);
+		if (c->ctl.serverurl)
+			ini_kv(f, "serverurl", c->ctl.serverurl);
+		if (c->ctl.username)
+			ini_kv(f, "username", c->ctl.username);
+		if (c->ctl.password)
+			ini_kv(f, "password", c->ctl.password);
+		ini_kv(f, "prompt", c->ctl.prompt);
+		if (c->ctl.history_file)
+			ini_kv(f, "history_file", c->ctl.history_file);
+	}
+	for (size_t i = 0; i < c->nplugins; i++) {
+		const struct conf_plugin *p = &c->plugins[i];
+		fprintf(f, "\n[%s]\n", p->section);
+		ini_kv(f, p->is_ctl ? "supervisor.ctl_factory" : "supervisor.rpcinterface_factory",
+		       p->factory);
+	}
+	for (size_t i = 0; i < c->nprocs; i++)
+		ini_process(f, c, &c->procs[i]);
+	for (size_t i = 0; i < c->ngroups; i++) {
+		const struct conf_group *g = &c->groups[i];
+		if (!group_needs_section(c, g))
+			continue;
+		fprintf(f, "\n[group:%s]\nprograms=", g->name);
+		for (size_t j = 0; j < g->nprocs; j++) {
+			char sec[512];
+			section_name(c, &c->procs[g->procs[j]], sec, sizeof(sec));
+			fputs(j ? "," : "", f);
+			ini_str(f, sec);
+		}
+		fprintf(f, "\npriority=%d\n", g->priority);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+/* The length of the valid UTF-8 sequence at s (1-4), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n;
+	unsigned min;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	unsigned cp = c & (0x3f >> (n - 1));
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A JSON string; each byte that is not valid UTF-8 becomes U+FFFD. */
+static void js_str(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned char ch = *p;
+		if (ch == '"' || ch == '\\') {
+			fprintf(f, "\\%c", ch);
+			p++;
+		} else if (ch == '\n') {
+			fputs("\\n", f);
+			p++;
+		} else if (ch == '\t') {
+			fputs("\\t", f);
+			p++;
+		} else if (ch == '\r') {
+			fputs("\\r", f);
+			p++;
+		} else if (ch < 0x20 || ch == 0x7f) {
+			fprintf(f, "\\u%04x", ch);
+			p++;
+		} else {
+			size_t n = utf8_len(p);
+			if (n == 0) {
+				fputs("\\ufffd", f);
+				p++;
+			} else {
+				fwrite(p, 1, n, f);
+				p += n;
+			}
+		}
+	}
+	fputc('"', f);
+}
+
+struct js {
+	FILE *f;
+	int depth;
+	bool first;
+};
+
+static void js_key(struct js *j, const char *key)
+{
+	fprintf(j->f, "%s\n%*s", j->first ? "" : ",", j->depth * 2, "");
+	j->first = false;
+	js_str(j->f, key);
+	fputs(": ", j->f);
+}
+
+static void js_open(struct js *j, char c)
+{
+	fputc(c, j->f);
+	j->depth++;
+	j->first = true;
+}
+
+static void js_close(struct js *j, char c)
+{
+	j->depth--;
+	if (!j->first)
+		fprintf(j->f, "\n%*s", j->depth * 2, "");
+	fputc(c, j->f);
+	j->first = false;
+}
+
+static void js_item(struct js *j)
+{
+	fprintf(j->f, "%s\n%*s", j->first ? "" : ",", j->depth * 2, "");
+	j->first = false;
+}
+
+static void jk_str(struct js *j, const char *k, const char *v)
+{
+	js_key(j, k);
+	js_str(j->f, v);
+}
+
+static void jk_int(struct js *j, const char *k, long long v)
+{
+	js_key(j, k);
+	fprintf(j->f, "%lld", v);
+}
+
+static void jk_bool(struct js *j, const char *k, bool v)
+{
+	js_key(j, k);
+	fputs(v ? "true" : "false", j->f);
+}
+
+static void jk_octal(struct js *j, const char *k, int v)
+{
+	char buf[16];
+	snprintf(buf, sizeof(buf), "0%o", (unsigned)v);
+	jk_str(j, k, buf);
+}
+
+static void jk_env(struct js *j, const char *k, const struct conf_env *e)
+{
+	js_key(j, k);
+	js_open(j, '{');
+	for (size_t i = 0; i < e->n; i++)
+		jk_str(j, e->keys[i], e->vals[i]);
+	js_close(j, '}');
+}
+
+static void js_stream(struct js *j, const char *ch, const struct conf_stream *s)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "%s_logfile", ch);
+	jk_str(j, key,
+	       s->kind == CONF_LOG_AUTO ? "AUTO" : s->kind == CONF_LOG_NONE ? "NONE" : s->path);
+	snprintf(key, sizeof(key), "%s_logfile_maxbytes", ch);
+	jk_int(j, key, (long long)s->maxbytes);
+	snprintf(key, sizeof(key), "%s_logfile_backups", ch);
+	jk_int(j, key, s->backups);
+	snprintf(key, sizeof(key), "%s_capture_maxbytes", ch);
+	jk_int(j, key, (long long)s->capture_maxbytes);
+	snprintf(key, sizeof(key), "%s_events_enabled", ch);
+	jk_bool(j, key, s->events_enabled);
+	snprintf(key, sizeof(key), "%s_syslog", ch);
+	jk_bool(j, key, s->syslog);
+	snprintf(key, sizeof(key), "%s_logfile_timestamps", ch);
+	jk_bool(j, key, s->timestamps);
+}
+
+static void js_process(struct js *j, const struct conf_process *p)
+{
+	char buf[32];
+	js_item(j);
+	js_open(j, '{');
+	jk_str(j, "name", p->name);
+	jk_str(j, "group", p->group);
+	jk_str(j, "program", p->program);
+	jk_str(j, "kind", kind_word(p->kind));
+	jk_int(j, "process_num", p->process_num);
+	jk_int(j, "numprocs", p->numprocs);
+	jk_str(j, "command", p->command);
+	js_key(j, "argv");
+	js_open(j, '[');
+	for (int i = 0; i < p->argc; i++) {
+		js_item(j);
+		js_str(j->f, p->argv[i]);
+	}
+	js_close(j, ']');
+	jk_int(j, "priority", p->priority);
+	jk_bool(j, "autostart", p->autostart);
+	jk_int(j, "startsecs", p->startsecs);
+	jk_int(j, "startretries", p->startretries);
+	jk_str(j, "autorestart", cv_autorestart_name(p->autorestart));
+	js_key(j, "exitcodes");
+	js_open(j, '[');
+	for (int c = 0; c < 256; c++) {
+		if (conf_exitcode_expected(p, c)) {
+			js_item(j);
+			fprintf(j->f, "%d", c);
+		}
+	}
+	js_close(j, ']');
+	jk_str(j, "stopsignal", signame(p->stopsignal, buf, sizeof(buf)));
+	jk_int(j, "stopwaitsecs", p->stopwaitsecs);
+	jk_bool(j, "stopasgroup", p->stopasgroup);
+	jk_bool(j, "killasgroup", p->killasgroup);
+	jk_str(j, "user", p->user);
+	jk_bool(j, "redirect_stderr", p->redirect_stderr);
+	js_stream(j, "stdout", &p->out);
+	js_stream(j, "stderr", &p->err);
+	jk_env(j, "environment", &p->env);
+	jk_str(j, "directory", p->directory);
+	if (p->umask >= 0)
+		jk_octal(j, "umask", p->umask);
+	else
+		jk_str(j, "umask", NULL);
+	jk_str(j, "serverurl", p->serverurl ? p->serverurl : "AUTO");
+	jk_bool(j, "forward_output", p->forward_output);
+	jk_int(j, "tail_buffer", (long long)p->tail_buffer);
+	if (p->kind == CONF_EVENTLISTENER) {
+		js_key(j, "events");
+		js_open(j, '[');
+		for (size_t i = 0; i < p->nevents; i++) {
+			js_item(j);
+			js_str(j->f, p->events[i]);
+		}
+		js_close(j, ']');
+		jk_int(j, "buffer_size", p->buffer_size);
+		jk_str(j, "result_handler", p->result_handler);
+	}
+	if (p->kind == CONF_FCGI) {
+		jk_str(j, "socket", p->socket);
+		jk_int(j, "socket_backlog", p->socket_backlog);
+		jk_str(j, "socket_owner", p->socket_owner);
+		jk_octal(j, "socket_mode", p->socket_mode);
+	}
+	js_close(j, '}');
+}
+
+int conf_print_json(const struct conf *c, FILE *f)
+{
+	const struct conf_supd *s = &c->supd;
+	struct js j = {.f = f};
+	js_open(&j, '{');
+	js_key(&j, "supervisord");
+	js_open(&j, '{');
+	jk_str(&j, "logfile", s->logfile ? s->logfile : "NONE");
+	jk_int(&j, "logfile_maxbytes", (long long)s->logfile_maxbytes);
+	jk_int(&j, "logfile_backups", s->logfile_backups);
+	jk_str(&j, "loglevel", cv_loglevel_word(s->loglevel));
+	jk_str(&j, "pidfile", s->pidfile);
+	jk_octal(&j, "umask", s->umask);
+	jk_bool(&j, "nodaemon", s->nodaemon);
+	jk_bool(&j, "silent", s->silent);
+	jk_int(&j, "minfds", s->minfds);
+	jk_int(&j, "minprocs", s->minprocs);
+	jk_bool(&j, "nocleanup", s->nocleanup);
+	jk_str(&j, "childlogdir", s->childlogdir);
+	jk_str(&j, "user", s->user);
+	jk_str(&j, "directory", s->directory);
+	jk_bool(&j, "strip_ansi", s->strip_ansi);
+	jk_env(&j, "environment", &s->env);
+	jk_str(&j, "identifier", s->identifier);
+	jk_bool(&j, "forward_output", s->forward_output);
+	jk_bool(&j, "forward_timestamps", s->forward_timestamps);
+	js_close(&j, '}');
+
+	js_key(&j, "servers");
+	js_open(&j, '[');
+	for (size_t i = 0; i < c->nservers; i++) {
+		const struct conf_server *v = &c->servers[i];
+		js_item(&j);
+		js_open(&j, '{');
+		jk_str(&j, "section", v->section);
+		jk_str(&j, "type", v->inet ? "inet" : "unix");
+		if (v->inet) {
+			jk_str(&j, "host", v->host);
+			jk_int(&j, "port", v->port);
+		} else {
+			jk_str(&j, "file", v->file);
+			jk_octal(&j, "chmod", v->chmod);
+			jk_str(&j, "chown", v->chown);
+		}
+		jk_str(&j, "username", v->username);
+		jk_str(&j, "password", v->password);
+		js_close(&j, '}');
+	}
+	js_close(&j, ']');
+
+	js_key(&j, "supervisorctl");
+	if (c->ctl.present) {
+		js_open(&j, '{');
+		jk_str(&j, "serverurl", c->ctl.serverurl);
+		jk_str(&j, "username", c->ctl.username);
+		jk_str(&j, "password", c->ctl.password);
+		jk_str(&j, "prompt", c->ctl.prompt);
+		jk_str(&j, "history_file", c->ctl.history_file);
+		js_close(&j, '}');
+	} else {
+		fputs("null", f);
+	}
+
+	js_key(&j, "plugins");
+	js_open(&j, '[');
+	for (size_t i = 0; i < c->nplugins; i++) {
+		js_item(&j);
+		js_open(&j, '{');
+		jk_str(&j, "section", c->plugins[i].section);
+		jk_str(&j, "factory", c->plugins[i].factory);
+		js_close(&j, '}');
+	}
+	js_close(&j, ']');
+
+	js_key(&j, "groups");
+	js_open(&j, '[');
+	for (size_t i = 0; i < c->ngroups; i++) {
+		const struct conf_group *g = &c->groups[i];
+		js_item(&j);
+		js_open(&j, '{');
+		jk_str(&j, "name", g->name);
+		jk_int(&j, "priority", g->priority);
+		jk_bool(&j, "heterogeneous", g->heterogeneous);
+		js_key(&j, "processes");
+		js_open(&j, '[');
+		for (size_t k = 0; k < g->nprocs; k++) {
+			js_item(&j);
+			js_str(f, c->procs[g->procs[k]].name);
+		}
+		js_close(&j, ']');
+		js_close(&j, '}');
+	}
+	js_close(&j, ']');
+
+	js_key(&j, "processes");
+	js_open(&j, '[');
+	for (size_t i = 0; i < c->nprocs; i++)
+		js_process(&j, &c->procs[i]);
+	js_close(&j, ']');
+	js_close(&j, '}');
+	fputc('\n', f);
+	return ferror(f) ? -EIO : 0;
+}
