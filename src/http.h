@@ -1,0 +1,128 @@
+/* The control plane's HTTP server: libmicrohttpd driven from supd's own
+ * epoll loop (no thread of its own), one MHD daemon per listener of the
+ * config ([unix_http_server], [inet_http_server], with :name suffixes).
+ *
+ * http.c owns transport concerns only: listening sockets, authentication,
+ * limits, reading a whole request body, and three ways to answer: at once,
+ * later (a deferred request, e.g. "start and wait until RUNNING"), or as a
+ * chunked stream (tail -f).  What a request means is the handler's business
+ * (api.c).
+ *
+ * Wiring into the daemon (daemon.c):
+ *
+ *	struct http *h;
+ *	char err[256];
+ *	r = http_new(&h, loop, conf, &handlers, ctx, err, sizeof(err));
+ *	if (r < 0) { log_crit("%s", err); exit 2; }   // e.g. socket in use
+ *	...loop_run...
+ *	http_free(h);      // at shutdown: closes listeners, unlinks sockets
+ *
+ * On reload, call http_free on the old server before http_new with the new
+ * config (the unix socket path may be the same).  Deferred requests still
+ * open at http_free are aborted (their clients see the connection close)
+ * after handlers->abandoned ran for each.
+ */
+#ifndef SUPD_HTTP_H
+#define SUPD_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "loop.h"
+
+struct http;
+struct http_req;
+
+/* Bounds on what one client may cost us. */
+#define HTTP_MAX_CONNECTIONS 512
+#define HTTP_MAX_BODY (1024 * 1024)      /* larger bodies get 413 */
+#define HTTP_CONN_MEMORY (64 * 1024)     /* request line + headers; more gets 431 */
+#define HTTP_IDLE_TIMEOUT_S 60           /* an idle connection is closed */
+
+struct http_handlers {
+	/* A complete request (headers and body) has arrived and passed
+	 * authentication.  The handler answers before returning
+	 * (http_reply, http_stream_begin) or keeps r to answer later
+	 * (http_defer).  Returning without doing either is answered with a
+	 * 500. */
+	void (*request)(struct http_req *r, void *ctx);
+	/* A deferred or streaming request is going away without the handler
+	 * having finished it (client gone, server freed): forget r, it is
+	 * freed after this returns.  May be NULL if the handler never keeps
+	 * requests. */
+	void (*abandoned)(struct http_req *r, void *ctx);
+};
+
+/* Opens every listener of c (a config without [unix_http_server] and
+ * [inet_http_server] gives a server with no listener; that is not an
+ * error).  Logs the warnings supervisord logs (no authentication, a
+ * public address without a password).  On error nothing is left open and
+ * err says why, naming the section and path/port.  Returns 0 or a negative
+ * errno (-EADDRINUSE: another live server owns the socket or port). */
+int http_new(struct http **out, struct loop *l, const struct conf *c,
+	     const struct http_handlers *h, void *ctx, char *err, size_t errlen);
+void http_free(struct http *h);
+
+/* How many connections are open (tests, fd accounting). */
+unsigned http_connections(const struct http *h);
+
+/* ---- the request (valid until answered and its response is sent) */
+
+const char *http_req_method(const struct http_req *r);
+/* The path without the query string, percent-decoded by MHD. */
+const char *http_req_path(const struct http_req *r);
+/* A query argument ("?wait=false"); NULL when absent, "" for "?wait". */
+const char *http_req_arg(const struct http_req *r, const char *key);
+const char *http_req_header(const struct http_req *r, const char *name);
+/* The body, NUL-terminated (len excludes the NUL); "" when none. */
+const char *http_req_body(const struct http_req *r, size_t *len);
+/* The peer of a unix-socket connection (SO_PEERCRED).  Returns 0, or
+ * -ENOTSUP on a TCP listener. */
+int http_req_peer(const struct http_req *r, uid_t *uid, pid_t *pid);
+/* "unix_http_server" / "inet_http_server:x": the listener's section. */
+const char *http_req_listener(const struct http_req *r);
+
+/* Handler-owned pointer carried by a deferred request. */
+void http_req_set_data(struct http_req *r, void *data);
+void *http_req_data(const struct http_req *r);
+
+/* ---- answering */
+
+/* Answers with a copy of body.  content_type NULL: application/json.
+ * Works at once from the request callback, or later for a deferred
+ * request.  Returns 0 or a negative errno (the request is then closed). */
+int http_reply(struct http_req *r, unsigned status, const char *content_type, const void *body,
+	       size_t len);
+/* Adds a response header to the answer being built (before http_reply or
+ * http_stream_begin).  Returns 0 or -ENOMEM. */
+int http_add_header(struct http_req *r, const char *name, const char *value);
+
+/* The handler will answer later, from any loop callback, with http_reply
+ * or http_stream_begin.  The connection is parked meanwhile (no polling);
+ * if the client hangs up, handlers->abandoned runs. */
+void http_defer(struct http_req *r);
+
+/* A chunked 200 response whose body is pushed with http_stream_write and
+ * finished with http_stream_end.  While nothing is buffered the connection
+ * is parked; a write wakes it.  If the client goes away,
+ * handlers->abandoned runs and r must no longer be used. */
+int http_stream_begin(struct http_req *r, const char *content_type);
+/* Buffers bytes for the client.  Returns 0, or -ENOBUFS when the client
+ * reads too slowly and more than HTTP_STREAM_MAX bytes are pending (the
+ * bytes are dropped; the caller decides whether to end the stream). */
+#define HTTP_STREAM_MAX (1024 * 1024)
+int http_stream_write(struct http_req *r, const void *buf, size_t len);
+size_t http_stream_pending(const struct http_req *r);
+void http_stream_end(struct http_req *r);
+
+/* ---- shared helpers */
+
+/* supervisord's password check: stored is plain or "{SHA}" + hex SHA-1.
+ * Constant time in the length of the compared strings. */
+bool http_password_ok(const char *stored, const char *given);
+/* SHA-1 of data as 40 lowercase hex digits and a NUL. */
+void http_sha1_hex(const void *data, size_t len, char out[41]);
+
+#endif
