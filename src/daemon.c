@@ -1,9 +1,799 @@
-/* daemon.c: being written */
+/* The running daemon: start-up (privileges, rlimits, log, daemonizing,
+ * pidfile), signals through a signalfd, the reaper, reload, and the
+ * ordered shutdown that ends with no descendant left behind.
+ *
+ * Shutdown has two phases.  First the processes stop by priority, highest
+ * first; all processes of one priority stop in parallel, and the next
+ * priority starts when they are all down.  Then every remaining child
+ * (orphans re-parented to us, as PID 1 or subreaper) gets SIGTERM, then
+ * SIGKILL after ORPHAN_GRACE_MS, and supd waits until waitpid says ECHILD. */
 #include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #include "daemon.h"
+#include "log.h"
+#include "loop.h"
+#include "output.h"
+#include "proc.h"
+#include "spawn.h"
+
+#define ORPHAN_GRACE_MS 5000
+#define WAIT_REPORT_MS	3000
+
+enum phase {
+	PH_RUNNING,
+	PH_STOPPING, /* processes, by priority */
+	PH_ORPHANS,  /* the remaining descendants */
+	PH_DONE,
+};
+
+struct daemon {
+	const struct supd_opts *opts;
+	struct conf_ref *cref;
+	struct loop *loop;
+	struct procs *procs;
+	int sfd;
+	bool foreground;
+	char *pidfile;
+	char server_url[PATH_MAX + 16];
+	bool have_server_url;
+	struct proc_hook hook;
+
+	enum phase phase;
+	struct proc **shut_v; /* start order, snapshotted when the shutdown began */
+	size_t shut_n;
+	size_t shut_hi; /* shut_v[0, shut_hi) still to stop */
+	struct loop_timer step_timer;
+	struct loop_timer wait_timer;
+	bool orphans_killing;
+	struct loop_timer orphan_timer;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static void notify(const char *what)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, what);
+#else
+	(void)what;
+#endif
+}
+
+static int group_priority(const struct conf *c, const struct conf_process *p)
+{
+	struct conf_group *g = conf_find_group(c, p->group);
+	return g ? g->priority : p->priority;
+}
+
+static void compute_server_url(struct daemon *d, const struct conf *c)
+{
+	d->have_server_url = false;
+	for (size_t pass = 0; pass < 2 && !d->have_server_url; pass++) {
+		for (size_t i = 0; i < c->nservers; i++) {
+			const struct conf_server *s = &c->servers[i];
+			if (pass == 0 && !s->inet && s->file) {
+				snprintf(d->server_url, sizeof(d->server_url), "unix://%s",
+					 s->file);
+				d->have_server_url = true;
+				break;
+			}
+			if (pass == 1 && s->inet) {
+				snprintf(d->server_url, sizeof(d->server_url), "http://%s:%d",
+					 s->host && *s->host ? s->host : "localhost", s->port);
+				d->have_server_url = true;
+				break;
+			}
+		}
+	}
+}
+
+static void set_procs_env(struct daemon *d)
+{
+	struct procs_env env = {
+	    .loop = d->loop,
+	    .supd = &d->cref->c->supd,
+	    .server_url = d->have_server_url ? d->server_url : NULL,
+	    .environ = NULL,
+	};
+	procs_set_env(d->procs, &env);
+}
+
+/* [eventlistener:x] and [fcgi-program:x] are parsed but not run yet: say
+ * so for each, once per section. */
+static void warn_unsupported(const struct conf *c)
+{
+	const char *last = NULL;
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct conf_process *p = &c->procs[i];
+		if (p->kind == CONF_PROGRAM)
+			continue;
+		if (last && !strcmp(last, p->program))
+			continue;
+		last = p->program;
+		log_warn("[%s:%s] (%s:%d) is not run: supd does not support %s yet",
+			 p->kind == CONF_EVENTLISTENER ? "eventlistener" : "fcgi-program",
+			 p->program, p->file ? p->file : "?", p->line,
+			 p->kind == CONF_EVENTLISTENER ? "event listeners" : "FastCGI programs");
+	}
+}
+
+static int add_procs(struct daemon *d, const struct conf *c, struct conf_ref *cref)
+{
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct conf_process *p = &c->procs[i];
+		if (p->kind != CONF_PROGRAM || procs_find(d->procs, p->group, p->name))
+			continue;
+		int r = procs_add(d->procs, p, cref, group_priority(c, p), NULL);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void autostart_all(struct daemon *d)
+{
+	struct proc *const *v = procs_ordered(d->procs);
+	size_t n = procs_count(d->procs);
+	/* Copy: a spawn never adds or removes, but stay safe if one did. */
+	struct proc **copy = malloc(n * sizeof(*copy) + 1);
+	if (!copy) {
+		log_error("out of memory starting processes");
+		return;
+	}
+	memcpy(copy, v, n * sizeof(*copy));
+	for (size_t i = 0; i < n; i++)
+		proc_autostart(copy[i]);
+	free(copy);
+}
+
+/* ---------------------------------------------------------------- reaping */
+
+static void orphans_step(struct daemon *d);
+
+static void reap(struct daemon *d)
+{
+	for (;;) {
+		int st;
+		pid_t pid = waitpid(-1, &st, WNOHANG);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		struct proc *p = procs_find_pid(d->procs, pid);
+		if (p) {
+			proc_exited(p, st);
+		} else {
+			char msg[96];
+			log_debug("reaped unknown pid %d (%s)", (int)pid,
+				  proc_exit_text(st, msg, sizeof(msg)));
+		}
+	}
+	if (d->phase == PH_ORPHANS)
+		orphans_step(d);
+}
+
+/* ---------------------------------------------------------------- shutdown */
+
+static bool level_key_eq(const struct proc *a, const struct proc *b)
+{
+	return a->gprio == b->gprio && a->conf->priority == b->conf->priority;
+}
+
+static void begin_orphans(struct daemon *d);
+
+/* Stops the highest priority level that still has processes up; moves
+ * down a level once all of it is down. */
+static void shutdown_step(struct daemon *d)
+{
+	if (d->phase != PH_STOPPING)
+		return;
+	while (d->shut_hi > 0) {
+		size_t hi = d->shut_hi, lo = hi - 1;
+		struct proc *top = NULL;
+		for (size_t i = hi; i-- > 0;) {
+			if (!d->shut_v[i])
+				continue;
+			if (!top)
+				top = d->shut_v[i];
+			else if (!level_key_eq(top, d->shut_v[i]))
+				break;
+			lo = i;
+		}
+		if (!top) {
+			d->shut_hi = 0;
+			break;
+		}
+		bool up = false;
+		for (size_t i = lo; i < hi; i++) {
+			struct proc *p = d->shut_v[i];
+			if (!p)
+				continue;
+			proc_stop_for_shutdown(p);
+			/* proc_stop_for_shutdown never frees; a retired process
+			 * is freed later by its exit, which nulls its slot. */
+			if (d->shut_v[i] && !proc_is_stopped(d->shut_v[i]))
+				up = true;
+		}
+		if (up)
+			return;
+		d->shut_hi = lo;
+	}
+	loop_timer_cancel(d->loop, &d->wait_timer);
+	begin_orphans(d);
+}
+
+static void step_cb(struct loop *l, void *arg)
+{
+	(void)l;
+	shutdown_step(arg);
+}
+
+static void wait_report_cb(struct loop *l, void *arg)
+{
+	struct daemon *d = arg;
+	char names[512];
+	size_t n = 0;
+	names[0] = 0;
+	for (size_t i = d->shut_hi; i-- > 0 && n < sizeof(names) - 64;) {
+		struct proc *p = d->shut_v[i];
+		if (p && !proc_is_stopped(p))
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "",
+					      p->conf->name);
+	}
+	if (n)
+		log_info("waiting for %s to die", names);
+	loop_timer_arm(l, &d->wait_timer, loop_now_ms() + WAIT_REPORT_MS);
+}
+
+static void hook_cb(struct proc *p, enum proc_state from, enum proc_state to, void *arg)
+{
+	struct daemon *d = arg;
+	(void)from;
+	if (d->phase != PH_STOPPING)
+		return;
+	if (to == PROC_REMOVED) {
+		for (size_t i = 0; i < d->shut_n; i++)
+			if (d->shut_v[i] == p)
+				d->shut_v[i] = NULL;
+	}
+	/* Coalesce: one step per loop iteration, whatever the number of
+	 * processes that changed in it. */
+	if (!loop_timer_armed(&d->step_timer))
+		loop_timer_arm(d->loop, &d->step_timer, loop_now_ms());
+}
+
+static void begin_shutdown(struct daemon *d)
+{
+	if (d->phase != PH_RUNNING)
+		return;
+	notify("STOPPING=1");
+	procs_set_shutting_down(d->procs, true);
+	size_t n = procs_count(d->procs);
+	d->shut_v = malloc(n * sizeof(*d->shut_v) + 1);
+	if (!d->shut_v) {
+		/* Stop everything at once instead of by priority. */
+		log_error("out of memory: stopping every process at once");
+		d->phase = PH_STOPPING;
+		struct proc *const *v = procs_ordered(d->procs);
+		for (size_t i = 0; i < n; i++)
+			proc_stop_for_shutdown(v[i]);
+		return;
+	}
+	memcpy(d->shut_v, procs_ordered(d->procs), n * sizeof(*d->shut_v));
+	d->shut_n = d->shut_hi = n;
+	d->phase = PH_STOPPING;
+	loop_timer_arm(d->loop, &d->wait_timer, loop_now_ms() + WAIT_REPORT_MS);
+	shutdown_step(d);
+}
+
+/* Our children, from /proc: after phase 1 only orphans are left. */
+static void signal_children(int sig)
+{
+	DIR *dir = opendir("/proc");
+	if (!dir)
+		return;
+	pid_t me = getpid();
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		char path[300], buf[512];
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		char *rp = strrchr(buf, ')');
+		char state;
+		int ppid;
+		if (!rp || sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
+			continue;
+		if (ppid == me && state != 'Z') {
+			pid_t pid = (pid_t)atoi(e->d_name);
+			log_debug("sending %s to orphan pid %d",
+				  sig == SIGKILL ? "SIGKILL" : "SIGTERM", (int)pid);
+			kill(pid, sig);
+		}
+	}
+	closedir(dir);
+}
+
+static bool have_children(void)
+{
+	siginfo_t si;
+	si.si_pid = 0;
+	/* WNOWAIT: just look, the reaper collects. */
+	return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0 || errno != ECHILD;
+}
+
+static void orphans_step(struct daemon *d)
+{
+	if (!have_children()) {
+		d->phase = PH_DONE;
+		loop_timer_cancel(d->loop, &d->orphan_timer);
+		loop_stop(d->loop);
+		return;
+	}
+	signal_children(d->orphans_killing ? SIGKILL : SIGTERM);
+}
+
+static void orphan_timer_cb(struct loop *l, void *arg)
+{
+	struct daemon *d = arg;
+	d->orphans_killing = true;
+	orphans_step(d);
+	/* New orphans appear as their parents die; keep sweeping. */
+	if (d->phase == PH_ORPHANS)
+		loop_timer_arm(l, &d->orphan_timer, loop_now_ms() + 1000);
+}
+
+static void begin_orphans(struct daemon *d)
+{
+	d->phase = PH_ORPHANS;
+	loop_timer_arm(d->loop, &d->orphan_timer, loop_now_ms() + ORPHAN_GRACE_MS);
+	orphans_step(d);
+}
+
+/* ---------------------------------------------------------------- reload */
+
+static void log_diags(const struct diags *dg)
+{
+	char buf[1024];
+	for (size_t i = 0; i < dg->n; i++) {
+		diag_format(&dg->v[i], buf, sizeof(buf));
+		log_msg(dg->v[i].warning ? LL_WARN : LL_ERRO, "%s", buf);
+	}
+}
+
+static void reload(struct daemon *d)
+{
+	const struct supd_opts *o = d->opts;
+	struct conf_load_opts lo = {
+	    .path = o->config_path,
+	    .format = o->format,
+	    .overrides = o->overrides,
+	    .environ = NULL,
+	};
+	struct diags dg;
+	struct conf *nc = NULL;
+	diags_init(&dg);
+	int r = conf_load(&lo, &nc, &dg);
+	if (r < 0) {
+		log_error("config file %s has errors, not reloading", o->config_path);
+		if (r != -EINVAL)
+			log_error("%s: %s", o->config_path, strerror(-r));
+		log_diags(&dg);
+		diags_free(&dg);
+		return;
+	}
+	log_diags(&dg);
+	diags_free(&dg);
+	struct conf_ref *ncref = conf_ref_new(nc);
+	size_t n = procs_count(d->procs);
+	struct proc **old = malloc(n * sizeof(*old) + 1);
+	if (!ncref || !old) {
+		log_error("out of memory: not reloading");
+		free(old);
+		if (ncref)
+			conf_ref_put(ncref);
+		else
+			conf_free(nc);
+		return;
+	}
+	log_info("reloading %s", o->config_path);
+	warn_unsupported(nc);
+	log_set_level(nc->supd.loglevel);
+	struct conf_ref *oldref = d->cref;
+	d->cref = ncref;
+	compute_server_url(d, nc);
+	set_procs_env(d);
+	memcpy(old, procs_ordered(d->procs), n * sizeof(*old));
+	for (size_t i = 0; i < n; i++) {
+		struct proc *p = old[i];
+		if (p->removing)
+			continue;
+		struct conf_process *np = conf_find_process(nc, p->conf->group, p->conf->name);
+		if (np && np->kind != CONF_PROGRAM)
+			np = NULL;
+		if (!np) {
+			log_info("removing '%s'", p->conf->name);
+			proc_retire(p);
+		} else if (conf_process_equal(p->conf, np)) {
+			proc_rebind(p, np, ncref, group_priority(nc, np));
+		} else {
+			log_info("changed: '%s', restarting it", np->name);
+			proc_replace(p, np, ncref, group_priority(nc, np));
+		}
+	}
+	free(old);
+	r = add_procs(d, nc, ncref);
+	if (r < 0)
+		log_error("adding processes: %s", strerror(-r));
+	autostart_all(d);
+	conf_ref_put(oldref);
+}
+
+/* ---------------------------------------------------------------- signals */
+
+static const int handled[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2, SIGCHLD};
+
+static void reopen_logs(struct daemon *d)
+{
+	int r = log_reopen();
+	if (r < 0)
+		log_warn("reopening %s: %s", log_path() ? log_path() : "the log", strerror(-r));
+	struct proc *const *v = procs_ordered(d->procs);
+	for (size_t i = 0; i < procs_count(d->procs); i++) {
+		if (!v[i]->out)
+			continue;
+		r = output_reopen(v[i]->out);
+		if (r < 0)
+			log_warn("reopening the logs of '%s': %s", v[i]->conf->name, strerror(-r));
+	}
+}
+
+static void signal_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+	char sn[32];
+	(void)l;
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		int sig = (int)si.ssi_signo;
+		switch (sig) {
+		case SIGTERM:
+		case SIGINT:
+		case SIGQUIT:
+			log_warn("received %s indicating exit request",
+				 spawn_signame(sig, sn, sizeof(sn)));
+			begin_shutdown(d);
+			break;
+		case SIGHUP:
+			if (d->phase != PH_RUNNING) {
+				log_warn("ignored SIGHUP indicating restart request (shutdown in "
+					 "progress)");
+				break;
+			}
+			log_warn("received SIGHUP indicating restart request");
+			reload(d);
+			break;
+		case SIGUSR2:
+			log_info("received SIGUSR2 indicating log reopen request");
+			reopen_logs(d);
+			break;
+		case SIGCHLD:
+			break;
+		}
+	}
+	/* Reap after every read: a SIGCHLD coalesces several exits. */
+	reap(d);
+}
+
+static int setup_signals(struct daemon *d)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		sigaddset(&set, handled[i]);
+	/* SIGCHLD ignored would make the kernel reap for us; SIGPIPE would
+	 * kill us on a closed socket. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	d->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sfd < 0)
+		return -errno;
+	return loop_watch_fd(d->loop, d->sfd, EPOLLIN, signal_cb, d);
+}
+
+/* ---------------------------------------------------------------- start-up */
+
+static void ensure_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int n = open("/dev/null", O_RDWR);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
+/* supervisord's set_uid_or_exit.  Returns 0 or 2 after printing why. */
+static int drop_privileges(const char *user, char *info, size_t infolen)
+{
+	info[0] = 0;
+	if (!user)
+		return 0;
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		char *end;
+		unsigned long v = strtoul(user, &end, 10);
+		if (*user && !*end)
+			pw = getpwuid((uid_t)v);
+	}
+	if (!pw) {
+		fprintf(stderr, "Error: Invalid user name %s\n", user);
+		return 2;
+	}
+	if (getuid() == pw->pw_uid)
+		return 0;
+	if (getuid() != 0) {
+		fprintf(stderr, "Error: Can't drop privilege as nonroot user\n");
+		return 2;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		fprintf(stderr, "Error: Could not set user id to %s: %s\n", user, strerror(errno));
+		return 2;
+	}
+	snprintf(info, infolen, "Set uid to user %u succeeded", (unsigned)pw->pw_uid);
+	return 0;
+}
+
+/* supervisord's set_rlimits_or_exit: raise soft (and, as root, hard)
+ * limits to minfds/minprocs. */
+static int raise_limit(int res, long min, const char *name, const char *opt, char *info,
+		       size_t infolen)
+{
+	struct rlimit rl;
+	if (min <= 0 || getrlimit(res, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)min)
+		return 0;
+	rlim_t hard = rl.rlim_max;
+	if (hard != RLIM_INFINITY && hard < (rlim_t)min)
+		hard = (rlim_t)min;
+	struct rlimit want = {(rlim_t)min, hard};
+	if (setrlimit(res, &want) < 0) {
+		fprintf(
+		    stderr,
+		    "Error: The minimum number of %s required to run this process is %ld as per "
+		    "the \"%s\" command-line argument or config file setting. The current "
+		    "environment will only allow you to open %llu %s.  Either raise the number "
+		    "in your environment or lower the %s setting in the config file to allow "
+		    "the process to start.\n",
+		    res == RLIMIT_NOFILE ? "file descriptors" : "available processes", min, opt,
+		    (unsigned long long)rl.rlim_max,
+		    res == RLIMIT_NOFILE ? "file descriptors" : "processes", opt);
+		return 2;
+	}
+	size_t l = strlen(info);
+	snprintf(info + l, infolen - l, "%sIncreased %s limit to %ld", l ? "\n" : "", name, min);
+	return 0;
+}
+
+/* fork, the parent exits; the child detaches like supervisord's
+ * _daemonize.  Returns 0 in the child, or 2. */
+static int daemonize(const struct conf_supd *s)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_crit("could not fork to daemonize: %s", strerror(errno));
+		return 2;
+	}
+	if (pid > 0)
+		_exit(0);
+	if (s->directory && chdir(s->directory) < 0) {
+		log_crit("can't chdir into %s: %s", s->directory, strerror(errno));
+		return 2;
+	}
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		for (int i = 0; i < 3; i++)
+			dup2(fd, i);
+		close(fd);
+	}
+	setsid();
+	umask((mode_t)s->umask);
+	return 0;
+}
+
+static int write_pidfile(const char *path)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	int r = 0;
+	if (write(fd, buf, (size_t)n) != n)
+		r = -EIO;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r;
+}
+
+static void cleanup(struct daemon *d)
+{
+	if (d->pidfile) {
+		unlink(d->pidfile);
+		free(d->pidfile);
+	}
+	procs_free(d->procs);
+	if (d->sfd >= 0)
+		close(d->sfd);
+	loop_free(d->loop);
+	free(d->shut_v);
+	conf_ref_put(d->cref);
+}
+
 int daemon_run(const struct supd_opts *o, struct conf *c)
 {
-	(void)o;
-	conf_free(c);
-	return 1;
+	struct daemon dd = {.opts = o, .sfd = -1, .foreground = o->foreground};
+	struct daemon *d = &dd;
+	char info[512] = "", uinfo[128];
+	int rc;
+
+	ensure_std_fds();
+	d->cref = conf_ref_new(c);
+	if (!d->cref) {
+		conf_free(c);
+		fprintf(stderr, "supd: out of memory\n");
+		return 1;
+	}
+	const struct conf_supd *s = &c->supd;
+	rc = drop_privileges(s->user, uinfo, sizeof(uinfo));
+	if (!rc)
+		rc = raise_limit(RLIMIT_NOFILE, s->minfds, "RLIMIT_NOFILE", "minfds", info,
+				 sizeof(info));
+	if (!rc)
+		rc = raise_limit(RLIMIT_NPROC, s->minprocs, "RLIMIT_NPROC", "minprocs", info,
+				 sizeof(info));
+	if (rc) {
+		conf_ref_put(d->cref);
+		return rc;
+	}
+
+	log_set_level(s->loglevel);
+	log_set_echo(d->foreground && !s->silent);
+	if (s->logfile) {
+		int r = log_open(s->logfile, s->logfile_maxbytes, s->logfile_backups);
+		if (r < 0) {
+			fprintf(stderr, "Error: cannot open the log file %s: %s\n", s->logfile,
+				strerror(-r));
+			conf_ref_put(d->cref);
+			return 2;
+		}
+	}
+	if (uinfo[0])
+		log_info("%s", uinfo);
+	else if (getuid() == 0)
+		log_crit("supd is running as root.  Privileges were not dropped because no user "
+			 "is specified in the config file.  If you intend to run as root, you can "
+			 "set user=root in the config file to avoid this message.");
+	for (char *line = info, *nl; *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		log_info("%.*s", (int)(nl - line), line);
+		if (!*nl)
+			break;
+	}
+
+	if (!d->foreground && daemonize(s) != 0) {
+		conf_ref_put(d->cref);
+		return 2;
+	}
+	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("could not become a child subreaper: %s", strerror(errno));
+
+	int r = loop_new(&d->loop);
+	if (r < 0) {
+		log_crit("creating the event loop: %s", strerror(-r));
+		conf_ref_put(d->cref);
+		return 1;
+	}
+	loop_timer_init(&d->step_timer, step_cb, d);
+	loop_timer_init(&d->wait_timer, wait_report_cb, d);
+	loop_timer_init(&d->orphan_timer, orphan_timer_cb, d);
+	r = setup_signals(d);
+	if (r < 0) {
+		log_crit("setting up signals: %s", strerror(-r));
+		cleanup(d);
+		return 1;
+	}
+	compute_server_url(d, c);
+	struct procs_env env = {.loop = d->loop, .supd = s};
+	r = procs_new(&d->procs, &env);
+	if (r < 0) {
+		log_crit("out of memory");
+		cleanup(d);
+		return 1;
+	}
+	set_procs_env(d);
+	d->hook = (struct proc_hook){.cb = hook_cb, .arg = d};
+	procs_add_hook(d->procs, &d->hook);
+
+	if (s->pidfile) {
+		r = write_pidfile(s->pidfile);
+		if (r < 0)
+			log_crit("could not write pidfile %s: %s", s->pidfile, strerror(-r));
+		else
+			d->pidfile = strdup(s->pidfile);
+	}
+	log_info("supd started with pid %d", (int)getpid());
+
+	if (!s->nocleanup && s->childlogdir) {
+		int n = output_cleanup_auto(s->childlogdir, s->identifier);
+		if (n < 0)
+			log_warn("removing old AUTO child logs in %s: %s", s->childlogdir,
+				 strerror(-n));
+	}
+	warn_unsupported(c);
+	r = add_procs(d, c, d->cref);
+	if (r < 0) {
+		log_crit("adding processes: %s", strerror(-r));
+		cleanup(d);
+		return 1;
+	}
+	autostart_all(d);
+	notify("READY=1");
+
+	r = loop_run(d->loop);
+	if (r < 0)
+		log_crit("event loop: %s", strerror(-r));
+	log_info("supd stopped");
+	cleanup(d);
+	log_close();
+	return r < 0 ? 1 : 0;
 }

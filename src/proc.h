@@ -1,3 +1,166 @@
+/* Supervised processes: supervisord's state machine for each, and the
+ * table that holds them all (lookup by name and by pid).
+ *
+ * Every timer (startsecs, backoff delay, stopwaitsecs) is a loop deadline;
+ * nothing polls.  Transitions are logged with supervisord's wording and
+ * reported to hooks, so the control plane can wait for RUNNING or STOPPED
+ * without polling.
+ *
+ * Errors of proc_start/proc_stop/proc_signal are negative errnos that map
+ * to supervisord's faults:
+ *   -ENOENT     NO_FILE          the command does not exist
+ *   -EACCES     NOT_EXECUTABLE   is a directory / not executable / unparsable
+ *   -EALREADY   ALREADY_STARTED  STARTING, RUNNING or BACKOFF
+ *   -ESRCH      NOT_RUNNING      stop/signal of a process with no pid
+ *   -EIO        FAILED           the process is in the UNKNOWN state
+ *   -ECHILD     SPAWN_ERROR      the spawn failed (proc->spawnerr says why)
+ *   -EINVAL     BAD_SIGNAL       signal number out of range
+ *   -ESHUTDOWN  SHUTDOWN_STATE   supd is shutting down
+ */
 #ifndef SUPD_PROC_H
 #define SUPD_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "conf.h"
+#include "loop.h"
+
+enum proc_state {
+	PROC_STOPPED = 0,
+	PROC_STARTING = 10,
+	PROC_RUNNING = 20,
+	PROC_BACKOFF = 30,
+	PROC_STOPPING = 40,
+	PROC_EXITED = 100,
+	PROC_FATAL = 200,
+	PROC_UNKNOWN = 1000,
+	/* Not a state: reported to hooks just before the process is freed
+	 * (removed by a reload); the pointer is invalid after the call. */
+	PROC_REMOVED = -1,
+};
+
+struct procs;
+struct output;
+
+/* One supervised process.  Read-only outside proc.c. */
+struct proc {
+	struct procs *tab;
+	const struct conf_process *conf; /* in the config currently applied */
+	struct conf_ref *cref;		 /* keeps conf alive */
+	struct output *out;		 /* NULL when output_new failed with ENOMEM */
+	int gprio;			 /* the group's priority (ordering key) */
+
+	enum proc_state state;
+	pid_t pid;		    /* 0: none */
+	time_t laststart, laststop; /* wall clock, for display; 0: never */
+	int64_t start_ms;	    /* monotonic, for startsecs */
+	int backoff;		    /* serial failed starts */
+	int exitstatus;		    /* last exit code, -1 for a signal */
+	int wstatus;		    /* raw wait status of the last exit */
+	bool killing;		    /* a stop signal was sent */
+	bool administrative_stop;
+	char *spawnerr;		 /* NULL: none */
+	struct loop_timer timer; /* the one deadline of the current state */
+
+	/* engine bookkeeping */
+	bool removing;			      /* removed by a reload: free once stopped */
+	const struct conf_process *next_conf; /* changed by a reload: swap once stopped */
+	struct conf_ref *next_cref;
+	size_t order_idx;
+	struct proc *pid_next, *name_next;
+};
+
+/* A reference-counted config, so a process removed or changed by a reload
+ * keeps its old settings (stopwaitsecs, killasgroup...) while it stops. */
+struct conf_ref {
+	struct conf *c;
+	int refs;
+};
+
+struct conf_ref *conf_ref_new(struct conf *c);
+void conf_ref_put(struct conf_ref *r);
+
+typedef void (*proc_hook_cb)(struct proc *p, enum proc_state from, enum proc_state to, void *arg);
+
+/* A transition subscriber, embedded in its owner.  A hook may remove
+ * itself (only itself) while it runs. */
+struct proc_hook {
+	proc_hook_cb cb;
+	void *arg;
+	struct proc_hook *next;
+};
+
+/* What spawning needs from the daemon. */
+struct procs_env {
+	struct loop *loop;
+	const struct conf_supd *supd;
+	const char *server_url; /* SUPERVISOR_SERVER_URL; NULL: unset */
+	char *const *environ;	/* supd's environment; NULL: environ */
+};
+
+int procs_new(struct procs **out, const struct procs_env *env);
+/* Frees every process (without stopping them: the daemon does that). */
+void procs_free(struct procs *t);
+void procs_set_env(struct procs *t, const struct procs_env *env);
+
+/* Adds a process for pc (which cref keeps alive); it starts STOPPED. */
+int procs_add(struct procs *t, const struct conf_process *pc, struct conf_ref *cref, int gprio,
+	      struct proc **out);
+/* Removes and frees a process that has no pid. */
+void procs_remove(struct procs *t, struct proc *p);
+
+/* Reload.  proc_rebind: the new config of p is equal (conf_process_equal):
+ * keep running, only point at the new model.  proc_replace: it changed:
+ * stop p if it runs, then switch to pc and autostart.  proc_retire: it is
+ * gone: stop p if it runs, then free it (hooks see PROC_REMOVED).  Each
+ * takes its own reference on cref.  After proc_replace/proc_retire, p may
+ * already be freed (retire) or restarted. */
+void proc_rebind(struct proc *p, const struct conf_process *pc, struct conf_ref *cref, int gprio);
+void proc_replace(struct proc *p, const struct conf_process *pc, struct conf_ref *cref, int gprio);
+void proc_retire(struct proc *p);
+
+struct proc *procs_find(const struct procs *t, const char *group, const char *name);
+struct proc *procs_find_pid(const struct procs *t, pid_t pid);
+size_t procs_count(const struct procs *t);
+/* Processes in start order: ascending (group priority, priority), then
+ * group and name.  Valid until the next procs_add/procs_remove. */
+struct proc *const *procs_ordered(struct procs *t);
+
+void procs_add_hook(struct procs *t, struct proc_hook *h);
+void procs_remove_hook(struct procs *t, struct proc_hook *h);
+
+/* While shutting down no process is spawned: no autorestart, no backoff
+ * retry, and proc_start fails with -ESHUTDOWN. */
+void procs_set_shutting_down(struct procs *t, bool on);
+bool procs_shutting_down(const struct procs *t);
+
+/* A start request (startProcess): from STOPPED, EXITED, FATAL. */
+int proc_start(struct proc *p);
+/* Autostart at supd start or when added by a reload: STOPPED -> STARTING
+ * if autostart and never started.  Returns proc_start's codes, or 0. */
+int proc_autostart(struct proc *p);
+/* A stop request (stopProcess): RUNNING/STARTING -> STOPPING, BACKOFF ->
+ * STOPPED. */
+int proc_stop(struct proc *p);
+/* Shutdown's stop: as proc_stop, but BACKOFF gives up (-> FATAL), as
+ * supervisord's stop_all. */
+int proc_stop_for_shutdown(struct proc *p);
+int proc_signal(struct proc *p, int sig);
+
+/* The daemon's reaper: p's pid exited with wait status st. */
+void proc_exited(struct proc *p, int st);
+
+bool proc_is_stopped(const struct proc *p); /* STOPPED, EXITED, FATAL, UNKNOWN */
+bool proc_is_running(const struct proc *p); /* RUNNING, BACKOFF, STARTING */
+const char *proc_state_name(enum proc_state s);
+/* supervisorctl's description column: "pid 123, uptime 0:01:02", "Nov 22
+ * 08:26 PM", "Not started", the spawn error... now is the wall clock. */
+const char *proc_description(const struct proc *p, time_t now, char *buf, size_t len);
+/* "exit status 1" / "terminated by SIGTERM (core dumped)" */
+const char *proc_exit_text(int wstatus, char *buf, size_t len);
+
 #endif

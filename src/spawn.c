@@ -1,3 +1,518 @@
-/* spawn: being written */
+/* fork + exec with an error pipe.
+ *
+ * Everything that can be decided in the parent is (the path of the
+ * program, the user's ids and groups, the environment), so the child only
+ * makes system calls between fork and exec.  The child reports a failure as
+ * a small record (stage, errno) on a close-on-exec pipe and _exit(127)s;
+ * the parent reads EOF when exec succeeded, because exec closed the pipe. */
 #include "config.h"
-extern int supd_placeholder_spawn;
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+extern char **environ;
+
+enum stage {
+	ST_SETPGID = 1,
+	ST_STDIN,
+	ST_STDIO,
+	ST_CLOSE,
+	ST_SIGNALS,
+	ST_SETGROUPS,
+	ST_SETGID,
+	ST_SETUID,
+	ST_CHDIR,
+	ST_EXEC,
+};
+
+struct child_err {
+	int stage;
+	int err;
+};
+
+/* What the child needs, all prepared by the parent. */
+struct plan {
+	const char *file;
+	char *const *argv;
+	char **envp;
+	bool switch_user;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+	const char *dir;
+	int umask;
+	int out_w, err_w; /* -1: /dev/null */
+	bool redirect_stderr;
+	int errfd;
+};
+
+const char *spawn_signame(int sig, char *buf, size_t len)
+{
+	if (sig == SIGRTMIN) {
+		snprintf(buf, len, "SIGRTMIN");
+	} else if (sig == SIGRTMAX) {
+		snprintf(buf, len, "SIGRTMAX");
+	} else {
+		const char *a = sig > 0 && sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;
+		if (a)
+			snprintf(buf, len, "SIG%s", a);
+		else
+			snprintf(buf, len, "signal %d", sig);
+	}
+	return buf;
+}
+
+/* ---------------------------------------------------------------- parent side */
+
+static const char *env_lookup(const struct conf_env *e, const char *key)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (!strcmp(e->keys[i], key))
+			return e->vals[i];
+	return NULL;
+}
+
+static bool env_has_keyn(const struct conf_env *e, const char *key, size_t klen)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (strlen(e->keys[i]) == klen && !memcmp(e->keys[i], key, klen))
+			return true;
+	return false;
+}
+
+static const char *environ_get(char *const *env, const char *key)
+{
+	size_t klen = strlen(key);
+	for (; *env; env++)
+		if (!strncmp(*env, key, klen) && (*env)[klen] == '=')
+			return *env + klen + 1;
+	return NULL;
+}
+
+static bool exists(const char *path, struct stat *st)
+{
+	return stat(path, st) == 0;
+}
+
+int spawn_find_command(const struct conf_process *p, char *const *env, char *path, size_t pathlen,
+		       char *err, size_t errlen)
+{
+	if (!p->argv || !p->argv[0] || !p->argv[0][0]) {
+		snprintf(err, errlen, "command is empty");
+		return -EINVAL;
+	}
+	if (!env)
+		env = environ;
+	const char *prog = p->argv[0];
+	struct stat st;
+	bool found = false;
+	if (strchr(prog, '/')) {
+		if (snprintf(path, pathlen, "%s", prog) >= (int)pathlen) {
+			snprintf(err, errlen, "can't find command '%s'", prog);
+			return -ENOENT;
+		}
+		found = exists(path, &st);
+	} else {
+		const char *dirs = env_lookup(&p->env, "PATH");
+		if (!dirs)
+			dirs = environ_get(env, "PATH");
+		if (!dirs)
+			dirs = "/bin:/usr/bin:/usr/local/bin";
+		/* supervisord stops at the first directory where the name
+		 * exists, executable or not. */
+		for (const char *d = dirs; !found;) {
+			const char *end = strchrnul(d, ':');
+			int dl = (int)(end - d);
+			int n = dl ? snprintf(path, pathlen, "%.*s/%s", dl, d, prog)
+				   : snprintf(path, pathlen, "%s", prog);
+			if (n < (int)pathlen)
+				found = exists(path, &st);
+			if (!*end)
+				break;
+			d = end + 1;
+		}
+		if (!found)
+			snprintf(path, pathlen, "%s", prog);
+	}
+	if (!found) {
+		snprintf(err, errlen, "can't find command '%s'", path);
+		return -ENOENT;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "command at '%s' is a directory", path);
+		return -EACCES;
+	}
+	if (!(st.st_mode & 0111)) {
+		snprintf(err, errlen, "command at '%s' is not executable", path);
+		return -EACCES;
+	}
+	if (access(path, X_OK) != 0) {
+		snprintf(err, errlen, "no permission to run command '%s'", path);
+		return -EACCES;
+	}
+	return 0;
+}
+
+static bool is_supervisor_var(const char *kv, size_t klen, bool have_url)
+{
+	static const char *const names[] = {"SUPERVISOR_ENABLED", "SUPERVISOR_PROCESS_NAME",
+					    "SUPERVISOR_GROUP_NAME", "SUPERVISOR_SERVER_URL"};
+	for (size_t i = 0; i < 4; i++) {
+		if (i == 3 && !have_url)
+			break;
+		if (strlen(names[i]) == klen && !memcmp(names[i], kv, klen))
+			return true;
+	}
+	return false;
+}
+
+/* supd's environment, then SUPERVISOR_*, then the program's environment,
+ * later values replacing earlier ones.  One allocation: the pointer array
+ * followed by the strings it adds. */
+static char **build_env(const struct spawn_req *r)
+{
+	const struct conf_process *p = r->p;
+	char *const *env = r->environ ? r->environ : environ;
+	bool have_url = r->server_url != NULL;
+	size_t ne = 0;
+	while (env[ne])
+		ne++;
+	const char *supk[4] = {"SUPERVISOR_ENABLED", "SUPERVISOR_PROCESS_NAME",
+			       "SUPERVISOR_GROUP_NAME", "SUPERVISOR_SERVER_URL"};
+	const char *supv[4] = {"1", p->name, p->group, r->server_url};
+	size_t strbytes = 0;
+	for (size_t i = 0; i < 4; i++)
+		if (supv[i])
+			strbytes += strlen(supk[i]) + strlen(supv[i]) + 2;
+	for (size_t i = 0; i < p->env.n; i++)
+		strbytes += strlen(p->env.keys[i]) + strlen(p->env.vals[i]) + 2;
+	size_t nptr = ne + 4 + p->env.n + 1;
+	char **out = malloc(nptr * sizeof(char *) + strbytes);
+	if (!out)
+		return NULL;
+	char *s = (char *)(out + nptr);
+	size_t n = 0;
+	for (size_t i = 0; i < ne; i++) {
+		const char *eq = strchr(env[i], '=');
+		size_t klen = eq ? (size_t)(eq - env[i]) : strlen(env[i]);
+		if (env_has_keyn(&p->env, env[i], klen) ||
+		    is_supervisor_var(env[i], klen, have_url))
+			continue;
+		out[n++] = env[i];
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if (!supv[i] || env_lookup(&p->env, supk[i]))
+			continue;
+		out[n++] = s;
+		s += sprintf(s, "%s=%s", supk[i], supv[i]) + 1;
+	}
+	for (size_t i = 0; i < p->env.n; i++) {
+		out[n++] = s;
+		s += sprintf(s, "%s=%s", p->env.keys[i], p->env.vals[i]) + 1;
+	}
+	out[n] = NULL;
+	return out;
+}
+
+/* Resolves user= to ids and groups.  supervisord switches only when the
+ * user differs from supd's, and only root can. */
+static int plan_user(const struct conf_process *p, struct plan *pl, char *err, size_t errlen)
+{
+	pl->switch_user = false;
+	if (!p->user)
+		return 0;
+	struct passwd *pw = getpwnam(p->user);
+	if (!pw) {
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(p->user, &end, 10);
+		if (!errno && *p->user && !*end && v <= UINT_MAX)
+			pw = getpwuid((uid_t)v);
+	}
+	if (!pw) {
+		snprintf(err, errlen, "couldn't setuid to %s: no such user", p->user);
+		return -ESRCH;
+	}
+	uid_t me = getuid();
+	if (pw->pw_uid == me)
+		return 0;
+	if (me != 0) {
+		snprintf(err, errlen, "couldn't setuid to %s: Can't drop privilege as nonroot user",
+			 p->user);
+		return -EPERM;
+	}
+	pl->switch_user = true;
+	pl->uid = pw->pw_uid;
+	pl->gid = pw->pw_gid;
+	int ng = 32;
+	for (;;) {
+		gid_t *g = realloc(pl->groups, (size_t)ng * sizeof(gid_t));
+		if (!g) {
+			snprintf(err, errlen, "couldn't setuid to %s: %s", p->user,
+				 strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		pl->groups = g;
+		int want = ng;
+		if (getgrouplist(pw->pw_name, pw->pw_gid, g, &want) >= 0) {
+			pl->ngroups = want;
+			break;
+		}
+		if (want <= ng)
+			want = ng * 2;
+		ng = want;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- child side */
+
+static __attribute__((noreturn)) void child_fail(int fd, int stage)
+{
+	struct child_err ce = {stage, errno};
+	ssize_t w;
+	do
+		w = write(fd, &ce, sizeof(ce));
+	while (w < 0 && errno == EINTR);
+	_exit(127);
+}
+
+/* dup2 that also works when from == to (dup2 would then keep
+ * close-on-exec set). */
+static int move_fd(int from, int to)
+{
+	if (from == to)
+		return fcntl(to, F_SETFD, 0);
+	return dup2(from, to) < 0 ? -1 : 0;
+}
+
+static int close_others(int keep)
+{
+	/* The error pipe is already close-on-exec: mark every other fd so
+	 * too, and exec closes them all. */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	(void)keep;
+	long max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (int fd = 3; fd < max; fd++)
+		if (fd != keep)
+			close(fd);
+	return 0;
+}
+
+static __attribute__((noreturn)) void child(const struct plan *pl)
+{
+	int efd = pl->errfd;
+	if (setpgid(0, 0) < 0)
+		child_fail(efd, ST_SETPGID);
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul < 0)
+		child_fail(efd, ST_STDIN);
+	int out = pl->out_w >= 0 ? pl->out_w : nul;
+	int errw = pl->redirect_stderr ? out : (pl->err_w >= 0 ? pl->err_w : nul);
+	/* The sources are all above 2 (supd keeps 0..2 open), so the order
+	 * of these cannot clobber one another. */
+	if (move_fd(nul, 0) < 0)
+		child_fail(efd, ST_STDIN);
+	if (move_fd(out, 1) < 0 || move_fd(errw, 2) < 0)
+		child_fail(efd, ST_STDIO);
+	if (close_others(efd) < 0)
+		child_fail(efd, ST_CLOSE);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &sa, NULL); /* EINVAL for the ones glibc reserves */
+	sigset_t none;
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		child_fail(efd, ST_SIGNALS);
+	if (pl->switch_user) {
+		if (setgroups((size_t)pl->ngroups, pl->groups) < 0)
+			child_fail(efd, ST_SETGROUPS);
+		if (setgid(pl->gid) < 0)
+			child_fail(efd, ST_SETGID);
+		if (setuid(pl->uid) < 0)
+			child_fail(efd, ST_SETUID);
+	}
+	if (pl->dir && chdir(pl->dir) < 0)
+		child_fail(efd, ST_CHDIR);
+	if (pl->umask >= 0)
+		umask((mode_t)pl->umask);
+	execve(pl->file, pl->argv, pl->envp);
+	child_fail(efd, ST_EXEC);
+}
+
+/* ---------------------------------------------------------------- spawn */
+
+static void child_error_text(const struct conf_process *p, const struct plan *pl,
+			     const struct child_err *ce, char *err, size_t errlen)
+{
+	const char *e = strerror(ce->err);
+	switch (ce->stage) {
+	case ST_SETPGID:
+		snprintf(err, errlen, "couldn't set process group: %s", e);
+		break;
+	case ST_STDIN:
+	case ST_STDIO:
+		snprintf(err, errlen, "couldn't set up stdin/stdout/stderr: %s", e);
+		break;
+	case ST_CLOSE:
+		snprintf(err, errlen, "couldn't close inherited fds: %s", e);
+		break;
+	case ST_SIGNALS:
+		snprintf(err, errlen, "couldn't reset the signal mask: %s", e);
+		break;
+	case ST_SETGROUPS:
+	case ST_SETGID:
+	case ST_SETUID:
+		snprintf(err, errlen, "couldn't setuid to %s: %s", p->user, e);
+		break;
+	case ST_CHDIR:
+		snprintf(err, errlen, "couldn't chdir to %s: %s", pl->dir, e);
+		break;
+	case ST_EXEC:
+		snprintf(err, errlen, "couldn't exec %s: %s", pl->file, e);
+		break;
+	default:
+		snprintf(err, errlen, "child failed before exec: %s", e);
+	}
+}
+
+static void close_if(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int pipe_for_output(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	int fl = fcntl(fds[0], F_GETFL);
+	if (fl < 0 || fcntl(fds[0], F_SETFL, fl | O_NONBLOCK) < 0) {
+		int e = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return -e;
+	}
+	return 0;
+}
+
+int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, size_t errlen)
+{
+	const struct conf_process *p = r->p;
+	char file[PATH_MAX];
+	struct plan pl = {.out_w = -1, .err_w = -1, .errfd = -1};
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, ep[2] = {-1, -1};
+	int ret;
+
+	c->pid = -1;
+	c->fd_out = c->fd_err = -1;
+	ret = spawn_find_command(p, r->environ, file, sizeof(file), err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = plan_user(p, &pl, err, errlen);
+	if (ret < 0)
+		goto out;
+	pl.file = file;
+	pl.argv = p->argv;
+	pl.dir = p->directory;
+	pl.umask = p->umask;
+	pl.redirect_stderr = p->redirect_stderr;
+	pl.envp = build_env(r);
+	if (!pl.envp) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "out of memory spawning '%s'", p->name);
+		goto out;
+	}
+	if (!r->no_pipes) {
+		ret = pipe_for_output(outp);
+		if (ret == 0 && !p->redirect_stderr)
+			ret = pipe_for_output(errp);
+	}
+	if (ret == 0 && pipe2(ep, O_CLOEXEC) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		if (ret == -EMFILE || ret == -ENFILE)
+			snprintf(err, errlen, "too many open files to spawn '%s'", p->name);
+		else
+			snprintf(err, errlen, "unknown error making dispatchers for '%s': %s",
+				 p->name, strerror(-ret));
+		goto out;
+	}
+	pl.out_w = outp[1];
+	pl.err_w = errp[1];
+	pl.errfd = ep[1];
+
+	pid_t pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		if (ret == -EAGAIN)
+			snprintf(err, errlen, "Too many processes in process table to spawn '%s'",
+				 p->name);
+		else
+			snprintf(err, errlen, "unknown error during fork for '%s': %s", p->name,
+				 strerror(-ret));
+		goto out;
+	}
+	if (pid == 0)
+		child(&pl);
+
+	close_if(&ep[1]);
+	close_if(&outp[1]);
+	close_if(&errp[1]);
+	struct child_err ce;
+	size_t got = 0;
+	while (got < sizeof(ce)) {
+		ssize_t n = read(ep[0], (char *)&ce + got, sizeof(ce) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == 0) {
+		c->pid = pid;
+		c->fd_out = outp[0];
+		c->fd_err = errp[0];
+		outp[0] = errp[0] = -1;
+		ret = 0;
+		goto out;
+	}
+	if (got < sizeof(ce))
+		ce = (struct child_err){0, EIO};
+	/* The child is exiting; collect it here so that the reaper never sees
+	 * a pid that was never reported as spawned. */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	child_error_text(p, &pl, &ce, err, errlen);
+	ret = ce.err ? -ce.err : -EIO;
+out:
+	close_if(&ep[0]);
+	close_if(&ep[1]);
+	close_if(&outp[0]);
+	close_if(&outp[1]);
+	close_if(&errp[0]);
+	close_if(&errp[1]);
+	free(pl.envp);
+	free(pl.groups);
+	return ret;
+}

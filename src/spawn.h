@@ -1,3 +1,52 @@
+/* Starting one child: fork and exec with a close-on-exec error pipe, so a
+ * failure anywhere before or at exec is known when spawn_start returns, and
+ * named.
+ *
+ * The child gets: its own process group; stdin /dev/null; stdout and stderr
+ * on pipes to supd (or stderr on the stdout pipe); no other fd; the user,
+ * groups, directory and umask of the config; supd's environment plus
+ * SUPERVISOR_* plus the program's environment; an empty signal mask and
+ * default dispositions. */
 #ifndef SUPD_SPAWN_H
 #define SUPD_SPAWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "conf.h"
+
+struct spawn_req {
+	const struct conf_process *p;
+	const char *server_url; /* SUPERVISOR_SERVER_URL; NULL: not set */
+	char *const *environ;	/* supd's environment; NULL: environ */
+	bool no_pipes;		/* stdout/stderr to /dev/null (no output object) */
+};
+
+struct spawn_child {
+	pid_t pid;
+	int fd_out; /* read end of the stdout pipe, O_NONBLOCK|O_CLOEXEC; -1 with no_pipes */
+	int fd_err; /* stderr's, or -1 with redirect_stderr or no_pipes */
+};
+
+/* Finds the program to run (argv[0] as is when it holds a '/', else
+ * searched in the program's PATH, else supd's, as supervisord does) and
+ * checks it exists, is no directory and is executable.  On success the full
+ * path is in path.  Errors, with supervisord's wording in err:
+ *   -EINVAL  "command is empty"
+ *   -ENOENT  "can't find command 'foo'"
+ *   -EACCES  "command at '/x' is a directory" / "... is not executable" /
+ *            "no permission to run command '/x'" */
+int spawn_find_command(const struct conf_process *p, char *const *environ, char *path,
+		       size_t pathlen, char *err, size_t errlen);
+
+/* Spawns p.  Returns 0 with c filled, or a negative errno with the reason
+ * in err (the caller's spawnerr).  Any child that was forked has been
+ * waited for when this fails: no pid escapes. */
+int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, size_t errlen);
+
+/* The name supervisord gives a signal: "SIGTERM", "SIGRTMIN", or
+ * "signal 40" for those Python's signal module does not name. */
+const char *spawn_signame(int sig, char *buf, size_t len);
+
 #endif
