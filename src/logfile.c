@@ -240,11 +240,10 @@ ssize_t logfile_splice(struct logfile *lf, int pipe_fd, size_t len)
 		return 0;
 	lf->size += (uint64_t)n;
 	lf->last_error = 0;
+	/* The bytes are in: a failed rotation is only noted in last_error. */
 	r = maybe_rotate(lf);
-	if (r < 0) {
+	if (r < 0)
 		lf->last_error = -r;
-		return r;
-	}
 	return n;
 }
 

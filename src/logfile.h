@@ -42,10 +42,12 @@ int logfile_reopen(struct logfile *lf);
  * written are counted in dropped. */
 int logfile_write(struct logfile *lf, const void *buf, size_t len);
 /* Moves up to len bytes from the pipe fd into the file with splice(2),
- * rotating afterwards like logfile_write.  Returns the bytes moved (0 at
- * EOF), -EAGAIN when the pipe is empty, or another negative errno: -EINVAL
- * when splice cannot write this target (the caller falls back to
- * read+write); a write error (ENOSPC...) leaves the bytes in the pipe. */
+ * rotating afterwards like logfile_write (a failed rotation sets
+ * last_error, the bytes still count as moved).  Returns the bytes moved (0
+ * at EOF), -EAGAIN when the pipe is empty, or another negative errno:
+ * -EINVAL when splice cannot write this target; a write error (ENOSPC...)
+ * leaves the bytes in the pipe and last_error untouched, for the caller's
+ * read+write path to write or count. */
 ssize_t logfile_splice(struct logfile *lf, int pipe_fd, size_t len);
 /* Rotation in place: name -> name.1 ... (backups 0: truncate). */
 int logfile_rotate(struct logfile *lf);

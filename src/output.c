@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -453,6 +454,8 @@ static bool pipe_pump(struct output *o, struct out_pipe *pp, int max_chunks)
 			ssize_t n = logfile_splice(&c->lf, pp->fd, CHUNK);
 			if (n > 0) {
 				c->total += (uint64_t)n;
+				if (c->lf.last_error) /* a failed rotation */
+					file_result(c, was, -c->lf.last_error);
 				continue;
 			}
 			if (n == 0)
@@ -461,11 +464,8 @@ static bool pipe_pump(struct output *o, struct out_pipe *pp, int max_chunks)
 				return true;
 			if (n == -EINVAL)
 				c->splice_ok = false;
-			else if (c->lf.last_error == 0)
-				/* A rotation failure: the bytes are in; report it. */
-				file_result(c, was, (int)n);
 			/* Otherwise the bytes are still in the pipe: the read path
-			 * below writes (or counts) them. */
+			 * below writes them, or counts and reports them. */
 		}
 		ssize_t n = read(pp->fd, rbuf, sizeof(rbuf));
 		if (n < 0) {
@@ -493,23 +493,40 @@ static void pipe_cb(struct loop *l, int fd, uint32_t events, void *arg)
 
 /* ---------------------------------------------------------------- AUTO */
 
+/* Like mkstemps, with supervisord's 8 random characters (mkstemps wants
+ * exactly 6): created exclusively, mode 0600. */
 static int auto_path(char **out, const char *dir, const char *name, const char *label,
 		     const char *ident)
 {
-	char *t;
-	if (asprintf(&t, "%s/%s-%s---%s-XXXXXXXX.log", dir, name, label, ident) < 0)
-		return -ENOMEM;
-	int fd = mkostemps(t, 4, O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && logfile_mkdir_parent(t) == 0)
-		fd = mkostemps(t, 4, O_CLOEXEC);
-	if (fd < 0) {
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789_";
+	for (int attempt = 0; attempt < 100; attempt++) {
+		unsigned char rnd[8];
+		if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
+			uint64_t x = (uint64_t)loop_now_ms() * 6364136223846793005ULL +
+				     (uint64_t)getpid() + (uint64_t)attempt * 1442695040888963407ULL;
+			memcpy(rnd, &x, sizeof(rnd));
+		}
+		char r[9];
+		for (int i = 0; i < 8; i++)
+			r[i] = set[rnd[i] % (sizeof(set) - 1)];
+		r[8] = '\0';
+		char *t;
+		if (asprintf(&t, "%s/%s-%s---%s-%s.log", dir, name, label, ident, r) < 0)
+			return -ENOMEM;
+		int fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd < 0 && errno == ENOENT && logfile_mkdir_parent(t) == 0)
+			fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd >= 0) {
+			close(fd);
+			*out = t;
+			return 0;
+		}
 		int e = -errno;
 		free(t);
-		return e;
+		if (e != -EEXIST)
+			return e;
 	}
-	close(fd);
-	*out = t;
-	return 0;
+	return -EEXIST;
 }
 
 /* "<name>-<stdout|stderr>---<ident>-<random>.log" with an optional ".N". */
@@ -618,6 +635,8 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 		if (r < 0)
 			return r;
 	} else {
+		if (!cs->path)
+			return -EINVAL;
 		path = strdup(cs->path);
 		if (!path)
 			return -ENOMEM;
