@@ -1,0 +1,24 @@
+#!/bin/sh
+# Runs the libFuzzer targets (configure --enable-fuzzing) for a while each,
+# starting from the seed corpora.  make check runs it for 10 s per target;
+# longer runs:  FUZZ_SECONDS=600 FUZZ_TARGETS=yaml tests/fuzz/short.sh
+# A crash fails the run and leaves its input in tests/fuzz/ of the build
+# directory (fuzz_<target>-crash-...).
+set -eu
+top_build=${TOP_BUILDDIR:-.}
+top_src=${TOP_SRCDIR:-$(dirname "$0")/../..}
+secs=${FUZZ_SECONDS:-10}
+targets=${FUZZ_TARGETS:-ini yaml cfg}
+work=$(mktemp -d "${TMPDIR:-/tmp}/supd-fuzz-run.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+
+for t in $targets; do
+	mkdir "$work/$t"
+	# New inputs go to the scratch corpus (first directory); the seeds
+	# in the source tree are only read.  stdin is /dev/null: an input may
+	# include /dev/stdin.
+	"$top_build/tests/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 \
+		-print_final_stats=1 -dict="$top_src/tests/fuzz/$t.dict" \
+		-artifact_prefix="$top_build/tests/fuzz/fuzz_$t-" \
+		"$work/$t" "$top_src/tests/fuzz/corpus_$t" </dev/null
+done
