@@ -1933,8 +1933,41 @@ static int apply_overrides(struct raw_conf *r, const char *const *ov)
 	return 0;
 }
 
+/* Diagnostics in reading order (by file as read, then line) rather than
+ * in the order the checks ran.  Insertion sort: stable, and lists are
+ * short. */
+static void sort_diags(struct diags *d, size_t from, const struct conf *files)
+{
+	size_t n = d->n - from;
+	int *rank = calloc(n ? n : 1, sizeof(*rank));
+	if (!rank)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct diag *g = &d->v[from + i];
+		rank[i] = -1;
+		for (size_t k = 0; g->file && k < files->nfiles; k++)
+			if (!strcmp(g->file, files->files[k]))
+				rank[i] = (int)k;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct diag g = d->v[from + i];
+		int r = rank[i];
+		size_t j = i;
+		while (j > 0 && (rank[j - 1] > r ||
+				 (rank[j - 1] == r && d->v[from + j - 1].line > g.line))) {
+			d->v[from + j] = d->v[from + j - 1];
+			rank[j] = rank[j - 1];
+			j--;
+		}
+		d->v[from + j] = g;
+		rank[j] = r;
+	}
+	free(rank);
+}
+
 int conf_load(const struct conf_load_opts *o, struct conf **out, struct diags *d)
 {
+	size_t first_diag = d->n;
 	struct raw_conf r;
 	raw_init(&r);
 	*out = NULL;
@@ -1973,6 +2006,7 @@ int conf_load(const struct conf_load_opts *o, struct conf **out, struct diags *d
 		e = -EINVAL;
 	}
 out:
+	sort_diags(d, first_diag, *out ? *out : &files);
 	for (size_t i = 0; i < files.nfiles; i++)
 		free(files.files[i]);
 	free(files.files);

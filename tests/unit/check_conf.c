@@ -1,0 +1,441 @@
+/* conf: the model built from raw sections and from files (includes,
+ * overrides, groups, errors), and the queries on it. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "conf_raw.h"
+#include "conf_value.h"
+
+static char *const test_env[] = {"HOME=/home/t", "FOO=bar", "TMPDIR=/var/tmp", NULL};
+
+static char dir[64];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/check_conf.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static char *write_file(const char *name, const char *text)
+{
+	char *p;
+	ck_assert_int_ge(asprintf(&p, "%s/%s", dir, name), 0);
+	FILE *f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+static int load(const char *text, struct conf **c, struct diags *d, const char *const *ov)
+{
+	char *p = write_file("supd.conf", text);
+	struct conf_load_opts o = {.path = p, .overrides = ov, .environ = test_env};
+	diags_init(d);
+	int r = conf_load(&o, c, d);
+	free(p);
+	return r;
+}
+
+static bool has_diag(const struct diags *d, const char *needle, bool warning)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->v[i].warning == warning && strstr(d->v[i].msg, needle))
+			return true;
+	return false;
+}
+
+START_TEST(test_raw_defaults)
+{
+	struct raw_conf r;
+	raw_init(&r);
+	struct raw_section *s = raw_section(&r, "program:web", "/etc/x.conf", 3);
+	ck_assert_int_eq(raw_set(s, "command", "/bin/web --port 80", "/etc/x.conf", 4), 0);
+	struct conf_load_opts o = {.path = "/etc/x.conf", .environ = test_env};
+	struct diags d;
+	struct conf *c = NULL;
+	diags_init(&d);
+	ck_assert_int_eq(conf_from_raw(&r, "/etc/x.conf", &o, &c, &d), 0);
+	ck_assert_uint_eq(d.n, 0);
+	/* no [supervisord]: supd takes the defaults */
+	ck_assert_str_eq(c->supd.logfile, "supervisord.log");
+	ck_assert_str_eq(c->supd.pidfile, "supervisord.pid");
+	ck_assert_str_eq(c->supd.childlogdir, "/var/tmp");
+	ck_assert_str_eq(c->supd.identifier, "supervisor");
+	ck_assert_int_eq(c->supd.umask, 022);
+	ck_assert_int_eq(c->supd.loglevel, LL_INFO);
+	ck_assert_uint_eq(c->supd.logfile_maxbytes, 50 * 1024 * 1024);
+	ck_assert_int_eq(c->supd.minfds, 1024);
+	ck_assert_int_eq(c->supd.minprocs, 200);
+	ck_assert_uint_eq(c->nprocs, 1);
+	struct conf_process *p = &c->procs[0];
+	ck_assert_str_eq(p->name, "web");
+	ck_assert_str_eq(p->group, "web");
+	ck_assert_int_eq(p->argc, 3);
+	ck_assert_str_eq(p->argv[2], "80");
+	ck_assert_int_eq(p->priority, 999);
+	ck_assert(p->autostart);
+	ck_assert_int_eq(p->startsecs, 1);
+	ck_assert_int_eq(p->startretries, 3);
+	ck_assert_int_eq(p->autorestart, CONF_AR_UNEXPECTED);
+	ck_assert(conf_exitcode_expected(p, 0));
+	ck_assert(!conf_exitcode_expected(p, 1));
+	ck_assert(!conf_exitcode_expected(p, 256));
+	ck_assert_int_eq(p->stopsignal, SIGTERM);
+	ck_assert_int_eq(p->stopwaitsecs, 10);
+	ck_assert(!p->stopasgroup && !p->killasgroup);
+	ck_assert_int_eq(p->out.kind, CONF_LOG_AUTO);
+	ck_assert_uint_eq(p->out.maxbytes, 50 * 1024 * 1024);
+	ck_assert_int_eq(p->err.backups, 10);
+	ck_assert_int_eq(p->umask, -1);
+	ck_assert_ptr_null(p->user);
+	ck_assert_ptr_null(p->directory);
+	ck_assert_ptr_null(p->serverurl);
+	ck_assert_uint_eq(p->tail_buffer, 64 * 1024);
+	ck_assert(!p->forward_output);
+	ck_assert_uint_eq(c->ngroups, 1);
+	ck_assert_int_eq(c->groups[0].priority, 999);
+	ck_assert(!c->groups[0].heterogeneous);
+	char buf[64];
+	ck_assert_str_eq(conf_process_namespec(p, buf, sizeof(buf)), "web");
+	conf_free(c);
+	diags_free(&d);
+	raw_free(&r);
+}
+END_TEST
+
+START_TEST(test_numprocs_groups)
+{
+	struct conf *c = NULL;
+	struct diags d;
+	int r = load("[supd]\nforward_output=true\n"
+		     "[program:w]\ncommand=/bin/w %(process_num)d %(ENV_FOO)s %(group_name)s\n"
+		     "process_name=%(program_name)s_%(process_num)02d\nnumprocs=3\nnumprocs_start=1\n"
+		     "priority=5\n"
+		     "[program:a]\ncommand=a\n[program:b]\ncommand=b\nforward_output=false\n"
+		     "[group:g]\nprograms=b,a\npriority=7\n"
+		     "[eventlistener:l]\ncommand=l\nevents=PROCESS_STATE,TICK_5\n",
+		     &c, &d, NULL);
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(d.nerrors, 0);
+	ck_assert_uint_eq(c->nprocs, 6);
+	/* sorted by group, then name */
+	ck_assert_str_eq(c->procs[0].group, "g");
+	ck_assert_str_eq(c->procs[0].name, "a");
+	ck_assert_str_eq(c->procs[1].name, "b");
+	ck_assert_str_eq(c->procs[2].name, "l");
+	ck_assert_int_eq(c->procs[2].priority, -1);
+	ck_assert_int_eq(c->procs[2].nevents, 2);
+	ck_assert_int_eq(c->procs[2].buffer_size, 10);
+	ck_assert_str_eq(c->procs[3].name, "w_01");
+	ck_assert_str_eq(c->procs[5].name, "w_03");
+	ck_assert_str_eq(c->procs[5].command, "/bin/w 3 bar w");
+	ck_assert(c->procs[0].forward_output);
+	ck_assert(!c->procs[1].forward_output);
+	ck_assert_uint_eq(c->ngroups, 3);
+	ck_assert_str_eq(c->groups[0].name, "g");
+	ck_assert(c->groups[0].heterogeneous);
+	ck_assert_int_eq(c->groups[0].priority, 7);
+	ck_assert_uint_eq(c->groups[0].nprocs, 2);
+	ck_assert_str_eq(c->groups[2].name, "w");
+	ck_assert_int_eq(c->groups[2].priority, 5);
+	ck_assert_uint_eq(c->groups[2].nprocs, 3);
+	ck_assert_uint_eq(c->groups[2].procs[0], 3);
+	char buf[64];
+	ck_assert_str_eq(conf_process_namespec(&c->procs[4], buf, sizeof(buf)), "w:w_02");
+	ck_assert_ptr_eq(conf_find_process(c, "g", "b"), &c->procs[1]);
+	ck_assert_ptr_eq(conf_find_process(c, NULL, "w_02"), &c->procs[4]);
+	ck_assert_ptr_null(conf_find_process(c, "w", "b"));
+	ck_assert_ptr_eq(conf_find_group(c, "l"), &c->groups[1]);
+	ck_assert_ptr_null(conf_find_group(c, "zz"));
+	ck_assert(conf_process_equal(&c->procs[3], &c->procs[3]));
+	ck_assert(!conf_process_equal(&c->procs[3], &c->procs[4]));
+	conf_free(c);
+	diags_free(&d);
+}
+END_TEST
+
+START_TEST(test_errors_collected)
+{
+	struct conf *c = (struct conf *)1;
+	struct diags d;
+	int r = load("[supervisord]\nloglevel=loud\numask=9\n"
+		     "[program:a]\ncommand=a\nautorestart=maybe\nstartsecs=-1\n"
+		     "[program:b]\ncommand=sh -c 'x\n"
+		     "[program:c]\ncommand=c %(nope)s\n"
+		     "[program:d]\ncommand=d\nnumprocs=2\n"
+		     "[program:e]\ncommand=e\nstopasgroup=true\nkillasgroup=false\n"
+		     "[program:f f]\ncommand=f\n"
+		     "[group:g]\nprograms=a,zz\n"
+		     "[eventlistener:l]\ncommand=l\nevents=NOPE\nredirect_stderr=true\n"
+		     "[inet_http_server]\nport=x:y\nusername=u\n",
+		     &c, &d, NULL);
+	ck_assert_int_eq(r, -EINVAL);
+	ck_assert_ptr_null(c);
+	ck_assert(has_diag(&d, "unknown value 'loud' for loglevel", false));
+	ck_assert(has_diag(&d, "unknown value '9' for umask", false));
+	ck_assert(has_diag(&d, "unknown value 'maybe' for autorestart (true, false or unexpected)",
+			   false));
+	ck_assert(has_diag(&d, "value '-1' for startsecs is out of range", false));
+	ck_assert(has_diag(&d, "No closing quotation", false));
+	ck_assert(has_diag(&d, "unknown name 'nope'", false));
+	ck_assert(has_diag(&d, "process_name must contain %(process_num)d", false));
+	ck_assert(has_diag(&d, "killasgroup=false contradicts stopasgroup=true", false));
+	ck_assert(has_diag(&d, "contains ' '", false));
+	ck_assert(has_diag(&d, "names program 'zz', which is not defined", false));
+	ck_assert(has_diag(&d, "unknown event type 'NOPE'", false));
+	ck_assert(has_diag(&d, "redirect_stderr=true is not allowed", false));
+	ck_assert(has_diag(&d, "for port", false));
+	ck_assert(has_diag(&d, "sets username without password", false));
+	for (size_t i = 0; i < d.n; i++)
+		ck_assert_ptr_nonnull(d.v[i].file);
+	diags_free(&d);
+}
+END_TEST
+
+START_TEST(test_warnings)
+{
+	struct conf *c = NULL;
+	struct diags d;
+	int r = load("[supervisord]\nvacuum=true\nlogfile=syslog\n[weird]\nx=1\n"
+		     "[program:a]\ncommand=a\nuser=no-such-user-supd-test\n"
+		     "stdout_logfile=/nonexistent-supd/dir/a.log\nstderr_logfile=syslog\n"
+		     "environment=A=a b\n"
+		     "[program:r]\ncommand=r\nredirect_stderr=true\nstderr_logfile=/tmp/x.log\n"
+		     "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
+		     "supervisor.rpcinterface:make_main_rpcinterface\n"
+		     "[rpcinterface:other]\nsupervisor.rpcinterface_factory = pkg.mod:make\n",
+		     &c, &d, NULL);
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(d.nerrors, 0);
+	ck_assert(has_diag(&d, "unknown option 'vacuum' in [supervisord]", true));
+	ck_assert(has_diag(&d, "unknown section [weird]", true));
+	ck_assert(has_diag(&d, "user 'no-such-user-supd-test' does not exist", true));
+	ck_assert(has_diag(&d, "does not exist on this machine", true));
+	ck_assert(has_diag(&d, "stderr_logfile=syslog is deprecated", true));
+	ck_assert(has_diag(&d, "'b' is ignored", true));
+	ck_assert(has_diag(&d, "stderr_logfile is ignored with redirect_stderr=true", true));
+	ck_assert(has_diag(&d, "Python plugin 'pkg.mod:make'", true));
+	ck_assert(!has_diag(&d, "make_main_rpcinterface", true));
+	ck_assert_ptr_null(c->supd.logfile);
+	struct conf_process *a = conf_find_process(c, "a", "a");
+	ck_assert(a->err.syslog);
+	ck_assert_int_eq(a->err.kind, CONF_LOG_NONE);
+	ck_assert_str_eq(a->env.vals[0], "a");
+	ck_assert_uint_eq(c->nplugins, 2);
+	conf_free(c);
+	diags_free(&d);
+}
+END_TEST
+
+START_TEST(test_overrides_env)
+{
+	struct conf *c = NULL;
+	struct diags d;
+	const char *const ov[] = {"nodaemon", "true", "loglevel", "debug", "umask", "077", NULL};
+	int r = load("[supervisord]\nloglevel=warn\nenvironment=G=\"1,2\",H=%(ENV_FOO)s\n"
+		     "childlogdir=%(here)s\n"
+		     "[program:a]\ncommand=%(ENV_G)s %(ENV_L)s %(ENV_H)s\n"
+		     "environment=L=local,G=over\n"
+		     "directory=%(here)s/x\n",
+		     &c, &d, ov);
+	ck_assert_int_eq(r, 0);
+	ck_assert(c->supd.nodaemon);
+	ck_assert_int_eq(c->supd.loglevel, LL_DEBG);
+	ck_assert_int_eq(c->supd.umask, 077);
+	ck_assert_str_eq(c->supd.childlogdir, dir);
+	ck_assert_str_eq(c->here, dir);
+	struct conf_process *p = &c->procs[0];
+	ck_assert_str_eq(p->command, "over local bar");
+	ck_assert_uint_eq(p->env.n, 3);
+	ck_assert_str_eq(p->env.keys[0], "G");
+	ck_assert_str_eq(p->env.vals[0], "over");
+	ck_assert_str_eq(p->env.vals[1], "bar");
+	ck_assert_str_eq(p->env.keys[2], "L");
+	conf_free(c);
+	diags_free(&d);
+
+	/* a bad override names the command line */
+	const char *const bad[] = {"minfds", "lots", NULL};
+	r = load("[supervisord]\n", &c, &d, bad);
+	ck_assert_int_eq(r, -EINVAL);
+	ck_assert_str_eq(d.v[0].file, "command line");
+	diags_free(&d);
+
+	/* an unset ENV_ is an error; so is the program's own key in its
+	 * environment line */
+	r = load("[program:a]\ncommand=%(ENV_UNSET_X)s\n"
+		 "[program:b]\ncommand=b\nenvironment=K=1,J=%(ENV_K)s\n",
+		 &c, &d, NULL);
+	ck_assert_int_eq(r, -EINVAL);
+	ck_assert(has_diag(&d, "environment variable UNSET_X is not set", false));
+	ck_assert(has_diag(&d, "environment variable K is not set", false));
+	diags_free(&d);
+}
+END_TEST
+
+START_TEST(test_includes)
+{
+	char *p = write_file("a.ini", "[program:a]\ncommand=a %(here)s\n[include]\nfiles=x\n");
+	free(p);
+	p = write_file("b.ini", "[program:b]\ncommand=b\n");
+	free(p);
+	ck_assert_int_eq(mkdir(strcat(strcpy((char[80]){0}, dir), "/sub"), 0700), 0);
+	p = write_file("sub/c.ini", "[program:c]\ncommand=c %(here)s\n");
+	free(p);
+	struct conf *c = NULL;
+	struct diags d;
+	int r = load("[include]\nfiles = *.ini\n  sub/*.ini none*.conf\n", &c, &d, NULL);
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(c->nprocs, 3);
+	ck_assert_uint_eq(c->nfiles, 4);
+	ck_assert(strstr(c->files[1], "/a.ini"));
+	ck_assert(strstr(c->files[2], "/b.ini"));
+	ck_assert(strstr(c->files[3], "/sub/c.ini"));
+	char want[128];
+	snprintf(want, sizeof(want), "c %s/sub", dir);
+	ck_assert_str_eq(conf_find_process(c, "c", "c")->command, want);
+	snprintf(want, sizeof(want), "a %s", dir);
+	ck_assert_str_eq(conf_find_process(c, "a", "a")->command, want);
+	ck_assert(has_diag(&d, "no file matches", true));
+	ck_assert(has_diag(&d, "included file is not processed", true));
+	conf_free(c);
+	diags_free(&d);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct conf *c = NULL;
+	struct diags d;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/none.conf", dir);
+	struct conf_load_opts o = {.path = path, .environ = test_env};
+	diags_init(&d);
+	ck_assert_int_eq(conf_load(&o, &c, &d), -EINVAL);
+	ck_assert_uint_eq(d.nerrors, 1);
+	ck_assert(strstr(d.v[0].msg, "No such file"));
+	diags_free(&d);
+}
+END_TEST
+
+static char *print_ini(const struct conf *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_int_eq(conf_print_ini(c, f), 0);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(test_print_roundtrip)
+{
+	struct conf *c = NULL, *c2 = NULL;
+	struct diags d;
+	int r = load("[supervisord]\nenvironment=A=\"x%%y\",Q='say \"hi\" now'\nlogfile=NONE\n"
+		     "[unix_http_server]\nfile=/tmp/s.sock\nchmod=0770\n"
+		     "[inet_http_server]\nport=127.0.0.1:9001\nusername=u\npassword=p\n"
+		     "[supervisorctl]\nserverurl=unix:///tmp/s.sock\n"
+		     "[program:w]\ncommand=/bin/w '50%%' %(process_num)d\n"
+		     "process_name=w%(process_num)d\nnumprocs=2\nstopsignal=9\n"
+		     "[program:x]\ncommand=x\nprocess_name=w0\n"
+		     "[fcgi-program:f]\ncommand=f\nsocket=unix:///tmp/f.sock\n"
+		     "[eventlistener:l]\ncommand=l\nevents=TICK_60\n",
+		     &c, &d, NULL);
+	ck_assert_int_eq(r, 0);
+	diags_free(&d);
+	char *one = print_ini(c);
+	r = load(one, &c2, &d, NULL);
+	ck_assert_int_eq(r, 0);
+	char *two = print_ini(c2);
+	ck_assert_str_eq(one, two);
+	ck_assert_uint_eq(c->nprocs, c2->nprocs);
+	for (size_t i = 0; i < c->nprocs; i++)
+		ck_assert(conf_process_equal(&c->procs[i], &c2->procs[i]));
+	ck_assert_str_eq(c2->supd.env.vals[0], "x%y");
+	ck_assert_str_eq(c2->supd.env.vals[1], "say \"hi\" now");
+	ck_assert(strstr(one, "[program:w0@w]"));
+
+	char *js = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&js, &len);
+	ck_assert_int_eq(conf_print_json(c, f), 0);
+	fclose(f);
+	ck_assert(strstr(js, "\"exitcodes\": [\n"));
+	ck_assert(strstr(js, "\"Q\": \"say \\\"hi\\\" now\""));
+	free(js);
+	free(one);
+	free(two);
+	conf_free(c);
+	conf_free(c2);
+	diags_free(&d);
+}
+END_TEST
+
+START_TEST(test_format_and_search)
+{
+	ck_assert_int_eq(conf_format_for_path("a.yaml"), CONF_FMT_YAML);
+	ck_assert_int_eq(conf_format_for_path("/x/a.yml"), CONF_FMT_YAML);
+	ck_assert_int_eq(conf_format_for_path("a.conf.cfg"), CONF_FMT_CFG);
+	ck_assert_int_eq(conf_format_for_path("a.conf"), CONF_FMT_INI);
+	ck_assert_int_eq(conf_format_for_path("/x.yaml/a"), CONF_FMT_INI);
+	ck_assert_int_eq(conf_format_for_path("supervisord"), CONF_FMT_INI);
+
+	char *p = write_file("found.conf", "");
+	setenv("SUPD_CONFIG", p, 1);
+	char *s = conf_search_default();
+	ck_assert_str_eq(s, p);
+	free(s);
+	free(p);
+	char cwd[256];
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(dir), 0);
+	setenv("SUPD_CONFIG", "/nonexistent/x.conf", 1);
+	p = write_file("supd.conf", "");
+	free(p);
+	s = conf_search_default();
+	ck_assert_str_eq(s, "./supd.conf");
+	free(s);
+	ck_assert_int_eq(chdir(cwd), 0);
+	unsetenv("SUPD_CONFIG");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_raw_defaults);
+	tcase_add_test(tc, test_numprocs_groups);
+	tcase_add_test(tc, test_errors_collected);
+	tcase_add_test(tc, test_warnings);
+	tcase_add_test(tc, test_overrides_env);
+	tcase_add_test(tc, test_includes);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_print_roundtrip);
+	tcase_add_test(tc, test_format_and_search);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
