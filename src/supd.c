@@ -135,6 +135,7 @@ int main(int argc, char **argv)
 	bool check = false, print = false, json = false;
 	int c;
 
+	opterr = 0; /* our own message names the option */
 	while ((c = getopt_long(argc, argv, "c:nsh?vu:m:d:l:y:z:e:j:i:q:ka:t", long_opts, NULL)) !=
 	       -1) {
 		const char *key = override_key(c);
@@ -149,10 +150,13 @@ int main(int argc, char **argv)
 		case 'c':
 			path = optarg;
 			break;
-		case 'h':
 		case '?':
-			if (c == '?' && optopt)
-				return usage_error("%s", "unknown option or missing argument");
+			/* getopt answers '?' both for -? (help, as supervisord) and
+			 * for an option it does not know or that lacks its value. */
+			if (strcmp(argv[optind - 1], "-?") != 0)
+				return usage_error("bad option or missing value: %s", argv[optind - 1]);
+			/* fall through */
+		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
 		case 'v':
