@@ -80,6 +80,10 @@ command=sh @T@/tree.sh @T@
 startsecs=0
 stopasgroup=true
 EOC
+spawns_at_least() {
+	[ "$(grep -c "spawned: '$1'" "$T/supd.log")" -ge "$2" ]
+}
+
 bb_start
 
 bb_wait_log 5 "gave up: quick0 entered FATAL state, too many start retries too quickly"
@@ -102,7 +106,7 @@ bb_wait_log 8 "INFO exited: ranexit0 \(exit status 0; expected\)"
 ok "exit 0 after startsecs: EXITED, expected"
 
 bb_wait_log 8 "exited: rankilled \(terminated by SIGKILL; not expected\)"
-bb_wait 5 test "$(grep -c "spawned: 'rankilled'" "$T/supd.log")" -ge 2
+bb_wait 5 spawns_at_least rankilled 2
 ok "killed after startsecs with autorestart=true: restarted"
 
 grep -q "spawnerr: can't find command '/nonexistent/foo'" "$T/supd.log" || fail "nocmd spawnerr"
