@@ -38,6 +38,7 @@ struct ctx {
 	char *const *env;
 	const char *home;
 	char node[256];
+	size_t errors0; /* errors in d before this model */
 	bool oom;
 };
 
@@ -1319,6 +1320,20 @@ static struct conf_process *new_proc(struct ctx *x)
 	return &v[c->nprocs];
 }
 
+static void drop_warnings(struct diags *d, size_t from)
+{
+	size_t k = from;
+	for (size_t i = from; i < d->n; i++) {
+		if (d->v[i].warning) {
+			free(d->v[i].file);
+			free(d->v[i].msg);
+		} else {
+			d->v[k++] = d->v[i];
+		}
+	}
+	d->n = k;
+}
+
 /* Every process of pg in the group; false when the program has errors. */
 static void expand_prog(struct ctx *x, struct prog *pg, const char *group)
 {
@@ -1346,9 +1361,13 @@ static void expand_prog(struct ctx *x, struct prog *pg, const char *group)
 		struct conf_process *p = new_proc(x);
 		if (!p)
 			return;
+		size_t mark = x->d->n;
 		build_proc(x, pg, group, i, numprocs, p);
 		check_proc(x, pg, p);
 		x->c->nprocs++;
+		/* the first process said it: no warning per process */
+		if (i > start)
+			drop_warnings(x->d, mark);
 		/* one report per program, not one per process */
 		if (x->d->nerrors > before || x->oom) {
 			pg->bad = true;
@@ -1514,7 +1533,8 @@ static struct conf_group *new_group(struct ctx *x, const char *name, int priorit
 static void link_groups(struct ctx *x)
 {
 	struct conf *c = x->c;
-	qsort(c->procs, c->nprocs, sizeof(*c->procs), proc_cmp);
+	if (c->nprocs)
+		qsort(c->procs, c->nprocs, sizeof(*c->procs), proc_cmp);
 	for (size_t i = 0; i < c->nprocs; i++) {
 		struct conf_process *p = &c->procs[i];
 		if (i && !proc_cmp(&c->procs[i - 1], p)) {
@@ -1618,9 +1638,10 @@ static void build_programs(struct ctx *x, struct raw_conf *r)
 			continue;
 		new_group(x, pg->name, x->c->procs[first].priority, false, pg->sec);
 	}
-	if (x->oom || x->d->nerrors)
+	if (x->oom || x->d->nerrors > x->errors0)
 		goto out;
-	qsort(x->c->groups, x->c->ngroups, sizeof(*x->c->groups), group_cmp);
+	if (x->c->ngroups)
+		qsort(x->c->groups, x->c->ngroups, sizeof(*x->c->groups), group_cmp);
 	link_groups(x);
 out:
 	for (size_t i = 0; ps && i < nps; i++)
@@ -1671,6 +1692,7 @@ int conf_from_raw(struct raw_conf *r, const char *path, const struct conf_load_o
 	if (!x.c)
 		return -ENOMEM;
 	size_t errors_before = d->nerrors;
+	x.errors0 = errors_before;
 	x.c->path = xstrdup(&x, path);
 	x.c->here = dir_of(path);
 	if (!x.c->here)

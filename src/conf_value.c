@@ -105,6 +105,9 @@ int cv_bytes(const char *s, uint64_t *out)
 			mult = 1024 * 1024 * 1024;
 		if (mult != 1)
 			n -= 2;
+		/* Python's int() takes "1500 " from "1500 KB" */
+		while (n && isspace((unsigned char)b[n - 1]))
+			n--;
 	}
 	long v;
 	int r = parse_long(b, n, 10, &v);

@@ -61,6 +61,8 @@ START_TEST(test_bytes)
 	ck_assert_uint_eq(v, 1024);
 	ck_assert_int_eq(cv_bytes("2Gb", &v), 0);
 	ck_assert_uint_eq(v, 2ull << 30);
+	ck_assert_int_eq(cv_bytes("1500 KB", &v), 0);
+	ck_assert_uint_eq(v, 1500 * 1024);
 	ck_assert_int_eq(cv_bytes("0", &v), 0);
 	ck_assert_uint_eq(v, 0);
 	ck_assert_int_eq(cv_bytes("10B", &v), -EINVAL);
