@@ -583,7 +583,7 @@ int output_cleanup_auto(const char *childlogdir, const char *identifier)
 
 const char *output_unsupported(const struct conf_process *p)
 {
-	static char msg[160];
+	static char msg[400];
 	const char *what[4];
 	int n = 0;
 	if (p->out.capture_maxbytes)
@@ -596,7 +596,7 @@ const char *output_unsupported(const struct conf_process *p)
 		what[n++] = "stderr_events_enabled";
 	if (!n)
 		return NULL;
-	int w = snprintf(msg, sizeof(msg), "not supported yet, ignored:");
+	int w = snprintf(msg, sizeof(msg), "'%s': not supported yet, ignored:", p->name);
 	for (int i = 0; i < n && w > 0 && (size_t)w < sizeof(msg); i++)
 		w += snprintf(msg + w, sizeof(msg) - (size_t)w, " %s", what[i]);
 	return msg;

@@ -57,8 +57,8 @@ int output_new(struct output **out, struct loop *l, const struct conf_process *p
 	       const struct conf_supd *s);
 
 /* Options output cannot honour yet (*_capture_maxbytes, *_events_enabled):
- * a message for the engine to log at start naming them, or NULL.  The
- * message is static storage, valid until the next call. */
+ * a message for the engine to log at start, naming the process and the
+ * options, or NULL.  Static storage, valid until the next call. */
 const char *output_unsupported(const struct conf_process *p);
 
 /* Deletes AUTO log files (and their backups) of this identifier in

@@ -804,7 +804,8 @@ START_TEST(test_unsupported)
 	p.out.capture_maxbytes = 100;
 	p.err.events_enabled = true;
 	ck_assert_str_eq(output_unsupported(&p),
-			 "not supported yet, ignored: stdout_capture_maxbytes stderr_events_enabled");
+			 "'u': not supported yet, ignored: stdout_capture_maxbytes "
+			 "stderr_events_enabled");
 }
 END_TEST
 
