@@ -1,0 +1,1010 @@
+/* The /v1 JSON API over the process table (doc/api.md).
+ *
+ * Start/stop/restart with waiting are "ops": one item per process touched,
+ * each waiting for its process's next transitions.  A single hook on the
+ * process table advances the items; when none is pending, the op answers
+ * its (deferred) request.  Nothing polls. */
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "conf_value.h"
+#include "log.h"
+#include "logfile.h"
+#include "output.h"
+
+enum op_kind { OP_START, OP_STOP, OP_RESTART };
+enum item_phase { IT_DONE, IT_STOP_WAIT, IT_START_WAIT };
+
+struct item {
+	struct proc *p;
+	char *name, *group;
+	enum item_phase phase;
+	const char *fault; /* NULL: SUCCESS */
+	char *msg;
+};
+
+struct op {
+	struct api *a;
+	struct http_req *req; /* NULL while the handler still runs */
+	enum op_kind kind;
+	bool multi, wait;
+	size_t n, pending;
+	struct item *items;
+	struct op *prev, *next;
+};
+
+struct api {
+	struct loop *loop;
+	struct api_ops ops;
+	struct procs *hooked;
+	struct proc_hook hook;
+	struct op *ops_list;
+};
+
+/* ---------------------------------------------------------------- faults */
+
+const char *api_fault_name(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "NO_FILE";
+	case -EACCES:
+		return "NOT_EXECUTABLE";
+	case -EALREADY:
+		return "ALREADY_STARTED";
+	case -ESRCH:
+		return "NOT_RUNNING";
+	case -ECHILD:
+		return "SPAWN_ERROR";
+	case -EINVAL:
+		return "BAD_SIGNAL";
+	case -ESHUTDOWN:
+		return "SHUTDOWN_STATE";
+	default:
+		return "FAILED";
+	}
+}
+
+static const struct {
+	const char *code;
+	unsigned status;
+} fault_status[] = {
+	{"BAD_NAME", 404},
+	{"UNKNOWN_METHOD", 404},
+	{"BAD_ARGUMENTS", 400},
+	{"INCORRECT_PARAMETERS", 400},
+	{"BAD_SIGNAL", 400},
+	{"UNAUTHORIZED", 401},
+	{"METHOD_NOT_ALLOWED", 405},
+	{"ALREADY_STARTED", 409},
+	{"NOT_RUNNING", 409},
+	{"ALREADY_ADDED", 409},
+	{"STILL_RUNNING", 409},
+	{"NOT_IMPLEMENTED", 501},
+	{"SHUTDOWN_STATE", 503},
+};
+
+unsigned api_fault_status(const char *fault)
+{
+	for (size_t i = 0; i < sizeof(fault_status) / sizeof(fault_status[0]); i++)
+		if (!strcmp(fault_status[i].code, fault))
+			return fault_status[i].status;
+	return 500;
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static void reply_json(struct http_req *r, unsigned status, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!s) {
+		static const char oom[] = "{\"error\": {\"code\": \"FAILED\", \"message\": \"out of memory\"}}\n";
+		http_reply(r, 500, NULL, oom, sizeof(oom) - 1);
+		return;
+	}
+	size_t n = strlen(s);
+	char *t = realloc(s, n + 2);
+	if (t) {
+		s = t;
+		s[n++] = '\n';
+		s[n] = '\0';
+	}
+	http_reply(r, status, NULL, s, n);
+	free(s);
+}
+
+__attribute__((format(printf, 3, 4))) static void reply_error(struct http_req *r, const char *code,
+							      const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	reply_json(r, api_fault_status(code), j);
+}
+
+static void reply_text(struct http_req *r, const char *buf, size_t len)
+{
+	http_reply(r, 200, "text/plain; charset=utf-8", buf, len);
+}
+
+/* ---------------------------------------------------------------- process info */
+
+static const char *namespec(const struct proc *p, char *buf, size_t len)
+{
+	return conf_process_namespec(p->conf, buf, len);
+}
+
+static json_t *proc_json(const struct proc *p)
+{
+	time_t now = time(NULL);
+	char desc[256], ns[512];
+	const char *out = p->out ? output_path(p->out, OUTPUT_STDOUT) : NULL;
+	const char *err = p->out ? output_path(p->out, OUTPUT_STDERR) : NULL;
+	json_int_t uptime = p->state == PROC_RUNNING && p->laststart ? now - p->laststart : 0;
+	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:i,s:s,s:s,s:s,s:s}", "name",
+			 p->conf->name, "group", p->conf->group, "namespec",
+			 namespec(p, ns, sizeof(ns)), "state", (int)p->state, "statename",
+			 proc_state_name(p->state), "pid", (int)p->pid, "start",
+			 (json_int_t)p->laststart, "stop", (json_int_t)p->laststop, "now",
+			 (json_int_t)now, "uptime", uptime, "exitstatus", p->exitstatus,
+			 "spawnerr", p->spawnerr ? p->spawnerr : "", "description",
+			 proc_description(p, now, desc, sizeof(desc)), "stdout_logfile",
+			 out ? out : "", "stderr_logfile", err ? err : "");
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct proc *x = *(struct proc *const *)a, *y = *(struct proc *const *)b;
+	int c = strcmp(x->conf->group, y->conf->group);
+	return c ? c : strcmp(x->conf->name, y->conf->name);
+}
+
+/* The processes sorted by group, then name (getAllProcessInfo's order).
+ * Returns a malloc'd array, or NULL with *n == 0 when empty. */
+static struct proc **sorted_procs(struct api *a, size_t *n)
+{
+	struct procs *t = a->ops.procs(a->ops.arg);
+	*n = procs_count(t);
+	if (*n == 0)
+		return NULL;
+	struct proc **v = malloc(*n * sizeof(*v));
+	if (!v) {
+		*n = 0;
+		return NULL;
+	}
+	memcpy(v, procs_ordered(t), *n * sizeof(*v));
+	qsort(v, *n, sizeof(*v), cmp_proc);
+	return v;
+}
+
+/* ---------------------------------------------------------------- names */
+
+enum spec_kind { SPEC_ONE, SPEC_GROUP, SPEC_ALL };
+
+struct spec {
+	enum spec_kind kind;
+	char group[256], name[256];
+};
+
+/* supervisorctl's split_namespec, plus "*" for all. */
+static int parse_spec(const char *s, struct spec *sp)
+{
+	if (!strcmp(s, "*")) {
+		sp->kind = SPEC_ALL;
+		return 0;
+	}
+	const char *colon = strchr(s, ':');
+	size_t gl = colon ? (size_t)(colon - s) : strlen(s);
+	const char *name = colon ? colon + 1 : s;
+	if (gl == 0 || gl >= sizeof(sp->group) || strlen(name) >= sizeof(sp->name))
+		return -EINVAL;
+	memcpy(sp->group, s, gl);
+	sp->group[gl] = '\0';
+	strcpy(sp->name, name);
+	sp->kind = colon && (!*name || !strcmp(name, "*")) ? SPEC_GROUP : SPEC_ONE;
+	return 0;
+}
+
+/* The processes a spec names, sorted.  Returns the count (0 with *out NULL
+ * when the name or group does not exist) or -ENOMEM. */
+static ssize_t resolve(struct api *a, const struct spec *sp, struct proc ***out)
+{
+	*out = NULL;
+	if (sp->kind == SPEC_ONE) {
+		struct proc *p = procs_find(a->ops.procs(a->ops.arg), sp->group, sp->name);
+		if (!p)
+			return 0;
+		*out = malloc(sizeof(**out));
+		if (!*out)
+			return -ENOMEM;
+		(*out)[0] = p;
+		return 1;
+	}
+	size_t n;
+	struct proc **v = sorted_procs(a, &n);
+	if (!v)
+		return n ? -ENOMEM : 0;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (sp->kind == SPEC_ALL || !strcmp(v[i]->conf->group, sp->group))
+			v[k++] = v[i];
+	if (k == 0) {
+		free(v);
+		return 0;
+	}
+	*out = v;
+	return (ssize_t)k;
+}
+
+static void reply_bad_name(struct http_req *r, const struct spec *sp)
+{
+	if (sp->kind == SPEC_GROUP)
+		reply_error(r, "BAD_NAME", "no such group: %s", sp->group);
+	else
+		reply_error(r, "BAD_NAME", "no such process: %s%s%s",
+			    strcmp(sp->group, sp->name) ? sp->group : "",
+			    strcmp(sp->group, sp->name) ? ":" : "", sp->name);
+}
+
+/* ---------------------------------------------------------------- ops */
+
+static void item_done(struct op *o, struct item *it, const char *fault, const char *msg)
+{
+	if (it->phase != IT_DONE || o->pending == 0)
+		return;
+	it->phase = IT_DONE;
+	it->fault = fault;
+	if (msg) {
+		free(it->msg);
+		it->msg = strdup(msg);
+	}
+	o->pending--;
+}
+
+static void item_fail(struct op *o, struct item *it, int err)
+{
+	const char *f = api_fault_name(err);
+	char ns[512];
+	const char *msg = it->p ? namespec(it->p, ns, sizeof(ns)) : it->name;
+	if (err == -ECHILD && it->p && it->p->spawnerr)
+		msg = it->p->spawnerr;
+	item_done(o, it, f, msg);
+}
+
+static void item_start(struct op *o, struct item *it)
+{
+	int r = proc_start(it->p);
+	if (r < 0) {
+		item_fail(o, it, r);
+		return;
+	}
+	if (!o->wait) {
+		item_done(o, it, NULL, NULL);
+		return;
+	}
+	it->phase = IT_START_WAIT;
+}
+
+static void item_stop(struct op *o, struct item *it)
+{
+	int r = proc_stop(it->p);
+	if (r < 0) {
+		item_fail(o, it, r);
+		return;
+	}
+	it->phase = IT_STOP_WAIT;
+	if (!o->wait && o->kind == OP_STOP)
+		item_done(o, it, NULL, NULL);
+}
+
+/* Moves an item along from its process's current state. */
+static void item_eval(struct op *o, struct item *it)
+{
+	struct proc *p = it->p;
+	switch (it->phase) {
+	case IT_DONE:
+		return;
+	case IT_STOP_WAIT:
+		if (!proc_is_stopped(p))
+			return;
+		if (o->kind == OP_RESTART) {
+			item_start(o, it);
+			if (it->phase == IT_START_WAIT)
+				item_eval(o, it);
+		} else {
+			item_done(o, it, NULL, NULL);
+		}
+		return;
+	case IT_START_WAIT:
+		if (p->state == PROC_RUNNING) {
+			item_done(o, it, NULL, NULL);
+		} else if (p->state != PROC_STARTING) {
+			char ns[512];
+			item_done(o, it, "ABNORMAL_TERMINATION",
+				  p->spawnerr ? p->spawnerr : namespec(p, ns, sizeof(ns)));
+		}
+		return;
+	}
+}
+
+static void op_free(struct op *o)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		free(o->items[i].name);
+		free(o->items[i].group);
+		free(o->items[i].msg);
+	}
+	free(o->items);
+	free(o);
+}
+
+static void op_unlink(struct op *o)
+{
+	struct api *a = o->a;
+	if (o->prev)
+		o->prev->next = o->next;
+	else if (a->ops_list == o)
+		a->ops_list = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	o->prev = o->next = NULL;
+}
+
+static void op_answer(struct op *o, struct http_req *r)
+{
+	if (!o->multi) {
+		struct item *it = &o->items[0];
+		if (it->fault)
+			reply_error(r, it->fault, "%s", it->msg ? it->msg : it->name);
+		else
+			reply_json(r, 200, proc_json(it->p));
+		return;
+	}
+	json_t *res = json_array();
+	for (size_t i = 0; i < o->n; i++) {
+		struct item *it = &o->items[i];
+		json_array_append_new(
+			res, json_pack("{s:s,s:s,s:s,s:s}", "name", it->name, "group", it->group,
+				       "status", it->fault ? it->fault : "SUCCESS", "description",
+				       it->fault ? (it->msg ? it->msg : it->fault) : "OK"));
+	}
+	reply_json(r, 200, json_pack("{s:o}", "results", res));
+}
+
+static void on_transition(struct proc *p, enum proc_state from, enum proc_state to, void *arg)
+{
+	struct api *a = arg;
+	struct op *next;
+	for (struct op *o = a->ops_list; o; o = next) {
+		next = o->next;
+		for (size_t i = 0; i < o->n; i++) {
+			struct item *it = &o->items[i];
+			if (it->p != p || it->phase == IT_DONE)
+				continue;
+			if (to == PROC_REMOVED) {
+				item_done(o, it, "FAILED", "process removed by a reload");
+				it->p = NULL;
+			} else {
+				item_eval(o, it);
+			}
+		}
+		if (o->pending == 0 && o->req) {
+			op_unlink(o);
+			struct http_req *r = o->req;
+			http_req_set_data(r, NULL);
+			op_answer(o, r);
+			op_free(o);
+		}
+	}
+}
+
+static bool arg_false(const char *v)
+{
+	return v && (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no"));
+}
+
+static void handle_action(struct api *a, struct http_req *r, const struct spec *sp,
+			  enum op_kind kind)
+{
+	struct proc **v;
+	ssize_t n = resolve(a, sp, &v);
+	if (n < 0) {
+		reply_error(r, "FAILED", "out of memory");
+		return;
+	}
+	if (n == 0) {
+		reply_bad_name(r, sp);
+		return;
+	}
+	struct op *o = calloc(1, sizeof(*o));
+	if (!o || !(o->items = calloc((size_t)n, sizeof(*o->items)))) {
+		free(o);
+		free(v);
+		reply_error(r, "FAILED", "out of memory");
+		return;
+	}
+	o->a = a;
+	o->kind = kind;
+	o->multi = sp->kind != SPEC_ONE;
+	o->wait = !arg_false(http_req_arg(r, "wait"));
+	for (ssize_t i = 0; i < n; i++) {
+		struct proc *p = v[i];
+		/* A group start skips what runs, a group stop what does not,
+		 * as supervisord's startProcessGroup/stopProcessGroup. */
+		if (o->multi && kind == OP_START && proc_is_running(p))
+			continue;
+		if (o->multi && kind == OP_STOP && !proc_is_running(p))
+			continue;
+		struct item *it = &o->items[o->n++];
+		it->p = p;
+		it->name = strdup(p->conf->name);
+		it->group = strdup(p->conf->group);
+		it->phase = IT_START_WAIT; /* pending until acted on */
+		o->pending++;
+	}
+	free(v);
+	for (size_t i = 0; i < o->n; i++) {
+		struct item *it = &o->items[i];
+		if (kind == OP_START) {
+			item_start(o, it);
+		} else if (kind == OP_STOP) {
+			item_stop(o, it);
+		} else if (proc_is_running(it->p) || it->p->state == PROC_STOPPING) {
+			if (it->p->state == PROC_STOPPING)
+				it->phase = IT_STOP_WAIT;
+			else
+				item_stop(o, it);
+		} else {
+			item_start(o, it);
+		}
+	}
+	for (size_t i = 0; i < o->n; i++)
+		item_eval(o, &o->items[i]);
+	if (o->pending == 0) {
+		op_answer(o, r);
+		op_free(o);
+		return;
+	}
+	o->req = r;
+	http_req_set_data(r, o);
+	o->next = a->ops_list;
+	if (a->ops_list)
+		a->ops_list->prev = o;
+	a->ops_list = o;
+	http_defer(r);
+}
+
+static void on_abandoned(struct http_req *r, void *ctx)
+{
+	struct op *o = http_req_data(r);
+	if (!o)
+		return;
+	http_req_set_data(r, NULL);
+	op_unlink(o);
+	op_free(o);
+}
+
+/* ---------------------------------------------------------------- handlers */
+
+static void handle_signal(struct api *a, struct http_req *r, const struct spec *sp)
+{
+	const char *s = http_req_arg(r, "signal");
+	int sig;
+	if (!s || !*s) {
+		reply_error(r, "INCORRECT_PARAMETERS", "signal= is required");
+		return;
+	}
+	if (cv_signal(s, &sig) < 0) {
+		reply_error(r, "BAD_SIGNAL", "%s", s);
+		return;
+	}
+	struct proc **v;
+	ssize_t n = resolve(a, sp, &v);
+	if (n <= 0) {
+		if (n < 0)
+			reply_error(r, "FAILED", "out of memory");
+		else
+			reply_bad_name(r, sp);
+		return;
+	}
+	char ns[512];
+	if (sp->kind == SPEC_ONE) {
+		int e = proc_signal(v[0], sig);
+		if (e < 0)
+			reply_error(r, api_fault_name(e), "%s", namespec(v[0], ns, sizeof(ns)));
+		else
+			reply_json(r, 200, proc_json(v[0]));
+		free(v);
+		return;
+	}
+	json_t *res = json_array();
+	for (ssize_t i = 0; i < n; i++) {
+		struct proc *p = v[i];
+		/* Only what can be signalled, as signalProcessGroup. */
+		if (p->state != PROC_RUNNING && p->state != PROC_STARTING &&
+		    p->state != PROC_STOPPING)
+			continue;
+		int e = proc_signal(p, sig);
+		json_array_append_new(
+			res, json_pack("{s:s,s:s,s:s,s:s}", "name", p->conf->name, "group",
+				       p->conf->group, "status", e < 0 ? api_fault_name(e) : "SUCCESS",
+				       "description", e < 0 ? api_fault_name(e) : "OK"));
+	}
+	free(v);
+	reply_json(r, 200, json_pack("{s:o}", "results", res));
+}
+
+static int parse_i64(const char *s, int64_t *out)
+{
+	if (!s)
+		return 0;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* offset/length or tail=N (default: the last 1600 bytes, supctl tail). */
+static int log_range(struct http_req *r, int64_t *offset, int64_t *length)
+{
+	const char *off = http_req_arg(r, "offset"), *len = http_req_arg(r, "length");
+	const char *tail = http_req_arg(r, "tail");
+	*offset = -1600;
+	*length = 0;
+	if (tail) {
+		int64_t t;
+		if (parse_i64(tail, &t) < 0 || t < 0)
+			return -EINVAL;
+		*offset = -t;
+		if (t == 0)
+			*offset = INT64_MAX; /* nothing */
+		return 0;
+	}
+	if (off || len) {
+		*offset = 0;
+		if (parse_i64(off, offset) < 0 || parse_i64(len, length) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void reply_read(struct http_req *r, int e, char *buf, size_t len, const char *what)
+{
+	if (e == -ENOENT)
+		reply_error(r, "NO_FILE", "%s", what);
+	else if (e == -EINVAL)
+		reply_error(r, "BAD_ARGUMENTS", "bad offset or length");
+	else if (e < 0)
+		reply_error(r, "FAILED", "%s: %s", what, strerror(-e));
+	else
+		reply_text(r, buf ? buf : "", buf ? len : 0);
+	free(buf);
+}
+
+static void handle_proc_log(struct api *a, struct http_req *r, const struct spec *sp,
+			    const char *chan)
+{
+	enum output_channel ch = OUTPUT_STDOUT;
+	if (chan && !strcmp(chan, "stderr"))
+		ch = OUTPUT_STDERR;
+	else if (chan && strcmp(chan, "stdout")) {
+		reply_error(r, "BAD_ARGUMENTS", "channel must be stdout or stderr");
+		return;
+	}
+	struct proc **v;
+	ssize_t n = resolve(a, sp, &v);
+	if (n <= 0) {
+		if (n < 0)
+			reply_error(r, "FAILED", "out of memory");
+		else
+			reply_bad_name(r, sp);
+		return;
+	}
+	bool del = !strcmp(http_req_method(r), "DELETE");
+	if (!del && sp->kind != SPEC_ONE) {
+		free(v);
+		reply_error(r, "BAD_NAME", "a log is read from one process");
+		return;
+	}
+	char ns[512];
+	if (del) {
+		json_t *res = json_array();
+		int first = 0;
+		for (ssize_t i = 0; i < n; i++) {
+			int e = v[i]->out ? output_clear(v[i]->out) : -ENOENT;
+			if (e < 0 && !first)
+				first = e;
+			json_array_append_new(
+				res, json_pack("{s:s,s:s,s:s,s:s}", "name", v[i]->conf->name, "group",
+					       v[i]->conf->group, "status", e < 0 ? "FAILED" : "SUCCESS",
+					       "description", e < 0 ? strerror(-e) : "OK"));
+		}
+		if (sp->kind == SPEC_ONE) {
+			json_decref(res);
+			if (first < 0)
+				reply_error(r, "FAILED", "%s", namespec(v[0], ns, sizeof(ns)));
+			else
+				reply_json(r, 200, proc_json(v[0]));
+		} else {
+			reply_json(r, 200, json_pack("{s:o}", "results", res));
+		}
+		free(v);
+		return;
+	}
+	int64_t off, len;
+	if (log_range(r, &off, &len) < 0) {
+		free(v);
+		reply_error(r, "BAD_ARGUMENTS", "bad offset, length or tail");
+		return;
+	}
+	char *buf = NULL;
+	size_t blen = 0;
+	int e = -ENOENT;
+	if (off == INT64_MAX)
+		e = 0;
+	else if (v[0]->out)
+		e = output_read(v[0]->out, ch, off, len, &buf, &blen);
+	reply_read(r, e, buf, blen, namespec(v[0], ns, sizeof(ns)));
+	free(v);
+}
+
+static void handle_main_log(struct http_req *r)
+{
+	if (!strcmp(http_req_method(r), "DELETE")) {
+		int e = log_clear();
+		if (e < 0)
+			reply_error(r, e == -ENOENT ? "NO_FILE" : "FAILED", "%s", strerror(-e));
+		else
+			reply_json(r, 200, json_pack("{s:b}", "cleared", 1));
+		return;
+	}
+	int64_t off, len;
+	if (log_range(r, &off, &len) < 0) {
+		reply_error(r, "BAD_ARGUMENTS", "bad offset, length or tail");
+		return;
+	}
+	const char *path = log_path();
+	char *buf = NULL;
+	size_t blen = 0;
+	int e = 0;
+	if (!path)
+		e = -ENOENT;
+	else if (off != INT64_MAX)
+		e = logfile_read_range(path, off, len, &buf, &blen);
+	reply_read(r, e, buf, blen, "supd log");
+}
+
+static void handle_version(struct api *a, struct http_req *r)
+{
+	const struct conf *c = a->ops.conf(a->ops.arg);
+	int st = a->ops.state ? a->ops.state(a->ops.arg) : 1;
+	const char *name = st == 1 ? "RUNNING" : st == 0 ? "RESTARTING" : st == 2 ? "FATAL" : "SHUTDOWN";
+	reply_json(r, 200,
+		   json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:i}", "version", PACKAGE_VERSION, "api", 1,
+			     "supervisor_api", "3.0", "identification",
+			     c && c->supd.identifier ? c->supd.identifier : "supervisor", "pid",
+			     (int)getpid(), "state", name, "statecode", st));
+}
+
+static void handle_list(struct api *a, struct http_req *r)
+{
+	size_t n;
+	struct proc **v = sorted_procs(a, &n);
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, proc_json(v[i]));
+	free(v);
+	reply_json(r, 200, json_pack("{s:o}", "processes", arr));
+}
+
+static void handle_config(struct api *a, struct http_req *r)
+{
+	const struct conf *c = a->ops.conf(a->ops.arg);
+	struct procs *t = a->ops.procs(a->ops.arg);
+	json_t *arr = json_array();
+	for (size_t i = 0; c && i < c->nprocs; i++) {
+		const struct conf_process *p = &c->procs[i];
+		const struct conf_group *g = conf_find_group(c, p->group);
+		json_array_append_new(
+			arr, json_pack("{s:s,s:s,s:b,s:b,s:i,s:i}", "name", p->name, "group", p->group,
+				       "inuse", procs_find(t, p->group, p->name) != NULL, "autostart",
+				       p->autostart, "group_prio", g ? g->priority : p->priority,
+				       "process_prio", p->priority));
+	}
+	reply_json(r, 200, json_pack("{s:o}", "programs", arr));
+}
+
+static json_t *str_array(char **v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+void api_diff_free(struct api_diff *d)
+{
+	char **lists[] = {d->added, d->changed, d->removed};
+	size_t ns[] = {d->nadded, d->nchanged, d->nremoved};
+	for (int k = 0; k < 3; k++) {
+		for (size_t i = 0; i < ns[k]; i++)
+			free(lists[k][i]);
+		free(lists[k]);
+	}
+	memset(d, 0, sizeof(*d));
+}
+
+static void handle_daemon_op(struct api *a, struct http_req *r, const char *what)
+{
+	const struct api_ops *o = &a->ops;
+	int e;
+	if (!strcmp(what, "shutdown") || !strcmp(what, "reload")) {
+		bool sd = !strcmp(what, "shutdown");
+		int (*fn)(void *) = sd ? o->shutdown : o->reload;
+		if (!fn) {
+			reply_error(r, "NOT_IMPLEMENTED", "%s is not available", what);
+			return;
+		}
+		e = fn(o->arg);
+		if (e < 0)
+			reply_error(r, e == -ESHUTDOWN ? "SHUTDOWN_STATE" : "FAILED", "%s: %s", what,
+				    e == -ESHUTDOWN ? "already shutting down" : strerror(-e));
+		else
+			reply_json(r, 200, json_pack("{s:s}", "status", sd ? "SHUTDOWN" : "RESTARTING"));
+		return;
+	}
+	/* reread */
+	if (!o->reread) {
+		reply_error(r, "NOT_IMPLEMENTED", "reread is not available");
+		return;
+	}
+	struct api_diff d = {0};
+	char err[2048] = "";
+	e = o->reread(o->arg, &d, err, sizeof(err));
+	if (e < 0) {
+		reply_error(r, "CANT_REREAD", "%s", *err ? err : strerror(-e));
+		return;
+	}
+	reply_json(r, 200,
+		   json_pack("{s:o,s:o,s:o}", "added", str_array(d.added, d.nadded), "changed",
+			     str_array(d.changed, d.nchanged), "removed",
+			     str_array(d.removed, d.nremoved)));
+	api_diff_free(&d);
+}
+
+static void handle_group(struct api *a, struct http_req *r, const char *name)
+{
+	bool add = !strcmp(http_req_method(r), "POST");
+	int (*fn)(void *, const char *) = add ? a->ops.add_group : a->ops.remove_group;
+	if (!fn) {
+		reply_error(r, "NOT_IMPLEMENTED", "%s of a group is not available",
+			    add ? "add" : "remove");
+		return;
+	}
+	int e = fn(a->ops.arg, name);
+	if (e == -EEXIST)
+		reply_error(r, "ALREADY_ADDED", "%s", name);
+	else if (e == -ENOENT)
+		reply_error(r, "BAD_NAME", "%s", name);
+	else if (e == -EBUSY)
+		reply_error(r, "STILL_RUNNING", "%s", name);
+	else if (e < 0)
+		reply_error(r, "FAILED", "%s: %s", name, strerror(-e));
+	else
+		reply_json(r, 200, json_pack("{s:s,s:s}", "group", name, "status",
+					     add ? "added" : "removed"));
+}
+
+/* Splits path after "/v1/" into at most 4 segments. */
+static size_t split_path(char *path, char **seg, size_t max)
+{
+	size_t n = 0;
+	for (char *s = strtok(path, "/"); s && n < max; s = strtok(NULL, "/"))
+		seg[n++] = s;
+	return strtok(NULL, "/") ? max + 1 : n;
+}
+
+static void log_peer(struct http_req *r)
+{
+	uid_t uid;
+	pid_t pid;
+	if (http_req_peer(r, &uid, &pid) == 0)
+		log_info("control: %s %s by uid %ld (pid %ld)", http_req_method(r), http_req_path(r),
+			 (long)uid, (long)pid);
+	else
+		log_info("control: %s %s via %s", http_req_method(r), http_req_path(r),
+			 http_req_listener(r));
+}
+
+static void route(struct api *a, struct http_req *r)
+{
+	const char *m = http_req_method(r);
+	const char *path = http_req_path(r);
+	bool get = !strcmp(m, "GET") || !strcmp(m, "HEAD");
+	bool post = !strcmp(m, "POST"), del = !strcmp(m, "DELETE");
+	if (strncmp(path, "/v1/", 4)) {
+		reply_error(r, "UNKNOWN_METHOD", "no such path: %s", path);
+		return;
+	}
+	char buf[1024];
+	if (strlen(path + 4) >= sizeof(buf)) {
+		reply_error(r, "BAD_ARGUMENTS", "path too long");
+		return;
+	}
+	strcpy(buf, path + 4);
+	char *seg[4];
+	size_t n = split_path(buf, seg, 4);
+	if (post || del) {
+		log_peer(r);
+		if (a->ops.state && a->ops.state(a->ops.arg) != 1 && !(n == 1 && !strcmp(seg[0], "shutdown"))) {
+			reply_error(r, "SHUTDOWN_STATE", "supd is shutting down");
+			return;
+		}
+	}
+	const char *allowed = NULL;
+	if (n == 1 && !strcmp(seg[0], "version")) {
+		if (get)
+			{
+			handle_version(a, r);
+			return;
+		}
+		allowed = "GET";
+	} else if (n == 1 && !strcmp(seg[0], "processes")) {
+		if (get)
+			{
+			handle_list(a, r);
+			return;
+		}
+		allowed = "GET";
+	} else if (n == 1 && !strcmp(seg[0], "config")) {
+		if (get)
+			{
+			handle_config(a, r);
+			return;
+		}
+		allowed = "GET";
+	} else if (n == 1 && !strcmp(seg[0], "log")) {
+		if (get || del)
+			{
+			handle_main_log(r);
+			return;
+		}
+		allowed = "GET, DELETE";
+	} else if (n == 1 && (!strcmp(seg[0], "shutdown") || !strcmp(seg[0], "reload") ||
+			      !strcmp(seg[0], "reread"))) {
+		if (post)
+			{
+			handle_daemon_op(a, r, seg[0]);
+			return;
+		}
+		allowed = "POST";
+	} else if (n == 2 && !strcmp(seg[0], "groups")) {
+		if (post || del)
+			{
+			handle_group(a, r, seg[1]);
+			return;
+		}
+		allowed = "POST, DELETE";
+	} else if (n >= 2 && n <= 4 && !strcmp(seg[0], "processes")) {
+		struct spec sp;
+		if (parse_spec(seg[1], &sp) < 0) {
+			reply_error(r, "BAD_NAME", "bad name: %s", seg[1]);
+			return;
+		}
+		if (n == 2) {
+			if (!get) {
+				allowed = "GET";
+			} else if (sp.kind != SPEC_ONE) {
+				reply_error(r, "BAD_NAME", "%s", seg[1]);
+				return;
+			} else {
+				struct proc **v;
+				ssize_t k = resolve(a, &sp, &v);
+				if (k <= 0)
+					reply_bad_name(r, &sp);
+				else
+					reply_json(r, 200, proc_json(v[0]));
+				free(v);
+				return;
+			}
+		} else if (!strcmp(seg[2], "log")) {
+			if (get || del)
+				{
+			handle_proc_log(a, r, &sp, n == 4 ? seg[3] : NULL);
+			return;
+		}
+			allowed = "GET, DELETE";
+		} else if (n == 3) {
+			enum op_kind k;
+			bool known = true;
+			if (!strcmp(seg[2], "start"))
+				k = OP_START;
+			else if (!strcmp(seg[2], "stop"))
+				k = OP_STOP;
+			else if (!strcmp(seg[2], "restart"))
+				k = OP_RESTART;
+			else if (!strcmp(seg[2], "signal")) {
+				if (post)
+					{
+			handle_signal(a, r, &sp);
+			return;
+		}
+				allowed = "POST";
+				known = false;
+			} else
+				known = false;
+			if (known) {
+				if (post)
+					{
+			handle_action(a, r, &sp, k);
+			return;
+		}
+				allowed = "POST";
+			}
+		}
+	}
+	if (allowed) {
+		http_add_header(r, "Allow", allowed);
+		reply_error(r, "METHOD_NOT_ALLOWED", "%s %s: use %s", m, path, allowed);
+		return;
+	}
+	reply_error(r, "UNKNOWN_METHOD", "no such path: %s", path);
+}
+
+static void on_request(struct http_req *r, void *ctx)
+{
+	route(ctx, r);
+}
+
+const struct http_handlers api_http_handlers = {on_request, on_abandoned};
+
+/* ---------------------------------------------------------------- life */
+
+int api_new(struct api **out, struct loop *l, const struct api_ops *ops)
+{
+	if (!ops->procs || !ops->conf)
+		return -EINVAL;
+	struct api *a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->loop = l;
+	a->ops = *ops;
+	a->hook.cb = on_transition;
+	a->hook.arg = a;
+	a->hooked = ops->procs(ops->arg);
+	procs_add_hook(a->hooked, &a->hook);
+	*out = a;
+	return 0;
+}
+
+void api_free(struct api *a)
+{
+	if (!a)
+		return;
+	procs_remove_hook(a->hooked, &a->hook);
+	while (a->ops_list) {
+		struct op *o = a->ops_list;
+		op_unlink(o);
+		if (o->req)
+			http_req_set_data(o->req, NULL);
+		op_free(o);
+	}
+	free(a);
+}
