@@ -1,0 +1,399 @@
+/* proc: the state machine with real short children, the request errors,
+ * descriptions and exit texts, and the table at 10,000 processes. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "proc.h"
+#include "spawn.h"
+
+static struct conf_supd supd_conf;
+
+/* A process config built by hand: no log files. */
+static struct conf_process *mkproc(const char *name, const char *const *argv)
+{
+	struct conf_process *p = calloc(1, sizeof(*p));
+	p->name = strdup(name);
+	p->group = strdup(name);
+	p->program = strdup(name);
+	p->kind = CONF_PROGRAM;
+	int n = 0;
+	while (argv[n])
+		n++;
+	p->argv = calloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0; i < n; i++)
+		p->argv[i] = strdup(argv[i]);
+	p->argc = n;
+	p->command = strdup(argv[0]);
+	p->priority = 999;
+	p->autostart = true;
+	p->startsecs = 0;
+	p->startretries = 3;
+	p->autorestart = CONF_AR_FALSE;
+	p->exitcodes[0] = 1; /* 0 expected */
+	p->stopsignal = SIGTERM;
+	p->stopwaitsecs = 10;
+	p->umask = -1;
+	p->out.kind = CONF_LOG_NONE;
+	p->err.kind = CONF_LOG_NONE;
+	return p;
+}
+
+static void freeproc(struct conf_process *p)
+{
+	for (int i = 0; i < p->argc; i++)
+		free(p->argv[i]);
+	free(p->argv);
+	free(p->name);
+	free(p->group);
+	free(p->program);
+	free(p->command);
+	free(p->directory);
+	free(p);
+}
+
+struct rec {
+	enum proc_state seq[32];
+	int n;
+};
+
+static void rec_hook(struct proc *p, enum proc_state from, enum proc_state to, void *arg)
+{
+	struct rec *r = arg;
+	(void)p;
+	(void)from;
+	if (r->n < 32)
+		r->seq[r->n++] = to;
+}
+
+struct fixture {
+	struct loop *l;
+	struct procs *t;
+	struct rec rec;
+	struct proc_hook hook;
+};
+
+static void fx_init(struct fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	ck_assert_int_eq(loop_new(&f->l), 0);
+	struct procs_env env = {.loop = f->l, .supd = &supd_conf};
+	ck_assert_int_eq(procs_new(&f->t, &env), 0);
+	f->hook = (struct proc_hook){.cb = rec_hook, .arg = &f->rec};
+	procs_add_hook(f->t, &f->hook);
+}
+
+static void fx_free(struct fixture *f)
+{
+	procs_free(f->t);
+	loop_free(f->l);
+}
+
+/* Runs the loop and reaps (as daemon.c does) until p is in state want. */
+static void run_until(struct fixture *f, struct proc *p, enum proc_state want, int max_ms)
+{
+	int64_t end = loop_now_ms() + max_ms;
+	while (p->state != want) {
+		ck_assert_msg(loop_now_ms() < end, "timed out in %s waiting for %s",
+			      proc_state_name(p->state), proc_state_name(want));
+		int st;
+		pid_t pid;
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			struct proc *q = procs_find_pid(f->t, pid);
+			if (q)
+				proc_exited(q, st);
+		}
+		if (p->state != want)
+			loop_run_once(f->l, 5);
+	}
+}
+
+static struct conf_ref *cref_none(void)
+{
+	/* conf_ref_put would conf_free(NULL): the tests own their configs. */
+	return NULL;
+}
+
+START_TEST(test_exit_expected)
+{
+	struct fixture f;
+	fx_init(&f);
+	const char *argv[] = {"true", NULL};
+	struct conf_process *c = mkproc("t", argv);
+	struct proc *p;
+	ck_assert_int_eq(procs_add(f.t, c, cref_none(), 999, &p), 0);
+	ck_assert_int_eq(p->state, PROC_STOPPED);
+	ck_assert_int_eq(proc_start(p), 0);
+	ck_assert_int_eq(p->state, PROC_RUNNING); /* startsecs=0 */
+	ck_assert_ptr_eq(procs_find_pid(f.t, p->pid), p);
+	run_until(&f, p, PROC_EXITED, 5000);
+	ck_assert_int_eq(p->exitstatus, 0);
+	ck_assert_ptr_null(p->spawnerr);
+	ck_assert_int_eq(p->pid, 0);
+	enum proc_state want[] = {PROC_STARTING, PROC_RUNNING, PROC_EXITED};
+	ck_assert_int_eq(f.rec.n, 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(f.rec.seq[i], want[i]);
+	fx_free(&f);
+	freeproc(c);
+}
+END_TEST
+
+START_TEST(test_backoff_to_fatal)
+{
+	struct fixture f;
+	fx_init(&f);
+	const char *argv[] = {"false", NULL};
+	struct conf_process *c = mkproc("f", argv);
+	c->startsecs = 5;
+	c->startretries = 1;
+	struct proc *p;
+	ck_assert_int_eq(procs_add(f.t, c, cref_none(), 999, &p), 0);
+	ck_assert_int_eq(proc_start(p), 0);
+	ck_assert_int_eq(p->state, PROC_STARTING);
+	ck_assert_int_eq(proc_start(p), -EALREADY);
+	run_until(&f, p, PROC_BACKOFF, 5000);
+	ck_assert_str_eq(p->spawnerr, "Exited too quickly (process log may have details)");
+	ck_assert_int_eq(p->backoff, 1);
+	ck_assert_int_eq(proc_start(p), -EALREADY); /* BACKOFF is a running state */
+	int64_t t0 = loop_now_ms();
+	run_until(&f, p, PROC_FATAL, 5000);
+	/* the second attempt came after the 1 s backoff delay */
+	ck_assert_int_ge(loop_now_ms() - t0, 900);
+	enum proc_state want[] = {PROC_STARTING, PROC_BACKOFF, PROC_STARTING, PROC_BACKOFF,
+				  PROC_FATAL};
+	ck_assert_int_eq(f.rec.n, 5);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(f.rec.seq[i], want[i]);
+	char buf[128];
+	ck_assert_str_eq(proc_description(p, time(NULL), buf, sizeof(buf)),
+			 "Exited too quickly (process log may have details)");
+	fx_free(&f);
+	freeproc(c);
+}
+END_TEST
+
+START_TEST(test_stop_and_signal)
+{
+	struct fixture f;
+	fx_init(&f);
+	const char *argv[] = {"sleep", "10", NULL};
+	struct conf_process *c = mkproc("s", argv);
+	struct proc *p;
+	ck_assert_int_eq(procs_add(f.t, c, cref_none(), 999, &p), 0);
+	ck_assert_int_eq(proc_stop(p), -ESRCH);
+	ck_assert_int_eq(proc_signal(p, SIGUSR1), -ESRCH);
+	ck_assert_int_eq(proc_start(p), 0);
+	ck_assert_int_eq(proc_signal(p, 0), -EINVAL);
+	ck_assert_int_eq(proc_signal(p, 1000), -EINVAL);
+	ck_assert_int_eq(proc_stop(p), 0);
+	ck_assert_int_eq(p->state, PROC_STOPPING);
+	run_until(&f, p, PROC_STOPPED, 5000);
+	ck_assert(WIFSIGNALED(p->wstatus) && WTERMSIG(p->wstatus) == SIGTERM);
+	ck_assert_int_eq(p->exitstatus, -1);
+	ck_assert(proc_is_stopped(p));
+	/* restart after a stop, and a signal that ends it unexpectedly */
+	ck_assert_int_eq(proc_start(p), 0);
+	ck_assert_int_eq(proc_signal(p, SIGKILL), 0);
+	run_until(&f, p, PROC_EXITED, 5000);
+	ck_assert_str_eq(p->spawnerr, "Bad exit code -1");
+	fx_free(&f);
+	freeproc(c);
+}
+END_TEST
+
+START_TEST(test_stop_escalates_to_sigkill)
+{
+	struct fixture f;
+	fx_init(&f);
+	const char *argv[] = {"sh", "-c", "trap '' TERM; while :; do sleep 0.05; done", NULL};
+	struct conf_process *c = mkproc("stubborn", argv);
+	c->stopwaitsecs = 1;
+	c->stopasgroup = c->killasgroup = true;
+	struct proc *p;
+	ck_assert_int_eq(procs_add(f.t, c, cref_none(), 999, &p), 0);
+	ck_assert_int_eq(proc_start(p), 0);
+	/* let the shell install its trap */
+	int64_t t = loop_now_ms() + 200;
+	while (loop_now_ms() < t)
+		loop_run_once(f.l, 50);
+	int64_t t0 = loop_now_ms();
+	ck_assert_int_eq(proc_stop(p), 0);
+	run_until(&f, p, PROC_STOPPED, 5000);
+	ck_assert_int_ge(loop_now_ms() - t0, 900);
+	ck_assert(WIFSIGNALED(p->wstatus) && WTERMSIG(p->wstatus) == SIGKILL);
+	/* the group kill took the sleeps too */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	fx_free(&f);
+	freeproc(c);
+}
+END_TEST
+
+START_TEST(test_start_errors)
+{
+	struct fixture f;
+	fx_init(&f);
+	const char *missing[] = {"/nonexistent/supd-test", NULL};
+	const char *dir[] = {"/tmp", NULL};
+	char path[] = "/tmp/supd-check-proc-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	const char *noexec[] = {path, NULL};
+	struct conf_process *c1 = mkproc("missing", missing);
+	struct conf_process *c2 = mkproc("dir", dir);
+	struct conf_process *c3 = mkproc("noexec", noexec);
+	const char *sleeper[] = {"sleep", "10", NULL};
+	struct conf_process *c4 = mkproc("badcwd", sleeper);
+	c4->directory = strdup("/nonexistent/dir");
+	c4->startretries = 0;
+	struct proc *p1, *p2, *p3, *p4;
+	ck_assert_int_eq(procs_add(f.t, c1, NULL, 1, &p1), 0);
+	ck_assert_int_eq(procs_add(f.t, c2, NULL, 1, &p2), 0);
+	ck_assert_int_eq(procs_add(f.t, c3, NULL, 1, &p3), 0);
+	ck_assert_int_eq(procs_add(f.t, c4, NULL, 1, &p4), 0);
+	ck_assert_int_eq(proc_start(p1), -ENOENT);
+	ck_assert_int_eq(proc_start(p2), -EACCES);
+	ck_assert_int_eq(proc_start(p3), -EACCES);
+	ck_assert_int_eq(p1->state, PROC_STOPPED); /* refused before any change */
+	/* autostart does not pre-check: it goes to BACKOFF with the reason */
+	ck_assert_int_eq(proc_autostart(p1), -ECHILD);
+	ck_assert_int_eq(p1->state, PROC_BACKOFF);
+	ck_assert_str_eq(p1->spawnerr, "can't find command '/nonexistent/supd-test'");
+	ck_assert_int_eq(proc_stop(p1), 0); /* BACKOFF -> STOPPED, nothing to signal */
+	ck_assert_int_eq(p1->state, PROC_STOPPED);
+	/* a failure in the child, after fork, is known when spawn returns */
+	ck_assert_int_eq(proc_start(p4), -ECHILD);
+	ck_assert_int_eq(p4->state, PROC_FATAL);
+	ck_assert_str_eq(p4->spawnerr,
+			 "couldn't chdir to /nonexistent/dir: No such file or directory");
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1); /* spawn collected its child */
+	unlink(path);
+	fx_free(&f);
+	freeproc(c1);
+	freeproc(c2);
+	freeproc(c3);
+	freeproc(c4);
+}
+END_TEST
+
+START_TEST(test_descriptions)
+{
+	struct fixture f;
+	fx_init(&f);
+	const char *argv[] = {"true", NULL};
+	struct conf_process *c = mkproc("d", argv);
+	struct proc *p;
+	char buf[128];
+	ck_assert_int_eq(procs_add(f.t, c, NULL, 1, &p), 0);
+	ck_assert_str_eq(proc_description(p, 1000, buf, sizeof(buf)), "Not started");
+	/* Fill in states by hand: descriptions only read the fields. */
+	p->state = PROC_RUNNING;
+	p->pid = 123;
+	p->laststart = 1000;
+	ck_assert_str_eq(proc_description(p, 1062, buf, sizeof(buf)), "pid 123, uptime 0:01:02");
+	ck_assert_str_eq(proc_description(p, 1000 + 86400 + 7384, buf, sizeof(buf)),
+			 "pid 123, uptime 1 day, 2:03:04");
+	ck_assert_str_eq(proc_description(p, 1000 + 3 * 86400, buf, sizeof(buf)),
+			 "pid 123, uptime 3 days, 0:00:00");
+	ck_assert_str_eq(proc_description(p, 900, buf, sizeof(buf)), "pid 123, uptime 0:00:00");
+	p->pid = 0;
+	p->state = PROC_FATAL;
+	ck_assert_str_eq(proc_description(p, 1000, buf, sizeof(buf)),
+			 "unknown error (try \"tail d\")");
+	p->state = PROC_STARTING;
+	ck_assert_str_eq(proc_description(p, 1000, buf, sizeof(buf)), "");
+	p->state = PROC_EXITED;
+	p->laststop = 1700000000;
+	struct tm tm;
+	time_t ts = 1700000000;
+	char want[64];
+	localtime_r(&ts, &tm);
+	strftime(want, sizeof(want), "%b %d %I:%M %p", &tm);
+	ck_assert_str_eq(proc_description(p, 1700000100, buf, sizeof(buf)), want);
+	p->state = PROC_STOPPED;
+
+	ck_assert_str_eq(proc_exit_text(3 << 8, buf, sizeof(buf)), "exit status 3");
+	ck_assert_str_eq(proc_exit_text(SIGTERM, buf, sizeof(buf)), "terminated by SIGTERM");
+	ck_assert_str_eq(proc_exit_text(SIGSEGV | 0x80, buf, sizeof(buf)),
+			 "terminated by SIGSEGV (core dumped)");
+	ck_assert_str_eq(spawn_signame(SIGRTMIN + 1, buf, sizeof(buf)), "signal 35");
+	ck_assert_str_eq(spawn_signame(SIGRTMIN, buf, sizeof(buf)), "SIGRTMIN");
+	ck_assert_str_eq(spawn_signame(29, buf, sizeof(buf)), "SIGPOLL");
+	fx_free(&f);
+	freeproc(c);
+}
+END_TEST
+
+START_TEST(test_ten_thousand)
+{
+	enum { N = 10000 };
+	struct fixture f;
+	fx_init(&f);
+	const char *argv[] = {"true", NULL};
+	struct conf_process **cs = calloc(N, sizeof(*cs));
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "p%05d", i);
+		cs[i] = mkproc(name, argv);
+		cs[i]->priority = N - i;
+		ck_assert_int_eq(procs_add(f.t, cs[i], NULL, N - i, NULL), 0);
+	}
+	ck_assert_uint_eq(procs_count(f.t), N);
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "p%05d", i);
+		struct proc *p = procs_find(f.t, name, name);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_ptr_eq(p->conf, cs[i]);
+	}
+	ck_assert_ptr_null(procs_find(f.t, "p00001", "p00002"));
+	struct proc *const *v = procs_ordered(f.t);
+	for (int i = 1; i < N; i++)
+		ck_assert_int_le(v[i - 1]->gprio, v[i]->gprio);
+	ck_assert_ptr_eq(v[0]->conf, cs[N - 1]);
+	/* remove half, the rest still found */
+	for (int i = 0; i < N; i += 2)
+		procs_remove(f.t, procs_find(f.t, cs[i]->name, cs[i]->name));
+	ck_assert_uint_eq(procs_count(f.t), N / 2);
+	for (int i = 0; i < N; i++)
+		ck_assert((procs_find(f.t, cs[i]->name, cs[i]->name) != NULL) == (i % 2 == 1));
+	fx_free(&f);
+	for (int i = 0; i < N; i++)
+		freeproc(cs[i]);
+	free(cs);
+}
+END_TEST
+
+int main(void)
+{
+	supd_conf.childlogdir = "/tmp";
+	supd_conf.identifier = "supervisor";
+	Suite *s = suite_create("proc");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_exit_expected);
+	tcase_add_test(tc, test_backoff_to_fatal);
+	tcase_add_test(tc, test_stop_and_signal);
+	tcase_add_test(tc, test_stop_escalates_to_sigkill);
+	tcase_add_test(tc, test_start_errors);
+	tcase_add_test(tc, test_descriptions);
+	tcase_add_test(tc, test_ten_thousand);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
