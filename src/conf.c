@@ -87,8 +87,44 @@ static char *dir_of(const char *file)
 	return r;
 }
 
+/* A list as one shell-quoted command line, so that shlex splits it back
+ * into the same words. */
+static char *shell_join(struct ctx *x, const struct raw_kv *kv)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < kv->nitems; i++)
+		len += 4 * strlen(kv->items[i]) + 3;
+	char *s = malloc(len), *o = s;
+	if (!s) {
+		x->oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < kv->nitems; i++) {
+		const char *w = kv->items[i];
+		if (i)
+			*o++ = ' ';
+		bool plain = *w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					     "0123456789_@%+=:,./-") == strlen(w);
+		if (plain) {
+			o = stpcpy(o, w);
+			continue;
+		}
+		*o++ = '\'';
+		for (; *w; w++) {
+			if (*w == '\'')
+				o = stpcpy(o, "'\\''");
+			else
+				*o++ = *w;
+		}
+		*o++ = '\'';
+	}
+	*o = 0;
+	return s;
+}
+
 /* A RAW_LIST as one string joined with sep (a YAML sequence of exitcodes
- * reads like "0,2"); a scalar as itself. */
+ * reads like "0,2"; sep NULL: a shell-quoted command line); a scalar as
+ * itself. */
 static char *kv_text(struct ctx *x, const struct raw_kv *kv, const char *sep)
 {
 	if (kv->kind == RAW_SCALAR)
@@ -98,6 +134,8 @@ static char *kv_text(struct ctx *x, const struct raw_kv *kv, const char *sep)
 			   kv->key);
 		return NULL;
 	}
+	if (!sep)
+		return shell_join(x, kv);
 	size_t len = 1;
 	for (size_t i = 0; i < kv->nitems; i++)
 		len += strlen(kv->items[i]) + strlen(sep);
@@ -495,7 +533,9 @@ static void type_supd(struct ctx *x, const struct raw_kv **v)
 					  "written (supd's log still goes to stderr in the "
 					  "foreground)");
 			} else if (k == CV_LOG_AUTO) {
-				bad_value(&o, "a path, or NONE");
+				/* only program logs have AUTO; supervisord writes a
+				 * file of that name */
+				t_path(&o, &s->logfile);
 			}
 			break;
 		}
@@ -619,6 +659,8 @@ static void build_server(struct ctx *x, const struct raw_section *sec, bool inet
 				bad_value(&o, "a socket path");
 			else
 				t_path(&o, &sv->file);
+			if (sv->file)
+				check_dir_of(x, o.kv, sv->file);
 			break;
 		case H_CHMOD:
 			t_octal(&o, &sv->chmod);
@@ -1044,7 +1086,7 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 		char *here = dir_of(v[i]->file);
 		n.here = here;
 		char *t = NULL;
-		bool got = opt_get(x, &n, v[i], &o, &t, i == P_EVENTS ? "," : ",");
+		bool got = opt_get(x, &n, v[i], &o, &t, i == P_COMMAND ? NULL : ",");
 		free(here);
 		if (!got) {
 			free(t);
@@ -1275,12 +1317,13 @@ static void check_proc(struct ctx *x, struct prog *pg, struct conf_process *p)
 }
 
 /* Numbers read before the per-process loop: no process_num there. */
-static long prog_number(struct ctx *x, struct prog *pg, int opt, long def, long min)
+static long prog_number(struct ctx *x, struct prog *pg, const char *group, int opt, long def,
+			long min)
 {
 	const struct raw_kv *kv = pg->v[opt];
 	if (!kv)
 		return def;
-	struct names n = {.x = x, .host = true, .program = pg->name};
+	struct names n = {.x = x, .host = true, .program = pg->name, .group = group};
 	char *here = dir_of(kv->file);
 	n.here = here;
 	char *t = NULL;
@@ -1338,8 +1381,8 @@ static void drop_warnings(struct diags *d, size_t from)
 static void expand_prog(struct ctx *x, struct prog *pg, const char *group)
 {
 	size_t before = x->d->nerrors;
-	long numprocs = prog_number(x, pg, P_NUMPROCS, 1, 1);
-	long start = prog_number(x, pg, P_NUMPROCS_START, 0, 0);
+	long numprocs = prog_number(x, pg, group, P_NUMPROCS, 1, 1);
+	long start = prog_number(x, pg, group, P_NUMPROCS_START, 0, 0);
 	if (pg->bad)
 		return;
 	if (numprocs > 1) {

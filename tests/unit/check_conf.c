@@ -67,6 +67,14 @@ START_TEST(test_raw_defaults)
 	raw_init(&r);
 	struct raw_section *s = raw_section(&r, "program:web", "/etc/x.conf", 3);
 	ck_assert_int_eq(raw_set(s, "command", "/bin/web --port 80", "/etc/x.conf", 4), 0);
+	/* what YAML and libconfig lists become */
+	struct raw_section *s2 = raw_section(&r, "program:list", "/etc/x.conf", 5);
+	char *const argv[] = {"/bin/echo", "a b", "it's", "100%%", ""};
+	ck_assert_int_eq(raw_set_list(s2, "command", argv, 5, "/etc/x.conf", 6), 0);
+	char *const codes[] = {"0", "3"};
+	ck_assert_int_eq(raw_set_list(s2, "exitcodes", codes, 2, "/etc/x.conf", 7), 0);
+	char *const ek[] = {"K", "L"}, *const ev[] = {"v,1", "%(program_name)s"};
+	ck_assert_int_eq(raw_set_map(s2, "environment", ek, ev, 2, "/etc/x.conf", 8), 0);
 	struct conf_load_opts o = {.path = "/etc/x.conf", .environ = test_env};
 	struct diags d;
 	struct conf *c = NULL;
@@ -83,8 +91,18 @@ START_TEST(test_raw_defaults)
 	ck_assert_uint_eq(c->supd.logfile_maxbytes, 50 * 1024 * 1024);
 	ck_assert_int_eq(c->supd.minfds, 1024);
 	ck_assert_int_eq(c->supd.minprocs, 200);
-	ck_assert_uint_eq(c->nprocs, 1);
-	struct conf_process *p = &c->procs[0];
+	ck_assert_uint_eq(c->nprocs, 2);
+	struct conf_process *l = &c->procs[0];
+	ck_assert_str_eq(l->name, "list");
+	ck_assert_int_eq(l->argc, 5);
+	ck_assert_str_eq(l->argv[1], "a b");
+	ck_assert_str_eq(l->argv[2], "it's");
+	ck_assert_str_eq(l->argv[3], "100%");
+	ck_assert_str_eq(l->argv[4], "");
+	ck_assert(conf_exitcode_expected(l, 3));
+	ck_assert_str_eq(l->env.vals[0], "v,1");
+	ck_assert_str_eq(l->env.vals[1], "list");
+	struct conf_process *p = &c->procs[1];
 	ck_assert_str_eq(p->name, "web");
 	ck_assert_str_eq(p->group, "web");
 	ck_assert_int_eq(p->argc, 3);
@@ -109,7 +127,7 @@ START_TEST(test_raw_defaults)
 	ck_assert_ptr_null(p->serverurl);
 	ck_assert_uint_eq(p->tail_buffer, 64 * 1024);
 	ck_assert(!p->forward_output);
-	ck_assert_uint_eq(c->ngroups, 1);
+	ck_assert_uint_eq(c->ngroups, 2);
 	ck_assert_int_eq(c->groups[0].priority, 999);
 	ck_assert(!c->groups[0].heterogeneous);
 	char buf[64];
