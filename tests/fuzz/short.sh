@@ -11,6 +11,8 @@ secs=${FUZZ_SECONDS:-10}
 targets=${FUZZ_TARGETS:-ini yaml cfg}
 work=$(mktemp -d "${TMPDIR:-/tmp}/supd-fuzz-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
+LSAN_OPTIONS=suppressions=$top_src/tests/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}
+export LSAN_OPTIONS
 
 for t in $targets; do
 	mkdir "$work/$t"
