@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "conf.h"
 #include "conf_raw.h"
 
 static struct raw_conf R;
@@ -445,6 +448,102 @@ START_TEST(test_err_undefined_alias)
 }
 END_TEST
 
+/* [include] across formats, through the real conf_load: an INI file
+ * including YAML and libconfig files, and a YAML file including INI and
+ * libconfig files, print exactly what one INI file saying it all prints. */
+static char tmpdir[64];
+
+static void put(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *printed(const char *name)
+{
+	static char *const env[] = {"HOME=/nonexistent", NULL};
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	struct conf_load_opts o = {.path = path, .environ = env};
+	struct conf *c = NULL;
+	struct diags d;
+	diags_init(&d);
+	int rc = conf_load(&o, &c, &d);
+	if (rc != 0)
+		diags_print(&d, stderr);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(d.nerrors, 0);
+	diags_free(&d);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(conf_print_ini(c, f), 0);
+	fclose(f);
+	conf_free(c);
+	return buf;
+}
+
+static void rm(const char *name)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	ck_assert_int_eq(remove(path), 0);
+}
+
+START_TEST(test_include_across_formats)
+{
+	strcpy(tmpdir, "/tmp/check_conf_yaml.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	char sub[128], text[1024];
+	snprintf(sub, sizeof(sub), "%s/parts", tmpdir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+
+	put("main.conf", "[supervisord]\nidentifier=mixed\n"
+			 "[include]\nfiles=parts/*.yaml\n  parts/*.cfg\n"
+			 "[program:a]\ncommand=a\n");
+	put("main.yaml", "supervisord: {identifier: mixed}\n"
+			 "include: {files: [parts/*.ini, parts/*.cfg]}\n"
+			 "programs: {a: {command: a}}\n");
+	put("parts/b.yaml", "programs:\n  b:\n    command: b %(here)s\n"
+			    "    environment: {X: \"1,2\", Y: z}\n");
+	put("parts/b.ini", "[program:b]\ncommand=b %(here)s\nenvironment=X=\"1,2\",Y=z\n");
+	put("parts/c.cfg", "programs = { c = { command = \"c\"; numprocs = 2;\n"
+			   "  process_name = \"c%(process_num)d\"; exitcodes = [0, 3]; }; };\n");
+	snprintf(text, sizeof(text),
+		 "[supervisord]\nidentifier=mixed\n"
+		 "[program:a]\ncommand=a\n"
+		 "[program:b]\ncommand=b %s\nenvironment=X=\"1,2\",Y=z\n"
+		 "[program:c]\ncommand=c\nnumprocs=2\nprocess_name=c%%(process_num)d\n"
+		 "exitcodes=0,3\n",
+		 sub);
+	put("ref.conf", text);
+
+	char *ref = printed("ref.conf");
+	char *from_ini = printed("main.conf");
+	char *from_yaml = printed("main.yaml");
+	ck_assert_ptr_nonnull(strstr(ref, "[program:c1]"));
+	ck_assert_str_eq(from_ini, ref);
+	ck_assert_str_eq(from_yaml, ref);
+	free(ref);
+	free(from_ini);
+	free(from_yaml);
+
+	rm("parts/b.yaml");
+	rm("parts/b.ini");
+	rm("parts/c.cfg");
+	rm("parts");
+	rm("main.conf");
+	rm("main.yaml");
+	rm("ref.conf");
+	rm("");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conf_yaml");
@@ -471,6 +570,7 @@ int main(void)
 	tcase_add_test(tc, test_err_nul);
 	tcase_add_test(tc, test_err_two_documents);
 	tcase_add_test(tc, test_err_undefined_alias);
+	tcase_add_test(tc, test_include_across_formats);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
