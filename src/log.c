@@ -25,6 +25,9 @@ static struct {
 	bool opened; /* log_open was called: stderr only when echo */
 	bool have_file;
 	bool in_log; /* guards the drop report against recursion */
+	bool in_notify;
+	void (*notify)(void *arg);
+	void *notify_arg;
 	struct logfile lf;
 	/* localtime_r once per second, not once per message */
 	time_t cached_sec;
@@ -116,6 +119,17 @@ static void emit(const char *line, size_t n)
 		report_recovery();
 		g.in_log = false;
 	}
+	if (r == 0 && g.notify && !g.in_notify) {
+		g.in_notify = true;
+		g.notify(g.notify_arg);
+		g.in_notify = false;
+	}
+}
+
+void log_set_notify(void (*cb)(void *arg), void *arg)
+{
+	g.notify = cb;
+	g.notify_arg = arg;
 }
 
 void log_msg(int level, const char *fmt, ...)

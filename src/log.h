@@ -27,6 +27,9 @@ void log_set_level(int level);
 int log_get_level(void);
 void log_set_echo(bool echo); /* copy to stderr */
 const char *log_path(void);
+/* cb runs after each message written to the file (maintail -f without
+ * polling); messages it logs itself do not call it again.  NULL removes. */
+void log_set_notify(void (*cb)(void *arg), void *arg);
 
 __attribute__((format(printf, 2, 3))) void log_msg(int level, const char *fmt, ...);
 

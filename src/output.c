@@ -12,6 +12,7 @@
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/time.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,7 +53,10 @@ struct out_chan {
 	char *fwd;        /* partial line held for forwarding */
 	size_t fwd_len;
 	bool fwd_cont;    /* the held bytes continue an already written piece */
-	struct loop_timer fwd_timer;
+	struct loop_timer hold_timer; /* flushes partial lines (forward, syslog) */
+	bool syslog;
+	char *sl; /* partial line held for syslog */
+	size_t sl_len;
 	/* in-memory tail for channels without a regular file */
 	char *tail;
 	size_t tail_cap;
@@ -68,7 +72,21 @@ struct output {
 	uint64_t tail_size;
 	struct out_chan ch[2];
 	struct out_pipe *pipes;
+	output_notify_cb notify;
+	void *notify_arg;
 };
+
+static void default_syslog(int prio, const char *name, const char *line, size_t len)
+{
+	syslog(prio, "%s %.*s", name, (int)len, line);
+}
+
+static output_syslog_fn syslog_sink = default_syslog;
+
+void output_set_syslog(output_syslog_fn fn)
+{
+	syslog_sink = fn ? fn : default_syslog;
+}
 
 /* Scratch buffers shared by all outputs: supd is single-threaded and
  * these only live during one callback. */
@@ -261,12 +279,22 @@ static void fwd_flush_partial(struct out_chan *c)
 	write_fully(c->fwd_fd, wbuf, w);
 	c->fwd_len = 0;
 	c->fwd_cont = true;
-	loop_timer_cancel(c->o->l, &c->fwd_timer);
+	if (!c->sl_len)
+		loop_timer_cancel(c->o->l, &c->hold_timer);
 }
 
-static void fwd_timer_cb(struct loop *l, void *arg)
+static void sl_flush(struct out_chan *c);
+
+static void hold_timer_cb(struct loop *l, void *arg)
 {
 	fwd_flush_partial(arg);
+	sl_flush(arg);
+}
+
+static void hold_timer_arm(struct out_chan *c)
+{
+	if (!loop_timer_armed(&c->hold_timer))
+		loop_timer_arm(c->o->l, &c->hold_timer, loop_now_ms() + FWD_HOLD_MS);
 }
 
 static int fwd_hold(struct out_chan *c, const char *p, size_t n)
@@ -287,8 +315,8 @@ static int fwd_hold(struct out_chan *c, const char *p, size_t n)
 		if (c->fwd_len == FWD_MAX_LINE)
 			fwd_flush_partial(c);
 	}
-	if (c->fwd_len && !loop_timer_armed(&c->fwd_timer))
-		loop_timer_arm(c->o->l, &c->fwd_timer, loop_now_ms() + FWD_HOLD_MS);
+	if (c->fwd_len)
+		hold_timer_arm(c);
 	return 0;
 }
 
@@ -330,9 +358,64 @@ static void forward(struct out_chan *c, const char *p, size_t n)
 	write_fully(c->fwd_fd, wbuf, w);
 	c->fwd_len = 0;
 	c->fwd_cont = false;
-	loop_timer_cancel(c->o->l, &c->fwd_timer);
+	if (!c->sl_len)
+		loop_timer_cancel(c->o->l, &c->hold_timer);
 	if (q < end)
 		fwd_hold(c, q, (size_t)(end - q));
+}
+
+/* ---------------------------------------------------------------- syslog */
+
+/* stdout_syslog: one message per line, "name line", like supervisord;
+ * lines are joined across reads and bounded like forwarded ones. */
+static void sl_emit(struct out_chan *c, const char *p, size_t n)
+{
+	syslog_sink(c->id == OUTPUT_STDOUT ? LOG_INFO : LOG_ERR, c->o->name, p, n);
+}
+
+static void sl_flush(struct out_chan *c)
+{
+	if (c->sl_len)
+		sl_emit(c, c->sl, c->sl_len);
+	c->sl_len = 0;
+}
+
+static void sl_append(struct out_chan *c, const char *p, size_t n)
+{
+	if (!c->sl && !(c->sl = malloc(FWD_MAX_LINE)))
+		return;
+	while (n > 0) {
+		size_t k = FWD_MAX_LINE - c->sl_len;
+		if (k > n)
+			k = n;
+		memcpy(c->sl + c->sl_len, p, k);
+		c->sl_len += k;
+		p += k;
+		n -= k;
+		if (c->sl_len == FWD_MAX_LINE)
+			sl_flush(c);
+	}
+}
+
+static void to_syslog(struct out_chan *c, const char *p, size_t n)
+{
+	while (n > 0) {
+		const char *nl = memchr(p, '\n', n);
+		size_t k = nl ? (size_t)(nl - p) : n;
+		if (nl && c->sl_len == 0) {
+			sl_emit(c, p, k);
+		} else {
+			sl_append(c, p, k);
+			if (nl)
+				sl_flush(c);
+		}
+		if (nl)
+			k++;
+		p += k;
+		n -= k;
+	}
+	if (c->sl_len)
+		hold_timer_arm(c);
 }
 
 /* ---------------------------------------------------------------- chunks */
@@ -393,6 +476,8 @@ static void deliver(struct out_chan *c, const char *p, size_t n)
 		file_write(c, p, n);
 	if (c->forward)
 		forward(c, p, n);
+	if (c->syslog)
+		to_syslog(c, p, n);
 }
 
 /* A chunk read from a pipe: debug log, strip_ansi, then everywhere. */
@@ -415,8 +500,8 @@ static void process_chunk(struct out_chan *c, char *p, size_t n)
 static bool fast_path(const struct out_chan *c)
 {
 	return c->splice_ok && c->has_file && c->lf.fd >= 0 && c->lf.seekable &&
-	       c->lf.last_error == 0 && !c->timestamps && !c->forward && !c->o->strip_ansi &&
-	       log_get_level() > LL_DEBG;
+	       c->lf.last_error == 0 && !c->timestamps && !c->forward && !c->syslog &&
+	       !c->o->strip_ansi && log_get_level() > LL_DEBG;
 }
 
 static void pipe_close(struct output *o, struct out_pipe *pp)
@@ -439,6 +524,7 @@ static void pipe_close(struct output *o, struct out_pipe *pp)
 	if (c->forward)
 		fwd_flush_partial(c);
 	c->fwd_cont = false;
+	sl_flush(c);
 }
 
 /* Moves up to max_chunks chunks; returns false when the pipe hit EOF (and
@@ -487,8 +573,19 @@ static bool pipe_pump(struct output *o, struct out_pipe *pp, int max_chunks)
 static void pipe_cb(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct out_pipe *pp = arg;
-	if (!pipe_pump(pp->ch->o, pp, CHUNKS_PER_EVENT + 1))
-		pipe_close(pp->ch->o, pp);
+	struct out_chan *c = pp->ch;
+	struct output *o = c->o;
+	uint64_t before = c->total;
+	if (!pipe_pump(o, pp, CHUNKS_PER_EVENT + 1))
+		pipe_close(o, pp);
+	if (o->notify && c->total != before)
+		o->notify(o, c->id, o->notify_arg);
+}
+
+void output_set_notify(struct output *o, output_notify_cb cb, void *arg)
+{
+	o->notify = cb;
+	o->notify_arg = arg;
 }
 
 /* ---------------------------------------------------------------- AUTO */
@@ -616,7 +713,8 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 	c->timestamps = cs->timestamps;
 	c->forward = p->forward_output;
 	c->fwd_fd = id == OUTPUT_STDOUT ? 1 : 2;
-	loop_timer_init(&c->fwd_timer, fwd_timer_cb, c);
+	c->syslog = cs->syslog;
+	loop_timer_init(&c->hold_timer, hold_timer_cb, c);
 	c->lf.fd = -1;
 	if (id == OUTPUT_STDERR && p->redirect_stderr)
 		return 0;
@@ -719,6 +817,7 @@ int output_attach(struct output *o, int fd_out, int fd_err)
 
 void output_drain(struct output *o)
 {
+	uint64_t before[2] = {o->ch[0].total, o->ch[1].total};
 	struct out_pipe *pp = o->pipes;
 	while (pp) {
 		struct out_pipe *next = pp->next;
@@ -727,6 +826,9 @@ void output_drain(struct output *o)
 			pipe_close(o, pp);
 		pp = next;
 	}
+	for (int i = 0; i < 2; i++)
+		if (o->notify && o->ch[i].total != before[i])
+			o->notify(o, (enum output_channel)i, o->notify_arg);
 }
 
 int output_reopen(struct output *o)
@@ -840,10 +942,12 @@ void output_free(struct output *o)
 		struct out_chan *c = &o->ch[i];
 		if (c->forward)
 			fwd_flush_partial(c);
-		loop_timer_cancel(o->l, &c->fwd_timer);
+		sl_flush(c);
+		loop_timer_cancel(o->l, &c->hold_timer);
 		if (c->has_file)
 			logfile_close(&c->lf);
 		free(c->fwd);
+		free(c->sl);
 		free(c->tail);
 	}
 	free(o->name);

@@ -6,9 +6,9 @@
  * process, so the log files stay open across restarts.
  *
  * How bytes move: when nothing needs them in user space (a regular log
- * file; no forward_output, timestamps, strip_ansi, debug log level) they go
- * pipe -> file with splice(2); otherwise they are read and written in
- * 128 KiB chunks.  Rotation happens after a chunk, so a file exceeds
+ * file; no forward_output, timestamps, syslog, strip_ansi, debug log
+ * level) they go pipe -> file with splice(2); otherwise they are read and
+ * written in 128 KiB chunks.  Rotation happens after a chunk, so a file exceeds
  * maxbytes by at most one chunk.  Write errors (disk full...) never stop the
  * draining: the bytes are counted as dropped, and output.c logs once when
  * dropping starts and once, with the count, when writing works again.
@@ -92,6 +92,19 @@ int output_read(const struct output *o, enum output_channel ch, int64_t offset, 
 		char **buf, size_t *len);
 int output_tail(const struct output *o, enum output_channel ch, int64_t offset, int64_t length,
 		char **buf, size_t *len, int64_t *newoffset, bool *overflow);
+
+/* Called after new bytes of a channel were delivered (once per batch, not
+ * per chunk): lets the control plane follow a log (tail -f) without
+ * polling.  One listener per output; cb NULL removes it.  The callback
+ * must not free o. */
+typedef void (*output_notify_cb)(struct output *o, enum output_channel ch, void *arg);
+void output_set_notify(struct output *o, output_notify_cb cb, void *arg);
+
+/* *_syslog: each line goes to syslog(3) as "name line" (stdout at
+ * LOG_INFO, stderr at LOG_ERR), whole lines bounded like forwarded ones.
+ * Tests replace the sink; NULL restores syslog(3). */
+typedef void (*output_syslog_fn)(int prio, const char *name, const char *line, size_t len);
+void output_set_syslog(output_syslog_fn fn);
 
 /* Bytes read from each channel's pipes since output_new. */
 uint64_t output_bytes(const struct output *o, enum output_channel ch);

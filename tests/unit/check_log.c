@@ -222,6 +222,39 @@ START_TEST(test_not_seekable_said_once)
 }
 END_TEST
 
+static int notes;
+
+static void note_cb(void *arg)
+{
+	ck_assert_ptr_eq(arg, &notes);
+	notes++;
+	log_info("from the callback"); /* must not recurse */
+}
+
+START_TEST(test_notify)
+{
+	char p[300];
+	snprintf(p, sizeof(p), "%s/n.log", dir);
+	log_set_notify(note_cb, &notes);
+	log_info("before open"); /* no file: no notification */
+	ck_assert_int_eq(notes, 0);
+	ck_assert_int_eq(log_open(p, 0, 0), 0);
+	log_info("one");
+	ck_assert_int_eq(notes, 1);
+	log_debug("filtered");
+	ck_assert_int_eq(notes, 1);
+	log_info("two");
+	ck_assert_int_eq(notes, 2);
+	log_set_notify(NULL, NULL);
+	log_info("three");
+	ck_assert_int_eq(notes, 2);
+	char *s = slurp(p);
+	ck_assert(matches(s, "INFO one\n.* INFO from the callback\n.* INFO two\n.* INFO from the "
+			     "callback\n.* INFO three\n$"));
+	free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("log");
@@ -236,6 +269,7 @@ int main(void)
 	tcase_add_test(tc, test_errno_kept_and_percent_m);
 	tcase_add_test(tc, test_long_message_cut);
 	tcase_add_test(tc, test_not_seekable_said_once);
+	tcase_add_test(tc, test_notify);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

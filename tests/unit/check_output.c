@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -881,6 +882,88 @@ START_TEST(test_old_pipe_kept_until_eof)
 }
 END_TEST
 
+static char sl_got[4096];
+static size_t sl_n;
+
+static void fake_syslog(int prio, const char *name, const char *line, size_t len)
+{
+	sl_n += (size_t)snprintf(sl_got + sl_n, sizeof(sl_got) - sl_n, "%d<%s %.*s>", prio, name,
+				 (int)len, line);
+}
+
+START_TEST(test_syslog_lines)
+{
+	output_set_syslog(fake_syslog);
+	struct conf_process p;
+	struct conf_supd s;
+	conf_defaults(&p, &s, "sl");
+	p.out.path = pathf("sl.log");
+	p.out.syslog = true;
+	p.err.syslog = true;
+	struct output *o;
+	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	int po[2], pe[2];
+	ck_assert_int_eq(pipe2(po, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(pipe2(pe, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(output_attach(o, po[0], pe[0]), 0);
+	ck_assert_int_eq(write(po[1], "one\ntw", 6), 6);
+	pump_for(20);
+	ck_assert_int_eq(write(po[1], "o\n", 2), 2);
+	ck_assert_int_eq(write(pe[1], "bad\n", 4), 4);
+	pump_for(20);
+	ck_assert_int_eq(write(po[1], "tail", 4), 4);
+	pump_for(400); /* a partial line is sent after the hold time */
+	close(po[1]);
+	close(pe[1]);
+	pump_for(20);
+	output_free(o);
+	output_set_syslog(NULL);
+	char want[200];
+	snprintf(want, sizeof(want), "%d<sl one>%d<sl two>%d<sl bad>%d<sl tail>", LOG_INFO, LOG_INFO,
+		 LOG_ERR, LOG_INFO);
+	ck_assert_str_eq(sl_got, want);
+	char *got = slurp(pathf("sl.log"), NULL);
+	ck_assert_str_eq(got, "one\ntwo\ntail");
+	free(got);
+}
+END_TEST
+
+static int notified[2];
+
+static void count_notify(struct output *o, enum output_channel ch, void *arg)
+{
+	ck_assert_ptr_eq(arg, &notified);
+	notified[ch]++;
+}
+
+START_TEST(test_notify)
+{
+	struct conf_process p;
+	struct conf_supd s;
+	conf_defaults(&p, &s, "nt");
+	p.out.path = pathf("nt.log");
+	struct output *o;
+	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	output_set_notify(o, count_notify, &notified);
+	int po[2], pe[2];
+	ck_assert_int_eq(pipe2(po, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(pipe2(pe, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(output_attach(o, po[0], pe[0]), 0);
+	pump_for(20);
+	ck_assert_int_eq(notified[0] + notified[1], 0);
+	ck_assert_int_eq(write(po[1], "x\n", 2), 2);
+	pump_for(20);
+	ck_assert_int_eq(notified[0], 1);
+	ck_assert_int_eq(notified[1], 0);
+	ck_assert_int_eq(write(pe[1], "y\n", 2), 2);
+	output_drain(o);
+	ck_assert_int_eq(notified[1], 1);
+	close(po[1]);
+	close(pe[1]);
+	output_free(o);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("output");
@@ -904,6 +987,8 @@ int main(void)
 	tcase_add_test(tc, test_unsupported);
 	tcase_add_test(tc, test_write_errors_reported_once);
 	tcase_add_test(tc, test_old_pipe_kept_until_eof);
+	tcase_add_test(tc, test_syslog_lines);
+	tcase_add_test(tc, test_notify);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
