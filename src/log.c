@@ -33,7 +33,7 @@ static struct {
 	time_t cached_sec;
 	char cached_stamp[24];
 } g = {
-	.level = LL_INFO,
+    .level = LL_INFO,
 };
 
 static const char *level_name(int level)
@@ -88,8 +88,9 @@ static void emit(const char *line, size_t n);
 static void report_recovery(void)
 {
 	char msg[160];
-	int len = snprintf(msg, sizeof(msg), "supd's log: writing works again, %llu bytes were lost",
-			   (unsigned long long)g.lf.dropped);
+	int len =
+	    snprintf(msg, sizeof(msg), "supd's log: writing works again, %llu bytes were lost",
+		     (unsigned long long)g.lf.dropped);
 	g.lf.dropped = 0;
 	char line[256];
 	size_t s = format_stamp(line);
@@ -109,8 +110,9 @@ static void emit(const char *line, size_t n)
 	if (r < 0 && !was && !g.echo && g.opened) {
 		/* The log cannot take it; stderr is the only place left. */
 		char e[200];
-		int m = snprintf(e, sizeof(e), "supd: cannot write %s: %s (dropping log messages)\n",
-				 g.lf.path, strerror(-r));
+		int m =
+		    snprintf(e, sizeof(e), "supd: cannot write %s: %s (dropping log messages)\n",
+			     g.lf.path, strerror(-r));
 		if (m > 0)
 			write_all(2, e, (size_t)m);
 	}
@@ -176,8 +178,7 @@ int log_open(const char *path, uint64_t maxbytes, int backups)
 	/* Even when the first open failed, later writes retry it. */
 	g.have_file = true;
 	if (r == 0 && !g.lf.seekable && maxbytes > 0)
-		log_warn("%s is not a regular file: logfile_maxbytes ignored, not rotating",
-			 path);
+		log_warn("%s is not a regular file: logfile_maxbytes ignored, not rotating", path);
 	errno = saved;
 	return r;
 }

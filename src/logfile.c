@@ -164,7 +164,8 @@ static int check_file(struct logfile *lf)
 		if (now - lf->checked_ms >= PATH_CHECK_MS) {
 			struct stat ps;
 			lf->checked_ms = now;
-			stale = stat(lf->path, &ps) < 0 || ps.st_dev != lf->dev || ps.st_ino != lf->ino;
+			stale =
+			    stat(lf->path, &ps) < 0 || ps.st_dev != lf->dev || ps.st_ino != lf->ino;
 		}
 	}
 	if (stale) {
@@ -343,8 +344,7 @@ static int open_size(const char *path, int *fd, int64_t *size)
 	return 0;
 }
 
-int logfile_read_range(const char *path, int64_t offset, int64_t length, char **buf,
-		       size_t *len)
+int logfile_read_range(const char *path, int64_t offset, int64_t length, char **buf, size_t *len)
 {
 	if (length < 0 || (offset < 0 && length != 0))
 		return -EINVAL;

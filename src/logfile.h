@@ -14,18 +14,18 @@
 
 struct logfile {
 	char *path;
-	int fd;            /* -1 when closed */
+	int fd;		   /* -1 when closed */
 	uint64_t maxbytes; /* 0: never rotate */
 	int backups;
-	uint64_t size;     /* bytes in the current file */
-	bool seekable;     /* false: rotation is off */
+	uint64_t size; /* bytes in the current file */
+	bool seekable; /* false: rotation is off */
 	/* Bytes lost to write errors.  logfile_write only adds to it; the
 	 * caller reads it when writing works again (last_error back to 0),
 	 * logs the count once and zeroes it. */
 	uint64_t dropped;
-	int last_error;    /* errno of the last failed write, 0 after a success */
+	int last_error;	    /* errno of the last failed write, 0 after a success */
 	int64_t checked_ms; /* when the path was last compared with the fd */
-	dev_t dev;          /* identity of the open file, to notice a move */
+	dev_t dev;	    /* identity of the open file, to notice a move */
 	ino_t ino;
 };
 
@@ -58,8 +58,7 @@ int logfile_clear(struct logfile *lf);
  * the end; offset < 0 with length 0 reads the last -offset bytes; a negative
  * length, or a negative offset with a length, is -EINVAL.  A missing file
  * is -ENOENT.  *buf is malloc'd (NUL-terminated for convenience). */
-int logfile_read_range(const char *path, int64_t offset, int64_t length, char **buf,
-		       size_t *len);
+int logfile_read_range(const char *path, int64_t offset, int64_t length, char **buf, size_t *len);
 /* supervisord's tail*Log: with offset below the file's size, the last
  * min(length, size) bytes, else none; *overflow when size > offset+length
  * (bytes between offset and what is returned were skipped).  *newoffset is

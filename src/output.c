@@ -26,10 +26,10 @@
 #define CHUNKS_PER_EVENT 8
 /* A bigger pipe means fewer wakeups per byte; kept modest because pipe
  * memory counts against the user's pipe-user-pages-soft limit. */
-#define PIPE_SIZE (256 * 1024)
+#define PIPE_SIZE    (256 * 1024)
 #define FWD_MAX_LINE (16 * 1024)
-#define FWD_HOLD_MS 200
-#define STAMP_LEN 24 /* "YYYY-MM-DD HH:MM:SS,mmm " */
+#define FWD_HOLD_MS  200
+#define STAMP_LEN    24 /* "YYYY-MM-DD HH:MM:SS,mmm " */
 
 struct out_pipe {
 	struct out_pipe *next;
@@ -41,18 +41,18 @@ struct out_chan {
 	struct output *o;
 	enum output_channel id;
 	const char *label; /* "stdout" / "stderr" */
-	bool active;       /* false: stderr with redirect_stderr */
+	bool active;	   /* false: stderr with redirect_stderr */
 	bool has_file;
 	struct logfile lf;
-	bool splice_ok;   /* cleared when splice(2) refuses the target */
+	bool splice_ok; /* cleared when splice(2) refuses the target */
 	bool timestamps;
-	bool line_start;  /* the next byte starts a line (timestamps) */
-	int ansi;         /* strip_ansi state: 0 text, 1 after ESC, 2 in CSI */
+	bool line_start; /* the next byte starts a line (timestamps) */
+	int ansi;	 /* strip_ansi state: 0 text, 1 after ESC, 2 in CSI */
 	bool forward;
-	int fwd_fd;       /* 1 or 2 */
-	char *fwd;        /* partial line held for forwarding */
+	int fwd_fd; /* 1 or 2 */
+	char *fwd;  /* partial line held for forwarding */
 	size_t fwd_len;
-	bool fwd_cont;    /* the held bytes continue an already written piece */
+	bool fwd_cont;		      /* the held bytes continue an already written piece */
 	struct loop_timer hold_timer; /* flushes partial lines (forward, syslog) */
 	bool syslog;
 	char *sl; /* partial line held for syslog */
@@ -61,7 +61,7 @@ struct out_chan {
 	char *tail;
 	size_t tail_cap;
 	size_t tail_head; /* next write position */
-	uint64_t total;   /* bytes ever read: the tail's virtual file size */
+	uint64_t total;	  /* bytes ever read: the tail's virtual file size */
 };
 
 struct output {
@@ -600,7 +600,8 @@ static int auto_path(char **out, const char *dir, const char *name, const char *
 		unsigned char rnd[8];
 		if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
 			uint64_t x = (uint64_t)loop_now_ms() * 6364136223846793005ULL +
-				     (uint64_t)getpid() + (uint64_t)attempt * 1442695040888963407ULL;
+				     (uint64_t)getpid() +
+				     (uint64_t)attempt * 1442695040888963407ULL;
 			memcpy(rnd, &x, sizeof(rnd));
 		}
 		char r[9];
@@ -729,7 +730,8 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 			dir = getenv("TMPDIR");
 		if (!dir || !*dir)
 			dir = "/tmp";
-		r = auto_path(&path, dir, p->name, c->label, s->identifier ? s->identifier : "supd");
+		r = auto_path(&path, dir, p->name, c->label,
+			      s->identifier ? s->identifier : "supd");
 		if (r < 0)
 			return r;
 	} else {
@@ -889,7 +891,7 @@ int output_read(const struct output *o, enum output_channel ch, int64_t offset, 
 		return -ENOENT;
 	uint64_t sz = c->total, lo = sz - tail_held(c), start, end;
 	if (offset < 0) {
-		uint64_t back = (uint64_t)-(offset + 1) + 1;
+		uint64_t back = (uint64_t) - (offset + 1) + 1;
 		start = back > sz ? 0 : sz - back;
 		end = sz;
 	} else {

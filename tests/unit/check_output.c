@@ -498,11 +498,12 @@ static void named_writer(void *arg)
 	size_t k = 0;
 	for (int i = 0; i < 20000; i++) {
 		int pad = (i * 37) % 200;
-		k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s-%d %.*s\n", name, i, pad,
-				      "................................................................"
-				      "................................................................"
-				      "................................................................"
-				      "........");
+		k += (size_t)snprintf(
+		    buf + k, sizeof(buf) - k, "%s-%d %.*s\n", name, i, pad,
+		    "................................................................"
+		    "................................................................"
+		    "................................................................"
+		    "........");
 		if (k > sizeof(buf) - 300 || i % 13 == 0) {
 			write_all(1, buf, k);
 			k = 0;
@@ -598,11 +599,12 @@ START_TEST(test_forward_stderr_and_stamps)
 	close(saved_err);
 	char *got = slurp(pathf("fwd_err"), NULL);
 	regex_t re;
-	ck_assert_int_eq(regcomp(&re,
-				 "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3} st "
-				 "\\| oops\n$",
-				 REG_EXTENDED | REG_NOSUB),
-			 0);
+	ck_assert_int_eq(
+	    regcomp(&re,
+		    "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3} st "
+		    "\\| oops\n$",
+		    REG_EXTENDED | REG_NOSUB),
+	    0);
 	ck_assert_msg(regexec(&re, got, 0, NULL, 0) == 0, "got '%s'", got);
 	regfree(&re);
 	free(got);
@@ -630,9 +632,9 @@ START_TEST(test_timestamps_in_file)
 	char *got = slurp(pathf("ts.log"), NULL);
 	regex_t re;
 #define TS "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3} "
-	ck_assert_int_eq(regcomp(&re, "^" TS "one\n" TS "two\n" TS "\n" TS "three$",
-				 REG_EXTENDED | REG_NOSUB),
-			 0);
+	ck_assert_int_eq(
+	    regcomp(&re, "^" TS "one\n" TS "two\n" TS "\n" TS "three$", REG_EXTENDED | REG_NOSUB),
+	    0);
 	ck_assert_msg(regexec(&re, got, 0, NULL, 0) == 0, "got '%s'", got);
 	regfree(&re);
 	free(got);
@@ -771,9 +773,9 @@ START_TEST(test_auto_names_and_cleanup)
 	const char *po = output_path(o, OUTPUT_STDOUT);
 	const char *pe = output_path(o, OUTPUT_STDERR);
 	regex_t re;
-	ck_assert_int_eq(regcomp(&re, "/child/web-stdout---ident-[a-z0-9_]{8}\\.log$",
-				 REG_EXTENDED | REG_NOSUB),
-			 0);
+	ck_assert_int_eq(
+	    regcomp(&re, "/child/web-stdout---ident-[a-z0-9_]{8}\\.log$", REG_EXTENDED | REG_NOSUB),
+	    0);
 	ck_assert_msg(regexec(&re, po, 0, NULL, 0) == 0, "%s", po);
 	regfree(&re);
 	ck_assert(strstr(pe, "/child/web-stderr---ident-"));
@@ -919,8 +921,8 @@ START_TEST(test_syslog_lines)
 	output_free(o);
 	output_set_syslog(NULL);
 	char want[200];
-	snprintf(want, sizeof(want), "%d<sl one>%d<sl two>%d<sl bad>%d<sl tail>", LOG_INFO, LOG_INFO,
-		 LOG_ERR, LOG_INFO);
+	snprintf(want, sizeof(want), "%d<sl one>%d<sl two>%d<sl bad>%d<sl tail>", LOG_INFO,
+		 LOG_INFO, LOG_ERR, LOG_INFO);
 	ck_assert_str_eq(sl_got, want);
 	char *got = slurp(pathf("sl.log"), NULL);
 	ck_assert_str_eq(got, "one\ntwo\ntail");
