@@ -50,7 +50,8 @@ static void ini_bytes(FILE *f, const char *key, uint64_t v)
 	static const uint64_t sizes[] = {1024ull * 1024 * 1024, 1024ull * 1024, 1024};
 	for (int i = 0; i < 3; i++) {
 		if (v && v % sizes[i] == 0) {
-			fprintf(f, "%s=%llu%s\n", key, (unsigned long long)(v / sizes[i]), units[i]);
+			fprintf(f, "%s=%llu%s\n", key, (unsigned long long)(v / sizes[i]),
+				units[i]);
 			return;
 		}
 	}
@@ -83,7 +84,9 @@ static void ini_stream(FILE *f, const char *ch, const struct conf_stream *s, boo
 	if (logfile) {
 		snprintf(key, sizeof(key), "%s_logfile", ch);
 		ini_kv(f, key,
-		       s->kind == CONF_LOG_AUTO ? "AUTO" : s->kind == CONF_LOG_NONE ? "NONE" : s->path);
+		       s->kind == CONF_LOG_AUTO	  ? "AUTO"
+		       : s->kind == CONF_LOG_NONE ? "NONE"
+						  : s->path);
 	}
 	snprintf(key, sizeof(key), "%s_logfile_maxbytes", ch);
 	ini_bytes(f, key, s->maxbytes);
@@ -119,8 +122,7 @@ static const char *signame(int sig, char *buf, size_t len)
 
 /* The section name a process is printed under: its name, unless another
  * process (in another group) has the same name. */
-static void section_name(const struct conf *c, const struct conf_process *p, char *buf,
-			 size_t len)
+static void section_name(const struct conf *c, const struct conf_process *p, char *buf, size_t len)
 {
 	size_t same = 0;
 	for (size_t i = 0; i < c->nprocs; i++)
@@ -133,7 +135,9 @@ static void section_name(const struct conf *c, const struct conf_process *p, cha
 
 static const char *kind_word(enum conf_kind k)
 {
-	return k == CONF_EVENTLISTENER ? "eventlistener" : k == CONF_FCGI ? "fcgi-program" : "program";
+	return k == CONF_EVENTLISTENER ? "eventlistener"
+	       : k == CONF_FCGI	       ? "fcgi-program"
+				       : "program";
 }
 
 static void ini_process(FILE *f, const struct conf *c, const struct conf_process *p)
@@ -431,7 +435,9 @@ static void js_stream(struct js *j, const char *ch, const struct conf_stream *s)
 	char key[64];
 	snprintf(key, sizeof(key), "%s_logfile", ch);
 	jk_str(j, key,
-	       s->kind == CONF_LOG_AUTO ? "AUTO" : s->kind == CONF_LOG_NONE ? "NONE" : s->path);
+	       s->kind == CONF_LOG_AUTO	  ? "AUTO"
+	       : s->kind == CONF_LOG_NONE ? "NONE"
+					  : s->path);
 	snprintf(key, sizeof(key), "%s_logfile_maxbytes", ch);
 	jk_int(j, key, (long long)s->maxbytes);
 	snprintf(key, sizeof(key), "%s_logfile_backups", ch);

@@ -145,15 +145,15 @@ static const struct {
 	const char *name;
 	int sig;
 } signals[] = {
-	{"HUP", SIGHUP},       {"INT", SIGINT},     {"QUIT", SIGQUIT},     {"ILL", SIGILL},
-	{"TRAP", SIGTRAP},     {"ABRT", SIGABRT},   {"IOT", SIGIOT},       {"BUS", SIGBUS},
-	{"FPE", SIGFPE},       {"KILL", SIGKILL},   {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
-	{"USR2", SIGUSR2},     {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},     {"TERM", SIGTERM},
-	{"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},      {"CONT", SIGCONT},
-	{"STOP", SIGSTOP},     {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},
-	{"URG", SIGURG},       {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM},
-	{"PROF", SIGPROF},     {"WINCH", SIGWINCH}, {"IO", SIGIO},         {"POLL", SIGPOLL},
-	{"PWR", SIGPWR},       {"SYS", SIGSYS},
+    {"HUP", SIGHUP},	   {"INT", SIGINT},	{"QUIT", SIGQUIT}, {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},	   {"ABRT", SIGABRT},	{"IOT", SIGIOT},   {"BUS", SIGBUS},
+    {"FPE", SIGFPE},	   {"KILL", SIGKILL},	{"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},	   {"PIPE", SIGPIPE},	{"ALRM", SIGALRM}, {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},	{"CLD", SIGCHLD},  {"CONT", SIGCONT},
+    {"STOP", SIGSTOP},	   {"TSTP", SIGTSTP},	{"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},
+    {"URG", SIGURG},	   {"XCPU", SIGXCPU},	{"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
+    {"PROF", SIGPROF},	   {"WINCH", SIGWINCH}, {"IO", SIGIO},	   {"POLL", SIGPOLL},
+    {"PWR", SIGPWR},	   {"SYS", SIGSYS},
 };
 
 int cv_signal(const char *s, int *out)
@@ -263,11 +263,20 @@ static const struct {
 	const char *name;
 	int level;
 } levels[] = {
-	{"critical", LL_CRIT}, {"error", LL_ERRO}, {"warn", LL_WARN},   {"info", LL_INFO},
-	{"debug", LL_DEBG},    {"trace", LL_TRAC}, {"blather", LL_BLAT},
-	/* supervisord's LevelsByDescription also knows these */
-	{"crit", LL_CRIT},     {"erro", LL_ERRO},  {"warning", LL_WARN}, {"debg", LL_DEBG},
-	{"trac", LL_TRAC},     {"blat", LL_BLAT},
+    {"critical", LL_CRIT},
+    {"error", LL_ERRO},
+    {"warn", LL_WARN},
+    {"info", LL_INFO},
+    {"debug", LL_DEBG},
+    {"trace", LL_TRAC},
+    {"blather", LL_BLAT},
+    /* supervisord's LevelsByDescription also knows these */
+    {"crit", LL_CRIT},
+    {"erro", LL_ERRO},
+    {"warning", LL_WARN},
+    {"debg", LL_DEBG},
+    {"trac", LL_TRAC},
+    {"blat", LL_BLAT},
 };
 
 int cv_loglevel(const char *s, int *out)
@@ -640,9 +649,10 @@ int cv_expand(const char *s, cv_lookup_fn lookup, void *ctx, char **out, char **
 			continue;
 		}
 		if (p[1] != '(') {
-			r = asprintf(bad, "'%%' not followed by '(name)' or '%%' at \"%.20s\"", p) < 0
-				    ? -ENOMEM
-				    : -EINVAL;
+			r = asprintf(bad, "'%%' not followed by '(name)' or '%%' at \"%.20s\"", p) <
+				    0
+				? -ENOMEM
+				: -EINVAL;
 			break;
 		}
 		/* Python allows nested parentheses in the key */
@@ -685,10 +695,12 @@ int cv_expand(const char *s, cv_lookup_fn lookup, void *ctx, char **out, char **
 		}
 		char conv = *q;
 		if (!conv || !strchr("sdiuxXo", conv) || isdigit((unsigned char)conv)) {
-			r = asprintf(bad, "bad conversion in \"%%(%s)%.*s\" (use %%(name)s or %%(name)d)",
-				     name, conv ? 1 : 0, q) < 0
-				    ? -ENOMEM
-				    : -EINVAL;
+			r = asprintf(
+				bad,
+				"bad conversion in \"%%(%s)%.*s\" (use %%(name)s or %%(name)d)",
+				name, conv ? 1 : 0, q) < 0
+				? -ENOMEM
+				: -EINVAL;
 			free(name);
 			break;
 		}
@@ -714,10 +726,10 @@ int cv_expand(const char *s, cv_lookup_fn lookup, void *ctx, char **out, char **
 			r = asprintf(&val, spec, str) < 0 ? -ENOMEM : 0;
 		} else {
 			if (k != 2) {
-				r = asprintf(bad, "%%(%s)%c needs a number, but %s is a string", name,
-					     conv, name) < 0
-					    ? -ENOMEM
-					    : -EINVAL;
+				r = asprintf(bad, "%%(%s)%c needs a number, but %s is a string",
+					     name, conv, name) < 0
+					? -ENOMEM
+					: -EINVAL;
 				free(name);
 				break;
 			}
@@ -795,33 +807,33 @@ int cv_owner(const char *s)
 }
 
 static const char *const event_names[] = {
-	"EVENT",
-	"PROCESS_STATE",
-	"PROCESS_STATE_STOPPED",
-	"PROCESS_STATE_EXITED",
-	"PROCESS_STATE_STARTING",
-	"PROCESS_STATE_STOPPING",
-	"PROCESS_STATE_BACKOFF",
-	"PROCESS_STATE_FATAL",
-	"PROCESS_STATE_RUNNING",
-	"PROCESS_STATE_UNKNOWN",
-	"PROCESS_LOG",
-	"PROCESS_LOG_STDOUT",
-	"PROCESS_LOG_STDERR",
-	"PROCESS_COMMUNICATION",
-	"PROCESS_COMMUNICATION_STDOUT",
-	"PROCESS_COMMUNICATION_STDERR",
-	"REMOTE_COMMUNICATION",
-	"SUPERVISOR_STATE_CHANGE",
-	"SUPERVISOR_STATE_CHANGE_RUNNING",
-	"SUPERVISOR_STATE_CHANGE_STOPPING",
-	"TICK",
-	"TICK_5",
-	"TICK_60",
-	"TICK_3600",
-	"PROCESS_GROUP",
-	"PROCESS_GROUP_ADDED",
-	"PROCESS_GROUP_REMOVED",
+    "EVENT",
+    "PROCESS_STATE",
+    "PROCESS_STATE_STOPPED",
+    "PROCESS_STATE_EXITED",
+    "PROCESS_STATE_STARTING",
+    "PROCESS_STATE_STOPPING",
+    "PROCESS_STATE_BACKOFF",
+    "PROCESS_STATE_FATAL",
+    "PROCESS_STATE_RUNNING",
+    "PROCESS_STATE_UNKNOWN",
+    "PROCESS_LOG",
+    "PROCESS_LOG_STDOUT",
+    "PROCESS_LOG_STDERR",
+    "PROCESS_COMMUNICATION",
+    "PROCESS_COMMUNICATION_STDOUT",
+    "PROCESS_COMMUNICATION_STDERR",
+    "REMOTE_COMMUNICATION",
+    "SUPERVISOR_STATE_CHANGE",
+    "SUPERVISOR_STATE_CHANGE_RUNNING",
+    "SUPERVISOR_STATE_CHANGE_STOPPING",
+    "TICK",
+    "TICK_5",
+    "TICK_60",
+    "TICK_3600",
+    "PROCESS_GROUP",
+    "PROCESS_GROUP_ADDED",
+    "PROCESS_GROUP_REMOVED",
 };
 
 bool cv_event_known(const char *s)

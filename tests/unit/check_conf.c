@@ -142,14 +142,15 @@ START_TEST(test_numprocs_groups)
 {
 	struct conf *c = NULL;
 	struct diags d;
-	int r = load("[supd]\nforward_output=true\n"
-		     "[program:w]\ncommand=/bin/w %(process_num)d %(ENV_FOO)s %(group_name)s\n"
-		     "process_name=%(program_name)s_%(process_num)02d\nnumprocs=3\nnumprocs_start=1\n"
-		     "priority=5\n"
-		     "[program:a]\ncommand=a\n[program:b]\ncommand=b\nforward_output=false\n"
-		     "[group:g]\nprograms=b,a\npriority=7\n"
-		     "[eventlistener:l]\ncommand=l\nevents=PROCESS_STATE,TICK_5\n",
-		     &c, &d, NULL);
+	int r =
+	    load("[supd]\nforward_output=true\n"
+		 "[program:w]\ncommand=/bin/w %(process_num)d %(ENV_FOO)s %(group_name)s\n"
+		 "process_name=%(program_name)s_%(process_num)02d\nnumprocs=3\nnumprocs_start=1\n"
+		 "priority=5\n"
+		 "[program:a]\ncommand=a\n[program:b]\ncommand=b\nforward_output=false\n"
+		 "[group:g]\nprograms=b,a\npriority=7\n"
+		 "[eventlistener:l]\ncommand=l\nevents=PROCESS_STATE,TICK_5\n",
+		 &c, &d, NULL);
 	ck_assert_int_eq(r, 0);
 	ck_assert_uint_eq(d.nerrors, 0);
 	ck_assert_uint_eq(c->nprocs, 6);

@@ -155,9 +155,9 @@ START_TEST(test_autorestart_loglevel)
 	static const struct {
 		const char *s;
 		int l;
-	} ok[] = {{"critical", LL_CRIT}, {"error", LL_ERRO}, {"warn", LL_WARN},
-		  {"INFO", LL_INFO},     {"debug", LL_DEBG}, {"trace", LL_TRAC},
-		  {"blather", LL_BLAT},  {"warning", LL_WARN}};
+	} ok[] = {{"critical", LL_CRIT}, {"error", LL_ERRO},  {"warn", LL_WARN},
+		  {"INFO", LL_INFO},	 {"debug", LL_DEBG},  {"trace", LL_TRAC},
+		  {"blather", LL_BLAT},	 {"warning", LL_WARN}};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++) {
 		ck_assert_int_eq(cv_loglevel(ok[i].s, &l), 0);
 		ck_assert_int_eq(l, ok[i].l);
@@ -208,9 +208,8 @@ START_TEST(test_environment)
 	struct conf_env e = {0};
 	const char *why = NULL;
 	char *skipped = NULL;
-	ck_assert_int_eq(cv_environment("A=1,B=\"x,y\",C='q r',PATH=/usr/bin:/bin", &e, &why,
-					&skipped),
-			 0);
+	ck_assert_int_eq(
+	    cv_environment("A=1,B=\"x,y\",C='q r',PATH=/usr/bin:/bin", &e, &why, &skipped), 0);
 	ck_assert_uint_eq(e.n, 4);
 	ck_assert_str_eq(e.keys[1], "B");
 	ck_assert_str_eq(e.vals[1], "x,y");
@@ -325,7 +324,8 @@ START_TEST(test_expand)
 	expand_is("plain", "plain");
 	expand_is("", "");
 	expand_is("%(program_name)s_%(process_num)02d", "web_07");
-	expand_is("%(process_num)d %(process_num)s %(process_num)3d|%(process_num)-3d|", "7 7   7|7  |");
+	expand_is("%(process_num)d %(process_num)s %(process_num)3d|%(process_num)-3d|",
+		  "7 7   7|7  |");
 	expand_is("100%%", "100%");
 	expand_is("%(program_name)5s|%(program_name).1s", "  web|w");
 	expand_is("%(process_num)x %(process_num)o %(process_num)+d", "7 7 +7");

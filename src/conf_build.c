@@ -1,0 +1,835 @@
+/* conf_build: the raw form typed into the model: expansion, the typing
+ * helpers, and the [supervisord], server, [supervisorctl] and plugin
+ * sections.  Programs and groups are in conf_prog.c. */
+#include "config.h"
+
+#include "conf_int.h"
+#include "conf_value.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ---------------------------------------------------------------- helpers */
+
+const char *cb_env_get(char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+	for (char *const *e = env; e && *e; e++)
+		if (!strncmp(*e, name, n) && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+char *cb_xstrdup(struct ctx *x, const char *s)
+{
+	if (!s)
+		return NULL;
+	char *r = strdup(s);
+	if (!r)
+		x->oom = true;
+	return r;
+}
+
+/* The directory of a file, as an absolute path (Python's
+ * os.path.dirname(os.path.abspath(f))). */
+char *cb_dir_of(const char *file)
+{
+	char *copy = strdup(file);
+	if (!copy)
+		return NULL;
+	char *dir = dirname(copy);
+	char *r;
+	if (dir[0] == '/') {
+		r = strdup(dir);
+	} else {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)))
+			strcpy(cwd, ".");
+		if (!strcmp(dir, "."))
+			r = strdup(cwd);
+		else if (asprintf(&r, "%s/%s", cwd, dir) < 0)
+			r = NULL;
+	}
+	free(copy);
+	return r;
+}
+
+/* A list as one shell-quoted command line, so that shlex splits it back
+ * into the same words. */
+static char *shell_join(struct ctx *x, const struct raw_kv *kv)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < kv->nitems; i++)
+		len += 4 * strlen(kv->items[i]) + 3;
+	char *s = malloc(len), *o = s;
+	if (!s) {
+		x->oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < kv->nitems; i++) {
+		const char *w = kv->items[i];
+		if (i)
+			*o++ = ' ';
+		bool plain = *w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					     "0123456789_@%+=:,./-") == strlen(w);
+		if (plain) {
+			o = stpcpy(o, w);
+			continue;
+		}
+		*o++ = '\'';
+		for (; *w; w++) {
+			if (*w == '\'')
+				o = stpcpy(o, "'\\''");
+			else
+				*o++ = *w;
+		}
+		*o++ = '\'';
+	}
+	*o = 0;
+	return s;
+}
+
+/* A RAW_LIST as one string joined with sep (a YAML sequence of exitcodes
+ * reads like "0,2"; sep NULL: a shell-quoted command line); a scalar as
+ * itself. */
+char *cb_kv_text(struct ctx *x, const struct raw_kv *kv, const char *sep)
+{
+	if (kv->kind == RAW_SCALAR)
+		return cb_xstrdup(x, kv->value ? kv->value : "");
+	if (kv->kind == RAW_MAP) {
+		diag_error(x->d, kv->file, kv->line, 0,
+			   "%s: expected a single value, not a mapping", kv->key);
+		return NULL;
+	}
+	if (!sep)
+		return shell_join(x, kv);
+	size_t len = 1;
+	for (size_t i = 0; i < kv->nitems; i++)
+		len += strlen(kv->items[i]) + strlen(sep);
+	char *s = malloc(len);
+	if (!s) {
+		x->oom = true;
+		return NULL;
+	}
+	s[0] = 0;
+	for (size_t i = 0; i < kv->nitems; i++) {
+		if (i)
+			strcat(s, sep);
+		strcat(s, kv->items[i]);
+	}
+	return s;
+}
+
+/* ---------------------------------------------------------------- expansion */
+
+static int names_lookup(void *ctx, const char *name, const char **str, long *num)
+{
+	struct names *n = ctx;
+	if (!strncmp(name, "ENV_", 4)) {
+		const char *k = name + 4;
+		const struct conf_env *es[2] = {n->env2, n->env1};
+		for (int j = 0; j < 2; j++) {
+			const struct conf_env *e = es[j];
+			for (size_t i = 0; e && i < e->n; i++) {
+				if (!strcmp(e->keys[i], k)) {
+					*str = e->vals[i];
+					return 1;
+				}
+			}
+		}
+		*str = cb_env_get(n->x->env, k);
+		return *str ? 1 : 0;
+	}
+	if (!strcmp(name, "here") && n->here) {
+		*str = n->here;
+		return 1;
+	}
+	if (!strcmp(name, "host_node_name") && n->host) {
+		*str = n->x->node;
+		return 1;
+	}
+	if (!strcmp(name, "program_name") && n->program) {
+		*str = n->program;
+		return 1;
+	}
+	if (!strcmp(name, "group_name") && n->group) {
+		*str = n->group;
+		return 1;
+	}
+	if (n->num && !strcmp(name, "process_num")) {
+		*num = n->process_num;
+		return 2;
+	}
+	if (n->num && !strcmp(name, "numprocs")) {
+		*num = n->numprocs;
+		return 2;
+	}
+	return 0;
+}
+
+static void names_list(const struct names *n, char *buf, size_t len)
+{
+	snprintf(buf, len, "ENV_X for each environment variable X%s%s%s%s%s%s",
+		 n->group ? ", group_name" : "", n->here ? ", here" : "",
+		 n->host ? ", host_node_name" : "", n->num ? ", numprocs" : "",
+		 n->num ? ", process_num" : "", n->program ? ", program_name" : "");
+}
+
+/* Expands value (read from kv) into *out.  Returns 0, -EINVAL after adding
+ * the error to the diagnostics, or -ENOMEM. */
+int cb_expand(struct names *n, const struct raw_kv *kv, const char *value, char **out)
+{
+	char *bad = NULL;
+	int r = cv_expand(value, names_lookup, n, out, &bad);
+	if (r == -ENOENT) {
+		if (!strncmp(bad, "ENV_", 4)) {
+			diag_error(n->x->d, kv->file, kv->line, 0,
+				   "%s: environment variable %s is not set (in %%(%s)s)", kv->key,
+				   bad + 4, bad);
+		} else {
+			char avail[256];
+			names_list(n, avail, sizeof(avail));
+			diag_error(n->x->d, kv->file, kv->line, 0,
+				   "%s: unknown name '%s' in %%(%s)s (available: %s)", kv->key, bad,
+				   bad, avail);
+		}
+		r = -EINVAL;
+	} else if (r == -EINVAL) {
+		diag_error(n->x->d, kv->file, kv->line, 0, "%s: bad format in '%s': %s", kv->key,
+			   value, bad);
+	} else if (r == -ENOMEM) {
+		n->x->oom = true;
+	}
+	free(bad);
+	return r;
+}
+
+/* ---------------------------------------------------------------- option tables */
+
+/* Collects a section's values by option name (a later alias section wins)
+ * and warns about every key no option has. */
+void cb_gather(struct ctx *x, const struct raw_section *s, const char *const *names, size_t n,
+	       const struct raw_kv **vals, bool warn_unknown)
+{
+	for (size_t k = 0; k < s->nkv; k++) {
+		const struct raw_kv *kv = &s->kv[k];
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (!strcmp(kv->key, names[i]))
+				break;
+		if (i < n)
+			vals[i] = kv;
+		else if (warn_unknown)
+			diag_warn(x->d, kv->file, kv->line, 0,
+				  "unknown option '%s' in [%s] (ignored)", kv->key, s->name);
+	}
+}
+
+void cb_bad_value(struct opt *o, const char *what)
+{
+	diag_error(o->x->d, o->kv->file, o->kv->line, 0, "unknown value '%s' for %s (%s)", o->v,
+		   o->kv->key, what);
+	o->bad = true;
+}
+
+void cb_t_bool(struct opt *o, bool *out)
+{
+	if (cv_bool(o->v, out) < 0)
+		cb_bad_value(o, "true/false, yes/no, on/off or 1/0");
+}
+
+void cb_t_int(struct opt *o, long min, long max, int *out)
+{
+	long v;
+	int r = cv_int(o->v, min, max, &v);
+	if (r == -ERANGE) {
+		diag_error(o->x->d, o->kv->file, o->kv->line, 0,
+			   "value '%s' for %s is out of range (%ld to %ld)", o->v, o->kv->key, min,
+			   max);
+		o->bad = true;
+	} else if (r < 0) {
+		cb_bad_value(o, "an integer");
+	} else {
+		*out = (int)v;
+	}
+}
+
+void cb_t_long(struct opt *o, long min, long max, long *out)
+{
+	int v = 0;
+	cb_t_int(o, min, max, &v);
+	*out = v;
+}
+
+void cb_t_bytes(struct opt *o, uint64_t *out)
+{
+	int r = cv_bytes(o->v, out);
+	if (r == -ERANGE) {
+		diag_error(o->x->d, o->kv->file, o->kv->line, 0,
+			   "value '%s' for %s is out of range", o->v, o->kv->key);
+		o->bad = true;
+	} else if (r < 0) {
+		cb_bad_value(o, "a byte size like 1024, 50KB, 50MB or 1GB");
+	}
+}
+
+void cb_t_octal(struct opt *o, int *out)
+{
+	if (cv_octal(o->v, out) < 0)
+		cb_bad_value(o, "an octal number like 022 or 0700");
+}
+
+void cb_t_str(struct opt *o, char **out)
+{
+	free(*out);
+	*out = cb_xstrdup(o->x, o->v);
+}
+
+/* A path option: ~ expanded like os.path.expanduser. */
+void cb_t_path(struct opt *o, char **out)
+{
+	free(*out);
+	*out = NULL;
+	if (cv_expand_user(o->v, o->x->home, out) < 0)
+		o->x->oom = true;
+}
+
+void cb_check_user(struct opt *o)
+{
+	const char *u = o->v;
+	bool numeric = *u && strspn(u, "0123456789") == strlen(u);
+	if (!numeric && !getpwnam(u))
+		diag_warn(o->x->d, o->kv->file, o->kv->line, 0,
+			  "user '%s' does not exist on this machine (%s)", u, o->kv->key);
+}
+
+void cb_check_dir_of(struct ctx *x, const struct raw_kv *kv, const char *path)
+{
+	char *copy = strdup(path);
+	if (!copy) {
+		x->oom = true;
+		return;
+	}
+	const char *dir = dirname(copy);
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		diag_warn(x->d, kv->file, kv->line, 0,
+			  "%s: the directory of '%s' does not exist on this machine", kv->key,
+			  path);
+	free(copy);
+}
+
+void cb_check_dir(struct ctx *x, const struct raw_kv *kv, const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		diag_warn(x->d, kv->file, kv->line, 0,
+			  "%s: directory '%s' does not exist on this machine", kv->key, dir);
+}
+
+/* Expands kv (when present) into o; false when absent or broken. */
+bool cb_opt_get(struct ctx *x, struct names *n, const struct raw_kv *kv, struct opt *o, char **tmp,
+		const char *sep)
+{
+	o->x = x;
+	o->kv = kv;
+	o->v = NULL;
+	o->bad = false;
+	if (!kv)
+		return false;
+	char *text = cb_kv_text(x, kv, sep);
+	if (!text)
+		return false;
+	int r = cb_expand(n, kv, text, tmp);
+	free(text);
+	if (r < 0)
+		return false;
+	o->v = *tmp;
+	return true;
+}
+
+/* ---------------------------------------------------------------- [supervisord] */
+
+enum {
+	S_LOGFILE,
+	S_LOGFILE_MAXBYTES,
+	S_LOGFILE_BACKUPS,
+	S_LOGLEVEL,
+	S_PIDFILE,
+	S_UMASK,
+	S_NODAEMON,
+	S_SILENT,
+	S_MINFDS,
+	S_MINPROCS,
+	S_NOCLEANUP,
+	S_CHILDLOGDIR,
+	S_USER,
+	S_DIRECTORY,
+	S_STRIP_ANSI,
+	S_ENVIRONMENT,
+	S_IDENTIFIER,
+	S_PROFILE_OPTIONS,
+	S_FORWARD_OUTPUT,
+	S_FORWARD_TIMESTAMPS,
+	S_N
+};
+
+static const char *const supd_opts[S_N] = {
+    "logfile",
+    "logfile_maxbytes",
+    "logfile_backups",
+    "loglevel",
+    "pidfile",
+    "umask",
+    "nodaemon",
+    "silent",
+    "minfds",
+    "minprocs",
+    "nocleanup",
+    "childlogdir",
+    "user",
+    "directory",
+    "strip_ansi",
+    "environment",
+    "identifier",
+    "profile_options",
+    "forward_output",
+    "forward_timestamps",
+};
+
+bool cb_is_supd_section(const char *name)
+{
+	return !strcmp(name, "supervisord") || !strcmp(name, "supd");
+}
+
+/* environment= from a scalar (supervisord's syntax) or a map. */
+void cb_t_env(struct ctx *x, struct names *n, const struct raw_kv *kv, struct conf_env *env)
+{
+	if (kv->kind == RAW_MAP) {
+		for (size_t i = 0; i < kv->nitems; i++) {
+			char *v = NULL;
+			if (cb_expand(n, kv, kv->items[i], &v) == 0 &&
+			    conf_env_set(env, kv->mapkeys[i], v) < 0)
+				x->oom = true;
+			free(v);
+		}
+		return;
+	}
+	char *text = cb_kv_text(x, kv, ",");
+	char *v = NULL;
+	if (!text || cb_expand(n, kv, text, &v) < 0) {
+		free(text);
+		return;
+	}
+	free(text);
+	const char *why = NULL;
+	char *skipped = NULL;
+	int r = cv_environment(v, env, &why, &skipped);
+	if (r == -ENOMEM)
+		x->oom = true;
+	else if (r < 0)
+		diag_error(x->d, kv->file, kv->line, 0,
+			   "environment: %s in '%s' (write KEY=value,KEY2=\"value 2\")", why, v);
+	else if (skipped)
+		diag_warn(x->d, kv->file, kv->line, 0,
+			  "environment: '%s' is ignored, as supervisord does (quote values that "
+			  "contain spaces or other punctuation)",
+			  skipped);
+	free(skipped);
+	free(v);
+}
+
+static void build_supd(struct ctx *x)
+{
+	struct conf_supd *s = &x->c->supd;
+	s->logfile = cb_xstrdup(x, "supervisord.log");
+	s->logfile_maxbytes = DEFAULT_LOG_MAXBYTES;
+	s->logfile_backups = 10;
+	s->loglevel = LL_INFO;
+	s->pidfile = cb_xstrdup(x, "supervisord.pid");
+	s->umask = 022;
+	s->minfds = 1024;
+	s->minprocs = 200;
+	const char *tmp = cb_env_get(x->env, "TMPDIR");
+	s->childlogdir = cb_xstrdup(x, tmp && *tmp ? tmp : "/tmp");
+	s->identifier = cb_xstrdup(x, "supervisor");
+}
+
+static void type_supd(struct ctx *x, const struct raw_kv **v)
+{
+	struct conf_supd *s = &x->c->supd;
+	struct names n = {.x = x, .here = x->c->here};
+	struct opt o;
+	char *t = NULL;
+
+	/* environment first: its keys are ENV_ names for everything else */
+	if (v[S_ENVIRONMENT])
+		cb_t_env(x, &n, v[S_ENVIRONMENT], &s->env);
+	for (int i = 0; i < S_N; i++) {
+		if (i == S_ENVIRONMENT || !v[i])
+			continue;
+		char *here =
+		    v[i]->file && strcmp(v[i]->file, CMDLINE) ? cb_dir_of(v[i]->file) : NULL;
+		n.here = here ? here : x->c->here;
+		free(t);
+		t = NULL;
+		if (!cb_opt_get(x, &n, v[i], &o, &t, ",")) {
+			free(here);
+			continue;
+		}
+		free(here);
+		switch (i) {
+		case S_LOGFILE: {
+			enum cv_logfile k;
+			char *p = NULL;
+			if (cv_logfile(o.v, x->home, &k, &p) < 0) {
+				cb_bad_value(&o, "a path, or NONE");
+				break;
+			}
+			free(s->logfile);
+			s->logfile = NULL;
+			if (k == CV_LOG_PATH) {
+				s->logfile = p;
+				cb_check_dir_of(x, o.kv, p);
+			} else if (k == CV_LOG_SYSLOG) {
+				diag_warn(x->d, o.kv->file, o.kv->line, 0,
+					  "logfile=syslog is not supported by supd: no log file is "
+					  "written (supd's log still goes to stderr in the "
+					  "foreground)");
+			} else if (k == CV_LOG_AUTO) {
+				/* only program logs have AUTO; supervisord writes a
+				 * file of that name */
+				cb_t_path(&o, &s->logfile);
+			}
+			break;
+		}
+		case S_LOGFILE_MAXBYTES:
+			cb_t_bytes(&o, &s->logfile_maxbytes);
+			break;
+		case S_LOGFILE_BACKUPS:
+			cb_t_int(&o, 0, INT_MAX, &s->logfile_backups);
+			break;
+		case S_LOGLEVEL:
+			if (cv_loglevel(o.v, &s->loglevel) < 0)
+				cb_bad_value(
+				    &o, "critical, error, warn, info, debug, trace or blather");
+			break;
+		case S_PIDFILE:
+			cb_t_path(&o, &s->pidfile);
+			if (s->pidfile)
+				cb_check_dir_of(x, o.kv, s->pidfile);
+			break;
+		case S_UMASK:
+			cb_t_octal(&o, &s->umask);
+			break;
+		case S_NODAEMON:
+			cb_t_bool(&o, &s->nodaemon);
+			break;
+		case S_SILENT:
+			cb_t_bool(&o, &s->silent);
+			break;
+		case S_MINFDS:
+			cb_t_long(&o, 1, INT_MAX, &s->minfds);
+			break;
+		case S_MINPROCS:
+			cb_t_long(&o, 1, INT_MAX, &s->minprocs);
+			break;
+		case S_NOCLEANUP:
+			cb_t_bool(&o, &s->nocleanup);
+			break;
+		case S_CHILDLOGDIR:
+			cb_t_path(&o, &s->childlogdir);
+			if (s->childlogdir)
+				cb_check_dir(x, o.kv, s->childlogdir);
+			break;
+		case S_USER:
+			if (*o.v) {
+				cb_t_str(&o, &s->user);
+				cb_check_user(&o);
+			}
+			break;
+		case S_DIRECTORY:
+			if (*o.v) {
+				cb_t_path(&o, &s->directory);
+				if (s->directory)
+					cb_check_dir(x, o.kv, s->directory);
+			}
+			break;
+		case S_STRIP_ANSI:
+			cb_t_bool(&o, &s->strip_ansi);
+			break;
+		case S_IDENTIFIER:
+			cb_t_str(&o, &s->identifier);
+			break;
+		case S_PROFILE_OPTIONS:
+			diag_warn(x->d, o.kv->file, o.kv->line, 0,
+				  "profile_options is ignored: supd has no profiler");
+			break;
+		case S_FORWARD_OUTPUT:
+			cb_t_bool(&o, &s->forward_output);
+			break;
+		case S_FORWARD_TIMESTAMPS:
+			cb_t_bool(&o, &s->forward_timestamps);
+			break;
+		}
+	}
+	free(t);
+}
+
+/* ---------------------------------------------------------------- servers, ctl, plugins */
+
+enum { H_FILE, H_CHMOD, H_CHOWN, H_PORT, H_USERNAME, H_PASSWORD, H_N };
+static const char *const server_opts[H_N] = {"file", "chmod",	 "chown",
+					     "port", "username", "password"};
+
+static void build_server(struct ctx *x, const struct raw_section *sec, bool inet)
+{
+	const struct raw_kv *v[H_N] = {0};
+	struct conf_server *sv = realloc(x->c->servers, (x->c->nservers + 1) * sizeof(*sv));
+	if (!sv) {
+		x->oom = true;
+		return;
+	}
+	x->c->servers = sv;
+	sv = &sv[x->c->nservers++];
+	memset(sv, 0, sizeof(*sv));
+	sv->section = cb_xstrdup(x, sec->name);
+	sv->inet = inet;
+	sv->chmod = 0700;
+	cb_gather(x, sec, server_opts, H_N, v, false);
+	for (size_t k = 0; k < sec->nkv; k++) {
+		const struct raw_kv *kv = &sec->kv[k];
+		bool ok = inet ? (kv == v[H_PORT] || kv == v[H_USERNAME] || kv == v[H_PASSWORD])
+			       : (kv != v[H_PORT]);
+		if (!ok)
+			diag_warn(x->d, kv->file, kv->line, 0,
+				  "unknown option '%s' in [%s] (ignored)", kv->key, sec->name);
+	}
+	struct names n = {.x = x};
+	struct opt o;
+	for (int i = 0; i < H_N; i++) {
+		if (!v[i] || (inet && (i == H_FILE || i == H_CHMOD || i == H_CHOWN)) ||
+		    (!inet && i == H_PORT))
+			continue;
+		char *here = cb_dir_of(v[i]->file);
+		n.here = here;
+		char *t = NULL;
+		bool got = cb_opt_get(x, &n, v[i], &o, &t, ",");
+		free(here);
+		if (!got)
+			continue;
+		switch (i) {
+		case H_FILE:
+			if (!*o.v)
+				cb_bad_value(&o, "a socket path");
+			else
+				cb_t_path(&o, &sv->file);
+			if (sv->file)
+				cb_check_dir_of(x, o.kv, sv->file);
+			break;
+		case H_CHMOD:
+			cb_t_octal(&o, &sv->chmod);
+			break;
+		case H_CHOWN:
+			if (cv_owner(o.v) < 0) {
+				cb_bad_value(&o, "user or user:group");
+			} else {
+				cb_t_str(&o, &sv->chown);
+				char *u = strndup(o.v, strcspn(o.v, ":"));
+				if (u && strspn(u, "0123456789") != strlen(u) && !getpwnam(u))
+					diag_warn(
+					    x->d, o.kv->file, o.kv->line, 0,
+					    "user '%s' does not exist on this machine (chown)", u);
+				free(u);
+			}
+			break;
+		case H_PORT: {
+			int r = cv_inet_port(o.v, &sv->host, &sv->port);
+			if (r == -ENOMEM)
+				x->oom = true;
+			else if (r < 0)
+				cb_bad_value(&o,
+					     "host:port, :port, *:port or port, port 1 to 65535");
+			break;
+		}
+		case H_USERNAME:
+			cb_t_str(&o, &sv->username);
+			break;
+		case H_PASSWORD:
+			cb_t_str(&o, &sv->password);
+			break;
+		}
+		free(t);
+	}
+	if (!inet && !sv->file && !v[H_FILE])
+		diag_error(x->d, sec->file, sec->line, 0, "[%s] needs a 'file' (the socket path)",
+			   sec->name);
+	if (inet && !v[H_PORT])
+		diag_error(x->d, sec->file, sec->line, 0, "[%s] needs a 'port'", sec->name);
+	if (!v[H_USERNAME] != !v[H_PASSWORD]) {
+		const struct raw_kv *kv = v[H_USERNAME] ? v[H_USERNAME] : v[H_PASSWORD];
+		diag_error(x->d, kv->file, kv->line, 0,
+			   "[%s] sets %s without %s: give both or neither", sec->name, kv->key,
+			   v[H_USERNAME] ? "password" : "username");
+	}
+}
+
+enum { C_SERVERURL, C_USERNAME, C_PASSWORD, C_PROMPT, C_HISTORY_FILE, C_N };
+static const char *const ctl_opts[C_N] = {"serverurl", "username", "password", "prompt",
+					  "history_file"};
+
+static void build_ctl(struct ctx *x, const struct raw_section *sec)
+{
+	const struct raw_kv *v[C_N] = {0};
+	struct conf_ctl *c = &x->c->ctl;
+	c->present = true;
+	cb_gather(x, sec, ctl_opts, C_N, v, true);
+	struct names n = {.x = x};
+	struct opt o;
+	for (int i = 0; i < C_N; i++) {
+		if (!v[i])
+			continue;
+		char *here = cb_dir_of(v[i]->file);
+		n.here = here;
+		char *t = NULL;
+		bool got = cb_opt_get(x, &n, v[i], &o, &t, ",");
+		free(here);
+		if (!got)
+			continue;
+		switch (i) {
+		case C_SERVERURL:
+			cb_t_str(&o, &c->serverurl);
+			break;
+		case C_USERNAME:
+			cb_t_str(&o, &c->username);
+			break;
+		case C_PASSWORD:
+			cb_t_str(&o, &c->password);
+			break;
+		case C_PROMPT:
+			cb_t_str(&o, &c->prompt);
+			break;
+		case C_HISTORY_FILE:
+			cb_t_path(&o, &c->history_file);
+			break;
+		}
+		free(t);
+	}
+}
+
+static void build_plugin(struct ctx *x, const struct raw_section *sec, bool ctl)
+{
+	const char *key = ctl ? "supervisor.ctl_factory" : "supervisor.rpcinterface_factory";
+	const struct raw_kv *kv = raw_get(sec, key);
+	if (!kv || kv->kind != RAW_SCALAR || !kv->value || !*kv->value) {
+		diag_error(x->d, sec->file, sec->line, 0, "[%s] needs a '%s'", sec->name, key);
+		return;
+	}
+	struct conf_plugin *p = realloc(x->c->plugins, (x->c->nplugins + 1) * sizeof(*p));
+	if (!p) {
+		x->oom = true;
+		return;
+	}
+	x->c->plugins = p;
+	p = &p[x->c->nplugins++];
+	memset(p, 0, sizeof(*p));
+	p->section = cb_xstrdup(x, sec->name);
+	p->factory = cb_xstrdup(x, kv->value);
+	p->is_ctl = ctl;
+	p->file = cb_xstrdup(x, kv->file);
+	p->line = kv->line;
+	if (ctl || strcmp(kv->value, MAIN_RPC_FACTORY) != 0)
+		diag_warn(x->d, kv->file, kv->line, 0,
+			  "supd cannot load Python plugin '%s' of [%s]: ignored", kv->value,
+			  sec->name);
+}
+
+/* ---------------------------------------------------------------- the model */
+
+static void check_sections(struct ctx *x, struct raw_conf *r)
+{
+	static const char *const exact[] = {"supervisord", "supd", "supervisorctl", "supctl",
+					    "include"};
+	static const char *const prefixes[] = {
+	    "program:", "group:", "eventlistener:", "fcgi-program:", "rpcinterface:", "ctlplugin:"};
+	for (size_t i = 0; i < r->nsecs; i++) {
+		const char *n = r->secs[i].name;
+		bool known = false;
+		for (size_t k = 0; k < 5 && !known; k++)
+			known = !strcmp(n, exact[k]);
+		for (size_t k = 0; k < 6 && !known; k++)
+			known = !strncmp(n, prefixes[k], strlen(prefixes[k]));
+		if (!known)
+			known = !strncmp(n, "unix_http_server", 16) ||
+				!strncmp(n, "inet_http_server", 16);
+		if (!known)
+			diag_warn(x->d, r->secs[i].file, r->secs[i].line, 0,
+				  "unknown section [%s] (ignored)", n);
+	}
+}
+
+int conf_from_raw(struct raw_conf *r, const char *path, const struct conf_load_opts *o,
+		  struct conf **out, struct diags *d)
+{
+	struct ctx x = {.o = o, .d = d};
+	*out = NULL;
+	x.env = o->environ ? o->environ : environ;
+	x.home = cb_env_get(x.env, "HOME");
+	struct utsname u;
+	if (uname(&u) == 0)
+		snprintf(x.node, sizeof(x.node), "%s", u.nodename);
+	x.c = calloc(1, sizeof(*x.c));
+	if (!x.c)
+		return -ENOMEM;
+	size_t errors_before = d->nerrors;
+	x.errors0 = errors_before;
+	x.c->path = cb_xstrdup(&x, path);
+	x.c->here = cb_dir_of(path);
+	if (!x.c->here)
+		x.oom = true;
+
+	check_sections(&x, r);
+	build_supd(&x);
+	const struct raw_kv *sv[S_N] = {0};
+	for (size_t i = 0; i < r->nsecs; i++)
+		if (cb_is_supd_section(r->secs[i].name))
+			cb_gather(&x, &r->secs[i], supd_opts, S_N, sv, true);
+	type_supd(&x, sv);
+
+	for (size_t i = 0; i < r->nsecs; i++) {
+		const struct raw_section *s = &r->secs[i];
+		if (!strncmp(s->name, "unix_http_server", 16) &&
+		    (!s->name[16] || s->name[16] == ':'))
+			build_server(&x, s, false);
+		else if (!strncmp(s->name, "inet_http_server", 16) &&
+			 (!s->name[16] || s->name[16] == ':'))
+			build_server(&x, s, true);
+		else if (!strcmp(s->name, "supervisorctl") || !strcmp(s->name, "supctl"))
+			build_ctl(&x, s);
+		else if (!strncmp(s->name, "rpcinterface:", 13))
+			build_plugin(&x, s, false);
+		else if (!strncmp(s->name, "ctlplugin:", 10))
+			build_plugin(&x, s, true);
+	}
+	if (x.c->ctl.present && !x.c->ctl.prompt)
+		x.c->ctl.prompt = cb_xstrdup(&x, "supervisor");
+	cb_build_programs(&x, r);
+
+	if (x.oom || d->nerrors > errors_before) {
+		conf_free(x.c);
+		return x.oom ? -ENOMEM : -EINVAL;
+	}
+	*out = x.c;
+	return 0;
+}

@@ -1,0 +1,86 @@
+/* conf internals shared by conf.c (loading), conf_build.c (typing the
+ * sections) and conf_prog.c (programs and groups).  Not an interface: only
+ * those three files include it. */
+#ifndef SUPD_CONF_INT_H
+#define SUPD_CONF_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "conf_raw.h"
+
+#define DEFAULT_LOG_MAXBYTES   (50ull * 1024 * 1024)
+#define DEFAULT_TAIL_BUFFER    (64ull * 1024)
+#define DEFAULT_RESULT_HANDLER "supervisor.dispatchers:default_handler"
+#define MAIN_RPC_FACTORY       "supervisor.rpcinterface:make_main_rpcinterface"
+#define CMDLINE		       "command line"
+
+/* One model being built. */
+struct ctx {
+	const struct conf_load_opts *o;
+	struct diags *d;
+	struct conf *c;
+	char *const *env;
+	const char *home;
+	char node[256];
+	size_t errors0; /* errors in d before this model */
+	bool oom;
+};
+
+/* The names %(...)s can use in one option. */
+struct names {
+	struct ctx *x;
+	const char *here;
+	bool host;
+	const char *program;
+	const char *group;
+	bool num;
+	long process_num, numprocs;
+	const struct conf_env *env1, *env2; /* extra ENV_ sources, env2 wins */
+};
+
+/* One option's value, expanded: the context typing functions work in. */
+struct opt {
+	struct ctx *x;
+	const struct raw_kv *kv;
+	const char *v;
+	bool bad;
+};
+
+const char *cb_env_get(char *const *env, const char *name);
+char *cb_xstrdup(struct ctx *x, const char *s);
+/* The directory of a file, as an absolute path. */
+char *cb_dir_of(const char *file);
+char *cb_kv_text(struct ctx *x, const struct raw_kv *kv, const char *sep);
+int cb_expand(struct names *n, const struct raw_kv *kv, const char *value, char **out);
+void cb_gather(struct ctx *x, const struct raw_section *s, const char *const *names, size_t n,
+	       const struct raw_kv **vals, bool warn_unknown);
+bool cb_opt_get(struct ctx *x, struct names *n, const struct raw_kv *kv, struct opt *o, char **tmp,
+		const char *sep);
+
+/* Typing an option's value: on a bad value, an error naming it. */
+void cb_bad_value(struct opt *o, const char *what);
+void cb_t_bool(struct opt *o, bool *out);
+void cb_t_int(struct opt *o, long min, long max, int *out);
+void cb_t_long(struct opt *o, long min, long max, long *out);
+void cb_t_bytes(struct opt *o, uint64_t *out);
+void cb_t_octal(struct opt *o, int *out);
+void cb_t_str(struct opt *o, char **out);
+void cb_t_path(struct opt *o, char **out);
+void cb_t_env(struct ctx *x, struct names *n, const struct raw_kv *kv, struct conf_env *env);
+
+/* Things this machine may lack: warnings only (doc/compat.md). */
+void cb_check_user(struct opt *o);
+void cb_check_dir_of(struct ctx *x, const struct raw_kv *kv, const char *path);
+void cb_check_dir(struct ctx *x, const struct raw_kv *kv, const char *dir);
+
+/* [supervisord] or its alias [supd] */
+bool cb_is_supd_section(const char *name);
+
+/* conf_prog.c */
+void cb_build_programs(struct ctx *x, struct raw_conf *r);
+void cb_proc_free(struct conf_process *p);
+
+#endif

@@ -1,0 +1,941 @@
+/* conf_prog: [program:x], [eventlistener:x], [fcgi-program:x] expanded into
+ * processes (numprocs), and the groups they form ([group:x] or one group per
+ * program). */
+#include "config.h"
+
+#include "conf_int.h"
+#include "conf_value.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* ---------------------------------------------------------------- programs */
+
+enum {
+	P_COMMAND,
+	P_PROCESS_NAME,
+	P_NUMPROCS,
+	P_NUMPROCS_START,
+	P_PRIORITY,
+	P_AUTOSTART,
+	P_STARTSECS,
+	P_STARTRETRIES,
+	P_AUTORESTART,
+	P_EXITCODES,
+	P_STOPSIGNAL,
+	P_STOPWAITSECS,
+	P_STOPASGROUP,
+	P_KILLASGROUP,
+	P_USER,
+	P_REDIRECT_STDERR,
+	P_STDOUT_LOGFILE,
+	P_STDOUT_LOGFILE_MAXBYTES,
+	P_STDOUT_LOGFILE_BACKUPS,
+	P_STDOUT_CAPTURE_MAXBYTES,
+	P_STDOUT_EVENTS_ENABLED,
+	P_STDOUT_SYSLOG,
+	P_STDOUT_LOGFILE_TIMESTAMPS,
+	P_STDERR_LOGFILE,
+	P_STDERR_LOGFILE_MAXBYTES,
+	P_STDERR_LOGFILE_BACKUPS,
+	P_STDERR_CAPTURE_MAXBYTES,
+	P_STDERR_EVENTS_ENABLED,
+	P_STDERR_SYSLOG,
+	P_STDERR_LOGFILE_TIMESTAMPS,
+	P_ENVIRONMENT,
+	P_DIRECTORY,
+	P_UMASK,
+	P_SERVERURL,
+	P_FORWARD_OUTPUT,
+	P_TAIL_BUFFER,
+	/* [eventlistener:x] */
+	P_EVENTS,
+	P_BUFFER_SIZE,
+	P_RESULT_HANDLER,
+	/* [fcgi-program:x] */
+	P_SOCKET,
+	P_SOCKET_BACKLOG,
+	P_SOCKET_OWNER,
+	P_SOCKET_MODE,
+	P_N
+};
+
+static const char *const prog_opts[P_N] = {
+    "command",
+    "process_name",
+    "numprocs",
+    "numprocs_start",
+    "priority",
+    "autostart",
+    "startsecs",
+    "startretries",
+    "autorestart",
+    "exitcodes",
+    "stopsignal",
+    "stopwaitsecs",
+    "stopasgroup",
+    "killasgroup",
+    "user",
+    "redirect_stderr",
+    "stdout_logfile",
+    "stdout_logfile_maxbytes",
+    "stdout_logfile_backups",
+    "stdout_capture_maxbytes",
+    "stdout_events_enabled",
+    "stdout_syslog",
+    "stdout_logfile_timestamps",
+    "stderr_logfile",
+    "stderr_logfile_maxbytes",
+    "stderr_logfile_backups",
+    "stderr_capture_maxbytes",
+    "stderr_events_enabled",
+    "stderr_syslog",
+    "stderr_logfile_timestamps",
+    "environment",
+    "directory",
+    "umask",
+    "serverurl",
+    "forward_output",
+    "tail_buffer",
+    "events",
+    "buffer_size",
+    "result_handler",
+    "socket",
+    "socket_backlog",
+    "socket_owner",
+    "socket_mode",
+};
+
+/* A [program:x], [eventlistener:x] or [fcgi-program:x] section. */
+struct prog {
+	const struct raw_section *sec;
+	enum conf_kind kind;
+	char *name;
+	const struct raw_kv *v[P_N];
+	int ngroups; /* [group:x] sections naming it */
+	bool bad;    /* its own errors were reported */
+};
+
+static void stream_defaults(struct conf_stream *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->kind = CONF_LOG_AUTO;
+	s->maxbytes = DEFAULT_LOG_MAXBYTES;
+	s->backups = 10;
+}
+
+static void stream_logfile(struct opt *o, struct conf_stream *s, bool *syslog_set)
+{
+	enum cv_logfile k;
+	char *p = NULL;
+	if (cv_logfile(o->v, o->x->home, &k, &p) < 0) {
+		if (p)
+			free(p);
+		cb_bad_value(o, "AUTO, NONE or a path");
+		return;
+	}
+	free(s->path);
+	s->path = NULL;
+	switch (k) {
+	case CV_LOG_AUTO:
+		s->kind = CONF_LOG_AUTO;
+		break;
+	case CV_LOG_NONE:
+		s->kind = CONF_LOG_NONE;
+		break;
+	case CV_LOG_SYSLOG:
+		s->kind = CONF_LOG_NONE;
+		s->syslog = true;
+		*syslog_set = true;
+		diag_warn(o->x->d, o->kv->file, o->kv->line, 0,
+			  "%s=syslog is deprecated: read as %.6s_syslog=true and %s=NONE",
+			  o->kv->key, o->kv->key, o->kv->key);
+		break;
+	case CV_LOG_PATH:
+		s->kind = CONF_LOG_FILE;
+		s->path = p;
+		cb_check_dir_of(o->x, o->kv, p);
+		break;
+	}
+}
+
+void cb_proc_free(struct conf_process *p)
+{
+	free(p->name);
+	free(p->group);
+	free(p->program);
+	free(p->file);
+	free(p->command);
+	cv_strv_free(p->argv);
+	free(p->user);
+	free(p->out.path);
+	free(p->err.path);
+	conf_env_free(&p->env);
+	free(p->directory);
+	free(p->serverurl);
+	for (size_t i = 0; i < p->nevents; i++)
+		free(p->events[i]);
+	free(p->events);
+	free(p->result_handler);
+	free(p->socket);
+	free(p->socket_owner);
+}
+
+static void type_events(struct ctx *x, struct opt *o, struct conf_process *p)
+{
+	char *copy = cb_xstrdup(x, o->v);
+	if (!copy)
+		return;
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ", \t\n", &save); t; t = strtok_r(NULL, ", \t\n", &save)) {
+		if (!cv_event_known(t)) {
+			diag_error(x->d, o->kv->file, o->kv->line, 0,
+				   "unknown event type '%s' in events (PROCESS_STATE, "
+				   "PROCESS_STATE_RUNNING, TICK_5, ... see supd.conf(5))",
+				   t);
+			o->bad = true;
+			continue;
+		}
+		char **ev = realloc(p->events, (p->nevents + 1) * sizeof(*ev));
+		if (!ev) {
+			x->oom = true;
+			break;
+		}
+		p->events = ev;
+		p->events[p->nevents] = cb_xstrdup(x, t);
+		if (p->events[p->nevents])
+			p->nevents++;
+	}
+	free(copy);
+	if (!p->nevents && !o->bad) {
+		diag_error(x->d, o->kv->file, o->kv->line, 0,
+			   "events is empty: name at least one "
+			   "event type");
+	}
+}
+
+static void type_socket(struct ctx *x, struct opt *o, struct conf_process *p)
+{
+	const char *s = o->v;
+	if (!strncmp(s, "unix://", 7)) {
+		if (s[7] != '/') {
+			cb_bad_value(o, "unix:///absolute/path or tcp://host:port");
+			return;
+		}
+	} else if (!strncmp(s, "tcp://", 6)) {
+		char *h = NULL;
+		int port;
+		const char *hp = s + 6;
+		if (!strchr(hp, ':') || cv_inet_port(hp, &h, &port) < 0 || !*h) {
+			free(h);
+			cb_bad_value(o, "unix:///absolute/path or tcp://host:port");
+			return;
+		}
+		free(h);
+	} else {
+		cb_bad_value(o, "unix:///absolute/path or tcp://host:port");
+		return;
+	}
+	cb_t_str(o, &p->socket);
+}
+
+/* Types one process of a program section; process_num is num. */
+static void build_proc(struct ctx *x, struct prog *pg, const char *group, long num, long numprocs,
+		       struct conf_process *p)
+{
+	const struct raw_kv *const *v = pg->v;
+	struct conf_supd *sd = &x->c->supd;
+	struct names n = {
+	    .x = x,
+	    .host = true,
+	    .program = pg->name,
+	    .group = group,
+	    .num = true,
+	    .process_num = num,
+	    .numprocs = numprocs,
+	};
+	struct opt o;
+	bool out_syslog = false, err_syslog = false;
+
+	memset(p, 0, sizeof(*p));
+	p->kind = pg->kind;
+	p->program = cb_xstrdup(x, pg->name);
+	p->group = cb_xstrdup(x, group);
+	p->file = cb_xstrdup(x, pg->sec->file);
+	p->line = pg->sec->line;
+	p->process_num = (int)num;
+	p->numprocs = (int)numprocs;
+	p->priority = pg->kind == CONF_EVENTLISTENER ? -1 : 999;
+	p->autostart = true;
+	p->startsecs = 1;
+	p->startretries = 3;
+	p->autorestart = CONF_AR_UNEXPECTED;
+	p->exitcodes[0] = 1;
+	p->stopsignal = SIGTERM;
+	p->stopwaitsecs = 10;
+	stream_defaults(&p->out);
+	stream_defaults(&p->err);
+	p->umask = -1;
+	p->forward_output = sd->forward_output;
+	p->tail_buffer = DEFAULT_TAIL_BUFFER;
+	p->buffer_size = 10;
+	if (pg->kind == CONF_EVENTLISTENER)
+		p->result_handler = cb_xstrdup(x, DEFAULT_RESULT_HANDLER);
+	p->socket_backlog = SOMAXCONN;
+	p->socket_mode = 0700;
+
+	/* the program's environment sees the process environment only; its
+	 * keys (and [supervisord]'s) are ENV_ names for every other option */
+	if (v[P_ENVIRONMENT]) {
+		char *here = cb_dir_of(v[P_ENVIRONMENT]->file);
+		n.here = here;
+		struct conf_env own = {0};
+		cb_t_env(x, &n, v[P_ENVIRONMENT], &own);
+		free(here);
+		for (size_t i = 0; i < sd->env.n; i++)
+			if (conf_env_set(&p->env, sd->env.keys[i], sd->env.vals[i]) < 0)
+				x->oom = true;
+		for (size_t i = 0; i < own.n; i++)
+			if (conf_env_set(&p->env, own.keys[i], own.vals[i]) < 0)
+				x->oom = true;
+		conf_env_free(&own);
+	} else {
+		for (size_t i = 0; i < sd->env.n; i++)
+			if (conf_env_set(&p->env, sd->env.keys[i], sd->env.vals[i]) < 0)
+				x->oom = true;
+	}
+	n.env1 = &sd->env;
+	n.env2 = &p->env;
+
+	bool have_kill = false;
+	for (int i = 0; i < P_N; i++) {
+		if (i == P_ENVIRONMENT || i == P_NUMPROCS || i == P_NUMPROCS_START || !v[i])
+			continue;
+		if (pg->kind != CONF_EVENTLISTENER &&
+		    (i == P_EVENTS || i == P_BUFFER_SIZE || i == P_RESULT_HANDLER))
+			continue;
+		if (pg->kind != CONF_FCGI && i >= P_SOCKET)
+			continue;
+		char *here = cb_dir_of(v[i]->file);
+		n.here = here;
+		char *t = NULL;
+		bool got = cb_opt_get(x, &n, v[i], &o, &t, i == P_COMMAND ? NULL : ",");
+		free(here);
+		if (!got) {
+			free(t);
+			continue;
+		}
+		switch (i) {
+		case P_COMMAND:
+			cb_t_str(&o, &p->command);
+			break;
+		case P_PROCESS_NAME:
+			cb_t_str(&o, &p->name);
+			break;
+		case P_PRIORITY:
+			cb_t_int(&o, INT_MIN, INT_MAX, &p->priority);
+			break;
+		case P_AUTOSTART:
+			cb_t_bool(&o, &p->autostart);
+			break;
+		case P_STARTSECS:
+			cb_t_int(&o, 0, INT_MAX, &p->startsecs);
+			break;
+		case P_STARTRETRIES:
+			cb_t_int(&o, 0, INT_MAX, &p->startretries);
+			break;
+		case P_AUTORESTART:
+			if (cv_autorestart(o.v, &p->autorestart) < 0)
+				cb_bad_value(&o, "true, false or unexpected");
+			break;
+		case P_EXITCODES: {
+			int r = cv_exitcodes(o.v, p->exitcodes);
+			if (r < 0)
+				cb_bad_value(&o, "a comma list of exit codes from 0 to 255");
+			break;
+		}
+		case P_STOPSIGNAL:
+			if (cv_signal(o.v, &p->stopsignal) < 0)
+				cb_bad_value(&o, "a signal name like TERM, SIGINT or a number");
+			break;
+		case P_STOPWAITSECS:
+			cb_t_int(&o, 0, INT_MAX, &p->stopwaitsecs);
+			break;
+		case P_STOPASGROUP:
+			cb_t_bool(&o, &p->stopasgroup);
+			break;
+		case P_KILLASGROUP:
+			cb_t_bool(&o, &p->killasgroup);
+			have_kill = !o.bad;
+			break;
+		case P_USER:
+			if (*o.v) {
+				cb_t_str(&o, &p->user);
+				cb_check_user(&o);
+			}
+			break;
+		case P_REDIRECT_STDERR:
+			cb_t_bool(&o, &p->redirect_stderr);
+			break;
+		case P_STDOUT_LOGFILE:
+			stream_logfile(&o, &p->out, &out_syslog);
+			break;
+		case P_STDOUT_LOGFILE_MAXBYTES:
+			cb_t_bytes(&o, &p->out.maxbytes);
+			break;
+		case P_STDOUT_LOGFILE_BACKUPS:
+			cb_t_int(&o, 0, INT_MAX, &p->out.backups);
+			break;
+		case P_STDOUT_CAPTURE_MAXBYTES:
+			cb_t_bytes(&o, &p->out.capture_maxbytes);
+			break;
+		case P_STDOUT_EVENTS_ENABLED:
+			cb_t_bool(&o, &p->out.events_enabled);
+			break;
+		case P_STDOUT_SYSLOG:
+			if (!out_syslog)
+				cb_t_bool(&o, &p->out.syslog);
+			break;
+		case P_STDOUT_LOGFILE_TIMESTAMPS:
+			cb_t_bool(&o, &p->out.timestamps);
+			break;
+		case P_STDERR_LOGFILE:
+			stream_logfile(&o, &p->err, &err_syslog);
+			break;
+		case P_STDERR_LOGFILE_MAXBYTES:
+			cb_t_bytes(&o, &p->err.maxbytes);
+			break;
+		case P_STDERR_LOGFILE_BACKUPS:
+			cb_t_int(&o, 0, INT_MAX, &p->err.backups);
+			break;
+		case P_STDERR_CAPTURE_MAXBYTES:
+			cb_t_bytes(&o, &p->err.capture_maxbytes);
+			break;
+		case P_STDERR_EVENTS_ENABLED:
+			cb_t_bool(&o, &p->err.events_enabled);
+			break;
+		case P_STDERR_SYSLOG:
+			if (!err_syslog)
+				cb_t_bool(&o, &p->err.syslog);
+			break;
+		case P_STDERR_LOGFILE_TIMESTAMPS:
+			cb_t_bool(&o, &p->err.timestamps);
+			break;
+		case P_DIRECTORY:
+			if (*o.v)
+				cb_t_path(&o, &p->directory);
+			break;
+		case P_UMASK:
+			if (*o.v)
+				cb_t_octal(&o, &p->umask);
+			break;
+		case P_SERVERURL:
+			if (*o.v && strcmp(o.v, "AUTO") != 0)
+				cb_t_str(&o, &p->serverurl);
+			break;
+		case P_FORWARD_OUTPUT:
+			cb_t_bool(&o, &p->forward_output);
+			break;
+		case P_TAIL_BUFFER:
+			cb_t_bytes(&o, &p->tail_buffer);
+			break;
+		case P_EVENTS:
+			type_events(x, &o, p);
+			break;
+		case P_BUFFER_SIZE:
+			cb_t_int(&o, 1, INT_MAX, &p->buffer_size);
+			break;
+		case P_RESULT_HANDLER:
+			cb_t_str(&o, &p->result_handler);
+			if (strcmp(o.v, DEFAULT_RESULT_HANDLER) != 0)
+				diag_warn(x->d, o.kv->file, o.kv->line, 0,
+					  "supd cannot load Python plugin '%s' (result_handler): "
+					  "ignored, supd's handler accepts 'OK' like supervisord's "
+					  "default",
+					  o.v);
+			break;
+		case P_SOCKET:
+			type_socket(x, &o, p);
+			break;
+		case P_SOCKET_BACKLOG:
+			cb_t_int(&o, 1, 65535, &p->socket_backlog);
+			break;
+		case P_SOCKET_OWNER:
+			if (cv_owner(o.v) < 0)
+				cb_bad_value(&o, "user or user:group");
+			else
+				cb_t_str(&o, &p->socket_owner);
+			break;
+		case P_SOCKET_MODE:
+			cb_t_octal(&o, &p->socket_mode);
+			break;
+		}
+		free(t);
+	}
+	if (!have_kill)
+		p->killasgroup = p->stopasgroup;
+	if (!p->name)
+		p->name = cb_xstrdup(x, pg->name);
+}
+
+/* The checks that need the whole process; reported once per program. */
+static void check_proc(struct ctx *x, struct prog *pg, struct conf_process *p)
+{
+	const struct raw_kv *const *v = pg->v;
+	const struct raw_section *s = pg->sec;
+	int c;
+	if (!v[P_COMMAND]) {
+		diag_error(x->d, s->file, s->line, 0, "[%s] needs a 'command'", s->name);
+	} else if (p->command) {
+		const char *why = NULL;
+		int r = cv_shlex(p->command, &p->argv, &p->argc, &why);
+		if (r == -ENOMEM)
+			x->oom = true;
+		else if (r < 0)
+			diag_error(x->d, v[P_COMMAND]->file, v[P_COMMAND]->line, 0,
+				   "command: can't parse '%s': %s", p->command, why);
+		else if (p->argc == 0)
+			diag_error(x->d, v[P_COMMAND]->file, v[P_COMMAND]->line, 0,
+				   "command is empty");
+	}
+	if (p->name && (c = cv_name_check(p->name)) != 0) {
+		const struct raw_kv *kv = v[P_PROCESS_NAME];
+		if (c < 0)
+			diag_error(x->d, kv ? kv->file : s->file, kv ? kv->line : s->line, 0,
+				   "process name is empty");
+		else
+			diag_error(x->d, kv ? kv->file : s->file, kv ? kv->line : s->line, 0,
+				   "invalid process name '%s': it contains '%c' (no space, ':' or "
+				   "'/')",
+				   p->name, c);
+	}
+	if (p->stopasgroup && !p->killasgroup)
+		diag_error(x->d, v[P_KILLASGROUP]->file, v[P_KILLASGROUP]->line, 0,
+			   "killasgroup=false contradicts stopasgroup=true (stopasgroup implies "
+			   "killasgroup)");
+	if (p->redirect_stderr && pg->kind == CONF_EVENTLISTENER) {
+		diag_error(x->d, v[P_REDIRECT_STDERR]->file, v[P_REDIRECT_STDERR]->line, 0,
+			   "redirect_stderr=true is not allowed in [%s]: it would interfere with "
+			   "the event listener protocol",
+			   s->name);
+	} else if (p->redirect_stderr && v[P_STDERR_LOGFILE]) {
+		diag_warn(x->d, v[P_STDERR_LOGFILE]->file, v[P_STDERR_LOGFILE]->line, 0,
+			  "stderr_logfile is ignored with redirect_stderr=true");
+		free(p->err.path);
+		p->err.path = NULL;
+		p->err.kind = CONF_LOG_AUTO;
+	}
+	if (pg->kind == CONF_EVENTLISTENER && !v[P_EVENTS])
+		diag_error(x->d, s->file, s->line, 0,
+			   "[%s] needs 'events' (the event types it "
+			   "listens to)",
+			   s->name);
+	if (pg->kind == CONF_FCGI) {
+		if (!v[P_SOCKET])
+			diag_error(x->d, s->file, s->line, 0,
+				   "[%s] needs a 'socket' (unix:///path or tcp://host:port)",
+				   s->name);
+		else if (p->socket && !strncmp(p->socket, "tcp://", 6) &&
+			 (v[P_SOCKET_OWNER] || v[P_SOCKET_MODE]))
+			diag_error(x->d, v[P_SOCKET]->file, v[P_SOCKET]->line, 0,
+				   "socket_owner and socket_mode only apply to a unix:// socket");
+	}
+	for (int i = 0; i < 2; i++) {
+		const struct conf_stream *st = i ? &p->err : &p->out;
+		const struct raw_kv *kv =
+		    v[i ? P_STDERR_LOGFILE_MAXBYTES : P_STDOUT_LOGFILE_MAXBYTES];
+		if (st->kind == CONF_LOG_AUTO && st->maxbytes == 0 && kv &&
+		    !(i && p->redirect_stderr))
+			diag_warn(x->d, kv->file, kv->line, 0,
+				  "%s=0 with an AUTO log file: the file grows without bound",
+				  kv->key);
+	}
+}
+
+/* Numbers read before the per-process loop: no process_num there. */
+static long prog_number(struct ctx *x, struct prog *pg, const char *group, int opt, long def,
+			long min)
+{
+	const struct raw_kv *kv = pg->v[opt];
+	if (!kv)
+		return def;
+	struct names n = {.x = x, .host = true, .program = pg->name, .group = group};
+	char *here = cb_dir_of(kv->file);
+	n.here = here;
+	char *t = NULL;
+	struct opt o;
+	long v = def;
+	if (cb_opt_get(x, &n, kv, &o, &t, ","))
+		cb_t_long(&o, min, 1000000, &v);
+	if (!o.v || o.bad)
+		pg->bad = true;
+	free(here);
+	free(t);
+	return v;
+}
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct conf_process *p = a, *q = b;
+	int r = strcmp(p->group, q->group);
+	return r ? r : strcmp(p->name, q->name);
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+	const struct conf_group *g = a, *h = b;
+	return strcmp(g->name, h->name);
+}
+
+static struct conf_process *new_proc(struct ctx *x)
+{
+	struct conf *c = x->c;
+	struct conf_process *v = realloc(c->procs, (c->nprocs + 1) * sizeof(*v));
+	if (!v) {
+		x->oom = true;
+		return NULL;
+	}
+	c->procs = v;
+	return &v[c->nprocs];
+}
+
+static void drop_warnings(struct diags *d, size_t from)
+{
+	size_t k = from;
+	for (size_t i = from; i < d->n; i++) {
+		if (d->v[i].warning) {
+			free(d->v[i].file);
+			free(d->v[i].msg);
+		} else {
+			d->v[k++] = d->v[i];
+		}
+	}
+	d->n = k;
+}
+
+/* Every process of pg in the group; false when the program has errors. */
+static void expand_prog(struct ctx *x, struct prog *pg, const char *group)
+{
+	size_t before = x->d->nerrors;
+	long numprocs = prog_number(x, pg, group, P_NUMPROCS, 1, 1);
+	long start = prog_number(x, pg, group, P_NUMPROCS_START, 0, 0);
+	if (pg->bad)
+		return;
+	if (numprocs > 1) {
+		const struct raw_kv *kv = pg->v[P_PROCESS_NAME];
+		char *tmpl = kv ? cb_kv_text(x, kv, ",") : NULL;
+		if (!tmpl || !strstr(tmpl, "%(process_num)")) {
+			const struct raw_kv *at = kv ? kv : pg->v[P_NUMPROCS];
+			diag_error(x->d, at->file, at->line, 0,
+				   "[%s] has numprocs=%ld, so process_name must contain "
+				   "%%(process_num)d to tell its processes apart",
+				   pg->sec->name, numprocs);
+			free(tmpl);
+			pg->bad = true;
+			return;
+		}
+		free(tmpl);
+	}
+	for (long i = start; i < start + numprocs; i++) {
+		struct conf_process *p = new_proc(x);
+		if (!p)
+			return;
+		size_t mark = x->d->n;
+		build_proc(x, pg, group, i, numprocs, p);
+		check_proc(x, pg, p);
+		x->c->nprocs++;
+		/* the first process said it: no warning per process */
+		if (i > start)
+			drop_warnings(x->d, mark);
+		/* one report per program, not one per process */
+		if (x->d->nerrors > before || x->oom) {
+			pg->bad = true;
+			return;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- groups */
+
+static int name_from_section(struct ctx *x, const struct raw_section *s, const char *prefix,
+			     char **out)
+{
+	const char *n = s->name + strlen(prefix);
+	while (isspace((unsigned char)*n))
+		n++;
+	size_t len = strlen(n);
+	while (len && isspace((unsigned char)n[len - 1]))
+		len--;
+	*out = strndup(n, len);
+	if (!*out) {
+		x->oom = true;
+		return -ENOMEM;
+	}
+	int c = cv_name_check(*out);
+	if (c < 0) {
+		diag_error(x->d, s->file, s->line, 0, "[%s]: the name is empty", s->name);
+		return -EINVAL;
+	}
+	if (c > 0) {
+		diag_error(x->d, s->file, s->line, 0,
+			   "[%s]: invalid name '%s': it contains '%c' (no space, ':' or '/')",
+			   s->name, *out, c);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct hgroup {
+	const struct raw_section *sec;
+	char *name;
+	int priority;
+	struct prog **progs;
+	size_t nprogs;
+};
+
+static struct prog *find_prog(struct prog *ps, size_t n, const char *name, bool *ambiguous)
+{
+	struct prog *found = NULL;
+	*ambiguous = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(ps[i].name, name)) {
+			if (found)
+				*ambiguous = true;
+			found = &ps[i];
+		}
+	}
+	return found;
+}
+
+static void build_hgroup(struct ctx *x, struct hgroup *g, struct prog *ps, size_t nps)
+{
+	const struct raw_kv *v[2] = {0};
+	static const char *const gopts[2] = {"programs", "priority"};
+	cb_gather(x, g->sec, gopts, 2, v, true);
+	g->priority = 999;
+	struct names n = {.x = x};
+	struct opt o;
+	char *t = NULL;
+	if (v[1]) {
+		char *here = cb_dir_of(v[1]->file);
+		n.here = here;
+		if (cb_opt_get(x, &n, v[1], &o, &t, ","))
+			cb_t_int(&o, INT_MIN, INT_MAX, &g->priority);
+		free(here);
+		free(t);
+		t = NULL;
+	}
+	if (!v[0]) {
+		diag_error(x->d, g->sec->file, g->sec->line, 0,
+			   "[%s] needs 'programs' (a comma list of program names)", g->sec->name);
+		return;
+	}
+	char *here = cb_dir_of(v[0]->file);
+	n.here = here;
+	bool got = cb_opt_get(x, &n, v[0], &o, &t, ",");
+	free(here);
+	if (!got) {
+		free(t);
+		return;
+	}
+	char *save = NULL;
+	for (char *w = strtok_r(t, ", \t\n", &save); w; w = strtok_r(NULL, ", \t\n", &save)) {
+		bool amb;
+		struct prog *pg = find_prog(ps, nps, w, &amb);
+		if (!pg) {
+			diag_error(x->d, v[0]->file, v[0]->line, 0,
+				   "[%s] names program '%s', which is not defined", g->sec->name,
+				   w);
+			continue;
+		}
+		if (amb) {
+			diag_error(
+			    x->d, v[0]->file, v[0]->line, 0,
+			    "[%s]: '%s' is ambiguous (defined by more than one section kind)",
+			    g->sec->name, w);
+			continue;
+		}
+		bool dup = false;
+		for (size_t i = 0; i < g->nprogs; i++)
+			dup |= g->progs[i] == pg;
+		if (dup)
+			continue;
+		struct prog **np = realloc(g->progs, (g->nprogs + 1) * sizeof(*np));
+		if (!np) {
+			x->oom = true;
+			break;
+		}
+		g->progs = np;
+		g->progs[g->nprogs++] = pg;
+		pg->ngroups++;
+	}
+	free(t);
+	bool listener = false, other = false;
+	for (size_t i = 0; i < g->nprogs; i++) {
+		if (g->progs[i]->kind == CONF_EVENTLISTENER)
+			listener = true;
+		else
+			other = true;
+	}
+	if (listener && other)
+		diag_error(x->d, v[0]->file, v[0]->line, 0,
+			   "[%s] mixes event listeners with programs", g->sec->name);
+}
+
+static struct conf_group *new_group(struct ctx *x, const char *name, int priority, bool het,
+				    const struct raw_section *s)
+{
+	struct conf *c = x->c;
+	for (size_t i = 0; i < c->ngroups; i++) {
+		if (!strcmp(c->groups[i].name, name)) {
+			diag_error(x->d, s->file, s->line, 0,
+				   "group name '%s' is used twice (also at %s:%d)", name,
+				   c->groups[i].file, c->groups[i].line);
+			return NULL;
+		}
+	}
+	struct conf_group *g = realloc(c->groups, (c->ngroups + 1) * sizeof(*g));
+	if (!g) {
+		x->oom = true;
+		return NULL;
+	}
+	c->groups = g;
+	g = &g[c->ngroups++];
+	memset(g, 0, sizeof(*g));
+	g->name = cb_xstrdup(x, name);
+	g->priority = priority;
+	g->heterogeneous = het;
+	g->file = cb_xstrdup(x, s->file);
+	g->line = s->line;
+	return g;
+}
+
+/* After sorting the processes: each group's indices, duplicate names. */
+static void link_groups(struct ctx *x)
+{
+	struct conf *c = x->c;
+	if (c->nprocs)
+		qsort(c->procs, c->nprocs, sizeof(*c->procs), proc_cmp);
+	for (size_t i = 0; i < c->nprocs; i++) {
+		struct conf_process *p = &c->procs[i];
+		if (i && !proc_cmp(&c->procs[i - 1], p)) {
+			diag_error(x->d, p->file, p->line, 0,
+				   "process name '%s' is used twice in group '%s' (also at %s:%d)",
+				   p->name, p->group, c->procs[i - 1].file, c->procs[i - 1].line);
+			continue;
+		}
+		struct conf_group *g = conf_find_group(c, p->group);
+		if (!g)
+			continue;
+		size_t *v = realloc(g->procs, (g->nprocs + 1) * sizeof(*v));
+		if (!v) {
+			x->oom = true;
+			return;
+		}
+		g->procs = v;
+		g->procs[g->nprocs++] = i;
+	}
+}
+
+void cb_build_programs(struct ctx *x, struct raw_conf *r)
+{
+	struct prog *ps = calloc(r->nsecs ? r->nsecs : 1, sizeof(*ps));
+	struct hgroup *hs = calloc(r->nsecs ? r->nsecs : 1, sizeof(*hs));
+	size_t nps = 0, nhs = 0;
+	if (!ps || !hs) {
+		x->oom = true;
+		goto out;
+	}
+	for (size_t i = 0; i < r->nsecs; i++) {
+		const struct raw_section *s = &r->secs[i];
+		static const struct {
+			const char *prefix;
+			enum conf_kind kind;
+		} kinds[] = {
+		    {"program:", CONF_PROGRAM},
+		    {"eventlistener:", CONF_EVENTLISTENER},
+		    {"fcgi-program:", CONF_FCGI},
+		};
+		for (size_t k = 0; k < 3; k++) {
+			if (strncmp(s->name, kinds[k].prefix, strlen(kinds[k].prefix)) != 0)
+				continue;
+			struct prog *pg = &ps[nps];
+			pg->sec = s;
+			pg->kind = kinds[k].kind;
+			if (name_from_section(x, s, kinds[k].prefix, &pg->name) < 0) {
+				free(pg->name);
+				pg->name = NULL;
+				break;
+			}
+			cb_gather(x, s, prog_opts, P_N, pg->v, false);
+			for (size_t j = 0; j < s->nkv; j++) {
+				const struct raw_kv *kv = &s->kv[j];
+				size_t o;
+				for (o = 0; o < P_N; o++)
+					if (pg->v[o] == kv)
+						break;
+				bool ok = o < P_N &&
+					  (pg->kind == CONF_EVENTLISTENER ||
+					   (o != P_EVENTS && o != P_BUFFER_SIZE &&
+					    o != P_RESULT_HANDLER)) &&
+					  (pg->kind == CONF_FCGI || o < P_SOCKET);
+				if (!ok)
+					diag_warn(x->d, kv->file, kv->line, 0,
+						  "unknown option '%s' in [%s] (ignored)", kv->key,
+						  s->name);
+			}
+			nps++;
+			break;
+		}
+		if (!strncmp(s->name, "group:", 6)) {
+			struct hgroup *g = &hs[nhs];
+			g->sec = s;
+			if (name_from_section(x, s, "group:", &g->name) < 0) {
+				free(g->name);
+				g->name = NULL;
+				continue;
+			}
+			nhs++;
+		}
+	}
+	for (size_t i = 0; i < nhs; i++)
+		build_hgroup(x, &hs[i], ps, nps);
+	if (x->oom)
+		goto out;
+	for (size_t i = 0; i < nhs; i++) {
+		struct hgroup *g = &hs[i];
+		new_group(x, g->name, g->priority, true, g->sec);
+		for (size_t j = 0; j < g->nprogs; j++)
+			if (!g->progs[j]->bad)
+				expand_prog(x, g->progs[j], g->name);
+	}
+	for (size_t i = 0; i < nps; i++) {
+		struct prog *pg = &ps[i];
+		if (pg->ngroups)
+			continue;
+		size_t first = x->c->nprocs;
+		expand_prog(x, pg, pg->name);
+		if (pg->bad || x->c->nprocs == first)
+			continue;
+		new_group(x, pg->name, x->c->procs[first].priority, false, pg->sec);
+	}
+	if (x->oom || x->d->nerrors > x->errors0)
+		goto out;
+	if (x->c->ngroups)
+		qsort(x->c->groups, x->c->ngroups, sizeof(*x->c->groups), group_cmp);
+	link_groups(x);
+out:
+	for (size_t i = 0; ps && i < nps; i++)
+		free(ps[i].name);
+	for (size_t i = 0; hs && i < nhs; i++) {
+		free(hs[i].name);
+		free(hs[i].progs);
+	}
+	free(ps);
+	free(hs);
+}
