@@ -427,8 +427,9 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 			cb_t_bool(&o, &p->err.timestamps);
 			break;
 		case P_DIRECTORY:
+			/* supervisord expands ~ in its own paths only */
 			if (*o.v)
-				cb_t_path(&o, &p->directory);
+				cb_t_str(&o, &p->directory);
 			break;
 		case P_UMASK:
 			if (*o.v)

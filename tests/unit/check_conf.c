@@ -408,6 +408,35 @@ START_TEST(test_print_roundtrip)
 }
 END_TEST
 
+START_TEST(test_json_escapes)
+{
+	struct raw_conf r;
+	raw_init(&r);
+	struct raw_section *s = raw_section(&r, "program:j", "/etc/x.conf", 1);
+	ck_assert_int_eq(raw_set(s, "command", "j", "/etc/x.conf", 2), 0);
+	char *const k[] = {"K"}, *const v[] = {"a\x01\xff\xc3\xa9\xed\xa0\x80\"\\\n"};
+	ck_assert_int_eq(raw_set_map(s, "environment", k, v, 1, "/etc/x.conf", 3), 0);
+	struct conf_load_opts o = {.path = "/etc/x.conf", .environ = test_env};
+	struct diags d;
+	struct conf *c = NULL;
+	diags_init(&d);
+	ck_assert_int_eq(conf_from_raw(&r, "/etc/x.conf", &o, &c, &d), 0);
+	char *js = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&js, &len);
+	ck_assert_int_eq(conf_print_json(c, f), 0);
+	fclose(f);
+	/* a control character as \u, invalid UTF-8 (a lone 0xff, an encoded
+	 * surrogate) byte by byte as U+FFFD, valid UTF-8 as is */
+	ck_assert_ptr_nonnull(
+	    strstr(js, "\"K\": \"a\\u0001\\ufffd\xc3\xa9\\ufffd\\ufffd\\ufffd\\\"\\\\\\n\""));
+	free(js);
+	conf_free(c);
+	diags_free(&d);
+	raw_free(&r);
+}
+END_TEST
+
 START_TEST(test_format_and_search)
 {
 	ck_assert_int_eq(conf_format_for_path("a.yaml"), CONF_FMT_YAML);
@@ -450,6 +479,7 @@ int main(void)
 	tcase_add_test(tc, test_includes);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_print_roundtrip);
+	tcase_add_test(tc, test_json_escapes);
 	tcase_add_test(tc, test_format_and_search);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
