@@ -616,7 +616,7 @@ static void build_server(struct ctx *x, const struct raw_section *sec, bool inet
 			diag_warn(x->d, kv->file, kv->line, 0,
 				  "unknown option '%s' in [%s] (ignored)", kv->key, sec->name);
 	}
-	struct names n = {.x = x};
+	struct names n = {.x = x, .env1 = &x->c->supd.env};
 	struct opt o;
 	for (int i = 0; i < H_N; i++) {
 		if (!v[i] || (inet && (i == H_FILE || i == H_CHMOD || i == H_CHOWN)) ||
@@ -695,7 +695,7 @@ static void build_ctl(struct ctx *x, const struct raw_section *sec)
 	struct conf_ctl *c = &x->c->ctl;
 	c->present = true;
 	cb_gather(x, sec, ctl_opts, C_N, v, true);
-	struct names n = {.x = x};
+	struct names n = {.x = x, .env1 = &x->c->supd.env};
 	struct opt o;
 	for (int i = 0; i < C_N; i++) {
 		if (!v[i])

@@ -78,16 +78,14 @@ static void ini_env(FILE *f, const struct conf_env *e)
 	fputc('\n', f);
 }
 
-static void ini_stream(FILE *f, const char *ch, const struct conf_stream *s, bool logfile)
+static void ini_stream(FILE *f, const char *ch, const struct conf_stream *s)
 {
 	char key[64];
-	if (logfile) {
-		snprintf(key, sizeof(key), "%s_logfile", ch);
-		ini_kv(f, key,
-		       s->kind == CONF_LOG_AUTO	  ? "AUTO"
-		       : s->kind == CONF_LOG_NONE ? "NONE"
-						  : s->path);
-	}
+	snprintf(key, sizeof(key), "%s_logfile", ch);
+	ini_kv(f, key,
+	       s->kind == CONF_LOG_AUTO	  ? "AUTO"
+	       : s->kind == CONF_LOG_NONE ? "NONE"
+					  : s->path);
 	snprintf(key, sizeof(key), "%s_logfile_maxbytes", ch);
 	ini_bytes(f, key, s->maxbytes);
 	snprintf(key, sizeof(key), "%s_logfile_backups", ch);
@@ -165,9 +163,8 @@ static void ini_process(FILE *f, const struct conf *c, const struct conf_process
 	if (p->user)
 		ini_kv(f, "user", p->user);
 	ini_bool(f, "redirect_stderr", p->redirect_stderr);
-	ini_stream(f, "stdout", &p->out, true);
-	/* with redirect_stderr a stderr_logfile is ignored with a warning */
-	ini_stream(f, "stderr", &p->err, !p->redirect_stderr);
+	ini_stream(f, "stdout", &p->out);
+	ini_stream(f, "stderr", &p->err);
 	ini_env(f, &p->env);
 	if (p->directory)
 		ini_kv(f, "directory", p->directory);

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 /* ---------------------------------------------------------------- programs */
@@ -193,6 +194,14 @@ static void type_events(struct ctx *x, struct opt *o, struct conf_process *p)
 		return;
 	char *save = NULL;
 	for (char *t = strtok_r(copy, ", \t\n", &save); t; t = strtok_r(NULL, ", \t\n", &save)) {
+		/* supervisord upper-cases the names and keeps each once */
+		for (char *c = t; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+		bool dup = false;
+		for (size_t i = 0; i < p->nevents; i++)
+			dup |= !strcmp(p->events[i], t);
+		if (dup)
+			continue;
 		if (!cv_event_known(t)) {
 			diag_error(x->d, o->kv->file, o->kv->line, 0,
 				   "unknown event type '%s' in events (PROCESS_STATE, "
@@ -289,8 +298,10 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 	p->socket_backlog = SOMAXCONN;
 	p->socket_mode = 0700;
 
-	/* the program's environment sees the process environment only; its
-	 * keys (and [supervisord]'s) are ENV_ names for every other option */
+	/* the program's environment line sees supd's environment and
+	 * [supervisord]'s keys, not its own; those are ENV_ names for every
+	 * other option */
+	n.env1 = &sd->env;
 	if (v[P_ENVIRONMENT]) {
 		char *here = cb_dir_of(v[P_ENVIRONMENT]->file);
 		n.here = here;
@@ -309,7 +320,6 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 			if (conf_env_set(&p->env, sd->env.keys[i], sd->env.vals[i]) < 0)
 				x->oom = true;
 	}
-	n.env1 = &sd->env;
 	n.env2 = &p->env;
 
 	bool have_kill = false;
@@ -324,7 +334,10 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 		char *here = cb_dir_of(v[i]->file);
 		n.here = here;
 		char *t = NULL;
-		bool got = cb_opt_get(x, &n, v[i], &o, &t, i == P_COMMAND ? NULL : ",");
+		/* the socket is shared by the processes: no per-process names */
+		struct names sock = {.x = x, .here = here, .program = pg->name, .env1 = &sd->env};
+		bool got = cb_opt_get(x, i == P_SOCKET ? &sock : &n, v[i], &o, &t,
+				      i == P_COMMAND ? NULL : ",");
 		free(here);
 		if (!got) {
 			free(t);
@@ -435,10 +448,14 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 			if (*o.v)
 				cb_t_octal(&o, &p->umask);
 			break;
-		case P_SERVERURL:
-			if (*o.v && strcmp(o.v, "AUTO") != 0)
+		case P_SERVERURL: {
+			const char *b = o.v + strspn(o.v, " \t");
+			size_t wl = strcspn(b, " \t");
+			if (*b && !(wl == 4 && !strncasecmp(b, "AUTO", 4) &&
+				    !b[wl + strspn(b + wl, " \t")]))
 				cb_t_str(&o, &p->serverurl);
 			break;
+		}
 		case P_FORWARD_OUTPUT:
 			cb_t_bool(&o, &p->forward_output);
 			break;
@@ -524,12 +541,14 @@ static void check_proc(struct ctx *x, struct prog *pg, struct conf_process *p)
 			   "redirect_stderr=true is not allowed in [%s]: it would interfere with "
 			   "the event listener protocol",
 			   s->name);
-	} else if (p->redirect_stderr && v[P_STDERR_LOGFILE]) {
-		diag_warn(x->d, v[P_STDERR_LOGFILE]->file, v[P_STDERR_LOGFILE]->line, 0,
-			  "stderr_logfile is ignored with redirect_stderr=true");
+	} else if (p->redirect_stderr) {
+		if (p->err.kind == CONF_LOG_FILE)
+			diag_warn(x->d, v[P_STDERR_LOGFILE]->file, v[P_STDERR_LOGFILE]->line, 0,
+				  "stderr_logfile is ignored with redirect_stderr=true");
+		/* never a stderr log file when stderr goes to stdout */
 		free(p->err.path);
 		p->err.path = NULL;
-		p->err.kind = CONF_LOG_AUTO;
+		p->err.kind = CONF_LOG_NONE;
 	}
 	if (pg->kind == CONF_EVENTLISTENER && !v[P_EVENTS])
 		diag_error(x->d, s->file, s->line, 0,
@@ -565,7 +584,8 @@ static long prog_number(struct ctx *x, struct prog *pg, const char *group, int o
 	const struct raw_kv *kv = pg->v[opt];
 	if (!kv)
 		return def;
-	struct names n = {.x = x, .host = true, .program = pg->name, .group = group};
+	struct names n = {
+	    .x = x, .host = true, .program = pg->name, .group = group, .env1 = &x->c->supd.env};
 	char *here = cb_dir_of(kv->file);
 	n.here = here;
 	char *t = NULL;
@@ -719,7 +739,7 @@ static void build_hgroup(struct ctx *x, struct hgroup *g, struct prog *ps, size_
 	static const char *const gopts[2] = {"programs", "priority"};
 	cb_gather(x, g->sec, gopts, 2, v, true);
 	g->priority = 999;
-	struct names n = {.x = x};
+	struct names n = {.x = x, .env1 = &x->c->supd.env};
 	struct opt o;
 	char *t = NULL;
 	if (v[1]) {

@@ -794,6 +794,9 @@ int cv_inet_port(const char *s, char **host, int *port)
 	*host = strndup(hb, hn);
 	if (!*host)
 		return -ENOMEM;
+	/* supervisord lower-cases the host */
+	for (char *c = *host; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
 	*port = (int)v;
 	return 0;
 }

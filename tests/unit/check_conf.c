@@ -271,7 +271,7 @@ START_TEST(test_overrides_env)
 	int r = load("[supervisord]\nloglevel=warn\nenvironment=G=\"1,2\",H=%(ENV_FOO)s\n"
 		     "childlogdir=%(here)s\n"
 		     "[program:a]\ncommand=%(ENV_G)s %(ENV_L)s %(ENV_H)s\n"
-		     "environment=L=local,G=over\n"
+		     "environment=L=local,G=over,M=%(ENV_G)s\n"
 		     "directory=%(here)s/x\n",
 		     &c, &d, ov);
 	ck_assert_int_eq(r, 0);
@@ -282,11 +282,14 @@ START_TEST(test_overrides_env)
 	ck_assert_str_eq(c->here, dir);
 	struct conf_process *p = &c->procs[0];
 	ck_assert_str_eq(p->command, "over local bar");
-	ck_assert_uint_eq(p->env.n, 3);
+	ck_assert_uint_eq(p->env.n, 4);
 	ck_assert_str_eq(p->env.keys[0], "G");
 	ck_assert_str_eq(p->env.vals[0], "over");
 	ck_assert_str_eq(p->env.vals[1], "bar");
 	ck_assert_str_eq(p->env.keys[2], "L");
+	/* [supervisord]'s keys are names in the program's environment line */
+	ck_assert_str_eq(p->env.keys[3], "M");
+	ck_assert_str_eq(p->env.vals[3], "1,2");
 	conf_free(c);
 	diags_free(&d);
 
