@@ -271,7 +271,7 @@ START_TEST(test_overrides_env)
 	int r = load("[supervisord]\nloglevel=warn\nenvironment=G=\"1,2\",H=%(ENV_FOO)s\n"
 		     "childlogdir=%(here)s\n"
 		     "[program:a]\ncommand=%(ENV_G)s %(ENV_L)s %(ENV_H)s\n"
-		     "environment=L=local,G=over,M=%(ENV_G)s\n"
+		     "environment=L=local,G=over,M=\"%(ENV_G)s\"\n"
 		     "directory=%(here)s/x\n",
 		     &c, &d, ov);
 	ck_assert_int_eq(r, 0);
