@@ -117,6 +117,9 @@ def markdown(figs, machine):
         machine.get("memory", "?"), machine.get("disk", "?"), machine.get("supervisord", "?"),
         machine.get("supd", "?"), machine.get("started", "?"), machine.get("finished", "?"),
         machine.get("parts", "?")))
+    if "load_start" in machine:
+        out[-1] += " Load average (1, 5, 15 min) at start %s, at end %s: other work on the machine shows up as noise." % (
+            machine["load_start"], machine.get("load_end", "?"))
     out.append("")
     out.append("Values: median (min–max) over the runs. \"supd better by\": supervisord ÷ supd "
                "for times, memory and counts; supd ÷ supervisord for throughput.")
@@ -178,7 +181,7 @@ def plot(pts, title, ylabel, png):
         if not plots:
             return False
         script = "\n".join([
-            "set terminal pngcairo size 720,440 font ',10'" if has_cairo() else "set terminal png size 720,440",
+            "set terminal pngcairo noenhanced size 720,440 font ',10'" if has_cairo() else "set terminal png noenhanced size 720,440",
             "set output \"%s\"" % png,
             "set title \"%s\"" % title,
             "set logscale xy", "set grid", "set key top left",
