@@ -94,7 +94,8 @@ static int add_file(struct conf *c, const char *path)
 	return 0;
 }
 
-/* Parses one file into r.  Errors go to d (with the file name). */
+/* Parses one file into r.  Returns 0, -EINVAL (its errors are in d), -EIO
+ * (it cannot be read, said in d) or -ENOMEM. */
 static int parse_file(struct raw_conf *r, const char *path, enum conf_format fmt, struct diags *d,
 		      const char *from, int from_line)
 {
@@ -109,7 +110,7 @@ static int parse_file(struct raw_conf *r, const char *path, enum conf_format fmt
 				   strerror(-e));
 		else
 			diag_error(d, path, 0, 0, "cannot read: %s", strerror(-e));
-		return -EINVAL;
+		return -EIO;
 	}
 	if (fmt == CONF_FMT_AUTO)
 		fmt = conf_format_for_path(path);
@@ -128,15 +129,10 @@ static int parse_file(struct raw_conf *r, const char *path, enum conf_format fmt
 	return e;
 }
 
-struct globs {
-	char **v;
-	size_t n;
-};
-
 /* [include] files=: every glob's matches, sorted, relative to the main
  * file's directory. */
-static int include_files(struct raw_conf *r, const char *main_path, const char *main_dir,
-			 const struct conf_load_opts *o, struct diags *d, struct conf *c)
+static int include_files(struct raw_conf *r, const char *main_dir, const struct conf_load_opts *o,
+			 struct diags *d, struct conf *c)
 {
 	struct raw_section *inc = raw_find_section(r, "include");
 	if (!inc)
@@ -200,6 +196,7 @@ static int include_files(struct raw_conf *r, const char *main_path, const char *
 				}
 				if (e < 0)
 					r0 = -EINVAL;
+				/* an [include] read from f replaced the main file's */
 				struct raw_section *s2 = raw_find_section(r, "include");
 				struct raw_kv *k2 = s2 ? raw_get(s2, "files") : NULL;
 				if (k2 && k2->file && !strcmp(k2->file, f))
@@ -218,7 +215,6 @@ out:
 	free(text);
 	free(files);
 	free(inc_file);
-	(void)main_path;
 	return r0;
 }
 
@@ -283,16 +279,13 @@ int conf_load(const struct conf_load_opts *o, struct conf **out, struct diags *d
 	struct conf files = {0};
 	char *main_dir = cb_dir_of(o->path);
 	int e = main_dir ? add_file(&files, o->path) : -ENOMEM;
-	if (e == 0) {
+	if (e == 0)
 		e = parse_file(&r, o->path, o->format, d, NULL, 0);
-		if (e == -EINVAL && d->nerrors == before)
-			e = 0;
-	}
-	/* a file that cannot be read at all: nothing more to say */
-	if (e == -EINVAL && d->nerrors > before && r.nsecs == 0 && access(o->path, R_OK) != 0)
+	/* a main file that cannot be read: nothing more to say */
+	if (e == -EIO)
 		goto out;
 	if (e != -ENOMEM) {
-		int e2 = include_files(&r, o->path, main_dir, o, d, &files);
+		int e2 = include_files(&r, main_dir, o, d, &files);
 		if (e2 == -ENOMEM)
 			e = e2;
 	}
