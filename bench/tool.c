@@ -15,6 +15,9 @@
  *                                   stamp file, wait for a new stamp line and
  *                                   print the delay in ms from the kill to
  *                                   the new child's exec
+ *   tool respawn CMD...             the physical reference for restarts: run
+ *                                   CMD, and each time it dies, fork and exec
+ *                                   it again at once (blocking waitpid)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -200,6 +204,27 @@ static int killwait(const char *path, double secs)
 	return 0;
 }
 
+static int respawn(char **cmd)
+{
+	for (;;) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			perror("respawn: fork");
+			return 1;
+		}
+		if (pid == 0) {
+			execv(cmd[0], cmd);
+			_exit(127);
+		}
+		int st;
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				return 1;
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+			return 1;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -219,6 +244,8 @@ int main(int argc, char **argv)
 		return waitsize(argv[2], atoll(argv[3]), atof(argv[4]));
 	if (!strcmp(cmd, "waitend") && argc == 4)
 		return waitend(argv[2], atof(argv[3]));
+	if (!strcmp(cmd, "respawn") && argc > 2)
+		return respawn(argv + 2);
 	if (!strcmp(cmd, "killwait") && argc == 4)
 		return killwait(argv[2], atof(argv[3]));
 	fprintf(stderr, "usage: see bench/tool.c\n");
