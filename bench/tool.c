@@ -9,8 +9,9 @@
  *                                   64-byte text lines to stdout; the last
  *                                   line starts with "END"
  *   tool waitsize FILE BYTES SECS   wait until FILE is BYTES long; print time
- *   tool waitend FILE SECS          wait until FILE or FILE.1 ends with the
- *                                   "END" line of gen; print time
+ *   tool waitend FILE SECS          wait until FILE or FILE.1 holds the
+ *                                   "END" line of gen near its end; print
+ *                                   the time
  *   tool killwait STAMPS SECS       SIGKILL the pid on the last line of the
  *                                   stamp file, wait for a new stamp line and
  *                                   print the delay in ms from the kill to
@@ -117,16 +118,23 @@ static int waitsize(const char *path, long long bytes, double secs)
 	return 0;
 }
 
+/* Does the end of the file hold gen's whole last line?  It starts with
+ * "END" (which no other line contains) and may carry a prefix, or be
+ * followed by a few lines of the daemon's own log. */
 static int ends_with_end(const char *path)
 {
-	char b[LINE];
+	char b[4096];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	off_t sz = lseek(fd, 0, SEEK_END);
-	int ok = sz >= LINE && pread(fd, b, LINE, sz - LINE) == LINE && memcmp(b, "END", 3) == 0;
+	off_t from = sz > (off_t)sizeof b ? sz - (off_t)sizeof b : 0;
+	ssize_t n = pread(fd, b, sizeof b, from);
 	close(fd);
-	return ok;
+	if (n <= 0)
+		return 0;
+	char *e = memmem(b, (size_t)n, "END", 3);
+	return e && memchr(e, '\n', (size_t)(b + n - e)) != NULL;
 }
 
 static int waitend(const char *path, double secs)
