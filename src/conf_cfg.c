@@ -35,12 +35,12 @@ static const struct {
 	const char *key;
 	const char *prefix;
 } collections[] = {
-	{"programs", "program:"},
-	{"groups", "group:"},
-	{"eventlisteners", "eventlistener:"},
-	{"fcgi_programs", "fcgi-program:"},
-	{"rpcinterface", "rpcinterface:"},
-	{"ctlplugin", "ctlplugin:"},
+    {"programs", "program:"},
+    {"groups", "group:"},
+    {"eventlisteners", "eventlistener:"},
+    {"fcgi_programs", "fcgi-program:"},
+    {"rpcinterface", "rpcinterface:"},
+    {"ctlplugin", "ctlplugin:"},
 };
 
 static int line_of(const config_setting_t *s)

@@ -98,7 +98,8 @@ static size_t comment_start(const char *line, size_t n)
 			if (!alive[p])
 				continue;
 			size_t from = first ? 0 : at[p] + 1;
-			const char *hit = from < n ? memchr(line + from, prefixes[p], n - from) : NULL;
+			const char *hit =
+			    from < n ? memchr(line + from, prefixes[p], n - from) : NULL;
 			if (!hit) {
 				alive[p] = false;
 				continue;
@@ -128,8 +129,8 @@ static int header_line(struct ini *st, const char *t, size_t n, int lineno)
 		}
 	}
 	if (!rb) {
-		diag_error(st->d, st->file, lineno, 0, "unterminated section header '%.*s' (no ']')",
-			   excerpt_len(n), t);
+		diag_error(st->d, st->file, lineno, 0,
+			   "unterminated section header '%.*s' (no ']')", excerpt_len(n), t);
 		st->nerr++;
 		return 0;
 	}

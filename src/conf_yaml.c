@@ -40,12 +40,12 @@ static const struct {
 	const char *key;
 	const char *prefix;
 } collections[] = {
-	{"programs", "program:"},
-	{"groups", "group:"},
-	{"eventlisteners", "eventlistener:"},
-	{"fcgi_programs", "fcgi-program:"},
-	{"rpcinterface", "rpcinterface:"},
-	{"ctlplugin", "ctlplugin:"},
+    {"programs", "program:"},
+    {"groups", "group:"},
+    {"eventlisteners", "eventlistener:"},
+    {"fcgi_programs", "fcgi-program:"},
+    {"rpcinterface", "rpcinterface:"},
+    {"ctlplugin", "ctlplugin:"},
 };
 
 __attribute__((format(printf, 3, 4))) static void yerr(struct yctx *c, const yaml_node_t *n,
@@ -149,7 +149,8 @@ static int check_dup_keys(struct yctx *c, const yaml_node_t *m, bool fold)
 	}
 	qsort(v, k, sizeof(*v), fold ? keyref_cmp_fold : keyref_cmp_exact);
 	for (size_t i = 1; i < k; i++) {
-		bool same = fold ? !strcasecmp(v[i].key, v[i - 1].key) : !strcmp(v[i].key, v[i - 1].key);
+		bool same =
+		    fold ? !strcasecmp(v[i].key, v[i - 1].key) : !strcmp(v[i].key, v[i - 1].key);
 		if (!same)
 			continue;
 		/* The first of a run of equal keys is the original. */
@@ -217,7 +218,8 @@ static int set_map(struct yctx *c, struct raw_section *s, const char *key, int l
 		ok = ok && keys[i] && vals[i];
 	}
 	if (ok)
-		rc = raw_set_map(s, key, (char *const *)keys, (char *const *)vals, n, c->file, line);
+		rc =
+		    raw_set_map(s, key, (char *const *)keys, (char *const *)vals, n, c->file, line);
 	free(keys);
 	free(vals);
 	return rc;
@@ -277,8 +279,9 @@ static int merge(struct yctx *c, struct raw_section *s, const yaml_node_t *v, in
 	for (yaml_node_item_t *it = v->data.sequence.items.top; it > start; it--) {
 		const yaml_node_t *m = node(c, it[-1]);
 		if (m->type != YAML_MAPPING_NODE) {
-			yerr(c, m, "a merge key ('<<') needs a mapping or a sequence of mappings, "
-				   "not a sequence holding %s",
+			yerr(c, m,
+			     "a merge key ('<<') needs a mapping or a sequence of mappings, "
+			     "not a sequence holding %s",
 			     node_kind(m));
 			continue;
 		}
@@ -307,8 +310,7 @@ static int set_options(struct yctx *c, struct raw_section *s, const yaml_node_t 
 static int section(struct yctx *c, const char *name, const yaml_node_t *kn, const yaml_node_t *v)
 {
 	if (!is_null(v) && v->type != YAML_MAPPING_NODE) {
-		yerr(c, v, "section '%s' must be a mapping of options, not %s", name,
-		     node_kind(v));
+		yerr(c, v, "section '%s' must be a mapping of options, not %s", name, node_kind(v));
 		return 0;
 	}
 	struct raw_section *s = raw_section(c->r, name, c->file, (int)kn->start_mark.line + 1);
@@ -322,8 +324,7 @@ static int collection(struct yctx *c, const char *key, const char *prefix, const
 	if (is_null(v))
 		return 0;
 	if (v->type != YAML_MAPPING_NODE) {
-		yerr(c, v, "'%s' must be a mapping of names to options, not %s", key,
-		     node_kind(v));
+		yerr(c, v, "'%s' must be a mapping of names to options, not %s", key, node_kind(v));
 		return 0;
 	}
 	int rc = check_dup_keys(c, v, false);

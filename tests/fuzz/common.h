@@ -20,8 +20,7 @@
 #include "conf.h"
 #include "conf_raw.h"
 
-typedef int (*fuzz_parse_fn)(struct raw_conf *, const char *, const char *, size_t,
-			     struct diags *);
+typedef int (*fuzz_parse_fn)(struct raw_conf *, const char *, const char *, size_t, struct diags *);
 
 static char fuzz_dir[64];
 static char fuzz_path[96];

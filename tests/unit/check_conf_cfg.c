@@ -314,16 +314,16 @@ START_TEST(test_err_structure)
 	      "sections = { a = 1; };\n");
 	ck_assert_int_eq(RC, -EINVAL);
 	const char *want[] = {
-		"t.cfg:1: section 'supervisord' must be a group of options, not an array",
-		"t.cfg:2: 'programs' must be a group of names or a list of groups, not a string",
-		"t.cfg:3: section 'group:g' must be a group of options, not a string",
-		"t.cfg:4: 'eventlisteners' must hold groups, not a string",
-		"t.cfg:4: each group in 'eventlisteners' needs name = \"...\"",
-		"t.cfg:4: each group in 'eventlisteners' needs name = \"...\"",
-		"t.cfg:4: empty name in 'eventlisteners'",
-		"t.cfg:6: a value in a group must be a string, number or boolean, not a group",
-		"t.cfg:8: a list item must be a string, number or boolean, not a list",
-		"t.cfg:10: 'sections' must be a list of groups, not a group",
+	    "t.cfg:1: section 'supervisord' must be a group of options, not an array",
+	    "t.cfg:2: 'programs' must be a group of names or a list of groups, not a string",
+	    "t.cfg:3: section 'group:g' must be a group of options, not a string",
+	    "t.cfg:4: 'eventlisteners' must hold groups, not a string",
+	    "t.cfg:4: each group in 'eventlisteners' needs name = \"...\"",
+	    "t.cfg:4: each group in 'eventlisteners' needs name = \"...\"",
+	    "t.cfg:4: empty name in 'eventlisteners'",
+	    "t.cfg:6: a value in a group must be a string, number or boolean, not a group",
+	    "t.cfg:8: a list item must be a string, number or boolean, not a list",
+	    "t.cfg:10: 'sections' must be a list of groups, not a group",
 	};
 	size_t n = sizeof(want) / sizeof(want[0]);
 	for (size_t i = 0; i < n && i < D.n; i++)

@@ -137,7 +137,8 @@ START_TEST(test_comment_after_header)
 	ck_assert_str_eq(val("t", "b"), "2");
 	ck_assert_uint_eq(D.n, 1);
 	ck_assert(D.v[0].warning);
-	ck_assert_str_eq(diag_text(0), "t.conf:3: warning: text after section header ignored: '# glued'");
+	ck_assert_str_eq(diag_text(0),
+			 "t.conf:3: warning: text after section header ignored: '# glued'");
 }
 END_TEST
 
@@ -284,7 +285,8 @@ START_TEST(test_header_forms)
 	ck_assert_str_eq(val("a]", "b"), "2");
 	ck_assert_str_eq(val("x", "c"), "3");
 	ck_assert_uint_eq(D.n, 1);
-	ck_assert_str_eq(diag_text(0), "t.conf:5: warning: text after section header ignored: ' junk'");
+	ck_assert_str_eq(diag_text(0),
+			 "t.conf:5: warning: text after section header ignored: ' junk'");
 }
 END_TEST
 
@@ -339,9 +341,11 @@ START_TEST(test_err_unterminated_header)
 	parse("[program:x\ncommand=a\n[supervisord]\n");
 	ck_assert_int_eq(RC, -EINVAL);
 	ck_assert_uint_eq(D.n, 2);
-	ck_assert_str_eq(diag_text(0), "t.conf:1: unterminated section header '[program:x' (no ']')");
+	ck_assert_str_eq(diag_text(0),
+			 "t.conf:1: unterminated section header '[program:x' (no ']')");
 	/* The option after it has no section to go into. */
-	ck_assert_str_eq(diag_text(1), "t.conf:2: option 'command' before the first [section] header");
+	ck_assert_str_eq(diag_text(1),
+			 "t.conf:2: option 'command' before the first [section] header");
 }
 END_TEST
 

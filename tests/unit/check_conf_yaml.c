@@ -246,10 +246,12 @@ START_TEST(test_merge_bad)
 	parse("programs:\n  a:\n    <<: [x]\n    command: y\n  b:\n    <<: 3\n");
 	ck_assert_int_eq(RC, -EINVAL);
 	ck_assert_uint_eq(D.nerrors, 2);
-	ck_assert_str_eq(diag_text(0), "t.yaml:3:10: a merge key ('<<') needs a mapping or a sequence "
-				       "of mappings, not a sequence holding a scalar");
-	ck_assert_str_eq(diag_text(1), "t.yaml:6:9: a merge key ('<<') needs a mapping or a sequence "
-				       "of mappings, not a scalar");
+	ck_assert_str_eq(diag_text(0),
+			 "t.yaml:3:10: a merge key ('<<') needs a mapping or a sequence "
+			 "of mappings, not a sequence holding a scalar");
+	ck_assert_str_eq(diag_text(1),
+			 "t.yaml:6:9: a merge key ('<<') needs a mapping or a sequence "
+			 "of mappings, not a scalar");
 }
 END_TEST
 
@@ -314,8 +316,9 @@ START_TEST(test_err_syntax)
 	parse("supervisord:\n  a: 1\n b: 2\n");
 	ck_assert_int_eq(RC, -EINVAL);
 	ck_assert_uint_eq(D.n, 1);
-	ck_assert_str_eq(diag_text(0), "t.yaml:3:2: did not find expected key (while parsing a block "
-				       "mapping at line 1, column 1)");
+	ck_assert_str_eq(diag_text(0),
+			 "t.yaml:3:2: did not find expected key (while parsing a block "
+			 "mapping at line 1, column 1)");
 	parse("a: [1, 2\n");
 	ck_assert_int_eq(RC, -EINVAL);
 	ck_assert_int_eq(D.v[0].line, 2);
@@ -376,17 +379,17 @@ START_TEST(test_err_structure)
 	      "[1]: {a: b}\n");
 	ck_assert_int_eq(RC, -EINVAL);
 	const char *want[] = {
-		"t.yaml:1:14: section 'supervisord' must be a mapping of options, not a sequence",
-		"t.yaml:2:11: 'programs' must be a mapping of names to options, not a sequence",
-		"t.yaml:4:6: section 'group:g' must be a mapping of options, not a scalar",
-		"t.yaml:6:3: a name must be a scalar, not a sequence",
-		"t.yaml:7:3: empty name in 'eventlisteners'",
-		"t.yaml:9:13: a value in a mapping must be a scalar, not a mapping",
-		"t.yaml:10:11: a list item must be a scalar, not a sequence",
-		"t.yaml:11:3: an option name must be a scalar, not a sequence",
-		"t.yaml:12:3: empty option name",
-		"t.yaml:13:1: empty section name",
-		"t.yaml:14:1: a section name must be a scalar, not a sequence",
+	    "t.yaml:1:14: section 'supervisord' must be a mapping of options, not a sequence",
+	    "t.yaml:2:11: 'programs' must be a mapping of names to options, not a sequence",
+	    "t.yaml:4:6: section 'group:g' must be a mapping of options, not a scalar",
+	    "t.yaml:6:3: a name must be a scalar, not a sequence",
+	    "t.yaml:7:3: empty name in 'eventlisteners'",
+	    "t.yaml:9:13: a value in a mapping must be a scalar, not a mapping",
+	    "t.yaml:10:11: a list item must be a scalar, not a sequence",
+	    "t.yaml:11:3: an option name must be a scalar, not a sequence",
+	    "t.yaml:12:3: empty option name",
+	    "t.yaml:13:1: empty section name",
+	    "t.yaml:14:1: a section name must be a scalar, not a sequence",
 	};
 	size_t n = sizeof(want) / sizeof(want[0]);
 	ck_assert_uint_eq(D.n, n);
@@ -408,10 +411,10 @@ START_TEST(test_err_duplicates)
 	      "programs: {}\n");
 	ck_assert_int_eq(RC, -EINVAL);
 	const char *want[] = {
-		"t.yaml:7:1: duplicate key 'programs' (first at line 1)",
-		"t.yaml:6:3: duplicate key 'a' (first at line 2)",
-		"t.yaml:4:5: duplicate key 'Command' (first at line 3)",
-		"t.yaml:5:31: duplicate key 'A' (first at line 5)",
+	    "t.yaml:7:1: duplicate key 'programs' (first at line 1)",
+	    "t.yaml:6:3: duplicate key 'a' (first at line 2)",
+	    "t.yaml:4:5: duplicate key 'Command' (first at line 3)",
+	    "t.yaml:5:31: duplicate key 'A' (first at line 5)",
 	};
 	size_t n = sizeof(want) / sizeof(want[0]);
 	ck_assert_uint_eq(D.n, n);
