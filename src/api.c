@@ -264,7 +264,7 @@ static void reply_bad_name(struct http_req *r, const struct spec *sp)
 
 static void item_done(struct op *o, struct item *it, const char *fault, const char *msg)
 {
-	if (it->phase != IT_DONE || o->pending == 0)
+	if (it->phase == IT_DONE)
 		return;
 	it->phase = IT_DONE;
 	it->fault = fault;
