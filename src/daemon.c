@@ -32,43 +32,12 @@
 #endif
 
 #include "daemon.h"
+#include "daemon_int.h"
 #include "log.h"
 #include "loop.h"
 #include "output.h"
 #include "proc.h"
 #include "spawn.h"
-
-#define ORPHAN_GRACE_MS 5000
-#define WAIT_REPORT_MS	3000
-
-enum phase {
-	PH_RUNNING,
-	PH_STOPPING, /* processes, by priority */
-	PH_ORPHANS,  /* the remaining descendants */
-	PH_DONE,
-};
-
-struct daemon {
-	const struct supd_opts *opts;
-	struct conf_ref *cref;
-	struct loop *loop;
-	struct procs *procs;
-	int sfd;
-	bool foreground;
-	char *pidfile;
-	char server_url[PATH_MAX + 16];
-	bool have_server_url;
-	struct proc_hook hook;
-
-	enum phase phase;
-	struct proc **shut_v; /* start order, snapshotted when the shutdown began */
-	size_t shut_n;
-	size_t shut_hi; /* shut_v[0, shut_hi) still to stop */
-	struct loop_timer step_timer;
-	struct loop_timer wait_timer;
-	bool orphans_killing;
-	struct loop_timer orphan_timer;
-};
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -81,7 +50,7 @@ static void notify(const char *what)
 #endif
 }
 
-static int group_priority(const struct conf *c, const struct conf_process *p)
+int daemon_group_priority(const struct conf *c, const struct conf_process *p)
 {
 	struct conf_group *g = conf_find_group(c, p->group);
 	return g ? g->priority : p->priority;
@@ -145,7 +114,7 @@ static int add_procs(struct daemon *d, const struct conf *c, struct conf_ref *cr
 		const struct conf_process *p = &c->procs[i];
 		if (p->kind != CONF_PROGRAM || procs_find(d->procs, p->group, p->name))
 			continue;
-		int r = procs_add(d->procs, p, cref, group_priority(c, p), NULL);
+		int r = procs_add(d->procs, p, cref, daemon_group_priority(c, p), NULL);
 		if (r < 0)
 			return r;
 	}
@@ -284,7 +253,7 @@ static void hook_cb(struct proc *p, enum proc_state from, enum proc_state to, vo
 		loop_timer_arm(d->loop, &d->step_timer, loop_now_ms());
 }
 
-static void begin_shutdown(struct daemon *d)
+void daemon_begin_shutdown(struct daemon *d)
 {
 	if (d->phase != PH_RUNNING)
 		return;
@@ -382,16 +351,17 @@ static void begin_orphans(struct daemon *d)
 
 /* ---------------------------------------------------------------- reload */
 
-static void log_diags(const struct diags *dg)
+static void log_lines(int level, const char *text)
 {
-	char buf[1024];
-	for (size_t i = 0; i < dg->n; i++) {
-		diag_format(&dg->v[i], buf, sizeof(buf));
-		log_msg(dg->v[i].warning ? LL_WARN : LL_ERRO, "%s", buf);
+	for (const char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		log_msg(level, "%.*s", (int)(nl - line), line);
+		if (!*nl)
+			break;
 	}
 }
 
-static void reload(struct daemon *d)
+int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errlen)
 {
 	const struct supd_opts *o = d->opts;
 	struct conf_load_opts lo = {
@@ -401,19 +371,37 @@ static void reload(struct daemon *d)
 	    .environ = NULL,
 	};
 	struct diags dg;
-	struct conf *nc = NULL;
+	char buf[1024];
+	size_t n = 0;
 	diags_init(&dg);
-	int r = conf_load(&lo, &nc, &dg);
+	int r = conf_load(&lo, out, &dg);
+	if (errlen)
+		err[0] = 0;
+	if (r < 0 && r != -EINVAL)
+		n += (size_t)snprintf(err, errlen, "%s: %s", o->config_path, strerror(-r));
+	for (size_t i = 0; i < dg.n; i++) {
+		diag_format(&dg.v[i], buf, sizeof(buf));
+		if (r == 0) {
+			log_warn("%s", buf);
+		} else if (n < errlen) {
+			n += (size_t)snprintf(err + n, errlen - n, "%s%s", n ? "\n" : "", buf);
+		}
+	}
+	diags_free(&dg);
+	return r;
+}
+
+static void reload(struct daemon *d)
+{
+	const struct supd_opts *o = d->opts;
+	struct conf *nc = NULL;
+	char err[4096];
+	int r = daemon_load_conf(d, &nc, err, sizeof(err));
 	if (r < 0) {
 		log_error("config file %s has errors, not reloading", o->config_path);
-		if (r != -EINVAL)
-			log_error("%s: %s", o->config_path, strerror(-r));
-		log_diags(&dg);
-		diags_free(&dg);
+		log_lines(LL_ERRO, err);
 		return;
 	}
-	log_diags(&dg);
-	diags_free(&dg);
 	struct conf_ref *ncref = conf_ref_new(nc);
 	size_t n = procs_count(d->procs);
 	struct proc **old = malloc(n * sizeof(*old) + 1);
@@ -436,19 +424,26 @@ static void reload(struct daemon *d)
 	memcpy(old, procs_ordered(d->procs), n * sizeof(*old));
 	for (size_t i = 0; i < n; i++) {
 		struct proc *p = old[i];
-		if (p->removing)
-			continue;
 		struct conf_process *np = conf_find_process(nc, p->conf->group, p->conf->name);
 		if (np && np->kind != CONF_PROGRAM)
 			np = NULL;
+		if (p->removing) {
+			/* Removed by an earlier reload, still stopping, and back
+			 * now: it starts again on the new config once down. */
+			if (np) {
+				p->removing = false;
+				proc_replace(p, np, ncref, daemon_group_priority(nc, np));
+			}
+			continue;
+		}
 		if (!np) {
 			log_info("removing '%s'", p->conf->name);
 			proc_retire(p);
 		} else if (conf_process_equal(p->conf, np)) {
-			proc_rebind(p, np, ncref, group_priority(nc, np));
+			proc_rebind(p, np, ncref, daemon_group_priority(nc, np));
 		} else {
 			log_info("changed: '%s', restarting it", np->name);
-			proc_replace(p, np, ncref, group_priority(nc, np));
+			proc_replace(p, np, ncref, daemon_group_priority(nc, np));
 		}
 	}
 	free(old);
@@ -456,7 +451,18 @@ static void reload(struct daemon *d)
 	if (r < 0)
 		log_error("adding processes: %s", strerror(-r));
 	autostart_all(d);
+	control_reload(d, oldref->c, nc);
+	conf_ref_put(d->reread);
+	d->reread = NULL;
 	conf_ref_put(oldref);
+}
+
+static void reload_cb(struct loop *l, void *arg)
+{
+	(void)l;
+	struct daemon *d = arg;
+	if (d->phase == PH_RUNNING)
+		reload(d);
 }
 
 /* ---------------------------------------------------------------- signals */
@@ -493,7 +499,7 @@ static void signal_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		case SIGQUIT:
 			log_warn("received %s indicating exit request",
 				 spawn_signame(sig, sn, sizeof(sn)));
-			begin_shutdown(d);
+			daemon_begin_shutdown(d);
 			break;
 		case SIGHUP:
 			if (d->phase != PH_RUNNING) {
@@ -667,6 +673,8 @@ static int write_pidfile(const char *path)
 
 static void cleanup(struct daemon *d)
 {
+	control_stop(d);
+	conf_ref_put(d->reread);
 	if (d->pidfile) {
 		unlink(d->pidfile);
 		free(d->pidfile);
@@ -723,12 +731,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 		log_crit("supd is running as root.  Privileges were not dropped because no user "
 			 "is specified in the config file.  If you intend to run as root, you can "
 			 "set user=root in the config file to avoid this message.");
-	for (char *line = info, *nl; *line; line = nl + 1) {
-		nl = strchrnul(line, '\n');
-		log_info("%.*s", (int)(nl - line), line);
-		if (!*nl)
-			break;
-	}
+	log_lines(LL_INFO, info);
 
 	if (!d->foreground && daemonize(s) != 0) {
 		conf_ref_put(d->cref);
@@ -746,6 +749,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	loop_timer_init(&d->step_timer, step_cb, d);
 	loop_timer_init(&d->wait_timer, wait_report_cb, d);
 	loop_timer_init(&d->orphan_timer, orphan_timer_cb, d);
+	loop_timer_init(&d->reload_timer, reload_cb, d);
 	r = setup_signals(d);
 	if (r < 0) {
 		log_crit("setting up signals: %s", strerror(-r));
@@ -763,6 +767,13 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	set_procs_env(d);
 	d->hook = (struct proc_hook){.cb = hook_cb, .arg = d};
 	procs_add_hook(d->procs, &d->hook);
+	char cerr[512];
+	r = control_start(d, cerr, sizeof(cerr));
+	if (r < 0) {
+		log_crit("%s", cerr);
+		cleanup(d);
+		return 2;
+	}
 
 	if (s->pidfile) {
 		r = write_pidfile(s->pidfile);
@@ -792,6 +803,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	r = loop_run(d->loop);
 	if (r < 0)
 		log_crit("event loop: %s", strerror(-r));
+	control_flush(d);
 	log_info("supd stopped");
 	cleanup(d);
 	log_close();

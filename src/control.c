@@ -1,0 +1,323 @@
+/* The control plane's wiring: the HTTP listeners of the config and the
+ * API over the process table, with the daemon operations the API needs
+ * (shutdown, reload, reread, adding and removing groups). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "daemon_int.h"
+#include "http.h"
+#include "log.h"
+
+/* ---------------------------------------------------------------- api ops */
+
+static struct procs *op_procs(void *arg)
+{
+	struct daemon *d = arg;
+	return d->procs;
+}
+
+static const struct conf *op_conf(void *arg)
+{
+	struct daemon *d = arg;
+	return d->cref->c;
+}
+
+static int op_state(void *arg)
+{
+	struct daemon *d = arg;
+	return d->phase == PH_RUNNING ? 1 : -1;
+}
+
+static int op_shutdown(void *arg)
+{
+	struct daemon *d = arg;
+	if (d->phase != PH_RUNNING)
+		return -ESHUTDOWN;
+	log_warn("received a shutdown request");
+	daemon_begin_shutdown(d);
+	return 0;
+}
+
+static int op_reload(void *arg)
+{
+	struct daemon *d = arg;
+	if (d->phase != PH_RUNNING)
+		return -ESHUTDOWN;
+	log_warn("received a reload request");
+	/* In the next loop pass, after this request is answered. */
+	loop_timer_arm(d->loop, &d->reload_timer, loop_now_ms());
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int push(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(char *));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	if (!(nv[*n] = strdup(s)))
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static bool group_has_programs(const struct conf *c, const struct conf_group *g)
+{
+	for (size_t i = 0; i < g->nprocs; i++)
+		if (c->procs[g->procs[i]].kind == CONF_PROGRAM)
+			return true;
+	return false;
+}
+
+/* How many live (not retired) processes of the table are in group. */
+static size_t procs_in_group(struct procs *t, const char *group)
+{
+	struct proc *const *v = procs_ordered(t);
+	size_t n = 0;
+	for (size_t i = 0; i < procs_count(t); i++)
+		if (!v[i]->removing && !strcmp(v[i]->conf->group, group))
+			n++;
+	return n;
+}
+
+/* supervisord's diff_to_active: groups of the new config against the
+ * groups running now. */
+static bool group_changed(struct daemon *d, const struct conf *nc, const struct conf_group *g)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < g->nprocs; i++) {
+		const struct conf_process *np = &nc->procs[g->procs[i]];
+		if (np->kind != CONF_PROGRAM)
+			continue;
+		n++;
+		struct proc *p = procs_find(d->procs, np->group, np->name);
+		if (!p || p->removing || p->next_conf || !conf_process_equal(p->conf, np) ||
+		    p->gprio != g->priority)
+			return true;
+	}
+	return n != procs_in_group(d->procs, g->name);
+}
+
+static int diff(struct daemon *d, const struct conf *nc, struct api_diff *out)
+{
+	int r = 0;
+	for (size_t i = 0; i < nc->ngroups && r == 0; i++) {
+		const struct conf_group *g = &nc->groups[i];
+		if (!group_has_programs(nc, g))
+			continue;
+		if (!procs_in_group(d->procs, g->name))
+			r = push(&out->added, &out->nadded, g->name);
+		else if (group_changed(d, nc, g))
+			r = push(&out->changed, &out->nchanged, g->name);
+	}
+	struct proc *const *v = procs_ordered(d->procs);
+	for (size_t i = 0; i < procs_count(d->procs) && r == 0; i++) {
+		const char *gname = v[i]->conf->group;
+		if (v[i]->removing)
+			continue;
+		const struct conf_group *g = conf_find_group(nc, gname);
+		if (g && group_has_programs(nc, g))
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < out->nremoved && !seen; k++)
+			seen = !strcmp(out->removed[k], gname);
+		if (!seen)
+			r = push(&out->removed, &out->nremoved, gname);
+	}
+	if (r == 0) {
+		qsort(out->added, out->nadded, sizeof(char *), name_cmp);
+		qsort(out->changed, out->nchanged, sizeof(char *), name_cmp);
+		qsort(out->removed, out->nremoved, sizeof(char *), name_cmp);
+	}
+	return r;
+}
+
+static int op_reread(void *arg, struct api_diff *out, char *err, size_t errlen)
+{
+	struct daemon *d = arg;
+	struct conf *nc = NULL;
+	int r = daemon_load_conf(d, &nc, err, errlen);
+	if (r < 0)
+		return r;
+	struct conf_ref *ref = conf_ref_new(nc);
+	if (!ref) {
+		conf_free(nc);
+		return -ENOMEM;
+	}
+	conf_ref_put(d->reread);
+	d->reread = ref;
+	r = diff(d, nc, out);
+	if (r < 0)
+		api_diff_free(out);
+	return r;
+}
+
+/* The config groups are added from: the last reread, else the current. */
+static struct conf_ref *group_source(struct daemon *d)
+{
+	return d->reread ? d->reread : d->cref;
+}
+
+static int op_add_group(void *arg, const char *name)
+{
+	struct daemon *d = arg;
+	struct conf_ref *src = group_source(d);
+	const struct conf *c = src->c;
+	const struct conf_group *g = conf_find_group(c, name);
+	if (!g || !group_has_programs(c, g))
+		return -ENOENT;
+	if (procs_in_group(d->procs, name))
+		return -EEXIST;
+	struct proc **added = calloc(g->nprocs + 1, sizeof(*added));
+	if (!added)
+		return -ENOMEM;
+	size_t n = 0;
+	int r = 0;
+	for (size_t i = 0; i < g->nprocs && r == 0; i++) {
+		const struct conf_process *p = &c->procs[g->procs[i]];
+		if (p->kind != CONF_PROGRAM)
+			continue;
+		struct proc *old = procs_find(d->procs, p->group, p->name);
+		if (old) {
+			/* retired and still stopping: it comes back on p */
+			old->removing = false;
+			proc_replace(old, p, src, g->priority);
+			continue;
+		}
+		r = procs_add(d->procs, p, src, g->priority, &added[n]);
+		if (r == 0)
+			n++;
+	}
+	/* The applied config is now the one the group came from. */
+	if (src != d->cref) {
+		conf_ref_put(d->cref);
+		d->cref = src;
+		d->reread = NULL;
+	}
+	log_info("added process group %s", name);
+	for (size_t i = 0; i < n; i++)
+		proc_autostart(added[i]);
+	free(added);
+	return r;
+}
+
+static int op_remove_group(void *arg, const char *name)
+{
+	struct daemon *d = arg;
+	size_t n = procs_count(d->procs), k = 0;
+	struct proc **v = malloc((n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	struct proc *const *all = procs_ordered(d->procs);
+	for (size_t i = 0; i < n; i++)
+		if (!all[i]->removing && !strcmp(all[i]->conf->group, name))
+			v[k++] = all[i];
+	int r = 0;
+	if (!k)
+		r = -ENOENT;
+	for (size_t i = 0; i < k && r == 0; i++)
+		if (!proc_is_stopped(v[i]) || v[i]->pid)
+			r = -EBUSY;
+	if (r == 0) {
+		for (size_t i = 0; i < k; i++)
+			proc_retire(v[i]);
+		log_info("removed process group %s", name);
+		if (d->reread && d->reread != d->cref) {
+			conf_ref_put(d->cref);
+			d->cref = d->reread;
+			d->reread = NULL;
+		}
+	}
+	free(v);
+	return r;
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+int control_start(struct daemon *d, char *err, size_t errlen)
+{
+	struct api_ops ops = {
+	    .arg = d,
+	    .procs = op_procs,
+	    .conf = op_conf,
+	    .state = op_state,
+	    .shutdown = op_shutdown,
+	    .reload = op_reload,
+	    .reread = op_reread,
+	    .add_group = op_add_group,
+	    .remove_group = op_remove_group,
+	};
+	int r = api_new(&d->api, d->loop, &ops);
+	if (r < 0) {
+		snprintf(err, errlen, "starting the API: %s", strerror(-r));
+		return r;
+	}
+	r = http_new(&d->http, d->loop, d->cref->c, &api_http_handlers, d->api, err, errlen);
+	if (r < 0) {
+		api_free(d->api);
+		d->api = NULL;
+		d->http = NULL;
+	}
+	return r;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool servers_equal(const struct conf *a, const struct conf *b)
+{
+	if (a->nservers != b->nservers)
+		return false;
+	for (size_t i = 0; i < a->nservers; i++) {
+		const struct conf_server *x = &a->servers[i], *y = &b->servers[i];
+		if (x->inet != y->inet || !str_eq(x->section, y->section) ||
+		    !str_eq(x->file, y->file) || x->chmod != y->chmod ||
+		    !str_eq(x->chown, y->chown) || !str_eq(x->host, y->host) ||
+		    x->port != y->port || !str_eq(x->username, y->username) ||
+		    !str_eq(x->password, y->password))
+			return false;
+	}
+	return true;
+}
+
+void control_reload(struct daemon *d, const struct conf *old, const struct conf *nc)
+{
+	if (!d->api || servers_equal(old, nc))
+		return;
+	char err[512];
+	http_free(d->http);
+	d->http = NULL;
+	int r = http_new(&d->http, d->loop, nc, &api_http_handlers, d->api, err, sizeof(err));
+	if (r < 0) {
+		d->http = NULL;
+		log_crit("%s", err);
+	}
+}
+
+void control_flush(struct daemon *d)
+{
+	/* A shutdown requested over the API: let its answer go out. */
+	for (int i = 0; i < 20 && d->http && http_connections(d->http) > 0; i++)
+		loop_run_once(d->loop, 10);
+}
+
+void control_stop(struct daemon *d)
+{
+	if (d->http)
+		http_free(d->http);
+	d->http = NULL;
+	if (d->api)
+		api_free(d->api);
+	d->api = NULL;
+}

@@ -1,0 +1,70 @@
+/* The daemon's context, shared by daemon.c and control.c (the control
+ * plane's wiring).  Private: no other module includes it. */
+#ifndef SUPD_DAEMON_INT_H
+#define SUPD_DAEMON_INT_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "daemon.h"
+#include "loop.h"
+#include "proc.h"
+
+struct http;
+struct api;
+
+#define ORPHAN_GRACE_MS 5000
+#define WAIT_REPORT_MS	3000
+
+enum phase {
+	PH_RUNNING,
+	PH_STOPPING, /* processes, by priority */
+	PH_ORPHANS,  /* the remaining descendants */
+	PH_DONE,
+};
+
+struct daemon {
+	const struct supd_opts *opts;
+	struct conf_ref *cref;
+	struct loop *loop;
+	struct procs *procs;
+	int sfd;
+	bool foreground;
+	char *pidfile;
+	char server_url[PATH_MAX + 16];
+	bool have_server_url;
+	struct proc_hook hook;
+
+	enum phase phase;
+	struct proc **shut_v; /* start order, snapshotted when the shutdown began */
+	size_t shut_n;
+	size_t shut_hi; /* shut_v[0, shut_hi) still to stop */
+	struct loop_timer step_timer;
+	struct loop_timer wait_timer;
+	bool orphans_killing;
+	struct loop_timer orphan_timer;
+	struct loop_timer reload_timer; /* a reload asked for by the API */
+
+	/* control plane (control.c) */
+	struct http *http;
+	struct api *api;
+	struct conf_ref *reread; /* the config of the last reread, not yet applied */
+};
+
+/* daemon.c */
+void daemon_begin_shutdown(struct daemon *d);
+/* Reads the config again with the command line's options.  Returns 0 with
+ * a new model in *out, or a negative errno with the errors in err (several
+ * lines). */
+int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errlen);
+int daemon_group_priority(const struct conf *c, const struct conf_process *p);
+
+/* control.c: the HTTP listeners and the API over the process table. */
+int control_start(struct daemon *d, char *err, size_t errlen);
+/* After a reload applied nc: reopen the listeners if they changed. */
+void control_reload(struct daemon *d, const struct conf *old, const struct conf *nc);
+void control_stop(struct daemon *d);
+/* Lets answers already queued reach their clients (bounded). */
+void control_flush(struct daemon *d);
+
+#endif
