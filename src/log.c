@@ -26,6 +26,7 @@ static struct {
 	bool have_file;
 	bool in_log; /* guards the drop report against recursion */
 	bool in_notify;
+	int rotate_reported; /* the rotate_error last logged */
 	void (*notify)(void *arg);
 	void *notify_arg;
 	struct logfile lf;
@@ -119,6 +120,16 @@ static void emit(const char *line, size_t n)
 	if (r == 0 && was && g.lf.dropped && !g.in_log) {
 		g.in_log = true;
 		report_recovery();
+		g.in_log = false;
+	}
+	if (r == 0 && g.lf.rotate_error != g.rotate_reported && !g.in_log) {
+		g.rotate_reported = g.lf.rotate_error;
+		g.in_log = true;
+		if (g.rotate_reported)
+			log_warn("cannot rotate %s: %s; the file keeps growing", g.lf.path,
+				 strerror(g.rotate_reported));
+		else
+			log_info("rotating %s works again", g.lf.path);
 		g.in_log = false;
 	}
 	if (r == 0 && g.notify && !g.in_notify) {

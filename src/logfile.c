@@ -188,11 +188,20 @@ static void note_error(struct logfile *lf, int err, uint64_t lost)
 	lf->dropped += lost;
 }
 
-static int maybe_rotate(struct logfile *lf)
+/* After a failed rotation the file keeps growing; retrying on every write
+ * would cost renames per chunk, so it is retried at most once a second. */
+#define ROTATE_RETRY_MS 1000
+
+static void maybe_rotate(struct logfile *lf)
 {
-	if (lf->seekable && lf->maxbytes > 0 && lf->size >= lf->maxbytes)
-		return logfile_rotate(lf);
-	return 0;
+	if (!lf->seekable || lf->maxbytes == 0 || lf->size < lf->maxbytes)
+		return;
+	if (lf->rotate_error && coarse_now_ms() - lf->rotate_failed_ms < ROTATE_RETRY_MS)
+		return;
+	int r = logfile_rotate(lf);
+	lf->rotate_error = r < 0 ? -r : 0;
+	if (r < 0)
+		lf->rotate_failed_ms = coarse_now_ms();
 }
 
 int logfile_write(struct logfile *lf, const void *buf, size_t len)
@@ -220,10 +229,8 @@ int logfile_write(struct logfile *lf, const void *buf, size_t len)
 		lf->size += (uint64_t)n;
 	}
 	lf->last_error = 0;
-	r = maybe_rotate(lf);
-	if (r < 0)
-		lf->last_error = -r;
-	return r;
+	maybe_rotate(lf);
+	return 0;
 }
 
 ssize_t logfile_splice(struct logfile *lf, int pipe_fd, size_t len)
@@ -241,10 +248,7 @@ ssize_t logfile_splice(struct logfile *lf, int pipe_fd, size_t len)
 		return 0;
 	lf->size += (uint64_t)n;
 	lf->last_error = 0;
-	/* The bytes are in: a failed rotation is only noted in last_error. */
-	r = maybe_rotate(lf);
-	if (r < 0)
-		lf->last_error = -r;
+	maybe_rotate(lf);
 	return n;
 }
 
@@ -256,30 +260,49 @@ static char *backup_name(const char *path, int i)
 	return s;
 }
 
+/* name.N-1 -> name.N ... name.1 -> name.2: a failure here only costs an
+ * old backup, so it is reported but does not stop the rotation. */
+static int shift_backups(struct logfile *lf)
+{
+	int r = 0;
+	for (int i = lf->backups; i >= 2; i--) {
+		char *from = backup_name(lf->path, i - 1);
+		char *to = backup_name(lf->path, i);
+		if (!from || !to)
+			r = -ENOMEM;
+		else if (rename(from, to) < 0 && errno != ENOENT && r == 0)
+			r = -errno;
+		free(from);
+		free(to);
+	}
+	return r;
+}
+
 int logfile_rotate(struct logfile *lf)
 {
 	if (!lf->path)
 		return -EBADF;
 	if (!lf->seekable)
 		return 0;
+	int r = 0;
+	if (lf->backups > 0) {
+		r = shift_backups(lf);
+		char *first = backup_name(lf->path, 1);
+		if (!first)
+			return -ENOMEM;
+		/* rename() replaces the destination atomically.  If the current
+		 * file cannot be moved aside it must not be truncated: keep
+		 * appending to it. */
+		int e = rename(lf->path, first) < 0 && errno != ENOENT ? -errno : 0;
+		free(first);
+		if (e < 0)
+			return e;
+	}
 	if (lf->fd >= 0)
 		close(lf->fd);
 	lf->fd = -1;
-	int r = 0;
-	/* rename() replaces the destination atomically: no unlink needed. */
-	for (int i = lf->backups; i >= 1 && r == 0; i--) {
-		char *from = i == 1 ? lf->path : backup_name(lf->path, i - 1);
-		char *to = backup_name(lf->path, i);
-		if (!from || !to)
-			r = -ENOMEM;
-		else if (rename(from, to) < 0 && errno != ENOENT)
-			r = -errno;
-		if (from != lf->path)
-			free(from);
-		free(to);
-	}
 	int o = open_fd(lf, true);
-	return r < 0 ? r : o;
+	return o < 0 ? o : r;
 }
 
 int logfile_clear(struct logfile *lf)

@@ -23,7 +23,9 @@ struct logfile {
 	 * caller reads it when writing works again (last_error back to 0),
 	 * logs the count once and zeroes it. */
 	uint64_t dropped;
-	int last_error;	    /* errno of the last failed write, 0 after a success */
+	int last_error;	  /* errno of the last failed write, 0 after a success */
+	int rotate_error; /* errno of the last failed rotation, 0 after a success */
+	int64_t rotate_failed_ms;
 	int64_t checked_ms; /* when the path was last compared with the fd */
 	dev_t dev;	    /* identity of the open file, to notice a move */
 	ino_t ino;
@@ -39,17 +41,20 @@ void logfile_close(struct logfile *lf);
 int logfile_reopen(struct logfile *lf);
 /* Writes all of buf (retrying short writes), rotating afterwards if the file
  * reached maxbytes.  Returns 0 or a negative errno; on error the bytes not
- * written are counted in dropped. */
+ * written are counted in dropped.  A failed rotation does not fail the
+ * write: it sets rotate_error (the file keeps growing; rotation is retried
+ * at most once a second) for the caller to report once. */
 int logfile_write(struct logfile *lf, const void *buf, size_t len);
 /* Moves up to len bytes from the pipe fd into the file with splice(2),
- * rotating afterwards like logfile_write (a failed rotation sets
- * last_error, the bytes still count as moved).  Returns the bytes moved (0
+ * rotating afterwards like logfile_write.  Returns the bytes moved (0
  * at EOF), -EAGAIN when the pipe is empty, or another negative errno:
  * -EINVAL when splice cannot write this target; a write error (ENOSPC...)
  * leaves the bytes in the pipe and last_error untouched, for the caller's
  * read+write path to write or count. */
 ssize_t logfile_splice(struct logfile *lf, int pipe_fd, size_t len);
-/* Rotation in place: name -> name.1 ... (backups 0: truncate). */
+/* Rotation in place: name -> name.1 ... (backups 0: truncate).  When name
+ * cannot be renamed it is left as it is (not truncated) and the error
+ * returned. */
 int logfile_rotate(struct logfile *lf);
 /* Truncates the file and removes its backups (supctl clear). */
 int logfile_clear(struct logfile *lf);

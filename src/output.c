@@ -44,7 +44,8 @@ struct out_chan {
 	bool active;	   /* false: stderr with redirect_stderr */
 	bool has_file;
 	struct logfile lf;
-	bool splice_ok; /* cleared when splice(2) refuses the target */
+	bool splice_ok;	     /* cleared when splice(2) refuses the target */
+	int rotate_reported; /* the rotate_error last logged */
 	bool timestamps;
 	bool line_start; /* the next byte starts a line (timestamps) */
 	int ansi;	 /* strip_ansi state: 0 text, 1 after ESC, 2 in CSI */
@@ -153,12 +154,26 @@ static void file_result(struct out_chan *c, int was, int r)
 	}
 }
 
+/* Said once when rotation starts failing, once when it works again. */
+static void rotate_result(struct out_chan *c)
+{
+	if (c->lf.rotate_error == c->rotate_reported)
+		return;
+	if (c->lf.rotate_error && !c->rotate_reported)
+		log_warn("'%s' %s log %s: cannot rotate: %s; the file keeps growing", c->o->name,
+			 c->label, c->lf.path, strerror(c->lf.rotate_error));
+	else if (!c->lf.rotate_error)
+		log_info("'%s' %s log %s: rotating works again", c->o->name, c->label, c->lf.path);
+	c->rotate_reported = c->lf.rotate_error;
+}
+
 static void file_write(struct out_chan *c, const char *p, size_t n)
 {
 	if (!c->has_file || n == 0)
 		return;
 	int was = c->lf.last_error;
 	file_result(c, was, logfile_write(&c->lf, p, n));
+	rotate_result(c);
 }
 
 /* Writes the chunk with a timestamp at the start of each line. */
@@ -536,12 +551,10 @@ static bool pipe_pump(struct output *o, struct out_pipe *pp, int max_chunks)
 		if (i == max_chunks)
 			return true;
 		if (fast_path(c)) {
-			int was = c->lf.last_error;
 			ssize_t n = logfile_splice(&c->lf, pp->fd, CHUNK);
 			if (n > 0) {
 				c->total += (uint64_t)n;
-				if (c->lf.last_error) /* a failed rotation */
-					file_result(c, was, -c->lf.last_error);
+				rotate_result(c);
 				continue;
 			}
 			if (n == 0)

@@ -34,11 +34,11 @@ static void teardown(void)
 
 static char *pathf(const char *fmt, const char *arg)
 {
-	static char buf[4][512];
+	static char buf[16][512];
 	static int k;
 	char name[256];
 	snprintf(name, sizeof(name), fmt, arg);
-	k = (k + 1) % 4;
+	k = (k + 1) % 16;
 	snprintf(buf[k], sizeof(buf[k]), "%s/%s", dir, name);
 	return buf[k];
 }
@@ -288,6 +288,39 @@ START_TEST(test_splice_rotates)
 }
 END_TEST
 
+START_TEST(test_rotation_failure_keeps_data)
+{
+	struct logfile lf;
+	char p[512];
+	snprintf(p, sizeof(p), "%s", pathf("%s", "rf.log"));
+	/* a non-empty directory where the backup goes: rename fails */
+	ck_assert_int_eq(mkdir(pathf("%s", "rf.log.1"), 0700), 0);
+	FILE *f = fopen(pathf("%s", "rf.log.1/x"), "w");
+	fclose(f);
+	ck_assert_int_eq(logfile_open(&lf, p, 10, 1), 0);
+	ck_assert_int_eq(logfile_write(&lf, "0123456789ab\n", 13), 0);
+	ck_assert_int_ne(lf.rotate_error, 0);
+	ck_assert_int_eq(lf.last_error, 0);
+	ck_assert_int_eq(logfile_write(&lf, "more\n", 5), 0);
+	char *b = slurp(p, NULL);
+	ck_assert_str_eq(b, "0123456789ab\nmore\n");
+	free(b);
+	/* fixed: the next attempt (not before a second) rotates */
+	ck_assert_int_eq(unlink(pathf("%s", "rf.log.1/x")), 0);
+	ck_assert_int_eq(rmdir(pathf("%s", "rf.log.1")), 0);
+	lf.rotate_failed_ms -= 5000;
+	ck_assert_int_eq(logfile_write(&lf, "last\n", 5), 0);
+	ck_assert_int_eq(lf.rotate_error, 0);
+	logfile_close(&lf);
+	b = slurp(pathf("%s", "rf.log.1"), NULL);
+	ck_assert_str_eq(b, "0123456789ab\nmore\nlast\n");
+	free(b);
+	b = slurp(p, NULL);
+	ck_assert_str_eq(b, "");
+	free(b);
+}
+END_TEST
+
 START_TEST(test_clear)
 {
 	struct logfile lf;
@@ -467,6 +500,7 @@ int main(void)
 	tcase_add_test(tc, test_external_truncate_and_shared_path);
 	tcase_add_test(tc, test_fifo_not_rotated);
 	tcase_add_test(tc, test_splice_rotates);
+	tcase_add_test(tc, test_rotation_failure_keeps_data);
 	tcase_add_test(tc, test_clear);
 	tcase_add_test(tc, test_write_error_counted);
 	tcase_add_test(tc, test_open_failure_retried);

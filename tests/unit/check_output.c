@@ -42,9 +42,9 @@ static void teardown(void)
 
 static char *pathf(const char *name)
 {
-	static char buf[4][512];
+	static char buf[16][512];
 	static int k;
-	k = (k + 1) % 4;
+	k = (k + 1) % 16;
 	snprintf(buf[k], sizeof(buf[k]), "%s/%s", dir, name);
 	return buf[k];
 }
@@ -884,6 +884,49 @@ START_TEST(test_old_pipe_kept_until_eof)
 }
 END_TEST
 
+START_TEST(test_rotation_failure_reported_once)
+{
+	ck_assert_int_eq(log_open(pathf("supd.log"), 0, 0), 0);
+	struct conf_process p;
+	struct conf_supd s;
+	conf_defaults(&p, &s, "rot");
+	p.out.path = pathf("rot.log");
+	p.out.maxbytes = 10;
+	p.out.backups = 1;
+	/* a non-empty directory where the backup goes: rename fails */
+	ck_assert_int_eq(mkdir(pathf("rot.log.1"), 0700), 0);
+	FILE *f = fopen(pathf("rot.log.1/x"), "w");
+	fclose(f);
+	struct output *o;
+	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	int pfd[2];
+	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(output_attach(o, pfd[0], -1), 0);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(write(pfd[1], "0123456789\n", 11), 11);
+		pump_for(5);
+	}
+	ck_assert_int_eq(unlink(pathf("rot.log.1/x")), 0);
+	ck_assert_int_eq(rmdir(pathf("rot.log.1")), 0);
+	pump_for(1100); /* rotation is retried at most once a second */
+	ck_assert_int_eq(write(pfd[1], "end\n", 4), 4);
+	pump_for(10);
+	close(pfd[1]);
+	output_free(o);
+	size_t n;
+	char *b = slurp(pathf("rot.log.1"), &n);
+	ck_assert_uint_eq(n, 59);
+	free(b);
+	char *lg = slurp(pathf("supd.log"), NULL);
+	char *a = strstr(lg, "cannot rotate");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_null(strstr(a + 1, "cannot rotate"));
+	ck_assert_ptr_nonnull(strstr(lg, "rotating works again"));
+	ck_assert_ptr_null(strstr(lg, "dropping"));
+	free(lg);
+}
+END_TEST
+
 static char sl_got[4096];
 static size_t sl_n;
 
@@ -989,6 +1032,7 @@ int main(void)
 	tcase_add_test(tc, test_unsupported);
 	tcase_add_test(tc, test_write_errors_reported_once);
 	tcase_add_test(tc, test_old_pipe_kept_until_eof);
+	tcase_add_test(tc, test_rotation_failure_reported_once);
 	tcase_add_test(tc, test_syslog_lines);
 	tcase_add_test(tc, test_notify);
 	suite_add_tcase(s, tc);
