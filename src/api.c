@@ -7,12 +7,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +37,11 @@ struct item {
 	char *msg;
 };
 
+/* What a held request's data points to. */
+enum held_kind { HELD_OP = 1, HELD_FOLLOW };
+
 struct op {
+	enum held_kind kind_tag;
 	struct api *a;
 	struct http_req *req; /* NULL while the handler still runs */
 	enum op_kind kind;
@@ -43,12 +51,29 @@ struct op {
 	struct op *prev, *next;
 };
 
+/* A log followed for a client (tail -f): the file read to its end at each
+ * inotify event, reopened by name when rotation replaced it. */
+struct follow {
+	enum held_kind kind_tag;
+	struct api *a;
+	struct http_req *req;
+	char *path;
+	int fd;   /* the file being read; -1 while the name does not exist */
+	dev_t dev;
+	ino_t ino;
+	off_t pos;
+	int ifd;  /* inotify */
+	int wd_file;
+	struct follow *prev, *next;
+};
+
 struct api {
 	struct loop *loop;
 	struct api_ops ops;
 	struct procs *hooked;
 	struct proc_hook hook;
 	struct op *ops_list;
+	struct follow *follows;
 };
 
 /* ---------------------------------------------------------------- faults */
@@ -333,8 +358,14 @@ static void item_eval(struct op *o, struct item *it)
 		if (p->state == PROC_RUNNING) {
 			item_done(o, it, NULL, NULL);
 		} else if (p->state != PROC_STARTING) {
+			/* The engine reports failures in the child before exec
+			 * (chdir, setuid...) after proc_start returned: they are
+			 * spawn errors, told apart from a quick exit by their
+			 * message. */
 			char ns[512];
-			item_done(o, it, "ABNORMAL_TERMINATION",
+			bool spawn_failed = p->state == PROC_BACKOFF && p->spawnerr &&
+					    strncmp(p->spawnerr, "Exited too quickly", 18);
+			item_done(o, it, spawn_failed ? "SPAWN_ERROR" : "ABNORMAL_TERMINATION",
 				  p->spawnerr ? p->spawnerr : namespec(p, ns, sizeof(ns)));
 		}
 		return;
@@ -437,6 +468,7 @@ static void handle_action(struct api *a, struct http_req *r, const struct spec *
 		reply_error(r, "FAILED", "out of memory");
 		return;
 	}
+	o->kind_tag = HELD_OP;
 	o->a = a;
 	o->kind = kind;
 	o->multi = sp->kind != SPEC_ONE;
@@ -488,14 +520,182 @@ static void handle_action(struct api *a, struct http_req *r, const struct spec *
 	http_defer(r);
 }
 
+static void follow_free(struct follow *f);
+
 static void on_abandoned(struct http_req *r, void *ctx)
 {
-	struct op *o = http_req_data(r);
-	if (!o)
+	enum held_kind *k = http_req_data(r);
+	if (!k)
 		return;
 	http_req_set_data(r, NULL);
+	if (*k == HELD_FOLLOW) {
+		struct follow *f = (struct follow *)k;
+		f->req = NULL;
+		follow_free(f);
+		return;
+	}
+	struct op *o = (struct op *)k;
 	op_unlink(o);
 	op_free(o);
+}
+
+/* ---------------------------------------------------------------- follow */
+
+#define FOLLOW_FIRST 1024           /* bytes of history sent first, as supervisord */
+#define FOLLOW_BACKLOG (512 * 1024) /* stop reading while the client is this far behind */
+
+static void follow_free(struct follow *f)
+{
+	struct api *a = f->a;
+	if (f->prev)
+		f->prev->next = f->next;
+	else if (a->follows == f)
+		a->follows = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	if (f->ifd >= 0) {
+		loop_unwatch_fd(a->loop, f->ifd);
+		close(f->ifd);
+	}
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->req) {
+		http_req_set_data(f->req, NULL);
+		http_stream_end(f->req);
+	}
+	free(f->path);
+	free(f);
+}
+
+/* Opens the file now at f->path, from its start (a new file after a
+ * rotation) or from its last FOLLOW_FIRST bytes (the first open). */
+static void follow_open(struct follow *f, bool first)
+{
+	f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0)
+		return;
+	struct stat st;
+	if (fstat(f->fd, &st) < 0) {
+		close(f->fd);
+		f->fd = -1;
+		return;
+	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->pos = first && st.st_size > FOLLOW_FIRST ? st.st_size - FOLLOW_FIRST : 0;
+	if (f->wd_file >= 0)
+		inotify_rm_watch(f->ifd, f->wd_file);
+	f->wd_file = inotify_add_watch(f->ifd, f->path,
+				       IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF);
+}
+
+/* Sends what the file has past f->pos.  Returns false when the client is
+ * gone. */
+static bool follow_read(struct follow *f)
+{
+	char buf[65536];
+	struct stat st;
+	if (fstat(f->fd, &st) == 0 && st.st_size < f->pos) {
+		static const char msg[] = "\n==> File truncated <==\n";
+		if (http_stream_write(f->req, msg, sizeof(msg) - 1) == -EPIPE)
+			return false;
+		f->pos = 0;
+	}
+	while (http_stream_pending(f->req) < FOLLOW_BACKLOG) {
+		ssize_t n = pread(f->fd, buf, sizeof(buf), f->pos);
+		if (n <= 0)
+			break;
+		int r = http_stream_write(f->req, buf, (size_t)n);
+		if (r == -EPIPE)
+			return false;
+		if (r < 0)
+			break; /* full: the rest at the next event */
+		f->pos += n;
+	}
+	return true;
+}
+
+static void follow_pump(struct follow *f)
+{
+	if (f->fd >= 0 && !follow_read(f))
+		return;
+	/* Rotated or removed: the old file is read to its end above; carry
+	 * on with whatever now has the name. */
+	struct stat st;
+	bool replaced = stat(f->path, &st) < 0 || st.st_ino != f->ino || st.st_dev != f->dev;
+	if (f->fd >= 0 && !replaced)
+		return;
+	if (f->fd >= 0) {
+		close(f->fd);
+		f->fd = -1;
+	}
+	follow_open(f, false);
+	if (f->fd >= 0)
+		follow_read(f);
+}
+
+static void on_follow_event(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct follow *f = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	follow_pump(f);
+}
+
+static void handle_follow(struct api *a, struct http_req *r, const char *path)
+{
+	if (!path || !*path) {
+		reply_error(r, "NO_FILE", "no log file to follow");
+		return;
+	}
+	struct follow *f = calloc(1, sizeof(*f));
+	if (!f || !(f->path = strdup(path))) {
+		free(f);
+		reply_error(r, "FAILED", "out of memory");
+		return;
+	}
+	f->kind_tag = HELD_FOLLOW;
+	f->a = a;
+	f->fd = -1;
+	f->wd_file = -1;
+	/* The directory is watched for the name's return after a rotation. */
+	f->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	int e = f->ifd < 0 ? -errno : 0;
+	if (!e && inotify_add_watch(f->ifd, dir, IN_CREATE | IN_MOVED_TO) < 0)
+		e = -errno;
+	if (!e)
+		follow_open(f, true);
+	if (!e && f->fd < 0)
+		e = -errno;
+	if (!e)
+		e = loop_watch_fd(a->loop, f->ifd, EPOLLIN, on_follow_event, f);
+	if (e < 0) {
+		follow_free(f);
+		if (e == -ENOENT)
+			reply_error(r, "NO_FILE", "%s", path);
+		else
+			reply_error(r, "FAILED", "%s: %s", path, strerror(-e));
+		return;
+	}
+	if (http_stream_begin(r, "text/plain; charset=utf-8") < 0) {
+		follow_free(f);
+		return;
+	}
+	f->req = r;
+	http_req_set_data(r, f);
+	f->next = a->follows;
+	if (a->follows)
+		a->follows->prev = f;
+	a->follows = f;
+	follow_read(f);
 }
 
 /* ---------------------------------------------------------------- handlers */
@@ -648,6 +848,12 @@ static void handle_proc_log(struct api *a, struct http_req *r, const struct spec
 		free(v);
 		return;
 	}
+	const char *fol = http_req_arg(r, "follow");
+	if (fol && !arg_false(fol)) {
+		handle_follow(a, r, v[0]->out ? output_path(v[0]->out, ch) : NULL);
+		free(v);
+		return;
+	}
 	int64_t off, len;
 	if (log_range(r, &off, &len) < 0) {
 		free(v);
@@ -665,7 +871,7 @@ static void handle_proc_log(struct api *a, struct http_req *r, const struct spec
 	free(v);
 }
 
-static void handle_main_log(struct http_req *r)
+static void handle_main_log(struct api *a, struct http_req *r)
 {
 	if (!strcmp(http_req_method(r), "DELETE")) {
 		int e = log_clear();
@@ -673,6 +879,11 @@ static void handle_main_log(struct http_req *r)
 			reply_error(r, e == -ENOENT ? "NO_FILE" : "FAILED", "%s", strerror(-e));
 		else
 			reply_json(r, 200, json_pack("{s:b}", "cleared", 1));
+		return;
+	}
+	const char *fol = http_req_arg(r, "follow");
+	if (fol && !arg_false(fol)) {
+		handle_follow(a, r, log_path());
 		return;
 	}
 	int64_t off, len;
@@ -883,7 +1094,7 @@ static void route(struct api *a, struct http_req *r)
 	} else if (n == 1 && !strcmp(seg[0], "log")) {
 		if (get || del)
 			{
-			handle_main_log(r);
+			handle_main_log(a, r);
 			return;
 		}
 		allowed = "GET, DELETE";
@@ -999,6 +1210,8 @@ void api_free(struct api *a)
 	if (!a)
 		return;
 	procs_remove_hook(a->hooked, &a->hook);
+	while (a->follows)
+		follow_free(a->follows);
 	while (a->ops_list) {
 		struct op *o = a->ops_list;
 		op_unlink(o);
