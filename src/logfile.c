@@ -164,8 +164,12 @@ static int check_file(struct logfile *lf)
 		if (now - lf->checked_ms >= PATH_CHECK_MS) {
 			struct stat ps;
 			lf->checked_ms = now;
-			stale =
-			    stat(lf->path, &ps) < 0 || ps.st_dev != lf->dev || ps.st_ino != lf->ino;
+			/* Only a path that names nothing or another file counts: a
+			 * transient error (EACCES...) must not make us drop bytes. */
+			if (stat(lf->path, &ps) < 0)
+				stale = errno == ENOENT || errno == ENOTDIR;
+			else
+				stale = ps.st_dev != lf->dev || ps.st_ino != lf->ino;
 		}
 	}
 	if (stale) {
