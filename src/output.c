@@ -798,6 +798,10 @@ static int add_pipe(struct output *o, struct out_chan *c, int fd)
 		return -ENOMEM;
 	pp->ch = c;
 	pp->fd = fd;
+	/* A blocking read would stall the whole loop: make sure. */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	(void)fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
 	int r = loop_watch_fd(o->l, fd, EPOLLIN, pipe_cb, pp);
 	if (r < 0) {
