@@ -178,8 +178,11 @@ static void pump_until(struct output **o, int n, const uint64_t *want)
 static void pump_for(int ms)
 {
 	int64_t end = loop_now_ms() + ms;
-	while (loop_now_ms() < end)
-		loop_run_once(L, (int)(end - loop_now_ms()));
+	/* at least one round, even if we were descheduled past the end */
+	do {
+		int64_t left = end - loop_now_ms();
+		loop_run_once(L, left > 0 ? (int)left : 0);
+	} while (loop_now_ms() < end);
 }
 
 /* ------------------------------------------------------------ writers */
