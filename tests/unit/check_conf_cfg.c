@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "conf_raw.h"
 
 static struct raw_conf R;
@@ -344,6 +345,87 @@ START_TEST(test_err_nul)
 }
 END_TEST
 
+/* doc/formats.md shows etc/supd.conf in the three formats: each of its
+ * examples must load and print exactly what etc/supd.conf prints. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	long n = ftell(f);
+	ck_assert_int_gt(n, 0);
+	rewind(f);
+	char *text = calloc(1, (size_t)n + 1);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return text;
+}
+
+/* The body of the fenced block that starts right after marker. */
+static void extract(const char *doc, const char *marker, const char *out)
+{
+	const char *p = strstr(doc, marker);
+	const char *e = p ? strstr(p + strlen(marker), "\n```\n") : NULL;
+	FILE *f = fopen(out, "w");
+	if (!p || !e || !f)
+		ck_abort_msg("no block after %s in doc/formats.md, or cannot write %s", marker,
+			     out);
+	p += strlen(marker);
+	fwrite(p, 1, (size_t)(e - p) + 1, f);
+	fclose(f);
+}
+
+static char *print_of(const char *path)
+{
+	static char *const env[] = {"HOME=/nonexistent", NULL};
+	struct conf_load_opts o = {.path = path, .environ = env};
+	struct conf *c = NULL;
+	struct diags d;
+	diags_init(&d);
+	int rc = conf_load(&o, &c, &d);
+	if (rc != 0)
+		diags_print(&d, stderr);
+	ck_assert_int_eq(rc, 0);
+	diags_free(&d);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_int_ge(conf_print_ini(c, f), 0);
+	fclose(f);
+	conf_free(c);
+	return buf;
+}
+
+START_TEST(test_doc_examples)
+{
+	const char *top = getenv("TOP_SRCDIR");
+	ck_assert_msg(top != NULL, "TOP_SRCDIR must name the source tree (make check sets it)");
+	char path[512], dir[] = "/tmp/check_conf_cfg.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/doc/formats.md", top);
+	char *doc = slurp(path);
+	const char *names[] = {"ex.conf", "ex.yaml", "ex.cfg"};
+	const char *markers[] = {"```ini\n", "```yaml\n", "In libconfig syntax:\n\n```\n"};
+
+	snprintf(path, sizeof(path), "%s/etc/supd.conf", top);
+	char *want = print_of(path);
+	ck_assert_ptr_nonnull(strstr(want, "[program:workers_01]"));
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		extract(doc, markers[i], path);
+		char *got = print_of(path);
+		ck_assert_msg(!strcmp(got, want),
+			      "the %s example prints differently from etc/supd.conf", names[i]);
+		free(got);
+		unlink(path);
+	}
+	free(want);
+	free(doc);
+	rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conf_cfg");
@@ -362,6 +444,7 @@ int main(void)
 	tcase_add_test(tc, test_err_include_is_never_opened);
 	tcase_add_test(tc, test_err_structure);
 	tcase_add_test(tc, test_err_nul);
+	tcase_add_test(tc, test_doc_examples);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

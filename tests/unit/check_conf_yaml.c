@@ -530,8 +530,8 @@ START_TEST(test_include_across_formats)
 	char *from_ini = printed("main.conf");
 	char *from_yaml = printed("main.yaml");
 	ck_assert_ptr_nonnull(strstr(ref, "[program:c1]"));
-	ck_assert_str_eq(from_ini, ref);
-	ck_assert_str_eq(from_yaml, ref);
+	ck_assert_msg(!strcmp(from_ini, ref), "main.conf prints differently from ref.conf");
+	ck_assert_msg(!strcmp(from_yaml, ref), "main.yaml prints differently from ref.conf");
 	free(ref);
 	free(from_ini);
 	free(from_yaml);
