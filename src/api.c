@@ -168,27 +168,226 @@ static void reply_text(struct http_req *r, const char *buf, size_t len)
 
 /* ---------------------------------------------------------------- process info */
 
+/* The process list is the hot path (supctl status with 1000 programs):
+ * written as JSON text directly, without a jansson object per process. */
+struct sb {
+	char *s;
+	size_t n, cap;
+	bool oom;
+};
+
+static void sb_put(struct sb *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		char *t = realloc(b->s, cap);
+		if (!t) {
+			b->oom = true;
+			return;
+		}
+		b->s = t;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+__attribute__((format(printf, 2, 3))) static void sb_fmt(struct sb *b, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_put(b, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned min;
+	unsigned c = s[0];
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000;
+	else
+		return 0;
+	unsigned v = c & (0x3f >> (n - 1));
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A JSON string; bytes that are not UTF-8 (a name is any bytes) become
+ * U+FFFD, so that the answer always parses. */
+static void sb_str(struct sb *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	sb_put(b, "\"", 1);
+	while (*s) {
+		const unsigned char *run = s;
+		while (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\')
+			s++;
+		sb_put(b, (const char *)run, (size_t)(s - run));
+		if (!*s)
+			break;
+		if (*s == '"' || *s == '\\') {
+			char esc[2] = {'\\', (char)*s++};
+			sb_put(b, esc, 2);
+		} else if (*s < 0x20) {
+			sb_fmt(b, "\\u%04x", *s++);
+		} else {
+			size_t n = utf8_len(s);
+			if (n) {
+				sb_put(b, (const char *)s, n);
+				s += n;
+			} else {
+				sb_put(b, "\\ufffd", 6);
+				s++;
+			}
+		}
+	}
+	sb_put(b, "\"", 1);
+}
+
 static const char *namespec(const struct proc *p, char *buf, size_t len)
 {
 	return conf_process_namespec(p->conf, buf, len);
 }
 
-static json_t *proc_json(const struct proc *p)
+/* The fields of a process, in their order; ?fields= selects some. */
+static const char *const proc_fields[] = {
+	"name",	  "group",	"namespec",    "state",	     "statename",      "pid",
+	"start",  "stop",	"now",	       "uptime",     "exitstatus",     "spawnerr",
+	"description", "stdout_logfile", "stderr_logfile",
+};
+#define NFIELDS (sizeof(proc_fields) / sizeof(proc_fields[0]))
+#define ALL_FIELDS ((1u << NFIELDS) - 1)
+
+/* "name,state" -> a mask; unknown names are an error (-EINVAL). */
+static int parse_fields(const char *spec, unsigned *mask)
 {
-	time_t now = time(NULL);
-	char desc[256], ns[512];
-	const char *out = p->out ? output_path(p->out, OUTPUT_STDOUT) : NULL;
-	const char *err = p->out ? output_path(p->out, OUTPUT_STDERR) : NULL;
-	json_int_t uptime = p->state == PROC_RUNNING && p->laststart ? now - p->laststart : 0;
-	return json_pack("{s:s,s:s,s:s,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:i,s:s,s:s,s:s,s:s}", "name",
-			 p->conf->name, "group", p->conf->group, "namespec",
-			 namespec(p, ns, sizeof(ns)), "state", (int)p->state, "statename",
-			 proc_state_name(p->state), "pid", (int)p->pid, "start",
-			 (json_int_t)p->laststart, "stop", (json_int_t)p->laststop, "now",
-			 (json_int_t)now, "uptime", uptime, "exitstatus", p->exitstatus,
-			 "spawnerr", p->spawnerr ? p->spawnerr : "", "description",
-			 proc_description(p, now, desc, sizeof(desc)), "stdout_logfile",
-			 out ? out : "", "stderr_logfile", err ? err : "");
+	*mask = ALL_FIELDS;
+	if (!spec)
+		return 0;
+	*mask = 0;
+	while (*spec) {
+		size_t n = strcspn(spec, ",");
+		size_t i;
+		for (i = 0; i < NFIELDS; i++)
+			if (strlen(proc_fields[i]) == n && !strncmp(proc_fields[i], spec, n))
+				break;
+		if (n && i == NFIELDS)
+			return -EINVAL;
+		if (n)
+			*mask |= 1u << i;
+		spec += n;
+		if (*spec == ',')
+			spec++;
+	}
+	return 0;
+}
+
+static void sb_key(struct sb *b, bool *first, size_t i)
+{
+	sb_put(b, *first ? "{\"" : ",\"", 2);
+	*first = false;
+	sb_put(b, proc_fields[i], strlen(proc_fields[i]));
+	sb_put(b, "\":", 2);
+}
+
+static void sb_proc(struct sb *b, const struct proc *p, time_t now, unsigned mask)
+{
+	char buf[512];
+	bool first = true;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		sb_key(b, &first, i);
+		switch (i) {
+		case 0:
+			sb_str(b, p->conf->name);
+			break;
+		case 1:
+			sb_str(b, p->conf->group);
+			break;
+		case 2:
+			sb_str(b, namespec(p, buf, sizeof(buf)));
+			break;
+		case 3:
+			sb_fmt(b, "%d", (int)p->state);
+			break;
+		case 4:
+			sb_str(b, proc_state_name(p->state));
+			break;
+		case 5:
+			sb_fmt(b, "%d", (int)p->pid);
+			break;
+		case 6:
+			sb_fmt(b, "%lld", (long long)p->laststart);
+			break;
+		case 7:
+			sb_fmt(b, "%lld", (long long)p->laststop);
+			break;
+		case 8:
+			sb_fmt(b, "%lld", (long long)now);
+			break;
+		case 9:
+			sb_fmt(b, "%lld",
+			       p->state == PROC_RUNNING && p->laststart && now > p->laststart
+				       ? (long long)(now - p->laststart)
+				       : 0LL);
+			break;
+		case 10:
+			sb_fmt(b, "%d", p->exitstatus);
+			break;
+		case 11:
+			sb_str(b, p->spawnerr);
+			break;
+		case 12:
+			sb_str(b, proc_description(p, now, buf, sizeof(buf)));
+			break;
+		case 13:
+			sb_str(b, p->out ? output_path(p->out, OUTPUT_STDOUT) : NULL);
+			break;
+		case 14:
+			sb_str(b, p->out ? output_path(p->out, OUTPUT_STDERR) : NULL);
+			break;
+		}
+	}
+	sb_put(b, first ? "{}" : "}", first ? 2 : 1);
+}
+
+static void reply_sb(struct http_req *r, struct sb *b)
+{
+	sb_put(b, "\n", 1);
+	if (b->oom)
+		reply_error(r, "FAILED", "out of memory");
+	else
+		http_reply(r, 200, NULL, b->s, b->n);
+	free(b->s);
+}
+
+static void reply_proc(struct http_req *r, const struct proc *p)
+{
+	struct sb b = {0};
+	sb_proc(&b, p, time(NULL), ALL_FIELDS);
+	reply_sb(r, &b);
 }
 
 static int cmp_proc(const void *a, const void *b)
@@ -402,7 +601,7 @@ static void op_answer(struct op *o, struct http_req *r)
 		if (it->fault)
 			reply_error(r, it->fault, "%s", it->msg ? it->msg : it->name);
 		else
-			reply_json(r, 200, proc_json(it->p));
+			reply_proc(r, it->p);
 		return;
 	}
 	json_t *res = json_array();
@@ -727,7 +926,7 @@ static void handle_signal(struct api *a, struct http_req *r, const struct spec *
 		if (e < 0)
 			reply_error(r, api_fault_name(e), "%s", namespec(v[0], ns, sizeof(ns)));
 		else
-			reply_json(r, 200, proc_json(v[0]));
+			reply_proc(r, v[0]);
 		free(v);
 		return;
 	}
@@ -841,7 +1040,7 @@ static void handle_proc_log(struct api *a, struct http_req *r, const struct spec
 			if (first < 0)
 				reply_error(r, "FAILED", "%s", namespec(v[0], ns, sizeof(ns)));
 			else
-				reply_json(r, 200, proc_json(v[0]));
+				reply_proc(r, v[0]);
 		} else {
 			reply_json(r, 200, json_pack("{s:o}", "results", res));
 		}
@@ -918,11 +1117,23 @@ static void handle_list(struct api *a, struct http_req *r)
 {
 	size_t n;
 	struct proc **v = sorted_procs(a, &n);
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, proc_json(v[i]));
+	unsigned mask;
+	if (parse_fields(http_req_arg(r, "fields"), &mask) < 0) {
+		free(v);
+		reply_error(r, "BAD_ARGUMENTS", "unknown field in fields=");
+		return;
+	}
+	struct sb b = {0};
+	time_t now = time(NULL);
+	sb_put(&b, "{\"processes\":[", 14);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sb_put(&b, ",", 1);
+		sb_proc(&b, v[i], now, mask);
+	}
+	sb_put(&b, "]}", 2);
 	free(v);
-	reply_json(r, 200, json_pack("{s:o}", "processes", arr));
+	reply_sb(r, &b);
 }
 
 static void handle_config(struct api *a, struct http_req *r)
@@ -1131,7 +1342,7 @@ static void route(struct api *a, struct http_req *r)
 				if (k <= 0)
 					reply_bad_name(r, &sp);
 				else
-					reply_json(r, 200, proc_json(v[0]));
+					reply_proc(r, v[0]);
 				free(v);
 				return;
 			}
