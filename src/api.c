@@ -149,6 +149,8 @@ static void reply_json(struct http_req *r, unsigned status, json_t *j)
 	free(s);
 }
 
+static size_t utf8_len(const unsigned char *s);
+
 __attribute__((format(printf, 3, 4))) static void reply_error(struct http_req *r, const char *code,
 							      const char *fmt, ...)
 {
@@ -157,6 +159,13 @@ __attribute__((format(printf, 3, 4))) static void reply_error(struct http_req *r
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Names come from the request: jansson wants UTF-8. */
+	for (unsigned char *c = (unsigned char *)msg; *c;) {
+		size_t n = *c < 0x80 ? 1 : utf8_len(c);
+		if (!n)
+			*c = '?', n = 1;
+		c += n;
+	}
 	json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
 	reply_json(r, api_fault_status(code), j);
 }
