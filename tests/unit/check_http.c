@@ -119,6 +119,7 @@ static void setup(void)
 	C.servers = &S;
 	C.nservers = 1;
 	mode = M_ECHO;
+	seen_uid = (uid_t)-1;
 	held = NULL;
 	abandoned = 0;
 	loop_timer_init(&later, on_later, NULL);
@@ -210,7 +211,10 @@ static void client_request(struct job *j)
 {
 	char url[400];
 	struct ctl_client c;
-	snprintf(url, sizeof(url), "unix://%s", sock);
+	if (S.inet)
+		snprintf(url, sizeof(url), "http://%s:%d", S.host, S.port);
+	else
+		snprintf(url, sizeof(url), "unix://%s", sock);
 	ck_assert_int_eq(ctl_client_init(&c, url, j->user, j->pass), 0);
 	j->rc = ctl_request(&c, j->method ? j->method : "GET", j->path ? j->path : "/",
 			    j->body, j->body ? strlen(j->body) : 0, &j->resp,
@@ -562,6 +566,39 @@ START_TEST(test_path_too_long)
 }
 END_TEST
 
+/* TCP on loopback, with authentication: the same server, another socket. */
+START_TEST(test_inet)
+{
+	S.inet = true;
+	S.section = "inet_http_server";
+	S.host = "127.0.0.1";
+	S.username = "u";
+	S.password = "p";
+	char err[512];
+	int r = -EADDRINUSE;
+	for (int i = 0; i < 50 && r == -EADDRINUSE; i++) {
+		S.port = 20000 + (getpid() + i * 7919) % 40000;
+		r = http_new(&H, L, &C, &handlers, NULL, err, sizeof(err));
+	}
+	ck_assert_msg(r == 0, "%d %s", r, err);
+	struct job j = {.fn = client_request, .user = "u", .pass = "p", .path = "/x?wait=1"};
+	run_job(&j);
+	ck_assert_int_eq(j.rc, 0);
+	ck_assert_int_eq(j.resp.status, 200);
+	ck_assert_str_eq(j.resp.body, "GET /x wait=1 body=0:");
+	ck_assert_int_eq(seen_uid, (uid_t)-1); /* no peer credentials over TCP */
+	ctl_resp_free(&j.resp);
+	struct job k = {.fn = client_request};
+	run_job(&k);
+	ck_assert_int_eq(k.resp.status, 401);
+	ctl_resp_free(&k.resp);
+	/* The port is ours: a second server on it is refused. */
+	struct http *h2;
+	ck_assert_int_eq(http_new(&h2, L, &C, &handlers, NULL, err, sizeof(err)), -EADDRINUSE);
+	ck_assert_ptr_nonnull(strstr(err, "Another program is already listening"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("http");
@@ -583,6 +620,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_stale_socket_replaced);
 	tcase_add_test(tc, test_no_listener);
 	tcase_add_test(tc, test_path_too_long);
+	tcase_add_test(tc, test_inet);
 	suite_add_tcase(s, tc);
 	TCase *tp = tcase_create("password");
 	tcase_add_test(tp, test_plain_password);
