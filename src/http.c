@@ -33,6 +33,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #include "http.h"
 #include "log.h"
 
@@ -40,6 +44,7 @@ struct listener {
 	struct http *http;
 	char *section;
 	bool is_unix;
+	bool activated; /* the socket came from systemd: not ours to unlink */
 	char *unix_path; /* to unlink at exit, if still ours */
 	dev_t unix_dev;
 	ino_t unix_ino;
@@ -821,6 +826,41 @@ static bool unix_alive(const char *path)
 	return alive;
 }
 
+#ifdef HAVE_SYSTEMD
+/* Sockets passed by systemd (socket activation), taken once per process:
+ * LISTEN_FDS describes the process's start, not a reload.  A listener uses
+ * a duplicate, so that MHD closing it at a reload leaves the original for
+ * the next http_new. */
+static int activated_fds[16];
+static int nactivated = -1;
+
+static int activated_socket(const struct conf_server *s)
+{
+	if (nactivated < 0) {
+		int n = sd_listen_fds(1);
+		nactivated = 0;
+		for (int i = 0; i < n && nactivated < 16; i++) {
+			int fd = SD_LISTEN_FDS_START + i;
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+			activated_fds[nactivated++] = fd;
+		}
+	}
+	for (int i = 0; i < nactivated; i++) {
+		int fd = activated_fds[i];
+		bool match = s->inet ? sd_is_socket_inet(fd, AF_UNSPEC, SOCK_STREAM, 1,
+							 (uint16_t)s->port) > 0
+				     : sd_is_socket_unix(fd, SOCK_STREAM, 1, s->file, 0) > 0;
+		if (match) {
+			int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+			if (d >= 0)
+				fcntl(d, F_SETFL, fcntl(d, F_GETFL) | O_NONBLOCK);
+			return d < 0 ? -errno : d;
+		}
+	}
+	return -ENOENT;
+}
+#endif
+
 /* Binds a temporary name and hard-links it into place, so that a live
  * server's socket is never replaced: link() fails on an existing name,
  * unlike bind-after-unlink. */
@@ -979,12 +1019,22 @@ static int listener_start(struct listener *ls, const struct conf_server *s, char
 		if (!ls->username || !ls->password)
 			return fail(err, errlen, -ENOMEM, "out of memory");
 	}
-	int fd, r;
+	int fd = -1, r = -ENOENT;
 	bool loopback = true;
-	if (ls->is_unix)
-		r = unix_listen(ls, s, &fd, err, errlen);
-	else
-		r = inet_listen(s, &fd, &loopback, err, errlen);
+#ifdef HAVE_SYSTEMD
+	r = fd = activated_socket(s);
+	ls->activated = r >= 0;
+	/* (an activated inet socket's address is systemd's business) */
+#endif
+	if (r == -ENOENT) {
+		if (ls->is_unix)
+			r = unix_listen(ls, s, &fd, err, errlen);
+		else
+			r = inet_listen(s, &fd, &loopback, err, errlen);
+	} else if (r < 0) {
+		return fail(err, errlen, r, "%s: the socket from systemd: %s", ls->section,
+			    strerror(-r));
+	}
 	if (r < 0)
 		return r;
 	/* The socket is MHD's from here: MHD_stop_daemon closes it. */

@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -599,6 +600,43 @@ START_TEST(test_inet)
 }
 END_TEST
 
+#ifdef HAVE_SYSTEMD
+/* Socket activation: the listener is the socket systemd passed, used
+ * again after a reload, and never unlinked by us. */
+START_TEST(test_socket_activation)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	strcpy(sa.sun_path, sock);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(s, 16), 0);
+	/* LISTEN_FDS counts from fd 3, without holes: the lowest free fd
+	 * has every fd below it open (s among them, kept open).  Those are
+	 * not listening at our path and must be ignored. */
+	int fd = fcntl(s, F_DUPFD, 3);
+	char n[16], pid[16];
+	snprintf(n, sizeof(n), "%d", fd - 3 + 1);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("LISTEN_FDS", n, 1);
+	setenv("LISTEN_PID", pid, 1);
+	for (int round = 0; round < 2; round++) {
+		start_server();
+		struct job j = {.fn = client_request};
+		run_job(&j);
+		ck_assert_int_eq(j.rc, 0);
+		ck_assert_int_eq(j.resp.status, 200);
+		ctl_resp_free(&j.resp);
+		http_free(H);
+		H = NULL;
+		ck_assert_int_eq(access(sock, F_OK), 0);
+	}
+	ck_assert_ptr_null(getenv("LISTEN_FDS"));
+	close(fd);
+	close(s);
+}
+END_TEST
+#endif
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("http");
@@ -621,6 +659,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_no_listener);
 	tcase_add_test(tc, test_path_too_long);
 	tcase_add_test(tc, test_inet);
+#ifdef HAVE_SYSTEMD
+	tcase_add_test(tc, test_socket_activation);
+#endif
 	suite_add_tcase(s, tc);
 	TCase *tp = tcase_create("password");
 	tcase_add_test(tp, test_plain_password);
