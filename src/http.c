@@ -1040,12 +1040,12 @@ static int listener_start(struct listener *ls, const struct conf_server *s, char
 	/* The socket is MHD's from here: MHD_stop_daemon closes it. */
 	ls->mhd = MHD_start_daemon(
 		MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_access, ls, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
+		on_access, ls, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, ls,
+		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
 		on_completed, ls, MHD_OPTION_NOTIFY_CONNECTION, on_connection, ls,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, ls, MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S, MHD_OPTION_END);
 	if (!ls->mhd) {
 		close(fd);
 		return fail(err, errlen, -EIO, "%s: cannot start the HTTP server", ls->section);
