@@ -41,6 +41,9 @@ struct ctl {
 	char *url, *user, *pass, *prompt, *history;
 	bool json;
 	bool interactive;
+	/* avail, reread, update, add, remove: supervisorctl does not check the
+	 * server first for these, and a dead server is a generic error (1). */
+	bool no_upcheck;
 	int exitstatus;
 };
 
@@ -80,10 +83,12 @@ static void conn_error(struct ctl *x, int err, bool for_status)
 {
 	if (err == -ENOENT) {
 		out("%s no such file", x->url);
-		x->exitstatus = for_status ? EX_STATUS_UNKNOWN : EX_NOT_RUNNING;
+		x->exitstatus = for_status ? EX_STATUS_UNKNOWN
+			      : x->no_upcheck ? EX_GENERIC
+					      : EX_NOT_RUNNING;
 	} else if (err == -ECONNREFUSED) {
 		out("%s refused connection", x->url);
-		x->exitstatus = EX_CONN_REFUSED;
+		x->exitstatus = x->no_upcheck && !for_status ? EX_GENERIC : EX_CONN_REFUSED;
 	} else if (err == -EACCES) {
 		out("%s permission denied", x->url);
 		x->exitstatus = for_status ? EX_STATUS_UNKNOWN : EX_GENERIC;
@@ -1262,6 +1267,9 @@ static int supctl_run(struct ctl *x, int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(cmds[i].name, argv[0])) {
+			x->no_upcheck = cmds[i].fn == cmd_avail || cmds[i].fn == cmd_reread ||
+					cmds[i].fn == cmd_update || cmds[i].fn == cmd_add ||
+					cmds[i].fn == cmd_remove;
 			cmds[i].fn(x, n - 1, argv + 1);
 			fflush(stdout);
 			return 0;

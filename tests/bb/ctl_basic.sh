@@ -220,3 +220,7 @@ ok "shutdown"
 expect_run 4 "unix://$T/supd.sock no such file" status
 expect_run 7 "unix://$T/supd.sock no such file" start manual
 expect_run 1 "ERROR: unix://$T/supd.sock no such file (already shut down?)" shutdown
+expect_run 7 "unix://$T/supd.sock no such file" pid
+# supervisorctl does not check the server before these: a generic error
+expect_run 1 "unix://$T/supd.sock no such file" reread
+expect_run 1 "unix://$T/supd.sock no such file" avail
