@@ -76,7 +76,6 @@ struct http_req {
 	char *path;
 	char *body;
 	size_t len, cap;
-	bool body_too_big;
 	bool have_peer;
 	uid_t uid;
 	pid_t pid;
@@ -524,19 +523,17 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	if (r->gone)
 		return MHD_NO;
 	if (*upload_size) {
-		/* After an early answer (401, 413) the body is dropped unread. */
-		if (r->phase == PH_BODY && !r->body_too_big &&
-		    body_append(r, upload, *upload_size) < 0)
-			r->body_too_big = true;
+		/* After an early answer (401, 413) the body is dropped unread.
+		 * A chunked body past the limit cannot be answered any more
+		 * (MHD queues answers only before or after the body): close,
+		 * rather than read an endless body. */
+		if (r->phase == PH_BODY && body_append(r, upload, *upload_size) < 0)
+			return MHD_NO;
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (r->phase == PH_BODY) {
-		if (r->body_too_big)
-			return queue_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "BAD_ARGUMENTS",
-					   "request body too large");
+	if (r->phase == PH_BODY)
 		return on_body_complete(r);
-	}
 	/* Resumed: the response, if any, was queued while parked. */
 	return MHD_YES;
 }

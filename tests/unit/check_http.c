@@ -480,6 +480,44 @@ START_TEST(test_body_too_large)
 }
 END_TEST
 
+/* A chunked body past the limit: the connection is closed, the server
+ * carries on. */
+static void client_big_chunked(struct job *j)
+{
+	int fd = raw_connect();
+	const char *head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+	ck_assert_int_eq(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+	static char chunk[65536 + 16];
+	int n = snprintf(chunk, sizeof(chunk), "10000\r\n");
+	memset(chunk + n, 'x', 65536);
+	memcpy(chunk + n + 65536, "\r\n", 2);
+	size_t sent = 0;
+	for (int i = 0; i < 40; i++) {
+		ssize_t k = send(fd, chunk, (size_t)n + 65536 + 2, MSG_NOSIGNAL);
+		if (k < 0)
+			break;
+		sent += (size_t)k;
+	}
+	j->rc = sent > HTTP_MAX_BODY + 65536 * 8 ? -1 : 0; /* closed before the end */
+	char buf[256];
+	ssize_t k = recv(fd, buf, sizeof(buf), 0);
+	ck_assert_int_le(k, 0);
+	close(fd);
+}
+
+START_TEST(test_chunked_body_too_large)
+{
+	start_server();
+	struct job j = {.fn = client_big_chunked};
+	run_job(&j);
+	ck_assert_int_eq(j.rc, 0);
+	struct job o = {.fn = client_request};
+	run_job(&o);
+	ck_assert_int_eq(o.resp.status, 200);
+	ctl_resp_free(&o.resp);
+}
+END_TEST
+
 START_TEST(test_malformed)
 {
 	start_server();
@@ -653,6 +691,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_no_answer_is_500);
 	tcase_add_test(tc, test_auth);
 	tcase_add_test(tc, test_body_too_large);
+	tcase_add_test(tc, test_chunked_body_too_large);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_live_socket_refused);
 	tcase_add_test(tc, test_stale_socket_replaced);
