@@ -98,6 +98,34 @@ static void conn_error(struct ctl *x, int err, bool for_status)
 	}
 }
 
+/* In the shell, a 401 asks for credentials, as supervisorctl does.
+ * Returns false when none were given. */
+static bool ask_credentials(struct ctl *x)
+{
+	char user[256];
+	printf("Server requires authentication\nUsername:");
+	fflush(stdout);
+	if (!fgets(user, sizeof(user), stdin))
+		return false;
+	user[strcspn(user, "\r\n")] = '\0';
+	if (!*user)
+		return false;
+	char *pass = getpass("Password:");
+	if (!pass)
+		return false;
+	struct ctl_client c;
+	if (ctl_client_init(&c, x->url, user, pass) < 0)
+		return false;
+	ctl_client_free(&x->c);
+	x->c = c;
+	free(x->user);
+	free(x->pass);
+	x->user = strdup(user);
+	x->pass = strdup(pass);
+	explicit_bzero(pass, strlen(pass));
+	return true;
+}
+
 /* One API call.  Returns 0 with rep filled (any HTTP status but 401), or
  * -1 after printing why there is no usable answer. */
 static int call_ex(struct ctl *x, const char *method, const char *path, struct reply *rep,
@@ -110,6 +138,10 @@ static int call_ex(struct ctl *x, const char *method, const char *path, struct r
 		return -1;
 	}
 	rep->status = rep->resp.status;
+	if (rep->status == 401 && x->interactive && isatty(STDIN_FILENO) && ask_credentials(x)) {
+		ctl_resp_free(&rep->resp);
+		return call_ex(x, method, path, rep, for_status, cb, arg);
+	}
 	if (rep->status == 401) {
 		out("Server requires authentication");
 		x->exitstatus = for_status ? EX_STATUS_UNKNOWN : EX_GENERIC;
