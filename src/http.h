@@ -105,7 +105,9 @@ int http_add_header(struct http_req *r, const char *name, const char *value);
 
 /* The handler will answer later, from any loop callback, with http_reply
  * or http_stream_begin.  The connection is parked meanwhile (no polling);
- * if the client hangs up, handlers->abandoned runs. */
+ * if the client hangs up, handlers->abandoned runs.  (A client that only
+ * shuts down its sending side, shutdown(SHUT_WR), counts as gone: a
+ * socket cannot tell the two apart without reading.) */
 void http_defer(struct http_req *r);
 
 /* A chunked 200 response whose body is pushed with http_stream_write and
