@@ -112,11 +112,12 @@ def build(figs):
 
 def markdown(figs, machine):
     out = []
-    out.append("Machine: %s × %s, %s, %s RAM; disk %s. %s; supd %s. Run %s to %s; parts: %s." % (
+    out.append("Machine: %s × %s, %s, %s RAM; disk %s; open files hard limit %s. "
+               "supervisord %s; supd %s; stamp linked %s. Run %s to %s; parts: %s." % (
         machine.get("cpus", "?"), machine.get("cpu", "?"), machine.get("kernel", "?"),
-        machine.get("memory", "?"), machine.get("disk", "?"), machine.get("supervisord", "?"),
-        machine.get("supd", "?"), machine.get("started", "?"), machine.get("finished", "?"),
-        machine.get("parts", "?")))
+        machine.get("memory", "?"), machine.get("disk", "?"), machine.get("nofile", "?"),
+        machine.get("supervisord", "?"), machine.get("supd", "?"), machine.get("stamp", "?"),
+        machine.get("started", "?"), machine.get("finished", "?"), machine.get("parts", "?")))
     if "load_start" in machine:
         out[-1] += " Load average (1, 5, 15 min) at start %s, at end %s: other work on the machine shows up as noise." % (
             machine["load_start"], machine.get("load_end", "?"))
