@@ -27,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "output.h"
@@ -171,8 +173,19 @@ void procs_set_env(struct procs *t, const struct procs_env *env)
 	t->env = *env;
 }
 
+static void close_exec(struct proc *p)
+{
+	if (p->exec_fd < 0)
+		return;
+	loop_unwatch_fd(p->tab->env.loop, p->exec_fd);
+	close(p->exec_fd);
+	p->exec_fd = -1;
+}
+
 static void proc_free(struct proc *p)
 {
+	close_exec(p);
+	free(p->exec_err);
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
 	output_free(p->out);
 	free(p->spawnerr);
@@ -194,6 +207,7 @@ void procs_free(struct procs *t)
 }
 
 static void on_timer(struct loop *l, void *arg);
+static void on_exec(struct loop *l, int fd, uint32_t events, void *arg);
 
 static void open_output(struct proc *p)
 {
@@ -226,6 +240,7 @@ int procs_add(struct procs *t, const struct conf_process *pc, struct conf_ref *c
 	p->cref = conf_ref_get(cref);
 	p->gprio = gprio;
 	p->state = PROC_STOPPED;
+	p->exec_fd = -1;
 	loop_timer_init(&p->timer, on_timer, p);
 	open_output(p);
 	p->order_idx = t->n;
@@ -502,11 +517,46 @@ static int spawn(struct proc *p)
 			log_warn("output of '%s': %s", c->name, strerror(-ra));
 	}
 	log_info("spawned: '%s' with pid %d", c->name, (int)ch.pid);
-	if (c->startsecs <= 0)
-		enter_running(p);
-	else
+	free(p->exec_err);
+	p->exec_err = NULL;
+	p->exec_fd = ch.fd_exec;
+	if (loop_watch_fd(t->env.loop, p->exec_fd, EPOLLIN, on_exec, p) < 0) {
+		/* Unwatched, the answer is read when the child exits. */
+		if (c->startsecs <= 0)
+			enter_running(p);
+	}
+	if (c->startsecs > 0)
 		loop_timer_arm(t->env.loop, &p->timer, p->start_ms + 1000LL * c->startsecs + 1);
 	return 0;
+}
+
+/* The error pipe spoke: EOF (exec'd; with startsecs=0 that is RUNNING) or
+ * the child's failure, which is reported when it is reaped. */
+static void settle_exec(struct proc *p)
+{
+	char err[512];
+	int r = spawn_exec_result(p->exec_fd, p->conf, err, sizeof(err));
+	if (r == 1)
+		return;
+	close_exec(p);
+	if (r < 0) {
+		free(p->exec_err);
+		p->exec_err = strdup(err);
+		if (!p->exec_err)
+			p->exec_err = strdup("spawn error");
+		loop_timer_cancel(p->tab->env.loop, &p->timer);
+		return;
+	}
+	if (p->state == PROC_STARTING && p->conf->startsecs <= 0)
+		enter_running(p);
+}
+
+static void on_exec(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	settle_exec(arg);
 }
 
 /* Sends sig to the process (or its group), entering STOPPING.  BACKOFF
@@ -558,7 +608,10 @@ static void on_timer(struct loop *l, void *arg)
 	(void)l;
 	switch (p->state) {
 	case PROC_STARTING:
-		enter_running(p);
+		if (p->exec_fd >= 0)
+			settle_exec(p);
+		if (!p->exec_err && p->state == PROC_STARTING)
+			enter_running(p);
 		break;
 	case PROC_BACKOFF:
 		if (!p->tab->shutting_down && p->backoff <= p->conf->startretries)
@@ -593,11 +646,28 @@ void proc_exited(struct proc *p, int st)
 	char msg[128];
 	if (p->out)
 		output_drain(p->out);
+	if (p->exec_fd >= 0)
+		settle_exec(p); /* final now: the child is gone */
 	loop_timer_cancel(t->env.loop, &p->timer);
 	pid_remove(t, p);
 	p->pid = 0;
 	p->wstatus = st;
 	p->laststop = time(NULL);
+	if (p->exec_err) {
+		/* It never ran: a spawn error, not an exit. */
+		set_spawnerr(p, p->exec_err);
+		free(p->exec_err);
+		p->exec_err = NULL;
+		log_info("spawnerr: %s", p->spawnerr);
+		if (p->killing) {
+			p->killing = false;
+			change_state(p, PROC_STOPPED);
+		} else {
+			enter_backoff(p);
+		}
+		finish_pending(p);
+		return;
+	}
 	int es = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	bool expected = es >= 0 && conf_exitcode_expected(c, es);
 	bool too_quickly = loop_now_ms() - p->start_ms < 1000LL * c->startsecs;

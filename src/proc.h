@@ -65,6 +65,8 @@ struct proc {
 	bool administrative_stop;
 	char *spawnerr;		 /* NULL: none */
 	struct loop_timer timer; /* the one deadline of the current state */
+	int exec_fd;		 /* the spawn's error pipe until exec is confirmed; -1 */
+	char *exec_err;		 /* the child failed before exec: why (until reaped) */
 
 	/* engine bookkeeping */
 	bool removing;			      /* removed by a reload: free once stopped */

@@ -361,8 +361,8 @@ static __attribute__((noreturn)) void child(const struct plan *pl)
 
 /* ---------------------------------------------------------------- spawn */
 
-static void child_error_text(const struct conf_process *p, const struct plan *pl,
-			     const struct child_err *ce, char *err, size_t errlen)
+static void child_error_text(const struct conf_process *p, const struct child_err *ce, char *err,
+			     size_t errlen)
 {
 	const char *e = strerror(ce->err);
 	switch (ce->stage) {
@@ -385,14 +385,35 @@ static void child_error_text(const struct conf_process *p, const struct plan *pl
 		snprintf(err, errlen, "couldn't setuid to %s: %s", p->user, e);
 		break;
 	case ST_CHDIR:
-		snprintf(err, errlen, "couldn't chdir to %s: %s", pl->dir, e);
+		snprintf(err, errlen, "couldn't chdir to %s: %s", p->directory, e);
 		break;
 	case ST_EXEC:
-		snprintf(err, errlen, "couldn't exec %s: %s", pl->file, e);
+		snprintf(err, errlen, "couldn't exec %s: %s", p->argv[0], e);
 		break;
 	default:
 		snprintf(err, errlen, "child failed before exec: %s", e);
 	}
+}
+
+int spawn_exec_result(int fd, const struct conf_process *p, char *err, size_t errlen)
+{
+	struct child_err ce;
+	ssize_t n;
+	do
+		n = read(fd, &ce, sizeof(ce));
+	while (n < 0 && errno == EINTR);
+	/* Any other read error cannot happen on a pipe we own; the reaper
+	 * will still report how the child ended. */
+	if (n < 0)
+		return errno == EAGAIN ? 1 : 0;
+	if (n == 0)
+		return 0;
+	/* A pipe write this small is atomic: a short record means a
+	 * child that died mid-write. */
+	if (n != (ssize_t)sizeof(ce))
+		ce = (struct child_err){0, EIO};
+	child_error_text(p, &ce, err, errlen);
+	return ce.err ? -ce.err : -EIO;
 }
 
 static void close_if(int *fd)
@@ -425,7 +446,7 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 	int ret;
 
 	c->pid = -1;
-	c->fd_out = c->fd_err = -1;
+	c->fd_out = c->fd_err = c->fd_exec = -1;
 	ret = spawn_find_command(p, r->environ, file, sizeof(file), err, errlen);
 	if (ret < 0)
 		return ret;
@@ -450,6 +471,8 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 	}
 	if (ret == 0 && pipe2(ep, O_CLOEXEC) < 0)
 		ret = -errno;
+	if (ret == 0 && fcntl(ep[0], F_SETFL, O_NONBLOCK) < 0)
+		ret = -errno;
 	if (ret < 0) {
 		if (ret == -EMFILE || ret == -ENFILE)
 			snprintf(err, errlen, "too many open files to spawn '%s'", p->name);
@@ -462,7 +485,17 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 	pl.err_w = errp[1];
 	pl.errfd = ep[1];
 
+	/* No signal handler of ours may run in the child before it resets the
+	 * dispositions: block everything across fork (as posix_spawn does). */
+	sigset_t all, saved;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
 	pid_t pid = fork();
+	if (pid == 0)
+		child(&pl);
+	int fork_errno = errno;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	errno = fork_errno;
 	if (pid < 0) {
 		ret = -errno;
 		if (ret == -EAGAIN)
@@ -473,38 +506,15 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 				 strerror(-ret));
 		goto out;
 	}
-	if (pid == 0)
-		child(&pl);
-
 	close_if(&ep[1]);
 	close_if(&outp[1]);
 	close_if(&errp[1]);
-	struct child_err ce;
-	size_t got = 0;
-	while (got < sizeof(ce)) {
-		ssize_t n = read(ep[0], (char *)&ce + got, sizeof(ce) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got == 0) {
-		c->pid = pid;
-		c->fd_out = outp[0];
-		c->fd_err = errp[0];
-		outp[0] = errp[0] = -1;
-		ret = 0;
-		goto out;
-	}
-	if (got < sizeof(ce))
-		ce = (struct child_err){0, EIO};
-	/* The child is exiting; collect it here so that the reaper never sees
-	 * a pid that was never reported as spawned. */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	child_error_text(p, &pl, &ce, err, errlen);
-	ret = ce.err ? -ce.err : -EIO;
+	c->pid = pid;
+	c->fd_out = outp[0];
+	c->fd_err = errp[0];
+	c->fd_exec = ep[0];
+	outp[0] = errp[0] = ep[0] = -1;
+	ret = 0;
 out:
 	close_if(&ep[0]);
 	close_if(&ep[1]);

@@ -1,6 +1,9 @@
 /* Starting one child: fork and exec with a close-on-exec error pipe, so a
- * failure anywhere before or at exec is known when spawn_start returns, and
- * named.
+ * failure anywhere before or at exec is known, and named.  What the parent
+ * can check (the command, the user) fails spawn_start itself; a failure in
+ * the child arrives on the error pipe (fd_exec), which the caller watches:
+ * EOF means exec succeeded.  The parent does not wait for the exec, so
+ * many children start as fast as a bare fork loop.
  *
  * The child gets: its own process group; stdin /dev/null; stdout and stderr
  * on pipes to supd (or stderr on the stdout pipe); no other fd; the user,
@@ -25,8 +28,9 @@ struct spawn_req {
 
 struct spawn_child {
 	pid_t pid;
-	int fd_out; /* read end of the stdout pipe, O_NONBLOCK|O_CLOEXEC; -1 with no_pipes */
-	int fd_err; /* stderr's, or -1 with redirect_stderr or no_pipes */
+	int fd_out;  /* read end of the stdout pipe, O_NONBLOCK|O_CLOEXEC; -1 with no_pipes */
+	int fd_err;  /* stderr's, or -1 with redirect_stderr or no_pipes */
+	int fd_exec; /* the error pipe's read end, O_NONBLOCK|O_CLOEXEC */
 };
 
 /* Finds the program to run (argv[0] as is when it holds a '/', else
@@ -40,10 +44,16 @@ struct spawn_child {
 int spawn_find_command(const struct conf_process *p, char *const *environ, char *path,
 		       size_t pathlen, char *err, size_t errlen);
 
-/* Spawns p.  Returns 0 with c filled, or a negative errno with the reason
- * in err (the caller's spawnerr).  Any child that was forked has been
- * waited for when this fails: no pid escapes. */
+/* Spawns p.  Returns 0 with c filled (the caller owns the three fds), or
+ * a negative errno with the reason in err (the caller's spawnerr); no
+ * child exists then. */
 int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, size_t errlen);
+
+/* Reads the error pipe: 1 nothing yet, 0 exec succeeded (EOF), or a
+ * negative errno with the child's failure in err ("couldn't chdir to /x:
+ * No such file or directory").  The child then exits 127 by itself.  Once
+ * the child is reaped the answer is final (never 1). */
+int spawn_exec_result(int fd, const struct conf_process *p, char *err, size_t errlen);
 
 /* The name supervisord gives a signal: "SIGTERM", "SIGRTMIN", or
  * "signal 40" for those Python's signal module does not name. */

@@ -134,7 +134,8 @@ START_TEST(test_exit_expected)
 	ck_assert_int_eq(procs_add(f.t, c, cref_none(), 999, &p), 0);
 	ck_assert_int_eq(p->state, PROC_STOPPED);
 	ck_assert_int_eq(proc_start(p), 0);
-	ck_assert_int_eq(p->state, PROC_RUNNING); /* startsecs=0 */
+	/* startsecs=0: RUNNING once the exec is confirmed */
+	ck_assert_int_eq(p->state, PROC_STARTING);
 	ck_assert_ptr_eq(procs_find_pid(f.t, p->pid), p);
 	run_until(&f, p, PROC_EXITED, 5000);
 	ck_assert_int_eq(p->exitstatus, 0);
@@ -273,12 +274,12 @@ START_TEST(test_start_errors)
 	ck_assert_str_eq(p1->spawnerr, "can't find command '/nonexistent/supd-test'");
 	ck_assert_int_eq(proc_stop(p1), 0); /* BACKOFF -> STOPPED, nothing to signal */
 	ck_assert_int_eq(p1->state, PROC_STOPPED);
-	/* a failure in the child, after fork, is known when spawn returns */
-	ck_assert_int_eq(proc_start(p4), -ECHILD);
-	ck_assert_int_eq(p4->state, PROC_FATAL);
+	/* a failure in the child, after fork, comes back on the error pipe */
+	ck_assert_int_eq(proc_start(p4), 0);
+	run_until(&f, p4, PROC_FATAL, 5000);
 	ck_assert_str_eq(p4->spawnerr,
 			 "couldn't chdir to /nonexistent/dir: No such file or directory");
-	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1); /* spawn collected its child */
+	ck_assert_int_eq(p4->pid, 0);
 	unlink(path);
 	fx_free(&f);
 	freeproc(c1);
