@@ -1404,7 +1404,19 @@ static void on_request(struct http_req *r, void *ctx)
 	route(ctx, r);
 }
 
-const struct http_handlers api_http_handlers = {on_request, on_abandoned};
+/* A follower that stopped reading at FOLLOW_BACKLOG carries on when its
+ * client caught up. */
+static void on_writable(struct http_req *r, void *ctx)
+{
+	enum held_kind *k = http_req_data(r);
+	if (k && *k == HELD_FOLLOW) {
+		struct follow *f = (struct follow *)k;
+		if (f->fd >= 0)
+			follow_read(f);
+	}
+}
+
+const struct http_handlers api_http_handlers = {on_request, on_abandoned, on_writable};
 
 /* ---------------------------------------------------------------- life */
 

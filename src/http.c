@@ -680,6 +680,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	struct http_req *r = cls;
 	if (r->gone)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (r->slen == 0 && !r->stream_ended && r->held) {
+		struct http *h = r->ls->http;
+		if (h->h.writable)
+			h->h.writable(r, h->ctx);
+		if (r->gone)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
 	if (r->slen > 0) {
 		size_t n = r->slen < max ? r->slen : max;
 		memcpy(buf, r->sbuf, n);

@@ -57,6 +57,10 @@ struct http_handlers {
 	 * freed after this returns.  May be NULL if the handler never keeps
 	 * requests. */
 	void (*abandoned)(struct http_req *r, void *ctx);
+	/* A stream's buffer is empty and the client could take more: the
+	 * handler may http_stream_write now (it stopped at HTTP_STREAM_MAX,
+	 * say).  May be NULL. */
+	void (*writable)(struct http_req *r, void *ctx);
 };
 
 /* Opens every listener of c (a config without [unix_http_server] and

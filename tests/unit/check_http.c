@@ -33,13 +33,15 @@ static struct conf C;
 static struct conf_server S;
 
 /* What the handler saw and how it should answer. */
-enum mode { M_ECHO, M_DEFER, M_STREAM, M_DEFER_FOREVER, M_NOANSWER };
+enum mode { M_ECHO, M_DEFER, M_STREAM, M_DEFER_FOREVER, M_NOANSWER, M_STREAM_BIG };
 static enum mode mode;
 static struct http_req *held;
 static int abandoned;
 static struct loop_timer later;
 static int stream_step;
 static uid_t seen_uid = (uid_t)-1;
+#define BIG_TOTAL (3u * 1024 * 1024)
+static size_t big_sent;
 
 static void on_later(struct loop *l, void *arg)
 {
@@ -93,6 +95,11 @@ static void on_request(struct http_req *r, void *ctx)
 		return;
 	case M_NOANSWER:
 		return;
+	case M_STREAM_BIG:
+		held = r;
+		big_sent = 0;
+		ck_assert_int_eq(http_stream_begin(r, NULL), 0);
+		return;
 	}
 }
 
@@ -104,7 +111,29 @@ static void on_abandoned(struct http_req *r, void *ctx)
 	loop_timer_cancel(L, &later);
 }
 
-static const struct http_handlers handlers = {on_request, on_abandoned};
+/* M_STREAM_BIG: 3 MiB pushed only when the server says the client can
+ * take more, never more than HTTP_STREAM_MAX buffered. */
+static void on_writable(struct http_req *r, void *ctx)
+{
+	if (mode != M_STREAM_BIG)
+		return;
+	static char chunk[256 * 1024];
+	memset(chunk, 'b', sizeof(chunk));
+	while (big_sent < BIG_TOTAL && http_stream_pending(r) + sizeof(chunk) <= HTTP_STREAM_MAX) {
+		ck_assert_int_eq(http_stream_write(r, chunk, sizeof(chunk)), 0);
+		big_sent += sizeof(chunk);
+	}
+	if (big_sent >= BIG_TOTAL) {
+		http_stream_end(r);
+		held = NULL;
+	}
+}
+
+static const struct http_handlers handlers = {
+	.request = on_request,
+	.abandoned = on_abandoned,
+	.writable = on_writable,
+};
 
 static void setup(void)
 {
@@ -199,6 +228,15 @@ static void run_job(struct job *j)
 	close(j->efd);
 }
 
+static int count_bytes(void *arg, const char *buf, size_t len)
+{
+	struct job *j = arg;
+	for (size_t i = 0; i < len; i++)
+		ck_assert_int_eq(buf[i], 'b');
+	j->nstreamed += len;
+	return 0;
+}
+
 static int collect(void *arg, const char *buf, size_t len)
 {
 	struct job *j = arg;
@@ -219,7 +257,7 @@ static void client_request(struct job *j)
 	ck_assert_int_eq(ctl_client_init(&c, url, j->user, j->pass), 0);
 	j->rc = ctl_request(&c, j->method ? j->method : "GET", j->path ? j->path : "/",
 			    j->body, j->body ? strlen(j->body) : 0, &j->resp,
-			    mode == M_STREAM ? collect : NULL, j);
+			    mode == M_STREAM ? collect : mode == M_STREAM_BIG ? count_bytes : NULL, j);
 	ctl_client_free(&c);
 }
 
@@ -316,6 +354,19 @@ START_TEST(test_deferred)
 	ck_assert_str_eq(j.resp.body, "late");
 	ctl_resp_free(&j.resp);
 	ck_assert_int_eq(abandoned, 0);
+}
+END_TEST
+
+START_TEST(test_stream_backpressure)
+{
+	mode = M_STREAM_BIG;
+	start_server();
+	struct job j = {.fn = client_request, .path = "/big"};
+	run_job(&j);
+	ck_assert_int_eq(j.rc, 0);
+	ck_assert_int_eq(j.resp.status, 200);
+	ck_assert_uint_eq(j.nstreamed, BIG_TOTAL);
+	ctl_resp_free(&j.resp);
 }
 END_TEST
 
@@ -685,6 +736,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_chmod);
 	tcase_add_test(tc, test_deferred);
 	tcase_add_test(tc, test_stream);
+	tcase_add_test(tc, test_stream_backpressure);
 	tcase_add_test(tc, test_hangup_deferred);
 	tcase_add_test(tc, test_hangup_stream);
 	tcase_add_test(tc, test_free_with_parked);
