@@ -58,11 +58,11 @@ struct follow {
 	struct api *a;
 	struct http_req *req;
 	char *path;
-	int fd;   /* the file being read; -1 while the name does not exist */
+	int fd; /* the file being read; -1 while the name does not exist */
 	dev_t dev;
 	ino_t ino;
 	off_t pos;
-	int ifd;  /* inotify */
+	int ifd; /* inotify */
 	int wd_file;
 	struct follow *prev, *next;
 };
@@ -104,19 +104,13 @@ static const struct {
 	const char *code;
 	unsigned status;
 } fault_status[] = {
-	{"BAD_NAME", 404},
-	{"UNKNOWN_METHOD", 404},
-	{"BAD_ARGUMENTS", 400},
-	{"INCORRECT_PARAMETERS", 400},
-	{"BAD_SIGNAL", 400},
-	{"UNAUTHORIZED", 401},
-	{"METHOD_NOT_ALLOWED", 405},
-	{"ALREADY_STARTED", 409},
-	{"NOT_RUNNING", 409},
-	{"ALREADY_ADDED", 409},
-	{"STILL_RUNNING", 409},
-	{"NOT_IMPLEMENTED", 501},
-	{"SHUTDOWN_STATE", 503},
+    {"BAD_NAME", 404},		 {"UNKNOWN_METHOD", 404},
+    {"BAD_ARGUMENTS", 400},	 {"INCORRECT_PARAMETERS", 400},
+    {"BAD_SIGNAL", 400},	 {"UNAUTHORIZED", 401},
+    {"METHOD_NOT_ALLOWED", 405}, {"ALREADY_STARTED", 409},
+    {"NOT_RUNNING", 409},	 {"ALREADY_ADDED", 409},
+    {"STILL_RUNNING", 409},	 {"NOT_IMPLEMENTED", 501},
+    {"SHUTDOWN_STATE", 503},
 };
 
 unsigned api_fault_status(const char *fault)
@@ -134,7 +128,8 @@ static void reply_json(struct http_req *r, unsigned status, json_t *j)
 	char *s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (!s) {
-		static const char oom[] = "{\"error\": {\"code\": \"FAILED\", \"message\": \"out of memory\"}}\n";
+		static const char oom[] =
+		    "{\"error\": {\"code\": \"FAILED\", \"message\": \"out of memory\"}}\n";
 		http_reply(r, 500, NULL, oom, sizeof(oom) - 1);
 		return;
 	}
@@ -281,11 +276,13 @@ static const char *namespec(const struct proc *p, char *buf, size_t len)
 
 /* The fields of a process, in their order; ?fields= selects some. */
 static const char *const proc_fields[] = {
-	"name",	  "group",	"namespec",    "state",	     "statename",      "pid",
-	"start",  "stop",	"now",	       "uptime",     "exitstatus",     "spawnerr",
-	"description", "stdout_logfile", "stderr_logfile",
+    "name",	   "group",	     "namespec",
+    "state",	   "statename",	     "pid",
+    "start",	   "stop",	     "now",
+    "uptime",	   "exitstatus",     "spawnerr",
+    "description", "stdout_logfile", "stderr_logfile",
 };
-#define NFIELDS (sizeof(proc_fields) / sizeof(proc_fields[0]))
+#define NFIELDS	   (sizeof(proc_fields) / sizeof(proc_fields[0]))
 #define ALL_FIELDS ((1u << NFIELDS) - 1)
 
 /* "name,state" -> a mask; unknown names are an error (-EINVAL). */
@@ -359,8 +356,8 @@ static void sb_proc(struct sb *b, const struct proc *p, time_t now, unsigned mas
 		case 9:
 			sb_fmt(b, "%lld",
 			       p->state == PROC_RUNNING && p->laststart && now > p->laststart
-				       ? (long long)(now - p->laststart)
-				       : 0LL);
+				   ? (long long)(now - p->laststart)
+				   : 0LL);
 			break;
 		case 10:
 			sb_fmt(b, "%d", p->exitstatus);
@@ -617,9 +614,9 @@ static void op_answer(struct op *o, struct http_req *r)
 	for (size_t i = 0; i < o->n; i++) {
 		struct item *it = &o->items[i];
 		json_array_append_new(
-			res, json_pack("{s:s,s:s,s:s,s:s}", "name", it->name, "group", it->group,
-				       "status", it->fault ? it->fault : "SUCCESS", "description",
-				       it->fault ? (it->msg ? it->msg : it->fault) : "OK"));
+		    res, json_pack("{s:s,s:s,s:s,s:s}", "name", it->name, "group", it->group,
+				   "status", it->fault ? it->fault : "SUCCESS", "description",
+				   it->fault ? (it->msg ? it->msg : it->fault) : "OK"));
 	}
 	reply_json(r, 200, json_pack("{s:o}", "results", res));
 }
@@ -749,7 +746,7 @@ static void on_abandoned(struct http_req *r, void *ctx)
 
 /* ---------------------------------------------------------------- follow */
 
-#define FOLLOW_FIRST 1024           /* bytes of history sent first, as supervisord */
+#define FOLLOW_FIRST   1024	    /* bytes of history sent first, as supervisord */
 #define FOLLOW_BACKLOG (512 * 1024) /* stop reading while the client is this far behind */
 
 static void follow_free(struct follow *f)
@@ -948,9 +945,9 @@ static void handle_signal(struct api *a, struct http_req *r, const struct spec *
 			continue;
 		int e = proc_signal(p, sig);
 		json_array_append_new(
-			res, json_pack("{s:s,s:s,s:s,s:s}", "name", p->conf->name, "group",
-				       p->conf->group, "status", e < 0 ? api_fault_name(e) : "SUCCESS",
-				       "description", e < 0 ? api_fault_name(e) : "OK"));
+		    res, json_pack("{s:s,s:s,s:s,s:s}", "name", p->conf->name, "group",
+				   p->conf->group, "status", e < 0 ? api_fault_name(e) : "SUCCESS",
+				   "description", e < 0 ? api_fault_name(e) : "OK"));
 	}
 	free(v);
 	reply_json(r, 200, json_pack("{s:o}", "results", res));
@@ -1040,9 +1037,10 @@ static void handle_proc_log(struct api *a, struct http_req *r, const struct spec
 			if (e < 0 && !first)
 				first = e;
 			json_array_append_new(
-				res, json_pack("{s:s,s:s,s:s,s:s}", "name", v[i]->conf->name, "group",
-					       v[i]->conf->group, "status", e < 0 ? "FAILED" : "SUCCESS",
-					       "description", e < 0 ? strerror(-e) : "OK"));
+			    res,
+			    json_pack("{s:s,s:s,s:s,s:s}", "name", v[i]->conf->name, "group",
+				      v[i]->conf->group, "status", e < 0 ? "FAILED" : "SUCCESS",
+				      "description", e < 0 ? strerror(-e) : "OK"));
 		}
 		if (sp->kind == SPEC_ONE) {
 			json_decref(res);
@@ -1114,7 +1112,10 @@ static void handle_version(struct api *a, struct http_req *r)
 {
 	const struct conf *c = a->ops.conf(a->ops.arg);
 	int st = a->ops.state ? a->ops.state(a->ops.arg) : 1;
-	const char *name = st == 1 ? "RUNNING" : st == 0 ? "RESTARTING" : st == 2 ? "FATAL" : "SHUTDOWN";
+	const char *name = st == 1   ? "RUNNING"
+			   : st == 0 ? "RESTARTING"
+			   : st == 2 ? "FATAL"
+				     : "SHUTDOWN";
 	reply_json(r, 200,
 		   json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:i}", "version", PACKAGE_VERSION, "api", 1,
 			     "supervisor_api", "3.0", "identification",
@@ -1154,10 +1155,10 @@ static void handle_config(struct api *a, struct http_req *r)
 		const struct conf_process *p = &c->procs[i];
 		const struct conf_group *g = conf_find_group(c, p->group);
 		json_array_append_new(
-			arr, json_pack("{s:s,s:s,s:b,s:b,s:i,s:i}", "name", p->name, "group", p->group,
-				       "inuse", procs_find(t, p->group, p->name) != NULL, "autostart",
-				       p->autostart, "group_prio", g ? g->priority : p->priority,
-				       "process_prio", p->priority));
+		    arr, json_pack("{s:s,s:s,s:b,s:b,s:i,s:i}", "name", p->name, "group", p->group,
+				   "inuse", procs_find(t, p->group, p->name) != NULL, "autostart",
+				   p->autostart, "group_prio", g ? g->priority : p->priority,
+				   "process_prio", p->priority));
 	}
 	reply_json(r, 200, json_pack("{s:o}", "programs", arr));
 }
@@ -1195,10 +1196,11 @@ static void handle_daemon_op(struct api *a, struct http_req *r, const char *what
 		}
 		e = fn(o->arg);
 		if (e < 0)
-			reply_error(r, e == -ESHUTDOWN ? "SHUTDOWN_STATE" : "FAILED", "%s: %s", what,
-				    e == -ESHUTDOWN ? "already shutting down" : strerror(-e));
+			reply_error(r, e == -ESHUTDOWN ? "SHUTDOWN_STATE" : "FAILED", "%s: %s",
+				    what, e == -ESHUTDOWN ? "already shutting down" : strerror(-e));
 		else
-			reply_json(r, 200, json_pack("{s:s}", "status", sd ? "SHUTDOWN" : "RESTARTING"));
+			reply_json(r, 200,
+				   json_pack("{s:s}", "status", sd ? "SHUTDOWN" : "RESTARTING"));
 		return;
 	}
 	/* reread */
@@ -1239,8 +1241,9 @@ static void handle_group(struct api *a, struct http_req *r, const char *name)
 	else if (e < 0)
 		reply_error(r, "FAILED", "%s: %s", name, strerror(-e));
 	else
-		reply_json(r, 200, json_pack("{s:s,s:s}", "group", name, "status",
-					     add ? "added" : "removed"));
+		reply_json(
+		    r, 200,
+		    json_pack("{s:s,s:s}", "group", name, "status", add ? "added" : "removed"));
 }
 
 /* Splits path after "/v1/" into at most 4 segments. */
@@ -1257,8 +1260,8 @@ static void log_peer(struct http_req *r)
 	uid_t uid;
 	pid_t pid;
 	if (http_req_peer(r, &uid, &pid) == 0)
-		log_info("control: %s %s by uid %ld (pid %ld)", http_req_method(r), http_req_path(r),
-			 (long)uid, (long)pid);
+		log_info("control: %s %s by uid %ld (pid %ld)", http_req_method(r),
+			 http_req_path(r), (long)uid, (long)pid);
 	else
 		log_info("control: %s %s via %s", http_req_method(r), http_req_path(r),
 			 http_req_listener(r));
@@ -1284,51 +1287,46 @@ static void route(struct api *a, struct http_req *r)
 	size_t n = split_path(buf, seg, 4);
 	if (post || del) {
 		log_peer(r);
-		if (a->ops.state && a->ops.state(a->ops.arg) != 1 && !(n == 1 && !strcmp(seg[0], "shutdown"))) {
+		if (a->ops.state && a->ops.state(a->ops.arg) != 1 &&
+		    !(n == 1 && !strcmp(seg[0], "shutdown"))) {
 			reply_error(r, "SHUTDOWN_STATE", "supd is shutting down");
 			return;
 		}
 	}
 	const char *allowed = NULL;
 	if (n == 1 && !strcmp(seg[0], "version")) {
-		if (get)
-			{
+		if (get) {
 			handle_version(a, r);
 			return;
 		}
 		allowed = "GET";
 	} else if (n == 1 && !strcmp(seg[0], "processes")) {
-		if (get)
-			{
+		if (get) {
 			handle_list(a, r);
 			return;
 		}
 		allowed = "GET";
 	} else if (n == 1 && !strcmp(seg[0], "config")) {
-		if (get)
-			{
+		if (get) {
 			handle_config(a, r);
 			return;
 		}
 		allowed = "GET";
 	} else if (n == 1 && !strcmp(seg[0], "log")) {
-		if (get || del)
-			{
+		if (get || del) {
 			handle_main_log(a, r);
 			return;
 		}
 		allowed = "GET, DELETE";
 	} else if (n == 1 && (!strcmp(seg[0], "shutdown") || !strcmp(seg[0], "reload") ||
 			      !strcmp(seg[0], "reread"))) {
-		if (post)
-			{
+		if (post) {
 			handle_daemon_op(a, r, seg[0]);
 			return;
 		}
 		allowed = "POST";
 	} else if (n == 2 && !strcmp(seg[0], "groups")) {
-		if (post || del)
-			{
+		if (post || del) {
 			handle_group(a, r, seg[1]);
 			return;
 		}
@@ -1356,11 +1354,10 @@ static void route(struct api *a, struct http_req *r)
 				return;
 			}
 		} else if (!strcmp(seg[2], "log")) {
-			if (get || del)
-				{
-			handle_proc_log(a, r, &sp, n == 4 ? seg[3] : NULL);
-			return;
-		}
+			if (get || del) {
+				handle_proc_log(a, r, &sp, n == 4 ? seg[3] : NULL);
+				return;
+			}
 			allowed = "GET, DELETE";
 		} else if (n == 3) {
 			enum op_kind k;
@@ -1372,21 +1369,19 @@ static void route(struct api *a, struct http_req *r)
 			else if (!strcmp(seg[2], "restart"))
 				k = OP_RESTART;
 			else if (!strcmp(seg[2], "signal")) {
-				if (post)
-					{
-			handle_signal(a, r, &sp);
-			return;
-		}
+				if (post) {
+					handle_signal(a, r, &sp);
+					return;
+				}
 				allowed = "POST";
 				known = false;
 			} else
 				known = false;
 			if (known) {
-				if (post)
-					{
-			handle_action(a, r, &sp, k);
-			return;
-		}
+				if (post) {
+					handle_action(a, r, &sp, k);
+					return;
+				}
 				allowed = "POST";
 			}
 		}

@@ -373,7 +373,8 @@ int ctl_parser_feed(struct ctl_parser *p, const char *buf, size_t n, size_t *use
 
 void ctl_base64(const void *in, size_t n, char *out)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *s = in;
 	size_t o = 0;
 	for (size_t i = 0; i < n; i += 3) {
@@ -492,12 +493,11 @@ static int send_request(struct ctl_client *c, const char *method, const char *pa
 			const char *body, size_t len)
 {
 	char head[2048];
-	int n = snprintf(head, sizeof(head),
-			 "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: supctl/" PACKAGE_VERSION
-			 "\r\n%s%s%s",
-			 method, path, c->url.is_unix ? "localhost" : c->url.host,
-			 c->auth ? "Authorization: " : "", c->auth ? c->auth : "",
-			 c->auth ? "\r\n" : "");
+	int n = snprintf(
+	    head, sizeof(head),
+	    "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: supctl/" PACKAGE_VERSION "\r\n%s%s%s",
+	    method, path, c->url.is_unix ? "localhost" : c->url.host,
+	    c->auth ? "Authorization: " : "", c->auth ? c->auth : "", c->auth ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -ENAMETOOLONG;
 	if (body) {

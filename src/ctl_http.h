@@ -29,18 +29,18 @@ void ctl_url_free(struct ctl_url *u);
 
 /* ---- response parser */
 
-#define CTL_MAX_LINE 8192          /* status line, one header, one chunk-size line */
-#define CTL_MAX_HEADERS 100
+#define CTL_MAX_LINE	     8192 /* status line, one header, one chunk-size line */
+#define CTL_MAX_HEADERS	     100
 #define CTL_MAX_HEADER_BYTES 65536
-#define CTL_MAX_BODY (256u << 20)  /* when the body is collected in memory */
+#define CTL_MAX_BODY	     (256u << 20) /* when the body is collected in memory */
 
 struct ctl_resp {
 	int status;
 	bool chunked;
-	bool close;             /* the server closes after this response */
+	bool close;		/* the server closes after this response */
 	int64_t content_length; /* -1: none given */
-	char *content_type;     /* NULL when absent */
-	char *body;             /* collected body (no callback), NUL-terminated */
+	char *content_type;	/* NULL when absent */
+	char *body;		/* collected body (no callback), NUL-terminated */
 	size_t len;
 };
 
@@ -65,14 +65,14 @@ struct ctl_parser {
 	struct ctl_resp *resp;
 	ctl_body_cb cb;
 	void *arg;
-	bool head;          /* the request was HEAD: no body whatever the headers say */
-	bool any;           /* any byte received */
+	bool head; /* the request was HEAD: no body whatever the headers say */
+	bool any;  /* any byte received */
 	char line[CTL_MAX_LINE];
 	size_t linelen;
 	size_t header_bytes;
 	int nheaders;
 	uint64_t remaining; /* of the body or of the current chunk */
-	size_t cap;         /* of resp->body */
+	size_t cap;	    /* of resp->body */
 };
 
 /* resp is zeroed and filled in; cb NULL collects the body in resp->body. */
@@ -90,7 +90,7 @@ void ctl_resp_free(struct ctl_resp *r);
 struct ctl_client {
 	struct ctl_url url;
 	char *auth; /* "Basic base64(user:pass)" or NULL */
-	int fd;     /* -1 when not connected */
+	int fd;	    /* -1 when not connected */
 	bool reused;
 	char buf[16384]; /* bytes read past the last response */
 	size_t nbuf;

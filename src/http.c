@@ -44,7 +44,7 @@ struct listener {
 	struct http *http;
 	char *section;
 	bool is_unix;
-	bool activated; /* the socket came from systemd: not ours to unlink */
+	bool activated;	 /* the socket came from systemd: not ours to unlink */
 	char *unix_path; /* to unlink at exit, if still ours */
 	dev_t unix_dev;
 	ino_t unix_ino;
@@ -79,12 +79,12 @@ struct http_req {
 	bool have_peer;
 	uid_t uid;
 	pid_t pid;
-	int fd;            /* the connection's socket */
-	bool suspended;    /* MHD_suspend_connection in force */
-	bool hup_watched;  /* fd is in our loop for EPOLLRDHUP */
-	bool held;         /* the handler keeps a pointer to it */
-	bool gone;         /* client hung up or server closing */
-	bool stream;       /* a chunked stream response */
+	int fd;		  /* the connection's socket */
+	bool suspended;	  /* MHD_suspend_connection in force */
+	bool hup_watched; /* fd is in our loop for EPOLLRDHUP */
+	bool held;	  /* the handler keeps a pointer to it */
+	bool gone;	  /* client hung up or server closing */
+	bool stream;	  /* a chunked stream response */
 	bool stream_ended;
 	char *sbuf;
 	size_t slen, scap;
@@ -260,7 +260,8 @@ static bool request_authorized(const struct listener *ls, struct MHD_Connection 
 {
 	if (!ls->username)
 		return true;
-	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *h =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!h || strncasecmp(h, "Basic ", 6))
 		return false;
 	h += 6;
@@ -403,7 +404,7 @@ static struct http_req *req_new(struct listener *ls, struct MHD_Connection *conn
 	r->body[0] = '\0';
 	r->cap = 1;
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci)
 		r->fd = ci->connect_fd;
 	if (ls->is_unix && r->fd >= 0) {
@@ -447,7 +448,7 @@ static struct MHD_Response *make_response(struct http_req *r, const char *ctype,
 					  size_t len)
 {
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return NULL;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -461,8 +462,8 @@ static enum MHD_Result queue_error(struct http_req *r, unsigned status, const ch
 				   const char *msg)
 {
 	char body[256];
-	int n = snprintf(body, sizeof(body), "{\"error\": {\"code\": \"%s\", \"message\": \"%s\"}}\n",
-			 code, msg);
+	int n = snprintf(body, sizeof(body),
+			 "{\"error\": {\"code\": \"%s\", \"message\": \"%s\"}}\n", code, msg);
 	struct MHD_Response *resp = make_response(r, NULL, body, (size_t)n);
 	if (!resp)
 		return MHD_NO;
@@ -480,8 +481,8 @@ static enum MHD_Result on_first_call(struct http_req *r, struct MHD_Connection *
 	if (!request_authorized(r->ls, conn))
 		return queue_error(r, MHD_HTTP_UNAUTHORIZED, "UNAUTHORIZED",
 				   "authentication required");
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *cl =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl) {
 		errno = 0;
 		char *end;
@@ -706,7 +707,7 @@ int http_stream_begin(struct http_req *r, const char *content_type)
 	if (r->phase != PH_HANDLER && r->phase != PH_DEFERRED)
 		return -EALREADY;
 	struct MHD_Response *resp =
-		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, r, NULL);
+	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, r, NULL);
 	if (!resp)
 		return -ENOMEM;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -771,7 +772,7 @@ unsigned http_connections(const struct http *h)
 /* ---------------------------------------------------------------- listeners */
 
 static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
 {
 	va_list ap;
@@ -885,7 +886,8 @@ static int unix_listen(struct listener *ls, const struct conf_server *s, int *ou
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
 		close(fd);
-		return fail(err, errlen, r, "%s: cannot bind %s: %s", s->section, tmp, strerror(-r));
+		return fail(err, errlen, r, "%s: cannot bind %s: %s", s->section, tmp,
+			    strerror(-r));
 	}
 	if (chmod(tmp, (mode_t)s->chmod) < 0) {
 		r = fail(err, errlen, -errno, "%s: chmod %s: %s", s->section, s->file,
@@ -911,8 +913,8 @@ static int unix_listen(struct listener *ls, const struct conf_server *s, int *ou
 		if (link(tmp, s->file) == 0)
 			break;
 		if (errno != EEXIST || tries == 3) {
-			r = fail(err, errlen, -errno, "%s: cannot create %s: %s", s->section, s->file,
-				 strerror(errno));
+			r = fail(err, errlen, -errno, "%s: cannot create %s: %s", s->section,
+				 s->file, strerror(errno));
 			goto fail_tmp;
 		}
 		if (unix_alive(s->file)) {
@@ -998,11 +1000,12 @@ static int inet_listen(const struct conf_server *s, int *out, bool *loopback, ch
 	freeaddrinfo(ai);
 	if (r < 0) {
 		if (r == -EADDRINUSE)
-			return fail(err, errlen, r,
-				    "Another program is already listening on a port that one of "
-				    "our HTTP servers is configured to use.  Shut this program down "
-				    "first before starting supd. (%s: %s:%d)",
-				    s->section, s->host ? s->host : "", s->port);
+			return fail(
+			    err, errlen, r,
+			    "Another program is already listening on a port that one of "
+			    "our HTTP servers is configured to use.  Shut this program down "
+			    "first before starting supd. (%s: %s:%d)",
+			    s->section, s->host ? s->host : "", s->port);
 		return fail(err, errlen, r, "%s: cannot listen on %s:%d: %s", s->section,
 			    s->host ? s->host : "", s->port, strerror(-r));
 	}
@@ -1013,7 +1016,8 @@ static int inet_listen(const struct conf_server *s, int *out, bool *loopback, ch
 static int listener_start(struct listener *ls, const struct conf_server *s, char *err,
 			  size_t errlen)
 {
-	ls->section = strdup(s->section ? s->section : (s->inet ? "inet_http_server" : "unix_http_server"));
+	ls->section =
+	    strdup(s->section ? s->section : (s->inet ? "inet_http_server" : "unix_http_server"));
 	if (!ls->section)
 		return fail(err, errlen, -ENOMEM, "out of memory");
 	ls->is_unix = !s->inet;
@@ -1043,13 +1047,12 @@ static int listener_start(struct listener *ls, const struct conf_server *s, char
 		return r;
 	/* The socket is MHD's from here: MHD_stop_daemon closes it. */
 	ls->mhd = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_access, ls, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, ls,
-		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, ls, MHD_OPTION_NOTIFY_CONNECTION, on_connection, ls,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S, MHD_OPTION_END);
+	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_access,
+	    ls, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, ls, MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, ls, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, ls, MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S, MHD_OPTION_END);
 	if (!ls->mhd) {
 		close(fd);
 		return fail(err, errlen, -EIO, "%s: cannot start the HTTP server", ls->section);

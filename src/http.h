@@ -41,9 +41,9 @@ struct http_req;
 
 /* Bounds on what one client may cost us. */
 #define HTTP_MAX_CONNECTIONS 512
-#define HTTP_MAX_BODY (1024 * 1024)      /* larger bodies get 413 */
-#define HTTP_CONN_MEMORY (64 * 1024)     /* request line + headers; more gets 431 */
-#define HTTP_IDLE_TIMEOUT_S 60           /* an idle connection is closed */
+#define HTTP_MAX_BODY	     (1024 * 1024) /* larger bodies get 413 */
+#define HTTP_CONN_MEMORY     (64 * 1024)   /* request line + headers; more gets 431 */
+#define HTTP_IDLE_TIMEOUT_S  60		   /* an idle connection is closed */
 
 struct http_handlers {
 	/* A complete request (headers and body) has arrived and passed
@@ -69,8 +69,8 @@ struct http_handlers {
  * public address without a password).  On error nothing is left open and
  * err says why, naming the section and path/port.  Returns 0 or a negative
  * errno (-EADDRINUSE: another live server owns the socket or port). */
-int http_new(struct http **out, struct loop *l, const struct conf *c,
-	     const struct http_handlers *h, void *ctx, char *err, size_t errlen);
+int http_new(struct http **out, struct loop *l, const struct conf *c, const struct http_handlers *h,
+	     void *ctx, char *err, size_t errlen);
 void http_free(struct http *h);
 
 /* How many connections are open (tests, fd accounting). */

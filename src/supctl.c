@@ -64,8 +64,8 @@ static void out(const char *fmt, ...)
 /* ---------------------------------------------------------------- calls */
 
 struct reply {
-	int status;     /* HTTP status; 0: no answer */
-	json_t *j;      /* parsed body (JSON answers) */
+	int status;	  /* HTTP status; 0: no answer */
+	json_t *j;	  /* parsed body (JSON answers) */
 	const char *code; /* error code of an error body, else NULL */
 	const char *msg;
 	struct ctl_resp resp;
@@ -83,9 +83,9 @@ static void conn_error(struct ctl *x, int err, bool for_status)
 {
 	if (err == -ENOENT) {
 		out("%s no such file", x->url);
-		x->exitstatus = for_status ? EX_STATUS_UNKNOWN
-			      : x->no_upcheck ? EX_GENERIC
-					      : EX_NOT_RUNNING;
+		x->exitstatus = for_status	? EX_STATUS_UNKNOWN
+				: x->no_upcheck ? EX_GENERIC
+						: EX_NOT_RUNNING;
 	} else if (err == -ECONNREFUSED) {
 		out("%s refused connection", x->url);
 		x->exitstatus = x->no_upcheck && !for_status ? EX_GENERIC : EX_CONN_REFUSED;
@@ -163,8 +163,8 @@ static int call_ex(struct ctl *x, const char *method, const char *path, struct r
 		reply_free(rep);
 		return -1;
 	}
-	if (rep->status < 400 && !rep->j && (!rep->resp.content_type ||
-					     strncmp(rep->resp.content_type, "text/plain", 10))) {
+	if (rep->status < 400 && !rep->j &&
+	    (!rep->resp.content_type || strncmp(rep->resp.content_type, "text/plain", 10))) {
 		out("error: %s %s: unexpected answer", method, path);
 		x->exitstatus = EX_GENERIC;
 		reply_free(rep);
@@ -292,7 +292,8 @@ static int cmd_status(struct ctl *x, int argc, char **argv)
 			bool found = false;
 			for (size_t i = 0; i < n; i++) {
 				json_t *p = json_array_get(all, i);
-				if (strcmp(jstr(p, "group"), group) || (name && strcmp(jstr(p, "name"), name)))
+				if (strcmp(jstr(p, "group"), group) ||
+				    (name && strcmp(jstr(p, "name"), name)))
 					continue;
 				found = true;
 				match[k++] = p;
@@ -393,7 +394,8 @@ static void act_one(struct ctl *x, enum action act, const char *spec)
 	const char *name;
 	bool all = !strcmp(spec, "all");
 	if (all)
-		snprintf(path, sizeof(path), "/v1/processes/*/%s", act == ACT_START ? "start" : "stop");
+		snprintf(path, sizeof(path), "/v1/processes/*/%s",
+			 act == ACT_START ? "start" : "stop");
 	split_namespec(spec, group, sizeof(group), &name);
 	if (!all) {
 		enc(name ? spec : group, e, sizeof(e));
@@ -514,7 +516,8 @@ static int cmd_signal(struct ctl *x, int argc, char **argv)
 				out("%s: ERROR (bad signal name)", all ? "all" : group);
 				x->exitstatus = EX_GENERIC;
 			} else if (rep.code) {
-				out("%s: ERROR (%s)", all ? "all" : group, rep.msg ? rep.msg : rep.code);
+				out("%s: ERROR (%s)", all ? "all" : group,
+				    rep.msg ? rep.msg : rep.code);
 				fault_exit(x, rep.code, NULL);
 			} else {
 				json_t *res = json_object_get(rep.j, "results");
@@ -625,7 +628,8 @@ static void read_log(struct ctl *x, const char *who, const char *base, bool foll
 	char path[1600];
 	struct reply rep;
 	if (follow) {
-		snprintf(path, sizeof(path), "%s%cfollow=true", base, strchr(base, '?') ? '&' : '?');
+		snprintf(path, sizeof(path), "%s%cfollow=true", base,
+			 strchr(base, '?') ? '&' : '?');
 		out("==> Press Ctrl-C to exit <==");
 		fflush(stdout);
 		if (call_ex(x, "GET", path, &rep, false, write_out, NULL) < 0)
@@ -752,7 +756,8 @@ static char *name_gen(const char *text, int state)
 		i = 0;
 		struct ctl *x = shell_ctl;
 		memset(&rep, 0, sizeof(rep));
-		if (ctl_request(&x->c, "GET", "/v1/processes?fields=group,name", NULL, 0, &rep.resp, NULL, NULL) < 0 ||
+		if (ctl_request(&x->c, "GET", "/v1/processes?fields=group,name", NULL, 0, &rep.resp,
+				NULL, NULL) < 0 ||
 		    rep.resp.status != 200 || !rep.resp.body)
 			return NULL;
 		rep.j = json_loadb(rep.resp.body, rep.resp.len, 0, NULL);
@@ -798,7 +803,8 @@ static void shell(struct ctl *x)
 		char *save = NULL;
 		if (*line)
 			add_history(line);
-		for (char *w = strtok_r(line, " \t", &save); w && n < 64; w = strtok_r(NULL, " \t", &save))
+		for (char *w = strtok_r(line, " \t", &save); w && n < 64;
+		     w = strtok_r(NULL, " \t", &save))
 			words[n++] = w;
 		x->json = false;
 		int r = supctl_run(x, n, words);
@@ -832,7 +838,8 @@ static int cmd_avail(struct ctl *x, int argc, char **argv)
 				 jint(p, "process_prio"));
 			out("%-32s %-9s %-9s %s", ns,
 			    json_is_true(json_object_get(p, "inuse")) ? "in use" : "avail",
-			    json_is_true(json_object_get(p, "autostart")) ? "auto" : "manual", prio);
+			    json_is_true(json_object_get(p, "autostart")) ? "auto" : "manual",
+			    prio);
 		}
 	}
 	reply_free(&rep);
@@ -948,7 +955,8 @@ static int cmd_update(struct ctl *x, int argc, char **argv)
 	struct reply rep;
 	if (reread(x, &rep) < 0)
 		return 0;
-	json_t *added = json_object_get(rep.j, "added"), *changed = json_object_get(rep.j, "changed"),
+	json_t *added = json_object_get(rep.j, "added"),
+	       *changed = json_object_get(rep.j, "changed"),
 	       *removed = json_object_get(rep.j, "removed");
 	/* Names that are neither changing nor active are errors. */
 	if (argc && !(argc == 1 && !strcmp(argv[0], "all"))) {
@@ -962,7 +970,8 @@ static int cmd_update(struct ctl *x, int argc, char **argv)
 			json_t *lists[] = {added, changed, removed};
 			for (int k = 0; k < 3 && !known; k++)
 				for (size_t j = 0; j < json_array_size(lists[k]); j++)
-					if (!strcmp(json_string_value(json_array_get(lists[k], j)), argv[i]))
+					if (!strcmp(json_string_value(json_array_get(lists[k], j)),
+						    argv[i]))
 						known = true;
 			json_t *ps = json_object_get(cur.j, "processes");
 			for (size_t j = 0; j < json_array_size(ps) && !known; j++)
@@ -1104,7 +1113,8 @@ static int cmd_daemon(struct ctl *x, const char *what)
 		x->exitstatus = EX_GENERIC;
 	} else if (rep.resp.status >= 400) {
 		json_t *j = json_loadb(rep.resp.body ? rep.resp.body : "", rep.resp.len, 0, NULL);
-		const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+		const char *code =
+		    json_string_value(json_object_get(json_object_get(j, "error"), "code"));
 		if (code && !strcmp(code, "SHUTDOWN_STATE"))
 			out("ERROR: already shutting down");
 		else
@@ -1134,60 +1144,61 @@ static const struct {
 	const char *cmd;
 	const char *help;
 } helps[] = {
-	{"add", "add <name> [...]\tActivates any updates in config for process/group"},
-	{"avail", "avail\t\t\tDisplay all configured processes"},
-	{"clear", "clear <name>\t\tClear a process' log files.\n"
-		  "clear <name> <name>\tClear multiple process' log files\n"
-		  "clear all\t\tClear all process' log files"},
-	{"exit", "exit\tExit the supervisor shell."},
-	{"fg", "fg <process>\tConnect to a process in foreground mode\n"
-	       "\t\tCtrl-C to exit"},
-	{"help", "help\t\tPrint a list of available actions\n"
-		 "help <action>\tPrint help for <action>"},
-	{"maintail", "maintail -f \tContinuous tail of supervisor main log file (Ctrl-C to exit)\n"
-		     "maintail -100\tlast 100 *bytes* of supervisord main log file\n"
-		     "maintail\tlast 1600 *bytes* of supervisor main log file"},
-	{"open", "open <url>\tConnect to a remote supervisord process.\n"
-		 "\t\t(for UNIX domain socket, use unix:///socket/path)"},
-	{"pid", "pid\t\t\tGet the PID of supervisord.\n"
-		"pid <name>\t\tGet the PID of a single child process by name.\n"
-		"pid all\t\t\tGet the PID of every child process, one per line."},
-	{"quit", "quit\tExit the supervisor shell."},
-	{"reload", "reload \t\tRestart the remote supervisord."},
-	{"remove", "remove <name> [...]\tRemoves process/group from active config"},
-	{"reread", "reread \t\t\tReload the daemon's configuration files without add/remove"},
-	{"restart", "restart <name>\t\tRestart a process\n"
-		    "restart <gname>:*\tRestart all processes in a group\n"
-		    "restart <name> <name>\tRestart multiple processes or groups\n"
-		    "restart all\t\tRestart all processes\n"
-		    "Note: restart does not reread config files. For that, see reread and update."},
-	{"shutdown", "shutdown \tShut the remote supervisord down."},
-	{"signal", "signal <signal name> <name>\t\tSignal a process\n"
-		   "signal <signal name> <gname>:*\t\tSignal all processes in a group\n"
-		   "signal <signal name> <name> <name>\tSignal multiple processes or groups\n"
-		   "signal <signal name> all\t\tSignal all processes"},
-	{"start", "start <name>\t\tStart a process\n"
-		  "start <gname>:*\t\tStart all processes in a group\n"
-		  "start <name> <name>\tStart multiple processes or groups\n"
-		  "start all\t\tStart all processes"},
-	{"status", "status <name>\t\tGet status for a single process\n"
-		   "status <gname>:*\tGet status for all processes in a group\n"
-		   "status <name> <name>\tGet status for multiple named processes\n"
-		   "status\t\t\tGet all process status info"},
-	{"stop", "stop <name>\t\tStop a process\n"
-		 "stop <gname>:*\t\tStop all processes in a group\n"
-		 "stop <name> <name>\tStop multiple processes or groups\n"
-		 "stop all\t\tStop all processes"},
-	{"tail", "tail [-f] <name> [stdout|stderr] (default stdout)\n"
-		 "Ex:\n"
-		 "tail -f <name>\t\tContinuous tail of named process stdout\n"
-		 "\t\t\tCtrl-C to exit.\n"
-		 "tail -100 <name>\tlast 100 *bytes* of process stdout\n"
-		 "tail <name> stderr\tlast 1600 *bytes* of process stderr"},
-	{"update", "update\t\t\tReload config and add/remove as necessary, and will restart affected programs\n"
-		   "update all\t\tReload config and add/remove as necessary, and will restart affected programs\n"
-		   "update <gname> [...]\tUpdate specific groups"},
-	{"version", "version\t\t\tShow the version of the remote supervisord process"},
+    {"add", "add <name> [...]\tActivates any updates in config for process/group"},
+    {"avail", "avail\t\t\tDisplay all configured processes"},
+    {"clear", "clear <name>\t\tClear a process' log files.\n"
+	      "clear <name> <name>\tClear multiple process' log files\n"
+	      "clear all\t\tClear all process' log files"},
+    {"exit", "exit\tExit the supervisor shell."},
+    {"fg", "fg <process>\tConnect to a process in foreground mode\n"
+	   "\t\tCtrl-C to exit"},
+    {"help", "help\t\tPrint a list of available actions\n"
+	     "help <action>\tPrint help for <action>"},
+    {"maintail", "maintail -f \tContinuous tail of supervisor main log file (Ctrl-C to exit)\n"
+		 "maintail -100\tlast 100 *bytes* of supervisord main log file\n"
+		 "maintail\tlast 1600 *bytes* of supervisor main log file"},
+    {"open", "open <url>\tConnect to a remote supervisord process.\n"
+	     "\t\t(for UNIX domain socket, use unix:///socket/path)"},
+    {"pid", "pid\t\t\tGet the PID of supervisord.\n"
+	    "pid <name>\t\tGet the PID of a single child process by name.\n"
+	    "pid all\t\t\tGet the PID of every child process, one per line."},
+    {"quit", "quit\tExit the supervisor shell."},
+    {"reload", "reload \t\tRestart the remote supervisord."},
+    {"remove", "remove <name> [...]\tRemoves process/group from active config"},
+    {"reread", "reread \t\t\tReload the daemon's configuration files without add/remove"},
+    {"restart", "restart <name>\t\tRestart a process\n"
+		"restart <gname>:*\tRestart all processes in a group\n"
+		"restart <name> <name>\tRestart multiple processes or groups\n"
+		"restart all\t\tRestart all processes\n"
+		"Note: restart does not reread config files. For that, see reread and update."},
+    {"shutdown", "shutdown \tShut the remote supervisord down."},
+    {"signal", "signal <signal name> <name>\t\tSignal a process\n"
+	       "signal <signal name> <gname>:*\t\tSignal all processes in a group\n"
+	       "signal <signal name> <name> <name>\tSignal multiple processes or groups\n"
+	       "signal <signal name> all\t\tSignal all processes"},
+    {"start", "start <name>\t\tStart a process\n"
+	      "start <gname>:*\t\tStart all processes in a group\n"
+	      "start <name> <name>\tStart multiple processes or groups\n"
+	      "start all\t\tStart all processes"},
+    {"status", "status <name>\t\tGet status for a single process\n"
+	       "status <gname>:*\tGet status for all processes in a group\n"
+	       "status <name> <name>\tGet status for multiple named processes\n"
+	       "status\t\t\tGet all process status info"},
+    {"stop", "stop <name>\t\tStop a process\n"
+	     "stop <gname>:*\t\tStop all processes in a group\n"
+	     "stop <name> <name>\tStop multiple processes or groups\n"
+	     "stop all\t\tStop all processes"},
+    {"tail", "tail [-f] <name> [stdout|stderr] (default stdout)\n"
+	     "Ex:\n"
+	     "tail -f <name>\t\tContinuous tail of named process stdout\n"
+	     "\t\t\tCtrl-C to exit.\n"
+	     "tail -100 <name>\tlast 100 *bytes* of process stdout\n"
+	     "tail <name> stderr\tlast 1600 *bytes* of process stderr"},
+    {"update",
+     "update\t\t\tReload config and add/remove as necessary, and will restart affected programs\n"
+     "update all\t\tReload config and add/remove as necessary, and will restart affected programs\n"
+     "update <gname> [...]\tUpdate specific groups"},
+    {"version", "version\t\t\tShow the version of the remote supervisord process"},
 };
 
 static void help_line(const char *cmd)
@@ -1260,13 +1271,16 @@ static const struct {
 	const char *name;
 	int (*fn)(struct ctl *x, int argc, char **argv);
 } cmds[] = {
-	{"add", cmd_add},         {"avail", cmd_avail},       {"clear", cmd_clear},
-	{"fg", cmd_fg},           {"help", cmd_help},         {"maintail", cmd_maintail},
-	{"open", cmd_open},       {"pid", cmd_pid},           {"reload", cmd_reload},
-	{"remove", cmd_remove},   {"reread", cmd_reread},     {"restart", cmd_restart},
-	{"shutdown", cmd_shutdown}, {"signal", cmd_signal},   {"start", cmd_start},
-	{"status", cmd_status},   {"stop", cmd_stop},         {"tail", cmd_tail},
-	{"update", cmd_update},   {"version", cmd_version},
+    {"add", cmd_add},		{"avail", cmd_avail},
+    {"clear", cmd_clear},	{"fg", cmd_fg},
+    {"help", cmd_help},		{"maintail", cmd_maintail},
+    {"open", cmd_open},		{"pid", cmd_pid},
+    {"reload", cmd_reload},	{"remove", cmd_remove},
+    {"reread", cmd_reread},	{"restart", cmd_restart},
+    {"shutdown", cmd_shutdown}, {"signal", cmd_signal},
+    {"start", cmd_start},	{"status", cmd_status},
+    {"stop", cmd_stop},		{"tail", cmd_tail},
+    {"update", cmd_update},	{"version", cmd_version},
 };
 
 static const char *const *command_names(void)
@@ -1388,7 +1402,8 @@ static int load_client_conf(struct ctl *x, const char *path, bool explicit_path)
 	int r = read_file(path, &text, &len);
 	if (r < 0) {
 		if (explicit_path) {
-			fprintf(stderr, "Error: could not read config file %s: %s\n", path, strerror(-r));
+			fprintf(stderr, "Error: could not read config file %s: %s\n", path,
+				strerror(-r));
 			return -1;
 		}
 		return 0;
@@ -1398,7 +1413,8 @@ static int load_client_conf(struct ctl *x, const char *path, bool explicit_path)
 	raw_init(&raw);
 	diags_init(&d);
 	size_t pl = strlen(path);
-	if ((pl > 5 && !strcmp(path + pl - 5, ".yaml")) || (pl > 4 && !strcmp(path + pl - 4, ".yml")))
+	if ((pl > 5 && !strcmp(path + pl - 5, ".yaml")) ||
+	    (pl > 4 && !strcmp(path + pl - 4, ".yml")))
 		r = conf_yaml_parse(&raw, path, text, len, &d);
 	else if (pl > 4 && !strcmp(path + pl - 4, ".cfg"))
 		r = conf_cfg_parse(&raw, path, text, len, &d);
@@ -1452,44 +1468,45 @@ static int load_client_conf(struct ctl *x, const char *path, bool explicit_path)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"supctl -- control applications run by supd from the cmd line.\n"
-		"\n"
-		"Usage: supctl [options] [action [arguments]]\n"
-		"\n"
-		"Options:\n"
-		"-c/--configuration FILENAME -- configuration file path (searches if not given)\n"
-		"-h/--help -- print usage message and exit\n"
-		"-i/--interactive -- start an interactive shell after executing commands\n"
-		"-s/--serverurl URL -- URL on which supd server is listening\n"
-		"     (default \"http://localhost:9001\").\n"
-		"-u/--username USERNAME -- username to use for authentication with server\n"
-		"-p/--password PASSWORD -- password to use for authentication with server\n"
-		"-r/--history-file -- keep a readline history (if readline is available)\n"
-		"--json -- machine-readable output for status and avail\n"
-		"-v/--version -- print supctl's version and exit\n"
-		"\n"
-		"action [arguments] -- see below\n"
-		"\n"
-		"Actions are commands like \"tail\" or \"stop\".  If -i is specified or no action is\n"
-		"specified on the command line, a \"shell\" interpreting actions typed\n"
-		"interactively is started.  Use the action \"help\" to find out about available\n"
-		"actions.\n");
+	fprintf(
+	    f,
+	    "supctl -- control applications run by supd from the cmd line.\n"
+	    "\n"
+	    "Usage: supctl [options] [action [arguments]]\n"
+	    "\n"
+	    "Options:\n"
+	    "-c/--configuration FILENAME -- configuration file path (searches if not given)\n"
+	    "-h/--help -- print usage message and exit\n"
+	    "-i/--interactive -- start an interactive shell after executing commands\n"
+	    "-s/--serverurl URL -- URL on which supd server is listening\n"
+	    "     (default \"http://localhost:9001\").\n"
+	    "-u/--username USERNAME -- username to use for authentication with server\n"
+	    "-p/--password PASSWORD -- password to use for authentication with server\n"
+	    "-r/--history-file -- keep a readline history (if readline is available)\n"
+	    "--json -- machine-readable output for status and avail\n"
+	    "-v/--version -- print supctl's version and exit\n"
+	    "\n"
+	    "action [arguments] -- see below\n"
+	    "\n"
+	    "Actions are commands like \"tail\" or \"stop\".  If -i is specified or no action is\n"
+	    "specified on the command line, a \"shell\" interpreting actions typed\n"
+	    "interactively is started.  Use the action \"help\" to find out about available\n"
+	    "actions.\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"configuration", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{"interactive", no_argument, NULL, 'i'},
-		{"serverurl", required_argument, NULL, 's'},
-		{"username", required_argument, NULL, 'u'},
-		{"password", required_argument, NULL, 'p'},
-		{"history-file", required_argument, NULL, 'r'},
-		{"json", no_argument, NULL, 'J'},
-		{"version", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"configuration", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"interactive", no_argument, NULL, 'i'},
+	    {"serverurl", required_argument, NULL, 's'},
+	    {"username", required_argument, NULL, 'u'},
+	    {"password", required_argument, NULL, 'p'},
+	    {"history-file", required_argument, NULL, 'r'},
+	    {"json", no_argument, NULL, 'J'},
+	    {"version", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct ctl x = {0};
 	const char *cpath = NULL;

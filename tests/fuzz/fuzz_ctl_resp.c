@@ -56,7 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a.r != b.r)
 		abort();
 	if (a.r > 0) {
-		if (a.used != b.used || a.resp.status != b.resp.status || a.resp.len != b.resp.len ||
+		if (a.used != b.used || a.resp.status != b.resp.status ||
+		    a.resp.len != b.resp.len ||
 		    (a.resp.len && memcmp(a.resp.body, b.resp.body, a.resp.len)))
 			abort();
 		if (a.resp.status < 100 || a.resp.status > 999)

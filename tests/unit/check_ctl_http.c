@@ -11,8 +11,7 @@
 
 /* Feeds s in pieces of `step` bytes (0: all at once), then EOF if eof.
  * Returns the parser's last result; *rest: bytes not consumed. */
-static int feed(const char *s, size_t n, size_t step, bool eof, struct ctl_resp *resp,
-		size_t *rest)
+static int feed(const char *s, size_t n, size_t step, bool eof, struct ctl_resp *resp, size_t *rest)
 {
 	struct ctl_parser p;
 	ctl_parser_init(&p, resp, NULL, NULL);
@@ -65,8 +64,9 @@ static void expect_err(const char *s, int err)
 
 START_TEST(test_content_length)
 {
-	expect_ok("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: application/json\r\n\r\nhello",
-		  200, "hello", 0);
+	expect_ok(
+	    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: application/json\r\n\r\nhello",
+	    200, "hello", 0);
 	/* Bytes after the body belong to the next response. */
 	expect_ok("HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nabHTTP/1.1", 404, "ab", 8);
 	expect_ok("HTTP/1.1 204 No Content\r\n\r\n", 204, "", 0);
@@ -74,7 +74,8 @@ START_TEST(test_content_length)
 	/* bare LF line ends are tolerated */
 	expect_ok("HTTP/1.1 200 OK\nContent-Length: 1\n\nx", 200, "x", 0);
 	/* A repeated, equal Content-Length is fine. */
-	expect_ok("HTTP/1.1 200 OK\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\nx", 200, "x", 0);
+	expect_ok("HTTP/1.1 200 OK\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\nx", 200, "x",
+		  0);
 }
 END_TEST
 
@@ -106,15 +107,16 @@ START_TEST(test_chunked)
 	expect_ok("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 		  "2\r\nab\r\n0\r\nX-T: 1\r\n\r\nnext",
 		  200, "ab", 4);
-	expect_ok("HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\n\r\nf\r\n0123456789abcde\r\n0\r\n\r\n",
+	expect_ok("HTTP/1.1 200 OK\r\ntransfer-encoding: "
+		  "Chunked\r\n\r\nf\r\n0123456789abcde\r\n0\r\n\r\n",
 		  200, "0123456789abcde", 0);
 }
 END_TEST
 
 START_TEST(test_continue_and_eof_body)
 {
-	expect_ok("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 200,
-		  "ok", 0);
+	expect_ok("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+		  200, "ok", 0);
 	/* No length: the body runs to EOF. */
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		struct ctl_resp resp;

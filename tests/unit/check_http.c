@@ -131,9 +131,9 @@ static void on_writable(struct http_req *r, void *ctx)
 }
 
 static const struct http_handlers handlers = {
-	.request = on_request,
-	.abandoned = on_abandoned,
-	.writable = on_writable,
+    .request = on_request,
+    .abandoned = on_abandoned,
+    .writable = on_writable,
 };
 
 static void setup(void)
@@ -259,9 +259,12 @@ static void client_request(struct job *j)
 	else
 		snprintf(url, sizeof(url), "unix://%s", sock);
 	ck_assert_int_eq(ctl_client_init(&c, url, j->user, j->pass), 0);
-	j->rc = ctl_request(&c, j->method ? j->method : "GET", j->path ? j->path : "/",
-			    j->body, j->body ? strlen(j->body) : 0, &j->resp,
-			    mode == M_STREAM ? collect : mode == M_STREAM_BIG ? count_bytes : NULL, j);
+	j->rc = ctl_request(&c, j->method ? j->method : "GET", j->path ? j->path : "/", j->body,
+			    j->body ? strlen(j->body) : 0, &j->resp,
+			    mode == M_STREAM	   ? collect
+			    : mode == M_STREAM_BIG ? count_bytes
+						   : NULL,
+			    j);
 	ctl_client_free(&c);
 }
 
@@ -582,7 +585,8 @@ START_TEST(test_malformed)
 	ck_assert_msg(j.raw[0] == '\0' || !strncmp(j.raw, "HTTP/1.1 400", 12), "%s", j.raw);
 
 	/* A Content-Length that is not a number */
-	struct job h = {.fn = client_raw, .send = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"};
+	struct job h = {.fn = client_raw,
+			.send = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"};
 	h.sendlen = strlen(h.send);
 	run_job(&h);
 	ck_assert_msg(!strncmp(h.raw, "HTTP/1.1 400", 12), "%s", h.raw);
