@@ -132,8 +132,13 @@ static void autostart_all(struct daemon *d)
 		return;
 	}
 	memcpy(copy, v, n * sizeof(*copy));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		proc_autostart(copy[i]);
+		/* The loop does not run during this pass: close the error
+		 * pipes of the children that exec'd meanwhile. */
+		if (i % 32 == 31)
+			procs_settle_execs(d->procs);
+	}
 	free(copy);
 }
 
@@ -623,6 +628,28 @@ static int raise_limit(int res, long min, const char *name, const char *opt, cha
 	return 0;
 }
 
+/* Each process costs supd two or three fds: take all the fds the hard
+ * limit allows, and give children the soft limit supd started with (or
+ * minfds), as supervisord's children get. */
+static void raise_own_nofile(struct daemon *d)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	rlim_t cur = rl.rlim_cur;
+	/* root may also raise the hard limit, up to the kernel's nr_open */
+	struct rlimit big = {1 << 20, 1 << 20};
+	if (rl.rlim_max < big.rlim_max && setrlimit(RLIMIT_NOFILE, &big) == 0) {
+		d->child_nofile = (long)cur;
+		return;
+	}
+	if (cur >= rl.rlim_max)
+		return;
+	d->child_nofile = (long)cur;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 /* fork, the parent exits; the child detaches like supervisord's
  * _daemonize.  Returns 0 in the child, or 2. */
 static int daemonize(const struct conf_supd *s)
@@ -713,6 +740,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 		conf_ref_put(d->cref);
 		return rc;
 	}
+	raise_own_nofile(d);
 
 	log_set_level(s->loglevel);
 	log_set_echo(d->foreground && !s->silent);

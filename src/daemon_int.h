@@ -33,6 +33,7 @@ struct daemon {
 	char *pidfile;
 	char server_url[PATH_MAX + 16];
 	bool have_server_url;
+	long child_nofile; /* the fd limit children get (supd raises its own) */
 	struct proc_hook hook;
 
 	enum phase phase;

@@ -46,6 +46,7 @@ struct procs {
 	size_t nbuckets;      /* power of two, for both tables */
 	struct proc_hook *hooks;
 	bool shutting_down;
+	struct proc *execs; /* spawned, exec not confirmed (exec_next list) */
 };
 
 /* ---------------------------------------------------------------- conf refs */
@@ -177,6 +178,13 @@ static void close_exec(struct proc *p)
 {
 	if (p->exec_fd < 0)
 		return;
+	if (p->exec_prev)
+		p->exec_prev->exec_next = p->exec_next;
+	else
+		p->tab->execs = p->exec_next;
+	if (p->exec_next)
+		p->exec_next->exec_prev = p->exec_prev;
+	p->exec_prev = p->exec_next = NULL;
 	loop_unwatch_fd(p->tab->env.loop, p->exec_fd);
 	close(p->exec_fd);
 	p->exec_fd = -1;
@@ -520,6 +528,11 @@ static int spawn(struct proc *p)
 	free(p->exec_err);
 	p->exec_err = NULL;
 	p->exec_fd = ch.fd_exec;
+	p->exec_prev = NULL;
+	p->exec_next = t->execs;
+	if (t->execs)
+		t->execs->exec_prev = p;
+	t->execs = p;
 	if (loop_watch_fd(t->env.loop, p->exec_fd, EPOLLIN, on_exec, p) < 0) {
 		/* Unwatched, the answer is read when the child exits. */
 		if (c->startsecs <= 0)
@@ -549,6 +562,14 @@ static void settle_exec(struct proc *p)
 	}
 	if (p->state == PROC_STARTING && p->conf->startsecs <= 0)
 		enter_running(p);
+}
+
+void procs_settle_execs(struct procs *t)
+{
+	for (struct proc *p = t->execs, *next; p; p = next) {
+		next = p->exec_next;
+		settle_exec(p);
+	}
 }
 
 static void on_exec(struct loop *l, int fd, uint32_t events, void *arg)

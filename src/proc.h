@@ -74,6 +74,7 @@ struct proc {
 	struct conf_ref *next_cref;
 	size_t order_idx;
 	struct proc *pid_next, *name_next;
+	struct proc *exec_prev, *exec_next; /* procs whose exec is unconfirmed */
 };
 
 /* A reference-counted config, so a process removed or changed by a reload
@@ -102,6 +103,7 @@ struct procs_env {
 	const struct conf_supd *supd;
 	const char *server_url; /* SUPERVISOR_SERVER_URL; NULL: unset */
 	char *const *environ;	/* supd's environment; NULL: environ */
+	long child_nofile;	/* RLIMIT_NOFILE soft limit for children; 0: inherit */
 };
 
 int procs_new(struct procs **out, const struct procs_env *env);
@@ -152,6 +154,11 @@ int proc_stop(struct proc *p);
  * supervisord's stop_all. */
 int proc_stop_for_shutdown(struct proc *p);
 int proc_signal(struct proc *p, int sig);
+
+/* Reads the error pipes of the children spawned so far whose exec is not
+ * confirmed yet, without waiting.  Starting many processes in one pass
+ * calls it now and then, so their pipes are closed before fds run out. */
+void procs_settle_execs(struct procs *t);
 
 /* The daemon's reaper: p's pid exited with wait status st. */
 void proc_exited(struct proc *p, int st);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +55,7 @@ struct plan {
 	int ngroups;
 	const char *dir;
 	int umask;
+	long nofile;	  /* 0: keep */
 	int out_w, err_w; /* -1: /dev/null */
 	bool redirect_stderr;
 	int errfd;
@@ -355,6 +357,13 @@ static __attribute__((noreturn)) void child(const struct plan *pl)
 		child_fail(efd, ST_CHDIR);
 	if (pl->umask >= 0)
 		umask((mode_t)pl->umask);
+	if (pl->nofile > 0) {
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > (rlim_t)pl->nofile) {
+			rl.rlim_cur = (rlim_t)pl->nofile;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	execve(pl->file, pl->argv, pl->envp);
 	child_fail(efd, ST_EXEC);
 }
@@ -457,6 +466,7 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 	pl.argv = p->argv;
 	pl.dir = p->directory;
 	pl.umask = p->umask;
+	pl.nofile = r->child_nofile;
 	pl.redirect_stderr = p->redirect_stderr;
 	pl.envp = build_env(r);
 	if (!pl.envp) {
