@@ -712,6 +712,8 @@ static void cleanup(struct daemon *d)
 	loop_free(d->loop);
 	free(d->shut_v);
 	conf_ref_put(d->cref);
+	if (d->have_slots)
+		spawn_slots_close(&d->slots);
 }
 
 int daemon_run(const struct supd_opts *o, struct conf *c)
@@ -722,6 +724,8 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	int rc;
 
 	ensure_std_fds();
+	/* Reserved while the fd numbers are still low (struct spawn_slots). */
+	d->have_slots = spawn_slots_open(&d->slots) == 0;
 	d->cref = conf_ref_new(c);
 	if (!d->cref) {
 		conf_free(c);

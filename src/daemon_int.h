@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "loop.h"
 #include "proc.h"
+#include "spawn.h"
 
 struct http;
 struct api;
@@ -34,6 +35,8 @@ struct daemon {
 	char server_url[PATH_MAX + 16];
 	bool have_server_url;
 	long child_nofile; /* the fd limit children get (supd raises its own) */
+	struct spawn_slots slots;
+	bool have_slots;
 	struct proc_hook hook;
 
 	enum phase phase;

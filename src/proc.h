@@ -45,6 +45,7 @@ enum proc_state {
 
 struct procs;
 struct output;
+struct spawn_slots;
 
 /* One supervised process.  Read-only outside proc.c. */
 struct proc {
@@ -101,9 +102,10 @@ struct proc_hook {
 struct procs_env {
 	struct loop *loop;
 	const struct conf_supd *supd;
-	const char *server_url; /* SUPERVISOR_SERVER_URL; NULL: unset */
-	char *const *environ;	/* supd's environment; NULL: environ */
-	long child_nofile;	/* RLIMIT_NOFILE soft limit for children; 0: inherit */
+	const char *server_url;		 /* SUPERVISOR_SERVER_URL; NULL: unset */
+	char *const *environ;		 /* supd's environment; NULL: environ */
+	long child_nofile;		 /* RLIMIT_NOFILE soft limit for children; 0: inherit */
+	const struct spawn_slots *slots; /* NULL: plain fork */
 };
 
 int procs_new(struct procs **out, const struct procs_env *env);

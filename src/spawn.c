@@ -12,12 +12,15 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,7 +62,38 @@ struct plan {
 	int out_w, err_w; /* -1: /dev/null */
 	bool redirect_stderr;
 	int errfd;
+	int unshare_from; /* >0: the fd table is shared; keep only fds below */
 };
+
+#define UNSHARED_MARK 'U'
+
+int spawn_slots_open(struct spawn_slots *s)
+{
+	for (int i = 0; i < 4; i++)
+		s->fd[i] = -1;
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul < 0)
+		return -errno;
+	s->fd[3] = nul;
+	for (int i = 0; i < 3; i++) {
+		s->fd[i] = fcntl(nul, F_DUPFD_CLOEXEC, 0);
+		if (s->fd[i] < 0) {
+			int e = errno;
+			spawn_slots_close(s);
+			return -e;
+		}
+	}
+	return 0;
+}
+
+void spawn_slots_close(struct spawn_slots *s)
+{
+	for (int i = 0; i < 4; i++) {
+		if (s->fd[i] >= 0)
+			close(s->fd[i]);
+		s->fd[i] = -1;
+	}
+}
 
 const char *spawn_signame(int sig, char *buf, size_t len)
 {
@@ -320,6 +354,15 @@ static int close_others(int keep)
 static __attribute__((noreturn)) void child(const struct plan *pl)
 {
 	int efd = pl->errfd;
+	if (pl->unshare_from > 0) {
+		/* First, before anything touches an fd: our own table with
+		 * only 0 .. unshare_from-1 in it; then let the parent go on. */
+		if (close_range((unsigned)pl->unshare_from, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+			child_fail(efd, ST_CLOSE);
+		char mark = UNSHARED_MARK;
+		if (write(efd, &mark, 1) != 1)
+			_exit(127);
+	}
 	if (setpgid(0, 0) < 0)
 		child_fail(efd, ST_SETPGID);
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -446,6 +489,91 @@ static int pipe_for_output(int fds[2])
 	return 0;
 }
 
+static void refill_slots(const struct spawn_slots *sl)
+{
+	for (int i = 0; i < 3; i++)
+		dup3(sl->fd[3], sl->fd[i], O_CLOEXEC);
+}
+
+/* fork, or with slots a fork sharing our fd table (see struct
+ * spawn_slots): the pipes move to the slots first.  Returns the pid (0 in
+ * the child never returns) or -1 with errno. */
+static pid_t start_child(const struct spawn_slots *sl, struct plan *pl)
+{
+#if !defined(__SANITIZE_ADDRESS__)
+	if (sl) {
+		int src[3] = {pl->out_w, pl->err_w, pl->errfd};
+		int top = 0;
+		for (int i = 0; i < 3; i++) {
+			if (src[i] >= 0 && dup3(src[i], sl->fd[i], O_CLOEXEC) < 0) {
+				refill_slots(sl);
+				return -1;
+			}
+			if (sl->fd[i] > top)
+				top = sl->fd[i];
+		}
+		pl->out_w = pl->out_w >= 0 ? sl->fd[0] : -1;
+		pl->err_w = pl->err_w >= 0 ? sl->fd[1] : -1;
+		pl->errfd = sl->fd[2];
+		pl->unshare_from = top + 1;
+		/* No new stack: without CLONE_VM the child runs on a copy of
+		 * ours, as after fork. */
+		pid_t pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
+		if (pid == 0)
+			child(pl);
+		if (pid < 0) {
+			int e = errno;
+			refill_slots(sl);
+			errno = e;
+		}
+		return pid;
+	}
+#else
+	(void)sl;
+#endif
+	pid_t pid = fork();
+	if (pid == 0)
+		child(pl);
+	return pid;
+}
+
+/* Waits until the child has its own fd table, then gives the slots their
+ * /dev/null back.  A child that failed before is collected here. */
+static int await_unshare(const struct spawn_slots *sl, int efd, pid_t pid,
+			 const struct conf_process *p, char *err, size_t errlen)
+{
+	struct pollfd pfd = {.fd = efd, .events = POLLIN};
+	char buf[sizeof(struct child_err)];
+	ssize_t n;
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	do
+		n = read(efd, buf, 1);
+	while (n < 0 && errno == EINTR);
+	refill_slots(sl);
+	if (n == 1 && buf[0] == UNSHARED_MARK)
+		return 0;
+	struct child_err ce = {0, EIO};
+	if (n == 1) {
+		size_t got = 1;
+		while (got < sizeof(ce)) {
+			pfd.revents = 0;
+			poll(&pfd, 1, -1);
+			ssize_t m = read(efd, buf + got, sizeof(ce) - got);
+			if (m <= 0 && !(m < 0 && (errno == EINTR || errno == EAGAIN)))
+				break;
+			if (m > 0)
+				got += (size_t)m;
+		}
+		if (got == sizeof(ce))
+			memcpy(&ce, buf, sizeof(ce));
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	child_error_text(p, &ce, err, errlen);
+	return ce.err ? -ce.err : -EIO;
+}
+
 int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, size_t errlen)
 {
 	const struct conf_process *p = r->p;
@@ -500,9 +628,7 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 	sigset_t all, saved;
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &saved);
-	pid_t pid = fork();
-	if (pid == 0)
-		child(&pl);
+	pid_t pid = start_child(r->slots, &pl);
 	int fork_errno = errno;
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	errno = fork_errno;
@@ -515,6 +641,11 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 			snprintf(err, errlen, "unknown error during fork for '%s': %s", p->name,
 				 strerror(-ret));
 		goto out;
+	}
+	if (pl.unshare_from > 0) {
+		ret = await_unshare(r->slots, ep[0], pid, p, err, errlen);
+		if (ret < 0)
+			goto out;
 	}
 	close_if(&ep[1]);
 	close_if(&outp[1]);

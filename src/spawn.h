@@ -19,12 +19,25 @@
 
 #include "conf.h"
 
+/* Low fd numbers reserved by the daemon (close-on-exec /dev/null): the
+ * child's pipes are moved there before a fork that shares supd's fd table,
+ * and the child then unshares only fds below them, so a spawn costs the
+ * same with 20,000 fds open as with 20. */
+struct spawn_slots {
+	int fd[4]; /* stdout, stderr, error pipe, and /dev/null to refill them */
+};
+
+/* Returns 0 or a negative errno. */
+int spawn_slots_open(struct spawn_slots *s);
+void spawn_slots_close(struct spawn_slots *s);
+
 struct spawn_req {
 	const struct conf_process *p;
-	const char *server_url; /* SUPERVISOR_SERVER_URL; NULL: not set */
-	char *const *environ;	/* supd's environment; NULL: environ */
-	bool no_pipes;		/* stdout/stderr to /dev/null (no output object) */
-	long child_nofile;	/* RLIMIT_NOFILE soft limit in the child; 0: inherit */
+	const char *server_url;		 /* SUPERVISOR_SERVER_URL; NULL: not set */
+	char *const *environ;		 /* supd's environment; NULL: environ */
+	bool no_pipes;			 /* stdout/stderr to /dev/null (no output object) */
+	long child_nofile;		 /* RLIMIT_NOFILE soft limit in the child; 0: inherit */
+	const struct spawn_slots *slots; /* NULL: a plain fork */
 };
 
 struct spawn_child {
