@@ -61,7 +61,6 @@ void daemon_begin_shutdown(struct daemon *d);
  * a new model in *out, or a negative errno with the errors in err (several
  * lines). */
 int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errlen);
-int daemon_group_priority(const struct conf *c, const struct conf_process *p);
 
 /* control.c: the HTTP listeners and the API over the process table. */
 int control_start(struct daemon *d, char *err, size_t errlen);
