@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# [supervisord] user drops supd's privileges; a program's user= that a
+# non-root supd cannot switch to is a named spawn error.
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1; then
+	echo "SKIP: needs root and a 'nobody' user"
+	exit 77
+fi
+bb_setup
+chmod 777 "$T"
+
+bb_conf <<'EOC'
+[supervisord]
+logfile=@T@/supd.log
+childlogdir=@T@
+user=nobody
+
+[program:plain]
+command=sleep 100
+startsecs=0
+
+[program:asroot]
+command=sleep 100
+startsecs=0
+user=root
+startretries=0
+EOC
+bb_start
+bb_wait_log 5 "spawned: 'plain'"
+grep -q "Set uid to user $(id -u nobody) succeeded" "$T/supd.log" || fail "no privilege drop logged"
+expect_eq "$(id -u nobody)" "$(awk '/^Uid:/ {print $2}' "/proc/$SUPD_PID/status")" "supd's uid"
+plain=$(bb_log_pid plain)
+expect_eq "$(id -u nobody)" "$(awk '/^Uid:/ {print $2}' "/proc/$plain/status")" "the child's uid"
+ok "supd runs as the [supervisord] user, and so do its children"
+
+bb_wait_log 5 "gave up: asroot entered FATAL"
+grep -q "spawnerr: couldn't setuid to root: Can't drop privilege as nonroot user" "$T/supd.log" ||
+	fail "no clear error for user=root under a non-root supd"
+ok "user= a non-root supd cannot take is a named spawn error"
+
+bb_stop 10
+expect_eq 0 "$SUPD_STATUS" "supd exit status"
