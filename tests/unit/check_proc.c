@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,6 +338,73 @@ START_TEST(test_descriptions)
 }
 END_TEST
 
+/* Reads a spawned child's stdout to EOF. */
+static void read_all(int fd, char *buf, size_t len)
+{
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + n, len - 1 - n);
+		if (r > 0) {
+			n += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EAGAIN) {
+			usleep(1000);
+			continue;
+		}
+		break;
+	}
+	buf[n] = 0;
+}
+
+/* Both spawn paths (plain fork, and the shared fd table unshared down to
+ * the slots) give the child fds 0, 1, 2 only, however many supd holds,
+ * including ones not marked close-on-exec. */
+START_TEST(test_child_fds)
+{
+	int extra[300];
+	for (int i = 0; i < 300; i++)
+		extra[i] = open("/dev/null", O_RDONLY); /* deliberately inheritable */
+	struct spawn_slots slots;
+	ck_assert_int_eq(spawn_slots_open(&slots), 0);
+	const char *argv[] = {"sh", "-c", "ls /proc/$$/fd | tr '\\n' ' '", NULL};
+	struct conf_process *c = mkproc("fds", argv);
+	for (int pass = 0; pass < 2; pass++) {
+		struct spawn_req req = {.p = c, .slots = pass ? &slots : NULL};
+		struct spawn_child ch;
+		char err[256], out[256];
+		ck_assert_int_eq(spawn_start(&req, &ch, err, sizeof(err)), 0);
+		read_all(ch.fd_out, out, sizeof(out));
+		int st;
+		ck_assert_int_eq(waitpid(ch.pid, &st, 0), ch.pid);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		ck_assert_int_eq(spawn_exec_result(ch.fd_exec, c, err, sizeof(err)), 0);
+		ck_assert_str_eq(out, "0 1 2 ");
+		close(ch.fd_out);
+		close(ch.fd_err);
+		close(ch.fd_exec);
+	}
+	/* a failure in the child on the slots path comes back named */
+	c->directory = strdup("/nonexistent/dir");
+	struct spawn_req req = {.p = c, .slots = &slots};
+	struct spawn_child ch;
+	char err[256];
+	ck_assert_int_eq(spawn_start(&req, &ch, err, sizeof(err)), 0);
+	int st;
+	ck_assert_int_eq(waitpid(ch.pid, &st, 0), ch.pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 127);
+	ck_assert_int_eq(spawn_exec_result(ch.fd_exec, c, err, sizeof(err)), -ENOENT);
+	ck_assert_str_eq(err, "couldn't chdir to /nonexistent/dir: No such file or directory");
+	close(ch.fd_out);
+	close(ch.fd_err);
+	close(ch.fd_exec);
+	spawn_slots_close(&slots);
+	for (int i = 0; i < 300; i++)
+		close(extra[i]);
+	freeproc(c);
+}
+END_TEST
+
 START_TEST(test_ten_thousand)
 {
 	enum { N = 10000 };
@@ -390,6 +458,7 @@ int main(void)
 	tcase_add_test(tc, test_stop_escalates_to_sigkill);
 	tcase_add_test(tc, test_start_errors);
 	tcase_add_test(tc, test_descriptions);
+	tcase_add_test(tc, test_child_fds);
 	tcase_add_test(tc, test_ten_thousand);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
