@@ -549,6 +549,14 @@ static void signal_cb(struct loop *l, int fd, uint32_t events, void *arg)
 	reap(d);
 }
 
+static int open_signalfd(struct daemon *d, const sigset_t *set)
+{
+	d->sfd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sfd < 0)
+		return -errno;
+	return loop_watch_fd(d->loop, d->sfd, EPOLLIN, signal_cb, d);
+}
+
 static int setup_signals(struct daemon *d)
 {
 	sigset_t set;
@@ -565,10 +573,21 @@ static int setup_signals(struct daemon *d)
 	sigaction(SIGPIPE, &sa, NULL);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
-	d->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (d->sfd < 0)
-		return -errno;
-	return loop_watch_fd(d->loop, d->sfd, EPOLLIN, signal_cb, d);
+	return open_signalfd(d, &set);
+}
+
+/* A signalfd in an epoll set wakes it for the process that added it: the
+ * daemonized child needs one of its own. */
+static int reopen_signalfd(struct daemon *d)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		sigaddset(&set, handled[i]);
+	loop_unwatch_fd(d->loop, d->sfd);
+	close(d->sfd);
+	d->sfd = -1;
+	return open_signalfd(d, &set);
 }
 
 /* ---------------------------------------------------------------- start-up */
@@ -787,13 +806,6 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 			 "set user=root in the config file to avoid this message.");
 	log_lines(LL_INFO, info);
 
-	if (!d->foreground && daemonize(s) != 0) {
-		conf_ref_put(d->cref);
-		return 2;
-	}
-	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		log_warn("could not become a child subreaper: %s", strerror(errno));
-
 	int r = loop_new(&d->loop);
 	if (r < 0) {
 		log_crit("creating the event loop: %s", strerror(-r));
@@ -828,6 +840,24 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 		cleanup(d);
 		return 2;
 	}
+	/* Only now, so that a socket already in use is still reported on the
+	 * terminal with exit status 2.  The loop, signalfd and listeners
+	 * carry over into the child: they have no threads. */
+	if (!d->foreground) {
+		if (daemonize(s) != 0) {
+			cleanup(d);
+			return 2;
+		}
+		r = reopen_signalfd(d);
+		if (r < 0) {
+			log_crit("setting up signals: %s", strerror(-r));
+			cleanup(d);
+			return 1;
+		}
+	}
+	/* Per process, not inherited: after daemonizing. */
+	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("could not become a child subreaper: %s", strerror(errno));
 
 	if (s->pidfile) {
 		r = write_pidfile(s->pidfile);
