@@ -18,9 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <poll.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,15 +64,23 @@ struct plan {
 	int unshare_from; /* >0: the fd table is shared; keep only fds below */
 };
 
-#define UNSHARED_MARK 'U'
-
 int spawn_slots_open(struct spawn_slots *s)
 {
 	for (int i = 0; i < 4; i++)
 		s->fd[i] = -1;
-	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (nul < 0)
+	s->stack_size = 256 * 1024;
+	s->stack = mmap(NULL, s->stack_size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (s->stack == MAP_FAILED) {
+		s->stack = NULL;
 		return -errno;
+	}
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul < 0) {
+		int e = errno;
+		spawn_slots_close(s);
+		return -e;
+	}
 	s->fd[3] = nul;
 	for (int i = 0; i < 3; i++) {
 		s->fd[i] = fcntl(nul, F_DUPFD_CLOEXEC, 0);
@@ -93,6 +100,9 @@ void spawn_slots_close(struct spawn_slots *s)
 			close(s->fd[i]);
 		s->fd[i] = -1;
 	}
+	if (s->stack)
+		munmap(s->stack, s->stack_size);
+	s->stack = NULL;
 }
 
 const char *spawn_signame(int sig, char *buf, size_t len)
@@ -356,12 +366,9 @@ static __attribute__((noreturn)) void child(const struct plan *pl)
 	int efd = pl->errfd;
 	if (pl->unshare_from > 0) {
 		/* First, before anything touches an fd: our own table with
-		 * only 0 .. unshare_from-1 in it; then let the parent go on. */
+		 * only 0 .. unshare_from-1 in it. */
 		if (close_range((unsigned)pl->unshare_from, ~0U, CLOSE_RANGE_UNSHARE) < 0)
 			child_fail(efd, ST_CLOSE);
-		char mark = UNSHARED_MARK;
-		if (write(efd, &mark, 1) != 1)
-			_exit(127);
 	}
 	if (setpgid(0, 0) < 0)
 		child_fail(efd, ST_SETPGID);
@@ -489,6 +496,13 @@ static int pipe_for_output(int fds[2])
 	return 0;
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
+static int child_entry(void *arg)
+{
+	child(arg);
+}
+#endif
+
 static void refill_slots(const struct spawn_slots *sl)
 {
 	for (int i = 0; i < 3; i++)
@@ -516,16 +530,16 @@ static pid_t start_child(const struct spawn_slots *sl, struct plan *pl)
 		pl->err_w = pl->err_w >= 0 ? sl->fd[1] : -1;
 		pl->errfd = sl->fd[2];
 		pl->unshare_from = top + 1;
-		/* No new stack: without CLONE_VM the child runs on a copy of
-		 * ours, as after fork. */
-		pid_t pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, NULL, NULL, 0);
-		if (pid == 0)
-			child(pl);
-		if (pid < 0) {
-			int e = errno;
-			refill_slots(sl);
-			errno = e;
-		}
+		/* As posix_spawn: the child borrows our memory (no page
+		 * tables copied) and our fd table (none copied: it unshares
+		 * only the fds below the slots), while we sleep until it has
+		 * exec'd or exited.  It only reads the plan and makes system
+		 * calls, on a stack of its own. */
+		pid_t pid = clone(child_entry, (char *)sl->stack + sl->stack_size,
+				  CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, pl);
+		int e = errno;
+		refill_slots(sl); /* the table is ours alone again */
+		errno = e;
 		return pid;
 	}
 #else
@@ -535,43 +549,6 @@ static pid_t start_child(const struct spawn_slots *sl, struct plan *pl)
 	if (pid == 0)
 		child(pl);
 	return pid;
-}
-
-/* Waits until the child has its own fd table, then gives the slots their
- * /dev/null back.  A child that failed before is collected here. */
-static int await_unshare(const struct spawn_slots *sl, int efd, pid_t pid,
-			 const struct conf_process *p, char *err, size_t errlen)
-{
-	struct pollfd pfd = {.fd = efd, .events = POLLIN};
-	char buf[sizeof(struct child_err)];
-	ssize_t n;
-	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-		;
-	do
-		n = read(efd, buf, 1);
-	while (n < 0 && errno == EINTR);
-	refill_slots(sl);
-	if (n == 1 && buf[0] == UNSHARED_MARK)
-		return 0;
-	struct child_err ce = {0, EIO};
-	if (n == 1) {
-		size_t got = 1;
-		while (got < sizeof(ce)) {
-			pfd.revents = 0;
-			poll(&pfd, 1, -1);
-			ssize_t m = read(efd, buf + got, sizeof(ce) - got);
-			if (m <= 0 && !(m < 0 && (errno == EINTR || errno == EAGAIN)))
-				break;
-			if (m > 0)
-				got += (size_t)m;
-		}
-		if (got == sizeof(ce))
-			memcpy(&ce, buf, sizeof(ce));
-	}
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	child_error_text(p, &ce, err, errlen);
-	return ce.err ? -ce.err : -EIO;
 }
 
 int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, size_t errlen)
@@ -641,11 +618,6 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 			snprintf(err, errlen, "unknown error during fork for '%s': %s", p->name,
 				 strerror(-ret));
 		goto out;
-	}
-	if (pl.unshare_from > 0) {
-		ret = await_unshare(r->slots, ep[0], pid, p, err, errlen);
-		if (ret < 0)
-			goto out;
 	}
 	close_if(&ep[1]);
 	close_if(&outp[1]);
