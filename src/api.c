@@ -1267,12 +1267,64 @@ static void log_peer(struct http_req *r)
 			 http_req_listener(r));
 }
 
+/* supervisord's tail -f endpoints, for its supervisorctl and web tools:
+ * GET /logtail/<namespec>[/stdout|stderr] and GET /mainlogtail, a chunked
+ * stream; anything unknown or without a log is a bare 404. */
+static bool route_logtail(struct api *a, struct http_req *r, const char *path)
+{
+	const char *spec;
+	bool main_log = !strcmp(path, "/mainlogtail");
+	if (main_log)
+		spec = NULL;
+	else if (!strncmp(path, "/logtail/", 9))
+		spec = path + 9;
+	else
+		return false;
+	static const char nf[] = "Not Found\n";
+	if (strcmp(http_req_method(r), "GET")) {
+		http_reply(r, 400, "text/plain", "Bad Request\n", 12);
+		return true;
+	}
+	if (main_log) {
+		if (!log_path() || access(log_path(), F_OK) < 0)
+			http_reply(r, 404, "text/plain", nf, sizeof(nf) - 1);
+		else
+			handle_follow(a, r, log_path());
+		return true;
+	}
+	char name[600];
+	snprintf(name, sizeof(name), "%s", spec);
+	enum output_channel ch = OUTPUT_STDOUT;
+	char *slash = strchr(name, '/');
+	if (slash) {
+		*slash = '\0';
+		if (!strcmp(slash + 1, "stderr"))
+			ch = OUTPUT_STDERR;
+		else if (strcmp(slash + 1, "stdout"))
+			name[0] = '\0';
+	}
+	struct spec sp;
+	struct proc **v = NULL;
+	const char *file = NULL;
+	if (*name && parse_spec(name, &sp) == 0 && sp.kind == SPEC_ONE && resolve(a, &sp, &v) > 0 &&
+	    v[0]->out)
+		file = output_path(v[0]->out, ch);
+	free(v);
+	if (!file || access(file, F_OK) < 0)
+		http_reply(r, 404, "text/plain", nf, sizeof(nf) - 1);
+	else
+		handle_follow(a, r, file);
+	return true;
+}
+
 static void route(struct api *a, struct http_req *r)
 {
 	const char *m = http_req_method(r);
 	const char *path = http_req_path(r);
 	bool get = !strcmp(m, "GET") || !strcmp(m, "HEAD");
 	bool post = !strcmp(m, "POST"), del = !strcmp(m, "DELETE");
+	if (route_logtail(a, r, path))
+		return;
 	if (strncmp(path, "/v1/", 4)) {
 		reply_error(r, "UNKNOWN_METHOD", "no such path: %s", path);
 		return;

@@ -105,6 +105,23 @@ kill "$MPID"
 wait "$MPID" 2>/dev/null || true
 ok "maintail, maintail -f"
 
+# supervisord's own tail endpoints, for supervisorctl and its web tools
+if command -v curl >/dev/null; then
+	code() {
+		curl -s -o /dev/null -m 2 -w '%{http_code}' --unix-socket "$T/supd.sock" "$@"
+	}
+	expect_eq 404 "$(code http://localhost/logtail/nosuch)" "/logtail of an unknown name"
+	expect_eq 404 "$(code http://localhost/logtail/quiet)" "/logtail without a log file"
+	expect_eq 400 "$(code -X POST http://localhost/logtail/talker)" "POST /logtail"
+	# a stream: the first bytes arrive, then curl's time limit ends it
+	curl -s -m 1 --unix-socket "$T/supd.sock" http://localhost/logtail/talker/stdout >"$T/lt.out" || true
+	tail -c 1024 "$T/talker.log" | cmp -s - "$T/lt.out" ||
+		fail "/logtail/talker/stdout is not the last 1024 bytes: $(head -c 200 "$T/lt.out")"
+	curl -s -m 1 --unix-socket "$T/supd.sock" http://localhost/mainlogtail >"$T/mlt.out" || true
+	grep -q "stopped: quiet" "$T/mlt.out" || fail "/mainlogtail: $(head -c 200 "$T/mlt.out")"
+	ok "/logtail and /mainlogtail"
+fi
+
 # A follower that went away holds nothing: the fd count is back.
 nfds() {
 	ls /proc/"$SUPD_PID"/fd | wc -l
