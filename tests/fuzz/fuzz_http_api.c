@@ -20,6 +20,7 @@
 
 #include "api.h"
 #include "conf.h"
+#include "ctl_http.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
@@ -111,14 +112,45 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* What the server sends must be well-formed HTTP: it goes through
+ * supctl's strict parser, response after response. */
+static struct ctl_parser parser;
+static struct ctl_resp resp;
+static bool check_http; /* off when a HEAD request makes bodies unknowable */
+
+static int skip_body(void *arg, const char *buf, size_t len)
+{
+	return 0;
+}
+
+static void check_bytes(const char *buf, size_t n)
+{
+	while (check_http && n > 0) {
+		size_t used;
+		int r = ctl_parser_feed(&parser, buf, n, &used);
+		if (r < 0) {
+			fprintf(stderr, "the server sent malformed HTTP (%d)\n", r);
+			abort();
+		}
+		if (r == 0)
+			return;
+		ctl_resp_free(&resp);
+		ctl_parser_init(&parser, &resp, skip_body, NULL);
+		buf += used;
+		n -= used;
+	}
+}
+
 /* Reads whatever the server sent; returns false once it closed. */
 static bool drain(int fd)
 {
 	char buf[65536];
 	for (;;) {
 		ssize_t k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (k > 0)
+		if (k > 0) {
+			check_bytes(buf, (size_t)k);
 			continue;
+		}
 		return !(k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR));
 	}
 }
@@ -132,6 +164,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	size_t off = 0;
 	bool open = true;
+	ctl_parser_init(&parser, &resp, skip_body, NULL);
+	check_http = !memmem(data, size, "HEAD", 4);
 	for (int i = 0; i < 200 && open; i++) {
 		if (off < size) {
 			ssize_t w = send(fd, data + off, size - off, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -146,6 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break; /* sent all; the server answered or waits for more */
 	}
 	close(fd);
+	ctl_resp_free(&resp);
 	/* The hangup is noticed and the connection freed, in a few turns. */
 	for (int i = 0; i < 1000 && http_connections(H) > 0; i++)
 		loop_run_once(L, 1);
