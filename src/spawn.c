@@ -501,13 +501,13 @@ static int child_entry(void *arg)
 {
 	child(arg);
 }
-#endif
 
 static void refill_slots(const struct spawn_slots *sl)
 {
 	for (int i = 0; i < 3; i++)
 		dup3(sl->fd[3], sl->fd[i], O_CLOEXEC);
 }
+#endif
 
 /* fork, or with slots a fork sharing our fd table (see struct
  * spawn_slots): the pipes move to the slots first.  Returns the pid (0 in
