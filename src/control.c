@@ -134,9 +134,13 @@ static int diff(struct daemon *d, const struct conf *nc, struct api_diff *out)
 			r = push(&out->removed, &out->nremoved, gname);
 	}
 	if (r == 0) {
-		qsort(out->added, out->nadded, sizeof(char *), name_cmp);
-		qsort(out->changed, out->nchanged, sizeof(char *), name_cmp);
-		qsort(out->removed, out->nremoved, sizeof(char *), name_cmp);
+		/* qsort(NULL, 0, ...) is undefined: the lists may be empty */
+		if (out->nadded > 1)
+			qsort(out->added, out->nadded, sizeof(char *), name_cmp);
+		if (out->nchanged > 1)
+			qsort(out->changed, out->nchanged, sizeof(char *), name_cmp);
+		if (out->nremoved > 1)
+			qsort(out->removed, out->nremoved, sizeof(char *), name_cmp);
 	}
 	return r;
 }
@@ -202,6 +206,7 @@ static int op_add_group(void *arg, const char *name)
 		conf_ref_put(d->cref);
 		d->cref = src;
 		d->reread = NULL;
+		daemon_set_procs_env(d);
 	}
 	log_info("added process group %s", name);
 	for (size_t i = 0; i < n; i++)
@@ -235,6 +240,7 @@ static int op_remove_group(void *arg, const char *name)
 			conf_ref_put(d->cref);
 			d->cref = d->reread;
 			d->reread = NULL;
+			daemon_set_procs_env(d);
 		}
 	}
 	free(v);

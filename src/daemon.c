@@ -88,7 +88,7 @@ static void compute_server_url(struct daemon *d, const struct conf *c)
 	}
 }
 
-static void set_procs_env(struct daemon *d)
+void daemon_set_procs_env(struct daemon *d)
 {
 	struct procs_env env = {
 	    .loop = d->loop,
@@ -442,7 +442,7 @@ static void reload(struct daemon *d)
 	struct conf_ref *oldref = d->cref;
 	d->cref = ncref;
 	compute_server_url(d, nc);
-	set_procs_env(d);
+	daemon_set_procs_env(d);
 	memcpy(old, procs_ordered(d->procs), n * sizeof(*old));
 	/* Match by name through the table's hash: old[i]->order_idx == i
 	 * until a process is removed, and removals come last. */
@@ -830,7 +830,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 		cleanup(d);
 		return 1;
 	}
-	set_procs_env(d);
+	daemon_set_procs_env(d);
 	d->hook = (struct proc_hook){.cb = hook_cb, .arg = d};
 	procs_add_hook(d->procs, &d->hook);
 	char cerr[512];

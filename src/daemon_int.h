@@ -57,6 +57,9 @@ struct daemon {
 
 /* daemon.c */
 void daemon_begin_shutdown(struct daemon *d);
+/* Points the process table at the applied config's [supervisord] settings;
+ * call after every change of d->cref (the old model may be freed). */
+void daemon_set_procs_env(struct daemon *d);
 /* Reads the config again with the command line's options.  Returns 0 with
  * a new model in *out, or a negative errno with the errors in err (several
  * lines). */
