@@ -141,9 +141,12 @@ cp "$T/good.conf" "$T/supd.conf"
 ok "CANT_REREAD"
 
 # clear
-echo "hello" >>"$(ctl status a >/dev/null; ls "$T"/a-stdout---*.log | head -n 1)"
+# a's current log (the update above left the earlier run's AUTO file too)
+alog=$(ctl status --json a | sed -n 's/^ *"stdout_logfile": "\(.*\)",*$/\1/p')
+[ -f "$alog" ] || fail "status --json names no stdout log for a: '$alog'"
+echo "hello" >>"$alog"
 expect_run 0 "a: cleared" clear a
-[ ! -s "$(ls "$T"/a-stdout---*.log | head -n 1)" ] || fail "clear left bytes in a's log"
+[ ! -s "$alog" ] || fail "clear left bytes in a's log $alog"
 expect_run 1 "nosuch: ERROR (no such process)" clear nosuch
 
 # version
