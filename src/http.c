@@ -889,6 +889,13 @@ static int unix_listen(struct listener *ls, const struct conf_server *s, int *ou
 		return fail(err, errlen, r, "%s: cannot bind %s: %s", s->section, tmp,
 			    strerror(-r));
 	}
+	/* Listen before the link makes the name visible: a client that sees
+	 * the socket file must never get ECONNREFUSED from it. */
+	if (listen(fd, 1024) < 0) {
+		r = fail(err, errlen, -errno, "%s: listen on %s: %s", s->section, tmp,
+			 strerror(errno));
+		goto fail_tmp;
+	}
 	if (chmod(tmp, (mode_t)s->chmod) < 0) {
 		r = fail(err, errlen, -errno, "%s: chmod %s: %s", s->section, s->file,
 			 strerror(errno));
@@ -935,9 +942,9 @@ static int unix_listen(struct listener *ls, const struct conf_server *s, int *ou
 		ls->unix_ino = st.st_ino;
 	}
 	ls->unix_path = strdup(s->file);
-	if (!ls->unix_path || listen(fd, 1024) < 0) {
-		r = fail(err, errlen, ls->unix_path ? -errno : -ENOMEM, "%s: listen on %s: %s",
-			 s->section, s->file, strerror(ls->unix_path ? errno : ENOMEM));
+	if (!ls->unix_path) {
+		r = fail(err, errlen, -ENOMEM, "%s: %s: %s", s->section, s->file,
+			 strerror(ENOMEM));
 		unlink(s->file);
 		close(fd);
 		return r;
