@@ -46,24 +46,30 @@ expect_eq() {
 }
 
 # All descendants of a pid, from /proc (children before grandchildren).
+# One read of every /proc/PID/stat, then a walk down the tree in awk: a
+# process per /proc entry would take minutes on a machine running thousands
+# of processes.  The command name may hold spaces or ')', so the fields are
+# taken after the last ')'.
 bb_descendants() {
-	local want=("$1") out=() p ppid stat
-	while [ ${#want[@]} -gt 0 ]; do
-		local next=()
-		for stat in /proc/[0-9]*/stat; do
-			p=${stat#/proc/}
-			p=${p%/stat}
-			ppid=$(sed -e 's/^.*) //' "$stat" 2>/dev/null | cut -d' ' -f2) || continue
-			for w in "${want[@]}"; do
-				if [ "$ppid" = "$w" ]; then
-					out+=("$p")
-					next+=("$p")
-				fi
-			done
-		done
-		want=("${next[@]+"${next[@]}"}")
-	done
-	echo "${out[@]+"${out[@]}"}"
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '
+		{
+			rest = $0
+			sub(/^.*\) /, "", rest)
+			split(rest, f, " ")
+			kids[f[2]] = kids[f[2]] " " $1
+		}
+		END {
+			n = split(kids[root], q, " ")
+			for (i = 1; i <= n; i++) {
+				m = split(kids[q[i]], c, " ")
+				for (j = 1; j <= m; j++)
+					q[++n] = c[j]
+			}
+			out = ""
+			for (i = 1; i <= n; i++)
+				out = out (i > 1 ? " " : "") q[i]
+			print out
+		}'
 }
 
 bb_cleanup() {
