@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -146,14 +147,11 @@ static void reply_json(struct http_req *r, unsigned status, json_t *j)
 
 static size_t utf8_len(const unsigned char *s);
 
-__attribute__((format(printf, 3, 4))) static void reply_error(struct http_req *r, const char *code,
-							      const char *fmt, ...)
+static void reply_error_v(struct http_req *r, unsigned status, const char *code, const char *fmt,
+			  va_list ap)
 {
 	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	/* Names come from the request: jansson wants UTF-8. */
 	for (unsigned char *c = (unsigned char *)msg; *c;) {
 		size_t n = *c < 0x80 ? 1 : utf8_len(c);
@@ -162,7 +160,27 @@ __attribute__((format(printf, 3, 4))) static void reply_error(struct http_req *r
 		c += n;
 	}
 	json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
-	reply_json(r, api_fault_status(code), j);
+	reply_json(r, status ? status : api_fault_status(code), j);
+}
+
+__attribute__((format(printf, 3, 4))) static void reply_error(struct http_req *r, const char *code,
+							      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	reply_error_v(r, 0, code, fmt, ap);
+	va_end(ap);
+}
+
+/* An error whose status is not the code's usual one (the code stays
+ * supervisord's fault name). */
+__attribute__((format(printf, 4, 5))) static void
+reply_error_status(struct http_req *r, unsigned status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	reply_error_v(r, status, code, fmt, ap);
+	va_end(ap);
 }
 
 static void reply_text(struct http_req *r, const char *buf, size_t len)
@@ -953,6 +971,56 @@ static void handle_signal(struct api *a, struct http_req *r, const struct spec *
 	reply_json(r, 200, json_pack("{s:o}", "results", res));
 }
 
+/* sendProcessStdin.  The body is the bytes to send, as they are; a JSON
+ * body (Content-Type application/json) is {"chars": "..."}, as the
+ * XML-RPC call takes a string. */
+static void handle_stdin(struct api *a, struct http_req *r, const struct spec *sp)
+{
+	size_t len;
+	const char *buf = http_req_body(r, &len);
+	json_t *j = NULL;
+	const char *ct = http_req_header(r, "Content-Type");
+	if (ct && !strncasecmp(ct, "application/json", 16)) {
+		j = json_loadb(buf, len, 0, NULL);
+		json_t *chars = json_object_get(j, "chars");
+		if (!json_is_string(chars)) {
+			json_decref(j);
+			reply_error(r, "INCORRECT_PARAMETERS", "chars must be a string");
+			return;
+		}
+		buf = json_string_value(chars);
+		len = json_string_length(chars);
+	}
+	struct proc **v = NULL;
+	ssize_t n = sp->kind == SPEC_ONE ? resolve(a, sp, &v) : 0;
+	char ns[512];
+	if (sp->kind != SPEC_ONE) {
+		reply_error(r, "BAD_NAME", "stdin goes to one process, not a group");
+	} else if (n <= 0) {
+		if (n < 0)
+			reply_error(r, "FAILED", "out of memory");
+		else
+			reply_bad_name(r, sp);
+	} else {
+		int e = proc_send_stdin(v[0], buf, len);
+		namespec(v[0], ns, sizeof(ns));
+		if (e == -ESRCH)
+			reply_error(r, "NOT_RUNNING", "%s", ns);
+		else if (e == -EPIPE)
+			reply_error_status(r, 410, "NO_FILE", "%s: the process closed its stdin",
+					   ns);
+		else if (e == -EAGAIN)
+			reply_error(r, "FAILED", "%s: stdin is full (the process is not reading)",
+				    ns);
+		else if (e < 0)
+			reply_error(r, "FAILED", "%s: %s", ns, strerror(-e));
+		else
+			reply_proc(r, v[0]);
+	}
+	free(v);
+	json_decref(j);
+}
+
 static int parse_i64(const char *s, int64_t *out)
 {
 	if (!s)
@@ -1420,7 +1488,14 @@ static void route(struct api *a, struct http_req *r)
 				k = OP_STOP;
 			else if (!strcmp(seg[2], "restart"))
 				k = OP_RESTART;
-			else if (!strcmp(seg[2], "signal")) {
+			else if (!strcmp(seg[2], "stdin")) {
+				if (post) {
+					handle_stdin(a, r, &sp);
+					return;
+				}
+				allowed = "POST";
+				known = false;
+			} else if (!strcmp(seg[2], "signal")) {
 				if (post) {
 					handle_signal(a, r, &sp);
 					return;

@@ -669,7 +669,7 @@ static int raise_limit(int res, long min, const char *name, const char *opt, cha
 	return 0;
 }
 
-/* Each process costs supd two or three fds: take all the fds the hard
+/* Each process costs supd three or four fds: take all the fds the hard
  * limit allows, and give children the soft limit supd started with (or
  * minfds), as supervisord's children get. */
 static void raise_own_nofile(struct daemon *d)

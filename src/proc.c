@@ -22,12 +22,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,9 +192,17 @@ static void close_exec(struct proc *p)
 	p->exec_fd = -1;
 }
 
+static void close_stdin(struct proc *p)
+{
+	if (p->stdin_fd >= 0)
+		close(p->stdin_fd);
+	p->stdin_fd = -1;
+}
+
 static void proc_free(struct proc *p)
 {
 	close_exec(p);
+	close_stdin(p);
 	free(p->exec_err);
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
 	output_free(p->out);
@@ -249,6 +259,7 @@ int procs_add(struct procs *t, const struct conf_process *pc, struct conf_ref *c
 	p->gprio = gprio;
 	p->state = PROC_STOPPED;
 	p->exec_fd = -1;
+	p->stdin_fd = -1;
 	loop_timer_init(&p->timer, on_timer, p);
 	open_output(p);
 	p->order_idx = t->n;
@@ -518,6 +529,10 @@ static int spawn(struct proc *p)
 		return -ECHILD;
 	}
 	p->pid = ch.pid;
+	p->stdin_fd = ch.fd_in;
+	if (ch.fd_in < 0)
+		log_warn("no stdin pipe for '%s' (too many open files): its stdin is /dev/null",
+			 c->name);
 	pid_insert(t, p);
 	if (p->out) {
 		int ra = output_attach(p->out, ch.fd_out, ch.fd_err);
@@ -669,6 +684,7 @@ void proc_exited(struct proc *p, int st)
 		output_drain(p->out);
 	if (p->exec_fd >= 0)
 		settle_exec(p); /* final now: the child is gone */
+	close_stdin(p);
 	loop_timer_cancel(t->env.loop, &p->timer);
 	pid_remove(t, p);
 	p->pid = 0;
@@ -832,6 +848,31 @@ int proc_signal(struct proc *p, int sig)
 		return -EIO;
 	}
 	return 0;
+}
+
+/* The free room is checked first (supd is the pipe's only writer, and
+ * the reader only makes more), so a write that cannot fit is refused
+ * whole instead of leaving the child half a line. */
+int proc_send_stdin(struct proc *p, const void *buf, size_t len)
+{
+	if (!p->pid || p->killing || p->state == PROC_STOPPING)
+		return -ESRCH;
+	if (p->stdin_fd < 0)
+		return -EPIPE;
+	if (len == 0)
+		return 0;
+	int size = fcntl(p->stdin_fd, F_GETPIPE_SZ);
+	int queued = 0;
+	if (size > 0 && ioctl(p->stdin_fd, FIONREAD, &queued) == 0 && queued >= 0 &&
+	    len > (size_t)(size - queued < 0 ? 0 : size - queued))
+		return -EAGAIN;
+	ssize_t n;
+	do
+		n = write(p->stdin_fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EPIPE ? -EPIPE : errno == EAGAIN ? -EAGAIN : -errno;
+	return (size_t)n == len ? 0 : -EAGAIN;
 }
 
 /* ---------------------------------------------------------------- reload */

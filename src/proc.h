@@ -67,6 +67,7 @@ struct proc {
 	char *spawnerr;		 /* NULL: none */
 	struct loop_timer timer; /* the one deadline of the current state */
 	int exec_fd;		 /* the spawn's error pipe until exec is confirmed; -1 */
+	int stdin_fd;		 /* write end of the child's stdin pipe while it has a pid; -1 */
 	char *exec_err;		 /* the child failed before exec: why (until reaped) */
 
 	/* engine bookkeeping */
@@ -156,6 +157,18 @@ int proc_stop(struct proc *p);
  * supervisord's stop_all. */
 int proc_stop_for_shutdown(struct proc *p);
 int proc_signal(struct proc *p, int sig);
+/* Writes len bytes to the process's stdin (sendProcessStdin), all or
+ * nothing: supd keeps no buffer, so bytes that do not fit in the pipe now
+ * are refused rather than queued.  Returns 0, or
+ *   -ESRCH   NOT_RUNNING  no pid, or being stopped (as supervisord)
+ *   -EPIPE   NO_FILE      the child closed its stdin (or has none)
+ *   -EAGAIN  FAILED       the pipe has no room for len bytes: the child is
+ *                         not reading; nothing was written.  (Should the
+ *                         kernel still take only a part, which page slack
+ *                         makes possible for len > PIPE_BUF, that part
+ *                         stays written and -EAGAIN is returned.)
+ * SIGPIPE is ignored by the daemon, so a gone reader is an error here. */
+int proc_send_stdin(struct proc *p, const void *buf, size_t len);
 
 /* Reads the error pipes of the children spawned so far whose exec is not
  * confirmed yet, without waiting.  Starting many processes in one pass

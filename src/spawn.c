@@ -58,6 +58,7 @@ struct plan {
 	const char *dir;
 	int umask;
 	long nofile;	  /* 0: keep */
+	int in_r;	  /* -1: /dev/null */
 	int out_w, err_w; /* -1: /dev/null */
 	bool redirect_stderr;
 	int errfd;
@@ -66,7 +67,7 @@ struct plan {
 
 int spawn_slots_open(struct spawn_slots *s)
 {
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		s->fd[i] = -1;
 	s->stack_size = 256 * 1024;
 	s->stack = mmap(NULL, s->stack_size, PROT_READ | PROT_WRITE,
@@ -81,8 +82,8 @@ int spawn_slots_open(struct spawn_slots *s)
 		spawn_slots_close(s);
 		return -e;
 	}
-	s->fd[3] = nul;
-	for (int i = 0; i < 3; i++) {
+	s->fd[4] = nul;
+	for (int i = 0; i < 4; i++) {
 		s->fd[i] = fcntl(nul, F_DUPFD_CLOEXEC, 0);
 		if (s->fd[i] < 0) {
 			int e = errno;
@@ -95,7 +96,7 @@ int spawn_slots_open(struct spawn_slots *s)
 
 void spawn_slots_close(struct spawn_slots *s)
 {
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		if (s->fd[i] >= 0)
 			close(s->fd[i]);
 		s->fd[i] = -1;
@@ -375,11 +376,12 @@ static __attribute__((noreturn)) void child(const struct plan *pl)
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (nul < 0)
 		child_fail(efd, ST_STDIN);
+	int in = pl->in_r >= 0 ? pl->in_r : nul;
 	int out = pl->out_w >= 0 ? pl->out_w : nul;
 	int errw = pl->redirect_stderr ? out : (pl->err_w >= 0 ? pl->err_w : nul);
 	/* The sources are all above 2 (supd keeps 0..2 open), so the order
 	 * of these cannot clobber one another. */
-	if (move_fd(nul, 0) < 0)
+	if (move_fd(in, 0) < 0)
 		child_fail(efd, ST_STDIN);
 	if (move_fd(out, 1) < 0 || move_fd(errw, 2) < 0)
 		child_fail(efd, ST_STDIO);
@@ -482,15 +484,18 @@ static void close_if(int *fd)
 	*fd = -1;
 }
 
-static int pipe_for_output(int fds[2])
+/* A close-on-exec pipe whose end supd keeps (0: read, 1: write) does not
+ * block. */
+static int pipe_for_supd(int fds[2], int ours)
 {
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
-	int fl = fcntl(fds[0], F_GETFL);
-	if (fl < 0 || fcntl(fds[0], F_SETFL, fl | O_NONBLOCK) < 0) {
+	int fl = fcntl(fds[ours], F_GETFL);
+	if (fl < 0 || fcntl(fds[ours], F_SETFL, fl | O_NONBLOCK) < 0) {
 		int e = errno;
 		close(fds[0]);
 		close(fds[1]);
+		fds[0] = fds[1] = -1;
 		return -e;
 	}
 	return 0;
@@ -504,8 +509,8 @@ static int child_entry(void *arg)
 
 static void refill_slots(const struct spawn_slots *sl)
 {
-	for (int i = 0; i < 3; i++)
-		dup3(sl->fd[3], sl->fd[i], O_CLOEXEC);
+	for (int i = 0; i < 4; i++)
+		dup3(sl->fd[4], sl->fd[i], O_CLOEXEC);
 }
 #endif
 
@@ -516,9 +521,9 @@ static pid_t start_child(const struct spawn_slots *sl, struct plan *pl)
 {
 #if !defined(__SANITIZE_ADDRESS__)
 	if (sl) {
-		int src[3] = {pl->out_w, pl->err_w, pl->errfd};
+		int src[4] = {pl->in_r, pl->out_w, pl->err_w, pl->errfd};
 		int top = 0;
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 4; i++) {
 			if (src[i] >= 0 && dup3(src[i], sl->fd[i], O_CLOEXEC) < 0) {
 				refill_slots(sl);
 				return -1;
@@ -526,9 +531,10 @@ static pid_t start_child(const struct spawn_slots *sl, struct plan *pl)
 			if (sl->fd[i] > top)
 				top = sl->fd[i];
 		}
-		pl->out_w = pl->out_w >= 0 ? sl->fd[0] : -1;
-		pl->err_w = pl->err_w >= 0 ? sl->fd[1] : -1;
-		pl->errfd = sl->fd[2];
+		pl->in_r = pl->in_r >= 0 ? sl->fd[0] : -1;
+		pl->out_w = pl->out_w >= 0 ? sl->fd[1] : -1;
+		pl->err_w = pl->err_w >= 0 ? sl->fd[2] : -1;
+		pl->errfd = sl->fd[3];
 		pl->unshare_from = top + 1;
 		/* As posix_spawn: the child borrows our memory (no page
 		 * tables copied) and our fd table (none copied: it unshares
@@ -555,12 +561,12 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 {
 	const struct conf_process *p = r->p;
 	char file[PATH_MAX];
-	struct plan pl = {.out_w = -1, .err_w = -1, .errfd = -1};
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, ep[2] = {-1, -1};
+	struct plan pl = {.in_r = -1, .out_w = -1, .err_w = -1, .errfd = -1};
+	int inp[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1}, ep[2] = {-1, -1};
 	int ret;
 
 	c->pid = -1;
-	c->fd_out = c->fd_err = c->fd_exec = -1;
+	c->fd_in = c->fd_out = c->fd_err = c->fd_exec = -1;
 	ret = spawn_find_command(p, r->environ, file, sizeof(file), err, errlen);
 	if (ret < 0)
 		return ret;
@@ -580,14 +586,21 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 		goto out;
 	}
 	if (!r->no_pipes) {
-		ret = pipe_for_output(outp);
+		ret = pipe_for_supd(outp, 0);
 		if (ret == 0 && !p->redirect_stderr)
-			ret = pipe_for_output(errp);
+			ret = pipe_for_supd(errp, 0);
 	}
 	if (ret == 0 && pipe2(ep, O_CLOEXEC) < 0)
 		ret = -errno;
 	if (ret == 0 && fcntl(ep[0], F_SETFL, O_NONBLOCK) < 0)
 		ret = -errno;
+	/* stdin is a pipe even without output pipes: supervisord's children
+	 * all have one, held open until they exit.  It costs supd one fd per
+	 * process, so it is made last and is the one thing given up when fds
+	 * run out: the process still starts, with stdin /dev/null (fd_in -1). */
+	int rin = ret == 0 ? pipe_for_supd(inp, 1) : 0;
+	if (rin < 0 && rin != -EMFILE && rin != -ENFILE)
+		ret = rin;
 	if (ret < 0) {
 		if (ret == -EMFILE || ret == -ENFILE)
 			snprintf(err, errlen, "too many open files to spawn '%s'", p->name);
@@ -596,6 +609,7 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 				 p->name, strerror(-ret));
 		goto out;
 	}
+	pl.in_r = inp[0];
 	pl.out_w = outp[1];
 	pl.err_w = errp[1];
 	pl.errfd = ep[1];
@@ -620,17 +634,21 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 		goto out;
 	}
 	close_if(&ep[1]);
+	close_if(&inp[0]);
 	close_if(&outp[1]);
 	close_if(&errp[1]);
 	c->pid = pid;
+	c->fd_in = inp[1];
 	c->fd_out = outp[0];
 	c->fd_err = errp[0];
 	c->fd_exec = ep[0];
-	outp[0] = errp[0] = ep[0] = -1;
+	inp[1] = outp[0] = errp[0] = ep[0] = -1;
 	ret = 0;
 out:
 	close_if(&ep[0]);
 	close_if(&ep[1]);
+	close_if(&inp[0]);
+	close_if(&inp[1]);
 	close_if(&outp[0]);
 	close_if(&outp[1]);
 	close_if(&errp[0]);

@@ -6,8 +6,9 @@
  * load (with slots it sleeps only until the child's execve begins, as with
  * vfork), so many children start about as fast as a bare fork loop.
  *
- * The child gets: its own process group; stdin /dev/null; stdout and stderr
- * on pipes to supd (or stderr on the stdout pipe); no other fd; the user,
+ * The child gets: its own process group; stdin on a pipe from supd (as
+ * supervisord, for sendProcessStdin); stdout and stderr on pipes to supd
+ * (or stderr on the stdout pipe); no other fd; the user,
  * groups, directory and umask of the config; supd's environment plus
  * SUPERVISOR_* plus the program's environment; an empty signal mask and
  * default dispositions. */
@@ -26,7 +27,7 @@
  * the fds below them; and a stack for that child.  A spawn then costs the
  * same with 20,000 fds open and 10 MB of memory as with 20 fds and 1 MB. */
 struct spawn_slots {
-	int fd[4];   /* stdout, stderr, error pipe, and /dev/null to refill them */
+	int fd[5];   /* stdin, stdout, stderr, error pipe, and /dev/null to refill them */
 	void *stack; /* the child's stack until it execs (we wait meanwhile) */
 	size_t stack_size;
 };
@@ -46,6 +47,8 @@ struct spawn_req {
 
 struct spawn_child {
 	pid_t pid;
+	int fd_in;   /* write end of the stdin pipe, O_NONBLOCK|O_CLOEXEC; -1 when
+		      * fds ran out (the child's stdin is then /dev/null) */
 	int fd_out;  /* read end of the stdout pipe, O_NONBLOCK|O_CLOEXEC; -1 with no_pipes */
 	int fd_err;  /* stderr's, or -1 with redirect_stderr or no_pipes */
 	int fd_exec; /* the error pipe's read end, O_NONBLOCK|O_CLOEXEC */
@@ -62,7 +65,7 @@ struct spawn_child {
 int spawn_find_command(const struct conf_process *p, char *const *environ, char *path,
 		       size_t pathlen, char *err, size_t errlen);
 
-/* Spawns p.  Returns 0 with c filled (the caller owns the three fds), or
+/* Spawns p.  Returns 0 with c filled (the caller owns the four fds), or
  * a negative errno with the reason in err (the caller's spawnerr); no
  * child exists then. */
 int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, size_t errlen);

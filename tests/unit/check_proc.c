@@ -381,6 +381,7 @@ START_TEST(test_child_fds)
 		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 		ck_assert_int_eq(spawn_exec_result(ch.fd_exec, c, err, sizeof(err)), 0);
 		ck_assert_str_eq(out, "0\n1\n2\n");
+		close(ch.fd_in);
 		close(ch.fd_out);
 		close(ch.fd_err);
 		close(ch.fd_exec);
@@ -396,6 +397,7 @@ START_TEST(test_child_fds)
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 127);
 	ck_assert_int_eq(spawn_exec_result(ch.fd_exec, c, err, sizeof(err)), -ENOENT);
 	ck_assert_str_eq(err, "couldn't chdir to /nonexistent/dir: No such file or directory");
+	close(ch.fd_in);
 	close(ch.fd_out);
 	close(ch.fd_err);
 	close(ch.fd_exec);
@@ -403,6 +405,87 @@ START_TEST(test_child_fds)
 	for (int i = 0; i < 300; i++)
 		close(extra[i]);
 	freeproc(c);
+}
+END_TEST
+
+/* The child's stdin is a pipe from us, on both spawn paths: what we write
+ * comes back through cat. */
+START_TEST(test_child_stdin)
+{
+	struct spawn_slots slots;
+	ck_assert_int_eq(spawn_slots_open(&slots), 0);
+	const char *argv[] = {"cat", NULL};
+	struct conf_process *c = mkproc("cat", argv);
+	for (int pass = 0; pass < 2; pass++) {
+		struct spawn_req req = {.p = c, .slots = pass ? &slots : NULL};
+		struct spawn_child ch;
+		char err[256], out[256];
+		ck_assert_int_eq(spawn_start(&req, &ch, err, sizeof(err)), 0);
+		ck_assert_int_ge(ch.fd_in, 0);
+		ck_assert(fcntl(ch.fd_in, F_GETFL) & O_NONBLOCK);
+		ck_assert(fcntl(ch.fd_in, F_GETFD) & FD_CLOEXEC);
+		ck_assert_int_eq(write(ch.fd_in, "hello\n", 6), 6);
+		close(ch.fd_in); /* EOF: cat exits */
+		read_all(ch.fd_out, out, sizeof(out));
+		int st;
+		ck_assert_int_eq(waitpid(ch.pid, &st, 0), ch.pid);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		ck_assert_str_eq(out, "hello\n");
+		close(ch.fd_out);
+		close(ch.fd_err);
+		close(ch.fd_exec);
+	}
+	spawn_slots_close(&slots);
+	freeproc(c);
+}
+END_TEST
+
+/* proc_send_stdin: all or nothing into a pipe nobody reads, EPIPE once the
+ * child closed its stdin, NOT_RUNNING (-ESRCH) without a pid. */
+START_TEST(test_send_stdin)
+{
+	struct fixture f;
+	fx_init(&f);
+	signal(SIGPIPE, SIG_IGN); /* as the daemon does */
+	const char *argv1[] = {"sleep", "30", NULL};
+	const char *argv2[] = {"sh", "-c", "exec 0<&-; exec sleep 30", NULL};
+	struct conf_process *c1 = mkproc("sleeper", argv1);
+	struct conf_process *c2 = mkproc("closer", argv2);
+	struct proc *p1, *p2;
+	ck_assert_int_eq(procs_add(f.t, c1, cref_none(), 1, &p1), 0);
+	ck_assert_int_eq(procs_add(f.t, c2, cref_none(), 1, &p2), 0);
+	ck_assert_int_eq(proc_send_stdin(p1, "x", 1), -ESRCH);
+	ck_assert_int_eq(proc_start(p1), 0);
+	ck_assert_int_eq(proc_start(p2), 0);
+	run_until(&f, p1, PROC_RUNNING, 5000);
+	run_until(&f, p2, PROC_RUNNING, 5000);
+
+	int size = fcntl(p1->stdin_fd, F_GETPIPE_SZ);
+	ck_assert_int_gt(size, 0);
+	char *big = calloc(1, (size_t)size + 1);
+	ck_assert_int_eq(proc_send_stdin(p1, big, 0), 0);
+	ck_assert_int_eq(proc_send_stdin(p1, big, (size_t)size + 1), -EAGAIN);
+	ck_assert_int_eq(proc_send_stdin(p1, big, (size_t)size - 1), 0);
+	ck_assert_int_eq(proc_send_stdin(p1, "ab", 2), -EAGAIN);
+	ck_assert_int_eq(proc_send_stdin(p1, "a", 1), 0);
+	free(big);
+
+	int r;
+	int64_t end = loop_now_ms() + 5000;
+	while ((r = proc_send_stdin(p2, "x", 1)) == 0 && loop_now_ms() < end)
+		usleep(5000);
+	ck_assert_int_eq(r, -EPIPE);
+
+	ck_assert_int_eq(proc_stop(p1), 0);
+	ck_assert_int_eq(proc_send_stdin(p1, "x", 1), -ESRCH);
+	ck_assert_int_eq(proc_stop(p2), 0);
+	run_until(&f, p1, PROC_STOPPED, 5000);
+	run_until(&f, p2, PROC_STOPPED, 5000);
+	ck_assert_int_eq(p1->stdin_fd, -1);
+	ck_assert_int_eq(proc_send_stdin(p1, "x", 1), -ESRCH);
+	fx_free(&f);
+	freeproc(c1);
+	freeproc(c2);
 }
 END_TEST
 
@@ -460,6 +543,8 @@ int main(void)
 	tcase_add_test(tc, test_start_errors);
 	tcase_add_test(tc, test_descriptions);
 	tcase_add_test(tc, test_child_fds);
+	tcase_add_test(tc, test_child_stdin);
+	tcase_add_test(tc, test_send_stdin);
 	tcase_add_test(tc, test_ten_thousand);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
