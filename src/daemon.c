@@ -95,6 +95,8 @@ void daemon_set_procs_env(struct daemon *d)
 	    .supd = &d->cref->c->supd,
 	    .server_url = d->have_server_url ? d->server_url : NULL,
 	    .environ = NULL,
+	    .child_nofile = d->child_nofile,
+	    .slots = d->have_slots ? &d->slots : NULL,
 	};
 	procs_set_env(d->procs, &env);
 }

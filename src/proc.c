@@ -518,6 +518,8 @@ static int spawn(struct proc *p)
 	    .server_url = c->serverurl ? c->serverurl : t->env.server_url,
 	    .environ = t->env.environ,
 	    .no_pipes = p->out == NULL,
+	    .child_nofile = t->env.child_nofile,
+	    .slots = t->env.slots,
 	};
 	struct spawn_child ch;
 	char err[512];
