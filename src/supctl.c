@@ -428,42 +428,40 @@ static void act_one(struct ctl *x, enum action act, const char *spec)
 
 static void help_line(const char *cmd);
 
+/* supervisorctl's answer to a command given no name; false then.  (The exit
+ * status differs by command: stop's is 1, start's and restart's 2.) */
+static bool need_names(struct ctl *x, int argc, const char *cmd, int status)
+{
+	if (argc > 0)
+		return true;
+	out("Error: %s requires a process name", cmd);
+	help_line(cmd);
+	x->exitstatus = status;
+	return false;
+}
+
 static int cmd_start(struct ctl *x, int argc, char **argv)
 {
-	if (argc == 0) {
-		out("Error: start requires a process name");
-		help_line("start");
-		x->exitstatus = EX_INVALID_ARGS;
-		return 0;
-	}
-	for (int i = 0; i < argc; i++)
-		act_one(x, ACT_START, argv[i]);
+	if (need_names(x, argc, "start", EX_INVALID_ARGS))
+		for (int i = 0; i < argc; i++)
+			act_one(x, ACT_START, argv[i]);
 	return 0;
 }
 
 static int cmd_stop(struct ctl *x, int argc, char **argv)
 {
-	if (argc == 0) {
-		out("Error: stop requires a process name");
-		help_line("stop");
-		x->exitstatus = EX_GENERIC;
-		return 0;
-	}
-	for (int i = 0; i < argc; i++)
-		act_one(x, ACT_STOP, argv[i]);
+	if (need_names(x, argc, "stop", EX_GENERIC))
+		for (int i = 0; i < argc; i++)
+			act_one(x, ACT_STOP, argv[i]);
 	return 0;
 }
 
 static int cmd_restart(struct ctl *x, int argc, char **argv)
 {
-	if (argc == 0) {
-		out("Error: restart requires a process name");
-		help_line("restart");
-		x->exitstatus = EX_INVALID_ARGS;
-		return 0;
+	if (need_names(x, argc, "restart", EX_INVALID_ARGS)) {
+		cmd_stop(x, argc, argv);
+		cmd_start(x, argc, argv);
 	}
-	cmd_stop(x, argc, argv);
-	cmd_start(x, argc, argv);
 	return 0;
 }
 
@@ -694,12 +692,8 @@ static int cmd_maintail(struct ctl *x, int argc, char **argv)
 
 static int cmd_clear(struct ctl *x, int argc, char **argv)
 {
-	if (argc == 0) {
-		out("Error: clear requires a process name");
-		help_line("clear");
-		x->exitstatus = EX_INVALID_ARGS;
+	if (!need_names(x, argc, "clear", EX_INVALID_ARGS))
 		return 0;
-	}
 	for (int i = 0; i < argc; i++) {
 		bool all = !strcmp(argv[i], "all");
 		char e[1200], path[1300];
