@@ -20,10 +20,12 @@ static struct procs *op_procs(void *arg)
 	return d->procs;
 }
 
+/* The last reread config when there is one (what `avail` lists, as
+ * supervisord's getAllConfigInfo after reloadConfig), else the applied one. */
 static const struct conf *op_conf(void *arg)
 {
 	struct daemon *d = arg;
-	return d->cref->c;
+	return (d->reread ? d->reread : d->cref)->c;
 }
 
 static int op_state(void *arg)

@@ -106,6 +106,11 @@ EOF
 expect_run 0 "a: changed
 b: disappeared
 c: available" reread
+# avail lists the config just re-read: c is there, not yet in use
+run avail
+expect_eq 0 "$RC" "exit code of avail after reread"
+echo "$OUT" | grep -qE '^c +avail +auto +999:999$' || fail "avail after reread does not list c as available:
+$OUT"
 expect_run 0 "b: stopped
 b: removed process group
 a: stopped
