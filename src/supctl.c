@@ -334,33 +334,23 @@ static int cmd_status(struct ctl *x, int argc, char **argv)
 
 enum action { ACT_START, ACT_STOP };
 
-static const char *start_error(const char *code)
+/* supervisorctl's words for a fault in a start or stop result (a fault
+ * that one of the two cannot give is simply never looked up there). */
+static const char *fault_text(const char *code)
 {
-	if (!strcmp(code, "BAD_NAME"))
-		return "no such process";
-	if (!strcmp(code, "NO_FILE"))
-		return "no such file";
-	if (!strcmp(code, "NOT_EXECUTABLE"))
-		return "file is not executable";
-	if (!strcmp(code, "ALREADY_STARTED"))
-		return "already started";
-	if (!strcmp(code, "SPAWN_ERROR"))
-		return "spawn error";
-	if (!strcmp(code, "ABNORMAL_TERMINATION"))
-		return "abnormal termination";
-	if (!strcmp(code, "SHUTDOWN_STATE"))
-		return "supd is shutting down";
-	return NULL;
-}
-
-static const char *stop_error(const char *code)
-{
-	if (!strcmp(code, "BAD_NAME"))
-		return "no such process";
-	if (!strcmp(code, "NOT_RUNNING"))
-		return "not running";
-	if (!strcmp(code, "SHUTDOWN_STATE"))
-		return "supd is shutting down";
+	static const char *const texts[][2] = {
+	    {"BAD_NAME", "no such process"},
+	    {"NO_FILE", "no such file"},
+	    {"NOT_EXECUTABLE", "file is not executable"},
+	    {"ALREADY_STARTED", "already started"},
+	    {"NOT_RUNNING", "not running"},
+	    {"SPAWN_ERROR", "spawn error"},
+	    {"ABNORMAL_TERMINATION", "abnormal termination"},
+	    {"SHUTDOWN_STATE", "supd is shutting down"},
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (!strcmp(code, texts[i][0]))
+			return texts[i][1];
 	return NULL;
 }
 
@@ -373,7 +363,7 @@ static void print_result(struct ctl *x, enum action act, const char *group, cons
 		out("%s: %s", ns, act == ACT_START ? "started" : "stopped");
 		return;
 	}
-	const char *e = act == ACT_START ? start_error(code) : stop_error(code);
+	const char *e = fault_text(code);
 	if (e)
 		out("%s: ERROR (%s)", ns, e);
 	else
