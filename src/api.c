@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "buf.h"
 #include "conf_value.h"
 #include "log.h"
 #include "logfile.h"
@@ -200,23 +201,8 @@ struct sb {
 
 static void sb_put(struct sb *b, const char *s, size_t n)
 {
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *t = realloc(b->s, cap);
-		if (!t) {
-			b->oom = true;
-			return;
-		}
-		b->s = t;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
+	if (!b->oom && buf_append(&b->s, &b->n, &b->cap, s, n) < 0)
+		b->oom = true;
 }
 
 __attribute__((format(printf, 2, 3))) static void sb_fmt(struct sb *b, const char *fmt, ...)

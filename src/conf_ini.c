@@ -9,6 +9,7 @@
  * no '%' expansion, no unquoting (conf.c does that for every format). */
 #include "config.h"
 
+#include "buf.h"
 #include "conf_raw.h"
 
 #include <errno.h>
@@ -16,30 +17,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct buf {
-	char *p;
-	size_t len;
-	size_t cap;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p)
-			return -ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
 
 /* Python's str.isspace() on the ASCII range: the C locale's set plus the
  * four separator controls 0x1c-0x1f, which strip() and \s also remove. */

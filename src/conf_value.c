@@ -3,6 +3,8 @@
 
 #include "conf_value.h"
 
+#include "buf.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -517,34 +519,6 @@ void cv_strv_free(char **v)
 	free(v);
 }
 
-struct sbuf {
-	char *s;
-	size_t n, cap;
-};
-
-static int sb_putc(struct sbuf *b, char c)
-{
-	if (b->n + 2 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		char *s = realloc(b->s, cap);
-		if (!s)
-			return -ENOMEM;
-		b->s = s;
-		b->cap = cap;
-	}
-	b->s[b->n++] = c;
-	b->s[b->n] = 0;
-	return 0;
-}
-
-static int sb_puts(struct sbuf *b, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (sb_putc(b, s[i]) < 0)
-			return -ENOMEM;
-	return 0;
-}
-
 static int strv_push(char ***v, int *n, char *s)
 {
 	char **nv = realloc(*v, (size_t)(*n + 2) * sizeof(*nv));
@@ -578,9 +552,8 @@ int cv_shlex(const char *s, char ***argv, int *argc, const char **why)
 			p++;
 		if (!*p)
 			break;
-		struct sbuf b = {0};
-		r = sb_putc(&b, 0); /* an empty quoted word is still a word */
-		b.n = 0;
+		struct buf b = {0};
+		r = buf_add(&b, "", 0); /* an empty quoted word is still a word */
 		while (r == 0 && *p && !sh_space(*p)) {
 			if (*p == '\\') {
 				if (!p[1]) {
@@ -588,7 +561,7 @@ int cv_shlex(const char *s, char ***argv, int *argc, const char **why)
 					r = -EINVAL;
 					break;
 				}
-				r = sb_putc(&b, p[1]);
+				r = buf_addc(&b, p[1]);
 				p += 2;
 			} else if (*p == '\'') {
 				const char *e = strchr(p + 1, '\'');
@@ -597,14 +570,14 @@ int cv_shlex(const char *s, char ***argv, int *argc, const char **why)
 					r = -EINVAL;
 					break;
 				}
-				r = sb_puts(&b, p + 1, (size_t)(e - p - 1));
+				r = buf_add(&b, p + 1, (size_t)(e - p - 1));
 				p = e + 1;
 			} else if (*p == '"') {
 				p++;
 				while (r == 0 && *p && *p != '"') {
 					if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
 						p++;
-					r = sb_putc(&b, *p++);
+					r = buf_addc(&b, *p++);
 				}
 				if (r == 0 && !*p) {
 					*why = "No closing quotation";
@@ -613,13 +586,13 @@ int cv_shlex(const char *s, char ***argv, int *argc, const char **why)
 				}
 				p++;
 			} else {
-				r = sb_putc(&b, *p++);
+				r = buf_addc(&b, *p++);
 			}
 		}
 		if (r == 0)
-			r = strv_push(&v, &n, b.s);
+			r = strv_push(&v, &n, b.p);
 		if (r < 0) {
-			free(b.s);
+			free(b.p);
 			cv_strv_free(v);
 			return r;
 		}
@@ -633,18 +606,17 @@ int cv_shlex(const char *s, char ***argv, int *argc, const char **why)
 
 int cv_expand(const char *s, cv_lookup_fn lookup, void *ctx, char **out, char **bad)
 {
-	struct sbuf b = {0};
-	int r = sb_putc(&b, 0);
-	b.n = 0;
+	struct buf b = {0};
+	int r = buf_add(&b, "", 0);
 	*out = NULL;
 	*bad = NULL;
 	for (const char *p = s; r == 0 && *p; p++) {
 		if (*p != '%') {
-			r = sb_putc(&b, *p);
+			r = buf_addc(&b, *p);
 			continue;
 		}
 		if (p[1] == '%') {
-			r = sb_putc(&b, '%');
+			r = buf_addc(&b, '%');
 			p++;
 			continue;
 		}
@@ -741,15 +713,15 @@ int cv_expand(const char *s, cv_lookup_fn lookup, void *ctx, char **out, char **
 		}
 		free(name);
 		if (r == 0)
-			r = sb_puts(&b, val, strlen(val));
+			r = buf_add(&b, val, strlen(val));
 		free(val);
 		p = q;
 	}
 	if (r < 0) {
-		free(b.s);
+		free(b.p);
 		return r;
 	}
-	*out = b.s;
+	*out = b.p;
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ctl_http.h"
+#include "buf.h"
 
 /* ---------------------------------------------------------------- URL */
 
@@ -109,20 +110,7 @@ static int deliver(struct ctl_parser *p, const char *buf, size_t n)
 	struct ctl_resp *r = p->resp;
 	if (r->len + n > CTL_MAX_BODY)
 		return -EMSGSIZE;
-	if (r->len + n + 1 > p->cap) {
-		size_t cap = p->cap ? p->cap : 1024;
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		char *b = realloc(r->body, cap);
-		if (!b)
-			return -ENOMEM;
-		r->body = b;
-		p->cap = cap;
-	}
-	memcpy(r->body + r->len, buf, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return 0;
+	return buf_append(&r->body, &r->len, &p->cap, buf, n);
 }
 
 static int parse_status(struct ctl_parser *p, const char *l)

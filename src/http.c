@@ -38,6 +38,7 @@
 #endif
 
 #include "http.h"
+#include "buf.h"
 #include "log.h"
 
 struct listener {
@@ -428,20 +429,7 @@ static int body_append(struct http_req *r, const char *data, size_t n)
 {
 	if (r->len + n > HTTP_MAX_BODY)
 		return -EMSGSIZE;
-	if (r->len + n + 1 > r->cap) {
-		size_t cap = r->cap;
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		char *b = realloc(r->body, cap);
-		if (!b)
-			return -ENOMEM;
-		r->body = b;
-		r->cap = cap;
-	}
-	memcpy(r->body + r->len, data, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return 0;
+	return buf_append(&r->body, &r->len, &r->cap, data, n);
 }
 
 static struct MHD_Response *make_response(struct http_req *r, const char *ctype, const void *body,
@@ -734,18 +722,9 @@ int http_stream_write(struct http_req *r, const void *buf, size_t len)
 		return 0;
 	if (r->slen + len > HTTP_STREAM_MAX)
 		return -ENOBUFS;
-	if (r->slen + len > r->scap) {
-		size_t cap = r->scap ? r->scap : 4096;
-		while (cap < r->slen + len)
-			cap *= 2;
-		char *b = realloc(r->sbuf, cap);
-		if (!b)
-			return -ENOMEM;
-		r->sbuf = b;
-		r->scap = cap;
-	}
-	memcpy(r->sbuf + r->slen, buf, len);
-	r->slen += len;
+	int e = buf_append(&r->sbuf, &r->slen, &r->scap, buf, len);
+	if (e < 0)
+		return e;
 	unpark(r);
 	return 0;
 }

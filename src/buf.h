@@ -1,0 +1,30 @@
+/* The one growable byte buffer: appends that keep the bytes NUL-terminated,
+ * on whatever (pointer, length, capacity) fields the caller keeps them in. */
+#ifndef SUPD_BUF_H
+#define SUPD_BUF_H
+
+#include <stddef.h>
+
+/* Appends n bytes of data at (*buf)[*len] and a NUL after them, doubling
+ * *cap (from at least 64) as needed; the first call allocates even for
+ * n == 0.  Returns 0, or -ENOMEM with the buffer unchanged. */
+int buf_append(char **buf, size_t *len, size_t *cap, const void *data, size_t n);
+
+/* The same on a struct of its own; zero it to start, free(p) to end. */
+struct buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+static inline int buf_add(struct buf *b, const void *data, size_t n)
+{
+	return buf_append(&b->p, &b->len, &b->cap, data, n);
+}
+
+static inline int buf_addc(struct buf *b, char c)
+{
+	return buf_add(b, &c, 1);
+}
+
+#endif
