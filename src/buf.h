@@ -27,4 +27,8 @@ static inline int buf_addc(struct buf *b, char c)
 	return buf_add(b, &c, 1);
 }
 
+/* Reads a whole file into a new NUL-terminated buffer (*len excludes the
+ * NUL).  Returns 0, or a negative errno (-EISDIR for a directory). */
+int buf_read_file(const char *path, char **text, size_t *len);
+
 #endif

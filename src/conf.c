@@ -4,6 +4,7 @@
  * collected; doc/compat.md lists where supd differs from supervisord. */
 #include "config.h"
 
+#include "buf.h"
 #include "conf_int.h"
 #include "conf_value.h"
 
@@ -34,53 +35,6 @@ enum conf_format conf_format_for_path(const char *path)
 	return CONF_FMT_INI;
 }
 
-static int read_file(const char *path, char **text, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return -EISDIR;
-	}
-	size_t cap = 8192, n = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		if (n + 1 >= cap) {
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				close(fd);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t k = read(fd, buf + n, cap - n - 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			int e = -errno;
-			free(buf);
-			close(fd);
-			return e;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
-	close(fd);
-	buf[n] = 0;
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
 static int add_file(struct conf *c, const char *path)
 {
 	char **v = realloc(c->files, (c->nfiles + 1) * sizeof(*v));
@@ -101,7 +55,7 @@ static int parse_file(struct raw_conf *r, const char *path, enum conf_format fmt
 {
 	char *text = NULL;
 	size_t len = 0;
-	int e = read_file(path, &text, &len);
+	int e = buf_read_file(path, &text, &len);
 	if (e == -ENOMEM)
 		return e;
 	if (e < 0) {

@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "conf_raw.h"
 #include "conf_value.h"
+#include "buf.h"
 #include "ctl_http.h"
 
 enum {
@@ -1556,32 +1557,6 @@ static const char *raw_scalar(const struct raw_section *s, const char *key)
 	return kv && kv->kind == RAW_SCALAR ? kv->value : NULL;
 }
 
-static int read_file(const char *path, char **text, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap);
-	for (;;) {
-		if (!b)
-			break;
-		n += fread(b + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		char *nb = realloc(b, cap *= 2);
-		if (!nb)
-			free(b);
-		b = nb;
-	}
-	fclose(f);
-	if (!b)
-		return -ENOMEM;
-	*text = b;
-	*len = n;
-	return 0;
-}
-
 /* Only [supervisorctl]/[supctl] (and [unix_http_server] file, for a useful
  * default URL) are read, without validating the rest: like
  * supervisorctl, a client must work with a config the daemon would
@@ -1590,7 +1565,7 @@ static int load_client_conf(struct ctl *x, const char *path, bool explicit_path)
 {
 	char *text = NULL;
 	size_t len = 0;
-	int r = read_file(path, &text, &len);
+	int r = buf_read_file(path, &text, &len);
 	if (r < 0) {
 		if (explicit_path) {
 			fprintf(stderr, "Error: could not read config file %s: %s\n", path,

@@ -4,7 +4,9 @@
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 
@@ -48,12 +50,40 @@ START_TEST(test_big_and_overflow)
 }
 END_TEST
 
+START_TEST(test_read_file)
+{
+	char dir[] = "/tmp/check_buf.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof(path), "%s/f", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 50000; i++)
+		fprintf(f, "line %d\n", i);
+	fputc('\0', f); /* a NUL inside the file is kept; len says where it ends */
+	fclose(f);
+	char *text = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(buf_read_file(path, &text, &len), 0);
+	ck_assert_uint_gt(len, 8192 * 2);
+	ck_assert_int_eq(text[len - 1], '\0');
+	ck_assert_int_eq(text[len], '\0');
+	ck_assert_int_eq(strncmp(text, "line 0\nline 1\n", 14), 0);
+	free(text);
+	ck_assert_int_eq(buf_read_file(dir, &text, &len), -EISDIR);
+	unlink(path);
+	ck_assert_int_eq(buf_read_file(path, &text, &len), -ENOENT);
+	rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("buf");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_append);
 	tcase_add_test(tc, test_big_and_overflow);
+	tcase_add_test(tc, test_read_file);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
