@@ -27,10 +27,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
-
 #include "daemon.h"
 #include "daemon_int.h"
 #include "log.h"
@@ -38,13 +34,18 @@
 #include "output.h"
 #include "proc.h"
 #include "spawn.h"
+#include "sysd.h"
 
 /* ---------------------------------------------------------------- helpers */
 
+/* Tells systemd (Type=notify) where supd is; silent when not run by it. */
 static void notify(const char *what)
 {
 #ifdef HAVE_SYSTEMD
-	sd_notify(0, what);
+	int r = sysd_notify(what);
+	if (r < 0)
+		log_warn("could not notify the service manager ($NOTIFY_SOCKET) of %s: %s", what,
+			 strerror(-r));
 #else
 	(void)what;
 #endif
