@@ -589,8 +589,14 @@ int cv_shlex(const char *s, char ***argv, int *argc, const char **why)
 				r = buf_addc(&b, *p++);
 			}
 		}
-		if (r == 0)
+		if (r == 0) {
+			/* The word lives as long as the config: give back the
+			 * buffer's slack (10,000 programs, 4 words each). */
+			char *fit = realloc(b.p, b.len + 1);
+			if (fit)
+				b.p = fit;
 			r = strv_push(&v, &n, b.p);
+		}
 		if (r < 0) {
 			free(b.p);
 			cv_strv_free(v);

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,6 +49,16 @@ static void notify(const char *what)
 			 strerror(-r));
 #else
 	(void)what;
+#endif
+}
+
+/* Loading a config leaves the heap holed with the parsers' freed
+ * temporaries, interleaved with what stays; hand those pages back once the
+ * new model is in place (about 0.5 MB with 1000 programs). */
+static void trim_heap(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
 #endif
 }
 
@@ -485,6 +496,7 @@ static void reload(struct daemon *d)
 	conf_ref_put(d->reread);
 	d->reread = NULL;
 	conf_ref_put(oldref);
+	trim_heap();
 }
 
 static void reload_cb(struct loop *l, void *arg)
@@ -886,6 +898,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	}
 	autostart_all(d);
 	notify("READY=1");
+	trim_heap();
 
 	r = loop_run(d->loop);
 	if (r < 0)
