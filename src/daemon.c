@@ -100,8 +100,45 @@ static void compute_server_url(struct daemon *d, const struct conf *c)
 	}
 }
 
+/* Descriptors kept for control clients, log files of supd itself and the
+ * like, beyond what the processes hold. */
+#define SPARE_FDS 256
+
+/* Whether every process of c can have a stdin pipe within the fd limit.
+ * A running process holds supd's end of its stdout and stderr pipes and its
+ * open log files; supervisord's stdin pipe (for sendProcessStdin and fg) is
+ * one more.  When the limit cannot hold them all, no process gets one
+ * (stdin is /dev/null), said once, rather than the last programs failing
+ * to spawn: 10,000 programs under a 20,000-descriptor hard limit. */
+static bool stdin_pipes_fit(const struct conf *c, unsigned long *need, unsigned long *have)
+{
+	struct rlimit rl;
+	*need = SPARE_FDS;
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct conf_process *p = &c->procs[i];
+		*need += 2 + (p->out.kind != CONF_LOG_NONE);
+		if (!p->redirect_stderr)
+			*need += 1 + (p->err.kind != CONF_LOG_NONE);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return true;
+	*have = (unsigned long)rl.rlim_cur;
+	return *need <= *have;
+}
+
 void daemon_set_procs_env(struct daemon *d)
 {
+	unsigned long need = 0, have = 0;
+	bool fit = stdin_pipes_fit(d->cref->c, &need, &have);
+	if (!fit && !d->no_stdin_pipes)
+		log_warn(
+		    "%zu processes need about %lu file descriptors with stdin pipes, the limit "
+		    "is %lu: every process gets /dev/null as stdin (supctl fg cannot send "
+		    "input); raise the hard limit (ulimit -Hn, LimitNOFILE=) to keep them",
+		    d->cref->c->nprocs, need, have);
+	else if (fit && d->no_stdin_pipes)
+		log_info("stdin pipes fit in the file descriptor limit again");
+	d->no_stdin_pipes = !fit;
 	struct procs_env env = {
 	    .loop = d->loop,
 	    .supd = &d->cref->c->supd,
@@ -109,6 +146,7 @@ void daemon_set_procs_env(struct daemon *d)
 	    .environ = NULL,
 	    .child_nofile = d->child_nofile,
 	    .slots = d->have_slots ? &d->slots : NULL,
+	    .no_stdin_pipes = d->no_stdin_pipes,
 	};
 	procs_set_env(d->procs, &env);
 }

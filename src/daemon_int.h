@@ -34,7 +34,8 @@ struct daemon {
 	char *pidfile;
 	char server_url[PATH_MAX + 16];
 	bool have_server_url;
-	long child_nofile; /* the fd limit children get (supd raises its own) */
+	long child_nofile;   /* the fd limit children get (supd raises its own) */
+	bool no_stdin_pipes; /* the fd limit cannot hold a stdin pipe per process */
 	struct spawn_slots slots;
 	bool have_slots;
 	struct proc_hook hook;

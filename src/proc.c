@@ -518,6 +518,7 @@ static int spawn(struct proc *p)
 	    .server_url = c->serverurl ? c->serverurl : t->env.server_url,
 	    .environ = t->env.environ,
 	    .no_pipes = p->out == NULL,
+	    .no_stdin_pipe = t->env.no_stdin_pipes,
 	    .child_nofile = t->env.child_nofile,
 	    .slots = t->env.slots,
 	};
@@ -532,7 +533,7 @@ static int spawn(struct proc *p)
 	}
 	p->pid = ch.pid;
 	p->stdin_fd = ch.fd_in;
-	if (ch.fd_in < 0)
+	if (ch.fd_in < 0 && !t->env.no_stdin_pipes)
 		log_warn("no stdin pipe for '%s' (too many open files): its stdin is /dev/null",
 			 c->name);
 	pid_insert(t, p);

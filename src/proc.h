@@ -107,6 +107,7 @@ struct procs_env {
 	char *const *environ;		 /* supd's environment; NULL: environ */
 	long child_nofile;		 /* RLIMIT_NOFILE soft limit for children; 0: inherit */
 	const struct spawn_slots *slots; /* NULL: plain fork */
+	bool no_stdin_pipes;		 /* children's stdin is /dev/null (fds are short) */
 };
 
 int procs_new(struct procs **out, const struct procs_env *env);

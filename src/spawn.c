@@ -598,7 +598,7 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 	 * all have one, held open until they exit.  It costs supd one fd per
 	 * process, so it is made last and is the one thing given up when fds
 	 * run out: the process still starts, with stdin /dev/null (fd_in -1). */
-	int rin = ret == 0 ? pipe_for_supd(inp, 1) : 0;
+	int rin = ret == 0 && !r->no_stdin_pipe ? pipe_for_supd(inp, 1) : 0;
 	if (rin < 0 && rin != -EMFILE && rin != -ENFILE)
 		ret = rin;
 	if (ret < 0) {

@@ -41,6 +41,7 @@ struct spawn_req {
 	const char *server_url;		 /* SUPERVISOR_SERVER_URL; NULL: not set */
 	char *const *environ;		 /* supd's environment; NULL: environ */
 	bool no_pipes;			 /* stdout/stderr to /dev/null (no output object) */
+	bool no_stdin_pipe;		 /* stdin /dev/null rather than a pipe from supd */
 	long child_nofile;		 /* RLIMIT_NOFILE soft limit in the child; 0: inherit */
 	const struct spawn_slots *slots; /* NULL: a plain fork */
 };
