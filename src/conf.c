@@ -400,11 +400,20 @@ struct conf_process *conf_find_process(const struct conf *c, const char *group, 
 	return NULL;
 }
 
+/* A built model's groups are sorted by name (conf_prog.c). */
 struct conf_group *conf_find_group(const struct conf *c, const char *name)
 {
-	for (size_t i = 0; i < c->ngroups; i++)
-		if (!strcmp(c->groups[i].name, name))
-			return &c->groups[i];
+	size_t lo = 0, hi = c->ngroups;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(name, c->groups[mid].name);
+		if (!r)
+			return &c->groups[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return NULL;
 }
 

@@ -4,6 +4,7 @@
 #ifndef SUPD_CONF_INT_H
 #define SUPD_CONF_INT_H
 
+#include "strmap.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@ struct ctx {
 	char node[256];
 	size_t errors0; /* errors in d before this model */
 	bool oom;
+	struct strmap groups; /* group name -> index in c->groups, while building */
 };
 
 /* The names %(...)s can use in one option. */

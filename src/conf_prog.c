@@ -812,13 +812,12 @@ static struct conf_group *new_group(struct ctx *x, const char *name, int priorit
 				    const struct raw_section *s)
 {
 	struct conf *c = x->c;
-	for (size_t i = 0; i < c->ngroups; i++) {
-		if (!strcmp(c->groups[i].name, name)) {
-			diag_error(x->d, s->file, s->line, 0,
-				   "group name '%s' is used twice (also at %s:%d)", name,
-				   c->groups[i].file, c->groups[i].line);
-			return NULL;
-		}
+	size_t i;
+	if (strmap_get(&x->groups, name, &i)) {
+		diag_error(x->d, s->file, s->line, 0,
+			   "group name '%s' is used twice (also at %s:%d)", name, c->groups[i].file,
+			   c->groups[i].line);
+		return NULL;
 	}
 	struct conf_group *g = realloc(c->groups, (c->ngroups + 1) * sizeof(*g));
 	if (!g) {
@@ -833,6 +832,8 @@ static struct conf_group *new_group(struct ctx *x, const char *name, int priorit
 	g->heterogeneous = het;
 	g->file = cb_xstrdup(x, s->file);
 	g->line = s->line;
+	if (g->name && strmap_put(&x->groups, g->name, c->ngroups - 1) < 0)
+		x->oom = true;
 	return g;
 }
 
@@ -959,4 +960,5 @@ out:
 	}
 	free(ps);
 	free(hs);
+	strmap_free(&x->groups);
 }

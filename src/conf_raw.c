@@ -42,15 +42,14 @@ void raw_free(struct raw_conf *r)
 		free(s->file);
 	}
 	free(r->secs);
+	strmap_free(&r->names);
 	memset(r, 0, sizeof(*r));
 }
 
 struct raw_section *raw_find_section(const struct raw_conf *r, const char *name)
 {
-	for (size_t i = 0; i < r->nsecs; i++)
-		if (!strcmp(r->secs[i].name, name))
-			return &r->secs[i];
-	return NULL;
+	size_t i;
+	return strmap_get(&r->names, name, &i) ? &r->secs[i] : NULL;
 }
 
 struct raw_section *raw_section(struct raw_conf *r, const char *name, const char *file, int line)
@@ -70,7 +69,7 @@ struct raw_section *raw_section(struct raw_conf *r, const char *name, const char
 	memset(s, 0, sizeof(*s));
 	s->name = strdup(name);
 	s->file = file ? strdup(file) : NULL;
-	if (!s->name || (file && !s->file)) {
+	if (!s->name || (file && !s->file) || strmap_put(&r->names, s->name, r->nsecs) < 0) {
 		free(s->name);
 		free(s->file);
 		return NULL;

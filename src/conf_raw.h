@@ -11,6 +11,7 @@
 #ifndef SUPD_CONF_RAW_H
 #define SUPD_CONF_RAW_H
 
+#include "strmap.h"
 #include <stddef.h>
 
 #include "diag.h"
@@ -24,8 +25,8 @@ enum raw_kind {
 struct raw_kv {
 	char *key; /* lowercased option name */
 	enum raw_kind kind;
-	char *value;   /* RAW_SCALAR */
-	char **items;  /* RAW_LIST: values; RAW_MAP: values, keys in mapkeys */
+	char *value;  /* RAW_SCALAR */
+	char **items; /* RAW_LIST: values; RAW_MAP: values, keys in mapkeys */
 	char **mapkeys;
 	size_t nitems;
 	char *file; /* file the pair was read from (for %(here)s and messages) */
@@ -45,6 +46,7 @@ struct raw_conf {
 	struct raw_section *secs;
 	size_t nsecs;
 	size_t cap;
+	struct strmap names; /* section name -> index in secs */
 };
 
 void raw_init(struct raw_conf *r);
