@@ -43,6 +43,8 @@ void raw_free(struct raw_conf *r)
 	}
 	free(r->secs);
 	strmap_free(&r->names);
+	free(r->skip.name);
+	free(r->skip.file);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -57,6 +59,21 @@ struct raw_section *raw_section(struct raw_conf *r, const char *name, const char
 	struct raw_section *s = raw_find_section(r, name);
 	if (s)
 		return s;
+	if (r->only) {
+		bool keep = false;
+		for (const char *const *o = r->only; *o && !keep; o++)
+			keep = !strcmp(*o, name);
+		if (!keep) {
+			/* Named, for the front-ends' messages about it. */
+			free(r->skip.name);
+			free(r->skip.file);
+			r->skip.name = strdup(name);
+			r->skip.file = file ? strdup(file) : NULL;
+			r->skip.line = line;
+			r->skip.discard = true;
+			return r->skip.name && (!file || r->skip.file) ? &r->skip : NULL;
+		}
+	}
 	if (r->nsecs == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
 		struct raw_section *v = realloc(r->secs, cap * sizeof(*v));
@@ -152,6 +169,8 @@ static int kv_fail(struct raw_section *s, struct raw_kv *kv)
 
 int raw_set(struct raw_section *s, const char *key, const char *value, const char *file, int line)
 {
+	if (s->discard)
+		return 0;
 	struct raw_kv *kv = kv_slot(s, key, file, line);
 	if (!kv)
 		return -ENOMEM;
@@ -165,6 +184,8 @@ int raw_set(struct raw_section *s, const char *key, const char *value, const cha
 int raw_set_list(struct raw_section *s, const char *key, char *const *items, size_t n,
 		 const char *file, int line)
 {
+	if (s->discard)
+		return 0;
 	struct raw_kv *kv = kv_slot(s, key, file, line);
 	if (!kv)
 		return -ENOMEM;
@@ -179,6 +200,8 @@ int raw_set_list(struct raw_section *s, const char *key, char *const *items, siz
 int raw_set_map(struct raw_section *s, const char *key, char *const *keys, char *const *vals,
 		size_t n, const char *file, int line)
 {
+	if (s->discard)
+		return 0;
 	struct raw_kv *kv = kv_slot(s, key, file, line);
 	if (!kv)
 		return -ENOMEM;

@@ -11,6 +11,8 @@
 #ifndef SUPD_CONF_RAW_H
 #define SUPD_CONF_RAW_H
 
+#include <stdbool.h>
+
 #include "strmap.h"
 #include <stddef.h>
 
@@ -40,6 +42,7 @@ struct raw_section {
 	struct raw_kv *kv;
 	size_t nkv;
 	size_t cap;
+	bool discard; /* not kept (raw_conf.only): options set in it are dropped */
 };
 
 struct raw_conf {
@@ -47,6 +50,11 @@ struct raw_conf {
 	size_t nsecs;
 	size_t cap;
 	struct strmap names; /* section name -> index in secs */
+	/* NULL-terminated names of the only sections to keep; NULL: all.  The
+	 * others are still parsed (errors are errors) but not stored: supctl
+	 * needs three sections of a config that may hold 10,000. */
+	const char *const *only;
+	struct raw_section skip; /* what raw_section returns for the others */
 };
 
 void raw_init(struct raw_conf *r);

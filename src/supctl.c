@@ -1576,7 +1576,9 @@ static int load_client_conf(struct ctl *x, const char *path, bool explicit_path)
 	}
 	struct raw_conf raw;
 	struct diags d;
+	static const char *const wanted[] = {"supctl", "supervisorctl", "unix_http_server", NULL};
 	raw_init(&raw);
+	raw.only = wanted;
 	diags_init(&d);
 	size_t pl = strlen(path);
 	if ((pl > 5 && !strcmp(path + pl - 5, ".yaml")) ||

@@ -9,8 +9,36 @@
 #include "conf_raw.h"
 
 #define RAW_PARSE conf_ini_parse
-#define RAW_FILE "t.conf"
+#define RAW_FILE  "t.conf"
 #include "raw_fixture.h"
+
+/* raw_conf.only (supctl): other sections are parsed, errors included, but
+ * not kept; a kept section may come after skipped ones. */
+START_TEST(test_only_sections)
+{
+	static const char *const only[] = {"supervisorctl", "unix_http_server", NULL};
+	raw_free(&R);
+	diags_free(&D);
+	raw_init(&R);
+	diags_init(&D);
+	R.only = only;
+	const char *text = "[program:a]\ncommand=x\n[supervisorctl]\nserverurl=unix:///s\n"
+			   "[program:b]\ncommand=y\n  continued\n[unix_http_server]\nfile=/s\n";
+	RC = conf_ini_parse(&R, "t.conf", text, strlen(text), &D);
+	ck_assert_int_eq(RC, 0);
+	ck_assert_uint_eq(R.nsecs, 2);
+	ck_assert_str_eq(val("supervisorctl", "serverurl"), "unix:///s");
+	ck_assert_str_eq(val("unix_http_server", "file"), "/s");
+	ck_assert_ptr_null(raw_find_section(&R, "program:a"));
+	text = "[program:a]\nno delimiter here\n[supervisorctl]\n";
+	raw_free(&R);
+	raw_init(&R);
+	R.only = only;
+	RC = conf_ini_parse(&R, "t.conf", text, strlen(text), &D);
+	ck_assert_int_lt(RC, 0);
+	ck_assert_uint_ge(D.n, 1);
+}
+END_TEST
 
 START_TEST(test_basic)
 {
@@ -421,6 +449,7 @@ int main(void)
 	tcase_add_test(tc, test_two_files_merge);
 	tcase_add_test(tc, test_percent_untouched);
 	tcase_add_test(tc, test_quotes_kept);
+	tcase_add_test(tc, test_only_sections);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
