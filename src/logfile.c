@@ -242,6 +242,11 @@ ssize_t logfile_splice(struct logfile *lf, int pipe_fd, size_t len)
 	int r = check_file(lf);
 	if (r < 0)
 		return r;
+	/* Stop at maxbytes: the rest goes to the next file with the next
+	 * call, so a spliced file never exceeds maxbytes however much the
+	 * pipe holds. */
+	if (lf->seekable && lf->maxbytes > lf->size && len > lf->maxbytes - lf->size)
+		len = (size_t)(lf->maxbytes - lf->size);
 	ssize_t n;
 	do
 		n = splice(pipe_fd, NULL, lf->fd, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -265,10 +270,20 @@ static char *backup_name(const char *path, int i)
 }
 
 /* name.N-1 -> name.N ... name.1 -> name.2: a failure here only costs an
- * old backup, so it is reported but does not stop the rotation. */
+ * old backup, so it is reported but does not stop the rotation.
+ *
+ * The oldest is unlinked first so that no rename replaces an existing
+ * file: on ext4 (auto_da_alloc) a rename over a file starts writeback of
+ * the renamed file's delayed blocks in the caller, which is supd's loop. */
 static int shift_backups(struct logfile *lf)
 {
 	int r = 0;
+	char *oldest = backup_name(lf->path, lf->backups);
+	if (!oldest)
+		return -ENOMEM;
+	if (unlink(oldest) < 0 && errno != ENOENT)
+		r = -errno;
+	free(oldest);
 	for (int i = lf->backups; i >= 2; i--) {
 		char *from = backup_name(lf->path, i - 1);
 		char *to = backup_name(lf->path, i);

@@ -20,13 +20,16 @@
 #include "logfile.h"
 #include "output.h"
 
-#define CHUNK (128 * 1024)
-/* Chunks moved per readiness event before returning to the loop, so one
- * busy child cannot starve the others (epoll is level-triggered). */
+#define CHUNK (128 * 1024) /* the read path's buffer */
+/* Moves per readiness event before returning to the loop, so one busy
+ * child cannot starve the others (epoll is level-triggered). */
 #define CHUNKS_PER_EVENT 8
-/* A bigger pipe means fewer wakeups per byte; kept modest because pipe
- * memory counts against the user's pipe-user-pages-soft limit. */
-#define PIPE_SIZE    (256 * 1024)
+/* A pipe that a wakeup found full is grown to this (or as far as
+ * F_SETPIPE_SZ allows): more bytes per wakeup and per splice(2), fewer
+ * handovers of the pipe's lock between the child and supd.  Quiet
+ * children keep the default 64 KiB: pipe slots count against the user's
+ * pipe-user-pages-soft limit, and each slot costs kernel memory. */
+#define PIPE_BIG     (1024 * 1024)
 #define FWD_MAX_LINE (16 * 1024)
 #define FWD_HOLD_MS  200
 #define STAMP_LEN    24 /* "YYYY-MM-DD HH:MM:SS,mmm " */
@@ -35,6 +38,8 @@ struct out_pipe {
 	struct out_pipe *next;
 	struct out_chan *ch;
 	int fd;
+	int size;   /* the pipe's capacity */
+	bool grown; /* grown, or growing it failed: not tried again */
 };
 
 struct out_chan {
@@ -542,23 +547,31 @@ static void pipe_close(struct output *o, struct out_pipe *pp)
 	sl_flush(c);
 }
 
-/* Moves up to max_chunks chunks; returns false when the pipe hit EOF (and
- * was closed), true otherwise. */
-static bool pipe_pump(struct output *o, struct out_pipe *pp, int max_chunks)
+/* Moves what the pipe holds, at most max_moves splices or reads, adding
+ * the bytes to *moved.  Unless drain is set, a move that found less than a
+ * full pipe (or read buffer) ends the turn: the pipe is then most likely
+ * empty, and asking again would cost a call that finds nothing, and
+ * another handover of the pipe's lock, per wakeup; the level-triggered
+ * loop calls back if more came meanwhile.  Returns false when the pipe hit
+ * EOF (the caller closes it), true otherwise. */
+static bool pipe_pump(struct out_pipe *pp, int max_moves, bool drain, uint64_t *moved)
 {
 	struct out_chan *c = pp->ch;
-	for (int i = 0;; i++) {
-		if (i == max_chunks)
-			return true;
+	for (int i = 0; i < max_moves; i++) {
 		if (fast_path(c)) {
-			ssize_t n = logfile_splice(&c->lf, pp->fd, CHUNK);
+			ssize_t n = logfile_splice(&c->lf, pp->fd, PIPE_BIG);
 			if (n > 0) {
 				c->total += (uint64_t)n;
+				*moved += (uint64_t)n;
 				rotate_result(c);
+				/* A splice cut short at a rotation (the file is new
+				 * and empty) may have left bytes behind. */
+				if (!drain && n < pp->size && c->lf.size != 0)
+					return true;
 				continue;
 			}
 			if (n == 0)
-				break; /* EOF */
+				return false; /* EOF */
 			if (n == -EAGAIN)
 				return true;
 			if (n == -EINVAL)
@@ -572,15 +585,29 @@ static bool pipe_pump(struct output *o, struct out_pipe *pp, int max_chunks)
 				i--;
 				continue;
 			}
-			if (errno == EAGAIN)
-				return true;
-			break; /* an error reading a pipe: treat as EOF */
+			return errno == EAGAIN; /* an error reading a pipe: as EOF */
 		}
 		if (n == 0)
-			break;
+			return false;
+		*moved += (uint64_t)n;
 		process_chunk(c, rbuf, (size_t)n);
+		if (!drain && (size_t)n < sizeof(rbuf))
+			return true;
 	}
-	return false;
+	return true;
+}
+
+/* A wakeup that moved a whole pipe's worth: the child writes faster than
+ * one small pipe per wakeup.  Grown once; an unprivileged user over its
+ * pipe limits gets EPERM and keeps the pipe it has. */
+static void pipe_grow(struct out_pipe *pp, uint64_t moved)
+{
+	if (pp->grown || moved < (uint64_t)pp->size)
+		return;
+	pp->grown = true;
+	int r = fcntl(pp->fd, F_SETPIPE_SZ, PIPE_BIG);
+	if (r > pp->size)
+		pp->size = r;
 }
 
 static void pipe_cb(struct loop *l, int fd, uint32_t events, void *arg)
@@ -588,9 +615,11 @@ static void pipe_cb(struct loop *l, int fd, uint32_t events, void *arg)
 	struct out_pipe *pp = arg;
 	struct out_chan *c = pp->ch;
 	struct output *o = c->o;
-	uint64_t before = c->total;
-	if (!pipe_pump(o, pp, CHUNKS_PER_EVENT + 1))
+	uint64_t before = c->total, moved = 0;
+	if (!pipe_pump(pp, CHUNKS_PER_EVENT, false, &moved))
 		pipe_close(o, pp);
+	else
+		pipe_grow(pp, moved);
 	if (o->notify && c->total != before)
 		o->notify(o, c->id, o->notify_arg);
 }
@@ -802,7 +831,10 @@ static int add_pipe(struct output *o, struct out_chan *c, int fd)
 	int fl = fcntl(fd, F_GETFL);
 	if (fl >= 0 && !(fl & O_NONBLOCK))
 		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	(void)fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
+	pp->size = fcntl(fd, F_GETPIPE_SZ);
+	if (pp->size <= 0)
+		pp->size = 64 * 1024;
+	pp->grown = pp->size >= PIPE_BIG;
 	int r = loop_watch_fd(o->l, fd, EPOLLIN, pipe_cb, pp);
 	if (r < 0) {
 		free(pp);
@@ -841,7 +873,8 @@ void output_drain(struct output *o)
 	while (pp) {
 		struct out_pipe *next = pp->next;
 		/* Bounded: a descendant may keep writing forever. */
-		if (!pipe_pump(o, pp, 64))
+		uint64_t moved = 0;
+		if (!pipe_pump(pp, 64, true, &moved))
 			pipe_close(o, pp);
 		pp = next;
 	}

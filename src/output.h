@@ -7,11 +7,13 @@
  *
  * How bytes move: when nothing needs them in user space (a regular log
  * file; no forward_output, timestamps, syslog, strip_ansi, debug log
- * level) they go pipe -> file with splice(2); otherwise they are read and
- * written in 128 KiB chunks.  Rotation happens after a chunk, so a file exceeds
- * maxbytes by at most one chunk.  Write errors (disk full...) never stop the
- * draining: the bytes are counted as dropped, and output.c logs once when
- * dropping starts and once, with the count, when writing works again.
+ * level) they go pipe -> file with splice(2), which stops at maxbytes
+ * (the rest goes to the next file); otherwise they are read and written in
+ * 128 KiB chunks, rotated after a chunk, so a file exceeds maxbytes by at
+ * most one chunk.  A pipe found full at a wakeup is grown to 1 MiB.
+ * Write errors (disk full...) never stop the draining: the bytes are
+ * counted as dropped, and output.c logs once when dropping starts and
+ * once, with the count, when writing works again.
  *
  * *_logfile_timestamps: each line in the file starts with
  * "YYYY-MM-DD HH:MM:SS,mmm " (local time, like supd's own log), stamped

@@ -268,8 +268,11 @@ START_TEST(test_splice_rotates)
 	ck_assert_int_eq(logfile_splice(&lf, pfd[0], 65536), -EAGAIN);
 	memset(buf, 'y', sizeof(buf));
 	ck_assert_int_eq(write(pfd[1], buf, 600), 600);
-	ck_assert_int_eq(logfile_splice(&lf, pfd[0], 65536), 600);
+	/* stops at maxbytes and rotates; the rest goes to the new file */
+	ck_assert_int_eq(logfile_splice(&lf, pfd[0], 65536), 400);
 	ck_assert_uint_eq(lf.size, 0);
+	ck_assert_int_eq(logfile_splice(&lf, pfd[0], 65536), 200);
+	ck_assert_uint_eq(lf.size, 200);
 	ck_assert_int_eq(write(pfd[1], "z", 1), 1);
 	close(pfd[1]);
 	ck_assert_int_eq(logfile_splice(&lf, pfd[0], 65536), 1);
@@ -278,13 +281,46 @@ START_TEST(test_splice_rotates)
 	logfile_close(&lf);
 	size_t n;
 	char *b = slurp(pathf("%s", "s.log.1"), &n);
-	ck_assert_uint_eq(n, 1200);
+	ck_assert_uint_eq(n, 1000);
 	ck_assert_int_eq(b[599], 'x');
 	ck_assert_int_eq(b[600], 'y');
+	ck_assert_int_eq(b[999], 'y');
 	free(b);
-	b = slurp(p, NULL);
-	ck_assert_str_eq(b, "z");
+	b = slurp(p, &n);
+	ck_assert_uint_eq(n, 201);
+	ck_assert_int_eq(b[0], 'y');
+	ck_assert_int_eq(b[200], 'z');
 	free(b);
+}
+END_TEST
+
+/* The oldest backup is removed before the shift, so each rotation keeps
+ * exactly N backups, the newest in name.1. */
+START_TEST(test_rotation_keeps_n_backups)
+{
+	struct logfile lf;
+	char *p = pathf("%s", "k.log");
+	ck_assert_int_eq(logfile_open(&lf, p, 10, 3), 0);
+	for (int i = 0; i < 6; i++) {
+		char line[11];
+		memset(line, 'a' + i, 9);
+		line[9] = '\n';
+		ck_assert_int_eq(logfile_write(&lf, line, 10), 0);
+	}
+	logfile_close(&lf);
+	for (int i = 1; i <= 3; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "k.log.%d", i);
+		size_t n;
+		char *b = slurp(pathf("%s", name), &n);
+		ck_assert_uint_eq(n, 10);
+		ck_assert_int_eq(b[0], 'f' - (i - 1));
+		free(b);
+	}
+	ck_assert(!exists(pathf("%s", "k.log.4")));
+	size_t n;
+	free(slurp(p, &n));
+	ck_assert_uint_eq(n, 0);
 }
 END_TEST
 
@@ -500,6 +536,7 @@ int main(void)
 	tcase_add_test(tc, test_external_truncate_and_shared_path);
 	tcase_add_test(tc, test_fifo_not_rotated);
 	tcase_add_test(tc, test_splice_rotates);
+	tcase_add_test(tc, test_rotation_keeps_n_backups);
 	tcase_add_test(tc, test_rotation_failure_keeps_data);
 	tcase_add_test(tc, test_clear);
 	tcase_add_test(tc, test_write_error_counted);

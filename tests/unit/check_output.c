@@ -262,6 +262,9 @@ static void integrity(bool slow)
 		if (stat(pathf(name), &st) < 0)
 			break;
 		backups++;
+		/* splice stops at maxbytes; read+write rotates after a chunk */
+		if (!slow)
+			ck_assert_int_eq(st.st_size, 100000);
 		ck_assert_int_ge(st.st_size, 100000);
 		ck_assert_int_le(st.st_size, 100000 + 128 * 1024);
 	}
@@ -869,6 +872,74 @@ START_TEST(test_write_errors_reported_once)
 }
 END_TEST
 
+/* A wakeup that finds the pipe full grows it to 1 MiB; a quiet pipe keeps
+ * its default size.  Both the splice path (a file) and the read path
+ * (forwarding).  Root, or pipe-max-size >= 1 MiB (the default), is
+ * assumed. */
+static void pipe_growth(bool forward)
+{
+	struct conf_process p;
+	struct conf_supd s;
+	conf_defaults(&p, &s, "grow");
+	if (forward) {
+		p.forward_output = true;
+		p.out.kind = CONF_LOG_NONE;
+	} else {
+		p.out.path = pathf("grow.log");
+	}
+	int saved = forward ? redirect_stdout(pathf("fwd.out")) : -1;
+	struct output *o;
+	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	int busy[2], quiet[2];
+	ck_assert_int_eq(pipe2(busy, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(pipe2(quiet, O_CLOEXEC | O_NONBLOCK), 0);
+	int size = fcntl(busy[1], F_GETPIPE_SZ);
+	ck_assert_int_lt(size, 1024 * 1024);
+	char line[64];
+	memset(line, 'g', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	size_t filled = 0;
+	while (write(busy[1], line, sizeof(line)) == (ssize_t)sizeof(line))
+		filled += sizeof(line);
+	ck_assert_uint_eq(filled, (size_t)size);
+	ck_assert_int_eq(write(quiet[1], "quiet\n", 6), 6);
+	ck_assert_int_eq(output_attach(o, busy[0], quiet[0]), 0);
+	pump_for(20);
+	ck_assert_int_eq(fcntl(busy[1], F_GETPIPE_SZ), 1024 * 1024);
+	ck_assert_int_eq(fcntl(quiet[1], F_GETPIPE_SZ), size);
+	ck_assert_uint_eq(output_bytes(o, OUTPUT_STDOUT), filled);
+	ck_assert_uint_eq(output_bytes(o, OUTPUT_STDERR), 6);
+	/* the grown pipe carries more than its old size in one go */
+	size_t more = 0;
+	while (write(busy[1], line, sizeof(line)) == (ssize_t)sizeof(line))
+		more += sizeof(line);
+	ck_assert_uint_eq(more, 1024 * 1024);
+	close(busy[1]);
+	close(quiet[1]);
+	pump_for(20);
+	ck_assert_uint_eq(output_bytes(o, OUTPUT_STDOUT), filled + more);
+	output_free(o);
+	if (forward) {
+		restore_stdout(saved);
+	} else {
+		struct stat st;
+		ck_assert_int_eq(stat(pathf("grow.log"), &st), 0);
+		ck_assert_int_eq(st.st_size, (off_t)(filled + more));
+	}
+}
+
+START_TEST(test_pipe_grows_splice)
+{
+	pipe_growth(false);
+}
+END_TEST
+
+START_TEST(test_pipe_grows_read_path)
+{
+	pipe_growth(true);
+}
+END_TEST
+
 START_TEST(test_old_pipe_kept_until_eof)
 {
 	struct conf_process p;
@@ -1029,6 +1100,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_integrity_splice);
+	tcase_add_test(tc, test_pipe_grows_splice);
+	tcase_add_test(tc, test_pipe_grows_read_path);
 	tcase_add_test(tc, test_integrity_read_path);
 	tcase_add_test(tc, test_redirect_stderr);
 	tcase_add_test(tc, test_separate_stderr);
