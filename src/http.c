@@ -1,16 +1,10 @@
-/* The control plane's HTTP server: libmicrohttpd in external-epoll mode.
+/* The control plane's HTTP server: listeners and authentication.
  *
- * Each listener is one MHD daemon started with MHD_USE_EPOLL (never
- * MHD_USE_EPOLL_INTERNALLY: no thread).  MHD keeps its own epoll set; we
- * watch that set's fd in supd's loop, call MHD_run when it is readable, and
- * keep one loop timer armed at whatever MHD_get_timeout asks for (idle
- * connection timeouts).  Nothing ticks: an idle server costs no wakeup.
- *
- * A request that cannot be answered at once (start-and-wait, tail -f) is
- * parked with MHD_suspend_connection.  MHD does not watch a parked
- * connection at all, so we watch its socket for EPOLLRDHUP ourselves: a
- * client that hangs up is noticed at once and its request abandoned,
- * instead of holding an fd until the next event for it (maybe never).
+ * This file opens the sockets of every [unix_http_server] and
+ * [inet_http_server] (or takes them from systemd), checks Basic
+ * credentials, and holds the server together; http_conn.c serves the
+ * connections (HTTP/1.1 on supd's own epoll loop, no thread) and
+ * http_parse.c reads the requests.
  */
 #include "config.h"
 
@@ -18,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -27,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -38,72 +32,8 @@
 #endif
 
 #include "http.h"
-#include "buf.h"
+#include "http_int.h"
 #include "log.h"
-
-struct listener {
-	struct http *http;
-	char *section;
-	bool is_unix;
-	bool activated;	 /* the socket came from systemd: not ours to unlink */
-	char *unix_path; /* to unlink at exit, if still ours */
-	dev_t unix_dev;
-	ino_t unix_ino;
-	char *username; /* NULL: no authentication */
-	char *password;
-	struct MHD_Daemon *mhd;
-	int mhd_fd; /* MHD's epoll set */
-	struct loop_timer timer;
-};
-
-struct header {
-	char *name;
-	char *value;
-};
-
-enum req_phase {
-	PH_BODY,     /* reading headers and body */
-	PH_HANDLER,  /* inside handlers->request */
-	PH_DEFERRED, /* parked, the handler holds it */
-	PH_ANSWERED, /* a response is queued */
-};
-
-struct http_req {
-	struct listener *ls;
-	struct MHD_Connection *conn;
-	struct http_req *prev, *next; /* http.reqs */
-	enum req_phase phase;
-	char *method;
-	char *path;
-	char *body;
-	size_t len, cap;
-	bool have_peer;
-	uid_t uid;
-	pid_t pid;
-	int fd;		  /* the connection's socket */
-	bool suspended;	  /* MHD_suspend_connection in force */
-	bool hup_watched; /* fd is in our loop for EPOLLRDHUP */
-	bool held;	  /* the handler keeps a pointer to it */
-	bool gone;	  /* client hung up or server closing */
-	bool stream;	  /* a chunked stream response */
-	bool stream_ended;
-	char *sbuf;
-	size_t slen, scap;
-	struct header *hdrs;
-	size_t nhdrs;
-	void *data;
-};
-
-struct http {
-	struct loop *loop;
-	struct http_handlers h;
-	void *ctx;
-	struct listener *ls;
-	size_t nls;
-	struct http_req *reqs;
-	unsigned nconns;
-	bool closing;
-};
 
 /* ---------------------------------------------------------------- SHA-1 */
 
@@ -257,12 +187,10 @@ static ssize_t b64_decode(const char *in, char *out, size_t cap)
 	return (ssize_t)n;
 }
 
-static bool request_authorized(const struct listener *ls, struct MHD_Connection *conn)
+bool http_authorized(const struct listener *ls, const char *h)
 {
 	if (!ls->username)
 		return true;
-	const char *h =
-	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!h || strncasecmp(h, "Basic ", 6))
 		return false;
 	h += 6;
@@ -280,472 +208,6 @@ static bool request_authorized(const struct listener *ls, struct MHD_Connection 
 	bool pass_ok = http_password_ok(ls->password ? ls->password : "", colon + 1);
 	explicit_bzero(dec, sizeof(dec));
 	return user_ok && pass_ok;
-}
-
-/* ---------------------------------------------------------------- driving MHD */
-
-static void listener_rearm(struct listener *ls)
-{
-	MHD_UNSIGNED_LONG_LONG t;
-	if (MHD_get_timeout(ls->mhd, &t) == MHD_YES) {
-		int64_t ms = t > INT32_MAX ? INT32_MAX : (int64_t)t;
-		loop_timer_arm(ls->http->loop, &ls->timer, loop_now_ms() + ms);
-	} else {
-		loop_timer_cancel(ls->http->loop, &ls->timer);
-	}
-}
-
-static void listener_run(struct listener *ls)
-{
-	MHD_run(ls->mhd);
-	listener_rearm(ls);
-}
-
-static void on_mhd_fd(struct loop *l, int fd, uint32_t events, void *arg)
-{
-	listener_run(arg);
-}
-
-static void on_mhd_timer(struct loop *l, void *arg)
-{
-	listener_run(arg);
-}
-
-/* A resumed connection is only processed by the next MHD_run; ask for one
- * now rather than trusting MHD's own wakeup. */
-static void run_soon(struct listener *ls)
-{
-	loop_timer_arm(ls->http->loop, &ls->timer, loop_now_ms());
-}
-
-static void on_parked_hup(struct loop *l, int fd, uint32_t events, void *arg);
-
-static void park(struct http_req *r)
-{
-	MHD_suspend_connection(r->conn);
-	r->suspended = true;
-	if (!r->hup_watched && r->fd >= 0 &&
-	    loop_watch_fd(r->ls->http->loop, r->fd, EPOLLRDHUP, on_parked_hup, r) == 0)
-		r->hup_watched = true;
-}
-
-static void unpark(struct http_req *r)
-{
-	if (r->hup_watched) {
-		loop_unwatch_fd(r->ls->http->loop, r->fd);
-		r->hup_watched = false;
-	}
-	if (r->suspended) {
-		r->suspended = false;
-		MHD_resume_connection(r->conn);
-		run_soon(r->ls);
-	}
-}
-
-static void abandon(struct http_req *r)
-{
-	r->gone = true;
-	if (r->held) {
-		r->held = false;
-		struct http *h = r->ls->http;
-		if (h->h.abandoned)
-			h->h.abandoned(r, h->ctx);
-	}
-}
-
-static void on_parked_hup(struct loop *l, int fd, uint32_t events, void *arg)
-{
-	struct http_req *r = arg;
-	abandon(r);
-	unpark(r);
-}
-
-/* ---------------------------------------------------------------- requests */
-
-static void req_free(struct http_req *r)
-{
-	struct http *h = r->ls->http;
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		h->reqs = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	for (size_t i = 0; i < r->nhdrs; i++) {
-		free(r->hdrs[i].name);
-		free(r->hdrs[i].value);
-	}
-	free(r->hdrs);
-	free(r->method);
-	free(r->path);
-	free(r->body);
-	free(r->sbuf);
-	free(r);
-}
-
-static struct http_req *req_new(struct listener *ls, struct MHD_Connection *conn,
-				const char *method, const char *url)
-{
-	struct http_req *r = calloc(1, sizeof(*r));
-	if (!r)
-		return NULL;
-	r->ls = ls;
-	r->conn = conn;
-	r->fd = -1;
-	r->method = strdup(method);
-	r->path = strdup(url);
-	r->body = malloc(1);
-	if (!r->method || !r->path || !r->body) {
-		free(r->method);
-		free(r->path);
-		free(r->body);
-		free(r);
-		return NULL;
-	}
-	r->body[0] = '\0';
-	r->cap = 1;
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci)
-		r->fd = ci->connect_fd;
-	if (ls->is_unix && r->fd >= 0) {
-		struct ucred uc;
-		socklen_t sl = sizeof(uc);
-		if (getsockopt(r->fd, SOL_SOCKET, SO_PEERCRED, &uc, &sl) == 0) {
-			r->have_peer = true;
-			r->uid = uc.uid;
-			r->pid = uc.pid;
-		}
-	}
-	struct http *h = ls->http;
-	r->next = h->reqs;
-	if (h->reqs)
-		h->reqs->prev = r;
-	h->reqs = r;
-	return r;
-}
-
-static int body_append(struct http_req *r, const char *data, size_t n)
-{
-	if (r->len + n > HTTP_MAX_BODY)
-		return -EMSGSIZE;
-	return buf_append(&r->body, &r->len, &r->cap, data, n);
-}
-
-static struct MHD_Response *make_response(struct http_req *r, const char *ctype, const void *body,
-					  size_t len)
-{
-	struct MHD_Response *resp =
-	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	if (!resp)
-		return NULL;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				ctype ? ctype : "application/json");
-	for (size_t i = 0; i < r->nhdrs; i++)
-		MHD_add_response_header(resp, r->hdrs[i].name, r->hdrs[i].value);
-	return resp;
-}
-
-static enum MHD_Result queue_error(struct http_req *r, unsigned status, const char *code,
-				   const char *msg)
-{
-	char body[256];
-	int n = snprintf(body, sizeof(body),
-			 "{\"error\": {\"code\": \"%s\", \"message\": \"%s\"}}\n", code, msg);
-	struct MHD_Response *resp = make_response(r, NULL, body, (size_t)n);
-	if (!resp)
-		return MHD_NO;
-	if (status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Basic realm=\"default\"");
-	enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
-	r->phase = PH_ANSWERED;
-	return ret;
-}
-
-static enum MHD_Result on_first_call(struct http_req *r, struct MHD_Connection *conn)
-{
-	if (!request_authorized(r->ls, conn))
-		return queue_error(r, MHD_HTTP_UNAUTHORIZED, "UNAUTHORIZED",
-				   "authentication required");
-	const char *cl =
-	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl) {
-		errno = 0;
-		char *end;
-		unsigned long long v = strtoull(cl, &end, 10);
-		if (errno || end == cl || v > HTTP_MAX_BODY)
-			return queue_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "BAD_ARGUMENTS",
-					   "request body too large");
-	}
-	return MHD_YES;
-}
-
-static enum MHD_Result on_body_complete(struct http_req *r)
-{
-	struct http *h = r->ls->http;
-	r->phase = PH_HANDLER;
-	h->h.request(r, h->ctx);
-	if (r->phase == PH_ANSWERED)
-		return MHD_YES;
-	if (r->phase == PH_DEFERRED) {
-		park(r);
-		return MHD_YES;
-	}
-	return queue_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "FAILED", "request not answered");
-}
-
-static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
-				 const char *method, const char *version, const char *upload,
-				 size_t *upload_size, void **con_cls)
-{
-	struct listener *ls = cls;
-	struct http_req *r = *con_cls;
-	if (!r) {
-		r = req_new(ls, conn, method, url);
-		if (!r)
-			return MHD_NO;
-		*con_cls = r;
-		return on_first_call(r, conn);
-	}
-	if (r->gone)
-		return MHD_NO;
-	if (*upload_size) {
-		/* After an early answer (401, 413) the body is dropped unread.
-		 * A chunked body past the limit cannot be answered any more
-		 * (MHD queues answers only before or after the body): close,
-		 * rather than read an endless body. */
-		if (r->phase == PH_BODY && body_append(r, upload, *upload_size) < 0)
-			return MHD_NO;
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (r->phase == PH_BODY)
-		return on_body_complete(r);
-	/* Resumed: the response, if any, was queued while parked. */
-	return MHD_YES;
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
-{
-	struct http_req *r = *con_cls;
-	if (!r)
-		return;
-	*con_cls = NULL;
-	if (r->hup_watched) {
-		loop_unwatch_fd(r->ls->http->loop, r->fd);
-		r->hup_watched = false;
-	}
-	abandon(r);
-	req_free(r);
-}
-
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-			  enum MHD_ConnectionNotificationCode toe)
-{
-	struct listener *ls = cls;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
-		ls->http->nconns++;
-	else if (ls->http->nconns > 0)
-		ls->http->nconns--;
-}
-
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	struct listener *ls = cls;
-	char msg[512];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	size_t n = strlen(msg);
-	while (n > 0 && msg[n - 1] == '\n')
-		msg[--n] = '\0';
-	/* Mostly clients misbehaving: worth a look when debugging only. */
-	log_debug("%s: %s", ls->section, msg);
-}
-
-/* ---------------------------------------------------------------- answering */
-
-const char *http_req_method(const struct http_req *r)
-{
-	return r->method;
-}
-
-const char *http_req_path(const struct http_req *r)
-{
-	return r->path;
-}
-
-const char *http_req_arg(const struct http_req *r, const char *key)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
-}
-
-const char *http_req_header(const struct http_req *r, const char *name)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-const char *http_req_body(const struct http_req *r, size_t *len)
-{
-	if (len)
-		*len = r->len;
-	return r->body;
-}
-
-int http_req_peer(const struct http_req *r, uid_t *uid, pid_t *pid)
-{
-	if (!r->have_peer)
-		return -ENOTSUP;
-	if (uid)
-		*uid = r->uid;
-	if (pid)
-		*pid = r->pid;
-	return 0;
-}
-
-const char *http_req_listener(const struct http_req *r)
-{
-	return r->ls->section;
-}
-
-void http_req_set_data(struct http_req *r, void *data)
-{
-	r->data = data;
-}
-
-void *http_req_data(const struct http_req *r)
-{
-	return r->data;
-}
-
-int http_add_header(struct http_req *r, const char *name, const char *value)
-{
-	struct header *v = realloc(r->hdrs, (r->nhdrs + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	r->hdrs = v;
-	char *n = strdup(name), *val = strdup(value);
-	if (!n || !val) {
-		free(n);
-		free(val);
-		return -ENOMEM;
-	}
-	r->hdrs[r->nhdrs].name = n;
-	r->hdrs[r->nhdrs].value = val;
-	r->nhdrs++;
-	return 0;
-}
-
-void http_defer(struct http_req *r)
-{
-	if (r->phase != PH_HANDLER)
-		return;
-	r->phase = PH_DEFERRED;
-	r->held = true;
-}
-
-int http_reply(struct http_req *r, unsigned status, const char *content_type, const void *body,
-	       size_t len)
-{
-	if (r->phase != PH_HANDLER && r->phase != PH_DEFERRED)
-		return -EALREADY;
-	r->held = false;
-	struct MHD_Response *resp = make_response(r, content_type, body, len);
-	int ret = 0;
-	if (!resp || MHD_queue_response(r->conn, status, resp) != MHD_YES) {
-		ret = resp ? -EIO : -ENOMEM;
-		r->gone = true; /* the resumed connection is closed */
-	}
-	if (resp)
-		MHD_destroy_response(resp);
-	r->phase = PH_ANSWERED;
-	unpark(r);
-	return ret;
-}
-
-static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct http_req *r = cls;
-	if (r->gone)
-		return MHD_CONTENT_READER_END_WITH_ERROR;
-	if (r->slen == 0 && !r->stream_ended && r->held) {
-		struct http *h = r->ls->http;
-		if (h->h.writable)
-			h->h.writable(r, h->ctx);
-		if (r->gone)
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-	}
-	if (r->slen > 0) {
-		size_t n = r->slen < max ? r->slen : max;
-		memcpy(buf, r->sbuf, n);
-		memmove(r->sbuf, r->sbuf + n, r->slen - n);
-		r->slen -= n;
-		return (ssize_t)n;
-	}
-	if (r->stream_ended)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	/* Nothing to send: park until http_stream_write wakes us. */
-	park(r);
-	return 0;
-}
-
-int http_stream_begin(struct http_req *r, const char *content_type)
-{
-	if (r->phase != PH_HANDLER && r->phase != PH_DEFERRED)
-		return -EALREADY;
-	struct MHD_Response *resp =
-	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, r, NULL);
-	if (!resp)
-		return -ENOMEM;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				content_type ? content_type : "text/plain; charset=utf-8");
-	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-	for (size_t i = 0; i < r->nhdrs; i++)
-		MHD_add_response_header(resp, r->hdrs[i].name, r->hdrs[i].value);
-	enum MHD_Result q = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	if (q != MHD_YES)
-		return -EIO;
-	r->phase = PH_ANSWERED;
-	r->stream = true;
-	r->held = true;
-	unpark(r);
-	return 0;
-}
-
-int http_stream_write(struct http_req *r, const void *buf, size_t len)
-{
-	if (!r->stream || r->stream_ended || r->gone)
-		return -EPIPE;
-	if (len == 0)
-		return 0;
-	if (r->slen + len > HTTP_STREAM_MAX)
-		return -ENOBUFS;
-	int e = buf_append(&r->sbuf, &r->slen, &r->scap, buf, len);
-	if (e < 0)
-		return e;
-	unpark(r);
-	return 0;
-}
-
-size_t http_stream_pending(const struct http_req *r)
-{
-	return r->slen;
-}
-
-void http_stream_end(struct http_req *r)
-{
-	if (!r->stream || r->stream_ended)
-		return;
-	r->stream_ended = true;
-	r->held = false;
-	unpark(r);
-}
-
-unsigned http_connections(const struct http *h)
-{
-	return h->nconns;
 }
 
 /* ---------------------------------------------------------------- listeners */
@@ -813,7 +275,7 @@ static bool unix_alive(const char *path)
 #ifdef HAVE_SYSTEMD
 /* Sockets passed by systemd (socket activation), taken once per process:
  * LISTEN_FDS describes the process's start, not a reload.  A listener uses
- * a duplicate, so that MHD closing it at a reload leaves the original for
+ * a duplicate, so that closing it at a reload leaves the original for
  * the next http_new. */
 static int activated_fds[16];
 static int nactivated = -1;
@@ -922,8 +384,7 @@ static int unix_listen(struct listener *ls, const struct conf_server *s, int *ou
 	}
 	ls->unix_path = strdup(s->file);
 	if (!ls->unix_path) {
-		r = fail(err, errlen, -ENOMEM, "%s: %s: %s", s->section, s->file,
-			 strerror(ENOMEM));
+		r = fail(err, errlen, -ENOMEM, "%s: %s: %s", s->section, s->file, strerror(ENOMEM));
 		unlink(s->file);
 		close(fd);
 		return r;
@@ -1031,30 +492,11 @@ static int listener_start(struct listener *ls, const struct conf_server *s, char
 	}
 	if (r < 0)
 		return r;
-	/* The socket is MHD's from here: MHD_stop_daemon closes it. */
-	ls->mhd = MHD_start_daemon(
-	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_access,
-	    ls, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, ls, MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, ls, MHD_OPTION_NOTIFY_CONNECTION,
-	    on_connection, ls, MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_TIMEOUT_S, MHD_OPTION_END);
-	if (!ls->mhd) {
-		close(fd);
-		return fail(err, errlen, -EIO, "%s: cannot start the HTTP server", ls->section);
-	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(ls->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	if (!di)
-		return fail(err, errlen, -EIO, "%s: the HTTP server has no epoll fd", ls->section);
-	ls->mhd_fd = di->epoll_fd;
-	loop_timer_init(&ls->timer, on_mhd_timer, ls);
-	r = loop_watch_fd(ls->http->loop, ls->mhd_fd, EPOLLIN, on_mhd_fd, ls);
-	if (r < 0) {
-		ls->mhd_fd = -1;
-		return fail(err, errlen, r, "%s: cannot watch the HTTP server: %s", ls->section,
+	ls->fd = fd;
+	r = loop_watch_fd(ls->http->loop, fd, EPOLLIN, http_listener_readable, ls);
+	if (r < 0)
+		return fail(err, errlen, r, "%s: cannot watch the socket: %s", ls->section,
 			    strerror(-r));
-	}
-	listener_rearm(ls);
 	if (!ls->is_unix && !ls->username)
 		log_crit("Server '%s' running without any HTTP authentication checking",
 			 ls->section);
@@ -1067,12 +509,12 @@ static int listener_start(struct listener *ls, const struct conf_server *s, char
 
 static void listener_stop(struct listener *ls)
 {
-	if (ls->mhd) {
-		if (ls->mhd_fd >= 0)
-			loop_unwatch_fd(ls->http->loop, ls->mhd_fd);
-		loop_timer_cancel(ls->http->loop, &ls->timer);
-		MHD_stop_daemon(ls->mhd);
+	if (ls->fd >= 0) {
+		loop_unwatch_fd(ls->http->loop, ls->fd);
+		close(ls->fd);
+		ls->fd = -1;
 	}
+	loop_timer_cancel(ls->http->loop, &ls->retry);
 	if (ls->unix_path) {
 		struct stat st;
 		/* Only our own socket: a successor may already own the name. */
@@ -1088,6 +530,11 @@ static void listener_stop(struct listener *ls)
 	free(ls->password);
 }
 
+static void on_retry(struct loop *l, void *arg)
+{
+	http_listener_resume(arg);
+}
+
 int http_new(struct http **out, struct loop *l, const struct conf *c,
 	     const struct http_handlers *hs, void *ctx, char *err, size_t errlen)
 {
@@ -1099,6 +546,8 @@ int http_new(struct http **out, struct loop *l, const struct conf *c,
 	h->loop = l;
 	h->h = *hs;
 	h->ctx = ctx;
+	h->max_conns = HTTP_MAX_CONNECTIONS;
+	h->idle_ms = HTTP_IDLE_TIMEOUT_S * 1000;
 	if (c->nservers) {
 		h->ls = calloc(c->nservers, sizeof(*h->ls));
 		if (!h->ls) {
@@ -1109,7 +558,8 @@ int http_new(struct http **out, struct loop *l, const struct conf *c,
 	for (size_t i = 0; i < c->nservers; i++) {
 		struct listener *ls = &h->ls[h->nls++];
 		ls->http = h;
-		ls->mhd_fd = -1;
+		ls->fd = -1;
+		loop_timer_init(&ls->retry, on_retry, ls);
 		int r = listener_start(ls, &c->servers[i], err, errlen);
 		if (r < 0) {
 			http_free(h);
@@ -1125,17 +575,25 @@ void http_free(struct http *h)
 	if (!h)
 		return;
 	h->closing = true;
-	/* MHD must not be stopped with parked connections: wake them all,
-	 * marked gone, and let MHD close them. */
-	for (struct http_req *r = h->reqs; r; r = r->next) {
-		abandon(r);
-		unpark(r);
-	}
-	for (size_t i = 0; i < h->nls; i++)
-		if (h->ls[i].mhd)
-			MHD_run(h->ls[i].mhd);
+	/* Every parked request is abandoned, then its connection closed. */
+	http_conns_free(h);
 	for (size_t i = 0; i < h->nls; i++)
 		listener_stop(&h->ls[i]);
 	free(h->ls);
 	free(h);
+}
+
+unsigned http_connections(const struct http *h)
+{
+	return h->nconns;
+}
+
+void http_set_idle_timeout_ms(struct http *h, int ms)
+{
+	h->idle_ms = ms;
+}
+
+void http_set_max_connections(struct http *h, unsigned n)
+{
+	h->max_conns = n;
 }

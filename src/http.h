@@ -1,12 +1,19 @@
-/* The control plane's HTTP server: libmicrohttpd driven from supd's own
- * epoll loop (no thread of its own), one MHD daemon per listener of the
- * config ([unix_http_server], [inet_http_server], with :name suffixes).
+/* The control plane's HTTP server: supd's own HTTP/1.1 server on supd's
+ * epoll loop (no thread of its own), with every listener of the config
+ * ([unix_http_server], [inet_http_server], with :name suffixes).
  *
  * http.c owns transport concerns only: listening sockets, authentication,
  * limits, reading a whole request body, and three ways to answer: at once,
  * later (a deferred request, e.g. "start and wait until RUNNING"), or as a
  * chunked stream (tail -f).  What a request means is the handler's business
- * (api.c).
+ * (api.c).  http_conn.c serves the connections, http_parse.c parses.
+ *
+ * The protocol: HTTP/1.1 and 1.0; persistent connections (1.1 by default,
+ * 1.0 with "Connection: keep-alive"); pipelined requests answered in order,
+ * one at a time; bodies by Content-Length or chunked; "Expect:
+ * 100-continue" answered before the body is read.  HEAD is answered as GET
+ * is, without the body.  A malformed request gets a 400, a version other
+ * than 1.x a 505, and its connection is closed.
  *
  * Wiring into the daemon (daemon.c):
  *
@@ -44,6 +51,10 @@ struct http_req;
 #define HTTP_MAX_BODY	     (1024 * 1024) /* larger bodies get 413 */
 #define HTTP_CONN_MEMORY     (64 * 1024)   /* request line + headers; more gets 431 */
 #define HTTP_IDLE_TIMEOUT_S  60		   /* an idle connection is closed */
+/* A request must arrive whole within HTTP_IDLE_TIMEOUT_S of its first
+ * byte, and an answer the client stops reading is dropped after as long.
+ * At HTTP_MAX_CONNECTIONS the server stops accepting (clients wait in the
+ * listen backlog) until a connection closes. */
 
 struct http_handlers {
 	/* A complete request (headers and body) has arrived and passed
@@ -76,12 +87,18 @@ void http_free(struct http *h);
 /* How many connections are open (tests, fd accounting). */
 unsigned http_connections(const struct http *h);
 
+/* For tests only: the idle timeout and the connection limit, instead of
+ * HTTP_IDLE_TIMEOUT_S and HTTP_MAX_CONNECTIONS. */
+void http_set_idle_timeout_ms(struct http *h, int ms);
+void http_set_max_connections(struct http *h, unsigned n);
+
 /* ---- the request (valid until answered and its response is sent) */
 
 const char *http_req_method(const struct http_req *r);
-/* The path without the query string, percent-decoded by MHD. */
+/* The path without the query string, percent-decoded. */
 const char *http_req_path(const struct http_req *r);
-/* A query argument ("?wait=false"); NULL when absent, "" for "?wait". */
+/* A query argument ("?wait=false"), percent-decoded ("+" is a space);
+ * NULL when absent, "" for "?wait". */
 const char *http_req_arg(const struct http_req *r, const char *key);
 const char *http_req_header(const struct http_req *r, const char *name);
 /* The body, NUL-terminated (len excludes the NUL); "" when none. */
