@@ -616,12 +616,15 @@ static int setup_signals(struct daemon *d)
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaddset(&set, handled[i]);
-	/* SIGCHLD ignored would make the kernel reap for us; SIGPIPE would
-	 * kill us on a closed socket. */
+	/* The signals we read from the signalfd must not be ignored: an
+	 * ignored signal is discarded, not queued (supd started by nohup would
+	 * never see SIGHUP).  SIGCHLD ignored would also make the kernel reap
+	 * for us; SIGPIPE would kill us on a closed socket. */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &sa, NULL);
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		sigaction(handled[i], &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
@@ -870,6 +873,8 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	loop_timer_init(&d->orphan_timer, orphan_timer_cb, d);
 	loop_timer_init(&d->reload_timer, reload_cb, d);
 	r = setup_signals(d);
+	if (d->have_slots)
+		spawn_slots_scan_signals(&d->slots); /* SIGPIPE is ignored now */
 	if (r < 0) {
 		log_crit("setting up signals: %s", strerror(-r));
 		cleanup(d);

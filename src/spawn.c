@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,11 +63,44 @@ struct plan {
 	int out_w, err_w; /* -1: /dev/null */
 	bool redirect_stderr;
 	int errfd;
-	int unshare_from; /* >0: the fd table is shared; keep only fds below */
+	int unshare_from;      /* >0: the fd table is shared; keep only fds below */
+	const uint64_t *reset; /* the dispositions to reset (bit sig - 1); NULL: all */
 };
+
+/* The kernel's sigaction, called directly: glibc's refuses the two
+ * real-time signals it reserves for itself (32 and 33), which a program not
+ * built on glibc may use, and which supd may have inherited ignored.  The
+ * handler is the first member on the architectures supd builds for, and a
+ * zeroed struct is SIG_DFL with no flags and an empty mask whatever the
+ * rest of the layout. */
+struct ksigaction {
+	void *handler;
+	unsigned long words[8];
+};
+
+static int ksigaction(int sig, const struct ksigaction *sa, struct ksigaction *old)
+{
+	return (int)syscall(SYS_rt_sigaction, sig, sa, old, (size_t)(_NSIG / 8));
+}
+
+static bool resettable(int sig)
+{
+	return sig != SIGKILL && sig != SIGSTOP;
+}
+
+void spawn_slots_scan_signals(struct spawn_slots *s)
+{
+	s->not_default = 0;
+	for (int sig = 1; sig < _NSIG && sig <= 64; sig++) {
+		struct ksigaction old = {0};
+		if (resettable(sig) && ksigaction(sig, NULL, &old) == 0 && old.handler != SIG_DFL)
+			s->not_default |= 1ULL << (sig - 1);
+	}
+}
 
 int spawn_slots_open(struct spawn_slots *s)
 {
+	spawn_slots_scan_signals(s);
 	for (int i = 0; i < 5; i++)
 		s->fd[i] = -1;
 	s->stack_size = 256 * 1024;
@@ -387,12 +421,10 @@ static __attribute__((noreturn)) void child(const struct plan *pl)
 		child_fail(efd, ST_STDIO);
 	if (close_others(efd) < 0)
 		child_fail(efd, ST_CLOSE);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			sigaction(s, &sa, NULL); /* EINVAL for the ones glibc reserves */
+	static const struct ksigaction dfl;
+	for (int s = 1; s < _NSIG; s++)
+		if (resettable(s) && (!pl->reset || (s <= 64 && (*pl->reset >> (s - 1) & 1))))
+			ksigaction(s, &dfl, NULL);
 	sigset_t none;
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
@@ -536,6 +568,7 @@ static pid_t start_child(const struct spawn_slots *sl, struct plan *pl)
 		pl->err_w = pl->err_w >= 0 ? sl->fd[2] : -1;
 		pl->errfd = sl->fd[3];
 		pl->unshare_from = top + 1;
+		pl->reset = &sl->not_default;
 		/* As posix_spawn: the child borrows our memory (no page
 		 * tables copied) and our fd table (none copied: it unshares
 		 * only the fds below the slots), while we sleep until it has

@@ -16,6 +16,7 @@
 #define SUPD_SPAWN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -30,10 +31,16 @@ struct spawn_slots {
 	int fd[5];   /* stdin, stdout, stderr, error pipe, and /dev/null to refill them */
 	void *stack; /* the child's stack until it execs (we wait meanwhile) */
 	size_t stack_size;
+	/* The signals whose disposition is not SIG_DFL in supd: the only ones
+	 * a child must reset (exec keeps an ignored signal ignored), rather
+	 * than ~60 sigaction calls while supd waits for the exec. */
+	uint64_t not_default; /* bit sig - 1; glibc's sigset_t refuses 32 and 33 */
 };
 
-/* Returns 0 or a negative errno. */
+/* Returns 0 or a negative errno.  Also scans the signal dispositions. */
 int spawn_slots_open(struct spawn_slots *s);
+/* Scans supd's signal dispositions again: call it after changing one. */
+void spawn_slots_scan_signals(struct spawn_slots *s);
 void spawn_slots_close(struct spawn_slots *s);
 
 struct spawn_req {

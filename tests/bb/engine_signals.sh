@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Signal dispositions.  supd started with signals ignored (nohup, `trap ''`)
+# still acts on SIGHUP and SIGUSR2, and its children start with every signal
+# at its default and none blocked, whatever supd inherited or set for itself
+# (it ignores SIGPIPE).
+. "$(dirname "$0")/lib.sh"
+bb_setup
+
+bb_conf <<'EOC'
+[supervisord]
+logfile=@T@/supd.log
+childlogdir=@T@
+
+[program:s]
+command=sleep 100
+startsecs=0
+EOC
+# Ignored here, inherited through exec by supd.
+(
+	trap '' HUP USR1 USR2 INT
+	exec "$SUPD" -n -c "$T/supd.conf"
+) >"$T/supd.stdout" 2>"$T/supd.stderr" &
+SUPD_PID=$!
+BB_PIDS+=("$SUPD_PID")
+bb_wait_log 10 "success: s entered RUNNING"
+grep -q '^SigIgn:.*[1-9a-f]' "/proc/$SUPD_PID/status" ||
+	fail "the test's premise: supd ignores nothing ($(grep SigIgn "/proc/$SUPD_PID/status"))"
+s=$(bb_log_pid s)
+expect_eq "SigIgn:	0000000000000000" "$(grep '^SigIgn' "/proc/$s/status")" "the child's ignored signals"
+expect_eq "SigBlk:	0000000000000000" "$(grep '^SigBlk' "/proc/$s/status")" "the child's blocked signals"
+ok "the child starts with default dispositions and an empty mask"
+
+kill -HUP "$SUPD_PID"
+bb_wait_log 10 "reloading"
+ok "SIGHUP reloads although supd was started with it ignored"
+kill -USR2 "$SUPD_PID"
+bb_wait_log 10 "received SIGUSR2 indicating log reopen"
+ok "SIGUSR2 is handled too"
+bb_stop
+expect_eq 0 "$SUPD_STATUS" "supd exit status"
