@@ -1,6 +1,6 @@
 /* libFuzzer target: the control plane end to end, as a hostile client
  * sees it.  Each input is written as raw bytes to a real connection to
- * supd's HTTP server (MHD in our loop) with the /v1 API over a small
+ * supd's HTTP server (http_conn.c in our loop) with the /v1 API over a small
  * process table behind it; the loop runs until the server has nothing
  * more to do, the client hangs up, and every connection must close.
  *
