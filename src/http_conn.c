@@ -47,72 +47,6 @@
 #define ACCEPT_PAUSE 100   /* ms without accepting after EMFILE, ENFILE... */
 #define READ_CHUNK   16384 /* bytes per read */
 
-enum conn_state {
-	CS_HEAD,   /* waiting for a request head, or reading it */
-	CS_BODY,   /* reading a request body */
-	CS_REQ,	   /* the request is with the handler, or its answer is going out */
-	CS_LINGER, /* answered an error and shut down: discarding input until EOF */
-};
-
-enum req_phase {
-	PH_READING,  /* head parsed, body coming */
-	PH_HANDLER,  /* inside handlers->request */
-	PH_DEFERRED, /* parked, the handler holds it */
-	PH_ANSWERED, /* the answer is queued */
-};
-
-struct http_req {
-	struct conn *c;
-	enum req_phase phase;
-	char *headbuf; /* the head, cut into the strings of head */
-	struct http_head head;
-	struct buf body;
-	struct buf rhdrs; /* "Name: value\r\n" lines of http_add_header */
-	bool head_only;	  /* a HEAD request: the answer has no body */
-	bool keep_alive;  /* the client asked for (or did not refuse) another request */
-	bool held;	  /* the handler keeps a pointer to it */
-	bool gone;	  /* abandoned: the handler's calls are ignored */
-	bool stream;
-	bool stream_ended; /* http_stream_end was called */
-	bool stream_done;  /* the last chunk is queued */
-	bool chunked_out;  /* the stream is framed in chunks (HTTP/1.1) */
-	struct buf sbuf;   /* stream bytes not yet framed */
-	size_t chunk_len;  /* bytes of sbuf in the chunk on the wire */
-	void *data;
-};
-
-struct conn {
-	struct http *http;
-	struct listener *ls;
-	struct conn *prev, *next;
-	int fd;
-	enum conn_state state;
-	uint32_t events; /* the current epoll mask */
-	struct loop_timer timer;
-	int64_t deadline; /* 0: none */
-	bool have_peer;
-	uid_t uid;
-	pid_t pid;
-	/* input */
-	struct buf in;
-	size_t scan;	/* http_head_end's progress */
-	bool started;	/* a request's first byte has arrived */
-	bool rdhup;	/* the client shut down its side (EPOLLRDHUP or EOF) */
-	bool eof;	/* read returned 0 */
-	size_t drained; /* bytes discarded while lingering */
-	bool chunked;	/* the body's framing */
-	uint64_t left;	/* Content-Length bytes to come */
-	struct http_chunked ch;
-	/* output: head then body, sent with one writev */
-	struct buf out;
-	size_t out_off;
-	char *body; /* the answer's body; NULL: the stream's chunk, at req->sbuf.p */
-	size_t blen, boff;
-	bool close_after; /* shut down and linger once the output is out */
-	bool dead;	  /* free at the end of this event */
-	struct http_req *req;
-};
-
 static void conn_mask(struct conn *c);
 static void conn_update(struct conn *c);
 
@@ -219,14 +153,19 @@ static void req_done(struct conn *c)
 	c->state = CS_HEAD;
 	c->started = false;
 	c->deadline = now_ms() + c->http->idle_ms;
+	/* A kept-alive connection waiting for its next request holds no
+	 * buffer: 512 idle clients cost 512 small structs. */
+	if (!c->in.len)
+		buf_free(&c->in);
+	buf_free(&c->out);
 }
 
 /* ---------------------------------------------------------------- responses */
 
 /* Queues a status line and the headers every answer has.  length < 0: a
  * stream (chunked, or until close for an HTTP/1.0 client). */
-static int queue_head(struct conn *c, struct http_req *r, unsigned status, const char *ctype,
-		      long long length)
+int http_queue_head(struct conn *c, struct http_req *r, unsigned status, const char *ctype,
+		    long long length)
 {
 	bool keep = r && r->keep_alive && !c->close_after && !c->http->closing;
 	if (length < 0 && r && r->head.minor == 0)
@@ -254,7 +193,7 @@ static int queue_head(struct conn *c, struct http_req *r, unsigned status, const
 	return e;
 }
 
-static int queue_body(struct conn *c, const void *body, size_t len)
+int http_queue_body(struct conn *c, const void *body, size_t len)
 {
 	if (!len)
 		return 0;
@@ -286,8 +225,8 @@ static void conn_error(struct conn *c, unsigned status, const char *code, const 
 			buf_printf(&r->rhdrs, "WWW-Authenticate: Basic realm=\"default\"\r\n");
 		r->phase = PH_ANSWERED;
 	}
-	if (queue_head(c, r, status, "application/json", n) < 0 ||
-	    (!(r && r->head_only) && queue_body(c, body, (size_t)n) < 0))
+	if (http_queue_head(c, r, status, "application/json", n) < 0 ||
+	    (!(r && r->head_only) && http_queue_body(c, body, (size_t)n) < 0))
 		c->dead = true;
 	c->state = CS_REQ;
 }
@@ -757,158 +696,18 @@ void http_conns_free(struct http *h)
 		conn_free(h->conns);
 }
 
-/* ---------------------------------------------------------------- the request */
-
-const char *http_req_method(const struct http_req *r)
-{
-	return r->head.method;
-}
-
-const char *http_req_path(const struct http_req *r)
-{
-	return r->head.path;
-}
-
-const char *http_req_arg(const struct http_req *r, const char *key)
-{
-	return http_head_arg(&r->head, key);
-}
-
-const char *http_req_header(const struct http_req *r, const char *name)
-{
-	return http_head_header(&r->head, name);
-}
-
-const char *http_req_body(const struct http_req *r, size_t *len)
-{
-	if (len)
-		*len = r->body.len;
-	return r->body.p ? r->body.p : "";
-}
-
-int http_req_peer(const struct http_req *r, uid_t *uid, pid_t *pid)
-{
-	if (!r->c->have_peer)
-		return -ENOTSUP;
-	if (uid)
-		*uid = r->c->uid;
-	if (pid)
-		*pid = r->c->pid;
-	return 0;
-}
-
-const char *http_req_listener(const struct http_req *r)
-{
-	return r->c->ls->section;
-}
-
-void http_req_set_data(struct http_req *r, void *data)
-{
-	r->data = data;
-}
-
-void *http_req_data(const struct http_req *r)
-{
-	return r->data;
-}
-
-/* ---------------------------------------------------------------- answering */
-
-int http_add_header(struct http_req *r, const char *name, const char *value)
-{
-	/* A CR or LF would let a value forge headers of its own. */
-	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
-		return -EINVAL;
-	if (buf_add(&r->rhdrs, name, strlen(name)) < 0 || buf_add(&r->rhdrs, ": ", 2) < 0 ||
-	    buf_add(&r->rhdrs, value, strlen(value)) < 0 || buf_add(&r->rhdrs, "\r\n", 2) < 0)
-		return -ENOMEM;
-	return 0;
-}
-
-void http_defer(struct http_req *r)
-{
-	if (r->phase != PH_HANDLER)
-		return;
-	r->phase = PH_DEFERRED;
-	r->held = true;
-}
-
 /* Output was queued, maybe from outside the connection's own event: wait
  * for the socket to take it, for at most the idle timeout. */
-static void wake(struct http_req *r)
+void http_conn_wake(struct conn *c)
 {
-	struct conn *c = r->c;
 	c->deadline = now_ms() + c->http->idle_ms;
 	if (!c->dead)
 		conn_mask(c);
 }
 
-int http_reply(struct http_req *r, unsigned status, const char *content_type, const void *body,
-	       size_t len)
+/* Freed at the end of its event: now, or soon (EPOLLOUT comes at once). */
+void http_conn_kill(struct conn *c)
 {
-	if (r->gone || (r->phase != PH_HANDLER && r->phase != PH_DEFERRED))
-		return -EALREADY;
-	struct conn *c = r->c;
-	r->held = false;
-	r->phase = PH_ANSWERED;
-	int e = queue_head(c, r, status, content_type ? content_type : "application/json",
-			   (long long)len);
-	if (!e && !r->head_only)
-		e = queue_body(c, body, len);
-	if (e < 0) {
-		/* Freed at the end of its event: now, or soon (EPOLLOUT). */
-		c->dead = true;
-		r->gone = true;
-		loop_modify_fd(c->http->loop, c->fd, EPOLLOUT);
-		return e;
-	}
-	wake(r);
-	return 0;
-}
-
-int http_stream_begin(struct http_req *r, const char *content_type)
-{
-	if (r->gone || (r->phase != PH_HANDLER && r->phase != PH_DEFERRED))
-		return -EALREADY;
-	struct conn *c = r->c;
-	if (http_add_header(r, "X-Accel-Buffering", "no") < 0)
-		return -ENOMEM;
-	if (queue_head(c, r, 200, content_type ? content_type : "text/plain; charset=utf-8", -1) <
-	    0)
-		return -ENOMEM;
-	r->phase = PH_ANSWERED;
-	r->stream = true;
-	r->chunked_out = r->head.minor > 0;
-	r->held = true;
-	wake(r);
-	return 0;
-}
-
-int http_stream_write(struct http_req *r, const void *buf, size_t len)
-{
-	if (!r->stream || r->stream_ended || r->gone)
-		return -EPIPE;
-	if (len == 0 || r->head_only)
-		return 0;
-	if (r->sbuf.len + len > HTTP_STREAM_MAX)
-		return -ENOBUFS;
-	int e = buf_add(&r->sbuf, buf, len);
-	if (e < 0)
-		return e;
-	wake(r);
-	return 0;
-}
-
-size_t http_stream_pending(const struct http_req *r)
-{
-	return r->sbuf.len;
-}
-
-void http_stream_end(struct http_req *r)
-{
-	if (!r->stream || r->stream_ended || r->gone)
-		return;
-	r->stream_ended = true;
-	r->held = false;
-	wake(r);
+	c->dead = true;
+	loop_modify_fd(c->http->loop, c->fd, EPOLLOUT);
 }

@@ -8,6 +8,8 @@
 #include <sys/types.h>
 
 #include "http.h"
+#include "buf.h"
+#include "http_parse.h"
 #include "loop.h"
 
 struct conn;
@@ -40,7 +42,78 @@ struct http {
 	bool closing;
 };
 
+enum conn_state {
+	CS_HEAD,   /* waiting for a request head, or reading it */
+	CS_BODY,   /* reading a request body */
+	CS_REQ,	   /* the request is with the handler, or its answer is going out */
+	CS_LINGER, /* answered an error and shut down: discarding input until EOF */
+};
+
+enum req_phase {
+	PH_READING,  /* head parsed, body coming */
+	PH_HANDLER,  /* inside handlers->request */
+	PH_DEFERRED, /* parked, the handler holds it */
+	PH_ANSWERED, /* the answer is queued */
+};
+
+struct http_req {
+	struct conn *c;
+	enum req_phase phase;
+	char *headbuf; /* the head, cut into the strings of head */
+	struct http_head head;
+	struct buf body;
+	struct buf rhdrs; /* "Name: value\r\n" lines of http_add_header */
+	bool head_only;	  /* a HEAD request: the answer has no body */
+	bool keep_alive;  /* the client asked for (or did not refuse) another request */
+	bool held;	  /* the handler keeps a pointer to it */
+	bool gone;	  /* abandoned: the handler's calls are ignored */
+	bool stream;
+	bool stream_ended; /* http_stream_end was called */
+	bool stream_done;  /* the last chunk is queued */
+	bool chunked_out;  /* the stream is framed in chunks (HTTP/1.1) */
+	struct buf sbuf;   /* stream bytes not yet framed */
+	size_t chunk_len;  /* bytes of sbuf in the chunk on the wire */
+	void *data;
+};
+
+struct conn {
+	struct http *http;
+	struct listener *ls;
+	struct conn *prev, *next;
+	int fd;
+	enum conn_state state;
+	uint32_t events; /* the current epoll mask */
+	struct loop_timer timer;
+	int64_t deadline; /* 0: none */
+	bool have_peer;
+	uid_t uid;
+	pid_t pid;
+	/* input */
+	struct buf in;
+	size_t scan;	/* http_head_end's progress */
+	bool started;	/* a request's first byte has arrived */
+	bool rdhup;	/* the client shut down its side (EPOLLRDHUP or EOF) */
+	bool eof;	/* read returned 0 */
+	size_t drained; /* bytes discarded while lingering */
+	bool chunked;	/* the body's framing */
+	uint64_t left;	/* Content-Length bytes to come */
+	struct http_chunked ch;
+	/* output: head then body, sent with one writev */
+	struct buf out;
+	size_t out_off;
+	char *body; /* the answer's body; NULL: the stream's chunk, at req->sbuf.p */
+	size_t blen, boff;
+	bool close_after; /* shut down and linger once the output is out */
+	bool dead;	  /* free at the end of this event */
+	struct http_req *req;
+};
+
 /* http_conn.c */
+int http_queue_head(struct conn *c, struct http_req *r, unsigned status, const char *ctype,
+		    long long length);
+int http_queue_body(struct conn *c, const void *body, size_t len);
+void http_conn_wake(struct conn *c);
+void http_conn_kill(struct conn *c);
 void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg);
 void http_listener_resume(struct listener *ls);
 void http_conns_free(struct http *h);

@@ -1,0 +1,156 @@
+/* The request as handlers see it, and their answers: http.h's face of
+ * http_conn.c.  Answers only queue; http_conn.c sends them. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "buf.h"
+#include "http_int.h"
+#include "http_parse.h"
+
+/* ---------------------------------------------------------------- the request */
+
+const char *http_req_method(const struct http_req *r)
+{
+	return r->head.method;
+}
+
+const char *http_req_path(const struct http_req *r)
+{
+	return r->head.path;
+}
+
+const char *http_req_arg(const struct http_req *r, const char *key)
+{
+	return http_head_arg(&r->head, key);
+}
+
+const char *http_req_header(const struct http_req *r, const char *name)
+{
+	return http_head_header(&r->head, name);
+}
+
+const char *http_req_body(const struct http_req *r, size_t *len)
+{
+	if (len)
+		*len = r->body.len;
+	return r->body.p ? r->body.p : "";
+}
+
+int http_req_peer(const struct http_req *r, uid_t *uid, pid_t *pid)
+{
+	if (!r->c->have_peer)
+		return -ENOTSUP;
+	if (uid)
+		*uid = r->c->uid;
+	if (pid)
+		*pid = r->c->pid;
+	return 0;
+}
+
+const char *http_req_listener(const struct http_req *r)
+{
+	return r->c->ls->section;
+}
+
+void http_req_set_data(struct http_req *r, void *data)
+{
+	r->data = data;
+}
+
+void *http_req_data(const struct http_req *r)
+{
+	return r->data;
+}
+
+/* ---------------------------------------------------------------- answering */
+
+int http_add_header(struct http_req *r, const char *name, const char *value)
+{
+	/* A CR or LF would let a value forge headers of its own. */
+	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
+		return -EINVAL;
+	if (buf_add(&r->rhdrs, name, strlen(name)) < 0 || buf_add(&r->rhdrs, ": ", 2) < 0 ||
+	    buf_add(&r->rhdrs, value, strlen(value)) < 0 || buf_add(&r->rhdrs, "\r\n", 2) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+void http_defer(struct http_req *r)
+{
+	if (r->phase != PH_HANDLER)
+		return;
+	r->phase = PH_DEFERRED;
+	r->held = true;
+}
+
+int http_reply(struct http_req *r, unsigned status, const char *content_type, const void *body,
+	       size_t len)
+{
+	if (r->gone || (r->phase != PH_HANDLER && r->phase != PH_DEFERRED))
+		return -EALREADY;
+	struct conn *c = r->c;
+	r->held = false;
+	r->phase = PH_ANSWERED;
+	int e = http_queue_head(c, r, status, content_type ? content_type : "application/json",
+				(long long)len);
+	if (!e && !r->head_only)
+		e = http_queue_body(c, body, len);
+	if (e < 0) {
+		r->gone = true;
+		http_conn_kill(c);
+		return e;
+	}
+	http_conn_wake(r->c);
+	return 0;
+}
+
+int http_stream_begin(struct http_req *r, const char *content_type)
+{
+	if (r->gone || (r->phase != PH_HANDLER && r->phase != PH_DEFERRED))
+		return -EALREADY;
+	struct conn *c = r->c;
+	if (http_add_header(r, "X-Accel-Buffering", "no") < 0)
+		return -ENOMEM;
+	if (http_queue_head(c, r, 200, content_type ? content_type : "text/plain; charset=utf-8",
+			    -1) < 0)
+		return -ENOMEM;
+	r->phase = PH_ANSWERED;
+	r->stream = true;
+	r->chunked_out = r->head.minor > 0;
+	r->held = true;
+	http_conn_wake(r->c);
+	return 0;
+}
+
+int http_stream_write(struct http_req *r, const void *buf, size_t len)
+{
+	if (!r->stream || r->stream_ended || r->gone)
+		return -EPIPE;
+	if (len == 0 || r->head_only)
+		return 0;
+	if (r->sbuf.len + len > HTTP_STREAM_MAX)
+		return -ENOBUFS;
+	int e = buf_add(&r->sbuf, buf, len);
+	if (e < 0)
+		return e;
+	http_conn_wake(r->c);
+	return 0;
+}
+
+size_t http_stream_pending(const struct http_req *r)
+{
+	return r->sbuf.len;
+}
+
+void http_stream_end(struct http_req *r)
+{
+	if (!r->stream || r->stream_ended || r->gone)
+		return;
+	r->stream_ended = true;
+	r->held = false;
+	http_conn_wake(r->c);
+}
