@@ -545,6 +545,20 @@ static int spawn(struct proc *p)
 	log_info("spawned: '%s' with pid %d", c->name, (int)ch.pid);
 	free(p->exec_err);
 	p->exec_err = NULL;
+	if (ch.fd_exec < 0) {
+		/* The outcome is known already (spawn.h). */
+		if (ch.exec_err[0]) {
+			p->exec_err = strdup(ch.exec_err);
+			if (!p->exec_err)
+				p->exec_err = strdup("spawn error");
+		} else if (c->startsecs <= 0) {
+			enter_running(p);
+		} else {
+			loop_timer_arm(t->env.loop, &p->timer,
+				       p->start_ms + 1000LL * c->startsecs + 1);
+		}
+		return 0;
+	}
 	p->exec_fd = ch.fd_exec;
 	p->exec_prev = NULL;
 	p->exec_next = t->execs;

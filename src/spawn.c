@@ -65,6 +65,10 @@ struct plan {
 	int errfd;
 	int unshare_from;      /* >0: the fd table is shared; keep only fds below */
 	const uint64_t *reset; /* the dispositions to reset (bit sig - 1); NULL: all */
+	/* The child shares our memory until it execs (clone path): it writes
+	 * its failure here instead of to an error pipe, and we read it when
+	 * the clone returns.  NULL: errfd. */
+	struct child_err *shared;
 };
 
 /* The kernel's sigaction, called directly: glibc's refuses the two
@@ -361,12 +365,16 @@ static int plan_user(const struct conf_process *p, struct plan *pl, char *err, s
 
 /* ---------------------------------------------------------------- child side */
 
-static __attribute__((noreturn)) void child_fail(int fd, int stage)
+static __attribute__((noreturn)) void child_fail(const struct plan *pl, int stage)
 {
 	struct child_err ce = {stage, errno};
+	if (pl->shared) {
+		*pl->shared = ce;
+		_exit(127);
+	}
 	ssize_t w;
 	do
-		w = write(fd, &ce, sizeof(ce));
+		w = write(pl->errfd, &ce, sizeof(ce));
 	while (w < 0 && errno == EINTR);
 	_exit(127);
 }
@@ -398,29 +406,28 @@ static int close_others(int keep)
 
 static __attribute__((noreturn)) void child(const struct plan *pl)
 {
-	int efd = pl->errfd;
 	if (pl->unshare_from > 0) {
 		/* First, before anything touches an fd: our own table with
 		 * only 0 .. unshare_from-1 in it. */
 		if (close_range((unsigned)pl->unshare_from, ~0U, CLOSE_RANGE_UNSHARE) < 0)
-			child_fail(efd, ST_CLOSE);
+			child_fail(pl, ST_CLOSE);
 	}
 	if (setpgid(0, 0) < 0)
-		child_fail(efd, ST_SETPGID);
+		child_fail(pl, ST_SETPGID);
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (nul < 0)
-		child_fail(efd, ST_STDIN);
+		child_fail(pl, ST_STDIN);
 	int in = pl->in_r >= 0 ? pl->in_r : nul;
 	int out = pl->out_w >= 0 ? pl->out_w : nul;
 	int errw = pl->redirect_stderr ? out : (pl->err_w >= 0 ? pl->err_w : nul);
 	/* The sources are all above 2 (supd keeps 0..2 open), so the order
 	 * of these cannot clobber one another. */
 	if (move_fd(in, 0) < 0)
-		child_fail(efd, ST_STDIN);
+		child_fail(pl, ST_STDIN);
 	if (move_fd(out, 1) < 0 || move_fd(errw, 2) < 0)
-		child_fail(efd, ST_STDIO);
-	if (close_others(efd) < 0)
-		child_fail(efd, ST_CLOSE);
+		child_fail(pl, ST_STDIO);
+	if (close_others(pl->errfd) < 0)
+		child_fail(pl, ST_CLOSE);
 	static const struct ksigaction dfl;
 	for (int s = 1; s < _NSIG; s++)
 		if (resettable(s) && (!pl->reset || (s <= 64 && (*pl->reset >> (s - 1) & 1))))
@@ -428,17 +435,17 @@ static __attribute__((noreturn)) void child(const struct plan *pl)
 	sigset_t none;
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		child_fail(efd, ST_SIGNALS);
+		child_fail(pl, ST_SIGNALS);
 	if (pl->switch_user) {
 		if (setgroups((size_t)pl->ngroups, pl->groups) < 0)
-			child_fail(efd, ST_SETGROUPS);
+			child_fail(pl, ST_SETGROUPS);
 		if (setgid(pl->gid) < 0)
-			child_fail(efd, ST_SETGID);
+			child_fail(pl, ST_SETGID);
 		if (setuid(pl->uid) < 0)
-			child_fail(efd, ST_SETUID);
+			child_fail(pl, ST_SETUID);
 	}
 	if (pl->dir && chdir(pl->dir) < 0)
-		child_fail(efd, ST_CHDIR);
+		child_fail(pl, ST_CHDIR);
 	if (pl->umask >= 0)
 		umask((mode_t)pl->umask);
 	if (pl->nofile > 0) {
@@ -449,7 +456,7 @@ static __attribute__((noreturn)) void child(const struct plan *pl)
 		}
 	}
 	execve(pl->file, pl->argv, pl->envp);
-	child_fail(efd, ST_EXEC);
+	child_fail(pl, ST_EXEC);
 }
 
 /* ---------------------------------------------------------------- spawn */
@@ -546,6 +553,18 @@ static void refill_slots(const struct spawn_slots *sl)
 }
 #endif
 
+/* Whether a spawn with these slots takes the clone path (the child shares
+ * our memory until it execs; we wait meanwhile). */
+static bool spawn_shares_memory(const struct spawn_slots *sl)
+{
+#if !defined(__SANITIZE_ADDRESS__)
+	return sl != NULL;
+#else
+	(void)sl;
+	return false;
+#endif
+}
+
 /* fork, or with slots a fork sharing our fd table (see struct
  * spawn_slots): the pipes move to the slots first.  Returns the pid (0 in
  * the child never returns) or -1 with errno. */
@@ -566,7 +585,7 @@ static pid_t start_child(const struct spawn_slots *sl, struct plan *pl)
 		pl->in_r = pl->in_r >= 0 ? sl->fd[0] : -1;
 		pl->out_w = pl->out_w >= 0 ? sl->fd[1] : -1;
 		pl->err_w = pl->err_w >= 0 ? sl->fd[2] : -1;
-		pl->errfd = sl->fd[3];
+		pl->errfd = pl->errfd >= 0 ? sl->fd[3] : -1;
 		pl->unshare_from = top + 1;
 		pl->reset = &sl->not_default;
 		/* As posix_spawn: the child borrows our memory (no page
@@ -600,6 +619,7 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 
 	c->pid = -1;
 	c->fd_in = c->fd_out = c->fd_err = c->fd_exec = -1;
+	c->exec_err[0] = '\0';
 	ret = spawn_find_command(p, r->environ, file, sizeof(file), err, errlen);
 	if (ret < 0)
 		return ret;
@@ -623,9 +643,14 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 		if (ret == 0 && !p->redirect_stderr)
 			ret = pipe_for_supd(errp, 0);
 	}
-	if (ret == 0 && pipe2(ep, O_CLOEXEC) < 0)
+	/* Sharing our memory, the child reports a failure in it; a forked
+	 * child needs the error pipe. */
+	struct child_err shared_err = {0, 0};
+	if (spawn_shares_memory(r->slots))
+		pl.shared = &shared_err;
+	else if (ret == 0 && pipe2(ep, O_CLOEXEC) < 0)
 		ret = -errno;
-	if (ret == 0 && fcntl(ep[0], F_SETFL, O_NONBLOCK) < 0)
+	if (ret == 0 && ep[0] >= 0 && fcntl(ep[0], F_SETFL, O_NONBLOCK) < 0)
 		ret = -errno;
 	/* stdin is a pipe even without output pipes: supervisord's children
 	 * all have one, held open until they exit.  It costs supd one fd per
@@ -676,6 +701,10 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 	c->fd_err = errp[0];
 	c->fd_exec = ep[0];
 	inp[1] = outp[0] = errp[0] = ep[0] = -1;
+	/* With a shared memory the clone returned after the exec or the
+	 * child's failure: the outcome is known now. */
+	if (pl.shared && shared_err.stage)
+		child_error_text(p, &shared_err, c->exec_err, sizeof(c->exec_err));
 	ret = 0;
 out:
 	close_if(&ep[0]);

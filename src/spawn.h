@@ -59,7 +59,10 @@ struct spawn_child {
 		      * fds ran out (the child's stdin is then /dev/null) */
 	int fd_out;  /* read end of the stdout pipe, O_NONBLOCK|O_CLOEXEC; -1 with no_pipes */
 	int fd_err;  /* stderr's, or -1 with redirect_stderr or no_pipes */
-	int fd_exec; /* the error pipe's read end, O_NONBLOCK|O_CLOEXEC */
+	int fd_exec; /* the error pipe's read end, O_NONBLOCK|O_CLOEXEC; -1 when the
+		      * outcome is known at return (the clone path): then
+		      * exec_err is "" (exec'd) or why the child failed */
+	char exec_err[256];
 };
 
 /* Finds the program to run (argv[0] as is when it holds a '/', else

@@ -379,7 +379,12 @@ START_TEST(test_child_fds)
 		int st;
 		ck_assert_int_eq(waitpid(ch.pid, &st, 0), ch.pid);
 		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		ck_assert_int_eq(spawn_exec_result(ch.fd_exec, c, err, sizeof(err)), 0);
+		/* The clone path knows the outcome at return (no error pipe);
+		 * a sanitizer build forks on both passes. */
+		if (ch.fd_exec >= 0)
+			ck_assert_int_eq(spawn_exec_result(ch.fd_exec, c, err, sizeof(err)), 0);
+		else
+			ck_assert_str_eq(ch.exec_err, "");
 		ck_assert_str_eq(out, "0\n1\n2\n");
 		close(ch.fd_in);
 		close(ch.fd_out);
@@ -395,7 +400,10 @@ START_TEST(test_child_fds)
 	int st;
 	ck_assert_int_eq(waitpid(ch.pid, &st, 0), ch.pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 127);
-	ck_assert_int_eq(spawn_exec_result(ch.fd_exec, c, err, sizeof(err)), -ENOENT);
+	if (ch.fd_exec >= 0)
+		ck_assert_int_eq(spawn_exec_result(ch.fd_exec, c, err, sizeof(err)), -ENOENT);
+	else
+		strcpy(err, ch.exec_err);
 	ck_assert_str_eq(err, "couldn't chdir to /nonexistent/dir: No such file or directory");
 	close(ch.fd_in);
 	close(ch.fd_out);
