@@ -14,21 +14,21 @@
 
 struct logfile {
 	char *path;
-	int fd;		   /* -1 when closed */
 	uint64_t maxbytes; /* 0: never rotate */
-	int backups;
-	uint64_t size; /* bytes in the current file */
-	bool seekable; /* false: rotation is off */
+	uint64_t size;	   /* bytes in the current file */
 	/* Bytes lost to write errors.  logfile_write only adds to it; the
 	 * caller reads it when writing works again (last_error back to 0),
 	 * logs the count once and zeroes it. */
 	uint64_t dropped;
-	int last_error;	  /* errno of the last failed write, 0 after a success */
-	int rotate_error; /* errno of the last failed rotation, 0 after a success */
 	int64_t rotate_failed_ms;
 	int64_t checked_ms; /* when the path was last compared with the fd */
 	dev_t dev;	    /* identity of the open file, to notice a move */
 	ino_t ino;
+	int fd; /* -1 when closed */
+	int backups;
+	int last_error;	  /* errno of the last failed write, 0 after a success */
+	int rotate_error; /* errno of the last failed rotation, 0 after a success */
+	bool seekable;	  /* false: rotation is off */
 };
 
 /* Opens (creating, appending; creating missing directories) path.

@@ -872,9 +872,9 @@ START_TEST(test_write_errors_reported_once)
 }
 END_TEST
 
-/* A wakeup that finds the pipe full grows it to 1 MiB; a quiet pipe keeps
+/* A wakeup that finds the pipe full grows it to 512 KiB; a quiet pipe keeps
  * its default size.  Both the splice path (a file) and the read path
- * (forwarding).  Root, or pipe-max-size >= 1 MiB (the default), is
+ * (forwarding).  Root, or pipe-max-size >= 512 KiB (1 MiB by default), is
  * assumed. */
 static void pipe_growth(bool forward)
 {
@@ -894,7 +894,7 @@ static void pipe_growth(bool forward)
 	ck_assert_int_eq(pipe2(busy, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(pipe2(quiet, O_CLOEXEC | O_NONBLOCK), 0);
 	int size = fcntl(busy[1], F_GETPIPE_SZ);
-	ck_assert_int_lt(size, 1024 * 1024);
+	ck_assert_int_lt(size, 512 * 1024);
 	char line[64];
 	memset(line, 'g', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\n';
@@ -905,7 +905,7 @@ static void pipe_growth(bool forward)
 	ck_assert_int_eq(write(quiet[1], "quiet\n", 6), 6);
 	ck_assert_int_eq(output_attach(o, busy[0], quiet[0]), 0);
 	pump_for(20);
-	ck_assert_int_eq(fcntl(busy[1], F_GETPIPE_SZ), 1024 * 1024);
+	ck_assert_int_eq(fcntl(busy[1], F_GETPIPE_SZ), 512 * 1024);
 	ck_assert_int_eq(fcntl(quiet[1], F_GETPIPE_SZ), size);
 	ck_assert_uint_eq(output_bytes(o, OUTPUT_STDOUT), filled);
 	ck_assert_uint_eq(output_bytes(o, OUTPUT_STDERR), 6);
@@ -913,7 +913,7 @@ static void pipe_growth(bool forward)
 	size_t more = 0;
 	while (write(busy[1], line, sizeof(line)) == (ssize_t)sizeof(line))
 		more += sizeof(line);
-	ck_assert_uint_eq(more, 1024 * 1024);
+	ck_assert_uint_eq(more, 512 * 1024);
 	close(busy[1]);
 	close(quiet[1]);
 	pump_for(20);
