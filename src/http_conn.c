@@ -477,8 +477,14 @@ static void conn_read(struct conn *c)
 {
 	static char scratch[READ_CHUNK];
 	size_t room = sizeof(scratch);
-	if (c->state == CS_HEAD && HTTP_CONN_MEMORY + 1 - c->in.len < room)
-		room = HTTP_CONN_MEMORY + 1 - c->in.len;
+	/* A head needs no more than one byte past the bound to be refused. */
+	if (c->state == CS_HEAD) {
+		size_t left = c->in.len <= HTTP_CONN_MEMORY ? HTTP_CONN_MEMORY + 1 - c->in.len : 0;
+		if (left == 0)
+			return;
+		if (left < room)
+			room = left;
+	}
 	ssize_t n = read(c->fd, scratch, room);
 	if (n == 0) {
 		c->eof = c->rdhup = true;
