@@ -555,6 +555,68 @@ static void pipe_close(struct output *o, struct out_pipe *pp)
 	sl_flush(c);
 }
 
+/* The relay: a pipe of supd's own between a child's pipe and its file.
+ * splice(2) into a file holds the source pipe's lock during the whole copy
+ * into the page cache, so a child writing at full speed would wait for
+ * each copy.  Moving the bytes to the relay first (pipe to pipe: page
+ * references, no copy) frees the child's pipe at once; the copy into the
+ * file then runs while the child writes its next bytes, as with cat's
+ * read+write, but with one copy.  Shared by all outputs (one loop, one
+ * thread); empty between calls. */
+static int relay[2] = {-1, -1};
+static size_t relay_size;
+
+static bool relay_ready(void)
+{
+	if (relay[0] >= 0)
+		return true;
+	if (pipe2(relay, O_CLOEXEC | O_NONBLOCK) < 0)
+		return false;
+	int r = fcntl(relay[1], F_SETPIPE_SZ, SPLICE_MAX);
+	if (r <= 0)
+		r = fcntl(relay[1], F_GETPIPE_SZ);
+	relay_size = r > 0 ? (size_t)r : 4096;
+	return true;
+}
+
+static void relay_close(void)
+{
+	close(relay[0]);
+	close(relay[1]);
+	relay[0] = relay[1] = -1;
+}
+
+/* Moves the n bytes in the relay into c's file (rotating where maxbytes
+ * says); what the file refuses goes the read path's way, written or
+ * counted as dropped there.  Leaves the relay empty. */
+static void relay_to_file(struct out_chan *c, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = logfile_splice(&c->lf, relay[0], n);
+		if (w <= 0) {
+			if (w == -EINVAL)
+				c->splice_ok = false;
+			break;
+		}
+		n -= (size_t)w;
+		c->total += (uint64_t)w;
+		rotate_result(c);
+	}
+	while (n > 0) {
+		ssize_t r = read(relay[0], rbuf, n < sizeof(rbuf) ? n : sizeof(rbuf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			/* Cannot happen; never let these bytes reach another
+			 * file. */
+			relay_close();
+			return;
+		}
+		n -= (size_t)r;
+		process_chunk(c, rbuf, (size_t)r);
+	}
+}
+
 /* Moves what the pipe holds, at most max_moves splices or reads, adding
  * the bytes to *moved.  Unless drain is set, a move that found less than a
  * full pipe (or read buffer) ends the turn: the pipe is then most likely
@@ -566,26 +628,26 @@ static bool pipe_pump(struct out_pipe *pp, int max_moves, bool drain, uint64_t *
 {
 	struct out_chan *c = pp->ch;
 	for (int i = 0; i < max_moves; i++) {
-		if (fast_path(c)) {
-			ssize_t n = logfile_splice(&c->lf, pp->fd, SPLICE_MAX);
+		if (fast_path(c) && relay_ready()) {
+			size_t want = SPLICE_MAX < relay_size ? SPLICE_MAX : relay_size;
+			ssize_t n = splice(pp->fd, NULL, relay[1], NULL, want, SPLICE_F_NONBLOCK);
 			if (n > 0) {
-				c->total += (uint64_t)n;
 				*moved += (uint64_t)n;
-				rotate_result(c);
-				/* A splice cut short at a rotation (the file is new
-				 * and empty) may have left bytes behind. */
-				if (!drain && n < SPLICE_MAX && c->lf.size != 0)
+				relay_to_file(c, (size_t)n);
+				if (!drain && (size_t)n < want)
 					return true;
 				continue;
 			}
 			if (n == 0)
 				return false; /* EOF */
-			if (n == -EAGAIN)
+			if (errno == EINTR) {
+				i--;
+				continue;
+			}
+			if (errno == EAGAIN)
 				return true;
-			if (n == -EINVAL)
+			if (errno == EINVAL)
 				c->splice_ok = false;
-			/* Otherwise the bytes are still in the pipe: the read path
-			 * below writes them, or counts and reports them. */
 		}
 		ssize_t n = read(pp->fd, rbuf, sizeof(rbuf));
 		if (n < 0) {
