@@ -7,10 +7,12 @@
  *
  * How bytes move: when nothing needs them in user space (a regular log
  * file; no forward_output, timestamps, syslog, strip_ansi, debug log
- * level) they go pipe -> file with splice(2), which stops at maxbytes
- * (the rest goes to the next file); otherwise they are read and written in
- * 128 KiB chunks, rotated after a chunk, so a file exceeds maxbytes by at
- * most one chunk.  A pipe found full at a wakeup is grown to 512 KiB.
+ * level) they go pipe -> file with splice(2), through a relay pipe of
+ * supd's own so that the child's pipe is not locked during the copy into
+ * the page cache; a splice stops at maxbytes (the rest goes to the next
+ * file).  Otherwise they are read and written in 128 KiB chunks,
+ * rotated after a chunk, so a file exceeds maxbytes by at most one chunk.
+ * A pipe found full at a wakeup is grown to 512 KiB.
  * Write errors (disk full...) never stop the draining: the bytes are
  * counted as dropped, and output.c logs once when dropping starts and
  * once, with the count, when writing works again.
