@@ -683,11 +683,15 @@ void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
-			log_warn("%s: accept: %s (not accepting for %d ms)", ls->section,
-				 strerror(errno), ACCEPT_PAUSE);
+			/* Said once per spell, not every ACCEPT_PAUSE. */
+			if (!ls->failing)
+				log_warn("%s: accept: %s (retrying every %d ms)", ls->section,
+					 strerror(errno), ACCEPT_PAUSE);
+			ls->failing = true;
 			listener_pause(ls, ACCEPT_PAUSE);
 			return;
 		}
+		ls->failing = false;
 		conn_new(ls, cfd);
 	}
 }

@@ -26,6 +26,7 @@ struct listener {
 	char *password;
 	int fd;			 /* the listening socket, -1 when none */
 	bool paused;		 /* not accepting: at the connection limit, or out of fds */
+	bool failing;		 /* accept failed (EMFILE...) and was logged */
 	struct loop_timer retry; /* resumes accepting after EMFILE and the like */
 };
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -1025,6 +1026,51 @@ START_TEST(test_stream_stalled)
 }
 END_TEST
 
+/* Out of fds: accept fails with EMFILE while the listener stays readable.
+ * The server must pause rather than spin, and serve the client once fds
+ * are back. */
+START_TEST(test_accept_emfile)
+{
+	start_server();
+	int fd = raw_connect(); /* in the backlog */
+	send_str(fd, "GET /late HTTP/1.1\r\nHost: x\r\n\r\n");
+	struct rlimit old, low;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int fill[64], nfill = 0;
+	while (nfill < 64 && (fill[nfill] = dup(0)) >= 0)
+		nfill++;
+	ck_assert_int_lt(nfill, 64); /* the limit was reached */
+	uint64_t w0 = loop_wakeups(L);
+	int64_t end = loop_now_ms() + 300;
+	while (loop_now_ms() < end)
+		loop_run_once(L, (int)(end - loop_now_ms()));
+	uint64_t spins = loop_wakeups(L) - w0;
+	for (int i = 0; i < nfill; i++)
+		close(fill[i]);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	/* A pause of 100 ms: a few wakeups in 300 ms, not thousands. */
+	ck_assert_msg(spins <= 10, "%llu wakeups", (unsigned long long)spins);
+	ck_assert_uint_eq(http_connections(H), 0);
+	/* fds are back: the client is served. */
+	char buf[4096] = "";
+	size_t n = 0;
+	end = loop_now_ms() + 3000;
+	while (loop_now_ms() < end && !strstr(buf, "GET /late")) {
+		loop_run_once(L, 10);
+		ssize_t k = recv(fd, buf + n, sizeof(buf) - 1 - n, MSG_DONTWAIT);
+		if (k > 0)
+			n += (size_t)k;
+		buf[n] = '\0';
+	}
+	ck_assert_msg(!strncmp(buf, "HTTP/1.1 200 ", 13), "%s", buf);
+	ck_assert_ptr_nonnull(strstr(buf, "GET /late wait=(none)"));
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_live_socket_refused)
 {
 	start_server();
@@ -1175,6 +1221,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_http10);
 	tcase_add_test(tc, test_idle_timeout);
 	tcase_add_test(tc, test_connection_limit);
+	tcase_add_test(tc, test_accept_emfile);
 	tcase_add_test(tc, test_shutdown_deferred);
 	tcase_add_test(tc, test_stream_stalled);
 	tcase_add_test(tc, test_live_socket_refused);
