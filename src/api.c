@@ -1,9 +1,8 @@
-/* The /v1 JSON API over the process table (doc/api.md).
- *
- * Start/stop/restart with waiting are "ops": one item per process touched,
- * each waiting for its process's next transitions.  A single hook on the
- * process table advances the items; when none is pending, the op answers
- * its (deferred) request.  Nothing polls. */
+/* The /v1 JSON API over the process table (doc/api.md), and the router
+ * that sends POST /RPC2 to supervisord's XML-RPC (xmlrpc.c).  The
+ * operations themselves are in ops.c; this file encodes their results as
+ * JSON.  Start/stop/restart with waiting hold their request (http_defer)
+ * until the act's callback answers it. */
 #include "config.h"
 
 #include <errno.h>
@@ -26,31 +25,20 @@
 #include "conf_value.h"
 #include "log.h"
 #include "logfile.h"
+#include "ops.h"
 #include "output.h"
-
-enum op_kind { OP_START, OP_STOP, OP_RESTART };
-enum item_phase { IT_DONE, IT_STOP_WAIT, IT_START_WAIT };
-
-struct item {
-	struct proc *p;
-	char *name, *group;
-	enum item_phase phase;
-	const char *fault; /* NULL: SUCCESS */
-	char *msg;
-};
+#include "xmlrpc.h"
 
 /* What a held request's data points to. */
-enum held_kind { HELD_OP = 1, HELD_FOLLOW };
+enum held_kind { HELD_ACT = 1, HELD_FOLLOW, HELD_XMLRPC = XMLRPC_HELD_TAG };
 
-struct op {
+/* A deferred start/stop/restart: the act and the request it answers. */
+struct held_act {
 	enum held_kind kind_tag;
 	struct api *a;
-	struct http_req *req; /* NULL while the handler still runs */
-	enum op_kind kind;
-	bool multi, wait;
-	size_t n, pending;
-	struct item *items;
-	struct op *prev, *next;
+	struct http_req *req;
+	struct ops_act *act;
+	struct held_act *prev, *next;
 };
 
 /* A log followed for a client (tail -f): the file read to its end at each
@@ -71,36 +59,14 @@ struct follow {
 
 struct api {
 	struct loop *loop;
-	struct api_ops ops;
-	struct procs *hooked;
-	struct proc_hook hook;
-	struct op *ops_list;
+	struct ops *core;
+	const struct api_ops *d; /* the daemon's, as core holds them */
+	struct xmlrpc *xr;
+	struct held_act *acts;
 	struct follow *follows;
 };
 
 /* ---------------------------------------------------------------- faults */
-
-const char *api_fault_name(int err)
-{
-	switch (err) {
-	case -ENOENT:
-		return "NO_FILE";
-	case -EACCES:
-		return "NOT_EXECUTABLE";
-	case -EALREADY:
-		return "ALREADY_STARTED";
-	case -ESRCH:
-		return "NOT_RUNNING";
-	case -ECHILD:
-		return "SPAWN_ERROR";
-	case -EINVAL:
-		return "BAD_SIGNAL";
-	case -ESHUTDOWN:
-		return "SHUTDOWN_STATE";
-	default:
-		return "FAILED";
-	}
-}
 
 static const struct {
 	const char *code;
@@ -400,93 +366,11 @@ static void reply_proc(struct http_req *r, const struct proc *p)
 	reply_sb(r, &b);
 }
 
-static int cmp_proc(const void *a, const void *b)
-{
-	const struct proc *x = *(struct proc *const *)a, *y = *(struct proc *const *)b;
-	int c = strcmp(x->conf->group, y->conf->group);
-	return c ? c : strcmp(x->conf->name, y->conf->name);
-}
-
-/* The processes sorted by group, then name (getAllProcessInfo's order).
- * Returns a malloc'd array, or NULL with *n == 0 when empty. */
-static struct proc **sorted_procs(struct api *a, size_t *n)
-{
-	struct procs *t = a->ops.procs(a->ops.arg);
-	*n = procs_count(t);
-	if (*n == 0)
-		return NULL;
-	struct proc **v = malloc(*n * sizeof(*v));
-	if (!v) {
-		*n = 0;
-		return NULL;
-	}
-	memcpy(v, procs_ordered(t), *n * sizeof(*v));
-	qsort(v, *n, sizeof(*v), cmp_proc);
-	return v;
-}
-
 /* ---------------------------------------------------------------- names */
 
-enum spec_kind { SPEC_ONE, SPEC_GROUP, SPEC_ALL };
-
-struct spec {
-	enum spec_kind kind;
-	char group[256], name[256];
-};
-
-/* supervisorctl's split_namespec, plus "*" for all. */
-static int parse_spec(const char *s, struct spec *sp)
+static void reply_bad_name(struct http_req *r, const struct ops_spec *sp)
 {
-	if (!strcmp(s, "*")) {
-		sp->kind = SPEC_ALL;
-		return 0;
-	}
-	const char *colon = strchr(s, ':');
-	size_t gl = colon ? (size_t)(colon - s) : strlen(s);
-	const char *name = colon ? colon + 1 : s;
-	if (gl == 0 || gl >= sizeof(sp->group) || strlen(name) >= sizeof(sp->name))
-		return -EINVAL;
-	memcpy(sp->group, s, gl);
-	sp->group[gl] = '\0';
-	strcpy(sp->name, name);
-	sp->kind = colon && (!*name || !strcmp(name, "*")) ? SPEC_GROUP : SPEC_ONE;
-	return 0;
-}
-
-/* The processes a spec names, sorted.  Returns the count (0 with *out NULL
- * when the name or group does not exist) or -ENOMEM. */
-static ssize_t resolve(struct api *a, const struct spec *sp, struct proc ***out)
-{
-	*out = NULL;
-	if (sp->kind == SPEC_ONE) {
-		struct proc *p = procs_find(a->ops.procs(a->ops.arg), sp->group, sp->name);
-		if (!p)
-			return 0;
-		*out = malloc(sizeof(**out));
-		if (!*out)
-			return -ENOMEM;
-		(*out)[0] = p;
-		return 1;
-	}
-	size_t n;
-	struct proc **v = sorted_procs(a, &n);
-	if (!v)
-		return n ? -ENOMEM : 0;
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (sp->kind == SPEC_ALL || !strcmp(v[i]->conf->group, sp->group))
-			v[k++] = v[i];
-	if (k == 0) {
-		free(v);
-		return 0;
-	}
-	*out = v;
-	return (ssize_t)k;
-}
-
-static void reply_bad_name(struct http_req *r, const struct spec *sp)
-{
-	if (sp->kind == SPEC_GROUP)
+	if (sp->kind == OPS_GROUP)
 		reply_error(r, "BAD_NAME", "no such group: %s", sp->group);
 	else
 		reply_error(r, "BAD_NAME", "no such process: %s%s%s",
@@ -494,120 +378,17 @@ static void reply_bad_name(struct http_req *r, const struct spec *sp)
 			    strcmp(sp->group, sp->name) ? ":" : "", sp->name);
 }
 
-/* ---------------------------------------------------------------- ops */
+/* ---------------------------------------------------------------- acts */
 
-static void item_done(struct op *o, struct item *it, const char *fault, const char *msg)
+static bool arg_false(const char *v)
 {
-	if (it->phase == IT_DONE)
-		return;
-	it->phase = IT_DONE;
-	it->fault = fault;
-	if (msg) {
-		free(it->msg);
-		it->msg = strdup(msg);
-	}
-	o->pending--;
+	return v && (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no"));
 }
 
-static void item_fail(struct op *o, struct item *it, int err)
+static void act_answer(struct ops_act *act, struct http_req *r)
 {
-	const char *f = api_fault_name(err);
-	char ns[512];
-	const char *msg = it->p ? namespec(it->p, ns, sizeof(ns)) : it->name;
-	if (err == -ECHILD && it->p && it->p->spawnerr)
-		msg = it->p->spawnerr;
-	item_done(o, it, f, msg);
-}
-
-static void item_start(struct op *o, struct item *it)
-{
-	int r = proc_start(it->p);
-	if (r < 0) {
-		item_fail(o, it, r);
-		return;
-	}
-	if (!o->wait) {
-		item_done(o, it, NULL, NULL);
-		return;
-	}
-	it->phase = IT_START_WAIT;
-}
-
-static void item_stop(struct op *o, struct item *it)
-{
-	int r = proc_stop(it->p);
-	if (r < 0) {
-		item_fail(o, it, r);
-		return;
-	}
-	it->phase = IT_STOP_WAIT;
-	if (!o->wait && o->kind == OP_STOP)
-		item_done(o, it, NULL, NULL);
-}
-
-/* Moves an item along from its process's current state. */
-static void item_eval(struct op *o, struct item *it)
-{
-	struct proc *p = it->p;
-	switch (it->phase) {
-	case IT_DONE:
-		return;
-	case IT_STOP_WAIT:
-		if (!proc_is_stopped(p))
-			return;
-		if (o->kind == OP_RESTART) {
-			item_start(o, it);
-			if (it->phase == IT_START_WAIT)
-				item_eval(o, it);
-		} else {
-			item_done(o, it, NULL, NULL);
-		}
-		return;
-	case IT_START_WAIT:
-		if (p->state == PROC_RUNNING) {
-			item_done(o, it, NULL, NULL);
-		} else if (p->state != PROC_STARTING) {
-			/* The engine reports failures in the child before exec
-			 * (chdir, setuid...) after proc_start returned: they are
-			 * spawn errors, told apart from a quick exit by their
-			 * message. */
-			char ns[512];
-			bool spawn_failed = p->state == PROC_BACKOFF && p->spawnerr &&
-					    strncmp(p->spawnerr, "Exited too quickly", 18);
-			item_done(o, it, spawn_failed ? "SPAWN_ERROR" : "ABNORMAL_TERMINATION",
-				  p->spawnerr ? p->spawnerr : namespec(p, ns, sizeof(ns)));
-		}
-		return;
-	}
-}
-
-static void op_free(struct op *o)
-{
-	for (size_t i = 0; i < o->n; i++) {
-		free(o->items[i].name);
-		free(o->items[i].group);
-		free(o->items[i].msg);
-	}
-	free(o->items);
-	free(o);
-}
-
-static void op_unlink(struct op *o)
-{
-	struct api *a = o->a;
-	if (o->prev)
-		o->prev->next = o->next;
-	else if (a->ops_list == o)
-		a->ops_list = o->next;
-	if (o->next)
-		o->next->prev = o->prev;
-	o->prev = o->next = NULL;
-}
-
-static void op_answer(struct op *o, struct http_req *r)
-{
-	if (!o->multi) {
-		struct item *it = &o->items[0];
+	if (!act->multi) {
+		struct ops_item *it = &act->items[0];
 		if (it->fault)
 			reply_error(r, it->fault, "%s", it->msg ? it->msg : it->name);
 		else
@@ -615,8 +396,8 @@ static void op_answer(struct op *o, struct http_req *r)
 		return;
 	}
 	json_t *res = json_array();
-	for (size_t i = 0; i < o->n; i++) {
-		struct item *it = &o->items[i];
+	for (size_t i = 0; i < act->n; i++) {
+		struct ops_item *it = &act->items[i];
 		json_array_append_new(
 		    res, json_pack("{s:s,s:s,s:s,s:s}", "name", it->name, "group", it->group,
 				   "status", it->fault ? it->fault : "SUCCESS", "description",
@@ -625,107 +406,62 @@ static void op_answer(struct op *o, struct http_req *r)
 	reply_json(r, 200, json_pack("{s:o}", "results", res));
 }
 
-static void on_transition(struct proc *p, enum proc_state from, enum proc_state to, void *arg)
+static void held_unlink(struct held_act *h)
 {
-	struct api *a = arg;
-	struct op *next;
-	for (struct op *o = a->ops_list; o; o = next) {
-		next = o->next;
-		for (size_t i = 0; i < o->n; i++) {
-			struct item *it = &o->items[i];
-			if (it->p != p || it->phase == IT_DONE)
-				continue;
-			if (to == PROC_REMOVED) {
-				item_done(o, it, "FAILED", "process removed by a reload");
-				it->p = NULL;
-			} else {
-				item_eval(o, it);
-			}
-		}
-		if (o->pending == 0 && o->req) {
-			op_unlink(o);
-			struct http_req *r = o->req;
-			http_req_set_data(r, NULL);
-			op_answer(o, r);
-			op_free(o);
-		}
-	}
+	if (h->prev)
+		h->prev->next = h->next;
+	else if (h->a->acts == h)
+		h->a->acts = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
 }
 
-static bool arg_false(const char *v)
+static void on_act_done(struct ops_act *act, void *arg)
 {
-	return v && (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no"));
+	struct held_act *h = arg;
+	held_unlink(h);
+	http_req_set_data(h->req, NULL);
+	act_answer(act, h->req);
+	ops_act_free(act);
+	free(h);
 }
 
-static void handle_action(struct api *a, struct http_req *r, const struct spec *sp,
-			  enum op_kind kind)
+static void handle_action(struct api *a, struct http_req *r, const struct ops_spec *sp,
+			  enum ops_kind kind)
 {
 	struct proc **v;
-	ssize_t n = resolve(a, sp, &v);
-	if (n < 0) {
-		reply_error(r, "FAILED", "out of memory");
+	ssize_t n = ops_resolve(a->core, sp, &v);
+	if (n <= 0) {
+		if (n < 0)
+			reply_error(r, "FAILED", "out of memory");
+		else
+			reply_bad_name(r, sp);
 		return;
 	}
-	if (n == 0) {
-		reply_bad_name(r, sp);
-		return;
-	}
-	struct op *o = calloc(1, sizeof(*o));
-	if (!o || !(o->items = calloc((size_t)n, sizeof(*o->items)))) {
-		free(o);
-		free(v);
-		reply_error(r, "FAILED", "out of memory");
-		return;
-	}
-	o->kind_tag = HELD_OP;
-	o->a = a;
-	o->kind = kind;
-	o->multi = sp->kind != SPEC_ONE;
-	o->wait = !arg_false(http_req_arg(r, "wait"));
-	for (ssize_t i = 0; i < n; i++) {
-		struct proc *p = v[i];
-		/* A group start skips what runs, a group stop what does not,
-		 * as supervisord's startProcessGroup/stopProcessGroup. */
-		if (o->multi && kind == OP_START && proc_is_running(p))
-			continue;
-		if (o->multi && kind == OP_STOP && !proc_is_running(p))
-			continue;
-		struct item *it = &o->items[o->n++];
-		it->p = p;
-		it->name = strdup(p->conf->name);
-		it->group = strdup(p->conf->group);
-		it->phase = IT_START_WAIT; /* pending until acted on */
-		o->pending++;
-	}
+	struct held_act *h = calloc(1, sizeof(*h));
+	struct ops_act *act = NULL;
+	int e = h ? ops_act_begin(a->core, v, (size_t)n, kind, sp->kind != OPS_ONE,
+				  !arg_false(http_req_arg(r, "wait")), on_act_done, h, &act)
+		  : -ENOMEM;
 	free(v);
-	for (size_t i = 0; i < o->n; i++) {
-		struct item *it = &o->items[i];
-		if (kind == OP_START) {
-			item_start(o, it);
-		} else if (kind == OP_STOP) {
-			item_stop(o, it);
-		} else if (proc_is_running(it->p) || it->p->state == PROC_STOPPING) {
-			if (it->p->state == PROC_STOPPING)
-				it->phase = IT_STOP_WAIT;
-			else
-				item_stop(o, it);
-		} else {
-			item_start(o, it);
-		}
-	}
-	for (size_t i = 0; i < o->n; i++)
-		item_eval(o, &o->items[i]);
-	if (o->pending == 0) {
-		op_answer(o, r);
-		op_free(o);
+	if (e <= 0) {
+		if (e < 0)
+			reply_error(r, "FAILED", "out of memory");
+		else
+			act_answer(act, r);
+		ops_act_free(act);
+		free(h);
 		return;
 	}
-	o->req = r;
-	http_req_set_data(r, o);
-	o->next = a->ops_list;
-	if (a->ops_list)
-		a->ops_list->prev = o;
-	a->ops_list = o;
+	h->kind_tag = HELD_ACT;
+	h->a = a;
+	h->req = r;
+	h->act = act;
+	http_req_set_data(r, h);
+	h->next = a->acts;
+	if (a->acts)
+		a->acts->prev = h;
+	a->acts = h;
 	http_defer(r);
 }
 
@@ -736,16 +472,22 @@ static void on_abandoned(struct http_req *r, void *ctx)
 	enum held_kind *k = http_req_data(r);
 	if (!k)
 		return;
-	http_req_set_data(r, NULL);
+	if (*k != HELD_XMLRPC)
+		http_req_set_data(r, NULL);
 	if (*k == HELD_FOLLOW) {
 		struct follow *f = (struct follow *)k;
 		f->req = NULL;
 		follow_free(f);
 		return;
 	}
-	struct op *o = (struct op *)k;
-	op_unlink(o);
-	op_free(o);
+	if (*k == HELD_XMLRPC) {
+		xmlrpc_abandoned(((struct api *)ctx)->xr, r);
+		return;
+	}
+	struct held_act *h = (struct held_act *)k;
+	held_unlink(h);
+	ops_act_free(h->act);
+	free(h);
 }
 
 /* ---------------------------------------------------------------- follow */
@@ -909,7 +651,7 @@ static void handle_follow(struct api *a, struct http_req *r, const char *path)
 
 /* ---------------------------------------------------------------- handlers */
 
-static void handle_signal(struct api *a, struct http_req *r, const struct spec *sp)
+static void handle_signal(struct api *a, struct http_req *r, const struct ops_spec *sp)
 {
 	const char *s = http_req_arg(r, "signal");
 	int sig;
@@ -922,7 +664,7 @@ static void handle_signal(struct api *a, struct http_req *r, const struct spec *
 		return;
 	}
 	struct proc **v;
-	ssize_t n = resolve(a, sp, &v);
+	ssize_t n = ops_resolve(a->core, sp, &v);
 	if (n <= 0) {
 		if (n < 0)
 			reply_error(r, "FAILED", "out of memory");
@@ -931,7 +673,7 @@ static void handle_signal(struct api *a, struct http_req *r, const struct spec *
 		return;
 	}
 	char ns[512];
-	if (sp->kind == SPEC_ONE) {
+	if (sp->kind == OPS_ONE) {
 		int e = proc_signal(v[0], sig);
 		if (e < 0)
 			reply_error(r, api_fault_name(e), "%s", namespec(v[0], ns, sizeof(ns)));
@@ -960,7 +702,7 @@ static void handle_signal(struct api *a, struct http_req *r, const struct spec *
 /* sendProcessStdin.  The body is the bytes to send, as they are; a JSON
  * body (Content-Type application/json) is {"chars": "..."}, as the
  * XML-RPC call takes a string. */
-static void handle_stdin(struct api *a, struct http_req *r, const struct spec *sp)
+static void handle_stdin(struct api *a, struct http_req *r, const struct ops_spec *sp)
 {
 	size_t len;
 	const char *buf = http_req_body(r, &len);
@@ -978,9 +720,9 @@ static void handle_stdin(struct api *a, struct http_req *r, const struct spec *s
 		len = json_string_length(chars);
 	}
 	struct proc **v = NULL;
-	ssize_t n = sp->kind == SPEC_ONE ? resolve(a, sp, &v) : 0;
+	ssize_t n = sp->kind == OPS_ONE ? ops_resolve(a->core, sp, &v) : 0;
 	char ns[512];
-	if (sp->kind != SPEC_ONE) {
+	if (sp->kind != OPS_ONE) {
 		reply_error(r, "BAD_NAME", "stdin goes to one process, not a group");
 	} else if (n <= 0) {
 		if (n < 0)
@@ -1057,7 +799,7 @@ static void reply_read(struct http_req *r, int e, char *buf, size_t len, const c
 	free(buf);
 }
 
-static void handle_proc_log(struct api *a, struct http_req *r, const struct spec *sp,
+static void handle_proc_log(struct api *a, struct http_req *r, const struct ops_spec *sp,
 			    const char *chan)
 {
 	enum output_channel ch = OUTPUT_STDOUT;
@@ -1068,7 +810,7 @@ static void handle_proc_log(struct api *a, struct http_req *r, const struct spec
 		return;
 	}
 	struct proc **v;
-	ssize_t n = resolve(a, sp, &v);
+	ssize_t n = ops_resolve(a->core, sp, &v);
 	if (n <= 0) {
 		if (n < 0)
 			reply_error(r, "FAILED", "out of memory");
@@ -1077,7 +819,7 @@ static void handle_proc_log(struct api *a, struct http_req *r, const struct spec
 		return;
 	}
 	bool del = !strcmp(http_req_method(r), "DELETE");
-	if (!del && sp->kind != SPEC_ONE) {
+	if (!del && sp->kind != OPS_ONE) {
 		free(v);
 		reply_error(r, "BAD_NAME", "a log is read from one process");
 		return;
@@ -1096,7 +838,7 @@ static void handle_proc_log(struct api *a, struct http_req *r, const struct spec
 				      v[i]->conf->group, "status", e < 0 ? "FAILED" : "SUCCESS",
 				      "description", e < 0 ? strerror(-e) : "OK"));
 		}
-		if (sp->kind == SPEC_ONE) {
+		if (sp->kind == OPS_ONE) {
 			json_decref(res);
 			if (first < 0)
 				reply_error(r, "FAILED", "%s", namespec(v[0], ns, sizeof(ns)));
@@ -1164,8 +906,8 @@ static void handle_main_log(struct api *a, struct http_req *r)
 
 static void handle_version(struct api *a, struct http_req *r)
 {
-	const struct conf *c = a->ops.conf(a->ops.arg);
-	int st = a->ops.state ? a->ops.state(a->ops.arg) : 1;
+	const struct conf *c = a->d->conf(a->d->arg);
+	int st = a->d->state ? a->d->state(a->d->arg) : 1;
 	const char *name = st == 1   ? "RUNNING"
 			   : st == 0 ? "RESTARTING"
 			   : st == 2 ? "FATAL"
@@ -1180,7 +922,7 @@ static void handle_version(struct api *a, struct http_req *r)
 static void handle_list(struct api *a, struct http_req *r)
 {
 	size_t n;
-	struct proc **v = sorted_procs(a, &n);
+	struct proc **v = ops_sorted(a->core, &n);
 	unsigned mask;
 	if (parse_fields(http_req_arg(r, "fields"), &mask) < 0) {
 		free(v);
@@ -1202,8 +944,8 @@ static void handle_list(struct api *a, struct http_req *r)
 
 static void handle_config(struct api *a, struct http_req *r)
 {
-	const struct conf *c = a->ops.conf(a->ops.arg);
-	struct procs *t = a->ops.procs(a->ops.arg);
+	const struct conf *c = a->d->conf(a->d->arg);
+	struct procs *t = a->d->procs(a->d->arg);
 	json_t *arr = json_array();
 	for (size_t i = 0; c && i < c->nprocs; i++) {
 		const struct conf_process *p = &c->procs[i];
@@ -1225,21 +967,9 @@ static json_t *str_array(char **v, size_t n)
 	return a;
 }
 
-void api_diff_free(struct api_diff *d)
-{
-	char **lists[] = {d->added, d->changed, d->removed};
-	size_t ns[] = {d->nadded, d->nchanged, d->nremoved};
-	for (int k = 0; k < 3; k++) {
-		for (size_t i = 0; i < ns[k]; i++)
-			free(lists[k][i]);
-		free(lists[k]);
-	}
-	memset(d, 0, sizeof(*d));
-}
-
 static void handle_daemon_op(struct api *a, struct http_req *r, const char *what)
 {
-	const struct api_ops *o = &a->ops;
+	const struct api_ops *o = a->d;
 	int e;
 	if (!strcmp(what, "shutdown") || !strcmp(what, "reload")) {
 		bool sd = !strcmp(what, "shutdown");
@@ -1279,13 +1009,13 @@ static void handle_daemon_op(struct api *a, struct http_req *r, const char *what
 static void handle_group(struct api *a, struct http_req *r, const char *name)
 {
 	bool add = !strcmp(http_req_method(r), "POST");
-	int (*fn)(void *, const char *) = add ? a->ops.add_group : a->ops.remove_group;
+	int (*fn)(void *, const char *) = add ? a->d->add_group : a->d->remove_group;
 	if (!fn) {
 		reply_error(r, "NOT_IMPLEMENTED", "%s of a group is not available",
 			    add ? "add" : "remove");
 		return;
 	}
-	int e = fn(a->ops.arg, name);
+	int e = fn(a->d->arg, name);
 	if (e == -EEXIST)
 		reply_error(r, "ALREADY_ADDED", "%s", name);
 	else if (e == -ENOENT)
@@ -1357,11 +1087,11 @@ static bool route_logtail(struct api *a, struct http_req *r, const char *path)
 		else if (strcmp(slash + 1, "stdout"))
 			name[0] = '\0';
 	}
-	struct spec sp;
+	struct ops_spec sp;
 	struct proc **v = NULL;
 	const char *file = NULL;
-	if (*name && parse_spec(name, &sp) == 0 && sp.kind == SPEC_ONE && resolve(a, &sp, &v) > 0 &&
-	    v[0]->out)
+	if (*name && ops_spec_parse(name, &sp) == 0 && sp.kind == OPS_ONE &&
+	    ops_resolve(a->core, &sp, &v) > 0 && v[0]->out)
 		file = output_path(v[0]->out, ch);
 	free(v);
 	if (!file || access(file, F_OK) < 0)
@@ -1377,6 +1107,11 @@ static void route(struct api *a, struct http_req *r)
 	const char *path = http_req_path(r);
 	bool get = !strcmp(m, "GET") || !strcmp(m, "HEAD");
 	bool post = !strcmp(m, "POST"), del = !strcmp(m, "DELETE");
+	/* supervisord matches every path that starts with /RPC2. */
+	if (!strncmp(path, "/RPC2", 5)) {
+		xmlrpc_request(a->xr, r);
+		return;
+	}
 	if (route_logtail(a, r, path))
 		return;
 	if (strncmp(path, "/v1/", 4)) {
@@ -1393,7 +1128,7 @@ static void route(struct api *a, struct http_req *r)
 	size_t n = split_path(buf, seg, 4);
 	if (post || del) {
 		log_peer(r);
-		if (a->ops.state && a->ops.state(a->ops.arg) != 1 &&
+		if (a->d->state && a->d->state(a->d->arg) != 1 &&
 		    !(n == 1 && !strcmp(seg[0], "shutdown"))) {
 			reply_error(r, "SHUTDOWN_STATE", "supd is shutting down");
 			return;
@@ -1438,20 +1173,20 @@ static void route(struct api *a, struct http_req *r)
 		}
 		allowed = "POST, DELETE";
 	} else if (n >= 2 && n <= 4 && !strcmp(seg[0], "processes")) {
-		struct spec sp;
-		if (parse_spec(seg[1], &sp) < 0) {
+		struct ops_spec sp;
+		if (ops_spec_parse(seg[1], &sp) < 0) {
 			reply_error(r, "BAD_NAME", "bad name: %s", seg[1]);
 			return;
 		}
 		if (n == 2) {
 			if (!get) {
 				allowed = "GET";
-			} else if (sp.kind != SPEC_ONE) {
+			} else if (sp.kind != OPS_ONE) {
 				reply_error(r, "BAD_NAME", "%s", seg[1]);
 				return;
 			} else {
 				struct proc **v;
-				ssize_t k = resolve(a, &sp, &v);
+				ssize_t k = ops_resolve(a->core, &sp, &v);
 				if (k <= 0)
 					reply_bad_name(r, &sp);
 				else
@@ -1466,14 +1201,14 @@ static void route(struct api *a, struct http_req *r)
 			}
 			allowed = "GET, DELETE";
 		} else if (n == 3) {
-			enum op_kind k;
+			enum ops_kind k;
 			bool known = true;
 			if (!strcmp(seg[2], "start"))
-				k = OP_START;
+				k = OPS_START;
 			else if (!strcmp(seg[2], "stop"))
-				k = OP_STOP;
+				k = OPS_STOP;
 			else if (!strcmp(seg[2], "restart"))
-				k = OP_RESTART;
+				k = OPS_RESTART;
 			else if (!strcmp(seg[2], "stdin")) {
 				if (post) {
 					handle_stdin(a, r, &sp);
@@ -1530,17 +1265,19 @@ const struct http_handlers api_http_handlers = {on_request, on_abandoned, on_wri
 
 int api_new(struct api **out, struct loop *l, const struct api_ops *ops)
 {
-	if (!ops->procs || !ops->conf)
-		return -EINVAL;
 	struct api *a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	a->loop = l;
-	a->ops = *ops;
-	a->hook.cb = on_transition;
-	a->hook.arg = a;
-	a->hooked = ops->procs(ops->arg);
-	procs_add_hook(a->hooked, &a->hook);
+	int e = ops_new(&a->core, l, ops);
+	if (e == 0)
+		e = xmlrpc_new(&a->xr, a->core);
+	if (e < 0) {
+		ops_free(a->core);
+		free(a);
+		return e;
+	}
+	a->d = ops_daemon(a->core);
 	*out = a;
 	return 0;
 }
@@ -1549,15 +1286,16 @@ void api_free(struct api *a)
 {
 	if (!a)
 		return;
-	procs_remove_hook(a->hooked, &a->hook);
 	while (a->follows)
 		follow_free(a->follows);
-	while (a->ops_list) {
-		struct op *o = a->ops_list;
-		op_unlink(o);
-		if (o->req)
-			http_req_set_data(o->req, NULL);
-		op_free(o);
+	while (a->acts) {
+		struct held_act *h = a->acts;
+		held_unlink(h);
+		http_req_set_data(h->req, NULL);
+		ops_act_free(h->act);
+		free(h);
 	}
+	xmlrpc_free(a->xr);
+	ops_free(a->core);
 	free(a);
 }

@@ -11,8 +11,9 @@
  *	http_free(http);   // first: aborts the requests the API still holds
  *	api_free(api);
  *
- * The API subscribes to the table's transitions (procs_add_hook) to answer
- * waiting requests; the table must outlive the api.
+ * The API subscribes to the table's transitions (procs_add_hook, in ops.c)
+ * to answer waiting requests; the table must outlive the api.  POST /RPC2
+ * (any path starting so) is supervisord's XML-RPC (xmlrpc.h).
  */
 #ifndef SUPD_API_H
 #define SUPD_API_H
@@ -22,37 +23,8 @@
 #include "conf.h"
 #include "http.h"
 #include "loop.h"
+#include "ops.h"
 #include "proc.h"
-
-/* What a reread found: group names, each list sorted. */
-struct api_diff {
-	char **added, **changed, **removed;
-	size_t nadded, nchanged, nremoved;
-};
-void api_diff_free(struct api_diff *d);
-
-/* What the daemon provides.  procs and conf are required; an operation
- * left NULL is answered 501 NOT_IMPLEMENTED. */
-struct api_ops {
-	void *arg;
-	struct procs *(*procs)(void *arg);
-	/* The config currently applied (group priorities, avail). */
-	const struct conf *(*conf)(void *arg);
-	/* supervisord's daemon state: 1 RUNNING, 0 RESTARTING, -1 SHUTDOWN. */
-	int (*state)(void *arg);
-	/* Begin a shutdown / a reload; they proceed in the loop.  Return 0 or
-	 * a negative errno (-ESHUTDOWN: already shutting down). */
-	int (*shutdown)(void *arg);
-	int (*reload)(void *arg);
-	/* Read the config again without applying it.  On a config error
-	 * return -EINVAL with the errors in err (CANT_REREAD). */
-	int (*reread)(void *arg, struct api_diff *out, char *err, size_t errlen);
-	/* Add a group from the last reread (-EEXIST: ALREADY_ADDED, -ENOENT:
-	 * BAD_NAME) / remove a fully stopped group (-EBUSY: STILL_RUNNING,
-	 * -ENOENT: BAD_NAME). */
-	int (*add_group)(void *arg, const char *name);
-	int (*remove_group)(void *arg, const char *name);
-};
 
 struct api;
 
@@ -63,9 +35,7 @@ void api_free(struct api *a);
 /* The handlers to give http_new, with the api as ctx. */
 extern const struct http_handlers api_http_handlers;
 
-/* supervisord's fault for a negative errno of proc_start/stop/signal
- * ("ALREADY_STARTED"...), and the HTTP status that goes with a fault. */
-const char *api_fault_name(int err);
+/* The HTTP status that goes with a fault (api_fault_name, ops.h). */
 unsigned api_fault_status(const char *fault);
 
 #endif

@@ -1,0 +1,143 @@
+/* The control plane's operations over the process table, shared by the
+ * /v1 JSON API (api.c) and supervisord's XML-RPC (xmlrpc.c): what the
+ * daemon provides (struct api_ops), name resolution, start/stop/restart
+ * with waiting, signals and log clearing over several processes.  Each
+ * operation gives a result; only its encoding differs between the two
+ * front-ends.
+ *
+ * Waiting is never polling: one hook on the process table's transitions
+ * advances every pending operation, and an operation's callback runs when
+ * its last process is done. */
+#ifndef SUPD_OPS_H
+#define SUPD_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "loop.h"
+#include "proc.h"
+
+/* What a reread found: group names, each list sorted. */
+struct api_diff {
+	char **added, **changed, **removed;
+	size_t nadded, nchanged, nremoved;
+};
+void api_diff_free(struct api_diff *d);
+
+/* What the daemon provides.  procs and conf are required; an operation
+ * left NULL is answered NOT_IMPLEMENTED. */
+struct api_ops {
+	void *arg;
+	struct procs *(*procs)(void *arg);
+	/* The config currently applied (group priorities, avail). */
+	const struct conf *(*conf)(void *arg);
+	/* supervisord's daemon state: 1 RUNNING, 0 RESTARTING, -1 SHUTDOWN. */
+	int (*state)(void *arg);
+	/* Begin a shutdown / a reload; they proceed in the loop.  Return 0 or
+	 * a negative errno (-ESHUTDOWN: already shutting down). */
+	int (*shutdown)(void *arg);
+	int (*reload)(void *arg);
+	/* Read the config again without applying it.  On a config error
+	 * return -EINVAL with the errors in err (CANT_REREAD). */
+	int (*reread)(void *arg, struct api_diff *out, char *err, size_t errlen);
+	/* Add a group from the last reread (-EEXIST: ALREADY_ADDED, -ENOENT:
+	 * BAD_NAME) / remove a fully stopped group (-EBUSY: STILL_RUNNING,
+	 * -ENOENT: BAD_NAME). */
+	int (*add_group)(void *arg, const char *name);
+	int (*remove_group)(void *arg, const char *name);
+};
+
+/* supervisord's fault for a negative errno of proc_start/stop/signal
+ * ("ALREADY_STARTED"...). */
+const char *api_fault_name(int err);
+
+struct ops;
+
+int ops_new(struct ops **out, struct loop *l, const struct api_ops *daemon);
+/* Pending operations are freed without their callbacks. */
+void ops_free(struct ops *o);
+const struct api_ops *ops_daemon(const struct ops *o);
+struct loop *ops_loop(const struct ops *o);
+/* The daemon's state (1 when it has no state callback). */
+int ops_state(const struct ops *o);
+
+/* ---- names */
+
+enum ops_spec_kind { OPS_ONE, OPS_GROUP, OPS_ALL };
+
+struct ops_spec {
+	enum ops_spec_kind kind;
+	char group[256], name[256];
+};
+
+/* supervisorctl's split_namespec ("g:p", "g:", "g:*", "x" meaning x:x),
+ * plus "*" for all.  -EINVAL for an empty group or a name too long. */
+int ops_spec_parse(const char *s, struct ops_spec *sp);
+
+/* Every process sorted by group, then name (getAllProcessInfo's order).
+ * Returns a malloc'd array, or NULL with *n == 0 when empty (NULL with
+ * *n != 0 is -ENOMEM). */
+struct proc **ops_sorted(struct ops *o, size_t *n);
+
+/* The processes a spec names, sorted.  Returns the count (0 with *out
+ * NULL when the name or group does not exist) or -ENOMEM. */
+ssize_t ops_resolve(struct ops *o, const struct ops_spec *sp, struct proc ***out);
+
+/* ---- results */
+
+/* One process's outcome: fault NULL is SUCCESS; msg is the fault's
+ * extra text (a name, a spawn error). */
+struct ops_item {
+	struct proc *p; /* NULL once removed by a reload */
+	char *name, *group;
+	int phase;
+	const char *fault;
+	char *msg;
+	bool spawnerr; /* the process had a spawn error when it failed */
+};
+
+/* ---- start, stop, restart */
+
+enum ops_kind { OPS_START, OPS_STOP, OPS_RESTART };
+
+struct ops_act;
+typedef void (*ops_done_cb)(struct ops_act *a, void *arg);
+
+struct ops_act {
+	/* read-only for callers */
+	enum ops_kind kind;
+	bool multi, wait;
+	size_t n, pending;
+	struct ops_item *items;
+	/* private */
+	struct ops *o;
+	ops_done_cb cb;
+	void *arg;
+	struct ops_act *prev, *next;
+};
+
+/* Acts on the n processes v (from ops_resolve).  multi: a group or all,
+ * where a start skips what runs and a stop what does not (supervisord's
+ * startProcessGroup/stopProcessGroup).  wait: finish when each process is
+ * RUNNING (start) or stopped, else at once.  Returns 0 when finished now
+ * (read *out, then ops_act_free), 1 when pending (cb(*out, arg) runs when
+ * done, and must ops_act_free it), or -ENOMEM. */
+int ops_act_begin(struct ops *o, struct proc *const *v, size_t n, enum ops_kind kind, bool multi,
+		  bool wait, ops_done_cb cb, void *arg, struct ops_act **out);
+/* Frees a finished act, or forgets a pending one (its client left). */
+void ops_act_free(struct ops_act *a);
+
+/* ---- signals and logs over several processes */
+
+/* Signals the signallable processes among v (RUNNING, STARTING,
+ * STOPPING; signalProcessGroup).  *items gets one per process signalled.
+ * Returns the count or -ENOMEM. */
+ssize_t ops_signal_group(struct proc *const *v, size_t n, int sig, struct ops_item **items);
+/* Clears both logs of each process (clearAllProcessLogs).  Returns the
+ * count (== n) or -ENOMEM. */
+ssize_t ops_clear_logs(struct proc *const *v, size_t n, struct ops_item **items);
+void ops_items_free(struct ops_item *items, size_t n);
+
+#endif

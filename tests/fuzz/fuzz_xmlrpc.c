@@ -1,0 +1,237 @@
+/* libFuzzer target: supervisord's XML-RPC (POST /RPC2) end to end.  Each
+ * input is parsed by xmlrpc_parse_call directly, then sent as the body of
+ * a POST /RPC2 to a real connection to supd's HTTP server, with the
+ * dispatcher and a small process table behind it; the answer must be
+ * well-formed HTTP and, when it is a 200, a methodResponse.  Every
+ * connection must close after the client hangs up.
+ *
+ * The programs' commands do not exist, so a start fails at once
+ * (NO_FILE) and nothing is ever spawned or waited for. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "conf.h"
+#include "buf.h"
+#include "ctl_http.h"
+#include "http.h"
+#include "log.h"
+#include "loop.h"
+#include "proc.h"
+#include "xmlrpc_val.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char dir[128], sock[200];
+static struct loop *L;
+static struct procs *P;
+static struct conf *C;
+static struct api *A;
+static struct http *H;
+static char *body; /* the response being read */
+static size_t body_len, body_cap;
+
+static struct procs *op_procs(void *arg)
+{
+	return P;
+}
+
+static const struct conf *op_conf(void *arg)
+{
+	return C;
+}
+
+static void cleanup(void)
+{
+	http_free(H);
+	api_free(A);
+	free(body);
+	unlink(sock);
+	char path[300];
+	snprintf(path, sizeof(path), "%s/supd.conf", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof(dir), "%s/supd-fuzz-xmlrpc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
+	char path[300];
+	snprintf(path, sizeof(path), "%s/supd.conf", dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		abort();
+	fprintf(f,
+		"[supervisord]\nchildlogdir=%s\n"
+		"[unix_http_server]\nfile=%s\n"
+		"[program:a]\ncommand=/nonexistent/a\nautostart=false\n"
+		"stdout_logfile=NONE\nstderr_logfile=NONE\n"
+		"[program:w]\ncommand=/nonexistent/w\nnumprocs=2\nautostart=false\n"
+		"process_name=%%(program_name)s_%%(process_num)d\n"
+		"stdout_logfile=NONE\nstderr_logfile=NONE\n"
+		"[group:g]\nprograms=w\n",
+		dir, sock);
+	fclose(f);
+	log_set_level(LL_CRIT + 1); /* quiet: "control: POST ..." for every input */
+	struct conf_load_opts lo = {.path = path};
+	struct diags d;
+	diags_init(&d);
+	if (conf_load(&lo, &C, &d) < 0) {
+		diags_print(&d, stderr);
+		abort();
+	}
+	diags_free(&d);
+	struct conf_ref *ref = conf_ref_new(C);
+	struct procs_env env = {.supd = &C->supd};
+	if (!ref || loop_new(&L) < 0)
+		abort();
+	env.loop = L;
+	if (procs_new(&P, &env) < 0)
+		abort();
+	for (size_t i = 0; i < C->nprocs; i++)
+		if (procs_add(P, &C->procs[i], ref, C->procs[i].priority, NULL) < 0)
+			abort();
+	conf_ref_put(ref); /* the processes hold it */
+	struct api_ops ops = {.procs = op_procs, .conf = op_conf};
+	if (api_new(&A, L, &ops) < 0)
+		abort();
+	char err[512];
+	if (http_new(&H, L, C, &api_http_handlers, A, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		abort();
+	}
+	atexit(cleanup);
+	return 0;
+}
+
+/* What the server sends must be well-formed HTTP: it goes through
+ * supctl's strict parser, response after response. */
+static struct ctl_parser parser;
+static struct ctl_resp resp;
+static bool check_http;
+
+static int keep_body(void *arg, const char *buf, size_t len)
+{
+	return buf_append(&body, &body_len, &body_cap, buf, len);
+}
+
+/* A 200 answer is a methodResponse, as xmlrpclib.dumps starts one. */
+static void check_response(void)
+{
+	static const char start[] = "<?xml version='1.0'?>\n<methodResponse>\n";
+	if (resp.status == 200 &&
+	    (body_len < sizeof(start) - 1 || memcmp(body, start, sizeof(start) - 1))) {
+		fprintf(stderr, "a 200 answer that is no methodResponse\n");
+		abort();
+	}
+	body_len = 0;
+}
+
+static void check_bytes(const char *buf, size_t n)
+{
+	while (check_http && n > 0) {
+		size_t used;
+		int r = ctl_parser_feed(&parser, buf, n, &used);
+		if (r < 0) {
+			fprintf(stderr, "the server sent malformed HTTP (%d)\n", r);
+			abort();
+		}
+		if (r == 0)
+			return;
+		check_response();
+		ctl_resp_free(&resp);
+		ctl_parser_init(&parser, &resp, keep_body, NULL);
+		buf += used;
+		n -= used;
+	}
+}
+
+/* Reads whatever the server sent; returns false once it closed. */
+static bool drain(int fd)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (k > 0) {
+			check_bytes(buf, (size_t)k);
+			continue;
+		}
+		return !(k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR));
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *method;
+	struct xv *params;
+	if (xmlrpc_parse_call((const char *)data, size, &method, &params) == 0) {
+		char *out;
+		size_t len;
+		if (xmlrpc_write_response(params, &out, &len) == 0)
+			free(out);
+		free(method);
+		xv_free(params);
+	}
+
+	char head[128];
+	int hl = snprintf(head, sizeof(head),
+			  "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\n"
+			  "Content-Length: %zu\r\n\r\n",
+			  size);
+	char *req = malloc((size_t)hl + size + 1);
+	if (!req)
+		abort();
+	memcpy(req, head, (size_t)hl);
+	if (size)
+		memcpy(req + hl, data, size);
+	size_t total = (size_t)hl + size;
+
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	strcpy(sa.sun_path, sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		abort();
+	size_t off = 0;
+	bool open = true;
+	ctl_parser_init(&parser, &resp, keep_body, NULL);
+	check_http = true;
+	for (int i = 0; i < 200 && open; i++) {
+		if (off < total) {
+			ssize_t w = send(fd, req + off, total - off, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (w > 0)
+				off += (size_t)w;
+			else if (w < 0 && errno != EAGAIN)
+				break;
+		}
+		loop_run_once(L, 0);
+		open = drain(fd);
+		if (off == total && i > 4 && http_connections(H) <= 1)
+			break; /* sent all; the server answered */
+	}
+	free(req);
+	close(fd);
+	ctl_resp_free(&resp);
+	body_len = 0;
+	/* The hangup is noticed and the connection freed, in a few turns. */
+	for (int i = 0; i < 1000 && http_connections(H) > 0; i++)
+		loop_run_once(L, 1);
+	if (http_connections(H) > 0) {
+		fprintf(stderr, "a connection outlived its client\n");
+		abort();
+	}
+	return 0;
+}
