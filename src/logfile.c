@@ -242,11 +242,6 @@ ssize_t logfile_splice(struct logfile *lf, int pipe_fd, size_t len)
 	int r = check_file(lf);
 	if (r < 0)
 		return r;
-	/* Stop at maxbytes: the rest goes to the next file with the next
-	 * call, so a spliced file never exceeds maxbytes however much the
-	 * pipe holds. */
-	if (lf->seekable && lf->maxbytes > lf->size && len > lf->maxbytes - lf->size)
-		len = (size_t)(lf->maxbytes - lf->size);
 	ssize_t n;
 	do
 		n = splice(pipe_fd, NULL, lf->fd, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);

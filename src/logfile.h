@@ -46,7 +46,7 @@ int logfile_reopen(struct logfile *lf);
  * at most once a second) for the caller to report once. */
 int logfile_write(struct logfile *lf, const void *buf, size_t len);
 /* Moves up to len bytes from the pipe fd into the file with splice(2),
- * never past maxbytes, rotating afterwards like logfile_write.  Returns the bytes moved (0
+ * rotating afterwards like logfile_write.  Returns the bytes moved (0
  * at EOF), -EAGAIN when the pipe is empty, or another negative errno:
  * -EINVAL when splice cannot write this target; a write error (ENOSPC...)
  * leaves the bytes in the pipe and last_error untouched, for the caller's

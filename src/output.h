@@ -9,9 +9,10 @@
  * file; no forward_output, timestamps, syslog, strip_ansi, debug log
  * level) they go pipe -> file with splice(2), through a relay pipe of
  * supd's own so that the child's pipe is not locked during the copy into
- * the page cache; a splice stops at maxbytes (the rest goes to the next
- * file).  Otherwise they are read and written in 128 KiB chunks,
- * rotated after a chunk, so a file exceeds maxbytes by at most one chunk.
+ * the page cache, at most 256 KiB at a time; otherwise they are read and
+ * written in 128 KiB chunks.  Rotation happens after a chunk, never in
+ * its middle, so a file exceeds maxbytes by at most one chunk (like
+ * supervisord, which rotates after a write).
  * A pipe found full at a wakeup is grown to 512 KiB.
  * Write errors (disk full...) never stop the draining: the bytes are
  * counted as dropped, and output.c logs once when dropping starts and
