@@ -2,11 +2,13 @@
  * epoll loop (no thread of its own), with every listener of the config
  * ([unix_http_server], [inet_http_server], with :name suffixes).
  *
- * http.c owns transport concerns only: listening sockets, authentication,
+ * The server owns transport concerns only: listening sockets, authentication,
  * limits, reading a whole request body, and three ways to answer: at once,
  * later (a deferred request, e.g. "start and wait until RUNNING"), or as a
  * chunked stream (tail -f).  What a request means is the handler's business
- * (api.c).  http_conn.c serves the connections, http_parse.c parses.
+ * (api.c).  http.c holds the listeners and authentication, http_conn.c
+ * serves the connections, http_req.c is the request's face below, and
+ * http_parse.c parses.
  *
  * The protocol: HTTP/1.1 and 1.0; persistent connections (1.1 by default,
  * 1.0 with "Connection: keep-alive"); pipelined requests answered in order,
