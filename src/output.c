@@ -858,6 +858,10 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 	if (!c->lf.path)
 		return r < 0 ? r : -ENOMEM;
 	c->has_file = true;
+	/* The relay is made with the first log file, not at the first byte:
+	 * supd's fd count then does not grow later, under a running load. */
+	if (c->lf.seekable)
+		(void)relay_ready();
 	if (r == 0 && !c->lf.seekable && cs->maxbytes > 0)
 		log_info("'%s' %s log %s is not a regular file: not rotating it", p->name, c->label,
 			 c->lf.path);

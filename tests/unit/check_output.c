@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
@@ -938,6 +939,45 @@ START_TEST(test_pipe_grows_read_path)
 }
 END_TEST
 
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Whatever splicing needs (the relay pipe) exists once a log file is
+ * open: the first bytes and EOF add no fd (ctl_load.sh counts supd's). */
+START_TEST(test_no_fd_at_first_byte)
+{
+	struct conf_process p;
+	struct conf_supd s;
+	conf_defaults(&p, &s, "fds");
+	p.out.path = pathf("fds.log");
+	struct output *o;
+	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	int pfd[2];
+	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(output_attach(o, pfd[0], -1), 0);
+	int before = open_fds();
+	ck_assert_int_eq(write(pfd[1], "first\n", 6), 6);
+	pump_for(10);
+	ck_assert_uint_eq(output_bytes(o, OUTPUT_STDOUT), 6);
+	ck_assert_int_eq(open_fds(), before);
+	close(pfd[1]);
+	pump_for(10);
+	ck_assert_int_eq(open_fds(), before - 2); /* both ends of the pipe */
+	output_free(o);
+	char *got = slurp(pathf("fds.log"), NULL);
+	ck_assert_str_eq(got, "first\n");
+	free(got);
+}
+END_TEST
+
 START_TEST(test_old_pipe_kept_until_eof)
 {
 	struct conf_process p;
@@ -1100,6 +1140,7 @@ int main(void)
 	tcase_add_test(tc, test_integrity_splice);
 	tcase_add_test(tc, test_pipe_grows_splice);
 	tcase_add_test(tc, test_pipe_grows_read_path);
+	tcase_add_test(tc, test_no_fd_at_first_byte);
 	tcase_add_test(tc, test_integrity_read_path);
 	tcase_add_test(tc, test_redirect_stderr);
 	tcase_add_test(tc, test_separate_stderr);
