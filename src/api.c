@@ -6,21 +6,16 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/epoll.h>
-#include <sys/inotify.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "api_int.h"
 #include "buf.h"
 #include "conf_value.h"
 #include "log.h"
@@ -29,9 +24,6 @@
 #include "output.h"
 #include "xmlrpc.h"
 
-/* What a held request's data points to. */
-enum held_kind { HELD_ACT = 1, HELD_FOLLOW, HELD_XMLRPC = XMLRPC_HELD_TAG };
-
 /* A deferred start/stop/restart: the act and the request it answers. */
 struct held_act {
 	enum held_kind kind_tag;
@@ -39,31 +31,6 @@ struct held_act {
 	struct http_req *req;
 	struct ops_act *act;
 	struct held_act *prev, *next;
-};
-
-/* A log followed for a client (tail -f): the file read to its end at each
- * inotify event, reopened by name when rotation replaced it. */
-struct follow {
-	enum held_kind kind_tag;
-	struct api *a;
-	struct http_req *req;
-	char *path;
-	int fd; /* the file being read; -1 while the name does not exist */
-	dev_t dev;
-	ino_t ino;
-	off_t pos;
-	int ifd; /* inotify */
-	int wd_file;
-	struct follow *prev, *next;
-};
-
-struct api {
-	struct loop *loop;
-	struct ops *core;
-	const struct api_ops *d; /* the daemon's, as core holds them */
-	struct xmlrpc *xr;
-	struct held_act *acts;
-	struct follow *follows;
 };
 
 /* ---------------------------------------------------------------- faults */
@@ -112,8 +79,6 @@ static void reply_json(struct http_req *r, unsigned status, json_t *j)
 	free(s);
 }
 
-static size_t utf8_len(const unsigned char *s);
-
 static void reply_error_v(struct http_req *r, unsigned status, const char *code, const char *fmt,
 			  va_list ap)
 {
@@ -121,7 +86,7 @@ static void reply_error_v(struct http_req *r, unsigned status, const char *code,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* Names come from the request: jansson wants UTF-8. */
 	for (unsigned char *c = (unsigned char *)msg; *c;) {
-		size_t n = *c < 0x80 ? 1 : utf8_len(c);
+		size_t n = *c < 0x80 ? 1 : api_utf8_len(c);
 		if (!n)
 			*c = '?', n = 1;
 		c += n;
@@ -130,8 +95,7 @@ static void reply_error_v(struct http_req *r, unsigned status, const char *code,
 	reply_json(r, status ? status : api_fault_status(code), j);
 }
 
-__attribute__((format(printf, 3, 4))) static void reply_error(struct http_req *r, const char *code,
-							      const char *fmt, ...)
+void api_reply_error(struct http_req *r, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -155,205 +119,11 @@ static void reply_text(struct http_req *r, const char *buf, size_t len)
 	http_reply(r, 200, "text/plain; charset=utf-8", buf, len);
 }
 
-/* ---------------------------------------------------------------- process info */
-
-/* The process list is the hot path (supctl status with 1000 programs):
- * written as JSON text directly, without a jansson object per process. */
-struct sb {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-static void sb_put(struct sb *b, const char *s, size_t n)
-{
-	if (!b->oom && buf_append(&b->s, &b->n, &b->cap, s, n) < 0)
-		b->oom = true;
-}
-
-__attribute__((format(printf, 2, 3))) static void sb_fmt(struct sb *b, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_put(b, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n;
-	unsigned min;
-	unsigned c = s[0];
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, min = 0x10000;
-	else
-		return 0;
-	unsigned v = c & (0x3f >> (n - 1));
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* A JSON string; bytes that are not UTF-8 (a name is any bytes) become
- * U+FFFD, so that the answer always parses. */
-static void sb_str(struct sb *b, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)(str ? str : "");
-	sb_put(b, "\"", 1);
-	while (*s) {
-		const unsigned char *run = s;
-		while (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\')
-			s++;
-		sb_put(b, (const char *)run, (size_t)(s - run));
-		if (!*s)
-			break;
-		if (*s == '"' || *s == '\\') {
-			char esc[2] = {'\\', (char)*s++};
-			sb_put(b, esc, 2);
-		} else if (*s < 0x20) {
-			sb_fmt(b, "\\u%04x", *s++);
-		} else {
-			size_t n = utf8_len(s);
-			if (n) {
-				sb_put(b, (const char *)s, n);
-				s += n;
-			} else {
-				sb_put(b, "\\ufffd", 6);
-				s++;
-			}
-		}
-	}
-	sb_put(b, "\"", 1);
-}
-
-static const char *namespec(const struct proc *p, char *buf, size_t len)
-{
-	return conf_process_namespec(p->conf, buf, len);
-}
-
-/* The fields of a process, in their order; ?fields= selects some. */
-static const char *const proc_fields[] = {
-    "name",	   "group",	     "namespec",
-    "state",	   "statename",	     "pid",
-    "start",	   "stop",	     "now",
-    "uptime",	   "exitstatus",     "spawnerr",
-    "description", "stdout_logfile", "stderr_logfile",
-};
-#define NFIELDS	   (sizeof(proc_fields) / sizeof(proc_fields[0]))
-#define ALL_FIELDS ((1u << NFIELDS) - 1)
-
-/* "name,state" -> a mask; unknown names are an error (-EINVAL). */
-static int parse_fields(const char *spec, unsigned *mask)
-{
-	*mask = ALL_FIELDS;
-	if (!spec)
-		return 0;
-	*mask = 0;
-	while (*spec) {
-		size_t n = strcspn(spec, ",");
-		size_t i;
-		for (i = 0; i < NFIELDS; i++)
-			if (strlen(proc_fields[i]) == n && !strncmp(proc_fields[i], spec, n))
-				break;
-		if (n && i == NFIELDS)
-			return -EINVAL;
-		if (n)
-			*mask |= 1u << i;
-		spec += n;
-		if (*spec == ',')
-			spec++;
-	}
-	return 0;
-}
-
-static void sb_key(struct sb *b, bool *first, size_t i)
-{
-	sb_put(b, *first ? "{\"" : ",\"", 2);
-	*first = false;
-	sb_put(b, proc_fields[i], strlen(proc_fields[i]));
-	sb_put(b, "\":", 2);
-}
-
-static void sb_proc(struct sb *b, const struct proc *p, time_t now, unsigned mask)
-{
-	char buf[512];
-	bool first = true;
-	for (size_t i = 0; i < NFIELDS; i++) {
-		if (!(mask & (1u << i)))
-			continue;
-		sb_key(b, &first, i);
-		switch (i) {
-		case 0:
-			sb_str(b, p->conf->name);
-			break;
-		case 1:
-			sb_str(b, p->conf->group);
-			break;
-		case 2:
-			sb_str(b, namespec(p, buf, sizeof(buf)));
-			break;
-		case 3:
-			sb_fmt(b, "%d", (int)p->state);
-			break;
-		case 4:
-			sb_str(b, proc_state_name(p->state));
-			break;
-		case 5:
-			sb_fmt(b, "%d", (int)p->pid);
-			break;
-		case 6:
-			sb_fmt(b, "%lld", (long long)p->laststart);
-			break;
-		case 7:
-			sb_fmt(b, "%lld", (long long)p->laststop);
-			break;
-		case 8:
-			sb_fmt(b, "%lld", (long long)now);
-			break;
-		case 9:
-			sb_fmt(b, "%lld",
-			       p->state == PROC_RUNNING && p->laststart && now > p->laststart
-				   ? (long long)(now - p->laststart)
-				   : 0LL);
-			break;
-		case 10:
-			sb_fmt(b, "%d", p->exitstatus);
-			break;
-		case 11:
-			sb_str(b, p->spawnerr);
-			break;
-		case 12:
-			sb_str(b, proc_description(p, now, buf, sizeof(buf)));
-			break;
-		case 13:
-			sb_str(b, p->out ? output_path(p->out, OUTPUT_STDOUT) : NULL);
-			break;
-		case 14:
-			sb_str(b, p->out ? output_path(p->out, OUTPUT_STDERR) : NULL);
-			break;
-		}
-	}
-	sb_put(b, first ? "{}" : "}", first ? 2 : 1);
-}
-
 static void reply_sb(struct http_req *r, struct sb *b)
 {
-	sb_put(b, "\n", 1);
+	api_sb_put(b, "\n", 1);
 	if (b->oom)
-		reply_error(r, "FAILED", "out of memory");
+		api_reply_error(r, "FAILED", "out of memory");
 	else
 		http_reply(r, 200, NULL, b->s, b->n);
 	free(b->s);
@@ -362,7 +132,7 @@ static void reply_sb(struct http_req *r, struct sb *b)
 static void reply_proc(struct http_req *r, const struct proc *p)
 {
 	struct sb b = {0};
-	sb_proc(&b, p, time(NULL), ALL_FIELDS);
+	api_sb_proc(&b, p, time(NULL), API_ALL_FIELDS);
 	reply_sb(r, &b);
 }
 
@@ -371,11 +141,11 @@ static void reply_proc(struct http_req *r, const struct proc *p)
 static void reply_bad_name(struct http_req *r, const struct ops_spec *sp)
 {
 	if (sp->kind == OPS_GROUP)
-		reply_error(r, "BAD_NAME", "no such group: %s", sp->group);
+		api_reply_error(r, "BAD_NAME", "no such group: %s", sp->group);
 	else
-		reply_error(r, "BAD_NAME", "no such process: %s%s%s",
-			    strcmp(sp->group, sp->name) ? sp->group : "",
-			    strcmp(sp->group, sp->name) ? ":" : "", sp->name);
+		api_reply_error(r, "BAD_NAME", "no such process: %s%s%s",
+				strcmp(sp->group, sp->name) ? sp->group : "",
+				strcmp(sp->group, sp->name) ? ":" : "", sp->name);
 }
 
 /* ---------------------------------------------------------------- acts */
@@ -390,7 +160,7 @@ static void act_answer(struct ops_act *act, struct http_req *r)
 	if (!act->multi) {
 		struct ops_item *it = &act->items[0];
 		if (it->fault)
-			reply_error(r, it->fault, "%s", it->msg ? it->msg : it->name);
+			api_reply_error(r, it->fault, "%s", it->msg ? it->msg : it->name);
 		else
 			reply_proc(r, it->p);
 		return;
@@ -433,7 +203,7 @@ static void handle_action(struct api *a, struct http_req *r, const struct ops_sp
 	ssize_t n = ops_resolve(a->core, sp, &v);
 	if (n <= 0) {
 		if (n < 0)
-			reply_error(r, "FAILED", "out of memory");
+			api_reply_error(r, "FAILED", "out of memory");
 		else
 			reply_bad_name(r, sp);
 		return;
@@ -446,7 +216,7 @@ static void handle_action(struct api *a, struct http_req *r, const struct ops_sp
 	free(v);
 	if (e <= 0) {
 		if (e < 0)
-			reply_error(r, "FAILED", "out of memory");
+			api_reply_error(r, "FAILED", "out of memory");
 		else
 			act_answer(act, r);
 		ops_act_free(act);
@@ -465,8 +235,6 @@ static void handle_action(struct api *a, struct http_req *r, const struct ops_sp
 	http_defer(r);
 }
 
-static void follow_free(struct follow *f);
-
 static void on_abandoned(struct http_req *r, void *ctx)
 {
 	enum held_kind *k = http_req_data(r);
@@ -475,9 +243,7 @@ static void on_abandoned(struct http_req *r, void *ctx)
 	if (*k != HELD_XMLRPC)
 		http_req_set_data(r, NULL);
 	if (*k == HELD_FOLLOW) {
-		struct follow *f = (struct follow *)k;
-		f->req = NULL;
-		follow_free(f);
+		api_follow_abandoned((struct follow *)k);
 		return;
 	}
 	if (*k == HELD_XMLRPC) {
@@ -490,165 +256,6 @@ static void on_abandoned(struct http_req *r, void *ctx)
 	free(h);
 }
 
-/* ---------------------------------------------------------------- follow */
-
-#define FOLLOW_FIRST   1024	    /* bytes of history sent first, as supervisord */
-#define FOLLOW_BACKLOG (512 * 1024) /* stop reading while the client is this far behind */
-
-static void follow_free(struct follow *f)
-{
-	struct api *a = f->a;
-	if (f->prev)
-		f->prev->next = f->next;
-	else if (a->follows == f)
-		a->follows = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
-	if (f->ifd >= 0) {
-		loop_unwatch_fd(a->loop, f->ifd);
-		close(f->ifd);
-	}
-	if (f->fd >= 0)
-		close(f->fd);
-	if (f->req) {
-		http_req_set_data(f->req, NULL);
-		http_stream_end(f->req);
-	}
-	free(f->path);
-	free(f);
-}
-
-/* Opens the file now at f->path, from its start (a new file after a
- * rotation) or from its last FOLLOW_FIRST bytes (the first open). */
-static void follow_open(struct follow *f, bool first)
-{
-	f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
-	if (f->fd < 0)
-		return;
-	struct stat st;
-	if (fstat(f->fd, &st) < 0) {
-		close(f->fd);
-		f->fd = -1;
-		return;
-	}
-	f->dev = st.st_dev;
-	f->ino = st.st_ino;
-	f->pos = first && st.st_size > FOLLOW_FIRST ? st.st_size - FOLLOW_FIRST : 0;
-	if (f->wd_file >= 0)
-		inotify_rm_watch(f->ifd, f->wd_file);
-	f->wd_file = inotify_add_watch(f->ifd, f->path,
-				       IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF);
-}
-
-/* Sends what the file has past f->pos.  Returns false when the client is
- * gone. */
-static bool follow_read(struct follow *f)
-{
-	char buf[65536];
-	struct stat st;
-	if (fstat(f->fd, &st) == 0 && st.st_size < f->pos) {
-		static const char msg[] = "\n==> File truncated <==\n";
-		if (http_stream_write(f->req, msg, sizeof(msg) - 1) == -EPIPE)
-			return false;
-		f->pos = 0;
-	}
-	while (http_stream_pending(f->req) < FOLLOW_BACKLOG) {
-		ssize_t n = pread(f->fd, buf, sizeof(buf), f->pos);
-		if (n <= 0)
-			break;
-		int r = http_stream_write(f->req, buf, (size_t)n);
-		if (r == -EPIPE)
-			return false;
-		if (r < 0)
-			break; /* full: the rest at the next event */
-		f->pos += n;
-	}
-	return true;
-}
-
-static void follow_pump(struct follow *f)
-{
-	if (f->fd >= 0 && !follow_read(f))
-		return;
-	/* Rotated or removed: the old file is read to its end above; carry
-	 * on with whatever now has the name. */
-	struct stat st;
-	bool replaced = stat(f->path, &st) < 0 || st.st_ino != f->ino || st.st_dev != f->dev;
-	if (f->fd >= 0 && !replaced)
-		return;
-	if (f->fd >= 0) {
-		close(f->fd);
-		f->fd = -1;
-	}
-	follow_open(f, false);
-	if (f->fd >= 0)
-		follow_read(f);
-}
-
-static void on_follow_event(struct loop *l, int fd, uint32_t events, void *arg)
-{
-	struct follow *f = arg;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	follow_pump(f);
-}
-
-static void handle_follow(struct api *a, struct http_req *r, const char *path)
-{
-	if (!path || !*path) {
-		reply_error(r, "NO_FILE", "no log file to follow");
-		return;
-	}
-	struct follow *f = calloc(1, sizeof(*f));
-	if (!f || !(f->path = strdup(path))) {
-		free(f);
-		reply_error(r, "FAILED", "out of memory");
-		return;
-	}
-	f->kind_tag = HELD_FOLLOW;
-	f->a = a;
-	f->fd = -1;
-	f->wd_file = -1;
-	/* The directory is watched for the name's return after a rotation. */
-	f->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	else
-		snprintf(dir, sizeof(dir), ".");
-	int e = f->ifd < 0 ? -errno : 0;
-	if (!e && inotify_add_watch(f->ifd, dir, IN_CREATE | IN_MOVED_TO) < 0)
-		e = -errno;
-	if (!e)
-		follow_open(f, true);
-	if (!e && f->fd < 0)
-		e = -errno;
-	if (!e)
-		e = loop_watch_fd(a->loop, f->ifd, EPOLLIN, on_follow_event, f);
-	if (e < 0) {
-		follow_free(f);
-		if (e == -ENOENT)
-			reply_error(r, "NO_FILE", "%s", path);
-		else
-			reply_error(r, "FAILED", "%s: %s", path, strerror(-e));
-		return;
-	}
-	if (http_stream_begin(r, "text/plain; charset=utf-8") < 0) {
-		follow_free(f);
-		return;
-	}
-	f->req = r;
-	http_req_set_data(r, f);
-	f->next = a->follows;
-	if (a->follows)
-		a->follows->prev = f;
-	a->follows = f;
-	follow_read(f);
-}
-
 /* ---------------------------------------------------------------- handlers */
 
 static void handle_signal(struct api *a, struct http_req *r, const struct ops_spec *sp)
@@ -656,18 +263,18 @@ static void handle_signal(struct api *a, struct http_req *r, const struct ops_sp
 	const char *s = http_req_arg(r, "signal");
 	int sig;
 	if (!s || !*s) {
-		reply_error(r, "INCORRECT_PARAMETERS", "signal= is required");
+		api_reply_error(r, "INCORRECT_PARAMETERS", "signal= is required");
 		return;
 	}
 	if (cv_signal(s, &sig) < 0) {
-		reply_error(r, "BAD_SIGNAL", "%s", s);
+		api_reply_error(r, "BAD_SIGNAL", "%s", s);
 		return;
 	}
 	struct proc **v;
 	ssize_t n = ops_resolve(a->core, sp, &v);
 	if (n <= 0) {
 		if (n < 0)
-			reply_error(r, "FAILED", "out of memory");
+			api_reply_error(r, "FAILED", "out of memory");
 		else
 			reply_bad_name(r, sp);
 		return;
@@ -676,7 +283,7 @@ static void handle_signal(struct api *a, struct http_req *r, const struct ops_sp
 	if (sp->kind == OPS_ONE) {
 		int e = proc_signal(v[0], sig);
 		if (e < 0)
-			reply_error(r, api_fault_name(e), "%s", namespec(v[0], ns, sizeof(ns)));
+			api_reply_error(r, api_fault_name(e), "%s", namespec(v[0], ns, sizeof(ns)));
 		else
 			reply_proc(r, v[0]);
 		free(v);
@@ -713,7 +320,7 @@ static void handle_stdin(struct api *a, struct http_req *r, const struct ops_spe
 		json_t *chars = json_object_get(j, "chars");
 		if (!json_is_string(chars)) {
 			json_decref(j);
-			reply_error(r, "INCORRECT_PARAMETERS", "chars must be a string");
+			api_reply_error(r, "INCORRECT_PARAMETERS", "chars must be a string");
 			return;
 		}
 		buf = json_string_value(chars);
@@ -723,25 +330,25 @@ static void handle_stdin(struct api *a, struct http_req *r, const struct ops_spe
 	ssize_t n = sp->kind == OPS_ONE ? ops_resolve(a->core, sp, &v) : 0;
 	char ns[512];
 	if (sp->kind != OPS_ONE) {
-		reply_error(r, "BAD_NAME", "stdin goes to one process, not a group");
+		api_reply_error(r, "BAD_NAME", "stdin goes to one process, not a group");
 	} else if (n <= 0) {
 		if (n < 0)
-			reply_error(r, "FAILED", "out of memory");
+			api_reply_error(r, "FAILED", "out of memory");
 		else
 			reply_bad_name(r, sp);
 	} else {
 		int e = proc_send_stdin(v[0], buf, len);
 		namespec(v[0], ns, sizeof(ns));
 		if (e == -ESRCH)
-			reply_error(r, "NOT_RUNNING", "%s", ns);
+			api_reply_error(r, "NOT_RUNNING", "%s", ns);
 		else if (e == -EPIPE)
 			reply_error_status(r, 410, "NO_FILE", "%s: the process closed its stdin",
 					   ns);
 		else if (e == -EAGAIN)
-			reply_error(r, "FAILED", "%s: stdin is full (the process is not reading)",
-				    ns);
+			api_reply_error(r, "FAILED",
+					"%s: stdin is full (the process is not reading)", ns);
 		else if (e < 0)
-			reply_error(r, "FAILED", "%s: %s", ns, strerror(-e));
+			api_reply_error(r, "FAILED", "%s: %s", ns, strerror(-e));
 		else
 			reply_proc(r, v[0]);
 	}
@@ -789,11 +396,11 @@ static int log_range(struct http_req *r, int64_t *offset, int64_t *length)
 static void reply_read(struct http_req *r, int e, char *buf, size_t len, const char *what)
 {
 	if (e == -ENOENT)
-		reply_error(r, "NO_FILE", "%s", what);
+		api_reply_error(r, "NO_FILE", "%s", what);
 	else if (e == -EINVAL)
-		reply_error(r, "BAD_ARGUMENTS", "bad offset or length");
+		api_reply_error(r, "BAD_ARGUMENTS", "bad offset or length");
 	else if (e < 0)
-		reply_error(r, "FAILED", "%s: %s", what, strerror(-e));
+		api_reply_error(r, "FAILED", "%s: %s", what, strerror(-e));
 	else
 		reply_text(r, buf ? buf : "", buf ? len : 0);
 	free(buf);
@@ -806,14 +413,14 @@ static void handle_proc_log(struct api *a, struct http_req *r, const struct ops_
 	if (chan && !strcmp(chan, "stderr"))
 		ch = OUTPUT_STDERR;
 	else if (chan && strcmp(chan, "stdout")) {
-		reply_error(r, "BAD_ARGUMENTS", "channel must be stdout or stderr");
+		api_reply_error(r, "BAD_ARGUMENTS", "channel must be stdout or stderr");
 		return;
 	}
 	struct proc **v;
 	ssize_t n = ops_resolve(a->core, sp, &v);
 	if (n <= 0) {
 		if (n < 0)
-			reply_error(r, "FAILED", "out of memory");
+			api_reply_error(r, "FAILED", "out of memory");
 		else
 			reply_bad_name(r, sp);
 		return;
@@ -821,7 +428,7 @@ static void handle_proc_log(struct api *a, struct http_req *r, const struct ops_
 	bool del = !strcmp(http_req_method(r), "DELETE");
 	if (!del && sp->kind != OPS_ONE) {
 		free(v);
-		reply_error(r, "BAD_NAME", "a log is read from one process");
+		api_reply_error(r, "BAD_NAME", "a log is read from one process");
 		return;
 	}
 	char ns[512];
@@ -841,7 +448,7 @@ static void handle_proc_log(struct api *a, struct http_req *r, const struct ops_
 		if (sp->kind == OPS_ONE) {
 			json_decref(res);
 			if (first < 0)
-				reply_error(r, "FAILED", "%s", namespec(v[0], ns, sizeof(ns)));
+				api_reply_error(r, "FAILED", "%s", namespec(v[0], ns, sizeof(ns)));
 			else
 				reply_proc(r, v[0]);
 		} else {
@@ -852,14 +459,14 @@ static void handle_proc_log(struct api *a, struct http_req *r, const struct ops_
 	}
 	const char *fol = http_req_arg(r, "follow");
 	if (fol && !arg_false(fol)) {
-		handle_follow(a, r, v[0]->out ? output_path(v[0]->out, ch) : NULL);
+		api_follow(a, r, v[0]->out ? output_path(v[0]->out, ch) : NULL);
 		free(v);
 		return;
 	}
 	int64_t off, len;
 	if (log_range(r, &off, &len) < 0) {
 		free(v);
-		reply_error(r, "BAD_ARGUMENTS", "bad offset, length or tail");
+		api_reply_error(r, "BAD_ARGUMENTS", "bad offset, length or tail");
 		return;
 	}
 	char *buf = NULL;
@@ -878,19 +485,19 @@ static void handle_main_log(struct api *a, struct http_req *r)
 	if (!strcmp(http_req_method(r), "DELETE")) {
 		int e = log_clear();
 		if (e < 0)
-			reply_error(r, e == -ENOENT ? "NO_FILE" : "FAILED", "%s", strerror(-e));
+			api_reply_error(r, e == -ENOENT ? "NO_FILE" : "FAILED", "%s", strerror(-e));
 		else
 			reply_json(r, 200, json_pack("{s:b}", "cleared", 1));
 		return;
 	}
 	const char *fol = http_req_arg(r, "follow");
 	if (fol && !arg_false(fol)) {
-		handle_follow(a, r, log_path());
+		api_follow(a, r, log_path());
 		return;
 	}
 	int64_t off, len;
 	if (log_range(r, &off, &len) < 0) {
-		reply_error(r, "BAD_ARGUMENTS", "bad offset, length or tail");
+		api_reply_error(r, "BAD_ARGUMENTS", "bad offset, length or tail");
 		return;
 	}
 	const char *path = log_path();
@@ -924,20 +531,20 @@ static void handle_list(struct api *a, struct http_req *r)
 	size_t n;
 	struct proc **v = ops_sorted(a->core, &n);
 	unsigned mask;
-	if (parse_fields(http_req_arg(r, "fields"), &mask) < 0) {
+	if (api_parse_fields(http_req_arg(r, "fields"), &mask) < 0) {
 		free(v);
-		reply_error(r, "BAD_ARGUMENTS", "unknown field in fields=");
+		api_reply_error(r, "BAD_ARGUMENTS", "unknown field in fields=");
 		return;
 	}
 	struct sb b = {0};
 	time_t now = time(NULL);
-	sb_put(&b, "{\"processes\":[", 14);
+	api_sb_put(&b, "{\"processes\":[", 14);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			sb_put(&b, ",", 1);
-		sb_proc(&b, v[i], now, mask);
+			api_sb_put(&b, ",", 1);
+		api_sb_proc(&b, v[i], now, mask);
 	}
-	sb_put(&b, "]}", 2);
+	api_sb_put(&b, "]}", 2);
 	free(v);
 	reply_sb(r, &b);
 }
@@ -975,13 +582,14 @@ static void handle_daemon_op(struct api *a, struct http_req *r, const char *what
 		bool sd = !strcmp(what, "shutdown");
 		int (*fn)(void *) = sd ? o->shutdown : o->reload;
 		if (!fn) {
-			reply_error(r, "NOT_IMPLEMENTED", "%s is not available", what);
+			api_reply_error(r, "NOT_IMPLEMENTED", "%s is not available", what);
 			return;
 		}
 		e = fn(o->arg);
 		if (e < 0)
-			reply_error(r, e == -ESHUTDOWN ? "SHUTDOWN_STATE" : "FAILED", "%s: %s",
-				    what, e == -ESHUTDOWN ? "already shutting down" : strerror(-e));
+			api_reply_error(r, e == -ESHUTDOWN ? "SHUTDOWN_STATE" : "FAILED", "%s: %s",
+					what,
+					e == -ESHUTDOWN ? "already shutting down" : strerror(-e));
 		else
 			reply_json(r, 200,
 				   json_pack("{s:s}", "status", sd ? "SHUTDOWN" : "RESTARTING"));
@@ -989,14 +597,14 @@ static void handle_daemon_op(struct api *a, struct http_req *r, const char *what
 	}
 	/* reread */
 	if (!o->reread) {
-		reply_error(r, "NOT_IMPLEMENTED", "reread is not available");
+		api_reply_error(r, "NOT_IMPLEMENTED", "reread is not available");
 		return;
 	}
 	struct api_diff d = {0};
 	char err[2048] = "";
 	e = o->reread(o->arg, &d, err, sizeof(err));
 	if (e < 0) {
-		reply_error(r, "CANT_REREAD", "%s", *err ? err : strerror(-e));
+		api_reply_error(r, "CANT_REREAD", "%s", *err ? err : strerror(-e));
 		return;
 	}
 	reply_json(r, 200,
@@ -1011,19 +619,19 @@ static void handle_group(struct api *a, struct http_req *r, const char *name)
 	bool add = !strcmp(http_req_method(r), "POST");
 	int (*fn)(void *, const char *) = add ? a->d->add_group : a->d->remove_group;
 	if (!fn) {
-		reply_error(r, "NOT_IMPLEMENTED", "%s of a group is not available",
-			    add ? "add" : "remove");
+		api_reply_error(r, "NOT_IMPLEMENTED", "%s of a group is not available",
+				add ? "add" : "remove");
 		return;
 	}
 	int e = fn(a->d->arg, name);
 	if (e == -EEXIST)
-		reply_error(r, "ALREADY_ADDED", "%s", name);
+		api_reply_error(r, "ALREADY_ADDED", "%s", name);
 	else if (e == -ENOENT)
-		reply_error(r, "BAD_NAME", "%s", name);
+		api_reply_error(r, "BAD_NAME", "%s", name);
 	else if (e == -EBUSY)
-		reply_error(r, "STILL_RUNNING", "%s", name);
+		api_reply_error(r, "STILL_RUNNING", "%s", name);
 	else if (e < 0)
-		reply_error(r, "FAILED", "%s: %s", name, strerror(-e));
+		api_reply_error(r, "FAILED", "%s: %s", name, strerror(-e));
 	else
 		reply_json(
 		    r, 200,
@@ -1051,56 +659,6 @@ static void log_peer(struct http_req *r)
 			 http_req_listener(r));
 }
 
-/* supervisord's tail -f endpoints, for its supervisorctl and web tools:
- * GET /logtail/<namespec>[/stdout|stderr] and GET /mainlogtail, a chunked
- * stream; anything unknown or without a log is a bare 404. */
-static bool route_logtail(struct api *a, struct http_req *r, const char *path)
-{
-	const char *spec;
-	bool main_log = !strcmp(path, "/mainlogtail");
-	if (main_log)
-		spec = NULL;
-	else if (!strncmp(path, "/logtail/", 9))
-		spec = path + 9;
-	else
-		return false;
-	static const char nf[] = "Not Found\n";
-	if (strcmp(http_req_method(r), "GET")) {
-		http_reply(r, 400, "text/plain", "Bad Request\n", 12);
-		return true;
-	}
-	if (main_log) {
-		if (!log_path() || access(log_path(), F_OK) < 0)
-			http_reply(r, 404, "text/plain", nf, sizeof(nf) - 1);
-		else
-			handle_follow(a, r, log_path());
-		return true;
-	}
-	char name[600];
-	snprintf(name, sizeof(name), "%s", spec);
-	enum output_channel ch = OUTPUT_STDOUT;
-	char *slash = strchr(name, '/');
-	if (slash) {
-		*slash = '\0';
-		if (!strcmp(slash + 1, "stderr"))
-			ch = OUTPUT_STDERR;
-		else if (strcmp(slash + 1, "stdout"))
-			name[0] = '\0';
-	}
-	struct ops_spec sp;
-	struct proc **v = NULL;
-	const char *file = NULL;
-	if (*name && ops_spec_parse(name, &sp) == 0 && sp.kind == OPS_ONE &&
-	    ops_resolve(a->core, &sp, &v) > 0 && v[0]->out)
-		file = output_path(v[0]->out, ch);
-	free(v);
-	if (!file || access(file, F_OK) < 0)
-		http_reply(r, 404, "text/plain", nf, sizeof(nf) - 1);
-	else
-		handle_follow(a, r, file);
-	return true;
-}
-
 static void route(struct api *a, struct http_req *r)
 {
 	const char *m = http_req_method(r);
@@ -1112,15 +670,15 @@ static void route(struct api *a, struct http_req *r)
 		xmlrpc_request(a->xr, r);
 		return;
 	}
-	if (route_logtail(a, r, path))
+	if (api_route_logtail(a, r, path))
 		return;
 	if (strncmp(path, "/v1/", 4)) {
-		reply_error(r, "UNKNOWN_METHOD", "no such path: %s", path);
+		api_reply_error(r, "UNKNOWN_METHOD", "no such path: %s", path);
 		return;
 	}
 	char buf[1024];
 	if (strlen(path + 4) >= sizeof(buf)) {
-		reply_error(r, "BAD_ARGUMENTS", "path too long");
+		api_reply_error(r, "BAD_ARGUMENTS", "path too long");
 		return;
 	}
 	strcpy(buf, path + 4);
@@ -1130,7 +688,7 @@ static void route(struct api *a, struct http_req *r)
 		log_peer(r);
 		if (a->d->state && a->d->state(a->d->arg) != 1 &&
 		    !(n == 1 && !strcmp(seg[0], "shutdown"))) {
-			reply_error(r, "SHUTDOWN_STATE", "supd is shutting down");
+			api_reply_error(r, "SHUTDOWN_STATE", "supd is shutting down");
 			return;
 		}
 	}
@@ -1175,14 +733,14 @@ static void route(struct api *a, struct http_req *r)
 	} else if (n >= 2 && n <= 4 && !strcmp(seg[0], "processes")) {
 		struct ops_spec sp;
 		if (ops_spec_parse(seg[1], &sp) < 0) {
-			reply_error(r, "BAD_NAME", "bad name: %s", seg[1]);
+			api_reply_error(r, "BAD_NAME", "bad name: %s", seg[1]);
 			return;
 		}
 		if (n == 2) {
 			if (!get) {
 				allowed = "GET";
 			} else if (sp.kind != OPS_ONE) {
-				reply_error(r, "BAD_NAME", "%s", seg[1]);
+				api_reply_error(r, "BAD_NAME", "%s", seg[1]);
 				return;
 			} else {
 				struct proc **v;
@@ -1236,10 +794,10 @@ static void route(struct api *a, struct http_req *r)
 	}
 	if (allowed) {
 		http_add_header(r, "Allow", allowed);
-		reply_error(r, "METHOD_NOT_ALLOWED", "%s %s: use %s", m, path, allowed);
+		api_reply_error(r, "METHOD_NOT_ALLOWED", "%s %s: use %s", m, path, allowed);
 		return;
 	}
-	reply_error(r, "UNKNOWN_METHOD", "no such path: %s", path);
+	api_reply_error(r, "UNKNOWN_METHOD", "no such path: %s", path);
 }
 
 static void on_request(struct http_req *r, void *ctx)
@@ -1247,16 +805,11 @@ static void on_request(struct http_req *r, void *ctx)
 	route(ctx, r);
 }
 
-/* A follower that stopped reading at FOLLOW_BACKLOG carries on when its
- * client caught up. */
 static void on_writable(struct http_req *r, void *ctx)
 {
 	enum held_kind *k = http_req_data(r);
-	if (k && *k == HELD_FOLLOW) {
-		struct follow *f = (struct follow *)k;
-		if (f->fd >= 0)
-			follow_read(f);
-	}
+	if (k && *k == HELD_FOLLOW)
+		api_follow_writable((struct follow *)k);
 }
 
 const struct http_handlers api_http_handlers = {on_request, on_abandoned, on_writable};
@@ -1287,7 +840,7 @@ void api_free(struct api *a)
 	if (!a)
 		return;
 	while (a->follows)
-		follow_free(a->follows);
+		api_follow_free(a->follows);
 	while (a->acts) {
 		struct held_act *h = a->acts;
 		held_unlink(h);

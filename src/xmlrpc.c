@@ -1,4 +1,6 @@
-/* supervisord's XML-RPC methods over ops.h (xmlrpc.h, doc/xmlrpc.md).
+/* supervisord's XML-RPC over ops.h (xmlrpc.h, doc/xmlrpc.md): the method
+ * table, the dispatcher, system.* and the driver; the supervisor.*
+ * methods are in xmlrpc_methods.c.
  *
  * A request is one call, or system.multicall's list of calls run in
  * order.  A call either answers at once or starts an act (start/stop with
@@ -8,23 +10,11 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "conf_value.h"
-#include "log.h"
-#include "logfile.h"
-#include "output.h"
-#include "xmlrpc.h"
-#include "xmlrpc_val.h"
-
-/* supervisord's API version, which supervisorctl checks (upcheck). */
-#define API_VERSION "3.0"
+#include "xmlrpc_int.h"
 
 static const struct {
 	const char *name;
@@ -58,731 +48,9 @@ int xmlrpc_fault_code(const char *name)
 	return XF_FAILED;
 }
 
-/* ---------------------------------------------------------------- calls */
-
-/* The outcome of one call: a value, a fault, or an act under way. */
-struct res {
-	struct xv *val;
-	int code; /* 0: val */
-	char msg[1024];
-	struct ops_act *act;
-	bool act_multi; /* encode the act as result structs, else as true */
-};
-
-struct xr_call {
-	int held_tag; /* XMLRPC_HELD_TAG: what http_req_data points at */
-	struct xmlrpc *x;
-	struct http_req *req;
-	bool deferred;
-	char *method;
-	struct xv *params;
-	const char *cur; /* the method being run */
-	/* system.multicall: the calls, the next one, the results so far */
-	const struct xv *calls;
-	size_t idx;
-	struct xv *results;
-	struct res pending;
-	struct loop_timer resume;
-	struct xr_call *prev, *next;
-};
-
-struct xmlrpc {
-	struct ops *core;
-	struct xr_call *calls;
-};
-
-__attribute__((format(printf, 3, 4))) static void fault(struct res *r, const char *name,
-							const char *fmt, ...)
-{
-	r->code = xmlrpc_fault_code(name);
-	int n = snprintf(r->msg, sizeof(r->msg), "%s", name);
-	if (fmt && n > 0 && (size_t)n < sizeof(r->msg) - 2) {
-		va_list ap;
-		va_start(ap, fmt);
-		r->msg[n] = ':';
-		r->msg[n + 1] = ' ';
-		vsnprintf(r->msg + n + 2, sizeof(r->msg) - (size_t)n - 2, fmt, ap);
-		va_end(ap);
-	}
-}
-
-static void fault0(struct res *r, const char *name)
-{
-	r->code = xmlrpc_fault_code(name);
-	snprintf(r->msg, sizeof(r->msg), "%s", name);
-}
-
-static void ok(struct res *r, struct xv *v)
-{
-	r->val = v;
-	r->code = 0;
-}
-
-/* supervisord caps times and sizes to XML-RPC's int32 (xmlrpclib refuses
- * anything larger). */
-static struct xv *xv_int32(int64_t v)
-{
-	return xv_int(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v);
-}
-
-static const char *arg_s(const struct xv *p, size_t i)
-{
-	return p->n > i ? p->v[i]->s : NULL;
-}
-
-static struct ops *core_of(struct xr_call *c)
-{
-	return c->x->core;
-}
-
-static const struct api_ops *daemon_of(struct xr_call *c)
-{
-	return ops_daemon(c->x->core);
-}
-
-/* One process by name (a group spec is BAD_NAME, as in supervisord). */
-static struct proc *one_proc(struct xr_call *c, const char *name, struct res *r)
-{
-	struct ops_spec sp;
-	struct proc **v = NULL;
-	ssize_t n = 0;
-	if (ops_spec_parse(name, &sp) == 0 && sp.kind == OPS_ONE)
-		n = ops_resolve(core_of(c), &sp, &v);
-	if (n <= 0) {
-		free(v);
-		if (n < 0)
-			fault(r, "FAILED", "out of memory");
-		else
-			fault(r, "BAD_NAME", "%s", name);
-		return NULL;
-	}
-	struct proc *p = v[0];
-	free(v);
-	return p;
-}
-
-static char *item_namespec(const struct ops_item *it, char *buf, size_t len)
-{
-	if (strcmp(it->group, it->name))
-		snprintf(buf, len, "%s:%s", it->group, it->name);
-	else
-		snprintf(buf, len, "%s", it->name);
-	return buf;
-}
-
-/* An item's fault.  supervisord's wait checks the spawn error first: a
- * process that exited too quickly is a SPAWN_ERROR there, where the /v1
- * API tells it apart as ABNORMAL_TERMINATION. */
-static const char *item_fault(const struct ops_item *it)
-{
-	if (!strcmp(it->fault, "ABNORMAL_TERMINATION") && it->spawnerr)
-		return "SPAWN_ERROR";
-	return it->fault;
-}
-
-/* An item's fault text, as supervisord's RPCError: "NAME: namespec". */
-static void item_text(const struct ops_item *it, char *buf, size_t len)
-{
-	char ns[600];
-	if (!strcmp(it->fault, "FAILED") && it->msg)
-		snprintf(buf, len, "FAILED: %s", it->msg);
-	else
-		snprintf(buf, len, "%s: %s", item_fault(it), item_namespec(it, ns, sizeof(ns)));
-}
-
-/* Result structs {name, group, status, description} (startProcessGroup...). */
-static struct xv *items_value(const struct ops_item *items, size_t n)
-{
-	struct xv *a = xv_array();
-	for (size_t i = 0; i < n; i++) {
-		const struct ops_item *it = &items[i];
-		char text[1200];
-		if (it->fault)
-			item_text(it, text, sizeof(text));
-		struct xv *s = xv_struct();
-		xv_set(s, "name", xv_str(it->name));
-		xv_set(s, "group", xv_str(it->group));
-		xv_set(s, "status",
-		       xv_int(it->fault ? xmlrpc_fault_code(item_fault(it)) : XF_SUCCESS));
-		xv_set(s, "description", xv_str(it->fault ? text : "OK"));
-		xv_push(a, s);
-	}
-	return a;
-}
-
-static void act_result(struct ops_act *act, bool multi, struct res *r)
-{
-	if (multi) {
-		ok(r, items_value(act->items, act->n));
-		return;
-	}
-	const struct ops_item *it = &act->items[0];
-	if (!it->fault) {
-		ok(r, xv_bool(true));
-		return;
-	}
-	r->code = xmlrpc_fault_code(item_fault(it));
-	item_text(it, r->msg, sizeof(r->msg));
-}
-
-/* ---------------------------------------------------------------- methods */
-
-static void m_api_version(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	ok(r, xv_str(API_VERSION));
-}
-
-static void m_supd_version(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	ok(r, xv_str(PACKAGE_VERSION));
-}
-
-static void m_identification(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	const struct conf *cf = daemon_of(c)->conf(daemon_of(c)->arg);
-	ok(r, xv_str(cf && cf->supd.identifier ? cf->supd.identifier : "supervisor"));
-}
-
-static void m_state(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	int st = ops_state(core_of(c));
-	struct xv *s = xv_struct();
-	xv_set(s, "statecode", xv_int(st));
-	xv_set(s, "statename",
-	       xv_str(st == 1	? "RUNNING"
-		      : st == 0 ? "RESTARTING"
-		      : st == 2 ? "FATAL"
-				: "SHUTDOWN"));
-	ok(r, s);
-}
-
-static void m_pid(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	ok(r, xv_int(getpid()));
-}
-
-static void read_result(struct res *r, int e, char *buf, size_t len, const char *what)
-{
-	if (e == -ENOENT)
-		fault(r, "NO_FILE", "%s", what ? what : "None");
-	else if (e == -EINVAL)
-		fault0(r, "BAD_ARGUMENTS");
-	else if (e < 0)
-		fault0(r, "FAILED");
-	else
-		ok(r, xv_strn(buf ? buf : "", buf ? len : 0));
-	free(buf);
-}
-
-static void m_read_log(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	const char *path = log_path();
-	char *buf = NULL;
-	size_t len = 0;
-	int e = path ? logfile_read_range(path, p->v[0]->i, p->v[1]->i, &buf, &len) : -ENOENT;
-	read_result(r, e, buf, len, path);
-}
-
-static void m_clear_log(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	int e = log_clear();
-	if (e == -ENOENT)
-		fault0(r, "NO_FILE");
-	else if (e < 0)
-		fault0(r, "FAILED");
-	else
-		ok(r, xv_bool(true));
-}
-
-static void m_shutdown(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	const struct api_ops *d = daemon_of(c);
-	bool sd = !strcmp(c->cur, "supervisor.shutdown");
-	int (*fn)(void *) = sd ? d->shutdown : d->reload;
-	int e = fn ? fn(d->arg) : -ENOSYS;
-	if (e == -ESHUTDOWN)
-		fault0(r, "SHUTDOWN_STATE");
-	else if (e < 0)
-		fault(r, "FAILED", "%s", strerror(-e));
-	else
-		ok(r, xv_bool(true));
-}
-
-static struct xv *str_list(char **v, size_t n)
-{
-	struct xv *a = xv_array();
-	for (size_t i = 0; i < n; i++)
-		xv_push(a, xv_str(v[i]));
-	return a;
-}
-
-static void m_reload_config(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	const struct api_ops *d = daemon_of(c);
-	struct api_diff diff = {0};
-	char err[900] = "";
-	if (!d->reread) {
-		fault(r, "FAILED", "reread is not available");
-		return;
-	}
-	int e = d->reread(d->arg, &diff, err, sizeof(err));
-	if (e < 0) {
-		fault(r, "CANT_REREAD", "%s", *err ? err : strerror(-e));
-		return;
-	}
-	struct xv *inner = xv_array();
-	xv_push(inner, str_list(diff.added, diff.nadded));
-	xv_push(inner, str_list(diff.changed, diff.nchanged));
-	xv_push(inner, str_list(diff.removed, diff.nremoved));
-	struct xv *outer = xv_array();
-	xv_push(outer, inner);
-	api_diff_free(&diff);
-	ok(r, outer);
-}
-
-static void m_group(struct xr_call *c, const struct xv *p, struct res *r, bool add)
-{
-	const struct api_ops *d = daemon_of(c);
-	const char *name = arg_s(p, 0);
-	int (*fn)(void *, const char *) = add ? d->add_group : d->remove_group;
-	int e = fn ? fn(d->arg, name) : -ENOSYS;
-	if (e == -EEXIST)
-		fault(r, "ALREADY_ADDED", "%s", name);
-	else if (e == -ENOENT)
-		fault(r, "BAD_NAME", "%s", name);
-	else if (e == -EBUSY)
-		fault(r, "STILL_RUNNING", "%s", name);
-	else if (e < 0)
-		fault(r, "FAILED", "%s: %s", name, strerror(-e));
-	else
-		ok(r, xv_bool(true));
-}
-
-static void m_add_group(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	m_group(c, p, r, true);
-}
-
-static void m_remove_group(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	m_group(c, p, r, false);
-}
-
-/* start/stop of a name ("x", "g:x", "g:*"), a group or all. */
-static void act(struct xr_call *c, struct res *r, const char *name, enum ops_spec_kind kind,
-		enum ops_kind what, bool wait)
-{
-	struct ops_spec sp = {.kind = OPS_ALL};
-	if (kind == OPS_GROUP) {
-		if (strlen(name) >= sizeof(sp.group)) {
-			fault(r, "BAD_NAME", "%s", name);
-			return;
-		}
-		sp.kind = OPS_GROUP;
-		strcpy(sp.group, name);
-	} else if (kind == OPS_ONE && ops_spec_parse(name, &sp) < 0) {
-		fault(r, "BAD_NAME", "%s", name);
-		return;
-	}
-	struct proc **v;
-	ssize_t n = ops_resolve(core_of(c), &sp, &v);
-	if (n < 0) {
-		fault(r, "FAILED", "out of memory");
-		return;
-	}
-	if (n == 0 && sp.kind != OPS_ALL) {
-		fault(r, "BAD_NAME", "%s", name);
-		return;
-	}
-	bool multi = sp.kind != OPS_ONE;
-	struct ops_act *a;
-	int e = ops_act_begin(core_of(c), v, (size_t)n, what, multi, wait, NULL, c, &a);
-	free(v);
-	if (e < 0) {
-		fault(r, "FAILED", "out of memory");
-		return;
-	}
-	if (e == 0) {
-		act_result(a, multi, r);
-		ops_act_free(a);
-		return;
-	}
-	r->act = a;
-	r->act_multi = multi;
-}
-
-static bool wait_arg(const struct xv *p, size_t i)
-{
-	return p->n <= i || p->v[i]->i;
-}
-
-static void m_start(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	act(c, r, arg_s(p, 0), OPS_ONE, OPS_START, wait_arg(p, 1));
-}
-
-static void m_start_group(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	act(c, r, arg_s(p, 0), OPS_GROUP, OPS_START, wait_arg(p, 1));
-}
-
-static void m_start_all(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	act(c, r, NULL, OPS_ALL, OPS_START, wait_arg(p, 0));
-}
-
-static void m_stop(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	act(c, r, arg_s(p, 0), OPS_ONE, OPS_STOP, wait_arg(p, 1));
-}
-
-static void m_stop_group(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	act(c, r, arg_s(p, 0), OPS_GROUP, OPS_STOP, wait_arg(p, 1));
-}
-
-static void m_stop_all(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	act(c, r, NULL, OPS_ALL, OPS_STOP, wait_arg(p, 0));
-}
-
-/* A signal given as a name or a number, as a string or an int. */
-static int signal_arg(const struct xv *v, int *sig, char *text, size_t len)
-{
-	if (v->type == XV_INT) {
-		snprintf(text, len, "%lld", (long long)v->i);
-		*sig = v->i > 0 && v->i < 65 ? (int)v->i : -1;
-		return *sig > 0 ? 0 : -EINVAL;
-	}
-	snprintf(text, len, "%s", v->s);
-	return cv_signal(v->s, sig);
-}
-
-static void signal_group(struct xr_call *c, struct res *r, const struct ops_spec *sp,
-			 const char *name, const struct xv *sigv)
-{
-	int sig;
-	char st[256];
-	struct proc **v;
-	ssize_t n = ops_resolve(core_of(c), sp, &v);
-	if (n < 0) {
-		fault(r, "FAILED", "out of memory");
-		return;
-	}
-	if (n == 0 && sp->kind != OPS_ALL) {
-		fault(r, "BAD_NAME", "%s", name);
-		return;
-	}
-	if (signal_arg(sigv, &sig, st, sizeof(st)) < 0) {
-		free(v);
-		fault(r, "BAD_SIGNAL", "%s", st);
-		return;
-	}
-	struct ops_item *items;
-	ssize_t k = ops_signal_group(v, (size_t)n, sig, &items);
-	free(v);
-	if (k < 0) {
-		fault(r, "FAILED", "out of memory");
-		return;
-	}
-	ok(r, items_value(items, (size_t)k));
-	ops_items_free(items, (size_t)k);
-}
-
-static void m_signal(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	const char *name = arg_s(p, 0);
-	struct ops_spec sp;
-	if (ops_spec_parse(name, &sp) < 0) {
-		fault(r, "BAD_NAME", "%s", name);
-		return;
-	}
-	if (sp.kind != OPS_ONE) {
-		signal_group(c, r, &sp, name, p->v[1]);
-		return;
-	}
-	struct proc *pr = one_proc(c, name, r);
-	if (!pr)
-		return;
-	int sig;
-	char st[256];
-	if (signal_arg(p->v[1], &sig, st, sizeof(st)) < 0) {
-		fault(r, "BAD_SIGNAL", "%s", st);
-		return;
-	}
-	int e = proc_signal(pr, sig);
-	if (e == -ESRCH)
-		fault(r, "NOT_RUNNING", "%s", name);
-	else if (e < 0)
-		fault(r, api_fault_name(e), "%s", name);
-	else
-		ok(r, xv_bool(true));
-}
-
-static void m_signal_group(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	struct ops_spec sp = {.kind = OPS_GROUP};
-	const char *name = arg_s(p, 0);
-	snprintf(sp.group, sizeof(sp.group), "%s", name);
-	signal_group(c, r, &sp, name, p->v[1]);
-}
-
-static void m_signal_all(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	struct ops_spec sp = {.kind = OPS_ALL};
-	signal_group(c, r, &sp, "*", p->v[0]);
-}
-
-static const char *chan_path(const struct proc *p, enum output_channel ch)
-{
-	return p->out ? output_path(p->out, ch) : NULL;
-}
-
-/* getProcessInfo's struct, in supervisord's member order. */
-static struct xv *proc_info(const struct proc *p, time_t now)
-{
-	char desc[512];
-	const char *out = chan_path(p, OUTPUT_STDOUT), *err = chan_path(p, OUTPUT_STDERR);
-	struct xv *s = xv_struct();
-	xv_set(s, "name", xv_str(p->conf->name));
-	xv_set(s, "group", xv_str(p->conf->group));
-	xv_set(s, "start", xv_int32(p->laststart));
-	xv_set(s, "stop", xv_int32(p->laststop));
-	xv_set(s, "now", xv_int32(now));
-	xv_set(s, "state", xv_int(p->state));
-	xv_set(s, "statename", xv_str(proc_state_name(p->state)));
-	xv_set(s, "spawnerr", xv_str(p->spawnerr));
-	xv_set(s, "exitstatus", xv_int(p->exitstatus));
-	xv_set(s, "logfile", xv_str(out));
-	xv_set(s, "stdout_logfile", xv_str(out));
-	xv_set(s, "stderr_logfile", xv_str(err));
-	xv_set(s, "pid", xv_int(p->pid));
-	xv_set(s, "description", xv_str(proc_description(p, now, desc, sizeof(desc))));
-	return s;
-}
-
-static void m_proc_info(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	struct proc *pr = one_proc(c, arg_s(p, 0), r);
-	if (pr)
-		ok(r, proc_info(pr, time(NULL)));
-}
-
-static void m_all_proc_info(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	size_t n;
-	struct proc **v = ops_sorted(core_of(c), &n);
-	if (!v && n) {
-		fault(r, "FAILED", "out of memory");
-		return;
-	}
-	time_t now = time(NULL);
-	struct xv *a = xv_array();
-	for (size_t i = 0; i < n; i++)
-		xv_push(a, proc_info(v[i], now));
-	free(v);
-	ok(r, a);
-}
-
-/* A log setting as getAllConfigInfo shows it: the file, 'auto' for AUTO
- * (the file chosen once a process runs with this very config; a config
- * just re-read says 'auto' again, as supervisord's), 'none' for NONE. */
-static struct xv *logfile_value(const struct conf_stream *cs, const struct conf_process *pc,
-				const struct proc *p, enum output_channel ch)
-{
-	const char *path = p && p->conf == pc ? chan_path(p, ch) : NULL;
-	if (cs->kind == CONF_LOG_NONE)
-		return xv_str("none");
-	if (cs->kind == CONF_LOG_AUTO)
-		return xv_str(path ? path : "auto");
-	return xv_str(cs->path);
-}
-
-static void stream_info(struct xv *s, const char *pre, const struct conf_stream *cs,
-			const struct conf_process *pc, const struct proc *p, enum output_channel ch)
-{
-	char k[64];
-	snprintf(k, sizeof(k), "%s_capture_maxbytes", pre);
-	xv_set(s, k, xv_int32((int64_t)cs->capture_maxbytes));
-	snprintf(k, sizeof(k), "%s_events_enabled", pre);
-	xv_set(s, k, xv_bool(cs->events_enabled));
-	snprintf(k, sizeof(k), "%s_logfile", pre);
-	xv_set(s, k, logfile_value(cs, pc, p, ch));
-	snprintf(k, sizeof(k), "%s_logfile_backups", pre);
-	xv_set(s, k, xv_int(cs->backups));
-	snprintf(k, sizeof(k), "%s_logfile_maxbytes", pre);
-	xv_set(s, k, xv_int32((int64_t)cs->maxbytes));
-	snprintf(k, sizeof(k), "%s_syslog", pre);
-	xv_set(s, k, xv_bool(cs->syslog));
-}
-
-static struct xv *config_info(const struct conf *cf, const struct conf_process *pc,
-			      const struct proc *p)
-{
-	const struct conf_group *g = conf_find_group(cf, pc->group);
-	struct xv *s = xv_struct();
-	xv_set(s, "autostart", xv_bool(pc->autostart));
-	xv_set(s, "directory", xv_str(pc->directory ? pc->directory : "none"));
-	xv_set(s, "uid", xv_str(pc->user ? pc->user : "none"));
-	xv_set(s, "command", xv_str(pc->command));
-	struct xv *codes = xv_array();
-	for (int i = 0; i < 256; i++)
-		if (conf_exitcode_expected(pc, i))
-			xv_push(codes, xv_int(i));
-	xv_set(s, "exitcodes", codes);
-	xv_set(s, "group", xv_str(pc->group));
-	xv_set(s, "group_prio", xv_int(g ? g->priority : pc->priority));
-	xv_set(s, "inuse", xv_bool(p != NULL));
-	xv_set(s, "killasgroup", xv_bool(pc->killasgroup));
-	xv_set(s, "name", xv_str(pc->name));
-	xv_set(s, "process_prio", xv_int(pc->priority));
-	xv_set(s, "redirect_stderr", xv_bool(pc->redirect_stderr));
-	xv_set(s, "startretries", xv_int(pc->startretries));
-	xv_set(s, "startsecs", xv_int(pc->startsecs));
-	stream_info(s, "stdout", &pc->out, pc, p, OUTPUT_STDOUT);
-	xv_set(s, "stopsignal", xv_int(pc->stopsignal));
-	xv_set(s, "stopwaitsecs", xv_int(pc->stopwaitsecs));
-	stream_info(s, "stderr", &pc->err, pc, p, OUTPUT_STDERR);
-	xv_set(s, "serverurl", xv_str(pc->serverurl ? pc->serverurl : "none"));
-	return s;
-}
-
-static int cmp_conf_name(const void *a, const void *b)
-{
-	const struct conf_process *x = *(const struct conf_process *const *)a;
-	const struct conf_process *y = *(const struct conf_process *const *)b;
-	int c = strcmp(x->name, y->name);
-	return c ? c : x < y ? -1 : x > y;
-}
-
-static void m_all_config_info(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	const struct api_ops *d = daemon_of(c);
-	const struct conf *cf = d->conf(d->arg);
-	struct procs *t = d->procs(d->arg);
-	size_t n = cf ? cf->nprocs : 0;
-	const struct conf_process **v = malloc((n ? n : 1) * sizeof(*v));
-	if (!v) {
-		fault(r, "FAILED", "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		v[i] = &cf->procs[i];
-	/* by name, as supervisord; equal names (in two groups) keep config
-	 * order through cmp_conf_name's tie-break on the address */
-	qsort(v, n, sizeof(*v), cmp_conf_name);
-	struct xv *a = xv_array();
-	for (size_t i = 0; i < n; i++)
-		xv_push(a, config_info(cf, v[i], procs_find(t, v[i]->group, v[i]->name)));
-	free(v);
-	ok(r, a);
-}
-
-static bool stderr_method(struct xr_call *c)
-{
-	return strstr(c->cur, "Stderr") != NULL;
-}
-
-static void m_read_proc_log(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	const char *name = arg_s(p, 0);
-	struct proc *pr = one_proc(c, name, r);
-	if (!pr)
-		return;
-	enum output_channel ch = stderr_method(c) ? OUTPUT_STDERR : OUTPUT_STDOUT;
-	char *buf = NULL;
-	size_t len = 0;
-	int e = pr->out ? output_read(pr->out, ch, p->v[1]->i, p->v[2]->i, &buf, &len) : -ENOENT;
-	read_result(r, e, buf, len, chan_path(pr, ch));
-}
-
-static void m_tail_proc_log(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	struct proc *pr = one_proc(c, arg_s(p, 0), r);
-	if (!pr)
-		return;
-	enum output_channel ch = stderr_method(c) ? OUTPUT_STDERR : OUTPUT_STDOUT;
-	char *buf = NULL;
-	size_t len = 0;
-	int64_t newoff = 0;
-	bool overflow = false;
-	int e = pr->out ? output_tail(pr->out, ch, p->v[1]->i, p->v[2]->i, &buf, &len, &newoff,
-				      &overflow)
-			: -ENOENT;
-	if (e < 0) { /* supervisord answers a missing log with nothing */
-		free(buf);
-		buf = NULL;
-		len = 0;
-		newoff = 0;
-		overflow = false;
-	}
-	struct xv *a = xv_array();
-	xv_push(a, xv_strn(buf ? buf : "", len));
-	xv_push(a, xv_int32(newoff));
-	xv_push(a, xv_bool(overflow));
-	free(buf);
-	ok(r, a);
-}
-
-static void m_clear_proc_logs(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	const char *name = arg_s(p, 0);
-	struct proc *pr = one_proc(c, name, r);
-	if (!pr)
-		return;
-	int e = pr->out ? output_clear(pr->out) : -ENOENT;
-	if (e < 0)
-		fault(r, "FAILED", "%s", name);
-	else
-		ok(r, xv_bool(true));
-}
-
-static void m_clear_all_logs(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	size_t n;
-	struct proc **v = ops_sorted(core_of(c), &n);
-	struct ops_item *items = NULL;
-	ssize_t k = v || !n ? ops_clear_logs(v, n, &items) : -ENOMEM;
-	free(v);
-	if (k < 0) {
-		fault(r, "FAILED", "out of memory");
-		return;
-	}
-	ok(r, items_value(items, (size_t)k));
-	ops_items_free(items, (size_t)k);
-}
-
-static void m_stdin(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	const char *name = arg_s(p, 0);
-	struct proc *pr = one_proc(c, name, r);
-	if (!pr)
-		return;
-	int e = proc_send_stdin(pr, p->v[1]->s, p->v[1]->len);
-	if (e == -ESRCH)
-		fault(r, "NOT_RUNNING", "%s", name);
-	else if (e == -EPIPE)
-		fault(r, "NO_FILE", "%s", name);
-	else if (e == -EAGAIN)
-		fault(r, "FAILED", "%s: stdin is full (the process is not reading)", name);
-	else if (e < 0)
-		fault(r, "FAILED", "%s: %s", name, strerror(-e));
-	else
-		ok(r, xv_bool(true));
-}
-
-/* supd runs no event listeners' protocol: there is nobody to deliver the
- * event to, and supervisord with no subscriber drops it as well. */
-static void m_remote_comm(struct xr_call *c, const struct xv *p, struct res *r)
-{
-	ok(r, xv_bool(true));
-}
-
-static void m_list_methods(struct xr_call *c, const struct xv *p, struct res *r);
-static void m_method_help(struct xr_call *c, const struct xv *p, struct res *r);
-static void m_method_signature(struct xr_call *c, const struct xv *p, struct res *r);
-
 /* ---------------------------------------------------------------- table */
+
+static xr_method_fn xrm_list_methods, xrm_method_help, xrm_method_signature;
 
 /* Parameter types: s string, i int, b boolean (an int is taken too), S a
  * signal (string or int), a array; those after '|' are optional. */
@@ -796,77 +64,78 @@ struct method {
 
 /* Sorted by name: system.listMethods answers in this order. */
 static const struct method methods[] = {
-    {"supervisor.addProcessGroup", "boolean", "s", m_add_group,
+    {"supervisor.addProcessGroup", "boolean", "s", xrm_add_group,
      "Update the config for a running process from config file."},
-    {"supervisor.clearAllProcessLogs", "array", "", m_clear_all_logs,
+    {"supervisor.clearAllProcessLogs", "array", "", xrm_clear_all_logs,
      "Clears all process log files."},
-    {"supervisor.clearLog", "boolean", "", m_clear_log, "Clear the main log."},
-    {"supervisor.clearProcessLog", "boolean", "s", m_clear_proc_logs,
+    {"supervisor.clearLog", "boolean", "", xrm_clear_log, "Clear the main log."},
+    {"supervisor.clearProcessLog", "boolean", "s", xrm_clear_proc_logs,
      "Clear the stdout and stderr logs for the named process and reopen them."},
-    {"supervisor.clearProcessLogs", "boolean", "s", m_clear_proc_logs,
+    {"supervisor.clearProcessLogs", "boolean", "s", xrm_clear_proc_logs,
      "Clear the stdout and stderr logs for the named process and reopen them."},
-    {"supervisor.getAPIVersion", "string", "", m_api_version,
+    {"supervisor.getAPIVersion", "string", "", xrm_api_version,
      "Return the version of the RPC API used by supervisord."},
-    {"supervisor.getAllConfigInfo", "array", "", m_all_config_info,
+    {"supervisor.getAllConfigInfo", "array", "", xrm_all_config_info,
      "Get info about all available process configurations."},
-    {"supervisor.getAllProcessInfo", "array", "", m_all_proc_info, "Get info about all processes."},
-    {"supervisor.getIdentification", "string", "", m_identification,
+    {"supervisor.getAllProcessInfo", "array", "", xrm_all_proc_info,
+     "Get info about all processes."},
+    {"supervisor.getIdentification", "string", "", xrm_identification,
      "Return identifying string of supervisord."},
-    {"supervisor.getPID", "int", "", m_pid, "Return the PID of supervisord."},
-    {"supervisor.getProcessInfo", "struct", "s", m_proc_info, "Get info about a process."},
-    {"supervisor.getState", "struct", "", m_state,
+    {"supervisor.getPID", "int", "", xrm_pid, "Return the PID of supervisord."},
+    {"supervisor.getProcessInfo", "struct", "s", xrm_proc_info, "Get info about a process."},
+    {"supervisor.getState", "struct", "", xrm_state,
      "Return current state of supervisord as a struct."},
-    {"supervisor.getSupervisorVersion", "string", "", m_supd_version,
+    {"supervisor.getSupervisorVersion", "string", "", xrm_supd_version,
      "Return the version of the supervisor package in use by supervisord."},
-    {"supervisor.getVersion", "string", "", m_api_version,
+    {"supervisor.getVersion", "string", "", xrm_api_version,
      "Return the version of the RPC API used by supervisord."},
-    {"supervisor.readLog", "string", "ii", m_read_log,
+    {"supervisor.readLog", "string", "ii", xrm_read_log,
      "Read length bytes from the main log starting at offset."},
-    {"supervisor.readMainLog", "string", "ii", m_read_log,
+    {"supervisor.readMainLog", "string", "ii", xrm_read_log,
      "Read length bytes from the main log starting at offset."},
-    {"supervisor.readProcessLog", "string", "sii", m_read_proc_log,
+    {"supervisor.readProcessLog", "string", "sii", xrm_read_proc_log,
      "Read length bytes from name's stdout log starting at offset."},
-    {"supervisor.readProcessStderrLog", "string", "sii", m_read_proc_log,
+    {"supervisor.readProcessStderrLog", "string", "sii", xrm_read_proc_log,
      "Read length bytes from name's stderr log starting at offset."},
-    {"supervisor.readProcessStdoutLog", "string", "sii", m_read_proc_log,
+    {"supervisor.readProcessStdoutLog", "string", "sii", xrm_read_proc_log,
      "Read length bytes from name's stdout log starting at offset."},
-    {"supervisor.reloadConfig", "array", "", m_reload_config, "Reload the configuration."},
-    {"supervisor.removeProcessGroup", "boolean", "s", m_remove_group,
+    {"supervisor.reloadConfig", "array", "", xrm_reload_config, "Reload the configuration."},
+    {"supervisor.removeProcessGroup", "boolean", "s", xrm_remove_group,
      "Remove a stopped process from the active configuration."},
-    {"supervisor.restart", "boolean", "", m_shutdown, "Restart the supervisor process."},
-    {"supervisor.sendProcessStdin", "boolean", "ss", m_stdin,
+    {"supervisor.restart", "boolean", "", xrm_shutdown, "Restart the supervisor process."},
+    {"supervisor.sendProcessStdin", "boolean", "ss", xrm_stdin,
      "Send a string of chars to the stdin of the process name."},
-    {"supervisor.sendRemoteCommEvent", "boolean", "ss", m_remote_comm,
+    {"supervisor.sendRemoteCommEvent", "boolean", "ss", xrm_remote_comm,
      "Send an event that will be received by event listener subprocesses subscribing to "
      "the RemoteCommunicationEvent (supd has none: the event is dropped)."},
-    {"supervisor.shutdown", "boolean", "", m_shutdown, "Shut down the supervisor process."},
-    {"supervisor.signalAllProcesses", "array", "S", m_signal_all,
+    {"supervisor.shutdown", "boolean", "", xrm_shutdown, "Shut down the supervisor process."},
+    {"supervisor.signalAllProcesses", "array", "S", xrm_signal_all,
      "Send a signal to all processes in the process list."},
-    {"supervisor.signalProcess", "boolean", "sS", m_signal,
+    {"supervisor.signalProcess", "boolean", "sS", xrm_signal,
      "Send an arbitrary UNIX signal to the process named by name."},
-    {"supervisor.signalProcessGroup", "array", "sS", m_signal_group,
+    {"supervisor.signalProcessGroup", "array", "sS", xrm_signal_group,
      "Send a signal to all processes in the group named 'name'."},
-    {"supervisor.startAllProcesses", "array", "|b", m_start_all,
+    {"supervisor.startAllProcesses", "array", "|b", xrm_start_all,
      "Start all processes listed in the configuration file."},
-    {"supervisor.startProcess", "boolean", "s|b", m_start, "Start a process."},
-    {"supervisor.startProcessGroup", "array", "s|b", m_start_group,
+    {"supervisor.startProcess", "boolean", "s|b", xrm_start, "Start a process."},
+    {"supervisor.startProcessGroup", "array", "s|b", xrm_start_group,
      "Start all processes in the group named 'name'."},
-    {"supervisor.stopAllProcesses", "array", "|b", m_stop_all,
+    {"supervisor.stopAllProcesses", "array", "|b", xrm_stop_all,
      "Stop all processes in the process list."},
-    {"supervisor.stopProcess", "boolean", "s|b", m_stop, "Stop a process named by name."},
-    {"supervisor.stopProcessGroup", "array", "s|b", m_stop_group,
+    {"supervisor.stopProcess", "boolean", "s|b", xrm_stop, "Stop a process named by name."},
+    {"supervisor.stopProcessGroup", "array", "s|b", xrm_stop_group,
      "Stop all processes in the process group named 'name'."},
-    {"supervisor.tailProcessLog", "array", "sii", m_tail_proc_log,
+    {"supervisor.tailProcessLog", "array", "sii", xrm_tail_proc_log,
      "Provides a more efficient way to tail the (stdout) log than readProcessStdoutLog()."},
-    {"supervisor.tailProcessStderrLog", "array", "sii", m_tail_proc_log,
+    {"supervisor.tailProcessStderrLog", "array", "sii", xrm_tail_proc_log,
      "Provides a more efficient way to tail the (stderr) log than readProcessStderrLog()."},
-    {"supervisor.tailProcessStdoutLog", "array", "sii", m_tail_proc_log,
+    {"supervisor.tailProcessStdoutLog", "array", "sii", xrm_tail_proc_log,
      "Provides a more efficient way to tail the (stdout) log than readProcessStdoutLog()."},
-    {"system.listMethods", "array", "", m_list_methods,
+    {"system.listMethods", "array", "", xrm_list_methods,
      "Return an array listing the available method names."},
-    {"system.methodHelp", "string", "s", m_method_help,
+    {"system.methodHelp", "string", "s", xrm_method_help,
      "Return a string showing the method's documentation."},
-    {"system.methodSignature", "array", "s", m_method_signature,
+    {"system.methodSignature", "array", "s", xrm_method_signature,
      "Return an array describing the method signature in the form [rtype, ptype, "
      "ptype...] where rtype is the return data type of the method, and ptypes are the "
      "parameter data types that the method accepts in method argument order."},
@@ -883,21 +152,21 @@ static const struct method *find_method(const char *name)
 	return NULL;
 }
 
-static void m_list_methods(struct xr_call *c, const struct xv *p, struct res *r)
+static void xrm_list_methods(struct xr_call *c, const struct xv *p, struct res *r)
 {
 	struct xv *a = xv_array();
 	for (size_t i = 0; i < NMETHODS; i++)
 		xv_push(a, xv_str(methods[i].name));
-	ok(r, a);
+	xr_ok(r, a);
 }
 
-static void m_method_help(struct xr_call *c, const struct xv *p, struct res *r)
+static void xrm_method_help(struct xr_call *c, const struct xv *p, struct res *r)
 {
-	const struct method *m = find_method(arg_s(p, 0));
+	const struct method *m = find_method(xr_arg_s(p, 0));
 	if (!m)
-		fault0(r, "SIGNATURE_UNSUPPORTED");
+		xr_fault0(r, "SIGNATURE_UNSUPPORTED");
 	else
-		ok(r, xv_str(m->help));
+		xr_ok(r, xv_str(m->help));
 }
 
 static const char *type_name(char t)
@@ -914,11 +183,11 @@ static const char *type_name(char t)
 	}
 }
 
-static void m_method_signature(struct xr_call *c, const struct xv *p, struct res *r)
+static void xrm_method_signature(struct xr_call *c, const struct xv *p, struct res *r)
 {
-	const struct method *m = find_method(arg_s(p, 0));
+	const struct method *m = find_method(xr_arg_s(p, 0));
 	if (!m) {
-		fault0(r, "SIGNATURE_UNSUPPORTED");
+		xr_fault0(r, "SIGNATURE_UNSUPPORTED");
 		return;
 	}
 	struct xv *a = xv_array();
@@ -926,7 +195,7 @@ static void m_method_signature(struct xr_call *c, const struct xv *p, struct res
 	for (const char *t = m->args; *t; t++)
 		if (*t != '|')
 			xv_push(a, xv_str(type_name(*t)));
-	ok(r, a);
+	xr_ok(r, a);
 }
 
 static bool type_ok(char t, const struct xv *v)
@@ -977,26 +246,26 @@ static void call_one(struct xr_call *c, const char *name, const struct xv *param
 	if (dot && !strchr(dot + 1, '.') && dot[1] != '_')
 		m = find_method(name);
 	if (!m) {
-		fault0(r, "UNKNOWN_METHOD");
+		xr_fault0(r, "UNKNOWN_METHOD");
 		return;
 	}
 	if (!m->fn) { /* system.multicall inside a multicall */
-		fault(r, "INCORRECT_PARAMETERS", "Recursive system.multicall forbidden");
+		xr_fault(r, "INCORRECT_PARAMETERS", "Recursive system.multicall forbidden");
 		return;
 	}
 	if (!params_ok(m, params)) {
-		fault0(r, "INCORRECT_PARAMETERS");
+		xr_fault0(r, "INCORRECT_PARAMETERS");
 		return;
 	}
 	if (!strncmp(name, "supervisor.", 11) && strcmp(name, "supervisor.sendRemoteCommEvent") &&
-	    ops_state(core_of(c)) != 1) {
-		fault0(r, "SHUTDOWN_STATE");
+	    ops_state(c->x->core) != 1) {
+		xr_fault0(r, "SHUTDOWN_STATE");
 		return;
 	}
 	c->cur = m->name;
 	m->fn(c, params, r);
 	if (!r->act && !r->code && !r->val)
-		fault(r, "FAILED", "out of memory");
+		xr_fault(r, "FAILED", "out of memory");
 }
 
 /* ---------------------------------------------------------------- driver */
@@ -1108,7 +377,7 @@ static void multi_run(struct xr_call *c)
 		static struct xv noparams = {.type = XV_ARRAY};
 		if (!name || name->type != XV_STRING || (params && params->type != XV_ARRAY)) {
 			memset(&r, 0, sizeof(r));
-			fault0(&r, "INCORRECT_PARAMETERS");
+			xr_fault0(&r, "INCORRECT_PARAMETERS");
 		} else {
 			call_one(c, name->s, params ? params : &noparams, &r);
 		}
@@ -1135,7 +404,7 @@ static void on_act_done(struct ops_act *a, void *arg)
 	struct xr_call *c = arg;
 	struct res r;
 	memset(&r, 0, sizeof(r));
-	act_result(a, c->pending.act_multi, &r);
+	xr_act_result(a, c->pending.act_multi, &r);
 	ops_act_free(a);
 	c->pending.act = NULL;
 	if (!c->calls) {
@@ -1190,7 +459,7 @@ void xmlrpc_request(struct xmlrpc *x, struct http_req *req)
 			c->calls = NULL;
 		}
 		memset(&r, 0, sizeof(r));
-		fault0(&r, "INCORRECT_PARAMETERS");
+		xr_fault0(&r, "INCORRECT_PARAMETERS");
 		finish(c, &r);
 		return;
 	}

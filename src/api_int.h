@@ -1,0 +1,70 @@
+/* What api.c (the /v1 router and its handlers), api_json.c (the process
+ * list's JSON) and api_follow.c (tail -f streams) share.  Private to the
+ * three. */
+#ifndef SUPD_API_INT_H
+#define SUPD_API_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "api.h"
+#include "ops.h"
+#include "xmlrpc.h"
+
+/* What a held request's data points to. */
+enum held_kind { HELD_ACT = 1, HELD_FOLLOW, HELD_XMLRPC = XMLRPC_HELD_TAG };
+
+struct follow;
+
+struct api {
+	struct loop *loop;
+	struct ops *core;
+	const struct api_ops *d; /* the daemon's, as core holds them */
+	struct xmlrpc *xr;
+	struct held_act *acts;
+	struct follow *follows;
+};
+
+static inline const char *namespec(const struct proc *p, char *buf, size_t len)
+{
+	return conf_process_namespec(p->conf, buf, len);
+}
+
+/* api.c: a JSON error {"error": {"code", "message"}} with the code's
+ * HTTP status (api_fault_status). */
+__attribute__((format(printf, 3, 4))) void api_reply_error(struct http_req *r, const char *code,
+							   const char *fmt, ...);
+
+/* api_json.c: a growing text; oom is sticky and checked once at the end. */
+struct sb {
+	char *s;
+	size_t n, cap;
+	bool oom;
+};
+
+void api_sb_put(struct sb *b, const char *s, size_t n);
+__attribute__((format(printf, 2, 3))) void api_sb_fmt(struct sb *b, const char *fmt, ...);
+/* A JSON string; bytes that are not UTF-8 become U+FFFD. */
+void api_sb_str(struct sb *b, const char *str);
+/* Length of the valid UTF-8 sequence at s, or 0. */
+size_t api_utf8_len(const unsigned char *s);
+/* A process's fields, all or those of ?fields= ("name,state" -> a mask;
+ * an unknown name is -EINVAL). */
+#define API_ALL_FIELDS 0x7fffu
+int api_parse_fields(const char *spec, unsigned *mask);
+void api_sb_proc(struct sb *b, const struct proc *p, time_t now, unsigned mask);
+
+/* api_follow.c: streams a log to r (chunked) from its last 1024 bytes on,
+ * or answers NO_FILE/FAILED. */
+void api_follow(struct api *a, struct http_req *r, const char *path);
+/* supervisord's GET /logtail/<namespec>[/stdout|stderr] and GET
+ * /mainlogtail; false when path is neither. */
+bool api_route_logtail(struct api *a, struct http_req *r, const char *path);
+/* Ends the stream and frees f / frees f whose client left. */
+void api_follow_free(struct follow *f);
+void api_follow_abandoned(struct follow *f);
+/* The client caught up: read on. */
+void api_follow_writable(struct follow *f);
+
+#endif

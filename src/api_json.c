@@ -1,0 +1,195 @@
+/* The /v1 process list as JSON text, written directly: the list is the
+ * hot path (supctl status with 1000 programs), without a jansson object
+ * per process. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "buf.h"
+#include "output.h"
+
+/* The process list is the hot path (supctl status with 1000 programs):
+ * written as JSON text directly, without a jansson object per process. */
+
+void api_sb_put(struct sb *b, const char *s, size_t n)
+{
+	if (!b->oom && buf_append(&b->s, &b->n, &b->cap, s, n) < 0)
+		b->oom = true;
+}
+
+void api_sb_fmt(struct sb *b, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		api_sb_put(b, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+size_t api_utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned min;
+	unsigned c = s[0];
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, min = 0x10000;
+	else
+		return 0;
+	unsigned v = c & (0x3f >> (n - 1));
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A JSON string; bytes that are not UTF-8 (a name is any bytes) become
+ * U+FFFD, so that the answer always parses. */
+void api_sb_str(struct sb *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	api_sb_put(b, "\"", 1);
+	while (*s) {
+		const unsigned char *run = s;
+		while (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\')
+			s++;
+		api_sb_put(b, (const char *)run, (size_t)(s - run));
+		if (!*s)
+			break;
+		if (*s == '"' || *s == '\\') {
+			char esc[2] = {'\\', (char)*s++};
+			api_sb_put(b, esc, 2);
+		} else if (*s < 0x20) {
+			api_sb_fmt(b, "\\u%04x", *s++);
+		} else {
+			size_t n = api_utf8_len(s);
+			if (n) {
+				api_sb_put(b, (const char *)s, n);
+				s += n;
+			} else {
+				api_sb_put(b, "\\ufffd", 6);
+				s++;
+			}
+		}
+	}
+	api_sb_put(b, "\"", 1);
+}
+
+/* The fields of a process, in their order; ?fields= selects some. */
+static const char *const proc_fields[] = {
+    "name",	   "group",	     "namespec",
+    "state",	   "statename",	     "pid",
+    "start",	   "stop",	     "now",
+    "uptime",	   "exitstatus",     "spawnerr",
+    "description", "stdout_logfile", "stderr_logfile",
+};
+#define NFIELDS (sizeof(proc_fields) / sizeof(proc_fields[0]))
+_Static_assert(API_ALL_FIELDS == (1u << NFIELDS) - 1, "API_ALL_FIELDS names every field");
+
+/* "name,state" -> a mask; unknown names are an error (-EINVAL). */
+int api_parse_fields(const char *spec, unsigned *mask)
+{
+	*mask = API_ALL_FIELDS;
+	if (!spec)
+		return 0;
+	*mask = 0;
+	while (*spec) {
+		size_t n = strcspn(spec, ",");
+		size_t i;
+		for (i = 0; i < NFIELDS; i++)
+			if (strlen(proc_fields[i]) == n && !strncmp(proc_fields[i], spec, n))
+				break;
+		if (n && i == NFIELDS)
+			return -EINVAL;
+		if (n)
+			*mask |= 1u << i;
+		spec += n;
+		if (*spec == ',')
+			spec++;
+	}
+	return 0;
+}
+
+static void sb_key(struct sb *b, bool *first, size_t i)
+{
+	api_sb_put(b, *first ? "{\"" : ",\"", 2);
+	*first = false;
+	api_sb_put(b, proc_fields[i], strlen(proc_fields[i]));
+	api_sb_put(b, "\":", 2);
+}
+
+void api_sb_proc(struct sb *b, const struct proc *p, time_t now, unsigned mask)
+{
+	char buf[512];
+	bool first = true;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		sb_key(b, &first, i);
+		switch (i) {
+		case 0:
+			api_sb_str(b, p->conf->name);
+			break;
+		case 1:
+			api_sb_str(b, p->conf->group);
+			break;
+		case 2:
+			api_sb_str(b, namespec(p, buf, sizeof(buf)));
+			break;
+		case 3:
+			api_sb_fmt(b, "%d", (int)p->state);
+			break;
+		case 4:
+			api_sb_str(b, proc_state_name(p->state));
+			break;
+		case 5:
+			api_sb_fmt(b, "%d", (int)p->pid);
+			break;
+		case 6:
+			api_sb_fmt(b, "%lld", (long long)p->laststart);
+			break;
+		case 7:
+			api_sb_fmt(b, "%lld", (long long)p->laststop);
+			break;
+		case 8:
+			api_sb_fmt(b, "%lld", (long long)now);
+			break;
+		case 9:
+			api_sb_fmt(b, "%lld",
+				   p->state == PROC_RUNNING && p->laststart && now > p->laststart
+				       ? (long long)(now - p->laststart)
+				       : 0LL);
+			break;
+		case 10:
+			api_sb_fmt(b, "%d", p->exitstatus);
+			break;
+		case 11:
+			api_sb_str(b, p->spawnerr);
+			break;
+		case 12:
+			api_sb_str(b, proc_description(p, now, buf, sizeof(buf)));
+			break;
+		case 13:
+			api_sb_str(b, p->out ? output_path(p->out, OUTPUT_STDOUT) : NULL);
+			break;
+		case 14:
+			api_sb_str(b, p->out ? output_path(p->out, OUTPUT_STDERR) : NULL);
+			break;
+		}
+	}
+	api_sb_put(b, first ? "{}" : "}", first ? 2 : 1);
+}
