@@ -1071,6 +1071,38 @@ START_TEST(test_accept_emfile)
 }
 END_TEST
 
+/* HTTP/1.0 has no chunks: a stream is the raw bytes, ended by the close. */
+static void client_stream10(struct job *j)
+{
+	int fd = raw_connect();
+	send_str(fd, "GET /tail HTTP/1.0\r\n\r\n");
+	struct timeval tv = {.tv_sec = 2};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	size_t n = 0;
+	ssize_t k;
+	while ((k = recv(fd, j->raw + n, sizeof(j->raw) - 1 - n, 0)) > 0)
+		n += (size_t)k;
+	j->raw[n] = '\0';
+	j->rc = k == 0;
+	close(fd);
+}
+
+START_TEST(test_stream_http10)
+{
+	mode = M_STREAM;
+	start_server();
+	struct job j = {.fn = client_stream10};
+	run_job(&j);
+	ck_assert_int_eq(j.rc, 1);
+	ck_assert_msg(!strncmp(j.raw, "HTTP/1.1 200 OK\r\n", 17), "%s", j.raw);
+	ck_assert_ptr_null(strstr(j.raw, "Transfer-Encoding"));
+	ck_assert_ptr_nonnull(strstr(j.raw, "Connection: close\r\n"));
+	char *body = strstr(j.raw, "\r\n\r\n");
+	ck_assert_ptr_nonnull(body);
+	ck_assert_str_eq(body + 4, "line 0\nline 1\nline 2\n");
+}
+END_TEST
+
 START_TEST(test_live_socket_refused)
 {
 	start_server();
@@ -1219,6 +1251,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_head_too_large);
 	tcase_add_test(tc, test_http10);
+	tcase_add_test(tc, test_stream_http10);
 	tcase_add_test(tc, test_idle_timeout);
 	tcase_add_test(tc, test_connection_limit);
 	tcase_add_test(tc, test_accept_emfile);
