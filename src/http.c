@@ -27,13 +27,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 #include "http.h"
 #include "http_int.h"
 #include "log.h"
+#include "sysd.h"
 
 /* ---------------------------------------------------------------- SHA-1 */
 
@@ -283,19 +281,15 @@ static int nactivated = -1;
 static int activated_socket(const struct conf_server *s)
 {
 	if (nactivated < 0) {
-		int n = sd_listen_fds(1);
+		int n = sysd_listen_fds(); /* close-on-exec, environment cleared */
 		nactivated = 0;
-		for (int i = 0; i < n && nactivated < 16; i++) {
-			int fd = SD_LISTEN_FDS_START + i;
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-			activated_fds[nactivated++] = fd;
-		}
+		for (int i = 0; i < n && nactivated < 16; i++)
+			activated_fds[nactivated++] = SYSD_LISTEN_FDS_START + i;
 	}
 	for (int i = 0; i < nactivated; i++) {
 		int fd = activated_fds[i];
-		bool match = s->inet ? sd_is_socket_inet(fd, AF_UNSPEC, SOCK_STREAM, 1,
-							 (uint16_t)s->port) > 0
-				     : sd_is_socket_unix(fd, SOCK_STREAM, 1, s->file, 0) > 0;
+		bool match = s->inet ? sysd_is_inet_listener(fd, (uint16_t)s->port)
+				     : sysd_is_unix_listener(fd, s->file);
 		if (match) {
 			int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 			if (d >= 0)

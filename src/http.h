@@ -26,9 +26,10 @@
  *	...loop_run...
  *	http_free(h);      // at shutdown: closes listeners, unlinks sockets
  *
- * Socket activation (built with libsystemd): a socket systemd passed
- * (LISTEN_FDS) that listens at a configured unix path or inet port is
- * used instead of creating one; it is neither chmod'ed nor unlinked.
+ * Socket activation (built --with-systemd, the default; sysd.h): a socket
+ * systemd passed (LISTEN_FDS) that listens at a configured unix path or
+ * inet port is used instead of creating one; it is neither chmod'ed nor
+ * unlinked.
  *
  * On reload, call http_free on the old server before http_new with the new
  * config (the unix socket path may be the same).  Deferred requests still
