@@ -35,7 +35,11 @@ struct spawn_slots {
 	 * a child must reset (exec keeps an ignored signal ignored), rather
 	 * than ~60 sigaction calls while supd waits for the exec. */
 	uint64_t not_default; /* bit sig - 1; glibc's sigset_t refuses 32 and 33 */
+	int nice;	      /* supd's nice value, which every child runs with */
 };
+
+/* How much higher a child's priority is until it execs (spawn.c says why). */
+#define SPAWN_BOOST 10
 
 /* Returns 0 or a negative errno.  Also scans the signal dispositions. */
 int spawn_slots_open(struct spawn_slots *s);

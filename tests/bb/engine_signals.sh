@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Signal dispositions.  supd started with signals ignored (nohup, `trap ''`)
-# still acts on SIGHUP and SIGUSR2, and its children start with every signal
-# at its default and none blocked, whatever supd inherited or set for itself
-# (it ignores SIGPIPE).
+# Signal dispositions and priority.  supd started with signals ignored
+# (nohup, `trap ''`) still acts on SIGHUP and SIGUSR2, and its children start
+# with every signal at its default and none blocked, whatever supd inherited
+# or set for itself (it ignores SIGPIPE); they run at supd's own nice value
+# (a spawn raises the child's priority only until it execs).
 . "$(dirname "$0")/lib.sh"
 bb_setup
 
@@ -18,7 +19,7 @@ EOC
 # Ignored here, inherited through exec by supd.
 (
 	trap '' HUP USR1 USR2 INT
-	exec "$SUPD" -n -c "$T/supd.conf"
+	exec nice -n 3 "$SUPD" -n -c "$T/supd.conf"
 ) >"$T/supd.stdout" 2>"$T/supd.stderr" &
 SUPD_PID=$!
 BB_PIDS+=("$SUPD_PID")
@@ -29,6 +30,9 @@ s=$(bb_log_pid s)
 expect_eq "SigIgn:	0000000000000000" "$(grep '^SigIgn' "/proc/$s/status")" "the child's ignored signals"
 expect_eq "SigBlk:	0000000000000000" "$(grep '^SigBlk' "/proc/$s/status")" "the child's blocked signals"
 ok "the child starts with default dispositions and an empty mask"
+expect_eq 3 "$(ps -o ni= -p "$SUPD_PID" | tr -d ' ')" "supd's nice value"
+expect_eq 3 "$(ps -o ni= -p "$s" | tr -d ' ')" "the child's nice value"
+ok "the child runs at supd's nice value"
 
 kill -HUP "$SUPD_PID"
 bb_wait_log 10 "reloading"
