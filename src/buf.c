@@ -78,3 +78,48 @@ int buf_read_file(const char *path, char **text, size_t *len)
 	*len = n;
 	return 0;
 }
+
+static int b64_val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+ssize_t buf_b64_decode(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t o = 0, pad = 0;
+	unsigned acc = 0, bits = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		int v = b64_val(c);
+		if (v < 0 || pad)
+			return -EINVAL;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o + 1 >= cap)
+				return -ENOSPC;
+			out[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	if (pad > 2 || bits >= 6 || cap == 0)
+		return cap ? -EINVAL : -ENOSPC;
+	out[o] = '\0';
+	return (ssize_t)o;
+}

@@ -4,6 +4,7 @@
 #define SUPD_BUF_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Appends n bytes of data at (*buf)[*len] and a NUL after them, doubling
  * *cap (from at least 64) as needed; the first call allocates even for
@@ -30,5 +31,12 @@ static inline int buf_addc(struct buf *b, char c)
 /* Reads a whole file into a new NUL-terminated buffer (*len excludes the
  * NUL).  Returns 0, or a negative errno (-EISDIR for a directory). */
 int buf_read_file(const char *path, char **text, size_t *len);
+
+/* Decodes len bytes of base64 into out and a NUL (out may be in itself: the
+ * output never overtakes the input).  ASCII whitespace is skipped; '='
+ * padding may only end the text.  Returns the decoded length, -EINVAL for
+ * text that is not base64, or -ENOSPC when out (cap bytes) cannot hold the
+ * result and its NUL.  For HTTP Basic credentials and XML-RPC <base64>. */
+ssize_t buf_b64_decode(const char *in, size_t len, char *out, size_t cap);
 
 #endif

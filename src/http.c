@@ -27,7 +27,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-
+#include "buf.h"
 #include "http.h"
 #include "http_int.h"
 #include "log.h"
@@ -147,44 +147,6 @@ bool http_password_ok(const char *stored, const char *given)
 	return const_eq(stored, given);
 }
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decodes base64 into out (NUL-terminated).  Returns the length or -1. */
-static ssize_t b64_decode(const char *in, char *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned acc = 0;
-	int bits = 0;
-	for (; *in && *in != '='; in++) {
-		int v = b64val((unsigned char)*in);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n + 1 >= cap)
-				return -1;
-			out[n++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[n] = '\0';
-	return (ssize_t)n;
-}
-
 bool http_authorized(const struct listener *ls, const char *h)
 {
 	if (!ls->username)
@@ -195,7 +157,7 @@ bool http_authorized(const struct listener *ls, const char *h)
 	while (*h == ' ')
 		h++;
 	char dec[1024];
-	if (strlen(h) > 4 * sizeof(dec) / 3 || b64_decode(h, dec, sizeof(dec)) < 0)
+	if (buf_b64_decode(h, strlen(h), dec, sizeof(dec)) < 0)
 		return false;
 	char *colon = strchr(dec, ':');
 	if (!colon)

@@ -343,51 +343,6 @@ static const char *trim(char *t, size_t *len)
 	return t;
 }
 
-static int b64_val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decodes base64 in place (whitespace ignored, '=' padding).  Returns the
- * decoded length or -EINVAL. */
-static ssize_t b64_decode(char *t, size_t len)
-{
-	size_t o = 0, pad = 0;
-	unsigned acc = 0, bits = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)t[i];
-		if (strchr(" \t\r\n", c) && c)
-			continue;
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		int v = b64_val(c);
-		if (v < 0 || pad)
-			return -EINVAL;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			t[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	if (pad > 2 || bits >= 6)
-		return -EINVAL;
-	t[o] = '\0';
-	return (ssize_t)o;
-}
-
 static struct xv *make_scalar(struct pstate *s, enum xv_type type)
 {
 	char *t = s->text ? s->text : (char *)"";
@@ -446,7 +401,8 @@ static void XMLCALL on_end(void *arg, const XML_Char *tag)
 		break;
 	case EL_SCALAR:
 		if (!strcmp(tag, "base64")) {
-			ssize_t n = s->text ? b64_decode(s->text, s->tlen) : 0;
+			ssize_t n =
+			    s->text ? buf_b64_decode(s->text, s->tlen, s->text, s->tlen + 1) : 0;
 			if (n < 0) {
 				fail(s, -EINVAL);
 				break;

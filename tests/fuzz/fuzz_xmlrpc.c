@@ -19,102 +19,26 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "api.h"
-#include "conf.h"
 #include "buf.h"
 #include "ctl_http.h"
-#include "http.h"
-#include "log.h"
-#include "loop.h"
-#include "proc.h"
+#include "server.h"
 #include "xmlrpc_val.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[128], sock[200];
-static struct loop *L;
-static struct procs *P;
-static struct conf *C;
-static struct api *A;
-static struct http *H;
 static char *body; /* the response being read */
 static size_t body_len, body_cap;
 
-static struct procs *op_procs(void *arg)
+static void free_body(void)
 {
-	return P;
-}
-
-static const struct conf *op_conf(void *arg)
-{
-	return C;
-}
-
-static void cleanup(void)
-{
-	http_free(H);
-	api_free(A);
 	free(body);
-	unlink(sock);
-	char path[300];
-	snprintf(path, sizeof(path), "%s/supd.conf", dir);
-	unlink(path);
-	rmdir(dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof(dir), "%s/supd-fuzz-xmlrpc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
-	char path[300];
-	snprintf(path, sizeof(path), "%s/supd.conf", dir);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		abort();
-	fprintf(f,
-		"[supervisord]\nchildlogdir=%s\n"
-		"[unix_http_server]\nfile=%s\n"
-		"[program:a]\ncommand=/nonexistent/a\nautostart=false\n"
-		"stdout_logfile=NONE\nstderr_logfile=NONE\n"
-		"[program:w]\ncommand=/nonexistent/w\nnumprocs=2\nautostart=false\n"
-		"process_name=%%(program_name)s_%%(process_num)d\n"
-		"stdout_logfile=NONE\nstderr_logfile=NONE\n"
-		"[group:g]\nprograms=w\n",
-		dir, sock);
-	fclose(f);
-	log_set_level(LL_CRIT + 1); /* quiet: "control: POST ..." for every input */
-	struct conf_load_opts lo = {.path = path};
-	struct diags d;
-	diags_init(&d);
-	if (conf_load(&lo, &C, &d) < 0) {
-		diags_print(&d, stderr);
-		abort();
-	}
-	diags_free(&d);
-	struct conf_ref *ref = conf_ref_new(C);
-	struct procs_env env = {.supd = &C->supd};
-	if (!ref || loop_new(&L) < 0)
-		abort();
-	env.loop = L;
-	if (procs_new(&P, &env) < 0)
-		abort();
-	for (size_t i = 0; i < C->nprocs; i++)
-		if (procs_add(P, &C->procs[i], ref, C->procs[i].priority, NULL) < 0)
-			abort();
-	conf_ref_put(ref); /* the processes hold it */
-	struct api_ops ops = {.procs = op_procs, .conf = op_conf};
-	if (api_new(&A, L, &ops) < 0)
-		abort();
-	char err[512];
-	if (http_new(&H, L, C, &api_http_handlers, A, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
-		abort();
-	}
-	atexit(cleanup);
+	fuzz_server_start("xmlrpc");
+	atexit(free_body);
 	return 0;
 }
 

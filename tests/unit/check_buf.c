@@ -50,6 +50,31 @@ START_TEST(test_big_and_overflow)
 }
 END_TEST
 
+START_TEST(test_b64)
+{
+	char out[32];
+	/* "user:pass", as in an Authorization: Basic header */
+	ck_assert_int_eq(buf_b64_decode("dXNlcjpwYXNz", 12, out, sizeof(out)), 9);
+	ck_assert_str_eq(out, "user:pass");
+	/* padding, and whitespace as XML-RPC's <base64> may wrap it */
+	ck_assert_int_eq(buf_b64_decode(" aGk=\n", 6, out, sizeof(out)), 2);
+	ck_assert_str_eq(out, "hi");
+	ck_assert_int_eq(buf_b64_decode("", 0, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(buf_b64_decode("aGk=aGk=", 8, out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(buf_b64_decode("a*==", 4, out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(buf_b64_decode("aGk===", 6, out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(buf_b64_decode("a", 1, out, sizeof(out)), -EINVAL);
+	/* room for the bytes and the NUL, or -ENOSPC */
+	ck_assert_int_eq(buf_b64_decode("dXNlcjpwYXNz", 12, out, 9), -ENOSPC);
+	ck_assert_int_eq(buf_b64_decode("dXNlcjpwYXNz", 12, out, 10), 9);
+	/* in place */
+	char t[] = "c3VwZA==";
+	ck_assert_int_eq(buf_b64_decode(t, strlen(t), t, sizeof(t)), 4);
+	ck_assert_str_eq(t, "supd");
+}
+END_TEST
+
 START_TEST(test_read_file)
 {
 	char dir[] = "/tmp/check_buf.XXXXXX";
@@ -84,6 +109,7 @@ int main(void)
 	tcase_add_test(tc, test_append);
 	tcase_add_test(tc, test_big_and_overflow);
 	tcase_add_test(tc, test_read_file);
+	tcase_add_test(tc, test_b64);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,105 @@
+/* Shared by the control-plane fuzz targets (fuzz_http_api, fuzz_xmlrpc):
+ * supd's HTTP server with the API behind it, over a small process table
+ * whose commands do not exist (a start fails at once with NO_FILE, nothing
+ * is ever spawned), listening on a unix socket in a private directory. */
+#ifndef SUPD_FUZZ_SERVER_H
+#define SUPD_FUZZ_SERVER_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "conf.h"
+#include "http.h"
+#include "log.h"
+#include "loop.h"
+#include "proc.h"
+
+static char dir[128], sock[200];
+static struct loop *L;
+static struct procs *P;
+static struct conf *C;
+static struct api *A;
+static struct http *H;
+
+static struct procs *op_procs(void *arg)
+{
+	return P;
+}
+
+static const struct conf *op_conf(void *arg)
+{
+	return C;
+}
+
+static void cleanup(void)
+{
+	http_free(H);
+	api_free(A);
+	unlink(sock);
+	char path[300];
+	snprintf(path, sizeof(path), "%s/supd.conf", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Writes the config into a new private directory (its name from tag),
+ * loads it and starts the server; cleaned up at exit. */
+static void fuzz_server_start(const char *tag)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof(dir), "%s/supd-fuzz-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", tag);
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
+	char path[300];
+	snprintf(path, sizeof(path), "%s/supd.conf", dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		abort();
+	fprintf(f,
+		"[supervisord]\nchildlogdir=%s\n"
+		"[unix_http_server]\nfile=%s\n"
+		"[program:a]\ncommand=/nonexistent/a\nautostart=false\n"
+		"stdout_logfile=NONE\nstderr_logfile=NONE\n"
+		"[program:w]\ncommand=/nonexistent/w\nnumprocs=2\nautostart=false\n"
+		"process_name=%%(program_name)s_%%(process_num)d\n"
+		"stdout_logfile=NONE\nstderr_logfile=NONE\n"
+		"[group:g]\nprograms=w\n",
+		dir, sock);
+	fclose(f);
+	log_set_level(LL_CRIT + 1); /* quiet: "control: POST ..." for every input */
+	struct conf_load_opts lo = {.path = path};
+	struct diags d;
+	diags_init(&d);
+	if (conf_load(&lo, &C, &d) < 0) {
+		diags_print(&d, stderr);
+		abort();
+	}
+	diags_free(&d);
+	struct conf_ref *ref = conf_ref_new(C);
+	struct procs_env env = {.supd = &C->supd};
+	if (!ref || loop_new(&L) < 0)
+		abort();
+	env.loop = L;
+	if (procs_new(&P, &env) < 0)
+		abort();
+	for (size_t i = 0; i < C->nprocs; i++)
+		if (procs_add(P, &C->procs[i], ref, C->procs[i].priority, NULL) < 0)
+			abort();
+	conf_ref_put(ref); /* the processes hold it */
+	struct api_ops ops = {.procs = op_procs, .conf = op_conf};
+	if (api_new(&A, L, &ops) < 0)
+		abort();
+	char err[512];
+	if (http_new(&H, L, C, &api_http_handlers, A, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		abort();
+	}
+	atexit(cleanup);
+}
+
+#endif
