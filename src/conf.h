@@ -49,13 +49,14 @@ enum conf_logkind {
 	CONF_LOG_FILE, /* path */
 };
 
-/* One output channel of a process (stdout or stderr). */
+/* One output channel of a process (stdout or stderr).  Here and in
+ * conf_process the fields go by size, not by topic: 10,000 programs. */
 struct conf_stream {
-	enum conf_logkind kind;
 	char *path; /* CONF_LOG_FILE: the expanded path */
 	uint64_t maxbytes;
-	int backups;
 	uint64_t capture_maxbytes;
+	enum conf_logkind kind;
+	int backups;
 	bool events_enabled;
 	bool syslog;
 	/* supd: stdout_logfile_timestamps / stderr_logfile_timestamps (default
@@ -71,56 +72,55 @@ enum conf_kind {
 
 /* One process, after numprocs expansion: what the engine runs. */
 struct conf_process {
-	char *name;    /* process name (process_name after expansion) */
-	char *group;   /* group name */
-	char *program; /* the [program:x] section's x */
-	enum conf_kind kind;
-	char *file; /* where the section was defined */
-	int line;
-	int process_num;
-	int numprocs;
-
-	char *command; /* after %(...)s expansion, before splitting */
-	char **argv;   /* shlex-split command, NULL-terminated */
-	int argc;
-
-	int priority;
-	bool autostart;
-	int startsecs;
-	int startretries;
-	enum conf_autorestart autorestart;
-	uint8_t exitcodes[32]; /* bitmap of expected exit codes 0..255 */
-	int stopsignal;
-	int stopwaitsecs;
-	bool stopasgroup;
-	bool killasgroup;
-	char *user; /* NULL: do not switch */
-	bool redirect_stderr;
+	char *name;	 /* process name (process_name after expansion) */
+	char *group;	 /* group name */
+	char *program;	 /* the [program:x] section's x */
+	char *file;	 /* where the section was defined */
+	char *command;	 /* after %(...)s expansion, before splitting */
+	char **argv;	 /* shlex-split command, NULL-terminated */
+	char *user;	 /* NULL: do not switch */
+	char *directory; /* NULL: supd's cwd */
+	char *serverurl; /* NULL: AUTO */
 	struct conf_stream out;
 	struct conf_stream err;
 	struct conf_env env; /* [supervisord] environment merged with the program's */
-	char *directory;     /* NULL: supd's cwd */
-	int umask;           /* -1: inherit */
-	char *serverurl;     /* NULL: AUTO */
-
-	/* supd extensions (doc/compat.md) */
-	bool forward_output;   /* forward_output: copy output, line by line and
-				  prefixed with the name, to supd's stdout/stderr;
-				  default: [supervisord] forward_output */
-	uint64_t tail_buffer;  /* tail_buffer (byte size, default 64KB): in-memory
-				  tail kept per channel for supctl tail */
+	/* supd extension (doc/compat.md): tail_buffer (byte size, default
+	 * 64KB), the in-memory tail kept per channel for supctl tail */
+	uint64_t tail_buffer;
 
 	/* [eventlistener:x] */
 	char **events;
 	size_t nevents;
-	int buffer_size;
 	char *result_handler;
 
 	/* [fcgi-program:x] */
 	char *socket;
-	int socket_backlog;
 	char *socket_owner;
-	int socket_mode;
+
+	uint8_t exitcodes[32]; /* bitmap of expected exit codes 0..255 */
+	enum conf_kind kind;
+	int line;
+	int process_num;
+	int numprocs;
+	int argc;
+	int priority;
+	int startsecs;
+	int startretries;
+	enum conf_autorestart autorestart;
+	int stopsignal;
+	int stopwaitsecs;
+	int umask;	    /* -1: inherit */
+	int buffer_size;    /* [eventlistener:x] */
+	int socket_backlog; /* [fcgi-program:x] */
+	int socket_mode;    /* [fcgi-program:x] */
+	bool autostart;
+	bool stopasgroup;
+	bool killasgroup;
+	bool redirect_stderr;
+	/* supd extension (doc/compat.md): forward_output, copy output, line by
+	 * line and prefixed with the name, to supd's stdout/stderr; default:
+	 * [supervisord] forward_output */
+	bool forward_output;
 };
 
 /* A process group: a [program:x] with its numprocs processes (homogeneous),
@@ -188,7 +188,7 @@ struct conf_supd {
 	struct conf_env env;
 	char *identifier;
 	/* supd extensions */
-	bool forward_output;     /* default for every program's forward_output */
+	bool forward_output;	 /* default for every program's forward_output */
 	bool forward_timestamps; /* forwarded lines start with a timestamp */
 };
 
