@@ -48,17 +48,24 @@ struct out_pipe {
 	bool grown; /* grown, or growing it failed: not tried again */
 };
 
+/* What a channel holds of a partial line for forwarding and for syslog;
+ * made only for the channels that do either (most do neither). */
+struct out_hold {
+	struct loop_timer timer; /* flushes partial lines */
+	char *fwd;		 /* partial line held for forwarding */
+	size_t fwd_len;
+	char *sl; /* partial line held for syslog */
+	size_t sl_len;
+	bool fwd_cont; /* the held bytes continue an already written piece */
+};
+
 /* Fields ordered by size: one per stream, two per process, and supd may
  * run thousands of processes. */
 struct out_chan {
 	struct output *o;
 	const char *label; /* "stdout" / "stderr" */
 	struct logfile lf;
-	struct loop_timer hold_timer; /* flushes partial lines (forward, syslog) */
-	char *fwd;		      /* partial line held for forwarding */
-	size_t fwd_len;
-	char *sl; /* partial line held for syslog */
-	size_t sl_len;
+	struct out_hold *hold; /* forward or syslog: partial lines held */
 	/* in-memory tail for channels without a regular file */
 	char *tail;
 	size_t tail_cap;
@@ -74,7 +81,6 @@ struct out_chan {
 	bool timestamps;
 	bool line_start; /* the next byte starts a line (timestamps) */
 	bool forward;
-	bool fwd_cont; /* the held bytes continue an already written piece */
 	bool syslog;
 };
 
@@ -292,23 +298,23 @@ static size_t fwd_overhead(const struct out_chan *c)
 /* Writes the held partial line as a piece of its own. */
 static void fwd_flush_partial(struct out_chan *c)
 {
-	if (c->fwd_len == 0)
+	if (!c->hold || c->hold->fwd_len == 0)
 		return;
-	if (wbuf_reserve(c->fwd_len + fwd_overhead(c)) < 0)
+	if (wbuf_reserve(c->hold->fwd_len + fwd_overhead(c)) < 0)
 		return;
 	char st[STAMP_LEN + 1];
 	if (c->o->fwd_stamps)
 		stamp(st);
 	size_t w = 0;
-	fwd_prefix(c, &w, c->fwd_cont, st);
-	memcpy(wbuf + w, c->fwd, c->fwd_len);
-	w += c->fwd_len;
+	fwd_prefix(c, &w, c->hold->fwd_cont, st);
+	memcpy(wbuf + w, c->hold->fwd, c->hold->fwd_len);
+	w += c->hold->fwd_len;
 	wbuf[w++] = '\n';
 	write_fully(c->fwd_fd, wbuf, w);
-	c->fwd_len = 0;
-	c->fwd_cont = true;
-	if (!c->sl_len)
-		loop_timer_cancel(c->o->l, &c->hold_timer);
+	c->hold->fwd_len = 0;
+	c->hold->fwd_cont = true;
+	if (!c->hold->sl_len)
+		loop_timer_cancel(c->o->l, &c->hold->timer);
 }
 
 static void sl_flush(struct out_chan *c);
@@ -321,29 +327,29 @@ static void hold_timer_cb(struct loop *l, void *arg)
 
 static void hold_timer_arm(struct out_chan *c)
 {
-	if (!loop_timer_armed(&c->hold_timer))
-		loop_timer_arm(c->o->l, &c->hold_timer, loop_now_ms() + FWD_HOLD_MS);
+	if (!loop_timer_armed(&c->hold->timer))
+		loop_timer_arm(c->o->l, &c->hold->timer, loop_now_ms() + FWD_HOLD_MS);
 }
 
 static int fwd_hold(struct out_chan *c, const char *p, size_t n)
 {
-	if (!c->fwd) {
-		c->fwd = malloc(FWD_MAX_LINE);
-		if (!c->fwd)
+	if (!c->hold->fwd) {
+		c->hold->fwd = malloc(FWD_MAX_LINE);
+		if (!c->hold->fwd)
 			return -ENOMEM;
 	}
 	while (n > 0) {
-		size_t k = FWD_MAX_LINE - c->fwd_len;
+		size_t k = FWD_MAX_LINE - c->hold->fwd_len;
 		if (k > n)
 			k = n;
-		memcpy(c->fwd + c->fwd_len, p, k);
-		c->fwd_len += k;
+		memcpy(c->hold->fwd + c->hold->fwd_len, p, k);
+		c->hold->fwd_len += k;
 		p += k;
 		n -= k;
-		if (c->fwd_len == FWD_MAX_LINE)
+		if (c->hold->fwd_len == FWD_MAX_LINE)
 			fwd_flush_partial(c);
 	}
-	if (c->fwd_len)
+	if (c->hold->fwd_len)
 		hold_timer_arm(c);
 	return 0;
 }
@@ -361,7 +367,7 @@ static void forward(struct out_chan *c, const char *p, size_t n)
 	for (const char *q = p; q <= last_nl && (q = memchr(q, '\n', (size_t)(last_nl + 1 - q)));
 	     q++)
 		lines++;
-	size_t need = c->fwd_len + (size_t)(last_nl + 1 - p) + lines * fwd_overhead(c);
+	size_t need = c->hold->fwd_len + (size_t)(last_nl + 1 - p) + lines * fwd_overhead(c);
 	if (wbuf_reserve(need) < 0)
 		return;
 	char st[STAMP_LEN + 1];
@@ -373,10 +379,10 @@ static void forward(struct out_chan *c, const char *p, size_t n)
 	while (q <= last_nl) {
 		const char *nl = memchr(q, '\n', (size_t)(last_nl + 1 - q));
 		size_t k = (size_t)(nl - q) + 1;
-		fwd_prefix(c, &w, first && c->fwd_cont, st);
-		if (first && c->fwd_len) {
-			memcpy(wbuf + w, c->fwd, c->fwd_len);
-			w += c->fwd_len;
+		fwd_prefix(c, &w, first && c->hold->fwd_cont, st);
+		if (first && c->hold->fwd_len) {
+			memcpy(wbuf + w, c->hold->fwd, c->hold->fwd_len);
+			w += c->hold->fwd_len;
 		}
 		memcpy(wbuf + w, q, k);
 		w += k;
@@ -384,10 +390,10 @@ static void forward(struct out_chan *c, const char *p, size_t n)
 		first = false;
 	}
 	write_fully(c->fwd_fd, wbuf, w);
-	c->fwd_len = 0;
-	c->fwd_cont = false;
-	if (!c->sl_len)
-		loop_timer_cancel(c->o->l, &c->hold_timer);
+	c->hold->fwd_len = 0;
+	c->hold->fwd_cont = false;
+	if (!c->hold->sl_len)
+		loop_timer_cancel(c->o->l, &c->hold->timer);
 	if (q < end)
 		fwd_hold(c, q, (size_t)(end - q));
 }
@@ -403,24 +409,26 @@ static void sl_emit(struct out_chan *c, const char *p, size_t n)
 
 static void sl_flush(struct out_chan *c)
 {
-	if (c->sl_len)
-		sl_emit(c, c->sl, c->sl_len);
-	c->sl_len = 0;
+	if (!c->hold)
+		return;
+	if (c->hold->sl_len)
+		sl_emit(c, c->hold->sl, c->hold->sl_len);
+	c->hold->sl_len = 0;
 }
 
 static void sl_append(struct out_chan *c, const char *p, size_t n)
 {
-	if (!c->sl && !(c->sl = malloc(FWD_MAX_LINE)))
+	if (!c->hold->sl && !(c->hold->sl = malloc(FWD_MAX_LINE)))
 		return;
 	while (n > 0) {
-		size_t k = FWD_MAX_LINE - c->sl_len;
+		size_t k = FWD_MAX_LINE - c->hold->sl_len;
 		if (k > n)
 			k = n;
-		memcpy(c->sl + c->sl_len, p, k);
-		c->sl_len += k;
+		memcpy(c->hold->sl + c->hold->sl_len, p, k);
+		c->hold->sl_len += k;
 		p += k;
 		n -= k;
-		if (c->sl_len == FWD_MAX_LINE)
+		if (c->hold->sl_len == FWD_MAX_LINE)
 			sl_flush(c);
 	}
 }
@@ -430,7 +438,7 @@ static void to_syslog(struct out_chan *c, const char *p, size_t n)
 	while (n > 0) {
 		const char *nl = memchr(p, '\n', n);
 		size_t k = nl ? (size_t)(nl - p) : n;
-		if (nl && c->sl_len == 0) {
+		if (nl && c->hold->sl_len == 0) {
 			sl_emit(c, p, k);
 		} else {
 			sl_append(c, p, k);
@@ -442,7 +450,7 @@ static void to_syslog(struct out_chan *c, const char *p, size_t n)
 		p += k;
 		n -= k;
 	}
-	if (c->sl_len)
+	if (c->hold->sl_len)
 		hold_timer_arm(c);
 }
 
@@ -551,7 +559,8 @@ static void pipe_close(struct output *o, struct out_pipe *pp)
 	}
 	if (c->forward)
 		fwd_flush_partial(c);
-	c->fwd_cont = false;
+	if (c->hold)
+		c->hold->fwd_cont = false;
 	sl_flush(c);
 }
 
@@ -827,11 +836,16 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 	c->forward = p->forward_output;
 	c->fwd_fd = id == OUTPUT_STDOUT ? 1 : 2;
 	c->syslog = cs->syslog;
-	loop_timer_init(&c->hold_timer, hold_timer_cb, c);
 	c->lf.fd = -1;
 	if (id == OUTPUT_STDERR && p->redirect_stderr)
 		return 0;
 	c->active = true;
+	if (c->forward || c->syslog) {
+		c->hold = calloc(1, sizeof(*c->hold));
+		if (!c->hold)
+			return -ENOMEM;
+		loop_timer_init(&c->hold->timer, hold_timer_cb, c);
+	}
 	char *path = NULL;
 	int r = 0;
 	if (cs->kind == CONF_LOG_NONE)
@@ -1069,11 +1083,14 @@ void output_free(struct output *o)
 		if (c->forward)
 			fwd_flush_partial(c);
 		sl_flush(c);
-		loop_timer_cancel(o->l, &c->hold_timer);
+		if (c->hold) {
+			loop_timer_cancel(o->l, &c->hold->timer);
+			free(c->hold->fwd);
+			free(c->hold->sl);
+			free(c->hold);
+		}
 		if (c->has_file)
 			logfile_close(&c->lf);
-		free(c->fwd);
-		free(c->sl);
 		free(c->tail);
 	}
 	free(o->name);
