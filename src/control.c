@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "daemon_int.h"
+#include "events.h"
 #include "http.h"
 #include "log.h"
 
@@ -75,7 +76,7 @@ static int push(char ***v, size_t *n, const char *s)
 static bool group_has_programs(const struct conf *c, const struct conf_group *g)
 {
 	for (size_t i = 0; i < g->nprocs; i++)
-		if (c->procs[g->procs[i]].kind == CONF_PROGRAM)
+		if (daemon_runs(&c->procs[g->procs[i]]))
 			return true;
 	return false;
 }
@@ -98,7 +99,7 @@ static bool group_changed(struct daemon *d, const struct conf *nc, const struct 
 	size_t n = 0;
 	for (size_t i = 0; i < g->nprocs; i++) {
 		const struct conf_process *np = &nc->procs[g->procs[i]];
-		if (np->kind != CONF_PROGRAM)
+		if (!daemon_runs(np))
 			continue;
 		n++;
 		struct proc *p = procs_find(d->procs, np->group, np->name);
@@ -190,7 +191,7 @@ static int op_add_group(void *arg, const char *name)
 	int r = 0;
 	for (size_t i = 0; i < g->nprocs && r == 0; i++) {
 		const struct conf_process *p = &c->procs[g->procs[i]];
-		if (p->kind != CONF_PROGRAM)
+		if (!daemon_runs(p))
 			continue;
 		struct proc *old = procs_find(d->procs, p->group, p->name);
 		if (old) {
@@ -211,6 +212,7 @@ static int op_add_group(void *arg, const char *name)
 		daemon_set_procs_env(d);
 	}
 	log_info("added process group %s", name);
+	daemon_group_event(d, true, name);
 	for (size_t i = 0; i < n; i++)
 		proc_autostart(added[i]);
 	free(added);
@@ -238,6 +240,7 @@ static int op_remove_group(void *arg, const char *name)
 		for (size_t i = 0; i < k; i++)
 			proc_retire(v[i]);
 		log_info("removed process group %s", name);
+		daemon_group_event(d, false, name);
 		if (d->reread && d->reread != d->cref) {
 			conf_ref_put(d->cref);
 			d->cref = d->reread;
@@ -247,6 +250,15 @@ static int op_remove_group(void *arg, const char *name)
 	}
 	free(v);
 	return r;
+}
+
+static int op_remote_comm(void *arg, const char *type, const char *data)
+{
+	struct daemon *d = arg;
+	if (!events_wanted(d->events, EV_REMOTE_COMMUNICATION))
+		return 0;
+	return events_notify(d->events,
+			     ev_newf(EV_REMOTE_COMMUNICATION, "type:%s\n%s", type, data));
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -263,6 +275,7 @@ int control_start(struct daemon *d, char *err, size_t errlen)
 	    .reread = op_reread,
 	    .add_group = op_add_group,
 	    .remove_group = op_remove_group,
+	    .remote_comm = op_remote_comm,
 	};
 	int r = api_new(&d->api, d->loop, &ops);
 	if (r < 0) {

@@ -30,6 +30,7 @@
 
 #include "daemon.h"
 #include "daemon_int.h"
+#include "events.h"
 #include "log.h"
 #include "loop.h"
 #include "output.h"
@@ -147,26 +148,89 @@ void daemon_set_procs_env(struct daemon *d)
 	    .child_nofile = d->child_nofile,
 	    .slots = d->have_slots ? &d->slots : NULL,
 	    .no_stdin_pipes = d->no_stdin_pipes,
+	    .listener_attach = d->events ? events_attach : NULL,
+	    .listener_arg = d->events,
 	};
 	procs_set_env(d->procs, &env);
+	if (d->events && events_configure(d->events, d->cref->c) < 0)
+		log_error("out of memory: event listener pools not updated");
 }
 
-/* [eventlistener:x] and [fcgi-program:x] are parsed but not run yet: say
- * so for each, once per section. */
+static int group_prio_cmp(const void *a, const void *b)
+{
+	const struct conf_group *x = *(const struct conf_group *const *)a;
+	const struct conf_group *y = *(const struct conf_group *const *)b;
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static bool group_runs(const struct conf *c, const struct conf_group *g)
+{
+	for (size_t i = 0; i < g->nprocs; i++)
+		if (daemon_runs(&c->procs[g->procs[i]]))
+			return true;
+	return false;
+}
+
+void daemon_group_event(struct daemon *d, bool added, const char *group)
+{
+	enum ev_type t = added ? EV_PROCESS_GROUP_ADDED : EV_PROCESS_GROUP_REMOVED;
+	if (events_wanted(d->events, t) &&
+	    events_notify(d->events, ev_newf(t, "groupname:%s\n", group)) < 0)
+		log_error("out of memory: %s event of '%s' lost", ev_type_name(t), group);
+}
+
+/* PROCESS_GROUP_ADDED for the groups of nc that old lacks (all of them at
+ * start, old NULL), by ascending priority as supervisord adds them, and
+ * PROCESS_GROUP_REMOVED for those old had. */
+static void group_events(struct daemon *d, const struct conf *old, const struct conf *nc)
+{
+	const struct conf_group **v = malloc((nc->ngroups + 1) * sizeof(*v));
+	if (!v) {
+		log_error("out of memory: PROCESS_GROUP events lost");
+		return;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < nc->ngroups; i++) {
+		const struct conf_group *g = &nc->groups[i];
+		const struct conf_group *og = old ? conf_find_group(old, g->name) : NULL;
+		if (group_runs(nc, g) && !(og && group_runs(old, og)))
+			v[n++] = g;
+	}
+	qsort(v, n, sizeof(*v), group_prio_cmp);
+	for (size_t i = 0; old && i < old->ngroups; i++) {
+		const struct conf_group *og = &old->groups[i];
+		const struct conf_group *g = conf_find_group(nc, og->name);
+		if (group_runs(old, og) && !(g && group_runs(nc, g)))
+			daemon_group_event(d, false, og->name);
+	}
+	for (size_t i = 0; i < n; i++)
+		daemon_group_event(d, true, v[i]->name);
+	free(v);
+}
+
+static void supervisor_event(struct daemon *d, enum ev_type t)
+{
+	if (events_wanted(d->events, t) && events_notify(d->events, ev_new(t, "", 0)) < 0)
+		log_error("out of memory: %s event lost", ev_type_name(t));
+}
+
+/* [fcgi-program:x] is parsed but not run yet: say so for each, once per
+ * section. */
 static void warn_unsupported(const struct conf *c)
 {
 	const char *last = NULL;
 	for (size_t i = 0; i < c->nprocs; i++) {
 		const struct conf_process *p = &c->procs[i];
-		if (p->kind == CONF_PROGRAM)
+		if (daemon_runs(p))
 			continue;
 		if (last && !strcmp(last, p->program))
 			continue;
 		last = p->program;
-		log_warn("[%s:%s] (%s:%d) is not run: supd does not support %s yet",
-			 p->kind == CONF_EVENTLISTENER ? "eventlistener" : "fcgi-program",
-			 p->program, p->file ? p->file : "?", p->line,
-			 p->kind == CONF_EVENTLISTENER ? "event listeners" : "FastCGI programs");
+		log_warn("[fcgi-program:%s] (%s:%d) is not run: supd does not support FastCGI "
+			 "programs yet",
+			 p->program, p->file ? p->file : "?", p->line);
 	}
 }
 
@@ -178,7 +242,7 @@ static int add_procs(struct daemon *d, const struct conf *c, struct conf_ref *cr
 	int r = 0;
 	for (size_t i = 0; i < c->nprocs && r == 0; i++) {
 		const struct conf_process *p = &c->procs[i];
-		if (p->kind != CONF_PROGRAM || procs_find(d->procs, p->group, p->name))
+		if (!daemon_runs(p) || procs_find(d->procs, p->group, p->name))
 			continue;
 		r = procs_add(d->procs, p, cref, gp[i], NULL);
 	}
@@ -328,6 +392,7 @@ void daemon_begin_shutdown(struct daemon *d)
 	if (d->phase != PH_RUNNING)
 		return;
 	notify("STOPPING=1");
+	supervisor_event(d, EV_SUPERVISOR_STATE_CHANGE_STOPPING);
 	procs_set_shutting_down(d->procs, true);
 	size_t n = procs_count(d->procs);
 	d->shut_v = malloc(n * sizeof(*d->shut_v) + 1);
@@ -500,8 +565,7 @@ static void reload(struct daemon *d)
 	 * until a process is removed, and removals come last. */
 	for (size_t i = 0; i < nc->nprocs; i++) {
 		const struct conf_process *np = &nc->procs[i];
-		struct proc *p =
-		    np->kind == CONF_PROGRAM ? procs_find(d->procs, np->group, np->name) : NULL;
+		struct proc *p = daemon_runs(np) ? procs_find(d->procs, np->group, np->name) : NULL;
 		if (!p)
 			continue;
 		seen[p->order_idx] = true;
@@ -529,6 +593,7 @@ static void reload(struct daemon *d)
 	r = add_procs(d, nc, ncref);
 	if (r < 0)
 		log_error("adding processes: %s", strerror(-r));
+	group_events(d, oldref->c, nc);
 	autostart_all(d);
 	control_reload(d, oldref->c, nc);
 	conf_ref_put(d->reread);
@@ -803,6 +868,7 @@ static void cleanup(struct daemon *d)
 		unlink(d->pidfile);
 		free(d->pidfile);
 	}
+	events_free(d->events);
 	procs_free(d->procs);
 	if (d->sfd >= 0)
 		close(d->sfd);
@@ -888,6 +954,12 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 		cleanup(d);
 		return 1;
 	}
+	r = events_new(&d->events, d->loop, d->procs);
+	if (r < 0) {
+		log_crit("out of memory");
+		cleanup(d);
+		return 1;
+	}
 	daemon_set_procs_env(d);
 	d->hook = (struct proc_hook){.cb = hook_cb, .arg = d};
 	procs_add_hook(d->procs, &d->hook);
@@ -939,6 +1011,9 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 		cleanup(d);
 		return 1;
 	}
+	/* Buffered until listeners are READY, as supervisord's are. */
+	group_events(d, NULL, c);
+	supervisor_event(d, EV_SUPERVISOR_STATE_CHANGE_RUNNING);
 	autostart_all(d);
 	notify("READY=1");
 	trim_heap();

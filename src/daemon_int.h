@@ -39,6 +39,7 @@ struct daemon {
 	struct spawn_slots slots;
 	bool have_slots;
 	struct proc_hook hook;
+	struct events *events; /* listener pools (events.h) */
 
 	enum phase phase;
 	struct proc **shut_v; /* start order, snapshotted when the shutdown began */
@@ -56,8 +57,16 @@ struct daemon {
 	struct conf_ref *reread; /* the config of the last reread, not yet applied */
 };
 
+/* Programs and event listeners run; [fcgi-program:x] is parsed only. */
+static inline bool daemon_runs(const struct conf_process *p)
+{
+	return p->kind != CONF_FCGI;
+}
+
 /* daemon.c */
 void daemon_begin_shutdown(struct daemon *d);
+/* PROCESS_GROUP_ADDED (added) or _REMOVED for group. */
+void daemon_group_event(struct daemon *d, bool added, const char *group);
 /* Points the process table at the applied config's [supervisord] settings;
  * call after every change of d->cref (the old model may be freed). */
 void daemon_set_procs_env(struct daemon *d);

@@ -47,6 +47,9 @@ struct api_ops {
 	 * -ENOENT: BAD_NAME). */
 	int (*add_group)(void *arg, const char *name);
 	int (*remove_group)(void *arg, const char *name);
+	/* sendRemoteCommEvent: a REMOTE_COMMUNICATION event.  Returns 0 or a
+	 * negative errno.  NULL: dropped. */
+	int (*remote_comm)(void *arg, const char *type, const char *data);
 };
 
 /* supervisord's fault for a negative errno of proc_start/stop/signal

@@ -532,11 +532,19 @@ static int spawn(struct proc *p)
 		return -ECHILD;
 	}
 	p->pid = ch.pid;
+	p->last_pid = ch.pid;
 	p->stdin_fd = ch.fd_in;
 	if (ch.fd_in < 0 && !t->env.no_stdin_pipes)
 		log_warn("no stdin pipe for '%s' (too many open files): its stdin is /dev/null",
 			 c->name);
 	pid_insert(t, p);
+	if (c->kind == CONF_EVENTLISTENER && t->env.listener_attach && ch.fd_out >= 0) {
+		int rl = t->env.listener_attach(p, ch.fd_out, t->env.listener_arg);
+		if (rl == 0)
+			ch.fd_out = -1;
+		else
+			log_warn("event listener '%s': %s", c->name, strerror(-rl));
+	}
 	if (p->out) {
 		int ra = output_attach(p->out, ch.fd_out, ch.fd_err);
 		if (ra < 0)

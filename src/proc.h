@@ -57,6 +57,7 @@ struct proc {
 
 	enum proc_state state;
 	pid_t pid;		    /* 0: none */
+	pid_t last_pid;		    /* the pid of the last run, for the hooks of its exit */
 	time_t laststart, laststop; /* wall clock, for display; 0: never */
 	int64_t start_ms;	    /* monotonic, for startsecs */
 	int backoff;		    /* serial failed starts */
@@ -108,6 +109,11 @@ struct procs_env {
 	long child_nofile;		 /* RLIMIT_NOFILE soft limit for children; 0: inherit */
 	const struct spawn_slots *slots; /* NULL: plain fork */
 	bool no_stdin_pipes;		 /* children's stdin is /dev/null (fds are short) */
+	/* An event listener's stdout is its protocol channel: at each spawn
+	 * of one, its read end goes here rather than to its output (0: taken;
+	 * < 0: output gets it).  NULL: output gets it. */
+	int (*listener_attach)(struct proc *p, int fd_out, void *arg);
+	void *listener_arg;
 };
 
 int procs_new(struct procs **out, const struct procs_env *env);

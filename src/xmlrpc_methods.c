@@ -715,9 +715,15 @@ void xrm_stdin(struct xr_call *c, const struct xv *p, struct res *r)
 		xr_ok(r, xv_bool(true));
 }
 
-/* supd runs no event listeners' protocol: there is nobody to deliver the
- * event to, and supervisord with no subscriber drops it as well. */
+/* A REMOTE_COMMUNICATION event for the pools subscribed to it; with none,
+ * it is dropped, as supervisord does. */
 void xrm_remote_comm(struct xr_call *c, const struct xv *p, struct res *r)
 {
+	const struct api_ops *d = ops_daemon(c->x->core);
+	int e = d->remote_comm ? d->remote_comm(d->arg, xr_arg_s(p, 0), xr_arg_s(p, 1)) : 0;
+	if (e < 0) {
+		xr_fault(r, "FAILED", "%s", strerror(-e));
+		return;
+	}
 	xr_ok(r, xv_bool(true));
 }

@@ -1,0 +1,612 @@
+/* Event listener pools and event dispatch (events.h). */
+#include "config.h"
+
+#include "events.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct pool {
+	struct pool *next;
+	char *name; /* the group */
+	uint32_t mask;
+	uint64_t poolserial; /* the next one */
+	struct ev_queue q;
+	size_t want; /* buffer_size, while configuring */
+	bool keep;
+};
+
+struct listener {
+	struct listener *next;
+	struct events *e;
+	struct proc *p;
+	int out_fd; /* its stdout: the protocol */
+	int in_fd;  /* a duplicate of its stdin pipe, non-blocking; -1: none */
+	struct ev_proto proto;
+	struct ev *cur; /* sent, not answered yet (BUSY) */
+	uint64_t cur_poolserial;
+	char *wbuf; /* bytes the pipe has not taken yet */
+	size_t wlen, woff;
+	bool wwatch;
+	bool ready; /* became READY during a feed: dispatch after it */
+};
+
+struct tick {
+	struct loop_timer t;
+	struct events *e;
+	enum ev_type type;
+	long period;
+	long long last; /* the current slice (epoch seconds) */
+};
+
+struct events {
+	struct loop *loop;
+	struct procs *procs;
+	struct proc_hook hook;
+	char *server;
+	uint64_t serial; /* the next global serial */
+	uint32_t wanted; /* every pool's mask */
+	struct pool *pools;
+	struct listener *ls;
+	struct tick ticks[3];
+};
+
+static struct pool *find_pool(const struct events *e, const char *name)
+{
+	for (struct pool *p = e->pools; p; p = p->next)
+		if (!strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+static struct listener *find_listener(const struct events *e, const struct proc *p)
+{
+	for (struct listener *l = e->ls; l; l = l->next)
+		if (l->p == p)
+			return l;
+	return NULL;
+}
+
+static void lstate(struct listener *l, enum ev_lstate from, enum ev_lstate to)
+{
+	const char *name = l->p->conf->name;
+	log_debug("%s: %s -> %s", name, ev_lstate_name(from), ev_lstate_name(to));
+	if (to == EVL_UNKNOWN)
+		log_warn(
+		    "%s: has entered the UNKNOWN state and will no longer receive events, this "
+		    "usually indicates the process violated the eventlistener protocol",
+		    name);
+}
+
+/* ---------------------------------------------------------------- buffering */
+
+static void accept_event(struct events *e, struct pool *pool, struct ev *ev, uint64_t poolserial,
+			 bool head)
+{
+	uint64_t dropped;
+	if (ev_queue_push(&pool->q, ev, poolserial, head, &dropped) > 0)
+		log_error("pool %s event buffer overflowed, discarding event %llu", pool->name,
+			  (unsigned long long)dropped);
+}
+
+static void dispatch(struct events *e, struct pool *pool);
+
+/* The listener's event was rejected (a non-OK result, a bad result line,
+ * or its death while BUSY): back to the head of its pool's buffer. */
+static void reject(struct listener *l)
+{
+	struct ev *ev = l->cur;
+	l->cur = NULL;
+	if (!ev)
+		return;
+	struct pool *pool = find_pool(l->e, l->p->conf->group);
+	if (pool) {
+		log_debug("rebuffering event %llu for pool %s (buf size=%zu, max=%zu)",
+			  (unsigned long long)ev->serial, pool->name, pool->q.n, pool->q.cap);
+		accept_event(l->e, pool, ev, l->cur_poolserial, true);
+	}
+	ev_put(ev);
+}
+
+/* ---------------------------------------------------------------- writing */
+
+static void flush(struct listener *l);
+
+static void in_cb(struct loop *lp, int fd, uint32_t events, void *arg)
+{
+	(void)lp;
+	(void)fd;
+	(void)events;
+	flush(arg);
+}
+
+static void drop_wbuf(struct listener *l)
+{
+	if (l->wwatch)
+		loop_unwatch_fd(l->e->loop, l->in_fd);
+	l->wwatch = false;
+	free(l->wbuf);
+	l->wbuf = NULL;
+	l->wlen = l->woff = 0;
+}
+
+/* Writes what the pipe takes now; the rest waits for EPOLLOUT.  Returns 0
+ * or a negative errno (the listener closed its stdin). */
+static int flush_now(struct listener *l)
+{
+	while (l->woff < l->wlen) {
+		ssize_t n = write(l->in_fd, l->wbuf + l->woff, l->wlen - l->woff);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (!l->wwatch &&
+			    loop_watch_fd(l->e->loop, l->in_fd, EPOLLOUT, in_cb, l) == 0)
+				l->wwatch = true;
+			return 0;
+		}
+		if (n < 0)
+			return -errno;
+		l->woff += (size_t)n;
+	}
+	drop_wbuf(l);
+	return 0;
+}
+
+static void flush(struct listener *l)
+{
+	int r = flush_now(l);
+	if (r < 0) {
+		log_debug("%s: writing an event: %s", l->p->conf->name, strerror(-r));
+		drop_wbuf(l);
+	}
+}
+
+/* Queues header and payload for l and writes what fits.  Returns 0, or a
+ * negative errno with nothing queued (EPIPE: it closed its stdin). */
+static int send_event(struct listener *l, struct pool *pool, const struct ev_slot *s)
+{
+	char head[512];
+	int hn = ev_header(head, sizeof(head), l->e->server, s->ev->serial, pool->name,
+			   s->poolserial, s->ev);
+	if (hn < 0)
+		return hn;
+	size_t add = (size_t)hn + s->ev->len;
+	bool was_empty = l->wlen == l->woff;
+	char *nb = realloc(l->wbuf, l->wlen + add);
+	if (!nb)
+		return -ENOMEM;
+	l->wbuf = nb;
+	memcpy(nb + l->wlen, head, (size_t)hn);
+	memcpy(nb + l->wlen + hn, s->ev->payload, s->ev->len);
+	size_t before = l->wlen;
+	l->wlen += add;
+	int r = flush_now(l);
+	if (r < 0 && was_empty && l->woff == before) {
+		/* Nothing of it went out: as supervisord on EPIPE, the event
+		 * stays buffered and the listener's state is unchanged. */
+		drop_wbuf(l);
+		return r;
+	}
+	if (r < 0)
+		drop_wbuf(l);
+	return 0;
+}
+
+/* supervisord's _dispatchEvent, for as long as events and READY listeners
+ * last: the oldest event to the first RUNNING listener that is READY. */
+static void dispatch(struct events *e, struct pool *pool)
+{
+	for (struct listener *l = e->ls; l && pool->q.n; l = l->next) {
+		if (l->p->state != PROC_RUNNING || l->proto.state != EVL_READY || l->in_fd < 0 ||
+		    strcmp(l->p->conf->group, pool->name))
+			continue;
+		struct ev_slot s = pool->q.v[pool->q.head];
+		int r = send_event(l, pool, &s);
+		if (r < 0) {
+			log_debug("%s: event %llu not sent: %s", l->p->conf->name,
+				  (unsigned long long)s.ev->serial, strerror(-r));
+			continue;
+		}
+		ev_queue_pop(&pool->q, &s);
+		l->cur = s.ev; /* the queue's reference */
+		l->cur_poolserial = s.poolserial;
+		ev_proto_sent(&l->proto);
+		lstate(l, EVL_READY, EVL_BUSY);
+		log_debug("event %llu sent to listener %s", (unsigned long long)s.ev->serial,
+			  l->p->conf->name);
+	}
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static void proto_cb(void *arg, enum ev_proto_what what, const char *data, size_t len)
+{
+	struct listener *l = arg;
+	const char *name = l->p->conf->name;
+	switch (what) {
+	case EVP_READY:
+		lstate(l, EVL_ACKNOWLEDGED, EVL_READY);
+		l->ready = true;
+		break;
+	case EVP_BAD_READY:
+		lstate(l, EVL_ACKNOWLEDGED, EVL_UNKNOWN);
+		break;
+	case EVP_SPURIOUS:
+		lstate(l, EVL_READY, EVL_UNKNOWN);
+		break;
+	case EVP_BAD_RESULT:
+		log_warn("%s: bad result line: '%.*s'", name, (int)len, data);
+		lstate(l, EVL_BUSY, EVL_UNKNOWN);
+		reject(l);
+		break;
+	case EVP_RESULT:
+		if (len == 2 && !memcmp(data, "OK", 2)) {
+			log_debug("%s: event was processed", name);
+			lstate(l, EVL_BUSY, EVL_ACKNOWLEDGED);
+			ev_put(l->cur);
+			l->cur = NULL;
+		} else {
+			log_warn("%s: event was rejected", name);
+			lstate(l, EVL_BUSY, EVL_ACKNOWLEDGED);
+			reject(l);
+		}
+		break;
+	}
+}
+
+/* Reads at most max chunks; returns false at EOF or on an error. */
+static bool read_out(struct listener *l, int max)
+{
+	char buf[4096];
+	for (int i = 0; i < max; i++) {
+		ssize_t n = read(l->out_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN;
+		if (n == 0)
+			return false;
+		ev_proto_feed(&l->proto, buf, (size_t)n, proto_cb, l);
+	}
+	return true;
+}
+
+static void close_out(struct listener *l)
+{
+	if (l->out_fd < 0)
+		return;
+	loop_unwatch_fd(l->e->loop, l->out_fd);
+	close(l->out_fd);
+	l->out_fd = -1;
+}
+
+static void after_read(struct listener *l)
+{
+	struct pool *pool = find_pool(l->e, l->p->conf->group);
+	/* A rejected event or a READY listener: both may allow a dispatch. */
+	l->ready = false;
+	if (pool)
+		dispatch(l->e, pool);
+}
+
+static void out_cb(struct loop *lp, int fd, uint32_t events, void *arg)
+{
+	(void)lp;
+	(void)fd;
+	(void)events;
+	struct listener *l = arg;
+	if (!read_out(l, 16))
+		close_out(l);
+	after_read(l);
+}
+
+/* ---------------------------------------------------------------- listeners */
+
+static void listener_free(struct listener *l, bool requeue)
+{
+	struct events *e = l->e;
+	if (l->out_fd >= 0)
+		read_out(l, 16); /* its last words may be a RESULT */
+	close_out(l);
+	drop_wbuf(l);
+	if (l->in_fd >= 0)
+		close(l->in_fd);
+	if (requeue)
+		reject(l);
+	ev_put(l->cur);
+	for (struct listener **pp = &e->ls; *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	free(l);
+}
+
+int events_attach(struct proc *p, int fd_out, void *arg)
+{
+	struct events *e = arg;
+	struct listener *old = find_listener(e, p);
+	if (old)
+		listener_free(old, true);
+	struct listener *l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->e = e;
+	l->p = p;
+	l->in_fd = -1;
+	l->out_fd = fd_out;
+	ev_proto_reset(&l->proto);
+	if (p->stdin_fd >= 0) {
+		l->in_fd = fcntl(p->stdin_fd, F_DUPFD_CLOEXEC, 3);
+		int fl = l->in_fd >= 0 ? fcntl(l->in_fd, F_GETFL) : -1;
+		if (fl >= 0)
+			fcntl(l->in_fd, F_SETFL, fl | O_NONBLOCK);
+	}
+	if (l->in_fd < 0)
+		log_warn("event listener '%s' has no stdin pipe: it will receive no events",
+			 p->conf->name);
+	int r = loop_watch_fd(e->loop, fd_out, EPOLLIN, out_cb, l);
+	if (r < 0) {
+		if (l->in_fd >= 0)
+			close(l->in_fd);
+		free(l);
+		return r;
+	}
+	struct listener **pp = &e->ls;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = l;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- events */
+
+bool events_wanted(const struct events *e, enum ev_type t)
+{
+	return e && (e->wanted & (1u << t));
+}
+
+int events_notify(struct events *e, struct ev *ev)
+{
+	if (!ev)
+		return -ENOMEM;
+	for (struct pool *pool = e->pools; pool; pool = pool->next) {
+		if (!(pool->mask & (1u << ev->type)))
+			continue;
+		if (!ev->has_serial) {
+			ev->serial = e->serial++;
+			ev->has_serial = true;
+		}
+		accept_event(e, pool, ev, pool->poolserial++, false);
+		dispatch(e, pool);
+	}
+	ev_put(ev);
+	return 0;
+}
+
+static enum ev_type state_type(enum proc_state s)
+{
+	switch (s) {
+	case PROC_STOPPED:
+		return EV_PROCESS_STATE_STOPPED;
+	case PROC_STARTING:
+		return EV_PROCESS_STATE_STARTING;
+	case PROC_RUNNING:
+		return EV_PROCESS_STATE_RUNNING;
+	case PROC_BACKOFF:
+		return EV_PROCESS_STATE_BACKOFF;
+	case PROC_STOPPING:
+		return EV_PROCESS_STATE_STOPPING;
+	case PROC_EXITED:
+		return EV_PROCESS_STATE_EXITED;
+	case PROC_FATAL:
+		return EV_PROCESS_STATE_FATAL;
+	default:
+		return EV_PROCESS_STATE_UNKNOWN;
+	}
+}
+
+static void hook_cb(struct proc *p, enum proc_state from, enum proc_state to, void *arg)
+{
+	struct events *e = arg;
+	struct listener *l = find_listener(e, p);
+	if (to == PROC_REMOVED) {
+		if (l)
+			listener_free(l, true);
+		return;
+	}
+	/* A listener that is gone rejects its event first, as supervisord's
+	 * finish() does before the state change is announced. */
+	if (l && to != PROC_STARTING && to != PROC_RUNNING && to != PROC_STOPPING) {
+		struct pool *pool = find_pool(e, p->conf->group);
+		listener_free(l, true);
+		l = NULL;
+		if (pool)
+			dispatch(e, pool);
+	}
+	enum ev_type t = state_type(to);
+	if (events_wanted(e, t)) {
+		/* The pid of a run that just ended is still reported. */
+		long pid = p->pid
+			       ? p->pid
+			       : (from == PROC_STOPPING || from == PROC_RUNNING ? p->last_pid : 0);
+		bool expected =
+		    p->exitstatus >= 0 && conf_exitcode_expected(p->conf, p->exitstatus);
+		struct ev *ev = ev_process_state(t, p->conf->name, p->conf->group,
+						 proc_state_name(from), p->backoff, pid, expected);
+		if (events_notify(e, ev) < 0)
+			log_error("out of memory: %s event of '%s' lost", ev_type_name(t),
+				  p->conf->name);
+	}
+	if (l && to == PROC_RUNNING) {
+		struct pool *pool = find_pool(e, p->conf->group);
+		if (pool)
+			dispatch(e, pool);
+	}
+}
+
+/* ---------------------------------------------------------------- ticks */
+
+static long long wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Arms the deadline for the next slice boundary (wall clock, as
+ * supervisord's timeslice), converted to the loop's monotonic clock. */
+static void tick_arm(struct tick *k)
+{
+	long long now = wall_ms();
+	long long next = (now / 1000 / k->period + 1) * k->period * 1000;
+	loop_timer_arm(k->e->loop, &k->t, loop_now_ms() + (next - now));
+}
+
+static void tick_cb(struct loop *lp, void *arg)
+{
+	(void)lp;
+	struct tick *k = arg;
+	long long slice = wall_ms() / 1000 / k->period * k->period;
+	if (slice != k->last) {
+		k->last = slice;
+		if (events_notify(k->e, ev_newf(k->type, "when:%lld", slice)) < 0)
+			log_error("out of memory: %s event lost", ev_type_name(k->type));
+	}
+	tick_arm(k);
+}
+
+/* ---------------------------------------------------------------- set-up */
+
+int events_new(struct events **out, struct loop *l, struct procs *t)
+{
+	struct events *e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->loop = l;
+	e->procs = t;
+	static const struct {
+		enum ev_type type;
+		long period;
+	} kinds[3] = {{EV_TICK_5, 5}, {EV_TICK_60, 60}, {EV_TICK_3600, 3600}};
+	for (int i = 0; i < 3; i++) {
+		struct tick *k = &e->ticks[i];
+		loop_timer_init(&k->t, tick_cb, k);
+		k->e = e;
+		k->type = kinds[i].type;
+		k->period = kinds[i].period;
+	}
+	e->hook.cb = hook_cb;
+	e->hook.arg = e;
+	procs_add_hook(t, &e->hook);
+	*out = e;
+	return 0;
+}
+
+static void pool_free(struct pool *p)
+{
+	ev_queue_fini(&p->q);
+	free(p->name);
+	free(p);
+}
+
+void events_free(struct events *e)
+{
+	if (!e)
+		return;
+	procs_remove_hook(e->procs, &e->hook);
+	while (e->ls)
+		listener_free(e->ls, false);
+	while (e->pools) {
+		struct pool *p = e->pools;
+		e->pools = p->next;
+		pool_free(p);
+	}
+	for (int i = 0; i < 3; i++)
+		loop_timer_cancel(e->loop, &e->ticks[i].t);
+	free(e->server);
+	free(e);
+}
+
+static uint32_t subscription(const struct conf_process *cp)
+{
+	uint32_t m = 0;
+	for (size_t i = 0; i < cp->nevents; i++) {
+		int t = ev_type_parse(cp->events[i]);
+		if (t >= 0)
+			m |= ev_type_mask((enum ev_type)t);
+	}
+	return m;
+}
+
+int events_configure(struct events *e, const struct conf *c)
+{
+	char *server = strdup(c->supd.identifier ? c->supd.identifier : "supervisor");
+	if (!server)
+		return -ENOMEM;
+	free(e->server);
+	e->server = server;
+	for (struct pool *p = e->pools; p; p = p->next)
+		p->keep = false;
+	for (size_t i = 0; i < c->nprocs; i++) {
+		const struct conf_process *cp = &c->procs[i];
+		if (cp->kind != CONF_EVENTLISTENER)
+			continue;
+		struct pool *p = find_pool(e, cp->group);
+		if (!p) {
+			p = calloc(1, sizeof(*p));
+			if (!p || !(p->name = strdup(cp->group)) ||
+			    ev_queue_init(&p->q, (size_t)cp->buffer_size) < 0) {
+				if (p)
+					free(p->name);
+				free(p);
+				return -ENOMEM;
+			}
+			p->next = e->pools;
+			e->pools = p;
+		}
+		/* A [group:x] of several listener sections is one pool (see
+		 * doc/compat.md): it takes every subscription and the largest
+		 * buffer of its sections. */
+		if (!p->keep) {
+			p->mask = 0;
+			p->want = 0;
+		}
+		p->mask |= subscription(cp);
+		if ((size_t)cp->buffer_size > p->want)
+			p->want = (size_t)cp->buffer_size;
+		p->keep = true;
+	}
+	for (struct pool *p = e->pools; p; p = p->next)
+		if (p->keep && ev_queue_resize(&p->q, p->want) < 0)
+			return -ENOMEM;
+	e->wanted = 0;
+	for (struct pool **pp = &e->pools; *pp;) {
+		struct pool *p = *pp;
+		if (!p->keep) {
+			*pp = p->next;
+			pool_free(p);
+			continue;
+		}
+		e->wanted |= p->mask;
+		pp = &p->next;
+	}
+	for (int i = 0; i < 3; i++) {
+		struct tick *k = &e->ticks[i];
+		if (!events_wanted(e, k->type)) {
+			loop_timer_cancel(e->loop, &k->t);
+		} else if (!loop_timer_armed(&k->t)) {
+			k->last = wall_ms() / 1000 / k->period * k->period;
+			tick_arm(k);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* Event listener pools and supervisord's events (supervisord.md §7).
+ *
+ * Each [eventlistener:x] section is a pool (named by its group) with a
+ * FIFO of buffer_size events; its processes are ordinary processes of the
+ * table, except that their stdout is the protocol channel, handed here at
+ * each spawn (events_attach) instead of to output.c.  An event accepted by
+ * a pool goes to the first of its listeners that is RUNNING and READY, one
+ * event per listener at a time; a rejected one goes back to the head of
+ * the FIFO.  Writes to a listener's stdin never block: what the pipe does
+ * not take now waits for EPOLLOUT, and the listener stays BUSY.
+ *
+ * PROCESS_STATE_* events come from the table's transition hook; the daemon
+ * reports its own state, groups and remote communication.  TICK_* events
+ * arm a deadline only while a pool subscribes to them. */
+#ifndef SUPD_EVENTS_H
+#define SUPD_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "event.h"
+#include "loop.h"
+#include "proc.h"
+
+struct events;
+
+int events_new(struct events **out, struct loop *l, struct procs *t);
+/* Stops listening; buffered events are dropped. */
+void events_free(struct events *e);
+
+/* Creates, updates or drops pools to match c's [eventlistener:x] groups
+ * (a pool kept by a reload keeps its buffered events), and arms the TICK
+ * deadlines its subscriptions need.  Returns 0 or -ENOMEM. */
+int events_configure(struct events *e, const struct conf *c);
+
+/* For procs_env.listener_attach: p (an event listener) was just spawned;
+ * takes fd_out, the read end of its stdout.  Returns 0, or a negative
+ * errno with fd_out left to the caller. */
+int events_attach(struct proc *p, int fd_out, void *arg);
+
+/* Offers an event to every pool subscribed to its type; takes e's
+ * reference.  Returns 0 or -ENOMEM (e == NULL: the payload could not be
+ * built). */
+int events_notify(struct events *e, struct ev *ev);
+
+/* Whether a pool subscribes to type t (to skip building payloads). */
+bool events_wanted(const struct events *e, enum ev_type t);
+
+#endif

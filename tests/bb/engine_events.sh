@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# Event listeners (supervisord.md §7) with real listener scripts: the exact
+# headers and PROCESS_STATE payloads of a program killed and restarted, a
+# listener answering FAIL getting the same event again, a listener that
+# never answers (buffer overflow, and supd not blocked by it), TICK_5,
+# REMOTE_COMMUNICATION through XML-RPC, supervisor's own
+# childutils.listener, and the container pattern: a listener on
+# PROCESS_STATE_FATAL that stops supd.
+. "$(dirname "$0")/lib.sh"
+if ! command -v python3 >/dev/null; then
+	echo "SKIP: python3 missing"
+	exit 77
+fi
+bb_setup
+
+# Records every event (header line, payload, then a newline) and acks.
+cat >"$T/rec.py" <<'EOS'
+import sys
+out = open(sys.argv[1], "ab")
+while True:
+    sys.stdout.write("READY\n"); sys.stdout.flush()
+    line = sys.stdin.buffer.readline()
+    if not line:
+        break
+    hdr = dict(x.split(":", 1) for x in line.decode().split())
+    body = sys.stdin.buffer.read(int(hdr["len"]))
+    out.write(line + body + b"\n"); out.flush()
+    sys.stdout.write("RESULT 2\nOK"); sys.stdout.flush()
+EOS
+# Answers FAIL to an event the first time it sees its serial, OK after.
+cat >"$T/fail.py" <<'EOS'
+import sys
+out = open(sys.argv[1], "a")
+seen = set()
+while True:
+    sys.stdout.write("READY\n"); sys.stdout.flush()
+    line = sys.stdin.readline()
+    if not line:
+        break
+    hdr = dict(x.split(":", 1) for x in line.split())
+    sys.stdin.read(int(hdr["len"]))
+    s = hdr["serial"]
+    res = "OK" if s in seen else "FAIL"
+    seen.add(s)
+    out.write("%s %s\n" % (res, s)); out.flush()
+    sys.stdout.write("RESULT %d\n%s" % (len(res), res)); sys.stdout.flush()
+EOS
+# Says READY, records the header of one event, and never answers nor
+# reads again.
+cat >"$T/deaf.sh" <<'EOS'
+printf 'READY\n'
+read -r line
+echo "$line" >>"$1"
+exec sleep 1000
+EOS
+# The container pattern: on PROCESS_STATE_FATAL, SIGTERM to supd.
+cat >"$T/killer.py" <<'EOS'
+import os, signal, sys
+while True:
+    sys.stdout.write("READY\n"); sys.stdout.flush()
+    line = sys.stdin.readline()
+    if not line:
+        break
+    hdr = dict(x.split(":", 1) for x in line.split())
+    body = sys.stdin.read(int(hdr["len"]))
+    open(sys.argv[1], "a").write(hdr["eventname"] + " " + body + "\n")
+    sys.stdout.write("RESULT 2\nOK"); sys.stdout.flush()
+    os.kill(os.getppid(), signal.SIGTERM)
+EOS
+# supervisor's own listener helper, when /usr/bin/python3 has it.
+CU=
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import supervisor.childutils' 2>/dev/null; then
+	CU=1
+	cat >"$T/cu.py" <<'EOS'
+import sys
+from supervisor import childutils
+while True:
+    headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
+    open(sys.argv[1], "a").write("%s %s\n" % (headers["eventname"], payload))
+    childutils.listener.ok(sys.stdout)
+EOS
+fi
+
+bb_conf <<'EOC'
+[supervisord]
+logfile=@T@/supd.log
+pidfile=@T@/supd.pid
+childlogdir=@T@
+loglevel=debug
+
+[unix_http_server]
+file=@T@/supd.sock
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[eventlistener:rec]
+command=python3 -u @T@/rec.py @T@/rec.log
+events=PROCESS_STATE,REMOTE_COMMUNICATION,SUPERVISOR_STATE_CHANGE_RUNNING
+buffer_size=50
+startsecs=0
+
+[eventlistener:fail]
+command=python3 -u @T@/fail.py @T@/fail.log
+events=PROCESS_GROUP_ADDED
+startsecs=0
+
+[eventlistener:deaf]
+command=sh @T@/deaf.sh @T@/deaf.log
+events=PROCESS_STATE
+buffer_size=2
+startsecs=0
+
+[eventlistener:mute]
+command=sh @T@/deaf.sh @T@/mute.log
+events=PROCESS_GROUP_ADDED
+startsecs=0
+
+[eventlistener:tick]
+command=python3 -u @T@/rec.py @T@/tick.log
+events=TICK_5
+startsecs=0
+
+[program:victim]
+command=sleep 1000
+startsecs=1
+EOC
+if [ -n "$CU" ]; then
+	cat >>"$T/supd.conf" <<EOC
+
+[eventlistener:cu]
+command=/usr/bin/python3 -u $T/cu.py $T/cu.log
+events=PROCESS_STATE_RUNNING
+startsecs=0
+EOC
+fi
+bb_start
+bb_wait_log 10 "success: victim entered RUNNING"
+P1=$(bb_log_pid victim)
+bb_wait 10 grep -q "processname:victim groupname:victim from_state:STARTING pid:$P1" "$T/rec.log"
+kill -KILL "$P1"
+bb_wait_log 10 "exited: victim \(terminated by SIGKILL; not expected\)"
+bb_wait_log 10 "spawned: 'victim' with pid"
+bb_wait 10 sh -c "[ \"\$(sed -n \"s/.*spawned: 'victim' with pid \([0-9]*\).*/\1/p\" '$T/supd.log' | tail -n 1)\" != $P1 ]"
+P2=$(bb_log_pid victim)
+bb_wait 10 grep -q "processname:victim groupname:victim from_state:STARTING pid:$P2" "$T/rec.log"
+
+# Every header well formed, len exact, serials increasing, poolserials
+# 0, 1, 2... in this pool; then victim's payloads in order.
+python3 - "$T/rec.log" "$P1" "$P2" >"$T/victim.txt" <<'EOP' || fail "rec.log: $(cat "$T/victim.txt")"
+import re, sys
+data = open(sys.argv[1], "rb").read()
+p1, p2 = sys.argv[2], sys.argv[3]
+i = 0; last = -1; pser = 0; got = []; names = []
+hre = re.compile(rb"ver:3\.0 server:supervisor serial:(\d+) pool:rec poolserial:(\d+) eventname:([A-Z_0-9]+) len:(\d+)\n")
+while i < len(data):
+    m = hre.match(data, i)
+    if not m:
+        print("bad header at", i, data[i:i+80]); sys.exit(1)
+    serial, ps, name, n = int(m.group(1)), int(m.group(2)), m.group(3).decode(), int(m.group(4))
+    body = data[m.end():m.end() + n]
+    if data[m.end() + n:m.end() + n + 1] != b"\n":
+        print("len mismatch", m.group(0)); sys.exit(1)
+    if serial <= last or ps != pser:
+        print("serials", serial, last, ps, pser); sys.exit(1)
+    last, pser = serial, pser + 1
+    names.append(name)
+    if b"processname:victim " in body:
+        got.append(name + " " + body.decode())
+    i = m.end() + n + 1
+want = [
+    "PROCESS_STATE_STARTING processname:victim groupname:victim from_state:STOPPED tries:0",
+    "PROCESS_STATE_RUNNING processname:victim groupname:victim from_state:STARTING pid:" + p1,
+    "PROCESS_STATE_EXITED processname:victim groupname:victim from_state:RUNNING expected:0 pid:" + p1,
+    "PROCESS_STATE_STARTING processname:victim groupname:victim from_state:EXITED tries:0",
+    "PROCESS_STATE_RUNNING processname:victim groupname:victim from_state:STARTING pid:" + p2,
+]
+if got != want:
+    print("got", got); sys.exit(1)
+# Buffered before the listener was READY: the daemon's RUNNING first.
+if names[0] != "SUPERVISOR_STATE_CHANGE_RUNNING":
+    print("first", names[:3]); sys.exit(1)
+EOP
+ok "PROCESS_STATE headers and payloads, as supervisord's"
+
+# FAIL: the same event again, then OK.
+bb_wait 10 grep -q '^OK ' "$T/fail.log"
+bb_wait_log 5 "fail: event was rejected"
+first=$(sed -n 1p "$T/fail.log")
+second=$(sed -n 2p "$T/fail.log")
+expect_eq "OK ${first#FAIL }" "$second" "the rejected event comes back"
+case $first in FAIL\ *) ;; *) fail "first answer: $first" ;; esac
+ok "a rejected event is delivered again"
+
+# A listener that never answers: its buffer overflows, supd is not blocked.
+bb_wait_log 10 "pool deaf event buffer overflowed, discarding event [0-9]+"
+ok "buffer overflow discards the oldest, logged"
+
+# A listener dying while BUSY: its event goes back to the head of the
+# buffer and the next instance gets it.
+# (A pool whose buffer does not overflow meanwhile: with a full buffer the
+# rejected event, back at the head, is the oldest and the next one
+# discards it, as in supervisord.)
+bb_wait 5 test -s "$T/mute.log"
+D1=$(bb_log_pid mute)
+kill -KILL "$D1"
+bb_wait 10 sh -c "[ \$(wc -l <'$T/mute.log') -ge 2 ]"
+s1=$(sed -n '1s/.* serial:\([0-9]*\) .*/\1/p' "$T/mute.log")
+s2=$(sed -n '2s/.* serial:\([0-9]*\) .*/\1/p' "$T/mute.log")
+[ -n "$s1" ] || fail "mute.log: $(cat "$T/mute.log")"
+expect_eq "$s1" "$s2" "the event of a listener killed while BUSY, delivered again"
+ok "a listener dying while BUSY rejects its event"
+
+# REMOTE_COMMUNICATION through XML-RPC.
+python3 - "$T/supd.sock" <<'EOP' || fail "sendRemoteCommEvent"
+import http.client, socket, sys, xmlrpc.client
+class C(http.client.HTTPConnection):
+    def __init__(self): super().__init__("localhost")
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX); self.sock.connect(sys.argv[1])
+class Tr(xmlrpc.client.Transport):
+    def make_connection(self, host): return C()
+s = xmlrpc.client.ServerProxy("http://localhost", transport=Tr())
+assert s.supervisor.sendRemoteCommEvent("mytype", "hello\nworld") is True
+EOP
+bb_wait 10 grep -q '^world$' "$T/rec.log"
+grep -B3 '^world$' "$T/rec.log" | head -2 >"$T/rc.txt"
+grep -Eq '^ver:3\.0 server:supervisor serial:[0-9]+ pool:rec poolserial:[0-9]+ eventname:REMOTE_COMMUNICATION len:23$' "$T/rc.txt" ||
+	fail "REMOTE_COMMUNICATION header: $(cat "$T/rc.txt")"
+grep -qx 'type:mytypehello' "$T/rc.txt" && fail "payload lost its newline"
+grep -qx 'type:mytype' "$T/rc.txt" || fail "REMOTE_COMMUNICATION payload: $(cat "$T/rc.txt")"
+ok "sendRemoteCommEvent reaches the listener"
+
+# TICK_5: when: floored to 5 s.
+bb_wait 12 grep -q '^when:' "$T/tick.log"
+w=$(grep '^when:' "$T/tick.log" | head -n 1)
+w=${w#when:}
+[ $((w % 5)) -eq 0 ] || fail "TICK_5 when:$w is not a multiple of 5"
+grep -Eq "eventname:TICK_5 len:${#w}" "$T/tick.log" ||
+	grep -Eq "eventname:TICK_5 len:$((${#w} + 5))" "$T/tick.log" || fail "TICK_5 header"
+ok "TICK_5 delivered, when floored to 5 s"
+
+if [ -n "$CU" ]; then
+	bb_wait 10 grep -q "PROCESS_STATE_RUNNING processname:victim groupname:victim from_state:STARTING pid:$P2" "$T/cu.log"
+	ok "supervisor.childutils.listener works against supd"
+fi
+
+# supctl status lists the listeners as supervisorctl does.
+if [ -n "$SUPCTL" ]; then
+	st=$("$SUPCTL" -c "$T/supd.conf" status 2>&1)
+	echo "$st" | grep -Eq '^rec +RUNNING +pid [0-9]+' || fail "status: $st"
+	echo "$st" | grep -Eq '^deaf +RUNNING +pid [0-9]+' || fail "status: $st"
+	ok "supctl status lists event listeners"
+fi
+bb_stop
+expect_eq 0 "$SUPD_STATUS" "exit status"
+
+# ---- The container pattern: a FATAL program makes a listener stop supd.
+rm -f "$T/supd.log"
+bb_conf <<'EOC'
+[supervisord]
+logfile=@T@/supd.log
+pidfile=@T@/supd.pid
+childlogdir=@T@
+
+[eventlistener:killer]
+command=python3 -u @T@/killer.py @T@/killer.log
+events=PROCESS_STATE_FATAL
+startsecs=0
+
+[program:bad]
+command=sh -c 'exit 3'
+startsecs=1
+startretries=0
+EOC
+bb_start
+bb_wait 15 bb_not_alive "$SUPD_PID"
+wait "$SUPD_PID" 2>/dev/null
+SUPD_STATUS=$?
+expect_eq 0 "$SUPD_STATUS" "exit status after the listener's SIGTERM"
+expect_eq "PROCESS_STATE_FATAL processname:bad groupname:bad from_state:BACKOFF" \
+	"$(cat "$T/killer.log")" "the FATAL event"
+grep -q "gave up: bad entered FATAL state" "$T/supd.log" || fail "no FATAL"
+grep -q "supd stopped" "$T/supd.log" || fail "no clean stop"
+ok "a listener on PROCESS_STATE_FATAL stops supd cleanly"
