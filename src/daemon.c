@@ -149,6 +149,7 @@ void daemon_set_procs_env(struct daemon *d)
 	    .slots = d->have_slots ? &d->slots : NULL,
 	    .no_stdin_pipes = d->no_stdin_pipes,
 	    .listener_attach = d->events ? events_attach : NULL,
+	    .log_event = d->events ? events_log : NULL,
 	    .listener_arg = d->events,
 	};
 	procs_set_env(d->procs, &env);

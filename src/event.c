@@ -84,7 +84,7 @@ struct ev *ev_new(enum ev_type t, const char *payload, size_t len)
 	e->type = t;
 	e->refs = 1;
 	e->len = len;
-	if (len)
+	if (len && payload)
 		memcpy(e->payload, payload, len);
 	e->payload[len] = 0;
 	return e;

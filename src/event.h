@@ -57,6 +57,7 @@ struct ev {
 	char payload[];
 };
 
+/* payload NULL: len bytes for the caller to fill. */
 struct ev *ev_new(enum ev_type t, const char *payload, size_t len);
 /* printf-like payload.  NULL on ENOMEM. */
 __attribute__((format(printf, 2, 3))) struct ev *ev_newf(enum ev_type t, const char *fmt, ...);

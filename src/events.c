@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -390,6 +391,28 @@ int events_notify(struct events *e, struct ev *ev)
 	}
 	ev_put(ev);
 	return 0;
+}
+
+void events_log(struct proc *p, int channel, const char *data, size_t len, void *arg)
+{
+	struct events *e = arg;
+	enum ev_type t = channel ? EV_PROCESS_LOG_STDERR : EV_PROCESS_LOG_STDOUT;
+	if (!events_wanted(e, t))
+		return;
+	char head[512];
+	int hn =
+	    snprintf(head, sizeof(head), "processname:%s groupname:%s pid:%ld channel:%s\n",
+		     p->conf->name, p->conf->group, (long)p->pid, channel ? "stderr" : "stdout");
+	struct ev *ev = NULL;
+	if (hn > 0 && (size_t)hn < sizeof(head)) {
+		ev = ev_new(t, NULL, (size_t)hn + len);
+		if (ev) {
+			memcpy(ev->payload, head, (size_t)hn);
+			memcpy(ev->payload + hn, data, len);
+		}
+	}
+	if (events_notify(e, ev) < 0)
+		log_error("out of memory: %s event of '%s' lost", ev_type_name(t), p->conf->name);
 }
 
 static enum ev_type state_type(enum proc_state s)

@@ -82,6 +82,7 @@ struct out_chan {
 	bool line_start; /* the next byte starts a line (timestamps) */
 	bool forward;
 	bool syslog;
+	bool events; /* *_events_enabled: chunks go to the output's event_cb */
 };
 
 struct output {
@@ -92,6 +93,8 @@ struct output {
 	struct out_pipe *pipes;
 	output_notify_cb notify;
 	void *notify_arg;
+	output_event_cb event_cb;
+	void *event_arg;
 	bool strip_ansi;
 	bool fwd_stamps;
 };
@@ -529,6 +532,8 @@ static void process_chunk(struct out_chan *c, char *p, size_t n)
 			deliver(c, &esc, 1);
 	}
 	deliver(c, p, n);
+	if (c->events && c->o->event_cb && n)
+		c->o->event_cb(c->o, c->id, p, n, c->o->event_arg);
 }
 
 /* Can bytes bypass user space?  Only into a regular file that nothing
@@ -536,7 +541,7 @@ static void process_chunk(struct out_chan *c, char *p, size_t n)
 static bool fast_path(const struct out_chan *c)
 {
 	return c->splice_ok && c->has_file && c->lf.fd >= 0 && c->lf.seekable &&
-	       c->lf.last_error == 0 && !c->timestamps && !c->forward && !c->syslog &&
+	       c->lf.last_error == 0 && !c->timestamps && !c->forward && !c->syslog && !c->events &&
 	       !c->o->strip_ansi && log_get_level() > LL_DEBG;
 }
 
@@ -703,6 +708,12 @@ static void pipe_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		o->notify(o, c->id, o->notify_arg);
 }
 
+void output_set_events(struct output *o, output_event_cb cb, void *arg)
+{
+	o->event_cb = cb;
+	o->event_arg = arg;
+}
+
 void output_set_notify(struct output *o, output_notify_cb cb, void *arg)
 {
 	o->notify = cb;
@@ -803,16 +814,12 @@ int output_cleanup_auto(const char *childlogdir, const char *identifier)
 const char *output_unsupported(const struct conf_process *p)
 {
 	static char msg[400];
-	const char *what[4];
+	const char *what[2];
 	int n = 0;
 	if (p->out.capture_maxbytes)
 		what[n++] = "stdout_capture_maxbytes";
-	if (p->out.events_enabled)
-		what[n++] = "stdout_events_enabled";
 	if (p->err.capture_maxbytes)
 		what[n++] = "stderr_capture_maxbytes";
-	if (p->err.events_enabled)
-		what[n++] = "stderr_events_enabled";
 	if (!n)
 		return NULL;
 	int w = snprintf(msg, sizeof(msg), "'%s': not supported yet, ignored:", p->name);
@@ -836,6 +843,7 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 	c->forward = p->forward_output;
 	c->fwd_fd = id == OUTPUT_STDOUT ? 1 : 2;
 	c->syslog = cs->syslog;
+	c->events = cs->events_enabled;
 	c->lf.fd = -1;
 	if (id == OUTPUT_STDERR && p->redirect_stderr)
 		return 0;

@@ -6,8 +6,8 @@
  * process, so the log files stay open across restarts.
  *
  * How bytes move: when nothing needs them in user space (a regular log
- * file; no forward_output, timestamps, syslog, strip_ansi, debug log
- * level) they go pipe -> file with splice(2), through a relay pipe of
+ * file; no forward_output, timestamps, syslog, strip_ansi, events_enabled,
+ * debug log level) they go pipe -> file with splice(2), through a relay pipe of
  * supd's own so that the child's pipe is not locked during the copy into
  * the page cache, at most 256 KiB at a time; otherwise they are read and
  * written in 128 KiB chunks.  Rotation happens after a chunk, never in
@@ -61,7 +61,7 @@ enum output_channel {
 int output_new(struct output **out, struct loop *l, const struct conf_process *p,
 	       const struct conf_supd *s);
 
-/* Options output cannot honour yet (*_capture_maxbytes, *_events_enabled):
+/* Options output cannot honour yet (*_capture_maxbytes):
  * a message for the engine to log at start, naming the process and the
  * options, or NULL.  Static storage, valid until the next call. */
 const char *output_unsupported(const struct conf_process *p);
@@ -110,6 +110,14 @@ void output_set_notify(struct output *o, output_notify_cb cb, void *arg);
  * Tests replace the sink; NULL restores syslog(3). */
 typedef void (*output_syslog_fn)(int prio, const char *name, const char *line, size_t len);
 void output_set_syslog(output_syslog_fn fn);
+
+/* *_events_enabled (PROCESS_LOG events): each chunk read from such a
+ * channel, after strip_ansi, also goes to cb, as supervisord emits one
+ * event per read.  These channels are read in user space, never spliced.
+ * One callback per output; cb NULL removes it. */
+typedef void (*output_event_cb)(struct output *o, enum output_channel ch, const char *data,
+				size_t len, void *arg);
+void output_set_events(struct output *o, output_event_cb cb, void *arg);
 
 /* Bytes read from each channel's pipes since output_new. */
 uint64_t output_bytes(const struct output *o, enum output_channel ch);

@@ -113,7 +113,10 @@ struct procs_env {
 	 * of one, its read end goes here rather than to its output (0: taken;
 	 * < 0: output gets it).  NULL: output gets it. */
 	int (*listener_attach)(struct proc *p, int fd_out, void *arg);
-	void *listener_arg;
+	/* A chunk of output of a channel with *_events_enabled (PROCESS_LOG),
+	 * read while p has this pid.  NULL: none. */
+	void (*log_event)(struct proc *p, int channel, const char *data, size_t len, void *arg);
+	void *listener_arg; /* for both */
 };
 
 int procs_new(struct procs **out, const struct procs_env *env);

@@ -3,7 +3,7 @@
 # headers and PROCESS_STATE payloads of a program killed and restarted, a
 # listener answering FAIL getting the same event again, a listener that
 # never answers (buffer overflow, and supd not blocked by it), TICK_5,
-# REMOTE_COMMUNICATION through XML-RPC, supervisor's own
+# PROCESS_LOG with *_events_enabled, REMOTE_COMMUNICATION through XML-RPC, supervisor's own
 # childutils.listener, and the container pattern: a listener on
 # PROCESS_STATE_FATAL that stops supd.
 . "$(dirname "$0")/lib.sh"
@@ -121,9 +121,20 @@ command=python3 -u @T@/rec.py @T@/tick.log
 events=TICK_5
 startsecs=0
 
+[eventlistener:logrec]
+command=python3 -u @T@/rec.py @T@/logrec.log
+events=PROCESS_LOG
+startsecs=0
+
 [program:victim]
 command=sleep 1000
 startsecs=1
+
+[program:talker]
+command=sh -c 'echo hello-events; sleep 0.5; echo err-events >&2; exec sleep 1000'
+startsecs=0
+stdout_events_enabled=true
+stderr_events_enabled=true
 EOC
 if [ -n "$CU" ]; then
 	cat >>"$T/supd.conf" <<EOC
@@ -210,6 +221,25 @@ s2=$(sed -n '2s/.* serial:\([0-9]*\) .*/\1/p' "$T/mute.log")
 [ -n "$s1" ] || fail "mute.log: $(cat "$T/mute.log")"
 expect_eq "$s1" "$s2" "the event of a listener killed while BUSY, delivered again"
 ok "a listener dying while BUSY rejects its event"
+
+# PROCESS_LOG_STDOUT/STDERR with *_events_enabled carry the output.
+TP=$(bb_log_pid talker)
+bb_wait 10 grep -q '^err-events$' "$T/logrec.log"
+python3 - "$T/logrec.log" "$TP" <<'EOP' || fail "PROCESS_LOG: $(cat "$T/logrec.log")"
+import re, sys
+data = open(sys.argv[1], "rb").read().decode()
+pid = sys.argv[2]
+for ch, text, name in (("stdout", "hello-events\n", "PROCESS_LOG_STDOUT"),
+                       ("stderr", "err-events\n", "PROCESS_LOG_STDERR")):
+    body = "processname:talker groupname:talker pid:%s channel:%s\n%s" % (pid, ch, text)
+    hdr = re.search(r"ver:3\.0 server:supervisor serial:\d+ pool:logrec poolserial:\d+ "
+                    r"eventname:%s len:(\d+)\n" % name, data)
+    assert hdr, name
+    assert int(hdr.group(1)) == len(body), (hdr.group(0), len(body))
+    assert data[hdr.end():hdr.end() + len(body)] == body, data[hdr.end():]
+EOP
+grep -q "stdout_events_enabled\|stderr_events_enabled" "$T/supd.log" && fail "events_enabled still reported as unsupported"
+ok "PROCESS_LOG_STDOUT/STDERR carry the program's output"
 
 # REMOTE_COMMUNICATION through XML-RPC.
 python3 - "$T/supd.sock" <<'EOP' || fail "sendRemoteCommEvent"

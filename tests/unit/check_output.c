@@ -820,10 +820,11 @@ START_TEST(test_unsupported)
 	conf_defaults(&p, &s, "u");
 	ck_assert_ptr_null(output_unsupported(&p));
 	p.out.capture_maxbytes = 100;
-	p.err.events_enabled = true;
+	p.err.events_enabled = true; /* supported: PROCESS_LOG events */
+	p.err.capture_maxbytes = 10;
 	ck_assert_str_eq(output_unsupported(&p),
 			 "'u': not supported yet, ignored: stdout_capture_maxbytes "
-			 "stderr_events_enabled");
+			 "stderr_capture_maxbytes");
 }
 END_TEST
 
@@ -1103,6 +1104,50 @@ static void count_notify(struct output *o, enum output_channel ch, void *arg)
 	notified[ch]++;
 }
 
+/* *_events_enabled: every chunk of that channel reaches the event
+ * callback (and still the file); the other channel does not. */
+static char ev_got[2][64];
+static void record_event(struct output *o, enum output_channel ch, const char *data, size_t len,
+			 void *arg)
+{
+	(void)o;
+	(void)arg;
+	size_t n = strlen(ev_got[ch]);
+	snprintf(ev_got[ch] + n, sizeof(ev_got[ch]) - n, "%.*s", (int)len, data);
+}
+
+START_TEST(test_events_enabled)
+{
+	struct conf_process p;
+	struct conf_supd s;
+	conf_defaults(&p, &s, "ev");
+	p.out.path = pathf("ev.log"); /* a regular file: would be spliced */
+	p.out.events_enabled = true;
+	p.err.path = pathf("ev.err");
+	struct output *o;
+	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	output_set_events(o, record_event, NULL);
+	int po[2], pe[2];
+	ck_assert_int_eq(pipe2(po, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(pipe2(pe, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(output_attach(o, po[0], pe[0]), 0);
+	ck_assert_int_eq(write(po[1], "out1\n", 5), 5);
+	pump_for(20);
+	ck_assert_int_eq(write(po[1], "out2", 4), 4);
+	ck_assert_int_eq(write(pe[1], "err\n", 4), 4);
+	output_drain(o);
+	ck_assert_str_eq(ev_got[0], "out1\nout2");
+	ck_assert_str_eq(ev_got[1], "");
+	size_t len;
+	char *f = slurp(pathf("ev.log"), &len);
+	ck_assert_str_eq(f, "out1\nout2");
+	free(f);
+	close(po[1]);
+	close(pe[1]);
+	output_free(o);
+}
+END_TEST
+
 START_TEST(test_notify)
 {
 	struct conf_process p;
@@ -1155,6 +1200,7 @@ int main(void)
 	tcase_add_test(tc, test_tail_from_file);
 	tcase_add_test(tc, test_auto_names_and_cleanup);
 	tcase_add_test(tc, test_unsupported);
+	tcase_add_test(tc, test_events_enabled);
 	tcase_add_test(tc, test_write_errors_reported_once);
 	tcase_add_test(tc, test_old_pipe_kept_until_eof);
 	tcase_add_test(tc, test_rotation_failure_reported_once);
