@@ -470,7 +470,9 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 			break;
 		case P_RESULT_HANDLER:
 			cb_t_str(&o, &p->result_handler);
-			if (strcmp(o.v, DEFAULT_RESULT_HANDLER) != 0)
+			/* supervisor_stdout's handler is built in (events.c). */
+			if (strcmp(o.v, DEFAULT_RESULT_HANDLER) != 0 &&
+			    strcmp(o.v, "supervisor_stdout:event_handler") != 0)
 				diag_warn(x->d, o.kv->file, o.kv->line, 0,
 					  "supd cannot load Python plugin '%s' (result_handler): "
 					  "ignored, supd's handler accepts 'OK' like supervisord's "

@@ -345,6 +345,8 @@ void ev_proto_feed(struct ev_proto *p, const char *data, size_t len, ev_proto_cb
 			}
 			long long need = p->resultlen - p->got;
 			size_t take = (unsigned long long)need < len - i ? (size_t)need : len - i;
+			if (take)
+				cb(arg, EVP_BODY, data + i, take);
 			if (p->got < EV_RESULT_KEEP) {
 				size_t keep = EV_RESULT_KEEP - (size_t)p->got;
 				memcpy(p->body + p->got, data + i, take < keep ? take : keep);

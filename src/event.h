@@ -118,6 +118,7 @@ enum ev_proto_what {
 	EVP_BAD_READY,	/* ACKNOWLEDGED -> UNKNOWN: not READY\n */
 	EVP_SPURIOUS,	/* READY -> UNKNOWN: data while READY */
 	EVP_BAD_RESULT, /* BUSY -> UNKNOWN: bad RESULT line in data */
+	EVP_BODY,	/* a piece of the result body as it arrives (no change) */
 };
 
 struct ev_proto {

@@ -22,7 +22,13 @@ struct pool {
 	struct ev_queue q;
 	size_t want; /* buffer_size, while configuring */
 	bool keep;
+	bool to_stdout; /* result_handler=supervisor_stdout:event_handler */
 };
+
+/* supervisor_stdout's handler prints the result body: keep that much of
+ * it (a PROCESS_LOG event carries at most one 128 KiB read). */
+#define STDOUT_RESULT_MAX (1024 * 1024)
+#define STDOUT_HANDLER	  "supervisor_stdout:event_handler"
 
 struct listener {
 	struct listener *next;
@@ -37,6 +43,8 @@ struct listener {
 	size_t wlen, woff;
 	bool wwatch;
 	bool ready; /* became READY during a feed: dispatch after it */
+	char *res;  /* the result body, for supervisor_stdout's handler */
+	size_t reslen;
 };
 
 struct tick {
@@ -227,6 +235,107 @@ static void dispatch(struct events *e, struct pool *pool)
 
 /* ---------------------------------------------------------------- reading */
 
+static void write_out(const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(STDOUT_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* as print() to a closed stdout: nothing to do */
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* supervisor_stdout's event_handler (the plugin of that name, which
+ * supd runs natively): the listener echoes the event as its result,
+ * "processname:X ... channel:C" then a newline then the data, and each
+ * line of the data is printed as "X C | line" on supd's stdout.  As the
+ * Python code, the data's last newline yields one more, empty, prefixed
+ * line.  Returns -EINVAL where the plugin raises (no newline, a header
+ * word without exactly one ':', no processname or channel). */
+static int stdout_handler(const char *res, size_t len)
+{
+	const char *nl = memchr(res, '\n', len);
+	if (!nl)
+		return -EINVAL;
+	const char *name = NULL, *chan = NULL;
+	size_t namelen = 0, chanlen = 0;
+	for (const char *w = res; w < nl;) {
+		while (w < nl && strchr(" \t\r\v\f", *w))
+			w++;
+		if (w == nl)
+			break;
+		const char *end = w;
+		while (end < nl && !strchr(" \t\r\v\f", *end))
+			end++;
+		const char *colon = memchr(w, ':', (size_t)(end - w));
+		if (!colon || memchr(colon + 1, ':', (size_t)(end - colon - 1)))
+			return -EINVAL;
+		if (colon - w == 11 && !memcmp(w, "processname", 11)) {
+			name = colon + 1;
+			namelen = (size_t)(end - name);
+		} else if (colon - w == 7 && !memcmp(w, "channel", 7)) {
+			chan = colon + 1;
+			chanlen = (size_t)(end - chan);
+		}
+		w = end;
+	}
+	if (!name || !chan)
+		return -EINVAL;
+	char prefix[512];
+	int pn = snprintf(prefix, sizeof(prefix), "%.*s %.*s | ", (int)namelen, name, (int)chanlen,
+			  chan);
+	if (pn < 0 || (size_t)pn >= sizeof(prefix))
+		pn = (int)sizeof(prefix) - 1;
+	const char *d = nl + 1, *end = res + len;
+	for (;;) {
+		const char *e = memchr(d, '\n', (size_t)(end - d));
+		write_out(prefix, (size_t)pn);
+		write_out(d, (size_t)((e ? e : end) - d));
+		write_out("\n", 1);
+		if (!e)
+			break;
+		d = e + 1;
+	}
+	return 0;
+}
+
+static void result_reset(struct listener *l)
+{
+	free(l->res);
+	l->res = NULL;
+	l->reslen = 0;
+}
+
+static void result_piece(struct listener *l, const char *data, size_t len)
+{
+	struct pool *pool = find_pool(l->e, l->p->conf->group);
+	if (!pool || !pool->to_stdout || l->reslen >= STDOUT_RESULT_MAX)
+		return;
+	if (len > STDOUT_RESULT_MAX - l->reslen)
+		len = STDOUT_RESULT_MAX - l->reslen;
+	char *n = realloc(l->res, l->reslen + len);
+	if (!n)
+		return;
+	memcpy(n + l->reslen, data, len);
+	l->res = n;
+	l->reslen += len;
+}
+
+/* The pool's result handler: 0 accepted, 1 rejected, < 0 it raised. */
+static int handle_result(struct listener *l, const char *body, size_t len)
+{
+	struct pool *pool = find_pool(l->e, l->p->conf->group);
+	if (pool && pool->to_stdout) {
+		int r = stdout_handler(l->res ? l->res : "", l->reslen);
+		result_reset(l);
+		return r;
+	}
+	return len == 2 && !memcmp(body, "OK", 2) ? 0 : 1;
+}
+
 static void proto_cb(void *arg, enum ev_proto_what what, const char *data, size_t len)
 {
 	struct listener *l = arg;
@@ -245,20 +354,31 @@ static void proto_cb(void *arg, enum ev_proto_what what, const char *data, size_
 	case EVP_BAD_RESULT:
 		log_warn("%s: bad result line: '%.*s'", name, (int)len, data);
 		lstate(l, EVL_BUSY, EVL_UNKNOWN);
+		result_reset(l);
 		reject(l);
 		break;
-	case EVP_RESULT:
-		if (len == 2 && !memcmp(data, "OK", 2)) {
+	case EVP_BODY:
+		result_piece(l, data, len);
+		break;
+	case EVP_RESULT: {
+		int r = handle_result(l, data, len);
+		if (r == 0) {
 			log_debug("%s: event was processed", name);
 			lstate(l, EVL_BUSY, EVL_ACKNOWLEDGED);
 			ev_put(l->cur);
 			l->cur = NULL;
-		} else {
+		} else if (r > 0) {
 			log_warn("%s: event was rejected", name);
 			lstate(l, EVL_BUSY, EVL_ACKNOWLEDGED);
 			reject(l);
+		} else {
+			log_warn("%s: event caused an error", name);
+			l->proto.state = EVL_UNKNOWN;
+			lstate(l, EVL_BUSY, EVL_UNKNOWN);
+			reject(l);
 		}
 		break;
+	}
 	}
 }
 
@@ -322,6 +442,7 @@ static void listener_free(struct listener *l, bool requeue)
 	if (requeue)
 		reject(l);
 	ev_put(l->cur);
+	result_reset(l);
 	for (struct listener **pp = &e->ls; *pp; pp = &(*pp)->next) {
 		if (*pp == l) {
 			*pp = l->next;
@@ -604,6 +725,7 @@ int events_configure(struct events *e, const struct conf *c)
 			p->want = 0;
 		}
 		p->mask |= subscription(cp);
+		p->to_stdout = cp->result_handler && !strcmp(cp->result_handler, STDOUT_HANDLER);
 		if ((size_t)cp->buffer_size > p->want)
 			p->want = (size_t)cp->buffer_size;
 		p->keep = true;

@@ -67,6 +67,20 @@ while True:
     sys.stdout.write("RESULT 2\nOK"); sys.stdout.flush()
     os.kill(os.getppid(), signal.SIGTERM)
 EOS
+# supervisor_stdout's listener (github.com/coderanger/supervisor-stdout):
+# echoes each event as its result, for its result_handler to print.
+cat >"$T/sstdout.py" <<'EOS'
+import sys
+def write_stdout(s):
+    sys.stdout.write(s)
+    sys.stdout.flush()
+while 1:
+    write_stdout('READY\n')
+    line = sys.stdin.readline()
+    headers = dict([ x.split(':') for x in line.split() ])
+    data = sys.stdin.read(int(headers['len']))
+    write_stdout('RESULT %s\n%s'%(len(data), data))
+EOS
 # supervisor's own listener helper, when /usr/bin/python3 has it.
 CU=
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import supervisor.childutils' 2>/dev/null; then
@@ -124,6 +138,13 @@ startsecs=0
 [eventlistener:logrec]
 command=python3 -u @T@/rec.py @T@/logrec.log
 events=PROCESS_LOG
+startsecs=0
+
+[eventlistener:stdout]
+command=python3 -u @T@/sstdout.py
+buffer_size=100
+events=PROCESS_LOG
+result_handler=supervisor_stdout:event_handler
 startsecs=0
 
 [program:victim]
@@ -240,6 +261,18 @@ for ch, text, name in (("stdout", "hello-events\n", "PROCESS_LOG_STDOUT"),
 EOP
 grep -q "stdout_events_enabled\|stderr_events_enabled" "$T/supd.log" && fail "events_enabled still reported as unsupported"
 ok "PROCESS_LOG_STDOUT/STDERR carry the program's output"
+
+# result_handler=supervisor_stdout:event_handler prints them on supd's
+# stdout, each line prefixed, with the plugin's extra empty line.
+bb_wait 10 grep -qx 'talker stderr | err-events' "$T/supd.stdout"
+grep -A1 -x 'talker stdout | hello-events' "$T/supd.stdout" >"$T/ss.txt"
+expect_eq "talker stdout | hello-events
+talker stdout | " "$(cat "$T/ss.txt")" "supervisor_stdout's lines"
+grep -q "cannot load Python plugin" "$T/supd.stderr" "$T/supd.log" &&
+	fail "supervisor_stdout:event_handler reported as not loadable"
+grep -q "stdout: event was rejected\|stdout: has entered the UNKNOWN" "$T/supd.log" &&
+	fail "supervisor_stdout's results not accepted"
+ok "result_handler=supervisor_stdout:event_handler prints the output"
 
 # REMOTE_COMMUNICATION through XML-RPC.
 python3 - "$T/supd.sock" <<'EOP' || fail "sendRemoteCommEvent"

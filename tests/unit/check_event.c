@@ -148,10 +148,17 @@ END_TEST
 /* What the parser reported, as text: "R" READY, "K<body>" a result, "B"
  * bad READY, "S" spurious, "X<line>" bad result line. */
 static char got[512];
+static char body_seen[512];
 
 static void rec(void *arg, enum ev_proto_what what, const char *data, size_t len)
 {
 	struct ev_proto *p = arg;
+	if (what == EVP_BODY) {
+		/* The pieces add up to the body: checked as "K" below. */
+		size_t n = strlen(body_seen);
+		snprintf(body_seen + n, sizeof(body_seen) - n, "%.*s", (int)len, data);
+		return;
+	}
 	static const char tag[] = {[EVP_READY] = 'R',
 				   [EVP_RESULT] = 'K',
 				   [EVP_BAD_READY] = 'B',
@@ -171,6 +178,7 @@ static const char *run(const char *s, size_t step)
 	struct ev_proto p;
 	ev_proto_reset(&p);
 	got[0] = 0;
+	body_seen[0] = 0;
 	while (*s) {
 		const char *end = strchr(s, '~');
 		size_t len = end ? (size_t)(end - s) : strlen(s);
@@ -189,8 +197,10 @@ static const char *run(const char *s, size_t step)
 START_TEST(test_proto)
 {
 	const char *conv = "READY\n~RESULT 2\nOKREADY\n~RESULT 4\nFAILREADY\n";
-	for (size_t step = 0; step < 8; step++)
+	for (size_t step = 0; step < 8; step++) {
 		ck_assert_str_eq(run(conv, step), "R|KOK|R|KFAIL|R|");
+		ck_assert_str_eq(body_seen, "OKFAIL");
+	}
 	/* A zero-length result is a rejection (not OK). */
 	ck_assert_str_eq(run("READY\n~RESULT 0\nREADY\n", 0), "R|K|R|");
 	/* Bad lengths: UNKNOWN, and nothing after it counts. */
@@ -209,6 +219,7 @@ START_TEST(test_proto)
 	snprintf(big, sizeof(big), "READY\n~RESULT 100\n%0100dREADY\n", 0);
 	ck_assert_str_eq(run(big, 7),
 			 "R|K0000000000000000000000000000000000000000000000000000000000000000|R|");
+	ck_assert_uint_eq(strlen(body_seen), 100);
 	/* A RESULT line that never ends is bounded. */
 	char *huge = malloc(EV_LINE_MAX + 100);
 	strcpy(huge, "READY\n~");
