@@ -346,3 +346,104 @@ expect_eq "PROCESS_STATE_FATAL processname:bad groupname:bad from_state:BACKOFF"
 grep -q "gave up: bad entered FATAL state" "$T/supd.log" || fail "no FATAL"
 grep -q "supd stopped" "$T/supd.log" || fail "no clean stop"
 ok "a listener on PROCESS_STATE_FATAL stops supd cleanly"
+
+# ---- Idle: with no TICK subscriber supd never wakes up; with TICK_5 it
+# wakes at the period only.
+idle_conf() {
+	bb_conf <<EOC
+[supervisord]
+logfile=@T@/supd.log
+pidfile=@T@/supd.pid
+childlogdir=@T@
+
+[eventlistener:rec]
+command=python3 -u @T@/rec.py @T@/idle.log
+events=$1
+startsecs=0
+
+[program:sleeper]
+command=sleep 1000
+startsecs=0
+EOC
+}
+ctxt() {
+	sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "/proc/$SUPD_PID/status"
+}
+rm -f "$T/supd.log" "$T/idle.log"
+idle_conf PROCESS_STATE
+bb_start
+bb_wait 10 grep -q 'processname:sleeper .*from_state:STARTING pid' "$T/idle.log"
+sleep 0.3
+c0=$(ctxt)
+sleep 3
+c1=$(ctxt)
+bb_stop
+expect_eq 0 "$SUPD_STATUS" "exit status"
+[ $((c1 - c0)) -eq 0 ] || fail "supd woke up $((c1 - c0)) times in 3 s with no TICK subscriber"
+ok "no TICK subscriber: no wakeup when idle"
+
+rm -f "$T/supd.log" "$T/idle.log"
+idle_conf TICK_5
+bb_start
+bb_wait 12 grep -q '^when:' "$T/idle.log"
+c0=$(ctxt)
+sleep 5.5
+c1=$(ctxt)
+bb_stop
+# One tick per 5 s: its timer, the listener's result, its READY: a few
+# wakeups, not one per second.
+[ $((c1 - c0)) -ge 1 ] && [ $((c1 - c0)) -le 8 ] ||
+	fail "$((c1 - c0)) wakeups in 5.5 s with a TICK_5 subscriber"
+ok "TICK_5 subscriber: wakeups only at the period ($((c1 - c0)) in 5.5 s)"
+
+# ---- PROCESS_GROUP_ADDED/REMOVED on a reload (SIGHUP) and on supctl
+# update; SUPERVISOR_STATE_CHANGE_STOPPING at shutdown.
+group_conf() {
+	bb_conf <<EOC
+[supervisord]
+logfile=@T@/supd.log
+pidfile=@T@/supd.pid
+childlogdir=@T@
+
+[unix_http_server]
+file=@T@/supd.sock
+
+[eventlistener:grp]
+command=python3 -u @T@/rec.py @T@/grp.log
+events=PROCESS_GROUP,SUPERVISOR_STATE_CHANGE
+startsecs=0
+
+# Slow to stop, so that the listener (stopped last) has time to record
+# SUPERVISOR_STATE_CHANGE_STOPPING.
+[program:keep]
+command=sh -c 'trap "sleep 0.5; exit 0" TERM; while :; do sleep 0.1; done'
+startsecs=0
+$1
+EOC
+}
+evnames() {
+	sed -n 's/.*eventname:\([A-Z_]*\) .*/\1/p' "$T/grp.log" | tr '\n' ' '
+}
+rm -f "$T/supd.log" "$T/grp.log"
+group_conf ""
+bb_start
+bb_wait 10 grep -q 'SUPERVISOR_STATE_CHANGE_RUNNING' "$T/grp.log"
+group_conf "[program:b]
+command=sleep 1000"
+kill -HUP "$SUPD_PID"
+bb_wait 10 grep -qx 'groupname:b' "$T/grp.log"
+if [ -n "$SUPCTL" ]; then
+	group_conf ""
+	"$SUPCTL" -c "$T/supd.conf" update >/dev/null 2>&1 || true
+	bb_wait 10 grep -q 'PROCESS_GROUP_REMOVED' "$T/grp.log"
+fi
+bb_stop
+expect_eq 0 "$SUPD_STATUS" "exit status"
+want="PROCESS_GROUP_ADDED PROCESS_GROUP_ADDED SUPERVISOR_STATE_CHANGE_RUNNING PROCESS_GROUP_ADDED "
+[ -n "$SUPCTL" ] && want="${want}PROCESS_GROUP_REMOVED "
+want="${want}SUPERVISOR_STATE_CHANGE_STOPPING "
+expect_eq "$want" "$(evnames)" "group and supervisor events"
+want="groupname:grp groupname:keep groupname:b "
+[ -n "$SUPCTL" ] && want="${want}groupname:b "
+expect_eq "$want" "$(grep -x 'groupname:.*' "$T/grp.log" | tr '\n' ' ')" "group names"
+ok "PROCESS_GROUP_ADDED/REMOVED and SUPERVISOR_STATE_CHANGE_*"
