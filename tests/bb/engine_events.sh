@@ -447,3 +447,42 @@ want="groupname:grp groupname:keep groupname:b "
 [ -n "$SUPCTL" ] && want="${want}groupname:b "
 expect_eq "$want" "$(grep -x 'groupname:.*' "$T/grp.log" | tr '\n' ' ')" "group names"
 ok "PROCESS_GROUP_ADDED/REMOVED and SUPERVISOR_STATE_CHANGE_*"
+
+# ---- A listener that stops reading in the middle of a big event (a
+# PROCESS_LOG chunk larger than its stdin pipe): supd does not block, the
+# rest waits for room, and the listener's death drops it.
+rm -f "$T/supd.log" "$T/big.log"
+bb_conf <<'EOC'
+[supervisord]
+logfile=@T@/supd.log
+pidfile=@T@/supd.pid
+childlogdir=@T@
+loglevel=debug
+
+[unix_http_server]
+file=@T@/supd.sock
+
+[eventlistener:stuck]
+command=sh @T@/deaf.sh @T@/big.log
+events=PROCESS_LOG_STDOUT
+startsecs=0
+
+[program:big]
+command=python3 -c 'import sys, time; sys.stdout.write("x" * 400000); sys.stdout.flush(); time.sleep(1000)'
+startsecs=0
+stdout_events_enabled=true
+EOC
+bb_start
+bb_wait 10 grep -q 'eventname:PROCESS_LOG_STDOUT' "$T/big.log"
+bb_wait 10 grep -q "event [0-9]* sent to listener stuck" "$T/supd.log"
+if [ -n "$SUPCTL" ]; then
+	st=$(timeout 5 "$SUPCTL" -c "$T/supd.conf" status big 2>&1) || true
+	echo "$st" | grep -Eq '^big +RUNNING' || fail "supd blocked? status: $st"
+fi
+S1=$(bb_log_pid stuck)
+kill -KILL "$S1"
+bb_wait_log 10 "exited: stuck"
+bb_wait 10 sh -c "[ \$(grep -c \"spawned: 'stuck'\" '$T/supd.log') -ge 2 ]"
+bb_stop
+expect_eq 0 "$SUPD_STATUS" "exit status"
+ok "a listener that stops reading a big event does not block supd"
