@@ -133,7 +133,11 @@ static void in_cb(struct loop *lp, int fd, uint32_t events, void *arg)
 	(void)lp;
 	(void)fd;
 	(void)events;
-	flush(arg);
+	struct listener *l = arg;
+	flush(l);
+	struct pool *pool = l->wlen ? NULL : find_pool(l->e, l->p->conf->group);
+	if (pool)
+		dispatch(l->e, pool); /* it may take events again */
 }
 
 static void drop_wbuf(struct listener *l)
@@ -213,8 +217,11 @@ static int send_event(struct listener *l, struct pool *pool, const struct ev_slo
 static void dispatch(struct events *e, struct pool *pool)
 {
 	for (struct listener *l = e->ls; l && pool->q.n; l = l->next) {
+		/* A listener still holding unwritten bytes gets nothing more: it
+		 * answered without reading (a protocol violation), and what
+		 * waits for it stays bounded by one event. */
 		if (l->p->state != PROC_RUNNING || l->proto.state != EVL_READY || l->in_fd < 0 ||
-		    strcmp(l->p->conf->group, pool->name))
+		    l->wlen > l->woff || strcmp(l->p->conf->group, pool->name))
 			continue;
 		struct ev_slot s = pool->q.v[pool->q.head];
 		int r = send_event(l, pool, &s);
