@@ -505,6 +505,22 @@ static void enter_running(struct proc *p)
 		 "(startsecs)",
 		 p->conf->name, p->conf->startsecs);
 }
+/* A spawn's outcome is known: err says why the child failed before its
+ * exec (reported when it is reaped), or NULL: it exec'd, and with
+ * startsecs=0 that is RUNNING. */
+static void exec_outcome(struct proc *p, const char *err)
+{
+	if (err) {
+		free(p->exec_err);
+		p->exec_err = strdup(err);
+		if (!p->exec_err)
+			p->exec_err = strdup("spawn error");
+		loop_timer_cancel(p->tab->env.loop, &p->timer);
+		return;
+	}
+	if (p->state == PROC_STARTING && p->conf->startsecs <= 0)
+		enter_running(p);
+}
 
 /* STOPPED/EXITED/FATAL/BACKOFF -> STARTING, then RUNNING (startsecs=0),
  * STARTING (timer armed) or BACKOFF (spawn error).  Returns 0 or -ECHILD. */
@@ -564,18 +580,11 @@ static int spawn(struct proc *p)
 	log_info("spawned: '%s' with pid %d", c->name, (int)ch.pid);
 	free(p->exec_err);
 	p->exec_err = NULL;
+	if (c->startsecs > 0)
+		loop_timer_arm(t->env.loop, &p->timer, p->start_ms + 1000LL * c->startsecs + 1);
 	if (ch.fd_exec < 0) {
 		/* The outcome is known already (spawn.h). */
-		if (ch.exec_err[0]) {
-			p->exec_err = strdup(ch.exec_err);
-			if (!p->exec_err)
-				p->exec_err = strdup("spawn error");
-		} else if (c->startsecs <= 0) {
-			enter_running(p);
-		} else {
-			loop_timer_arm(t->env.loop, &p->timer,
-				       p->start_ms + 1000LL * c->startsecs + 1);
-		}
+		exec_outcome(p, ch.exec_err[0] ? ch.exec_err : NULL);
 		return 0;
 	}
 	p->exec_fd = ch.fd_exec;
@@ -589,13 +598,10 @@ static int spawn(struct proc *p)
 		if (c->startsecs <= 0)
 			enter_running(p);
 	}
-	if (c->startsecs > 0)
-		loop_timer_arm(t->env.loop, &p->timer, p->start_ms + 1000LL * c->startsecs + 1);
 	return 0;
 }
 
-/* The error pipe spoke: EOF (exec'd; with startsecs=0 that is RUNNING) or
- * the child's failure, which is reported when it is reaped. */
+/* The error pipe spoke: EOF (exec'd) or the child's failure. */
 static void settle_exec(struct proc *p)
 {
 	char err[512];
@@ -603,16 +609,7 @@ static void settle_exec(struct proc *p)
 	if (r == 1)
 		return;
 	close_exec(p);
-	if (r < 0) {
-		free(p->exec_err);
-		p->exec_err = strdup(err);
-		if (!p->exec_err)
-			p->exec_err = strdup("spawn error");
-		loop_timer_cancel(p->tab->env.loop, &p->timer);
-		return;
-	}
-	if (p->state == PROC_STARTING && p->conf->startsecs <= 0)
-		enter_running(p);
+	exec_outcome(p, r < 0 ? err : NULL);
 }
 
 void procs_settle_execs(struct procs *t)
