@@ -10,13 +10,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -46,7 +43,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
  * supctl's strict parser, response after response. */
 static struct ctl_parser parser;
 static struct ctl_resp resp;
-static bool check_http;
 
 static int keep_body(void *arg, const char *buf, size_t len)
 {
@@ -67,7 +63,7 @@ static void check_response(void)
 
 static void check_bytes(const char *buf, size_t n)
 {
-	while (check_http && n > 0) {
+	while (n > 0) {
 		size_t used;
 		int r = ctl_parser_feed(&parser, buf, n, &used);
 		if (r < 0) {
@@ -81,20 +77,6 @@ static void check_bytes(const char *buf, size_t n)
 		ctl_parser_init(&parser, &resp, keep_body, NULL);
 		buf += used;
 		n -= used;
-	}
-}
-
-/* Reads whatever the server sent; returns false once it closed. */
-static bool drain(int fd)
-{
-	char buf[65536];
-	for (;;) {
-		ssize_t k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (k > 0) {
-			check_bytes(buf, (size_t)k);
-			continue;
-		}
-		return !(k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR));
 	}
 }
 
@@ -124,38 +106,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(req + hl, data, size);
 	size_t total = (size_t)hl + size;
 
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	strcpy(sa.sun_path, sock);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		abort();
-	size_t off = 0;
-	bool open = true;
 	ctl_parser_init(&parser, &resp, keep_body, NULL);
-	check_http = true;
-	for (int i = 0; i < 200 && open; i++) {
-		if (off < total) {
-			ssize_t w = send(fd, req + off, total - off, MSG_DONTWAIT | MSG_NOSIGNAL);
-			if (w > 0)
-				off += (size_t)w;
-			else if (w < 0 && errno != EAGAIN)
-				break;
-		}
-		loop_run_once(L, 0);
-		open = drain(fd);
-		if (off == total && i > 4 && http_connections(H) <= 1)
-			break; /* sent all; the server answered */
-	}
+	fuzz_server_exchange(req, total, check_bytes);
 	free(req);
-	close(fd);
 	ctl_resp_free(&resp);
 	body_len = 0;
-	/* The hangup is noticed and the connection freed, in a few turns. */
-	for (int i = 0; i < 1000 && http_connections(H) > 0; i++)
-		loop_run_once(L, 1);
-	if (http_connections(H) > 0) {
-		fprintf(stderr, "a connection outlived its client\n");
-		abort();
-	}
 	return 0;
 }

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -100,6 +102,55 @@ static void fuzz_server_start(const char *tag)
 		abort();
 	}
 	atexit(cleanup);
+}
+
+/* Reads whatever the server sent into got; returns false once it closed. */
+static bool fuzz_drain(int fd, void (*got)(const char *, size_t))
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (k > 0) {
+			got(buf, (size_t)k);
+			continue;
+		}
+		return !(k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR));
+	}
+}
+
+/* Sends req on a new connection, as fast as the socket takes it, while the
+ * loop runs and what comes back goes to got; then hangs up, and the server
+ * must free the connection within a few turns. */
+static void fuzz_server_exchange(const void *req, size_t len, void (*got)(const char *, size_t))
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	strcpy(sa.sun_path, sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		abort();
+	size_t off = 0;
+	bool open = true;
+	for (int i = 0; i < 200 && open; i++) {
+		if (off < len) {
+			ssize_t w = send(fd, (const char *)req + off, len - off,
+					 MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (w > 0)
+				off += (size_t)w;
+			else if (w < 0 && errno != EAGAIN)
+				break;
+		}
+		loop_run_once(L, 0);
+		open = fuzz_drain(fd, got);
+		if (off == len && i > 4 && http_connections(H) <= 1)
+			break; /* sent all; the server answered or waits for more */
+	}
+	close(fd);
+	for (int i = 0; i < 1000 && http_connections(H) > 0; i++)
+		loop_run_once(L, 1);
+	if (http_connections(H) > 0) {
+		fprintf(stderr, "a connection outlived its client\n");
+		abort();
+	}
 }
 
 #endif
