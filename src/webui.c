@@ -1,0 +1,735 @@
+/* supervisord's web UI over the operations of ops.h (webui.h,
+ * doc/webui.md).  Pages are built whole in a growing text (struct sb,
+ * api_int.h) and sent with one http_reply; nothing is kept between
+ * requests but the held start/stop/restart waiting for its processes. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api_int.h"
+#include "http_parse.h"
+#include "log.h"
+#include "output.h"
+#include "webui.h"
+
+/* tail.html's limit: supervisord's default, and a bound so that one
+ * request cannot make us read and escape a huge file. */
+#define TAIL_DEFAULT 1024
+#define TAIL_MAX     (1024 * 1024)
+/* A message travels in the Location URL: keep it short. */
+#define MSG_MAX 1024
+
+enum action { A_NONE, A_START, A_STOP, A_RESTART, A_CLEARLOG, A_STOPALL, A_RESTARTALL, A_REFRESH };
+
+static const char *const action_names[] = {
+    [A_START] = "start",       [A_STOP] = "stop",	[A_RESTART] = "restart",
+    [A_CLEARLOG] = "clearlog", [A_STOPALL] = "stopall", [A_RESTARTALL] = "restartall",
+    [A_REFRESH] = "refresh",
+};
+
+/* A start/stop/restart (or stopall/restartall) waiting for its processes. */
+struct held {
+	int tag; /* WEBUI_HELD_TAG, first: the router reads it */
+	struct ops *core;
+	struct http_req *req;
+	struct ops_act *act;
+	enum action action;
+	char name[512];
+	char failed[MSG_MAX]; /* restartall: what its stop phase reported */
+};
+
+/* ---------------------------------------------------------------- text */
+
+void webui_html(struct sb *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	while (p < end) {
+		const unsigned char *run = p;
+		while (p < end && *p >= 0x20 && *p < 0x80 && !strchr("&<>\"'", *p))
+			p++;
+		api_sb_put(b, (const char *)run, (size_t)(p - run));
+		if (p == end)
+			break;
+		size_t n = 1;
+		switch (*p) {
+		case '&':
+			api_sb_put(b, "&amp;", 5);
+			break;
+		case '<':
+			api_sb_put(b, "&lt;", 4);
+			break;
+		case '>':
+			api_sb_put(b, "&gt;", 4);
+			break;
+		case '"':
+			api_sb_put(b, "&quot;", 6);
+			break;
+		case '\'':
+			api_sb_put(b, "&#39;", 5);
+			break;
+		default:
+			if (*p == '\t' || *p == '\n' || *p == '\r') {
+				api_sb_put(b, (const char *)p, 1);
+			} else if (*p >= 0x80 && (n = api_utf8_len(p)) != 0 &&
+				   n <= (size_t)(end - p)) {
+				api_sb_put(b, (const char *)p, n);
+			} else {
+				api_sb_put(b, "\xef\xbf\xbd", 3); /* NUL, controls, not UTF-8 */
+				n = 1;
+			}
+		}
+		p += n;
+	}
+}
+
+static void put(struct sb *b, const char *s)
+{
+	api_sb_put(b, s, strlen(s));
+}
+
+static void html(struct sb *b, const char *s)
+{
+	webui_html(b, s, strlen(s));
+}
+
+void webui_url(struct sb *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			api_sb_put(b, (const char *)p, 1);
+		} else {
+			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+			api_sb_put(b, e, 3);
+		}
+	}
+}
+
+int webui_form_parse(char *body, struct webui_form *f)
+{
+	f->processname = f->action = NULL;
+	for (char *next, *q = body; q && *q; q = next) {
+		next = strchr(q, '&');
+		if (next)
+			*next++ = '\0';
+		char *eq = strchr(q, '=');
+		if (eq)
+			*eq++ = '\0';
+		if (http_pct_decode(q, true) < 0 || (eq && http_pct_decode(eq, true) < 0))
+			return -EBADMSG;
+		if (!strcmp(q, "processname"))
+			f->processname = eq ? eq : "";
+		else if (!strcmp(q, "action"))
+			f->action = eq ? eq : "";
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- origin */
+
+/* Splits an authority ("host", "host:port", "[v6]:port", with userinfo
+ * dropped) ending at end.  The host is [*h, *h + *hlen); *port is NULL
+ * when absent.  Returns false when malformed. */
+static bool split_authority(const char *a, const char *end, const char **h, size_t *hlen,
+			    const char **port, size_t *plen)
+{
+	const char *at = memchr(a, '@', (size_t)(end - a));
+	if (at)
+		a = at + 1;
+	const char *colon;
+	if (*a == '[') {
+		const char *rb = memchr(a, ']', (size_t)(end - a));
+		if (!rb)
+			return false;
+		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+		if (!colon && rb + 1 != end)
+			return false;
+	} else {
+		colon = memchr(a, ':', (size_t)(end - a));
+	}
+	*h = a;
+	*hlen = (size_t)((colon ? colon : end) - a);
+	*port = colon ? colon + 1 : NULL;
+	*plen = colon ? (size_t)(end - colon - 1) : 0;
+	return *hlen > 0;
+}
+
+/* A port as a number: digits only, empty meaning the default. */
+static long port_value(const char *p, size_t n, long dflt)
+{
+	if (!p || !n)
+		return dflt;
+	long v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9' || v > 65535)
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+bool webui_same_origin(const char *url, const char *host)
+{
+	long dflt;
+	if (!strncasecmp(url, "http://", 7))
+		dflt = 80, url += 7;
+	else if (!strncasecmp(url, "https://", 8))
+		dflt = 443, url += 8;
+	else
+		return false; /* "null" (an opaque origin) included */
+	const char *uh, *up, *hh, *hp;
+	size_t uhl, upl, hhl, hpl;
+	if (!split_authority(url, url + strcspn(url, "/?#"), &uh, &uhl, &up, &upl) ||
+	    !split_authority(host, host + strlen(host), &hh, &hhl, &hp, &hpl))
+		return false;
+	long a = port_value(up, upl, dflt), b = port_value(hp, hpl, dflt);
+	return uhl == hhl && !strncasecmp(uh, hh, uhl) && a >= 0 && a == b;
+}
+
+/* A POST a browser sends from another site carries that site's Origin
+ * (or at least its Referer).  Clients that send neither are not
+ * browsers, and cannot be made to act by a page. */
+static bool same_site(struct http_req *r)
+{
+	const char *o = http_req_header(r, "Origin");
+	if (!o)
+		o = http_req_header(r, "Referer");
+	if (!o)
+		return true;
+	const char *host = http_req_header(r, "Host");
+	return host && webui_same_origin(o, host);
+}
+
+/* ---------------------------------------------------------------- pages */
+
+static const char style[] =
+    "body{font-family:sans-serif;margin:1.5em;color:#222}"
+    "h1{font-size:1.4em}"
+    "table{border-collapse:collapse;width:100%}"
+    "th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd;"
+    "vertical-align:middle}"
+    "form{display:inline;margin:0}"
+    "button,.link{font-size:.9em;margin-right:.3em}"
+    ".bar{margin:1em 0}"
+    ".msg{background:#ffd;border:1px solid #cc9;padding:.5em}"
+    ".state{font-weight:bold;padding:.1em .4em;border-radius:3px}"
+    ".running{background:#cfc}"
+    ".starting,.backoff,.stopping{background:#ffc}"
+    ".exited,.fatal,.unknown{background:#fcc}"
+    ".stopped{background:#eee}"
+    "pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;word-break:break-all}"
+    "footer{margin-top:2em;font-size:.8em;color:#777}";
+
+static void page_begin(struct sb *b, const char *title)
+{
+	put(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+	html(b, title);
+	put(b, "</title><style>");
+	put(b, style);
+	put(b, "</style></head>\n<body>\n<h1>");
+	html(b, title);
+	put(b, "</h1>\n");
+}
+
+static void message(struct sb *b, const char *msg)
+{
+	if (!msg || !*msg)
+		return;
+	put(b, "<p class=\"msg\">");
+	html(b, msg);
+	put(b, "</p>\n");
+}
+
+/* Sends the page in b (freeing it) with headers that keep it out of
+ * caches and frames, and let it load nothing from elsewhere. */
+static void page_send(struct http_req *r, unsigned status, struct sb *b)
+{
+	put(b, "<footer>supd " PACKAGE_VERSION "</footer>\n</body></html>\n");
+	if (b->oom) {
+		static const char oom[] = "out of memory\n";
+		http_reply(r, 500, "text/plain; charset=utf-8", oom, sizeof(oom) - 1);
+	} else {
+		http_add_header(r, "Cache-Control", "no-store");
+		http_add_header(r, "X-Frame-Options", "DENY");
+		http_add_header(r, "Content-Security-Policy",
+				"default-src 'none'; style-src 'unsafe-inline'; "
+				"form-action 'self'; frame-ancestors 'none'");
+		http_reply(r, status, "text/html; charset=utf-8", b->s, b->n);
+	}
+	free(b->s);
+}
+
+/* A page that only says something (errors). */
+__attribute__((format(printf, 4, 5))) static void
+reply_note(struct http_req *r, unsigned status, const char *title, const char *fmt, ...)
+{
+	char msg[MSG_MAX + 512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct sb b = {0};
+	page_begin(&b, title);
+	message(&b, msg);
+	put(&b, "<p><a href=\"index.html\">Back to the status page</a></p>\n");
+	page_send(r, status, &b);
+}
+
+static void button(struct sb *b, const char *ns, const char *action, const char *label)
+{
+	put(b, "<form method=\"post\" action=\"index.html\">");
+	if (ns) {
+		put(b, "<input type=\"hidden\" name=\"processname\" value=\"");
+		html(b, ns);
+		put(b, "\">");
+	}
+	api_sb_fmt(b,
+		   "<input type=\"hidden\" name=\"action\" value=\"%s\">"
+		   "<button type=\"submit\">%s</button></form>",
+		   action, label);
+}
+
+static void status_row(struct sb *b, const struct proc *p, time_t now)
+{
+	char ns[512], desc[512], cls[16];
+	const char *state = proc_state_name(p->state);
+	size_t i;
+	for (i = 0; state[i] && i < sizeof(cls) - 1; i++)
+		cls[i] = (char)(state[i] | 0x20); /* the names are upper-case ASCII */
+	cls[i] = '\0';
+	namespec(p, ns, sizeof(ns));
+	api_sb_fmt(b, "<tr><td><span class=\"state %s\">%s</span></td><td>", cls, state);
+	html(b, proc_description(p, now, desc, sizeof(desc)));
+	put(b, "</td><td><a href=\"tail.html?processname=");
+	webui_url(b, ns);
+	put(b, "\">");
+	html(b, ns);
+	put(b, "</a></td><td>");
+	if (proc_is_running(p)) {
+		button(b, ns, "restart", "Restart");
+		button(b, ns, "stop", "Stop");
+	} else if (p->state != PROC_STOPPING) {
+		button(b, ns, "start", "Start");
+	}
+	button(b, ns, "clearlog", "Clear log");
+	put(b, "<a class=\"link\" href=\"logtail/");
+	webui_url(b, ns);
+	put(b, "\">Tail -f</a></td></tr>\n");
+}
+
+static void reply_status(struct ops *core, struct http_req *r, const char *msg)
+{
+	size_t n;
+	struct proc **v = ops_sorted(core, &n);
+	if (!v && n) {
+		reply_note(r, 500, "supd", "out of memory");
+		return;
+	}
+	struct sb b = {0};
+	page_begin(&b, "supd status");
+	message(&b, msg);
+	put(&b, "<div class=\"bar\"><a class=\"link\" href=\"index.html\">Refresh</a>");
+	button(&b, NULL, "restartall", "Restart All");
+	button(&b, NULL, "stopall", "Stop All");
+	put(&b, "</div>\n<table>\n<thead><tr><th>State</th><th>Description</th>"
+		"<th>Name</th><th>Action</th></tr></thead>\n<tbody>\n");
+	time_t now = time(NULL);
+	for (size_t i = 0; i < n; i++)
+		status_row(&b, v[i], now);
+	put(&b, "</tbody>\n</table>\n");
+	free(v);
+	page_send(r, 200, &b);
+}
+
+/* The one process a namespec names ("g:p", or "p" for p:p), in *v.
+ * Returns 1, 0 when there is none (or the name is a group's), or
+ * -ENOMEM. */
+static ssize_t resolve_one(struct ops *core, const char *name, struct proc ***v)
+{
+	struct ops_spec sp;
+	*v = NULL;
+	if (!name || ops_spec_parse(name, &sp) < 0 || sp.kind != OPS_ONE)
+		return 0;
+	return ops_resolve(core, &sp, v);
+}
+
+/* GET ?processname=X&limit=N: the log's last N bytes. */
+static void reply_tail(struct ops *core, struct http_req *r)
+{
+	const char *name = http_req_arg(r, "processname");
+	const char *lim = http_req_arg(r, "limit");
+	long limit = TAIL_DEFAULT;
+	if (lim) {
+		char *end;
+		errno = 0;
+		limit = strtol(lim, &end, 10);
+		if (errno || end == lim || *end || limit < 0) {
+			reply_note(r, 400, "Bad request", "limit must be a number of bytes");
+			return;
+		}
+		if (limit > TAIL_MAX)
+			limit = TAIL_MAX;
+	}
+	struct proc **v;
+	ssize_t k = resolve_one(core, name, &v);
+	if (k <= 0) {
+		free(v);
+		if (k < 0)
+			reply_note(r, 500, "supd", "out of memory");
+		else
+			reply_note(r, 404, "Not found", "No such process: %s", name ? name : "");
+		return;
+	}
+	char ns[512];
+	namespec(v[0], ns, sizeof(ns));
+	char *buf = NULL;
+	size_t len = 0;
+	int e = limit == 0  ? 0
+		: v[0]->out ? output_read(v[0]->out, OUTPUT_STDOUT, -(int64_t)limit, 0, &buf, &len)
+			    : -ENOENT;
+	free(v);
+	struct sb b = {0};
+	page_begin(&b, ns);
+	put(&b, "<div class=\"bar\"><a class=\"link\" href=\"tail.html?processname=");
+	webui_url(&b, ns);
+	api_sb_fmt(&b, "&amp;limit=%ld\">Refresh</a><a class=\"link\" href=\"logtail/", limit);
+	webui_url(&b, ns);
+	put(&b, "\">Tail -f</a><a class=\"link\" href=\"index.html\">Status</a></div>\n");
+	if (e == -ENOENT)
+		message(&b, "This process has no stdout log.");
+	else if (e < 0)
+		message(&b, strerror(-e));
+	else {
+		put(&b, "<pre>");
+		webui_html(&b, buf ? buf : "", len);
+		put(&b, "</pre>\n");
+	}
+	free(buf);
+	page_send(r, 200, &b);
+}
+
+/* ---------------------------------------------------------------- actions */
+
+/* "no such process", "spawn error": a fault as supervisorctl words it. */
+static void fault_words(const char *fault, char *out, size_t len)
+{
+	static const char *const special[][2] = {
+	    {"BAD_NAME", "no such process"},
+	    {"NO_FILE", "no such file"},
+	    {"NOT_EXECUTABLE", "file is not executable"},
+	};
+	for (size_t k = 0; k < sizeof(special) / sizeof(special[0]); k++)
+		if (!strcmp(fault, special[k][0])) {
+			snprintf(out, len, "%s", special[k][1]);
+			return;
+		}
+	size_t i;
+	for (i = 0; fault[i] && i + 1 < len; i++)
+		out[i] = fault[i] == '_' ? ' ' : (char)(fault[i] | 0x20);
+	out[i] = '\0';
+}
+
+/* Appends text to msg, after "; " unless msg is empty; cut at len. */
+static void append(char *msg, size_t len, const char *text)
+{
+	size_t n = strlen(msg);
+	if (n && n + 2 < len) {
+		memcpy(msg + n, "; ", 2);
+		n += 2;
+	}
+	size_t t = strlen(text);
+	if (t > len - 1 - n)
+		t = len - 1 - n;
+	memcpy(msg + n, text, t);
+	msg[n + t] = '\0';
+}
+
+/* Appends "name: ERROR (words[: detail])". */
+static void add_failure(char *msg, size_t len, const struct ops_item *it)
+{
+	char ns[512], words[64], text[MSG_MAX];
+	if (strcmp(it->group, it->name))
+		snprintf(ns, sizeof(ns), "%s:%s", it->group, it->name);
+	else
+		snprintf(ns, sizeof(ns), "%s", it->name);
+	fault_words(it->fault, words, sizeof(words));
+	/* The message names the process unless it says more.  A command
+	 * that cannot be found fails in proc_start, before the act could
+	 * take the cause from the process: take it here. */
+	const char *why = it->msg;
+	if (it->p && it->p->spawnerr &&
+	    (!strcmp(it->fault, "NO_FILE") || !strcmp(it->fault, "NOT_EXECUTABLE")))
+		why = it->p->spawnerr;
+	bool detail = why && strcmp(why, ns) && strcmp(why, it->name);
+	snprintf(text, sizeof(text), "%.512s: ERROR (%s%s%.400s)", ns, words, detail ? ": " : "",
+		 detail ? why : "");
+	append(msg, len, text);
+}
+
+/* The outcome of h's action, with the failures of its acts. */
+static void act_message(const struct held *h, char *msg, size_t len)
+{
+	*msg = '\0';
+	if (h->action == A_STOPALL || h->action == A_RESTARTALL)
+		snprintf(msg, len, "All %s", h->action == A_STOPALL ? "stopped" : "restarted");
+	if (*h->failed)
+		append(msg, len, h->failed);
+	if (!*msg)
+		snprintf(msg, len, "Process %s %s", h->name,
+			 h->action == A_START  ? "started"
+			 : h->action == A_STOP ? "stopped"
+					       : "restarted");
+}
+
+/* 303 to the status page showing msg (supervisord's redirect after an
+ * action, so that a reload of the page repeats nothing). */
+static void reply_done(struct http_req *r, const char *msg)
+{
+	struct sb loc = {0};
+	put(&loc, "index.html?message=");
+	webui_url(&loc, msg);
+	api_sb_put(&loc, "", 1);
+	if (loc.oom) {
+		reply_note(r, 500, "supd", "out of memory");
+		return;
+	}
+	http_add_header(r, "Location", loc.s);
+	struct sb b = {0};
+	page_begin(&b, "supd");
+	message(&b, msg);
+	put(&b, "<p><a href=\"");
+	html(&b, loc.s);
+	put(&b, "\">Back to the status page</a></p>\n");
+	free(loc.s);
+	page_send(r, 303, &b);
+}
+
+/* Begins kind over h's processes (all of them for stopall and
+ * restartall).  Returns ops_act_begin's 0 (finished: *act) or 1 (h->act
+ * pending), or -ENOMEM. */
+static int act_begin(struct held *h, enum ops_kind kind, struct ops_act **act);
+
+/* Takes in a finished act: notes its failures and frees it.  True when
+ * restartall's stop phase ended and everything is to be started. */
+static bool act_finish(struct held *h, struct ops_act *act)
+{
+	for (size_t i = 0; i < act->n; i++)
+		if (act->items[i].fault)
+			add_failure(h->failed, sizeof(h->failed), &act->items[i]);
+	bool more = h->action == A_RESTARTALL && act->kind == OPS_STOP;
+	ops_act_free(act);
+	return more;
+}
+
+/* Runs h's acts from kind on, as far as they finish at once.  Returns 1
+ * while one waits for its processes (act_done goes on), 0 when all are
+ * done, or -ENOMEM. */
+static int act_run(struct held *h, enum ops_kind kind)
+{
+	for (;;) {
+		struct ops_act *act;
+		int e = act_begin(h, kind, &act);
+		if (e != 0)
+			return e;
+		if (!act_finish(h, act))
+			return 0;
+		kind = OPS_START;
+	}
+}
+
+/* Answers h's request with its outcome (303), and frees h. */
+static void held_answer(struct held *h, int e)
+{
+	char msg[MSG_MAX];
+	struct http_req *r = h->req;
+	http_req_set_data(r, NULL);
+	if (e < 0) {
+		reply_note(r, 500, "supd", "out of memory");
+	} else {
+		act_message(h, msg, sizeof(msg));
+		reply_done(r, msg);
+	}
+	free(h);
+}
+
+/* ops' callback: an act waited for its processes. */
+static void act_done(struct ops_act *act, void *arg)
+{
+	struct held *h = arg;
+	h->act = NULL;
+	int e = act_finish(h, act) ? act_run(h, OPS_START) : 0;
+	if (e != 1)
+		held_answer(h, e);
+}
+
+static int act_begin(struct held *h, enum ops_kind kind, struct ops_act **act)
+{
+	struct proc **v;
+	ssize_t n;
+	bool all = h->action == A_STOPALL || h->action == A_RESTARTALL;
+	if (all) {
+		size_t m;
+		v = ops_sorted(h->core, &m);
+		n = !v && m ? -ENOMEM : (ssize_t)m;
+	} else {
+		n = resolve_one(h->core, h->name, &v);
+	}
+	if (n < 0)
+		return -ENOMEM;
+	int e = ops_act_begin(h->core, v, (size_t)n, kind, all, true, act_done, h, act);
+	free(v);
+	if (e == 1)
+		h->act = *act;
+	return e;
+}
+
+void webui_abandoned(void *held)
+{
+	struct held *h = held;
+	ops_act_free(h->act);
+	free(h);
+}
+
+static enum action action_parse(const char *s)
+{
+	for (size_t i = 0; s && i < sizeof(action_names) / sizeof(action_names[0]); i++)
+		if (action_names[i] && !strcmp(action_names[i], s))
+			return (enum action)i;
+	return A_NONE;
+}
+
+static void clear_log(struct http_req *r, struct proc *p, const char *name)
+{
+	struct ops_item *items;
+	char msg[MSG_MAX] = "";
+	if (ops_clear_logs(&p, 1, &items) < 0) {
+		reply_note(r, 500, "supd", "out of memory");
+		return;
+	}
+	if (items[0].fault)
+		add_failure(msg, sizeof(msg), &items[0]);
+	else
+		snprintf(msg, sizeof(msg), "Log for %s cleared", name);
+	ops_items_free(items, 1);
+	reply_done(r, msg);
+}
+
+/* A start, stop or restart of name, or a stopall or restartall (name
+ * NULL): answered when the processes are there, or at once. */
+static void held_begin(struct ops *core, struct http_req *r, enum action a, const char *name)
+{
+	struct held *h = calloc(1, sizeof(*h));
+	if (!h) {
+		reply_note(r, 500, "supd", "out of memory");
+		return;
+	}
+	h->tag = WEBUI_HELD_TAG;
+	h->core = core;
+	h->req = r;
+	h->action = a;
+	snprintf(h->name, sizeof(h->name), "%s", name ? name : "");
+	/* restartall stops everything first, then starts everything
+	 * (act_finish), as supervisord does. */
+	enum ops_kind kind = a == A_START ? OPS_START : a == A_RESTART ? OPS_RESTART : OPS_STOP;
+	int e = act_run(h, kind);
+	if (e == 1) {
+		http_req_set_data(r, h);
+		http_defer(r);
+	} else {
+		held_answer(h, e);
+	}
+}
+
+/* name: the process of a one-process action, else NULL. */
+static void act(struct ops *core, struct http_req *r, enum action a, const char *name)
+{
+	struct proc **v = NULL;
+	ssize_t n = name ? resolve_one(core, name, &v) : 1;
+	char msg[MSG_MAX];
+	if (n < 0) {
+		reply_note(r, 500, "supd", "out of memory");
+	} else if (n == 0) {
+		snprintf(msg, sizeof(msg), "%s: ERROR (no such process)", name);
+		reply_done(r, msg);
+	} else if (a == A_REFRESH) {
+		reply_done(r, "");
+	} else if (a == A_CLEARLOG) {
+		clear_log(r, v[0], name);
+	} else {
+		held_begin(core, r, a, name);
+	}
+	free(v);
+}
+
+static void handle_post(struct ops *core, struct http_req *r)
+{
+	if (!same_site(r)) {
+		reply_note(r, 403, "Forbidden",
+			   "This action came from another site's page and was refused.");
+		return;
+	}
+	size_t len;
+	char *body = strdup(http_req_body(r, &len));
+	struct webui_form f;
+	if (!body) {
+		reply_note(r, 500, "supd", "out of memory");
+		return;
+	}
+	enum action a = A_NONE;
+	if (webui_form_parse(body, &f) == 0)
+		a = action_parse(f.action);
+	bool one = a == A_START || a == A_STOP || a == A_RESTART || a == A_CLEARLOG;
+	if (a == A_NONE || (one && (!f.processname || !*f.processname))) {
+		reply_note(r, 400, "Bad request", "Unknown action, or no process named.");
+	} else if (ops_state(core) != 1 && a != A_REFRESH) {
+		reply_note(r, 503, "Shutting down", "supd is shutting down.");
+	} else {
+		if (a != A_REFRESH)
+			log_info("web UI: %s%s%s via %s", action_names[a], one ? " " : "",
+				 one ? f.processname : "", http_req_listener(r));
+		act(core, r, a, one ? f.processname : NULL);
+	}
+	free(body);
+}
+
+/* supervisord acted on GET index.html?action=...; a link or an <img> on
+ * any page could then act.  Here a GET only shows what would be done. */
+static void handle_get(struct ops *core, struct http_req *r)
+{
+	const char *act = http_req_arg(r, "action");
+	if (act && *act && strcmp(act, "refresh")) {
+		reply_status(core, r,
+			     "Nothing was done: actions are taken with the page's buttons "
+			     "(a POST), not with a link.");
+		return;
+	}
+	reply_status(core, r, http_req_arg(r, "message"));
+}
+
+bool webui_request(struct ops *core, struct http_req *r, const char *path)
+{
+	bool index = !strcmp(path, "/") || !strcmp(path, "/index.html");
+	bool tail = !strcmp(path, "/tail.html");
+	if (!index && !tail)
+		return false;
+	const char *m = http_req_method(r);
+	bool get = !strcmp(m, "GET") || !strcmp(m, "HEAD");
+	if (get && tail) {
+		reply_tail(core, r);
+	} else if (get) {
+		handle_get(core, r);
+	} else if (index && !strcmp(m, "POST")) {
+		handle_post(core, r);
+	} else {
+		http_add_header(r, "Allow", tail ? "GET, HEAD" : "GET, HEAD, POST");
+		reply_note(r, 405, "Method not allowed", "%s is not allowed here.", m);
+	}
+	return true;
+}

@@ -1,0 +1,58 @@
+/* supervisord's web UI (doc/webui.md), served by the control plane's own
+ * HTTP server: the status page (GET / and /index.html), its actions
+ * (POST to the same paths) and a log's last bytes (GET /tail.html).  The
+ * router (api.c) hands every request here first; the "Tail -f" links go
+ * to /logtail, which api_follow.c serves.
+ *
+ * Unlike supervisord, an action is never a GET: the page's buttons are
+ * POST forms, and a POST whose Origin (or Referer) names another host than
+ * its Host header is refused with 403, so that another site cannot make a
+ * browser that remembers the credentials stop everything.
+ *
+ * A start/stop/restart holds its request (http_defer) until the processes
+ * are in their state, with http_req_data pointing at a struct whose first
+ * member is an int equal to WEBUI_HELD_TAG; when the client leaves, the
+ * router hands that pointer to webui_abandoned. */
+#ifndef SUPD_WEBUI_H
+#define SUPD_WEBUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http.h"
+#include "ops.h"
+
+#define WEBUI_HELD_TAG 4
+
+/* Answers r when path is the web UI's and returns true; false leaves r
+ * to the caller. */
+bool webui_request(struct ops *core, struct http_req *r, const char *path);
+/* The client of a held action left: held is its http_req_data. */
+void webui_abandoned(void *held);
+
+/* ---- pure helpers (unit-tested) */
+
+struct sb;
+/* s[0..len) as HTML text or attribute value: & < > " ' become
+ * references, and bytes that are not UTF-8 (NUL and other controls but
+ * tab, CR and LF too) become U+FFFD.  s[len] must be a NUL: a UTF-8
+ * sequence is read up to its first byte that does not belong. */
+void webui_html(struct sb *b, const char *s, size_t len);
+/* s as a URL component: every byte but A-Z a-z 0-9 - . _ ~ as %XX. */
+void webui_url(struct sb *b, const char *s);
+
+/* An application/x-www-form-urlencoded body's two fields, decoded in
+ * place in body (NULL when absent; later duplicates win).  Returns 0, or
+ * -EBADMSG for a bad percent escape. */
+struct webui_form {
+	const char *processname, *action;
+};
+int webui_form_parse(char *body, struct webui_form *f);
+
+/* Does url (an Origin or Referer value: "scheme://host[:port][/...]")
+ * name the same host and port as a Host header?  A port left out is the
+ * scheme's default on both sides (the Host header takes url's scheme).
+ * "null" and anything unparsable are false. */
+bool webui_same_origin(const char *url, const char *host);
+
+#endif
