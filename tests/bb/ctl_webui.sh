@@ -44,6 +44,17 @@ stdout_logfile=@T@/web.log
 command=/nonexistent/x<y&z
 startretries=0
 
+[program:slow]
+command=sleep 1000
+startsecs=2
+autostart=false
+
+[program:nodir]
+command=sleep 1000
+directory=/nonexistent/d<ir
+autostart=false
+startretries=0
+
 [program:a]
 command=sleep 1000
 startsecs=0
@@ -86,14 +97,18 @@ body_lacks() { ! grep -qF -- "$1" "$T/body" || fail "$2: body has '$1'"; }
 # The page's row of a process (one line per row).
 row() { grep -F "tail.html?processname=$1\"" "$T/body"; }
 location() { sed -n 's/^Location: \(.*\)\r$/\1/Ip' "$T/head"; }
-# After an action: 303 to index.html?message=..., the message in the body.
+# After an action: 303 to index.html?message=..., the message (or with
+# a trailing *, its start) in the body.
 expect_done() {
 	expect_eq 303 "$CODE" "$2: status"
 	case $(location) in
 	index.html\?message=*) ;;
 	*) fail "$2: Location '$(location)'" ;;
 	esac
-	body_has "<p class=\"msg\">$1</p>" "$2"
+	case $1 in
+	*\*) body_has "<p class=\"msg\">${1%\*}" "$2" ;; # a prefix
+	*) body_has "<p class=\"msg\">$1</p>" "$2" ;;
+	esac
 }
 
 # ---- the status page
@@ -118,7 +133,7 @@ done
 # The rows in supctl status's order.
 req http://localhost/
 got=$(sed -n 's/.*tail.html?processname=\([^"]*\)".*/\1/p' "$T/body" | tr '\n' ' ')
-expect_eq "bad g%3Aa g%3Ab web " "$got" "row order"
+expect_eq "bad g%3Aa g%3Ab nodir slow web " "$got" "row order"
 ok "status page"
 
 CODE=$(curl -sS --unix-socket "$SOCK" -I -o "$T/head" -w '%{http_code}' http://localhost/)
@@ -162,6 +177,17 @@ expect_done "nosuch: ERROR (no such process)" "stop of an unknown process"
 post start bad
 expect_done "bad: ERROR (no such file: can&#39;t find command &#39;/nonexistent/x&lt;y&amp;z&#39;)" \
 	"start of a process that cannot spawn"
+post start nodir
+expect_done "nodir: ERROR (spawn error: *" "start of a process whose directory is missing"
+body_has "/nonexistent/d&lt;ir" "spawn error escaped"
+# A client that leaves while its start waits: supd forgets the request.
+rc=0
+curl -sS --unix-socket "$SOCK" -m 0.5 -o /dev/null -d processname=slow -d action=start \
+	http://localhost/index.html 2>/dev/null || rc=$?
+expect_eq 28 "$rc" "curl gave up waiting for slow"
+bb_wait 10 is_state slow RUNNING
+req http://localhost/
+expect_eq 200 "$CODE" "page after a client left"
 # Following the redirect shows the message on the status page.
 req -L -d processname=web -d action=stop http://localhost/index.html
 expect_eq 200 "$CODE" "redirect followed"
@@ -179,13 +205,13 @@ ok "clearlog"
 
 post stopall
 expect_done "All stopped" "stopall"
-for p in web g:a g:b; do
+for p in web g:a g:b slow; do
 	expect_eq STOPPED "$(state $p)" "$p after stopall"
 done
 expect_eq FATAL "$(state bad)" "bad after stopall"
 post restartall
-expect_done "All restarted; bad: ERROR (no such file: can&#39;t find command &#39;/nonexistent/x&lt;y&amp;z&#39;)" "restartall"
-for p in web g:a g:b; do
+expect_done "All restarted; bad: ERROR (no such file: can&#39;t find command &#39;/nonexistent/x&lt;y&amp;z&#39;); nodir: ERROR (spawn error: couldn&#39;t chdir to /nonexistent/d&lt;ir: No such file or directory)" "restartall"
+for p in web g:a g:b slow; do
 	expect_eq RUNNING "$(state $p)" "$p after restartall"
 done
 post refresh
@@ -252,5 +278,15 @@ expect_eq 303 "$CODE" "inet POST from the page's origin"
 expect_eq STOPPED "$(state web)" "web stopped over inet"
 ok "inet_http_server with a password"
 
+# A start still waiting when supd shuts down.
+ctl stop slow >/dev/null
+logged() { [ "$(grep -c "$1" "$T/supd.log")" -ge "$2" ]; }
+n=$(grep -c 'web UI: start slow' "$T/supd.log")
+curl -sS --unix-socket "$SOCK" -m 20 -o /dev/null -d processname=slow -d action=start \
+	http://localhost/index.html 2>/dev/null &
+BB_PIDS+=($!)
+bb_wait 10 logged 'web UI: start slow' $((n + 1))
 bb_stop
+expect_eq 0 "$SUPD_STATUS" "supd's exit status"
+! grep -q 'Sanitizer' "$T/supd.stderr" || fail "sanitizer report"
 ok "supd stopped"
