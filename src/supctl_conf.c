@@ -1,0 +1,127 @@
+/* supctl's own settings from the config file: the server URL, the
+ * credentials, the prompt and the history file, with %(here)s and
+ * %(ENV_X)s expanded as supervisorctl does. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "conf_raw.h"
+#include "conf_value.h"
+#include "buf.h"
+#include "supctl_int.h"
+
+struct here_ctx {
+	const char *here;
+};
+
+static int expand_lookup(void *ctx, const char *name, const char **str, long *num)
+{
+	struct here_ctx *h = ctx;
+	if (!strcmp(name, "here")) {
+		*str = h->here;
+		return 1;
+	}
+	if (!strncmp(name, "ENV_", 4)) {
+		const char *v = getenv(name + 4);
+		if (v) {
+			*str = v;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static char *expand(const char *v, const char *here)
+{
+	struct here_ctx h = {here ? here : "."};
+	char *out_s = NULL, *bad = NULL;
+	if (cv_expand(v, expand_lookup, &h, &out_s, &bad) < 0) {
+		free(bad);
+		return strdup(v);
+	}
+	return out_s;
+}
+
+static const char *raw_scalar(const struct raw_section *s, const char *key)
+{
+	struct raw_kv *kv = s ? raw_get(s, key) : NULL;
+	return kv && kv->kind == RAW_SCALAR ? kv->value : NULL;
+}
+
+/* Only [supervisorctl]/[supctl] (and [unix_http_server] file, for a useful
+ * default URL) are read, without validating the rest: like
+ * supervisorctl, a client must work with a config the daemon would
+ * reject for reasons that are none of its business. */
+int ctl_load_conf(struct ctl *x, const char *path, bool explicit_path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r = buf_read_file(path, &text, &len);
+	if (r < 0) {
+		if (explicit_path) {
+			fprintf(stderr, "Error: could not read config file %s: %s\n", path,
+				strerror(-r));
+			return -1;
+		}
+		return 0;
+	}
+	struct raw_conf raw;
+	struct diags d;
+	static const char *const wanted[] = {"supctl", "supervisorctl", "unix_http_server", NULL};
+	raw_init(&raw);
+	raw.only = wanted;
+	diags_init(&d);
+	size_t pl = strlen(path);
+	if ((pl > 5 && !strcmp(path + pl - 5, ".yaml")) ||
+	    (pl > 4 && !strcmp(path + pl - 4, ".yml")))
+		r = conf_yaml_parse(&raw, path, text, len, &d);
+	else if (pl > 4 && !strcmp(path + pl - 4, ".cfg"))
+		r = conf_cfg_parse(&raw, path, text, len, &d);
+	else
+		r = conf_ini_parse(&raw, path, text, len, &d);
+	free(text);
+	if (r < 0) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		raw_free(&raw);
+		return -1;
+	}
+	/* %(here)s: the config file's directory, absolute. */
+	char *here = realpath(path, NULL);
+	if (here) {
+		char *slash = strrchr(here, '/');
+		if (slash)
+			*(slash == here ? slash + 1 : slash) = '\0';
+	}
+	struct raw_section *s = raw_find_section(&raw, "supctl");
+	if (!s)
+		s = raw_find_section(&raw, "supervisorctl");
+	const char *v;
+	if (!x->url && (v = raw_scalar(s, "serverurl")))
+		x->url = expand(v, here);
+	if (!x->url && (v = raw_scalar(raw_find_section(&raw, "unix_http_server"), "file"))) {
+		char *f = expand(v, here);
+		if (f) {
+			size_t n = strlen(f) + 8;
+			x->url = malloc(n);
+			if (x->url)
+				snprintf(x->url, n, "unix://%s", f);
+			free(f);
+		}
+	}
+	if (!x->user && (v = raw_scalar(s, "username")))
+		x->user = strdup(v);
+	if (!x->pass && (v = raw_scalar(s, "password")))
+		x->pass = strdup(v);
+	if (!x->prompt && (v = raw_scalar(s, "prompt")))
+		x->prompt = strdup(v);
+	if (!x->history && (v = raw_scalar(s, "history_file")))
+		x->history = expand(v, here);
+	free(here);
+	diags_free(&d);
+	raw_free(&raw);
+	return 0;
+}

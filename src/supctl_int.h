@@ -1,0 +1,94 @@
+/* What supctl's files share: the client's state, one API call's reply, the
+ * call layer (supctl_call.c) every command goes through, and the commands
+ * that the table in supctl.c dispatches to.  Not a library: supctl only.
+ *
+ *   supctl.c         main, options, help, the command table; open, reload,
+ *                    shutdown, version
+ *   supctl_call.c    one API call and supervisorctl's wording of its failures
+ *   supctl_proc.c    status, start, stop, restart, signal, pid; tail,
+ *                    maintail, clear
+ *   supctl_update.c  avail, reread, update, add, remove
+ *   supctl_shell.c   the interactive shell, and fg
+ *   supctl_conf.c    supctl's own settings from the config file */
+#ifndef SUPD_SUPCTL_INT_H
+#define SUPD_SUPCTL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "ctl_http.h"
+
+enum {
+	EX_OK = 0,
+	EX_GENERIC = 1,
+	EX_INVALID_ARGS = 2,
+	EX_STATUS_NOT_RUNNING = 3,
+	EX_STATUS_UNKNOWN = 4,
+	EX_CONN_REFUSED = 4,
+	EX_NOT_RUNNING = 7,
+};
+
+struct ctl {
+	struct ctl_client c;
+	char *url, *user, *pass, *prompt, *history;
+	bool json;
+	bool interactive;
+	/* avail, reread, update, add, remove: supervisorctl does not check the
+	 * server first for these, and a dead server is a generic error (1). */
+	bool no_upcheck;
+	int exitstatus;
+};
+
+struct reply {
+	int status;	  /* HTTP status; 0: no answer */
+	json_t *j;	  /* parsed body (JSON answers) */
+	const char *code; /* error code of an error body, else NULL */
+	const char *msg;
+	struct ctl_resp resp;
+};
+
+/* supctl_call.c */
+void ctl_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ctl_reply_free(struct reply *r);
+void ctl_conn_error(struct ctl *x, int err, bool for_status);
+int ctl_call_ex(struct ctl *x, const char *method, const char *path, struct reply *rep,
+		bool for_status, ctl_body_cb cb, void *arg);
+int ctl_call(struct ctl *x, const char *method, const char *path, struct reply *rep);
+void ctl_enc(const char *s, char *buf, size_t len);
+const char *ctl_jstr(json_t *o, const char *k);
+long long ctl_jint(json_t *o, const char *k);
+const char *ctl_make_namespec(const char *group, const char *name, char *buf, size_t len);
+int ctl_write_out(void *arg, const char *buf, size_t len);
+
+/* supctl.c */
+int supctl_run(struct ctl *x, int argc, char **argv);
+const char *const *ctl_command_names(void);
+void ctl_help_line(const char *cmd);
+
+/* supctl_conf.c */
+int ctl_load_conf(struct ctl *x, const char *path, bool explicit_path);
+
+/* supctl_shell.c */
+void ctl_shell(struct ctl *x);
+
+/* The commands: each takes the words after its name, prints supervisorctl's
+ * lines, sets x->exitstatus on failure, and returns 0. */
+int cmd_status(struct ctl *x, int argc, char **argv);
+int cmd_start(struct ctl *x, int argc, char **argv);
+int cmd_stop(struct ctl *x, int argc, char **argv);
+int cmd_restart(struct ctl *x, int argc, char **argv);
+int cmd_signal(struct ctl *x, int argc, char **argv);
+int cmd_pid(struct ctl *x, int argc, char **argv);
+int cmd_tail(struct ctl *x, int argc, char **argv);
+int cmd_maintail(struct ctl *x, int argc, char **argv);
+int cmd_clear(struct ctl *x, int argc, char **argv);
+int cmd_avail(struct ctl *x, int argc, char **argv);
+int cmd_reread(struct ctl *x, int argc, char **argv);
+int cmd_update(struct ctl *x, int argc, char **argv);
+int cmd_add(struct ctl *x, int argc, char **argv);
+int cmd_remove(struct ctl *x, int argc, char **argv);
+int cmd_fg(struct ctl *x, int argc, char **argv);
+
+#endif

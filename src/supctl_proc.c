@@ -1,0 +1,504 @@
+/* supctl's commands on processes: status, start, stop, restart, signal
+ * and pid, and on their logs (and supd's own): tail, maintail, clear.
+ * What they share is supervisorctl's way with names ("g:*", "g:name",
+ * "all") and its wording of per-process results and faults. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supctl_int.h"
+
+/* supervisorctl's set_exitstatus_from_xmlrpc_fault. */
+static void fault_exit(struct ctl *x, const char *code, const char *ignored)
+{
+	if (!code || !strcmp(code, "SUCCESS") || (ignored && !strcmp(code, ignored)))
+		return;
+	if (!strcmp(code, "SPAWN_ERROR") || !strcmp(code, "ABNORMAL_TERMINATION") ||
+	    !strcmp(code, "NOT_RUNNING"))
+		x->exitstatus = EX_NOT_RUNNING;
+	else
+		x->exitstatus = EX_GENERIC;
+}
+
+/* split_namespec: "g:*" and "g:" name a group (*name NULL), "x" is x:x. */
+static void split_namespec(const char *s, char *group, size_t glen, const char **name)
+{
+	const char *colon = strchr(s, ':');
+	if (!colon) {
+		snprintf(group, glen, "%s", s);
+		*name = s;
+		return;
+	}
+	size_t n = (size_t)(colon - s) < glen - 1 ? (size_t)(colon - s) : glen - 1;
+	memcpy(group, s, n);
+	group[n] = '\0';
+	*name = colon[1] && strcmp(colon + 1, "*") ? colon + 1 : NULL;
+}
+
+/* ---------------------------------------------------------------- status */
+
+static bool stopped_state(long long st)
+{
+	return st == 0 || st == 100 || st == 200 || st == 1000;
+}
+
+static void show_statuses(json_t **v, size_t n)
+{
+	size_t maxlen = 30;
+	char ns[600];
+	for (size_t i = 0; i < n; i++) {
+		ctl_make_namespec(ctl_jstr(v[i], "group"), ctl_jstr(v[i], "name"), ns, sizeof(ns));
+		if (strlen(ns) > maxlen)
+			maxlen = strlen(ns);
+	}
+	for (size_t i = 0; i < n; i++) {
+		ctl_make_namespec(ctl_jstr(v[i], "group"), ctl_jstr(v[i], "name"), ns, sizeof(ns));
+		printf("%-*s%-10s%s\n", (int)maxlen + 3, ns, ctl_jstr(v[i], "statename"),
+		       ctl_jstr(v[i], "description"));
+	}
+}
+
+int cmd_status(struct ctl *x, int argc, char **argv)
+{
+	struct reply rep;
+	/* Only the columns shown: less to send and parse (--json: all). */
+	const char *path = x->json ? "/v1/processes"
+				   : "/v1/processes?fields=group,name,state,statename,description";
+	if (ctl_call_ex(x, "GET", path, &rep, true, NULL, NULL) < 0)
+		return 0;
+	json_t *all = json_object_get(rep.j, "processes");
+	size_t n = json_array_size(all);
+	json_t **match = calloc(n * (size_t)(argc ? argc : 1) + 1, sizeof(*match));
+	size_t k = 0;
+	bool every = argc == 0;
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "all"))
+			every = true;
+	if (every) {
+		for (size_t i = 0; i < n; i++)
+			match[k++] = json_array_get(all, i);
+	} else {
+		for (int a = 0; a < argc; a++) {
+			char group[512];
+			const char *name;
+			split_namespec(argv[a], group, sizeof(group), &name);
+			bool found = false;
+			for (size_t i = 0; i < n; i++) {
+				json_t *p = json_array_get(all, i);
+				if (strcmp(ctl_jstr(p, "group"), group) ||
+				    (name && strcmp(ctl_jstr(p, "name"), name)))
+					continue;
+				found = true;
+				match[k++] = p;
+			}
+			if (!found) {
+				if (!name)
+					ctl_out("%s: ERROR (no such group)", group);
+				else
+					ctl_out("%s: ERROR (no such process)", argv[a]);
+				x->exitstatus = EX_STATUS_UNKNOWN;
+			}
+		}
+	}
+	if (x->json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < k; i++)
+			json_array_append(arr, match[i]);
+		char *s = json_dumps(arr, JSON_INDENT(2));
+		if (s)
+			puts(s);
+		free(s);
+		json_decref(arr);
+	} else {
+		show_statuses(match, k);
+	}
+	for (size_t i = 0; i < k; i++)
+		if (stopped_state(ctl_jint(match[i], "state")))
+			x->exitstatus = EX_STATUS_NOT_RUNNING;
+	free(match);
+	ctl_reply_free(&rep);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- start/stop */
+
+enum action { ACT_START, ACT_STOP };
+
+/* supervisorctl's words for a fault in a start or stop result (a fault
+ * that one of the two cannot give is simply never looked up there). */
+static const char *fault_text(const char *code)
+{
+	static const char *const texts[][2] = {
+	    {"BAD_NAME", "no such process"},
+	    {"NO_FILE", "no such file"},
+	    {"NOT_EXECUTABLE", "file is not executable"},
+	    {"ALREADY_STARTED", "already started"},
+	    {"NOT_RUNNING", "not running"},
+	    {"SPAWN_ERROR", "spawn error"},
+	    {"ABNORMAL_TERMINATION", "abnormal termination"},
+	    {"SHUTDOWN_STATE", "supd is shutting down"},
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (!strcmp(code, texts[i][0]))
+			return texts[i][1];
+	return NULL;
+}
+
+static void print_result(struct ctl *x, enum action act, const char *group, const char *name,
+			 const char *code, const char *desc)
+{
+	char ns[600];
+	ctl_make_namespec(group, name, ns, sizeof(ns));
+	if (!strcmp(code, "SUCCESS")) {
+		ctl_out("%s: %s", ns, act == ACT_START ? "started" : "stopped");
+		return;
+	}
+	const char *e = fault_text(code);
+	if (e)
+		ctl_out("%s: ERROR (%s)", ns, e);
+	else
+		ctl_out("%s: ERROR (%s)", ns, desc && *desc ? desc : code);
+	fault_exit(x, code, act == ACT_START ? "ALREADY_STARTED" : "NOT_RUNNING");
+}
+
+static void print_results(struct ctl *x, enum action act, json_t *j)
+{
+	json_t *res = json_object_get(j, "results");
+	for (size_t i = 0; i < json_array_size(res); i++) {
+		json_t *o = json_array_get(res, i);
+		print_result(x, act, ctl_jstr(o, "group"), ctl_jstr(o, "name"),
+			     ctl_jstr(o, "status"), ctl_jstr(o, "description"));
+	}
+}
+
+static void act_one(struct ctl *x, enum action act, const char *spec)
+{
+	char group[512], path[1600], e[1200];
+	const char *name;
+	bool all = !strcmp(spec, "all");
+	if (all)
+		snprintf(path, sizeof(path), "/v1/processes/*/%s",
+			 act == ACT_START ? "start" : "stop");
+	split_namespec(spec, group, sizeof(group), &name);
+	if (!all) {
+		ctl_enc(name ? spec : group, e, sizeof(e));
+		snprintf(path, sizeof(path), "/v1/processes/%s%s/%s", e, name ? "" : ":*",
+			 act == ACT_START ? "start" : "stop");
+	}
+	struct reply rep;
+	if (ctl_call(x, "POST", path, &rep) < 0)
+		return;
+	if (all || !name) {
+		if (rep.code && !strcmp(rep.code, "BAD_NAME")) {
+			ctl_out("%s: ERROR (no such group)", group);
+			x->exitstatus = EX_INVALID_ARGS;
+		} else if (rep.code) {
+			ctl_out("%s: ERROR (%s)", all ? "all" : group,
+				rep.msg ? rep.msg : rep.code);
+			fault_exit(x, rep.code, NULL);
+		} else {
+			print_results(x, act, rep.j);
+		}
+	} else if (rep.code) {
+		print_result(x, act, group, name, rep.code, rep.msg);
+	} else {
+		print_result(x, act, group, name, "SUCCESS", NULL);
+	}
+	ctl_reply_free(&rep);
+}
+
+/* supervisorctl's answer to a command given no name; false then.  (The exit
+ * status differs by command: stop's is 1, start's and restart's 2.) */
+static bool need_names(struct ctl *x, int argc, const char *cmd, int status)
+{
+	if (argc > 0)
+		return true;
+	ctl_out("Error: %s requires a process name", cmd);
+	ctl_help_line(cmd);
+	x->exitstatus = status;
+	return false;
+}
+
+int cmd_start(struct ctl *x, int argc, char **argv)
+{
+	if (need_names(x, argc, "start", EX_INVALID_ARGS))
+		for (int i = 0; i < argc; i++)
+			act_one(x, ACT_START, argv[i]);
+	return 0;
+}
+
+int cmd_stop(struct ctl *x, int argc, char **argv)
+{
+	if (need_names(x, argc, "stop", EX_GENERIC))
+		for (int i = 0; i < argc; i++)
+			act_one(x, ACT_STOP, argv[i]);
+	return 0;
+}
+
+int cmd_restart(struct ctl *x, int argc, char **argv)
+{
+	if (need_names(x, argc, "restart", EX_INVALID_ARGS)) {
+		cmd_stop(x, argc, argv);
+		cmd_start(x, argc, argv);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- signal, pid */
+
+static void signal_result(struct ctl *x, const char *group, const char *name, const char *code,
+			  const char *desc)
+{
+	char ns[600];
+	ctl_make_namespec(group, name, ns, sizeof(ns));
+	if (!strcmp(code, "SUCCESS"))
+		ctl_out("%s: signalled", ns);
+	else if (!strcmp(code, "BAD_NAME"))
+		ctl_out("%s: ERROR (no such process)", ns);
+	else if (!strcmp(code, "BAD_SIGNAL"))
+		ctl_out("%s: ERROR (bad signal name)", ns);
+	else if (!strcmp(code, "NOT_RUNNING"))
+		ctl_out("%s: ERROR (not running)", ns);
+	else
+		ctl_out("%s: ERROR (%s)", ns, desc && *desc ? desc : code);
+	fault_exit(x, code, NULL);
+}
+
+int cmd_signal(struct ctl *x, int argc, char **argv)
+{
+	if (argc < 2) {
+		ctl_out("Error: signal requires a signal name and a process name");
+		ctl_help_line("signal");
+		x->exitstatus = EX_INVALID_ARGS;
+		return 0;
+	}
+	char sig[64];
+	ctl_enc(argv[0], sig, sizeof(sig));
+	for (int i = 1; i < argc; i++) {
+		char group[512], path[1700], e[1200];
+		const char *name;
+		bool all = !strcmp(argv[i], "all");
+		split_namespec(argv[i], group, sizeof(group), &name);
+		ctl_enc(name ? argv[i] : group, e, sizeof(e));
+		if (all)
+			snprintf(path, sizeof(path), "/v1/processes/*/signal?signal=%s", sig);
+		else
+			snprintf(path, sizeof(path), "/v1/processes/%s%s/signal?signal=%s", e,
+				 name ? "" : ":*", sig);
+		struct reply rep;
+		if (ctl_call(x, "POST", path, &rep) < 0)
+			continue;
+		if (all || !name) {
+			if (rep.code && !strcmp(rep.code, "BAD_NAME")) {
+				ctl_out("%s: ERROR (no such group)", group);
+				x->exitstatus = EX_GENERIC;
+			} else if (rep.code && !strcmp(rep.code, "BAD_SIGNAL")) {
+				ctl_out("%s: ERROR (bad signal name)", all ? "all" : group);
+				x->exitstatus = EX_GENERIC;
+			} else if (rep.code) {
+				ctl_out("%s: ERROR (%s)", all ? "all" : group,
+					rep.msg ? rep.msg : rep.code);
+				fault_exit(x, rep.code, NULL);
+			} else {
+				json_t *res = json_object_get(rep.j, "results");
+				for (size_t k = 0; k < json_array_size(res); k++) {
+					json_t *o = json_array_get(res, k);
+					signal_result(x, ctl_jstr(o, "group"), ctl_jstr(o, "name"),
+						      ctl_jstr(o, "status"),
+						      ctl_jstr(o, "description"));
+				}
+			}
+		} else {
+			signal_result(x, group, name, rep.code ? rep.code : "SUCCESS", rep.msg);
+		}
+		ctl_reply_free(&rep);
+	}
+	return 0;
+}
+
+int cmd_pid(struct ctl *x, int argc, char **argv)
+{
+	struct reply rep;
+	if (argc == 0) {
+		if (ctl_call(x, "GET", "/v1/version", &rep) == 0) {
+			ctl_out("%lld", ctl_jint(rep.j, "pid"));
+			ctl_reply_free(&rep);
+		}
+		return 0;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "all")) {
+			if (ctl_call(x, "GET", "/v1/processes?fields=pid", &rep) < 0)
+				continue;
+			json_t *all = json_object_get(rep.j, "processes");
+			for (size_t k = 0; k < json_array_size(all); k++)
+				ctl_out("%lld", ctl_jint(json_array_get(all, k), "pid"));
+			ctl_reply_free(&rep);
+			continue;
+		}
+		char e[1200], path[1300];
+		ctl_enc(argv[i], e, sizeof(e));
+		snprintf(path, sizeof(path), "/v1/processes/%s", e);
+		if (ctl_call(x, "GET", path, &rep) < 0)
+			continue;
+		if (rep.code) {
+			ctl_out("No such process %s", argv[i]);
+			x->exitstatus = EX_GENERIC;
+		} else {
+			long long pid = ctl_jint(rep.j, "pid");
+			ctl_out("%lld", pid);
+			if (pid == 0)
+				x->exitstatus = EX_NOT_RUNNING;
+		}
+		ctl_reply_free(&rep);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- logs */
+
+/* [-f|-N] parsing shared by tail and maintail.  Returns 0, or -1 after a
+ * usage error. */
+static int tail_opts(struct ctl *x, const char *cmd, int *argc, char ***argv, bool *follow,
+		     long *bytes)
+{
+	*follow = false;
+	*bytes = 1600;
+	if (*argc > 0 && (*argv)[0][0] == '-') {
+		const char *o = (*argv)[0] + 1;
+		if (!strcmp(o, "f")) {
+			*follow = true;
+		} else {
+			char *end;
+			long n = strtol(o, &end, 10);
+			if (!*o || *end || n < 0) {
+				ctl_out("Error: bad argument %s", (*argv)[0]);
+				ctl_help_line(cmd);
+				x->exitstatus = EX_INVALID_ARGS;
+				return -1;
+			}
+			*bytes = n;
+		}
+		(*argc)--;
+		(*argv)++;
+	}
+	return 0;
+}
+
+static void log_error_line(struct ctl *x, const char *who, const char *code)
+{
+	if (!strcmp(code, "BAD_NAME"))
+		ctl_out("%s: ERROR (no such process name)", who);
+	else if (!strcmp(code, "NO_FILE"))
+		ctl_out("%s: ERROR (no log file)", who);
+	else
+		ctl_out("%s: ERROR (unknown error reading log)", who);
+	x->exitstatus = EX_GENERIC;
+}
+
+static void read_log(struct ctl *x, const char *who, const char *base, bool follow, long bytes)
+{
+	char path[1600];
+	struct reply rep;
+	if (follow) {
+		snprintf(path, sizeof(path), "%s%cfollow=true", base,
+			 strchr(base, '?') ? '&' : '?');
+		ctl_out("==> Press Ctrl-C to exit <==");
+		fflush(stdout);
+		if (ctl_call_ex(x, "GET", path, &rep, false, ctl_write_out, NULL) < 0)
+			return;
+	} else {
+		snprintf(path, sizeof(path), "%s%ctail=%ld", base, strchr(base, '?') ? '&' : '?',
+			 bytes);
+		if (ctl_call(x, "GET", path, &rep) < 0)
+			return;
+		if (!rep.code && rep.resp.body)
+			fwrite(rep.resp.body, 1, rep.resp.len, stdout);
+	}
+	if (rep.code)
+		log_error_line(x, who, rep.code);
+	ctl_reply_free(&rep);
+}
+
+int cmd_tail(struct ctl *x, int argc, char **argv)
+{
+	bool follow;
+	long bytes;
+	if (tail_opts(x, "tail", &argc, &argv, &follow, &bytes) < 0)
+		return 0;
+	if (argc < 1 || argc > 2) {
+		ctl_out("Error: too %s arguments", argc < 1 ? "few" : "many");
+		ctl_help_line("tail");
+		x->exitstatus = EX_INVALID_ARGS;
+		return 0;
+	}
+	const char *ch = argc == 2 ? argv[1] : "stdout";
+	if (strcmp(ch, "stdout") && strcmp(ch, "stderr")) {
+		ctl_out("Error: bad channel '%s'", ch);
+		ctl_help_line("tail");
+		x->exitstatus = EX_INVALID_ARGS;
+		return 0;
+	}
+	char e[1200], base[1300];
+	ctl_enc(argv[0], e, sizeof(e));
+	snprintf(base, sizeof(base), "/v1/processes/%s/log/%s", e, ch);
+	read_log(x, argv[0], base, follow, bytes);
+	return 0;
+}
+
+int cmd_maintail(struct ctl *x, int argc, char **argv)
+{
+	bool follow;
+	long bytes;
+	if (tail_opts(x, "maintail", &argc, &argv, &follow, &bytes) < 0)
+		return 0;
+	if (argc) {
+		ctl_out("Error: too many arguments");
+		ctl_help_line("maintail");
+		x->exitstatus = EX_INVALID_ARGS;
+		return 0;
+	}
+	read_log(x, "supd", "/v1/log", follow, bytes);
+	return 0;
+}
+
+int cmd_clear(struct ctl *x, int argc, char **argv)
+{
+	if (!need_names(x, argc, "clear", EX_INVALID_ARGS))
+		return 0;
+	for (int i = 0; i < argc; i++) {
+		bool all = !strcmp(argv[i], "all");
+		char e[1200], path[1300];
+		ctl_enc(all ? "*" : argv[i], e, sizeof(e));
+		snprintf(path, sizeof(path), "/v1/processes/%s/log", e);
+		struct reply rep;
+		if (ctl_call(x, "DELETE", path, &rep) < 0)
+			continue;
+		json_t *res = json_object_get(rep.j, "results");
+		if (rep.code) {
+			ctl_out("%s: ERROR (%s)", argv[i],
+				!strcmp(rep.code, "BAD_NAME") ? "no such process" : "failed");
+			x->exitstatus = EX_GENERIC;
+		} else if (res) {
+			char ns[600];
+			for (size_t k = 0; k < json_array_size(res); k++) {
+				json_t *o = json_array_get(res, k);
+				ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns,
+						  sizeof(ns));
+				if (!strcmp(ctl_jstr(o, "status"), "SUCCESS")) {
+					ctl_out("%s: cleared", ns);
+				} else {
+					ctl_out("%s: ERROR (failed)", ns);
+					x->exitstatus = EX_GENERIC;
+				}
+			}
+		} else {
+			ctl_out("%s: cleared", argv[i]);
+		}
+		ctl_reply_free(&rep);
+	}
+	return 0;
+}

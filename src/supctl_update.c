@@ -1,0 +1,264 @@
+/* supctl's commands on the configuration: avail, reread, update, add and
+ * remove.  These are the ones supervisorctl runs without checking the
+ * server first (struct ctl's no_upcheck), and update is built from the
+ * others' requests: reread for the diff, then a stop, remove and add per
+ * group, with supervisorctl's lines for each step. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "supctl_int.h"
+
+int cmd_avail(struct ctl *x, int argc, char **argv)
+{
+	struct reply rep;
+	if (ctl_call(x, "GET", "/v1/config", &rep) < 0)
+		return 0;
+	json_t *all = json_object_get(rep.j, "programs");
+	if (x->json) {
+		char *s = json_dumps(all, JSON_INDENT(2));
+		if (s)
+			puts(s);
+		free(s);
+	} else {
+		char ns[600], prio[64];
+		for (size_t i = 0; i < json_array_size(all); i++) {
+			json_t *p = json_array_get(all, i);
+			ctl_make_namespec(ctl_jstr(p, "group"), ctl_jstr(p, "name"), ns,
+					  sizeof(ns));
+			snprintf(prio, sizeof(prio), "%lld:%lld", ctl_jint(p, "group_prio"),
+				 ctl_jint(p, "process_prio"));
+			ctl_out("%-32s %-9s %-9s %s", ns,
+				json_is_true(json_object_get(p, "inuse")) ? "in use" : "avail",
+				json_is_true(json_object_get(p, "autostart")) ? "auto" : "manual",
+				prio);
+		}
+	}
+	ctl_reply_free(&rep);
+	return 0;
+}
+
+/* POST /v1/reread.  Returns 0 with rep holding the diff, or -1 (printed). */
+static int reread(struct ctl *x, struct reply *rep)
+{
+	if (ctl_call(x, "POST", "/v1/reread", rep) < 0)
+		return -1;
+	if (rep->code) {
+		if (!strcmp(rep->code, "CANT_REREAD"))
+			ctl_out("ERROR: CANT_REREAD: %s", rep->msg ? rep->msg : "");
+		else
+			ctl_out("ERROR: %s: %s", rep->code, rep->msg ? rep->msg : "");
+		x->exitstatus = EX_GENERIC;
+		ctl_reply_free(rep);
+		return -1;
+	}
+	return 0;
+}
+
+struct change {
+	const char *name;
+	const char *what;
+};
+
+static int cmp_change(const void *a, const void *b)
+{
+	return strcmp(((const struct change *)a)->name, ((const struct change *)b)->name);
+}
+
+int cmd_reread(struct ctl *x, int argc, char **argv)
+{
+	struct reply rep;
+	if (reread(x, &rep) < 0)
+		return 0;
+	static const char *const keys[] = {"added", "changed", "removed"};
+	static const char *const words[] = {"available", "changed", "disappeared"};
+	size_t n = 0;
+	for (int k = 0; k < 3; k++)
+		n += json_array_size(json_object_get(rep.j, keys[k]));
+	struct change *v = calloc(n + 1, sizeof(*v));
+	size_t m = 0;
+	for (int k = 0; k < 3; k++) {
+		json_t *a = json_object_get(rep.j, keys[k]);
+		for (size_t i = 0; i < json_array_size(a); i++) {
+			v[m].name = json_string_value(json_array_get(a, i));
+			v[m].what = words[k];
+			if (v[m].name)
+				m++;
+		}
+	}
+	qsort(v, m, sizeof(*v), cmp_change);
+	for (size_t i = 0; i < m; i++)
+		ctl_out("%s: %s", v[i].name, v[i].what);
+	if (m == 0)
+		ctl_out("No config updates to processes");
+	free(v);
+	ctl_reply_free(&rep);
+	return 0;
+}
+
+/* Add (POST) or remove (DELETE) a group.  Returns the error code or NULL;
+ * *conn_failed when there was no answer. */
+static char *group_call(struct ctl *x, const char *method, const char *g, bool *conn_failed)
+{
+	char e[1200], path[1300];
+	ctl_enc(g, e, sizeof(e));
+	snprintf(path, sizeof(path), "/v1/groups/%s", e);
+	struct reply rep;
+	*conn_failed = false;
+	if (ctl_call(x, method, path, &rep) < 0) {
+		*conn_failed = true;
+		return NULL;
+	}
+	char *code = rep.code ? strdup(rep.code) : NULL;
+	ctl_reply_free(&rep);
+	return code;
+}
+
+/* Stops g:* and says whether any process failed to stop. */
+static bool stop_group(struct ctl *x, const char *g)
+{
+	char e[1200], path[1300];
+	ctl_enc(g, e, sizeof(e));
+	snprintf(path, sizeof(path), "/v1/processes/%s:*/stop", e);
+	struct reply rep;
+	if (ctl_call(x, "POST", path, &rep) < 0)
+		return true;
+	bool fails = false;
+	json_t *res = json_object_get(rep.j, "results");
+	for (size_t i = 0; i < json_array_size(res); i++)
+		if (!strcmp(ctl_jstr(json_array_get(res, i), "status"), "FAILED"))
+			fails = true;
+	ctl_reply_free(&rep);
+	return fails;
+}
+
+static bool wanted(int argc, char **argv, const char *g)
+{
+	if (argc == 0)
+		return true;
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], g) || !strcmp(argv[i], "all"))
+			return true;
+	return false;
+}
+
+int cmd_update(struct ctl *x, int argc, char **argv)
+{
+	struct reply rep;
+	if (reread(x, &rep) < 0)
+		return 0;
+	json_t *added = json_object_get(rep.j, "added"),
+	       *changed = json_object_get(rep.j, "changed"),
+	       *removed = json_object_get(rep.j, "removed");
+	/* Names that are neither changing nor active are errors. */
+	if (argc && !(argc == 1 && !strcmp(argv[0], "all"))) {
+		struct reply cur;
+		if (ctl_call(x, "GET", "/v1/processes?fields=group", &cur) < 0) {
+			ctl_reply_free(&rep);
+			return 0;
+		}
+		for (int i = 0; i < argc; i++) {
+			bool known = false;
+			json_t *lists[] = {added, changed, removed};
+			for (int k = 0; k < 3 && !known; k++)
+				for (size_t j = 0; j < json_array_size(lists[k]); j++)
+					if (!strcmp(json_string_value(json_array_get(lists[k], j)),
+						    argv[i]))
+						known = true;
+			json_t *ps = json_object_get(cur.j, "processes");
+			for (size_t j = 0; j < json_array_size(ps) && !known; j++)
+				if (!strcmp(ctl_jstr(json_array_get(ps, j), "group"), argv[i]))
+					known = true;
+			if (!known) {
+				ctl_out("ERROR: no such group: %s", argv[i]);
+				x->exitstatus = EX_GENERIC;
+			}
+		}
+		ctl_reply_free(&cur);
+	}
+	bool cf;
+	for (size_t i = 0; i < json_array_size(removed); i++) {
+		const char *g = json_string_value(json_array_get(removed, i));
+		if (!g || !wanted(argc, argv, g))
+			continue;
+		bool fails = stop_group(x, g);
+		ctl_out("%s: stopped", g);
+		if (fails) {
+			ctl_out("%s: has problems; not removing", g);
+			continue;
+		}
+		free(group_call(x, "DELETE", g, &cf));
+		if (!cf)
+			ctl_out("%s: removed process group", g);
+	}
+	for (size_t i = 0; i < json_array_size(changed); i++) {
+		const char *g = json_string_value(json_array_get(changed, i));
+		if (!g || !wanted(argc, argv, g))
+			continue;
+		stop_group(x, g);
+		ctl_out("%s: stopped", g);
+		free(group_call(x, "DELETE", g, &cf));
+		free(group_call(x, "POST", g, &cf));
+		if (!cf)
+			ctl_out("%s: updated process group", g);
+	}
+	for (size_t i = 0; i < json_array_size(added); i++) {
+		const char *g = json_string_value(json_array_get(added, i));
+		if (!g || !wanted(argc, argv, g))
+			continue;
+		free(group_call(x, "POST", g, &cf));
+		if (!cf)
+			ctl_out("%s: added process group", g);
+	}
+	ctl_reply_free(&rep);
+	return 0;
+}
+
+int cmd_add(struct ctl *x, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		bool cf;
+		char *code = group_call(x, "POST", argv[i], &cf);
+		if (cf)
+			continue;
+		if (!code)
+			ctl_out("%s: added process group", argv[i]);
+		else if (!strcmp(code, "ALREADY_ADDED"))
+			ctl_out("ERROR: process group already active");
+		else if (!strcmp(code, "BAD_NAME")) {
+			ctl_out("ERROR: no such process/group: %s", argv[i]);
+			x->exitstatus = EX_GENERIC;
+		} else {
+			ctl_out("ERROR: %s: %s", argv[i], code);
+			x->exitstatus = EX_GENERIC;
+		}
+		free(code);
+	}
+	return 0;
+}
+
+int cmd_remove(struct ctl *x, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		bool cf;
+		char *code = group_call(x, "DELETE", argv[i], &cf);
+		if (cf)
+			continue;
+		if (!code)
+			ctl_out("%s: removed process group", argv[i]);
+		else if (!strcmp(code, "STILL_RUNNING")) {
+			ctl_out("ERROR: process/group still running: %s", argv[i]);
+			x->exitstatus = EX_GENERIC;
+		} else if (!strcmp(code, "BAD_NAME")) {
+			ctl_out("ERROR: no such process/group: %s", argv[i]);
+			x->exitstatus = EX_GENERIC;
+		} else {
+			ctl_out("ERROR: %s: %s", argv[i], code);
+			x->exitstatus = EX_GENERIC;
+		}
+		free(code);
+	}
+	return 0;
+}
