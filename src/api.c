@@ -1,8 +1,8 @@
 /* The /v1 JSON API over the process table (doc/api.md), and the router
- * that sends POST /RPC2 to supervisord's XML-RPC (xmlrpc.c).  The
- * operations themselves are in ops.c; this file encodes their results as
- * JSON.  Start/stop/restart with waiting hold their request (http_defer)
- * until the act's callback answers it. */
+ * that sends POST /RPC2 to supervisord's XML-RPC (xmlrpc.c) and the web
+ * UI's pages to webui.c.  The operations themselves are in ops.c; this
+ * file encodes their results as JSON.  Start/stop/restart with waiting
+ * hold their request (http_defer) until the act's callback answers it. */
 #include "config.h"
 
 #include <errno.h>
@@ -22,6 +22,7 @@
 #include "logfile.h"
 #include "ops.h"
 #include "output.h"
+#include "webui.h"
 #include "xmlrpc.h"
 
 /* A deferred start/stop/restart: the act and the request it answers. */
@@ -248,6 +249,10 @@ static void on_abandoned(struct http_req *r, void *ctx)
 	}
 	if (*k == HELD_XMLRPC) {
 		xmlrpc_abandoned(((struct api *)ctx)->xr, r);
+		return;
+	}
+	if ((int)*k == WEBUI_HELD_TAG) {
+		webui_abandoned(k);
 		return;
 	}
 	struct held_act *h = (struct held_act *)k;
@@ -670,7 +675,7 @@ static void route(struct api *a, struct http_req *r)
 		xmlrpc_request(a->xr, r);
 		return;
 	}
-	if (api_route_logtail(a, r, path))
+	if (api_route_logtail(a, r, path) || webui_request(a->core, r, path))
 		return;
 	if (strncmp(path, "/v1/", 4)) {
 		api_reply_error(r, "UNKNOWN_METHOD", "no such path: %s", path);
