@@ -521,16 +521,24 @@ int events_notify(struct events *e, struct ev *ev)
 	return 0;
 }
 
-void events_log(struct proc *p, int channel, const char *data, size_t len, void *arg)
+void events_log(struct proc *p, int channel, bool comm, const char *data, size_t len, void *arg)
 {
 	struct events *e = arg;
-	enum ev_type t = channel ? EV_PROCESS_LOG_STDERR : EV_PROCESS_LOG_STDOUT;
+	enum ev_type t =
+	    comm ? (channel ? EV_PROCESS_COMMUNICATION_STDERR : EV_PROCESS_COMMUNICATION_STDOUT)
+		 : (channel ? EV_PROCESS_LOG_STDERR : EV_PROCESS_LOG_STDOUT);
 	if (!events_wanted(e, t))
 		return;
 	char head[512];
-	int hn =
-	    snprintf(head, sizeof(head), "processname:%s groupname:%s pid:%ld channel:%s\n",
-		     p->conf->name, p->conf->group, (long)p->pid, channel ? "stderr" : "stdout");
+	int hn = snprintf(head, sizeof(head), "processname:%s groupname:%s pid:%ld", p->conf->name,
+			  p->conf->group, (long)p->pid);
+	/* Only PROCESS_LOG names the channel: its type is per channel too,
+	 * but supervisord's payload has it. */
+	if (hn > 0 && (size_t)hn < sizeof(head))
+		hn += snprintf(head + hn, sizeof(head) - (size_t)hn, "%s\n",
+			       comm	 ? ""
+			       : channel ? " channel:stderr"
+					 : " channel:stdout");
 	struct ev *ev = NULL;
 	if (hn > 0 && (size_t)hn < sizeof(head)) {
 		ev = ev_new(t, NULL, (size_t)hn + len);

@@ -40,8 +40,9 @@ int events_configure(struct events *e, const struct conf *c);
 int events_attach(struct proc *p, int fd_out, void *arg);
 
 /* For procs_env.log_event: PROCESS_LOG_STDOUT (channel 0) or _STDERR (1)
- * with a chunk of p's output. */
-void events_log(struct proc *p, int channel, const char *data, size_t len, void *arg);
+ * with a chunk of p's output, or with comm, PROCESS_COMMUNICATION_STDOUT
+ * or _STDERR with what it captured. */
+void events_log(struct proc *p, int channel, bool comm, const char *data, size_t len, void *arg);
 
 /* Offers an event to every pool subscribed to its type; takes e's
  * reference.  Returns 0 or -ENOMEM (e == NULL: the payload could not be

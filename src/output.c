@@ -39,6 +39,10 @@
 #define FWD_MAX_LINE (16 * 1024)
 #define FWD_HOLD_MS  200
 #define STAMP_LEN    24 /* "YYYY-MM-DD HH:MM:SS,mmm " */
+/* Capture mode's tokens, supervisord's. */
+#define CAPTURE_BEGIN "<!--XSUPERVISOR:BEGIN-->"
+#define CAPTURE_END   "<!--XSUPERVISOR:END-->"
+#define TOKEN_MAX     (sizeof(CAPTURE_BEGIN) - 1)
 
 struct out_pipe {
 	struct out_pipe *next;
@@ -59,6 +63,16 @@ struct out_hold {
 	bool fwd_cont; /* the held bytes continue an already written piece */
 };
 
+/* Capture mode (*_capture_maxbytes): what a channel holds between the
+ * BEGIN and END tokens; made only for channels with it. */
+struct out_capture {
+	char *buf; /* captured so far: the last max bytes */
+	size_t len, cap, max;
+	char *work;  /* held bytes + the chunk being scanned */
+	size_t held; /* bytes at work's start that may begin a token */
+	bool on;     /* between BEGIN and END */
+};
+
 /* Fields ordered by size: one per stream, two per process, and supd may
  * run thousands of processes. */
 struct out_chan {
@@ -66,6 +80,7 @@ struct out_chan {
 	const char *label; /* "stdout" / "stderr" */
 	struct logfile lf;
 	struct out_hold *hold; /* forward or syslog: partial lines held */
+	struct out_capture *capture;
 	/* in-memory tail for channels without a regular file */
 	char *tail;
 	size_t tail_cap;
@@ -519,21 +534,147 @@ static void deliver(struct out_chan *c, const char *p, size_t n)
 		to_syslog(c, p, n);
 }
 
-/* A chunk read from a pipe: debug log, strip_ansi, then everywhere. */
-static void process_chunk(struct out_chan *c, char *p, size_t n)
+/* Where a piece of output goes: the capture buffer while capturing,
+ * otherwise the log file and the rest. */
+static void capture_add(struct out_chan *c, const char *p, size_t n);
+
+static void sink(struct out_chan *c, const char *p, size_t n)
 {
-	if (log_get_level() <= LL_DEBG)
-		log_debug("'%s' %s output:\n%.*s", c->o->name, c->label, (int)n, p);
+	if (c->capture && c->capture->on)
+		capture_add(c, p, n);
+	else
+		deliver(c, p, n);
+}
+
+/* A piece of output in the current mode: strip_ansi, then its sink, and
+ * a PROCESS_LOG event (supervisord emits it for captured bytes too). */
+static void piece_out(struct out_chan *c, char *p, size_t n)
+{
 	if (c->o->strip_ansi) {
 		char esc;
 		bool emit;
 		n = strip_ansi(c, p, n, &esc, &emit);
 		if (emit)
-			deliver(c, &esc, 1);
+			sink(c, &esc, 1);
 	}
-	deliver(c, p, n);
+	sink(c, p, n);
 	if (c->events && c->o->event_cb && n)
-		c->o->event_cb(c->o, c->id, p, n, c->o->event_arg);
+		c->o->event_cb(c->o, c->id, OUTPUT_EV_LOG, p, n, c->o->event_arg);
+}
+
+/* ---------------------------------------------------------------- capture */
+
+static void capture_add(struct out_chan *c, const char *p, size_t n)
+{
+	struct out_capture *k = c->capture;
+	if (n >= k->max) {
+		p += n - k->max;
+		n = k->max;
+		k->len = 0;
+	} else if (k->len + n > k->max) {
+		/* Bounded like supervisord's: the oldest bytes go. */
+		size_t drop = k->len + n - k->max;
+		memmove(k->buf, k->buf + drop, k->len - drop);
+		k->len -= drop;
+	}
+	if (k->len + n > k->cap) {
+		size_t nc = k->cap ? k->cap : 4096;
+		while (nc < k->len + n)
+			nc *= 2;
+		if (nc > k->max)
+			nc = k->max;
+		char *b = realloc(k->buf, nc);
+		if (!b) {
+			log_error("out of memory: capture of '%s' %s loses %zu bytes", c->o->name,
+				  c->label, n);
+			return;
+		}
+		k->buf = b;
+		k->cap = nc;
+	}
+	memcpy(k->buf + k->len, p, n);
+	k->len += n;
+}
+
+/* At a token: BEGIN starts a capture, END sends what was captured as a
+ * PROCESS_COMMUNICATION event. */
+static void capture_toggle(struct out_chan *c)
+{
+	struct out_capture *k = c->capture;
+	if (k->on) {
+		if (log_get_level() <= LL_DEBG)
+			log_debug("'%s' %s output:\n%.*s", c->o->name, c->label, (int)k->len,
+				  k->buf ? k->buf : "");
+		if (c->o->event_cb)
+			c->o->event_cb(c->o, c->id, OUTPUT_EV_COMMUNICATION, k->buf ? k->buf : "",
+				       k->len, c->o->event_arg);
+	}
+	k->on = !k->on;
+	k->len = 0;
+}
+
+/* The length of the longest tail of d that is a start of tok. */
+static size_t token_start_at_end(const char *d, size_t len, const char *tok, size_t tl)
+{
+	for (size_t k = len < tl - 1 ? len : tl - 1; k > 0; k--)
+		if (!memcmp(d + len - k, tok, k))
+			return k;
+	return 0;
+}
+
+/* Splits a chunk at the tokens.  A token may arrive in pieces, so bytes at
+ * the end that could begin one are held for the next chunk (or the end of
+ * the pipe); only those are held, where supervisord holds everything until
+ * more than a token's length has arrived. */
+static void capture_scan(struct out_chan *c, const char *p, size_t n)
+{
+	struct out_capture *k = c->capture;
+	memcpy(k->work + k->held, p, n);
+	char *d = k->work;
+	size_t len = k->held + n;
+	for (;;) {
+		const char *tok = k->on ? CAPTURE_END : CAPTURE_BEGIN;
+		size_t tl = strlen(tok);
+		char *hit = memmem(d, len, tok, tl);
+		if (!hit) {
+			size_t keep = token_start_at_end(d, len, tok, tl);
+			piece_out(c, d, len - keep);
+			memmove(k->work, d + len - keep, keep);
+			k->held = keep;
+			return;
+		}
+		piece_out(c, d, (size_t)(hit - d));
+		capture_toggle(c);
+		len -= (size_t)(hit - d) + tl;
+		d = hit + tl;
+	}
+}
+
+/* The pipe ended: held bytes were no token after all.  A capture still
+ * open never sees its END: dropped, as supervisord does, but said. */
+static void capture_end_of_pipe(struct out_chan *c)
+{
+	struct out_capture *k = c->capture;
+	size_t held = k->held;
+	k->held = 0;
+	piece_out(c, k->work, held);
+	if (k->on)
+		log_warn("'%s' %s ended inside a capture: %zu captured bytes dropped", c->o->name,
+			 c->label, k->len);
+	k->on = false;
+	k->len = 0;
+}
+
+/* A chunk read from a pipe (at most CHUNK bytes): debug log, then its
+ * pieces. */
+static void process_chunk(struct out_chan *c, char *p, size_t n)
+{
+	if (log_get_level() <= LL_DEBG)
+		log_debug("'%s' %s output:\n%.*s", c->o->name, c->label, (int)n, p);
+	if (c->capture)
+		capture_scan(c, p, n);
+	else
+		piece_out(c, p, n);
 }
 
 /* Can bytes bypass user space?  Only into a regular file that nothing
@@ -542,7 +683,7 @@ static bool fast_path(const struct out_chan *c)
 {
 	return c->splice_ok && c->has_file && c->lf.fd >= 0 && c->lf.seekable &&
 	       c->lf.last_error == 0 && !c->timestamps && !c->forward && !c->syslog && !c->events &&
-	       !c->o->strip_ansi && log_get_level() > LL_DEBG;
+	       !c->capture && !c->o->strip_ansi && log_get_level() > LL_DEBG;
 }
 
 static void pipe_close(struct output *o, struct out_pipe *pp)
@@ -557,6 +698,8 @@ static void pipe_close(struct output *o, struct out_pipe *pp)
 		}
 	}
 	free(pp);
+	if (c->capture)
+		capture_end_of_pipe(c);
 	if (c->ansi == 1) {
 		c->ansi = 0;
 		char esc = 0x1b;
@@ -811,23 +954,6 @@ int output_cleanup_auto(const char *childlogdir, const char *identifier)
 	return r < 0 ? r : removed;
 }
 
-const char *output_unsupported(const struct conf_process *p)
-{
-	static char msg[400];
-	const char *what[2];
-	int n = 0;
-	if (p->out.capture_maxbytes)
-		what[n++] = "stdout_capture_maxbytes";
-	if (p->err.capture_maxbytes)
-		what[n++] = "stderr_capture_maxbytes";
-	if (!n)
-		return NULL;
-	int w = snprintf(msg, sizeof(msg), "'%s': not supported yet, ignored:", p->name);
-	for (int i = 0; i < n && w > 0 && (size_t)w < sizeof(msg); i++)
-		w += snprintf(msg + w, sizeof(msg) - (size_t)w, " %s", what[i]);
-	return msg;
-}
-
 /* ---------------------------------------------------------------- public */
 
 static int chan_init(struct output *o, struct out_chan *c, enum output_channel id,
@@ -848,6 +974,12 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 	if (id == OUTPUT_STDERR && p->redirect_stderr)
 		return 0;
 	c->active = true;
+	if (cs->capture_maxbytes) {
+		c->capture = calloc(1, sizeof(*c->capture));
+		if (!c->capture || !(c->capture->work = malloc(CHUNK + TOKEN_MAX)))
+			return -ENOMEM;
+		c->capture->max = cs->capture_maxbytes;
+	}
 	if (c->forward || c->syslog) {
 		c->hold = calloc(1, sizeof(*c->hold));
 		if (!c->hold)
@@ -1096,6 +1228,11 @@ void output_free(struct output *o)
 			free(c->hold->fwd);
 			free(c->hold->sl);
 			free(c->hold);
+		}
+		if (c->capture) {
+			free(c->capture->buf);
+			free(c->capture->work);
+			free(c->capture);
 		}
 		if (c->has_file)
 			logfile_close(&c->lf);

@@ -61,11 +61,6 @@ enum output_channel {
 int output_new(struct output **out, struct loop *l, const struct conf_process *p,
 	       const struct conf_supd *s);
 
-/* Options output cannot honour yet (*_capture_maxbytes):
- * a message for the engine to log at start, naming the process and the
- * options, or NULL.  Static storage, valid until the next call. */
-const char *output_unsupported(const struct conf_process *p);
-
 /* Deletes AUTO log files (and their backups) of this identifier in
  * childlogdir, as supervisord does at start unless nocleanup.  Returns the
  * number removed or a negative errno. */
@@ -111,12 +106,19 @@ void output_set_notify(struct output *o, output_notify_cb cb, void *arg);
 typedef void (*output_syslog_fn)(int prio, const char *name, const char *line, size_t len);
 void output_set_syslog(output_syslog_fn fn);
 
-/* *_events_enabled (PROCESS_LOG events): each chunk read from such a
- * channel, after strip_ansi, also goes to cb, as supervisord emits one
- * event per read.  These channels are read in user space, never spliced.
- * One callback per output; cb NULL removes it. */
-typedef void (*output_event_cb)(struct output *o, enum output_channel ch, const char *data,
-				size_t len, void *arg);
+/* Events of a channel's output, to cb:
+ * - OUTPUT_EV_LOG (*_events_enabled, PROCESS_LOG): each chunk read, after
+ *   strip_ansi, as supervisord emits one event per read;
+ * - OUTPUT_EV_COMMUNICATION (*_capture_maxbytes, PROCESS_COMMUNICATION):
+ *   what the child wrote between "<!--XSUPERVISOR:BEGIN-->" and
+ *   "<!--XSUPERVISOR:END-->" (its last capture_maxbytes bytes), which is
+ *   not logged.  Up to 23 bytes that could begin a token are held until
+ *   the next output or the end of the pipe.
+ * Such channels are read in user space, never spliced.  One callback per
+ * output; cb NULL removes it. */
+enum output_event { OUTPUT_EV_LOG, OUTPUT_EV_COMMUNICATION };
+typedef void (*output_event_cb)(struct output *o, enum output_channel ch, enum output_event ev,
+				const char *data, size_t len, void *arg);
 void output_set_events(struct output *o, output_event_cb cb, void *arg);
 
 /* Bytes read from each channel's pipes since output_new. */

@@ -227,13 +227,14 @@ void procs_free(struct procs *t)
 static void on_timer(struct loop *l, void *arg);
 static void on_exec(struct loop *l, int fd, uint32_t events, void *arg);
 
-static void output_event(struct output *o, enum output_channel ch, const char *data, size_t len,
-			 void *arg)
+static void output_event(struct output *o, enum output_channel ch, enum output_event ev,
+			 const char *data, size_t len, void *arg)
 {
 	(void)o;
 	struct proc *p = arg;
 	if (p->tab->env.log_event)
-		p->tab->env.log_event(p, (int)ch, data, len, p->tab->env.listener_arg);
+		p->tab->env.log_event(p, (int)ch, ev == OUTPUT_EV_COMMUNICATION, data, len,
+				      p->tab->env.listener_arg);
 }
 
 static void open_output(struct proc *p)
@@ -241,11 +242,10 @@ static void open_output(struct proc *p)
 	int r = output_new(&p->out, p->tab->env.loop, p->conf, p->tab->env.supd);
 	if (r < 0)
 		log_warn("output of '%s': %s", p->conf->name, strerror(-r));
-	if (p->out && (p->conf->out.events_enabled || p->conf->err.events_enabled))
+	const struct conf_process *c = p->conf;
+	if (p->out && (c->out.events_enabled || c->err.events_enabled || c->out.capture_maxbytes ||
+		       c->err.capture_maxbytes))
 		output_set_events(p->out, output_event, p);
-	const char *why = output_unsupported(p->conf);
-	if (why)
-		log_warn("%s", why);
 }
 
 int procs_add(struct procs *t, const struct conf_process *pc, struct conf_ref *cref, int gprio,

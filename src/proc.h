@@ -114,8 +114,10 @@ struct procs_env {
 	 * < 0: output gets it).  NULL: output gets it. */
 	int (*listener_attach)(struct proc *p, int fd_out, void *arg);
 	/* A chunk of output of a channel with *_events_enabled (PROCESS_LOG),
-	 * read while p has this pid.  NULL: none. */
-	void (*log_event)(struct proc *p, int channel, const char *data, size_t len, void *arg);
+	 * or with comm set, what it captured (PROCESS_COMMUNICATION), read
+	 * while p has this pid.  NULL: none. */
+	void (*log_event)(struct proc *p, int channel, bool comm, const char *data, size_t len,
+			  void *arg);
 	void *listener_arg; /* for both */
 };
 

@@ -3,7 +3,8 @@
 # headers and PROCESS_STATE payloads of a program killed and restarted, a
 # listener answering FAIL getting the same event again, a listener that
 # never answers (buffer overflow, and supd not blocked by it), TICK_5,
-# PROCESS_LOG with *_events_enabled, REMOTE_COMMUNICATION through XML-RPC, supervisor's own
+# PROCESS_LOG with *_events_enabled, PROCESS_COMMUNICATION with capture
+# mode, REMOTE_COMMUNICATION through XML-RPC, supervisor's own
 # childutils.listener, and the container pattern: a listener on
 # PROCESS_STATE_FATAL that stops supd.
 . "$(dirname "$0")/lib.sh"
@@ -147,6 +148,19 @@ events=PROCESS_LOG
 result_handler=supervisor_stdout:event_handler
 startsecs=0
 
+[eventlistener:comm]
+command=python3 -u @T@/rec.py @T@/comm.log
+events=PROCESS_COMMUNICATION
+startsecs=0
+
+[program:capper]
+command=sh -c 'sleep 0.5; printf "pre\n<!--XSUPERVISOR:BEGIN-->sec"; sleep 0.2; printf "ret\n<!--XSUPER"; sleep 0.2; printf "VISOR:END-->post\n"; printf "e<!--XSUPERVISOR:BEGIN-->err capture<!--XSUPERVISOR:END-->\n" >&2; exec sleep 1000'
+startsecs=0
+stdout_logfile=@T@/capper.log
+stdout_capture_maxbytes=1KB
+stderr_logfile=@T@/capper.err
+stderr_capture_maxbytes=1KB
+
 [program:victim]
 command=sleep 1000
 startsecs=1
@@ -261,6 +275,29 @@ for ch, text, name in (("stdout", "hello-events\n", "PROCESS_LOG_STDOUT"),
 EOP
 grep -q "stdout_events_enabled\|stderr_events_enabled" "$T/supd.log" && fail "events_enabled still reported as unsupported"
 ok "PROCESS_LOG_STDOUT/STDERR carry the program's output"
+
+# Capture mode: what the program writes between the tokens (even when a
+# write splits them) is a PROCESS_COMMUNICATION event, not logged.
+CP=$(bb_log_pid capper)
+bb_wait 10 grep -q 'PROCESS_COMMUNICATION_STDERR' "$T/comm.log"
+python3 - "$T/comm.log" "$CP" <<'EOP' || fail "PROCESS_COMMUNICATION: $(cat "$T/comm.log")"
+import re, sys
+data = open(sys.argv[1], "rb").read().decode()
+pid = sys.argv[2]
+for name, text in (("PROCESS_COMMUNICATION_STDOUT", "secret\n"),
+                   ("PROCESS_COMMUNICATION_STDERR", "err capture")):
+    body = "processname:capper groupname:capper pid:%s\n%s" % (pid, text)
+    hdr = re.search(r"ver:3\.0 server:supervisor serial:\d+ pool:comm poolserial:\d+ "
+                    r"eventname:%s len:(\d+)\n" % name, data)
+    assert hdr, name
+    assert int(hdr.group(1)) == len(body), (hdr.group(0), len(body))
+    assert data[hdr.end():hdr.end() + len(body)] == body, data[hdr.end():]
+EOP
+expect_eq "pre
+post" "$(cat "$T/capper.log")" "capper's stdout log, without the capture"
+expect_eq "e" "$(cat "$T/capper.err")" "capper's stderr log, without the capture"
+grep -q "capture_maxbytes" "$T/supd.log" && fail "capture mode still reported as unsupported"
+ok "capture mode: PROCESS_COMMUNICATION_STDOUT/STDERR, not logged"
 
 # result_handler=supervisor_stdout:event_handler prints them on supd's
 # stdout, each line prefixed, with the plugin's extra empty line.

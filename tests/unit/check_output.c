@@ -813,21 +813,6 @@ START_TEST(test_auto_names_and_cleanup)
 }
 END_TEST
 
-START_TEST(test_unsupported)
-{
-	struct conf_process p;
-	struct conf_supd s;
-	conf_defaults(&p, &s, "u");
-	ck_assert_ptr_null(output_unsupported(&p));
-	p.out.capture_maxbytes = 100;
-	p.err.events_enabled = true; /* supported: PROCESS_LOG events */
-	p.err.capture_maxbytes = 10;
-	ck_assert_str_eq(output_unsupported(&p),
-			 "'u': not supported yet, ignored: stdout_capture_maxbytes "
-			 "stderr_capture_maxbytes");
-}
-END_TEST
-
 /* A file size limit (EFBIG) stands in for a full disk: the pipe keeps
  * draining, the loss is logged once, and the recovery with its count. */
 START_TEST(test_write_errors_reported_once)
@@ -1107,11 +1092,12 @@ static void count_notify(struct output *o, enum output_channel ch, void *arg)
 /* *_events_enabled: every chunk of that channel reaches the event
  * callback (and still the file); the other channel does not. */
 static char ev_got[2][64];
-static void record_event(struct output *o, enum output_channel ch, const char *data, size_t len,
-			 void *arg)
+static void record_event(struct output *o, enum output_channel ch, enum output_event ev,
+			 const char *data, size_t len, void *arg)
 {
 	(void)o;
 	(void)arg;
+	ck_assert_int_eq(ev, OUTPUT_EV_LOG);
 	size_t n = strlen(ev_got[ch]);
 	snprintf(ev_got[ch] + n, sizeof(ev_got[ch]) - n, "%.*s", (int)len, data);
 }
@@ -1144,6 +1130,109 @@ START_TEST(test_events_enabled)
 	free(f);
 	close(po[1]);
 	close(pe[1]);
+	output_free(o);
+}
+END_TEST
+
+/* Capture mode: the events a channel's captures gave, "[...]" each. */
+static char cap_got[2][256];
+static void record_capture(struct output *o, enum output_channel ch, enum output_event ev,
+			   const char *data, size_t len, void *arg)
+{
+	(void)o;
+	(void)arg;
+	if (ev != OUTPUT_EV_COMMUNICATION)
+		return;
+	size_t n = strlen(cap_got[ch]);
+	snprintf(cap_got[ch] + n, sizeof(cap_got[ch]) - n, "[%.*s]", (int)len, data);
+}
+
+static struct output *capture_output(const char *name, uint64_t max, int *wfd)
+{
+	struct conf_process p;
+	struct conf_supd s;
+	conf_defaults(&p, &s, name);
+	char file[64];
+	snprintf(file, sizeof(file), "%s.log", name);
+	p.out.path = pathf(file);
+	p.out.capture_maxbytes = max;
+	struct output *o;
+	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	output_set_events(o, record_capture, NULL);
+	int po[2];
+	ck_assert_int_eq(pipe2(po, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(output_attach(o, po[0], -1), 0);
+	*wfd = po[1];
+	memset(cap_got, 0, sizeof(cap_got));
+	return o;
+}
+
+/* Writes s and lets output read it, so that each write is its own chunk. */
+static void put(int fd, const char *s)
+{
+	ck_assert_int_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+	pump_for(10);
+}
+
+/* The bytes between the tokens go to the event, not the log; tokens split
+ * across reads are found; bytes that only looked like a token's start are
+ * logged once the next bytes show otherwise. */
+START_TEST(test_capture)
+{
+	int w;
+	struct output *o = capture_output("cap", 100, &w);
+	put(w, "before\n<!--XSUPERVISOR:BEGIN-->one\n<!--XSUPERVISOR:END-->mid <");
+	ck_assert_str_eq(cap_got[0], "[one\n]");
+	size_t len;
+	char *f = slurp(pathf("cap.log"), &len);
+	ck_assert_str_eq(f, "before\nmid "); /* "<" may begin a token: held */
+	free(f);
+	put(w, "<!--XSUPER");
+	put(w, "VISOR:BEG");
+	put(w, "IN-->two");
+	put(w, "<!--XSUPERVISOR:E");
+	put(w, "ND--> after\n<!--X");
+	ck_assert_str_eq(cap_got[0], "[one\n][two]");
+	f = slurp(pathf("cap.log"), &len);
+	ck_assert_str_eq(f, "before\nmid < after\n");
+	free(f);
+	/* At the end of the pipe, held bytes were not a token. */
+	close(w);
+	output_drain(o);
+	pump_for(10);
+	f = slurp(pathf("cap.log"), &len);
+	ck_assert_str_eq(f, "before\nmid < after\n<!--X");
+	free(f);
+	output_free(o);
+}
+END_TEST
+
+/* A capture keeps its last capture_maxbytes bytes; one still open when
+ * the pipe ends is dropped and said, and the next output is logged. */
+START_TEST(test_capture_bounded)
+{
+	ck_assert_int_eq(log_open(pathf("supd.log"), 0, 0), 0);
+	int w;
+	struct output *o = capture_output("cb", 8, &w);
+	put(w, "<!--XSUPERVISOR:BEGIN-->0123");
+	put(w, "456789abcdef");
+	put(w, "XY<!--XSUPERVISOR:END-->");
+	ck_assert_str_eq(cap_got[0], "[abcdefXY]");
+	put(w, "<!--XSUPERVISOR:BEGIN-->0123456789abcdefghij<!--XSUPERVISOR:END-->");
+	ck_assert_str_eq(cap_got[0], "[abcdefXY][cdefghij]");
+	put(w, "x<!--XSUPERVISOR:BEGIN-->lost");
+	close(w);
+	output_drain(o);
+	pump_for(10);
+	size_t len;
+	char *f = slurp(pathf("cb.log"), &len);
+	ck_assert_str_eq(f, "x");
+	free(f);
+	char *lg = slurp(pathf("supd.log"), &len);
+	ck_assert_ptr_nonnull(
+	    strstr(lg, "'cb' stdout ended inside a capture: 4 captured bytes dropped"));
+	free(lg);
+	ck_assert_str_eq(cap_got[0], "[abcdefXY][cdefghij]");
 	output_free(o);
 }
 END_TEST
@@ -1199,7 +1288,8 @@ int main(void)
 	tcase_add_test(tc, test_tail_buffer_none);
 	tcase_add_test(tc, test_tail_from_file);
 	tcase_add_test(tc, test_auto_names_and_cleanup);
-	tcase_add_test(tc, test_unsupported);
+	tcase_add_test(tc, test_capture);
+	tcase_add_test(tc, test_capture_bounded);
 	tcase_add_test(tc, test_events_enabled);
 	tcase_add_test(tc, test_write_errors_reported_once);
 	tcase_add_test(tc, test_old_pipe_kept_until_eof);
