@@ -16,6 +16,11 @@
  *                                   stamp file, wait for a new stamp line and
  *                                   print the delay in ms from the kill to
  *                                   the new child's exec
+ *   tool floor FILE BYTES           write BYTES into FILE with write(2) from
+ *                                   one 256 KiB buffer already in memory
+ *                                   (one copy into the page cache, no pipe)
+ *                                   and print its own CPU time in s/GiB:
+ *                                   what any log writer pays at least
  *   tool respawn CMD...             the physical reference for restarts: run
  *                                   CMD, and each time it dies, fork and exec
  *                                   it again at once (blocking waitpid)
@@ -28,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -233,6 +239,36 @@ static int respawn(char **cmd)
 	}
 }
 
+static int floor_cpu(const char *path, long long bytes)
+{
+	static char buf[256 * 1024];
+	memset(buf, 'x', sizeof(buf));
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		perror(path);
+		return 1;
+	}
+	struct rusage r0, r1;
+	getrusage(RUSAGE_SELF, &r0);
+	for (long long left = bytes; left > 0;) {
+		size_t n = left < (long long)sizeof(buf) ? (size_t)left : sizeof(buf);
+		ssize_t w = write(fd, buf, n);
+		if (w <= 0) {
+			perror(path);
+			return 1;
+		}
+		left -= w;
+	}
+	getrusage(RUSAGE_SELF, &r1);
+	close(fd);
+	double cpu = (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) +
+		     (double)(r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+		     (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
+		     (double)(r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
+	printf("%.3f\n", cpu * 1073741824.0 / (double)bytes);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -252,6 +288,8 @@ int main(int argc, char **argv)
 		return waitsize(argv[2], atoll(argv[3]), atof(argv[4]));
 	if (!strcmp(cmd, "waitend") && argc == 4)
 		return waitend(argv[2], atof(argv[3]));
+	if (!strcmp(cmd, "floor") && argc == 4)
+		return floor_cpu(argv[2], atoll(argv[3]));
 	if (!strcmp(cmd, "respawn") && argc > 2)
 		return respawn(argv + 2);
 	if (!strcmp(cmd, "killwait") && argc == 4)
