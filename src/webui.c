@@ -455,10 +455,9 @@ static void append(char *msg, size_t len, const char *text)
 static void add_failure(char *msg, size_t len, const struct ops_item *it)
 {
 	char ns[512], words[64], text[MSG_MAX];
-	if (strcmp(it->group, it->name))
-		snprintf(ns, sizeof(ns), "%s:%s", it->group, it->name);
-	else
-		snprintf(ns, sizeof(ns), "%s", it->name);
+	/* The item's own names: its process may be gone (a reload). */
+	const struct conf_process named = {.name = it->name, .group = it->group};
+	conf_process_namespec(&named, ns, sizeof(ns));
 	fault_words(it->fault, words, sizeof(words));
 	/* The message names the process unless it says more.  A command
 	 * that cannot be found fails in proc_start, before the act could
