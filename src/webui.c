@@ -46,51 +46,40 @@ struct held {
 
 /* ---------------------------------------------------------------- text */
 
+static void put(struct sb *b, const char *s)
+{
+	api_sb_put(b, s, strlen(s));
+}
+
+/* The characters HTML gives a meaning, and what stands for them. */
+static const char *const entities[] = {
+    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+};
+#define NENTITIES (sizeof(entities) / sizeof(entities[0]))
+
 void webui_html(struct sb *b, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	while (p < end) {
 		const unsigned char *run = p;
-		while (p < end && *p >= 0x20 && *p < 0x80 && !strchr("&<>\"'", *p))
+		while (p < end && *p >= 0x20 && *p < 0x80 && !(*p < NENTITIES && entities[*p]))
 			p++;
 		api_sb_put(b, (const char *)run, (size_t)(p - run));
 		if (p == end)
 			break;
 		size_t n = 1;
-		switch (*p) {
-		case '&':
-			api_sb_put(b, "&amp;", 5);
-			break;
-		case '<':
-			api_sb_put(b, "&lt;", 4);
-			break;
-		case '>':
-			api_sb_put(b, "&gt;", 4);
-			break;
-		case '"':
-			api_sb_put(b, "&quot;", 6);
-			break;
-		case '\'':
-			api_sb_put(b, "&#39;", 5);
-			break;
-		default:
-			if (*p == '\t' || *p == '\n' || *p == '\r') {
-				api_sb_put(b, (const char *)p, 1);
-			} else if (*p >= 0x80 && (n = api_utf8_len(p)) != 0 &&
-				   n <= (size_t)(end - p)) {
-				api_sb_put(b, (const char *)p, n);
-			} else {
-				api_sb_put(b, "\xef\xbf\xbd", 3); /* NUL, controls, not UTF-8 */
-				n = 1;
-			}
+		if (*p < NENTITIES && entities[*p]) {
+			put(b, entities[*p]);
+		} else if (*p == '\t' || *p == '\n' || *p == '\r') {
+			api_sb_put(b, (const char *)p, 1);
+		} else if (*p >= 0x80 && (n = api_utf8_len(p)) != 0 && n <= (size_t)(end - p)) {
+			api_sb_put(b, (const char *)p, n);
+		} else {
+			api_sb_put(b, "\xef\xbf\xbd", 3); /* NUL, controls, not UTF-8 */
+			n = 1;
 		}
 		p += n;
 	}
-}
-
-static void put(struct sb *b, const char *s)
-{
-	api_sb_put(b, s, strlen(s));
 }
 
 static void html(struct sb *b, const char *s)
