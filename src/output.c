@@ -101,7 +101,7 @@ struct out_chan {
 };
 
 struct output {
-	struct loop *l;
+	struct output_ctx *x;
 	char *name;
 	uint64_t tail_size;
 	struct out_chan ch[2];
@@ -119,31 +119,62 @@ static void default_syslog(int prio, const char *name, const char *line, size_t 
 	syslog(prio, "%s %.*s", name, (int)len, line);
 }
 
-static output_syslog_fn syslog_sink = default_syslog;
+/* What the outputs of one loop share.  The scratch buffers and the relay
+ * hold bytes only during one callback, and the loop is single-threaded,
+ * so one of each serves every process. */
+struct output_ctx {
+	struct loop *l;
+	output_syslog_fn syslog_sink;
+	char *wbuf; /* stamped and forwarded bytes are built here */
+	size_t wcap;
+	/* The relay (relay_ready below): -1 until the first regular log
+	 * file. */
+	int relay[2];
+	size_t relay_size;
+	char rbuf[CHUNK]; /* the read path's buffer; untouched until used */
+};
 
-void output_set_syslog(output_syslog_fn fn)
+int output_ctx_new(struct output_ctx **out, struct loop *l)
 {
-	syslog_sink = fn ? fn : default_syslog;
+	struct output_ctx *x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->l = l;
+	x->syslog_sink = default_syslog;
+	x->relay[0] = x->relay[1] = -1;
+	*out = x;
+	return 0;
 }
 
-/* Scratch buffers shared by all outputs: supd is single-threaded and
- * these only live during one callback. */
-static char rbuf[CHUNK];
-static char *wbuf;
-static size_t wcap;
+static void relay_close(struct output_ctx *x);
 
-static int wbuf_reserve(size_t n)
+void output_ctx_free(struct output_ctx *x)
 {
-	if (n <= wcap)
+	if (!x)
+		return;
+	if (x->relay[0] >= 0)
+		relay_close(x);
+	free(x->wbuf);
+	free(x);
+}
+
+void output_ctx_set_syslog(struct output_ctx *x, output_syslog_fn fn)
+{
+	x->syslog_sink = fn ? fn : default_syslog;
+}
+
+static int wbuf_reserve(struct output_ctx *x, size_t n)
+{
+	if (n <= x->wcap)
 		return 0;
-	size_t c = wcap ? wcap : 4 * CHUNK;
+	size_t c = x->wcap ? x->wcap : 4 * CHUNK;
 	while (c < n)
 		c *= 2;
-	char *b = realloc(wbuf, c);
+	char *b = realloc(x->wbuf, c);
 	if (!b)
 		return -ENOMEM;
-	wbuf = b;
-	wcap = c;
+	x->wbuf = b;
+	x->wcap = c;
 	return 0;
 }
 
@@ -219,10 +250,11 @@ static void file_write_stamped(struct out_chan *c, const char *p, size_t n)
 	size_t lines = 1;
 	for (const char *q = p; (q = memchr(q, '\n', (size_t)(p + n - q))); q++)
 		lines++;
-	if (wbuf_reserve(n + lines * STAMP_LEN) < 0) {
+	if (wbuf_reserve(c->o->x, n + lines * STAMP_LEN) < 0) {
 		file_write(c, p, n);
 		return;
 	}
+	char *wbuf = c->o->x->wbuf;
 	char st[STAMP_LEN + 1];
 	stamp(st);
 	size_t w = 0;
@@ -297,6 +329,7 @@ static uint64_t tail_held(const struct out_chan *c)
 
 static void fwd_prefix(struct out_chan *c, size_t *w, bool cont, const char *st)
 {
+	char *wbuf = c->o->x->wbuf;
 	if (c->o->fwd_stamps) {
 		memcpy(wbuf + *w, st, STAMP_LEN);
 		*w += STAMP_LEN;
@@ -318,8 +351,9 @@ static void fwd_flush_partial(struct out_chan *c)
 {
 	if (!c->hold || c->hold->fwd_len == 0)
 		return;
-	if (wbuf_reserve(c->hold->fwd_len + fwd_overhead(c)) < 0)
+	if (wbuf_reserve(c->o->x, c->hold->fwd_len + fwd_overhead(c)) < 0)
 		return;
+	char *wbuf = c->o->x->wbuf;
 	char st[STAMP_LEN + 1];
 	if (c->o->fwd_stamps)
 		stamp(st);
@@ -332,7 +366,7 @@ static void fwd_flush_partial(struct out_chan *c)
 	c->hold->fwd_len = 0;
 	c->hold->fwd_cont = true;
 	if (!c->hold->sl_len)
-		loop_timer_cancel(c->o->l, &c->hold->timer);
+		loop_timer_cancel(c->o->x->l, &c->hold->timer);
 }
 
 static void sl_flush(struct out_chan *c);
@@ -346,7 +380,7 @@ static void hold_timer_cb(struct loop *l, void *arg)
 static void hold_timer_arm(struct out_chan *c)
 {
 	if (!loop_timer_armed(&c->hold->timer))
-		loop_timer_arm(c->o->l, &c->hold->timer, loop_now_ms() + FWD_HOLD_MS);
+		loop_timer_arm(c->o->x->l, &c->hold->timer, loop_now_ms() + FWD_HOLD_MS);
 }
 
 static int fwd_hold(struct out_chan *c, const char *p, size_t n)
@@ -386,8 +420,9 @@ static void forward(struct out_chan *c, const char *p, size_t n)
 	     q++)
 		lines++;
 	size_t need = c->hold->fwd_len + (size_t)(last_nl + 1 - p) + lines * fwd_overhead(c);
-	if (wbuf_reserve(need) < 0)
+	if (wbuf_reserve(c->o->x, need) < 0)
 		return;
+	char *wbuf = c->o->x->wbuf;
 	char st[STAMP_LEN + 1];
 	if (c->o->fwd_stamps)
 		stamp(st);
@@ -411,7 +446,7 @@ static void forward(struct out_chan *c, const char *p, size_t n)
 	c->hold->fwd_len = 0;
 	c->hold->fwd_cont = false;
 	if (!c->hold->sl_len)
-		loop_timer_cancel(c->o->l, &c->hold->timer);
+		loop_timer_cancel(c->o->x->l, &c->hold->timer);
 	if (q < end)
 		fwd_hold(c, q, (size_t)(end - q));
 }
@@ -422,7 +457,7 @@ static void forward(struct out_chan *c, const char *p, size_t n)
  * lines are joined across reads and bounded like forwarded ones. */
 static void sl_emit(struct out_chan *c, const char *p, size_t n)
 {
-	syslog_sink(c->id == OUTPUT_STDOUT ? LOG_INFO : LOG_ERR, c->o->name, p, n);
+	c->o->x->syslog_sink(c->id == OUTPUT_STDOUT ? LOG_INFO : LOG_ERR, c->o->name, p, n);
 }
 
 static void sl_flush(struct out_chan *c)
@@ -689,7 +724,7 @@ static bool fast_path(const struct out_chan *c)
 static void pipe_close(struct output *o, struct out_pipe *pp)
 {
 	struct out_chan *c = pp->ch;
-	loop_unwatch_fd(o->l, pp->fd);
+	loop_unwatch_fd(o->x->l, pp->fd);
 	close(pp->fd);
 	for (struct out_pipe **q = &o->pipes; *q; q = &(*q)->next) {
 		if (*q == pp) {
@@ -720,27 +755,24 @@ static void pipe_close(struct output *o, struct out_pipe *pp)
  * file then runs while the child writes its next bytes, as with cat's
  * read+write, but with one copy.  Shared by all outputs (one loop, one
  * thread); empty between calls. */
-static int relay[2] = {-1, -1};
-static size_t relay_size;
-
-static bool relay_ready(void)
+static bool relay_ready(struct output_ctx *x)
 {
-	if (relay[0] >= 0)
+	if (x->relay[0] >= 0)
 		return true;
-	if (pipe2(relay, O_CLOEXEC | O_NONBLOCK) < 0)
+	if (pipe2(x->relay, O_CLOEXEC | O_NONBLOCK) < 0)
 		return false;
-	int r = fcntl(relay[1], F_SETPIPE_SZ, SPLICE_MAX);
+	int r = fcntl(x->relay[1], F_SETPIPE_SZ, SPLICE_MAX);
 	if (r <= 0)
-		r = fcntl(relay[1], F_GETPIPE_SZ);
-	relay_size = r > 0 ? (size_t)r : 4096;
+		r = fcntl(x->relay[1], F_GETPIPE_SZ);
+	x->relay_size = r > 0 ? (size_t)r : 4096;
 	return true;
 }
 
-static void relay_close(void)
+static void relay_close(struct output_ctx *x)
 {
-	close(relay[0]);
-	close(relay[1]);
-	relay[0] = relay[1] = -1;
+	close(x->relay[0]);
+	close(x->relay[1]);
+	x->relay[0] = x->relay[1] = -1;
 }
 
 /* Moves the n bytes in the relay into c's file (rotating where maxbytes
@@ -748,8 +780,9 @@ static void relay_close(void)
  * counted as dropped there.  Leaves the relay empty. */
 static void relay_to_file(struct out_chan *c, size_t n)
 {
+	struct output_ctx *x = c->o->x;
 	while (n > 0) {
-		ssize_t w = logfile_splice(&c->lf, relay[0], n);
+		ssize_t w = logfile_splice(&c->lf, x->relay[0], n);
 		if (w <= 0) {
 			if (w == -EINVAL)
 				c->splice_ok = false;
@@ -760,17 +793,17 @@ static void relay_to_file(struct out_chan *c, size_t n)
 		rotate_result(c);
 	}
 	while (n > 0) {
-		ssize_t r = read(relay[0], rbuf, n < sizeof(rbuf) ? n : sizeof(rbuf));
+		ssize_t r = read(x->relay[0], x->rbuf, n < sizeof(x->rbuf) ? n : sizeof(x->rbuf));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
 			/* Cannot happen; never let these bytes reach another
 			 * file. */
-			relay_close();
+			relay_close(x);
 			return;
 		}
 		n -= (size_t)r;
-		process_chunk(c, rbuf, (size_t)r);
+		process_chunk(c, x->rbuf, (size_t)r);
 	}
 }
 
@@ -784,10 +817,12 @@ static void relay_to_file(struct out_chan *c, size_t n)
 static bool pipe_pump(struct out_pipe *pp, int max_moves, bool drain, uint64_t *moved)
 {
 	struct out_chan *c = pp->ch;
+	struct output_ctx *x = c->o->x;
 	for (int i = 0; i < max_moves; i++) {
-		if (fast_path(c) && relay_ready()) {
-			size_t want = SPLICE_MAX < relay_size ? SPLICE_MAX : relay_size;
-			ssize_t n = splice(pp->fd, NULL, relay[1], NULL, want, SPLICE_F_NONBLOCK);
+		if (fast_path(c) && relay_ready(x)) {
+			size_t want = SPLICE_MAX < x->relay_size ? SPLICE_MAX : x->relay_size;
+			ssize_t n =
+			    splice(pp->fd, NULL, x->relay[1], NULL, want, SPLICE_F_NONBLOCK);
 			if (n > 0) {
 				*moved += (uint64_t)n;
 				relay_to_file(c, (size_t)n);
@@ -806,7 +841,7 @@ static bool pipe_pump(struct out_pipe *pp, int max_moves, bool drain, uint64_t *
 			if (errno == EINVAL)
 				c->splice_ok = false;
 		}
-		ssize_t n = read(pp->fd, rbuf, sizeof(rbuf));
+		ssize_t n = read(pp->fd, x->rbuf, sizeof(x->rbuf));
 		if (n < 0) {
 			if (errno == EINTR) {
 				i--;
@@ -817,8 +852,8 @@ static bool pipe_pump(struct out_pipe *pp, int max_moves, bool drain, uint64_t *
 		if (n == 0)
 			return false;
 		*moved += (uint64_t)n;
-		process_chunk(c, rbuf, (size_t)n);
-		if (!drain && (size_t)n < sizeof(rbuf))
+		process_chunk(c, x->rbuf, (size_t)n);
+		if (!drain && (size_t)n < sizeof(x->rbuf))
 			return true;
 	}
 	return true;
@@ -1015,20 +1050,20 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 	/* The relay is made with the first log file, not at the first byte:
 	 * supd's fd count then does not grow later, under a running load. */
 	if (c->lf.seekable)
-		(void)relay_ready();
+		(void)relay_ready(o->x);
 	if (r == 0 && !c->lf.seekable && cs->maxbytes > 0)
 		log_info("'%s' %s log %s is not a regular file: not rotating it", p->name, c->label,
 			 c->lf.path);
 	return r;
 }
 
-int output_new(struct output **out, struct loop *l, const struct conf_process *p,
+int output_new(struct output **out, struct output_ctx *x, const struct conf_process *p,
 	       const struct conf_supd *s)
 {
 	struct output *o = calloc(1, sizeof(*o));
 	if (!o)
 		return -ENOMEM;
-	o->l = l;
+	o->x = x;
 	o->name = strdup(p->name);
 	if (!o->name) {
 		free(o);
@@ -1063,7 +1098,7 @@ static int add_pipe(struct output *o, struct out_chan *c, int fd)
 	if (pp->size <= 0)
 		pp->size = 64 * 1024;
 	pp->grown = pp->size >= PIPE_BIG;
-	int r = loop_watch_fd(o->l, fd, EPOLLIN, pipe_cb, pp);
+	int r = loop_watch_fd(o->x->l, fd, EPOLLIN, pipe_cb, pp);
 	if (r < 0) {
 		free(pp);
 		return r;
@@ -1224,7 +1259,7 @@ void output_free(struct output *o)
 			fwd_flush_partial(c);
 		sl_flush(c);
 		if (c->hold) {
-			loop_timer_cancel(o->l, &c->hold->timer);
+			loop_timer_cancel(o->x->l, &c->hold->timer);
 			free(c->hold->fwd);
 			free(c->hold->sl);
 			free(c->hold);

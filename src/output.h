@@ -46,11 +46,18 @@
 #include "loop.h"
 
 struct output;
+struct output_ctx;
 
 enum output_channel {
 	OUTPUT_STDOUT = 0,
 	OUTPUT_STDERR = 1,
 };
+
+/* What the outputs of one loop share (scratch buffers, the relay pipe, the
+ * syslog sink): one per loop, made before its first output and freed
+ * after its last.  Returns 0 or -ENOMEM. */
+int output_ctx_new(struct output_ctx **out, struct loop *l);
+void output_ctx_free(struct output_ctx *x);
 
 /* Opens the log files named by p (AUTO files in s->childlogdir, named with
  * s->identifier).  Returns 0 or a negative errno (the caller logs it with
@@ -58,7 +65,7 @@ enum output_channel {
  * for -ENOMEM, *out is set and usable even on error: a file that could not
  * be opened is retried at each write.  A non-seekable file with maxbytes
  * set is logged once here (rotation is off for it). */
-int output_new(struct output **out, struct loop *l, const struct conf_process *p,
+int output_new(struct output **out, struct output_ctx *x, const struct conf_process *p,
 	       const struct conf_supd *s);
 
 /* Deletes AUTO log files (and their backups) of this identifier in
@@ -104,7 +111,7 @@ void output_set_notify(struct output *o, output_notify_cb cb, void *arg);
  * LOG_INFO, stderr at LOG_ERR), whole lines bounded like forwarded ones.
  * Tests replace the sink; NULL restores syslog(3). */
 typedef void (*output_syslog_fn)(int prio, const char *name, const char *line, size_t len);
-void output_set_syslog(output_syslog_fn fn);
+void output_ctx_set_syslog(struct output_ctx *x, output_syslog_fn fn);
 
 /* Events of a channel's output, to cb:
  * - OUTPUT_EV_LOG (*_events_enabled, PROCESS_LOG): each chunk read, after

@@ -48,7 +48,8 @@ struct procs {
 	size_t nbuckets;      /* power of two, for both tables */
 	struct proc_hook *hooks;
 	bool shutting_down;
-	struct proc *execs; /* spawned, exec not confirmed (exec_next list) */
+	struct proc *execs;	 /* spawned, exec not confirmed (exec_next list) */
+	struct output_ctx *outs; /* what the processes' outputs share */
 };
 
 /* ---------------------------------------------------------------- conf refs */
@@ -163,7 +164,9 @@ int procs_new(struct procs **out, const struct procs_env *env)
 	if (!t)
 		return -ENOMEM;
 	t->env = *env;
-	if (rehash(t, 64) < 0) {
+	if (rehash(t, 64) < 0 || output_ctx_new(&t->outs, env->loop) < 0) {
+		free(t->byname);
+		free(t->bypid);
 		free(t);
 		return -ENOMEM;
 	}
@@ -173,6 +176,7 @@ int procs_new(struct procs **out, const struct procs_env *env)
 
 void procs_set_env(struct procs *t, const struct procs_env *env)
 {
+	/* The loop stays: the outputs' shared context was made for it. */
 	t->env = *env;
 }
 
@@ -221,6 +225,7 @@ void procs_free(struct procs *t)
 	free(t->v);
 	free(t->byname);
 	free(t->bypid);
+	output_ctx_free(t->outs);
 	free(t);
 }
 
@@ -239,7 +244,7 @@ static void output_event(struct output *o, enum output_channel ch, enum output_e
 
 static void open_output(struct proc *p)
 {
-	int r = output_new(&p->out, p->tab->env.loop, p->conf, p->tab->env.supd);
+	int r = output_new(&p->out, p->tab->outs, p->conf, p->tab->env.supd);
 	if (r < 0)
 		log_warn("output of '%s': %s", p->conf->name, strerror(-r));
 	const struct conf_process *c = p->conf;

@@ -22,6 +22,7 @@
 
 static char dir[256];
 static struct loop *L;
+static struct output_ctx *X;
 
 static void setup(void)
 {
@@ -29,11 +30,13 @@ static void setup(void)
 	snprintf(dir, sizeof(dir), "%s/check_output.XXXXXX", t && *t ? t : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	ck_assert_int_eq(loop_new(&L), 0);
+	ck_assert_int_eq(output_ctx_new(&X, L), 0);
 	signal(SIGPIPE, SIG_IGN);
 }
 
 static void teardown(void)
 {
+	output_ctx_free(X);
 	loop_free(L);
 	log_close();
 	char cmd[300];
@@ -238,7 +241,7 @@ static void integrity(bool slow)
 	p.out.backups = 100;
 	s.strip_ansi = slow; /* forces read+write instead of splice */
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	struct lines w = {"%08d\n", 300000, NULL};
 	int fd;
 	pid_t pid = start_writer(lines_writer, &w, &fd, NULL);
@@ -294,7 +297,7 @@ START_TEST(test_redirect_stderr)
 	p.out.maxbytes = 50000;
 	p.out.backups = 100;
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	ck_assert_ptr_null(output_path(o, OUTPUT_STDERR));
 	char *b;
 	size_t bn;
@@ -336,7 +339,7 @@ START_TEST(test_separate_stderr)
 	p.err.kind = CONF_LOG_FILE;
 	p.err.path = pathf("two.err");
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	struct lines w = {"o%07d\n", 20000, "e%07d\n"};
 	int fo, fe;
 	pid_t pid = start_writer(lines_writer, &w, &fo, &fe);
@@ -396,7 +399,7 @@ START_TEST(test_binary)
 		p.forward_output = mode == 1;
 		int saved = redirect_stdout(pathf("fwd"));
 		struct output *o;
-		ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+		ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 		int fd;
 		pid_t pid = start_writer(binary_writer, NULL, &fd, NULL);
 		ck_assert_int_eq(output_attach(o, fd, -1), 0);
@@ -431,7 +434,7 @@ START_TEST(test_no_newline_forwarded_in_pieces)
 	p.forward_output = true;
 	int saved = redirect_stdout(pathf("fwd"));
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int fd;
 	pid_t pid = start_writer(endless_writer, NULL, &fd, NULL);
 	ck_assert_int_eq(output_attach(o, fd, -1), 0);
@@ -476,7 +479,7 @@ START_TEST(test_partial_line_timeout)
 	p.forward_output = true;
 	int saved = redirect_stdout(pathf("fwd"));
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int pfd[2];
 	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(output_attach(o, pfd[0], -1), 0);
@@ -540,7 +543,7 @@ START_TEST(test_forward_several_writers)
 		conf_defaults(&p, &s, names[i]);
 		p.out.kind = CONF_LOG_NONE;
 		p.forward_output = true;
-		ck_assert_int_eq(output_new(&o[i], L, &p, &s), 0);
+		ck_assert_int_eq(output_new(&o[i], X, &p, &s), 0);
 		int fd;
 		pid[i] = start_writer(named_writer, (void *)names[i], &fd, NULL);
 		ck_assert_int_eq(output_attach(o[i], fd, -1), 0);
@@ -602,7 +605,7 @@ START_TEST(test_forward_stderr_and_stamps)
 	dup2(fd, 2);
 	close(fd);
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int pe[2];
 	ck_assert_int_eq(pipe2(pe, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(output_attach(o, -1, pe[0]), 0);
@@ -634,7 +637,7 @@ START_TEST(test_timestamps_in_file)
 	p.out.path = pathf("ts.log");
 	p.out.timestamps = true;
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int pfd[2];
 	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(output_attach(o, pfd[0], -1), 0);
@@ -664,7 +667,7 @@ START_TEST(test_strip_ansi_split)
 	p.out.path = pathf("ansi.log");
 	s.strip_ansi = true;
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int pfd[2];
 	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(output_attach(o, pfd[0], -1), 0);
@@ -691,7 +694,7 @@ START_TEST(test_tail_buffer_none)
 	p.out.kind = CONF_LOG_NONE;
 	p.tail_buffer = 100;
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	ck_assert_ptr_null(output_path(o, OUTPUT_STDOUT));
 	int pfd[2];
 	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC | O_NONBLOCK), 0);
@@ -750,7 +753,7 @@ START_TEST(test_tail_from_file)
 	conf_defaults(&p, &s, "ft");
 	p.out.path = pathf("ft.log");
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int pfd[2];
 	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(output_attach(o, pfd[0], -1), 0);
@@ -784,7 +787,7 @@ START_TEST(test_auto_names_and_cleanup)
 	s.childlogdir = pathf("child");
 	s.identifier = "ident";
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	const char *po = output_path(o, OUTPUT_STDOUT);
 	const char *pe = output_path(o, OUTPUT_STDERR);
 	regex_t re;
@@ -824,7 +827,7 @@ START_TEST(test_write_errors_reported_once)
 	conf_defaults(&p, &s, "full");
 	p.out.path = pathf("full.log");
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int pfd[2];
 	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(output_attach(o, pfd[0], -1), 0);
@@ -874,7 +877,7 @@ static void pipe_growth(bool forward)
 	}
 	int saved = forward ? redirect_stdout(pathf("fwd.out")) : -1;
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int busy[2], quiet[2];
 	ck_assert_int_eq(pipe2(busy, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(pipe2(quiet, O_CLOEXEC | O_NONBLOCK), 0);
@@ -945,7 +948,7 @@ START_TEST(test_no_fd_at_first_byte)
 	conf_defaults(&p, &s, "fds");
 	p.out.path = pathf("fds.log");
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int pfd[2];
 	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(output_attach(o, pfd[0], -1), 0);
@@ -971,7 +974,7 @@ START_TEST(test_old_pipe_kept_until_eof)
 	conf_defaults(&p, &s, "re");
 	p.out.path = pathf("re.log");
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int a[2], b[2];
 	ck_assert_int_eq(pipe2(a, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(pipe2(b, O_CLOEXEC | O_NONBLOCK), 0);
@@ -1006,7 +1009,7 @@ START_TEST(test_rotation_failure_reported_once)
 	FILE *f = fopen(pathf("rot.log.1/x"), "w");
 	fclose(f);
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int pfd[2];
 	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(output_attach(o, pfd[0], -1), 0);
@@ -1046,7 +1049,7 @@ static void fake_syslog(int prio, const char *name, const char *line, size_t len
 
 START_TEST(test_syslog_lines)
 {
-	output_set_syslog(fake_syslog);
+	output_ctx_set_syslog(X, fake_syslog);
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "sl");
@@ -1054,7 +1057,7 @@ START_TEST(test_syslog_lines)
 	p.out.syslog = true;
 	p.err.syslog = true;
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int po[2], pe[2];
 	ck_assert_int_eq(pipe2(po, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(pipe2(pe, O_CLOEXEC | O_NONBLOCK), 0);
@@ -1070,7 +1073,7 @@ START_TEST(test_syslog_lines)
 	close(pe[1]);
 	pump_for(20);
 	output_free(o);
-	output_set_syslog(NULL);
+	output_ctx_set_syslog(X, NULL);
 	char want[200];
 	snprintf(want, sizeof(want), "%d<sl one>%d<sl two>%d<sl bad>%d<sl tail>", LOG_INFO,
 		 LOG_INFO, LOG_ERR, LOG_INFO);
@@ -1111,7 +1114,7 @@ START_TEST(test_events_enabled)
 	p.out.events_enabled = true;
 	p.err.path = pathf("ev.err");
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	output_set_events(o, record_event, NULL);
 	int po[2], pe[2];
 	ck_assert_int_eq(pipe2(po, O_CLOEXEC | O_NONBLOCK), 0);
@@ -1157,7 +1160,7 @@ static struct output *capture_output(const char *name, uint64_t max, int *wfd)
 	p.out.path = pathf(file);
 	p.out.capture_maxbytes = max;
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	output_set_events(o, record_capture, NULL);
 	int po[2];
 	ck_assert_int_eq(pipe2(po, O_CLOEXEC | O_NONBLOCK), 0);
@@ -1244,7 +1247,7 @@ START_TEST(test_notify)
 	conf_defaults(&p, &s, "nt");
 	p.out.path = pathf("nt.log");
 	struct output *o;
-	ck_assert_int_eq(output_new(&o, L, &p, &s), 0);
+	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	output_set_notify(o, count_notify, &notified);
 	int po[2], pe[2];
 	ck_assert_int_eq(pipe2(po, O_CLOEXEC | O_NONBLOCK), 0);
