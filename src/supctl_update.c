@@ -216,49 +216,40 @@ int cmd_update(struct ctl *x, int argc, char **argv)
 	return 0;
 }
 
-int cmd_add(struct ctl *x, int argc, char **argv)
+/* add (POST) or remove (DELETE) each named group, with supervisorctl's
+ * lines; a fault only add can meet is looked up for add alone. */
+static void add_remove(struct ctl *x, int argc, char **argv, bool add)
 {
 	for (int i = 0; i < argc; i++) {
 		bool cf;
-		char *code = group_call(x, "POST", argv[i], &cf);
+		char *code = group_call(x, add ? "POST" : "DELETE", argv[i], &cf);
 		if (cf)
 			continue;
-		if (!code)
-			ctl_out("%s: added process group", argv[i]);
-		else if (!strcmp(code, "ALREADY_ADDED"))
+		if (!code) {
+			ctl_out("%s: %s process group", argv[i], add ? "added" : "removed");
+		} else if (add && !strcmp(code, "ALREADY_ADDED")) {
 			ctl_out("ERROR: process group already active");
-		else if (!strcmp(code, "BAD_NAME")) {
-			ctl_out("ERROR: no such process/group: %s", argv[i]);
-			x->exitstatus = EX_GENERIC;
 		} else {
-			ctl_out("ERROR: %s: %s", argv[i], code);
+			if (!add && !strcmp(code, "STILL_RUNNING"))
+				ctl_out("ERROR: process/group still running: %s", argv[i]);
+			else if (!strcmp(code, "BAD_NAME"))
+				ctl_out("ERROR: no such process/group: %s", argv[i]);
+			else
+				ctl_out("ERROR: %s: %s", argv[i], code);
 			x->exitstatus = EX_GENERIC;
 		}
 		free(code);
 	}
+}
+
+int cmd_add(struct ctl *x, int argc, char **argv)
+{
+	add_remove(x, argc, argv, true);
 	return 0;
 }
 
 int cmd_remove(struct ctl *x, int argc, char **argv)
 {
-	for (int i = 0; i < argc; i++) {
-		bool cf;
-		char *code = group_call(x, "DELETE", argv[i], &cf);
-		if (cf)
-			continue;
-		if (!code)
-			ctl_out("%s: removed process group", argv[i]);
-		else if (!strcmp(code, "STILL_RUNNING")) {
-			ctl_out("ERROR: process/group still running: %s", argv[i]);
-			x->exitstatus = EX_GENERIC;
-		} else if (!strcmp(code, "BAD_NAME")) {
-			ctl_out("ERROR: no such process/group: %s", argv[i]);
-			x->exitstatus = EX_GENERIC;
-		} else {
-			ctl_out("ERROR: %s: %s", argv[i], code);
-			x->exitstatus = EX_GENERIC;
-		}
-		free(code);
-	}
+	add_remove(x, argc, argv, false);
 	return 0;
 }
