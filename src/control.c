@@ -73,14 +73,6 @@ static int push(char ***v, size_t *n, const char *s)
 	return 0;
 }
 
-static bool group_has_programs(const struct conf *c, const struct conf_group *g)
-{
-	for (size_t i = 0; i < g->nprocs; i++)
-		if (daemon_runs(&c->procs[g->procs[i]]))
-			return true;
-	return false;
-}
-
 /* How many live (not retired) processes of the table are in group. */
 static size_t procs_in_group(struct procs *t, const char *group)
 {
@@ -96,18 +88,14 @@ static size_t procs_in_group(struct procs *t, const char *group)
  * groups running now. */
 static bool group_changed(struct daemon *d, const struct conf *nc, const struct conf_group *g)
 {
-	size_t n = 0;
 	for (size_t i = 0; i < g->nprocs; i++) {
 		const struct conf_process *np = &nc->procs[g->procs[i]];
-		if (!daemon_runs(np))
-			continue;
-		n++;
 		struct proc *p = procs_find(d->procs, np->group, np->name);
 		if (!p || p->removing || p->next_conf || !conf_process_equal(p->conf, np) ||
 		    p->gprio != g->priority)
 			return true;
 	}
-	return n != procs_in_group(d->procs, g->name);
+	return g->nprocs != procs_in_group(d->procs, g->name);
 }
 
 static int diff(struct daemon *d, const struct conf *nc, struct api_diff *out)
@@ -115,8 +103,6 @@ static int diff(struct daemon *d, const struct conf *nc, struct api_diff *out)
 	int r = 0;
 	for (size_t i = 0; i < nc->ngroups && r == 0; i++) {
 		const struct conf_group *g = &nc->groups[i];
-		if (!group_has_programs(nc, g))
-			continue;
 		if (!procs_in_group(d->procs, g->name))
 			r = push(&out->added, &out->nadded, g->name);
 		else if (group_changed(d, nc, g))
@@ -128,7 +114,7 @@ static int diff(struct daemon *d, const struct conf *nc, struct api_diff *out)
 		if (v[i]->removing)
 			continue;
 		const struct conf_group *g = conf_find_group(nc, gname);
-		if (g && group_has_programs(nc, g))
+		if (g)
 			continue;
 		bool seen = false;
 		for (size_t k = 0; k < out->nremoved && !seen; k++)
@@ -180,7 +166,7 @@ static int op_add_group(void *arg, const char *name)
 	struct conf_ref *src = group_source(d);
 	const struct conf *c = src->c;
 	const struct conf_group *g = conf_find_group(c, name);
-	if (!g || !group_has_programs(c, g))
+	if (!g)
 		return -ENOENT;
 	if (procs_in_group(d->procs, name))
 		return -EEXIST;
@@ -191,8 +177,6 @@ static int op_add_group(void *arg, const char *name)
 	int r = 0;
 	for (size_t i = 0; i < g->nprocs && r == 0; i++) {
 		const struct conf_process *p = &c->procs[g->procs[i]];
-		if (!daemon_runs(p))
-			continue;
 		struct proc *old = procs_find(d->procs, p->group, p->name);
 		if (old) {
 			/* retired and still stopping: it comes back on p */

@@ -31,6 +31,7 @@
 #include "daemon.h"
 #include "daemon_int.h"
 #include "events.h"
+#include "fcgi.h"
 #include "log.h"
 #include "loop.h"
 #include "output.h"
@@ -151,6 +152,8 @@ void daemon_set_procs_env(struct daemon *d)
 	    .listener_attach = d->events ? events_attach : NULL,
 	    .log_event = d->events ? events_log : NULL,
 	    .listener_arg = d->events,
+	    .fcgi_socket = fcgi_socket,
+	    .fcgi_arg = d->fcgi,
 	};
 	procs_set_env(d->procs, &env);
 	if (d->events && events_configure(d->events, d->cref->c) < 0)
@@ -164,14 +167,6 @@ static int group_prio_cmp(const void *a, const void *b)
 	if (x->priority != y->priority)
 		return x->priority < y->priority ? -1 : 1;
 	return strcmp(x->name, y->name);
-}
-
-static bool group_runs(const struct conf *c, const struct conf_group *g)
-{
-	for (size_t i = 0; i < g->nprocs; i++)
-		if (daemon_runs(&c->procs[g->procs[i]]))
-			return true;
-	return false;
 }
 
 void daemon_group_event(struct daemon *d, bool added, const char *group)
@@ -196,14 +191,14 @@ static void group_events(struct daemon *d, const struct conf *old, const struct 
 	for (size_t i = 0; i < nc->ngroups; i++) {
 		const struct conf_group *g = &nc->groups[i];
 		const struct conf_group *og = old ? conf_find_group(old, g->name) : NULL;
-		if (group_runs(nc, g) && !(og && group_runs(old, og)))
+		if (!og)
 			v[n++] = g;
 	}
 	qsort(v, n, sizeof(*v), group_prio_cmp);
 	for (size_t i = 0; old && i < old->ngroups; i++) {
 		const struct conf_group *og = &old->groups[i];
 		const struct conf_group *g = conf_find_group(nc, og->name);
-		if (group_runs(old, og) && !(g && group_runs(nc, g)))
+		if (!g)
 			daemon_group_event(d, false, og->name);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -217,24 +212,6 @@ static void supervisor_event(struct daemon *d, enum ev_type t)
 		log_error("out of memory: %s event lost", ev_type_name(t));
 }
 
-/* [fcgi-program:x] is parsed but not run yet: say so for each, once per
- * section. */
-static void warn_unsupported(const struct conf *c)
-{
-	const char *last = NULL;
-	for (size_t i = 0; i < c->nprocs; i++) {
-		const struct conf_process *p = &c->procs[i];
-		if (daemon_runs(p))
-			continue;
-		if (last && !strcmp(last, p->program))
-			continue;
-		last = p->program;
-		log_warn("[fcgi-program:%s] (%s:%d) is not run: supd does not support FastCGI "
-			 "programs yet",
-			 p->program, p->file ? p->file : "?", p->line);
-	}
-}
-
 static int add_procs(struct daemon *d, const struct conf *c, struct conf_ref *cref)
 {
 	int *gp = group_priorities(c);
@@ -243,7 +220,7 @@ static int add_procs(struct daemon *d, const struct conf *c, struct conf_ref *cr
 	int r = 0;
 	for (size_t i = 0; i < c->nprocs && r == 0; i++) {
 		const struct conf_process *p = &c->procs[i];
-		if (!daemon_runs(p) || procs_find(d->procs, p->group, p->name))
+		if (procs_find(d->procs, p->group, p->name))
 			continue;
 		r = procs_add(d->procs, p, cref, gp[i], NULL);
 	}
@@ -555,7 +532,6 @@ static void reload(struct daemon *d)
 		return;
 	}
 	log_info("reloading %s", o->config_path);
-	warn_unsupported(nc);
 	log_set_level(nc->supd.loglevel);
 	struct conf_ref *oldref = d->cref;
 	d->cref = ncref;
@@ -566,7 +542,7 @@ static void reload(struct daemon *d)
 	 * until a process is removed, and removals come last. */
 	for (size_t i = 0; i < nc->nprocs; i++) {
 		const struct conf_process *np = &nc->procs[i];
-		struct proc *p = daemon_runs(np) ? procs_find(d->procs, np->group, np->name) : NULL;
+		struct proc *p = procs_find(d->procs, np->group, np->name);
 		if (!p)
 			continue;
 		seen[p->order_idx] = true;
@@ -871,6 +847,7 @@ static void cleanup(struct daemon *d)
 	}
 	events_free(d->events);
 	procs_free(d->procs);
+	fcgi_free(d->fcgi); /* after the processes: they held the sockets */
 	if (d->sfd >= 0)
 		close(d->sfd);
 	loop_free(d->loop);
@@ -956,6 +933,8 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 		return 1;
 	}
 	r = events_new(&d->events, d->loop, d->procs);
+	if (r == 0)
+		r = fcgi_new(&d->fcgi, d->loop);
 	if (r < 0) {
 		log_crit("out of memory");
 		cleanup(d);
@@ -964,6 +943,8 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	daemon_set_procs_env(d);
 	d->hook = (struct proc_hook){.cb = hook_cb, .arg = d};
 	procs_add_hook(d->procs, &d->hook);
+	d->fcgi_hook = (struct proc_hook){.cb = fcgi_transition, .arg = d->fcgi};
+	procs_add_hook(d->procs, &d->fcgi_hook);
 	char cerr[512];
 	r = control_start(d, cerr, sizeof(cerr));
 	if (r < 0) {
@@ -1005,7 +986,6 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 			log_warn("removing old AUTO child logs in %s: %s", s->childlogdir,
 				 strerror(-n));
 	}
-	warn_unsupported(c);
 	r = add_procs(d, c, d->cref);
 	if (r < 0) {
 		log_crit("adding processes: %s", strerror(-r));

@@ -40,6 +40,8 @@ struct daemon {
 	bool have_slots;
 	struct proc_hook hook;
 	struct events *events; /* listener pools (events.h) */
+	struct fcgi *fcgi;     /* [fcgi-program:x] sockets (fcgi.h) */
+	struct proc_hook fcgi_hook;
 
 	enum phase phase;
 	struct proc **shut_v; /* start order, snapshotted when the shutdown began */
@@ -56,12 +58,6 @@ struct daemon {
 	struct api *api;
 	struct conf_ref *reread; /* the config of the last reread, not yet applied */
 };
-
-/* Programs and event listeners run; [fcgi-program:x] is parsed only. */
-static inline bool daemon_runs(const struct conf_process *p)
-{
-	return p->kind != CONF_FCGI;
-}
 
 /* daemon.c */
 void daemon_begin_shutdown(struct daemon *d);

@@ -8,13 +8,8 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,14 +17,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "http.h"
 #include "http_int.h"
+#include "listen.h"
 #include "log.h"
 #include "sysd.h"
 
@@ -183,55 +177,6 @@ static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
 	return r;
 }
 
-static int parse_owner(const char *spec, uid_t *uid, gid_t *gid)
-{
-	char user[256];
-	const char *colon = strchr(spec, ':');
-	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
-	if (n >= sizeof(user))
-		return -ENAMETOOLONG;
-	memcpy(user, spec, n);
-	user[n] = '\0';
-	struct passwd *pw = getpwnam(user);
-	if (!pw)
-		return -ENOENT;
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	if (colon) {
-		struct group *gr = getgrnam(colon + 1);
-		if (!gr)
-			return -ENOENT;
-		*gid = gr->gr_gid;
-	}
-	return 0;
-}
-
-static int unix_addr(struct sockaddr_un *sa, const char *path)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa->sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa->sun_path, path);
-	return 0;
-}
-
-/* Is a server answering on this socket path? */
-static bool unix_alive(const char *path)
-{
-	struct sockaddr_un sa;
-	if (unix_addr(&sa, path) < 0)
-		return false;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return false;
-	int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	/* EAGAIN: a full backlog, so somebody is listening. */
-	bool alive = r == 0 || errno == EAGAIN;
-	close(fd);
-	return alive;
-}
-
 #ifdef HAVE_SYSTEMD
 /* Sockets passed by systemd (socket activation), taken once per process:
  * LISTEN_FDS describes the process's start, not a reload.  A listener uses
@@ -263,155 +208,55 @@ static int activated_socket(const struct conf_server *s)
 }
 #endif
 
-/* Binds a temporary name and hard-links it into place, so that a live
- * server's socket is never replaced: link() fails on an existing name,
- * unlike bind-after-unlink. */
+/* The words supervisord users know for an address in use. */
+static int in_use(char *err, size_t errlen, const char *section, const char *where)
+{
+	return fail(err, errlen, -EADDRINUSE,
+		    "Another program is already listening on a port that one of our HTTP servers "
+		    "is configured to use.  Shut this program down first before starting supd. "
+		    "(%s: %s)",
+		    section, where);
+}
+
 static int unix_listen(struct listener *ls, const struct conf_server *s, int *out, char *err,
 		       size_t errlen)
 {
-	struct sockaddr_un sa;
-	char tmp[sizeof(sa.sun_path) + 32];
-	snprintf(tmp, sizeof(tmp), "%s.%ld", s->file, (long)getpid());
-	if (unix_addr(&sa, tmp) < 0)
-		return fail(err, errlen, -ENAMETOOLONG, "%s: socket path too long: %s", s->section,
-			    s->file);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct listen_unix u = {.path = s->file,
+				.backlog = 1024,
+				.mode = s->chmod,
+				.owner = s->chown,
+				.nonblock = true};
+	char why[512];
+	int fd = listen_unix(&u, why, sizeof(why));
+	if (fd == -EADDRINUSE)
+		return in_use(err, errlen, s->section, s->file);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s: socket: %s", s->section, strerror(errno));
-	unlink(tmp);
-	int r;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		close(fd);
-		return fail(err, errlen, r, "%s: cannot bind %s: %s", s->section, tmp,
-			    strerror(-r));
-	}
-	/* Listen before the link makes the name visible: a client that sees
-	 * the socket file must never get ECONNREFUSED from it. */
-	if (listen(fd, 1024) < 0) {
-		r = fail(err, errlen, -errno, "%s: listen on %s: %s", s->section, tmp,
-			 strerror(errno));
-		goto fail_tmp;
-	}
-	if (chmod(tmp, (mode_t)s->chmod) < 0) {
-		r = fail(err, errlen, -errno, "%s: chmod %s: %s", s->section, s->file,
-			 strerror(errno));
-		goto fail_tmp;
-	}
-	if (s->chown) {
-		uid_t uid;
-		gid_t gid;
-		r = parse_owner(s->chown, &uid, &gid);
-		if (r < 0) {
-			fail(err, errlen, r, "%s: chown: unknown user or group '%s'", s->section,
-			     s->chown);
-			goto fail_tmp;
-		}
-		if (lchown(tmp, uid, gid) < 0) {
-			r = fail(err, errlen, -errno, "%s: chown %s to %s: %s", s->section, s->file,
-				 s->chown, strerror(errno));
-			goto fail_tmp;
-		}
-	}
-	for (int tries = 0;; tries++) {
-		if (link(tmp, s->file) == 0)
-			break;
-		if (errno != EEXIST || tries == 3) {
-			r = fail(err, errlen, -errno, "%s: cannot create %s: %s", s->section,
-				 s->file, strerror(errno));
-			goto fail_tmp;
-		}
-		if (unix_alive(s->file)) {
-			r = fail(err, errlen, -EADDRINUSE,
-				 "Another program is already listening on a port that one of our "
-				 "HTTP servers is configured to use.  Shut this program down first "
-				 "before starting supd. (%s: %s)",
-				 s->section, s->file);
-			goto fail_tmp;
-		}
-		log_info("Unlinking stale socket %s", s->file);
-		unlink(s->file);
-	}
-	unlink(tmp);
-	struct stat st;
-	if (stat(s->file, &st) == 0) {
-		ls->unix_dev = st.st_dev;
-		ls->unix_ino = st.st_ino;
-	}
+		return fail(err, errlen, fd, "%s: %s", s->section, why);
+	ls->unix_dev = u.dev;
+	ls->unix_ino = u.ino;
 	ls->unix_path = strdup(s->file);
 	if (!ls->unix_path) {
-		r = fail(err, errlen, -ENOMEM, "%s: %s: %s", s->section, s->file, strerror(ENOMEM));
 		unlink(s->file);
 		close(fd);
-		return r;
+		return fail(err, errlen, -ENOMEM, "%s: %s: %s", s->section, s->file,
+			    strerror(ENOMEM));
 	}
 	*out = fd;
 	return 0;
-fail_tmp:
-	unlink(tmp);
-	close(fd);
-	return r;
-}
-
-static bool addr_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-	if (sa->sa_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
-	return false;
 }
 
 static int inet_listen(const struct conf_server *s, int *out, bool *loopback, char *err,
 		       size_t errlen)
 {
-	const char *host = s->host;
-	if (!host || !*host || !strcmp(host, "*"))
-		host = NULL;
-	char port[16];
-	snprintf(port, sizeof(port), "%d", s->port);
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-				 .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-	if (!host)
-		hints.ai_family = AF_INET; /* like supervisord: "" is 0.0.0.0 */
-	struct addrinfo *ai;
-	int g = getaddrinfo(host, port, &hints, &ai);
-	if (g)
-		return fail(err, errlen, -EINVAL, "%s: cannot resolve '%s': %s", s->section,
-			    host ? host : "", gai_strerror(g));
-	int r = -EADDRNOTAVAIL;
-	int fd = -1;
-	for (struct addrinfo *a = ai; a; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			    a->ai_protocol);
-		if (fd < 0) {
-			r = -errno;
-			continue;
-		}
-		int one = 1;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 1024) == 0) {
-			*loopback = addr_loopback(a->ai_addr);
-			r = 0;
-			break;
-		}
-		r = -errno;
-		close(fd);
-		fd = -1;
+	char why[512];
+	int fd = listen_inet(s->host, s->port, 1024, true, false, loopback, why, sizeof(why));
+	if (fd == -EADDRINUSE) {
+		char where[300];
+		snprintf(where, sizeof(where), "%s:%d", s->host ? s->host : "", s->port);
+		return in_use(err, errlen, s->section, where);
 	}
-	freeaddrinfo(ai);
-	if (r < 0) {
-		if (r == -EADDRINUSE)
-			return fail(
-			    err, errlen, r,
-			    "Another program is already listening on a port that one of "
-			    "our HTTP servers is configured to use.  Shut this program down "
-			    "first before starting supd. (%s: %s:%d)",
-			    s->section, s->host ? s->host : "", s->port);
-		return fail(err, errlen, r, "%s: cannot listen on %s:%d: %s", s->section,
-			    s->host ? s->host : "", s->port, strerror(-r));
-	}
+	if (fd < 0)
+		return fail(err, errlen, fd, "%s: %s", s->section, why);
 	*out = fd;
 	return 0;
 }

@@ -556,7 +556,18 @@ static int spawn(struct proc *p)
 	};
 	struct spawn_child ch;
 	char err[512];
-	int r = spawn_start(&req, &ch, err, sizeof(err));
+	int r = 0;
+	if (c->kind == CONF_FCGI) {
+		req.fcgi = true;
+		if (t->env.fcgi_socket) {
+			r = req.fcgi_fd = t->env.fcgi_socket(c, err, sizeof(err), t->env.fcgi_arg);
+		} else {
+			snprintf(err, sizeof(err), "no FastCGI sockets here");
+			r = -ENOSYS;
+		}
+	}
+	if (r >= 0)
+		r = spawn_start(&req, &ch, err, sizeof(err));
 	if (r < 0) {
 		set_spawnerr(p, err);
 		log_info("spawnerr: %s", err);
@@ -566,7 +577,7 @@ static int spawn(struct proc *p)
 	p->pid = ch.pid;
 	p->last_pid = ch.pid;
 	p->stdin_fd = ch.fd_in;
-	if (ch.fd_in < 0 && !t->env.no_stdin_pipes)
+	if (ch.fd_in < 0 && !t->env.no_stdin_pipes && !req.fcgi)
 		log_warn("no stdin pipe for '%s' (too many open files): its stdin is /dev/null",
 			 c->name);
 	pid_insert(t, p);

@@ -119,6 +119,11 @@ struct procs_env {
 	void (*log_event)(struct proc *p, int channel, bool comm, const char *data, size_t len,
 			  void *arg);
 	void *listener_arg; /* for both */
+	/* [fcgi-program:x]: the socket for p's stdin (fcgi.h), or a negative
+	 * errno with the spawn error in err.  NULL: such programs cannot
+	 * spawn. */
+	int (*fcgi_socket)(const struct conf_process *p, char *err, size_t errlen, void *arg);
+	void *fcgi_arg;
 };
 
 int procs_new(struct procs **out, const struct procs_env *env);

@@ -667,7 +667,7 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 	 * all have one, held open until they exit.  It costs supd one fd per
 	 * process, so it is made last and is the one thing given up when fds
 	 * run out: the process still starts, with stdin /dev/null (fd_in -1). */
-	int rin = ret == 0 && !r->no_stdin_pipe ? pipe_for_supd(inp, 1) : 0;
+	int rin = ret == 0 && !r->no_stdin_pipe && !r->fcgi ? pipe_for_supd(inp, 1) : 0;
 	if (rin < 0 && rin != -EMFILE && rin != -ENFILE)
 		ret = rin;
 	if (ret < 0) {
@@ -678,7 +678,7 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 				 p->name, strerror(-ret));
 		goto out;
 	}
-	pl.in_r = inp[0];
+	pl.in_r = r->fcgi ? r->fcgi_fd : inp[0];
 	pl.out_w = outp[1];
 	pl.err_w = errp[1];
 	pl.errfd = ep[1];

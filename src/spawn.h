@@ -53,6 +53,8 @@ struct spawn_req {
 	char *const *environ;		 /* supd's environment; NULL: environ */
 	bool no_pipes;			 /* stdout/stderr to /dev/null (no output object) */
 	bool no_stdin_pipe;		 /* stdin /dev/null rather than a pipe from supd */
+	bool fcgi;			 /* stdin is fcgi_fd ([fcgi-program:x]), no pipe */
+	int fcgi_fd;			 /* the caller's, left open */
 	long child_nofile;		 /* RLIMIT_NOFILE soft limit in the child; 0: inherit */
 	const struct spawn_slots *slots; /* NULL: a plain fork */
 };
@@ -60,7 +62,8 @@ struct spawn_req {
 struct spawn_child {
 	pid_t pid;
 	int fd_in;   /* write end of the stdin pipe, O_NONBLOCK|O_CLOEXEC; -1 when
-		      * fds ran out (the child's stdin is then /dev/null) */
+		      * fds ran out (the child's stdin is then /dev/null) or
+		      * with fcgi */
 	int fd_out;  /* read end of the stdout pipe, O_NONBLOCK|O_CLOEXEC; -1 with no_pipes */
 	int fd_err;  /* stderr's, or -1 with redirect_stderr or no_pipes */
 	int fd_exec; /* the error pipe's read end, O_NONBLOCK|O_CLOEXEC; -1 when the
