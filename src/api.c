@@ -534,7 +534,7 @@ static void handle_version(struct api *a, struct http_req *r)
 static void handle_list(struct api *a, struct http_req *r)
 {
 	size_t n;
-	struct proc **v = ops_sorted(a->core, &n);
+	struct proc **v = ops_all(a->core, true, &n);
 	unsigned mask;
 	if (api_parse_fields(http_req_arg(r, "fields"), &mask) < 0) {
 		free(v);

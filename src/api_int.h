@@ -1,6 +1,6 @@
 /* What api.c (the /v1 router and its handlers), api_json.c (the process
- * list's JSON) and api_follow.c (tail -f streams) share.  Private to the
- * three. */
+ * list's JSON) and api_follow.c (tail -f streams) share, and webui.c (the
+ * HTML pages the router hands it) uses.  Private to the control plane. */
 #ifndef SUPD_API_INT_H
 #define SUPD_API_INT_H
 

@@ -87,7 +87,7 @@ static int cmp_proc(const void *a, const void *b)
 	return c ? c : strcmp(x->conf->name, y->conf->name);
 }
 
-struct proc **ops_sorted(struct ops *o, size_t *n)
+struct proc **ops_all(struct ops *o, bool by_name, size_t *n)
 {
 	struct procs *t = o->d.procs(o->d.arg);
 	*n = procs_count(t);
@@ -97,7 +97,8 @@ struct proc **ops_sorted(struct ops *o, size_t *n)
 	if (!v)
 		return NULL;
 	memcpy(v, procs_ordered(t), *n * sizeof(*v));
-	qsort(v, *n, sizeof(*v), cmp_proc);
+	if (by_name)
+		qsort(v, *n, sizeof(*v), cmp_proc);
 	return v;
 }
 
@@ -115,7 +116,7 @@ ssize_t ops_resolve(struct ops *o, const struct ops_spec *sp, struct proc ***out
 		return 1;
 	}
 	size_t n;
-	struct proc **v = ops_sorted(o, &n);
+	struct proc **v = ops_all(o, true, &n);
 	if (!v)
 		return n ? -ENOMEM : 0;
 	size_t k = 0;

@@ -79,10 +79,11 @@ struct ops_spec {
  * plus "*" for all.  -EINVAL for an empty group or a name too long. */
 int ops_spec_parse(const char *s, struct ops_spec *sp);
 
-/* Every process sorted by group, then name (getAllProcessInfo's order).
- * Returns a malloc'd array, or NULL with *n == 0 when empty (NULL with
- * *n != 0 is -ENOMEM). */
-struct proc **ops_sorted(struct ops *o, size_t *n);
+/* Every process, by_name sorted by group, then name (getAllProcessInfo's
+ * order), else in start order (priorities: startAllProcesses' and
+ * stopAllProcesses' order).  Returns a malloc'd array, or NULL with
+ * *n == 0 when empty (NULL with *n != 0 is -ENOMEM). */
+struct proc **ops_all(struct ops *o, bool by_name, size_t *n);
 
 /* The processes a spec names, sorted.  Returns the count (0 with *out
  * NULL when the name or group does not exist) or -ENOMEM. */

@@ -316,7 +316,7 @@ static void status_row(struct sb *b, const struct proc *p, time_t now)
 static void reply_status(struct ops *core, struct http_req *r, const char *msg)
 {
 	size_t n;
-	struct proc **v = ops_sorted(core, &n);
+	struct proc **v = ops_all(core, true, &n);
 	if (!v && n) {
 		reply_note(r, 500, "supd", "out of memory");
 		return;
@@ -564,7 +564,7 @@ static int act_begin(struct held *h, enum ops_kind kind, struct ops_act **act)
 	bool all = h->action == A_STOPALL || h->action == A_RESTARTALL;
 	if (all) {
 		size_t m;
-		v = ops_sorted(h->core, &m);
+		v = ops_all(h->core, false, &m);
 		n = !v && m ? -ENOMEM : (ssize_t)m;
 	} else {
 		n = resolve_one(h->core, h->name, &v);

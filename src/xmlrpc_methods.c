@@ -296,22 +296,6 @@ void xrm_remove_group(struct xr_call *c, const struct xv *p, struct res *r)
 	group_op(c, p, r, false);
 }
 
-/* Every process in start order (priorities), as startAllProcesses and
- * stopAllProcesses go through them. */
-static ssize_t all_by_priority(struct xr_call *c, struct proc ***out)
-{
-	struct procs *t = daemon_of(c)->procs(daemon_of(c)->arg);
-	size_t n = procs_count(t);
-	*out = NULL;
-	if (n == 0)
-		return 0;
-	*out = malloc(n * sizeof(**out));
-	if (!*out)
-		return -ENOMEM;
-	memcpy(*out, procs_ordered(t), n * sizeof(**out));
-	return (ssize_t)n;
-}
-
 /* start/stop of a name ("x", "g:x", "g:*"), a group or all. */
 static void act(struct xr_call *c, struct res *r, const char *name, enum ops_spec_kind kind,
 		enum ops_kind what, bool wait)
@@ -329,7 +313,14 @@ static void act(struct xr_call *c, struct res *r, const char *name, enum ops_spe
 		return;
 	}
 	struct proc **v;
-	ssize_t n = sp.kind == OPS_ALL ? all_by_priority(c, &v) : ops_resolve(core_of(c), &sp, &v);
+	ssize_t n;
+	if (sp.kind == OPS_ALL) {
+		size_t m;
+		v = ops_all(core_of(c), false, &m);
+		n = !v && m ? -ENOMEM : (ssize_t)m;
+	} else {
+		n = ops_resolve(core_of(c), &sp, &v);
+	}
 	if (n < 0) {
 		xr_fault(r, "FAILED", "out of memory");
 		return;
@@ -515,7 +506,7 @@ void xrm_proc_info(struct xr_call *c, const struct xv *p, struct res *r)
 void xrm_all_proc_info(struct xr_call *c, const struct xv *p, struct res *r)
 {
 	size_t n;
-	struct proc **v = ops_sorted(core_of(c), &n);
+	struct proc **v = ops_all(core_of(c), true, &n);
 	if (!v && n) {
 		xr_fault(r, "FAILED", "out of memory");
 		return;
@@ -684,7 +675,7 @@ void xrm_clear_proc_logs(struct xr_call *c, const struct xv *p, struct res *r)
 void xrm_clear_all_logs(struct xr_call *c, const struct xv *p, struct res *r)
 {
 	size_t n;
-	struct proc **v = ops_sorted(core_of(c), &n);
+	struct proc **v = ops_all(core_of(c), true, &n);
 	struct ops_item *items = NULL;
 	ssize_t k = v || !n ? ops_clear_logs(v, n, &items) : -ENOMEM;
 	free(v);
