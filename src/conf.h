@@ -170,7 +170,8 @@ struct conf_plugin {
 
 /* [supervisord] (also accepted as [supd]). */
 struct conf_supd {
-	char *logfile; /* NULL: none; "syslog" is not supported, see conf.c */
+	char *logfile;	     /* NULL: none */
+	bool logfile_syslog; /* logfile=syslog: supd's log goes to syslog(3) */
 	uint64_t logfile_maxbytes;
 	int logfile_backups;
 	int loglevel;

@@ -499,14 +499,10 @@ static void type_supd(struct ctx *x, const struct raw_kv **v)
 			}
 			free(s->logfile);
 			s->logfile = NULL;
+			s->logfile_syslog = k == CV_LOG_SYSLOG;
 			if (k == CV_LOG_PATH) {
 				s->logfile = p;
 				cb_check_dir_of(x, o.kv, p);
-			} else if (k == CV_LOG_SYSLOG) {
-				diag_warn(x->d, o.kv->file, o.kv->line, 0,
-					  "logfile=syslog is not supported by supd: no log file is "
-					  "written (supd's log still goes to stderr in the "
-					  "foreground)");
 			} else if (k == CV_LOG_AUTO) {
 				/* only program logs have AUTO; supervisord writes a
 				 * file of that name */

@@ -208,7 +208,7 @@ int conf_print_ini(const struct conf *c, FILE *f)
 {
 	const struct conf_supd *s = &c->supd;
 	fputs("[supervisord]\n", f);
-	ini_kv(f, "logfile", s->logfile ? s->logfile : "NONE");
+	ini_kv(f, "logfile", s->logfile_syslog ? "syslog" : s->logfile ? s->logfile : "NONE");
 	ini_bytes(f, "logfile_maxbytes", s->logfile_maxbytes);
 	ini_int(f, "logfile_backups", s->logfile_backups);
 	ini_kv(f, "loglevel", cv_loglevel_word(s->loglevel));
@@ -526,7 +526,7 @@ int conf_print_json(const struct conf *c, FILE *f)
 	js_open(&j, '{');
 	js_key(&j, "supervisord");
 	js_open(&j, '{');
-	jk_str(&j, "logfile", s->logfile ? s->logfile : "NONE");
+	jk_str(&j, "logfile", s->logfile_syslog ? "syslog" : s->logfile ? s->logfile : "NONE");
 	jk_int(&j, "logfile_maxbytes", (long long)s->logfile_maxbytes);
 	jk_int(&j, "logfile_backups", s->logfile_backups);
 	jk_str(&j, "loglevel", cv_loglevel_word(s->loglevel));

@@ -889,6 +889,8 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 
 	log_set_level(s->loglevel);
 	log_set_echo(d->foreground && !s->silent);
+	if (s->logfile_syslog)
+		log_set_syslog(log_syslog_default);
 	if (s->logfile) {
 		int r = log_open(s->logfile, s->logfile_maxbytes, s->logfile_backups);
 		if (r < 0) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@ static struct {
 	int rotate_reported; /* the rotate_error last logged */
 	void (*notify)(void *arg);
 	void *notify_arg;
+	log_syslog_fn syslog;
 	struct logfile lf;
 	/* localtime_r once per second, not once per message */
 	time_t cached_sec;
@@ -145,6 +147,52 @@ void log_set_notify(void (*cb)(void *arg), void *arg)
 	g.notify_arg = arg;
 }
 
+void log_set_syslog(log_syslog_fn fn)
+{
+	g.syslog = fn;
+}
+
+void log_syslog_default(int prio, const char *line, size_t len)
+{
+	static bool opened;
+	if (!opened) {
+		openlog("supd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		opened = true;
+	}
+	syslog(prio, "%.*s", (int)len, line);
+}
+
+static int syslog_prio(int level)
+{
+	if (level >= LL_CRIT)
+		return LOG_CRIT;
+	if (level >= LL_ERRO)
+		return LOG_ERR;
+	if (level >= LL_WARN)
+		return LOG_WARNING;
+	if (level >= LL_INFO)
+		return LOG_INFO;
+	return LOG_DEBUG;
+}
+
+/* One syslog message per line, as supervisord sends them. */
+static void to_syslog(int level, const char *msg, size_t n)
+{
+	const char *name = level_name(level);
+	char buf[LOG_LINE_MAX];
+	while (n > 0) {
+		const char *nl = memchr(msg, '\n', n);
+		size_t k = nl ? (size_t)(nl - msg) : n;
+		int m = snprintf(buf, sizeof(buf), "%s %.*s", name, (int)k, msg);
+		if (m > 0)
+			g.syslog(syslog_prio(level), buf,
+				 (size_t)m < sizeof(buf) ? (size_t)m : sizeof(buf) - 1);
+		k += nl ? 1 : 0;
+		msg += k;
+		n -= k;
+	}
+}
+
 void log_msg(int level, const char *fmt, ...)
 {
 	if (level < g.level)
@@ -163,12 +211,15 @@ void log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 	if (m < 0)
 		m = 0;
+	size_t start = n; /* the message, after stamp and level */
 	if ((size_t)m >= sizeof(line) - n - 1) {
 		n = sizeof(line) - 1;
 		memcpy(line + n - 3, "...", 3);
 	} else {
 		n += (size_t)m;
 	}
+	if (g.syslog)
+		to_syslog(level, line + start, n - start);
 	line[n++] = '\n';
 	emit(line, n);
 	errno = saved;

@@ -8,6 +8,7 @@
 #define SUPD_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h" /* enum conf_loglevel */
@@ -30,6 +31,14 @@ const char *log_path(void);
 /* cb runs after each message written to the file (maintail -f without
  * polling); messages it logs itself do not call it again.  NULL removes. */
 void log_set_notify(void (*cb)(void *arg), void *arg);
+
+/* logfile=syslog: each line of each message also goes to fn as "LEVL
+ * message" (no timestamp: syslog adds its own) with the syslog priority of
+ * its level.  NULL: off.  log_syslog_default is syslog(3), ident "supd",
+ * facility daemon; tests pass their own. */
+typedef void (*log_syslog_fn)(int prio, const char *line, size_t len);
+void log_set_syslog(log_syslog_fn fn);
+void log_syslog_default(int prio, const char *line, size_t len);
 
 __attribute__((format(printf, 2, 3))) void log_msg(int level, const char *fmt, ...);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -255,6 +256,34 @@ START_TEST(test_notify)
 }
 END_TEST
 
+/* logfile=syslog: a message per line, "LEVL text", at its level's
+ * priority; below the level, nothing. */
+static char sl_got[512];
+static void record_syslog(int prio, const char *line, size_t len)
+{
+	size_t n = strlen(sl_got);
+	snprintf(sl_got + n, sizeof(sl_got) - n, "%d<%.*s>", prio, (int)len, line);
+}
+
+START_TEST(test_syslog)
+{
+	sl_got[0] = '\0';
+	ck_assert_int_eq(log_open(NULL, 0, 0), 0);
+	log_set_syslog(record_syslog);
+	log_info("spawned: '%s' with pid %d", "web", 12);
+	log_warn("two\nlines");
+	log_crit("gone");
+	log_debug("not at info");
+	log_set_syslog(NULL);
+	log_info("after");
+	char want[256];
+	snprintf(want, sizeof(want),
+		 "%d<INFO spawned: 'web' with pid 12>%d<WARN two>%d<WARN lines>%d<CRIT gone>",
+		 LOG_INFO, LOG_WARNING, LOG_WARNING, LOG_CRIT);
+	ck_assert_str_eq(sl_got, want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("log");
@@ -270,6 +299,7 @@ int main(void)
 	tcase_add_test(tc, test_long_message_cut);
 	tcase_add_test(tc, test_not_seekable_said_once);
 	tcase_add_test(tc, test_notify);
+	tcase_add_test(tc, test_syslog);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
