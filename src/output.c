@@ -131,14 +131,19 @@ struct output_ctx {
 	 * file. */
 	int relay[2];
 	size_t relay_size;
-	char rbuf[CHUNK]; /* the read path's buffer; untouched until used */
+	/* The read path's buffer, CHUNK bytes.  malloc'd, not part of a
+	 * calloc'd struct: calloc would zero it, making 128 KiB resident in
+	 * every supd, most of which never read a pipe in user space. */
+	char *rbuf;
 };
 
 int output_ctx_new(struct output_ctx **out, struct loop *l)
 {
 	struct output_ctx *x = calloc(1, sizeof(*x));
-	if (!x)
+	if (!x || !(x->rbuf = malloc(CHUNK))) {
+		free(x);
 		return -ENOMEM;
+	}
 	x->l = l;
 	x->syslog_sink = default_syslog;
 	x->relay[0] = x->relay[1] = -1;
@@ -155,6 +160,7 @@ void output_ctx_free(struct output_ctx *x)
 	if (x->relay[0] >= 0)
 		relay_close(x);
 	free(x->wbuf);
+	free(x->rbuf);
 	free(x);
 }
 
@@ -793,7 +799,7 @@ static void relay_to_file(struct out_chan *c, size_t n)
 		rotate_result(c);
 	}
 	while (n > 0) {
-		ssize_t r = read(x->relay[0], x->rbuf, n < sizeof(x->rbuf) ? n : sizeof(x->rbuf));
+		ssize_t r = read(x->relay[0], x->rbuf, n < CHUNK ? n : CHUNK);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -841,7 +847,7 @@ static bool pipe_pump(struct out_pipe *pp, int max_moves, bool drain, uint64_t *
 			if (errno == EINVAL)
 				c->splice_ok = false;
 		}
-		ssize_t n = read(pp->fd, x->rbuf, sizeof(x->rbuf));
+		ssize_t n = read(pp->fd, x->rbuf, CHUNK);
 		if (n < 0) {
 			if (errno == EINTR) {
 				i--;
@@ -853,7 +859,7 @@ static bool pipe_pump(struct out_pipe *pp, int max_moves, bool drain, uint64_t *
 			return false;
 		*moved += (uint64_t)n;
 		process_chunk(c, x->rbuf, (size_t)n);
-		if (!drain && (size_t)n < sizeof(x->rbuf))
+		if (!drain && (size_t)n < CHUNK)
 			return true;
 	}
 	return true;
