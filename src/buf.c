@@ -3,6 +3,8 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -122,4 +124,13 @@ ssize_t buf_b64_decode(const char *in, size_t len, char *out, size_t cap)
 		return cap ? -EINVAL : -ENOSPC;
 	out[o] = '\0';
 	return (ssize_t)o;
+}
+
+int buf_errf(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return r;
 }

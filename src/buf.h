@@ -39,4 +39,9 @@ int buf_read_file(const char *path, char **text, size_t *len);
  * result and its NUL.  For HTTP Basic credentials and XML-RPC <base64>. */
 ssize_t buf_b64_decode(const char *in, size_t len, char *out, size_t cap);
 
+/* Formats a message into err (errlen bytes) and returns r: for functions
+ * that return a negative errno and say why in the caller's buffer. */
+__attribute__((format(printf, 4, 5))) int buf_errf(char *err, size_t errlen, int r, const char *fmt,
+						   ...);
+
 #endif

@@ -166,17 +166,6 @@ bool http_authorized(const struct listener *ls, const char *h)
 
 /* ---------------------------------------------------------------- listeners */
 
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 #ifdef HAVE_SYSTEMD
 /* Sockets passed by systemd (socket activation), taken once per process:
  * LISTEN_FDS describes the process's start, not a reload.  A listener uses
@@ -211,11 +200,12 @@ static int activated_socket(const struct conf_server *s)
 /* The words supervisord users know for an address in use. */
 static int in_use(char *err, size_t errlen, const char *section, const char *where)
 {
-	return fail(err, errlen, -EADDRINUSE,
-		    "Another program is already listening on a port that one of our HTTP servers "
-		    "is configured to use.  Shut this program down first before starting supd. "
-		    "(%s: %s)",
-		    section, where);
+	return buf_errf(
+	    err, errlen, -EADDRINUSE,
+	    "Another program is already listening on a port that one of our HTTP servers "
+	    "is configured to use.  Shut this program down first before starting supd. "
+	    "(%s: %s)",
+	    section, where);
 }
 
 static int unix_listen(struct listener *ls, const struct conf_server *s, int *out, char *err,
@@ -231,15 +221,15 @@ static int unix_listen(struct listener *ls, const struct conf_server *s, int *ou
 	if (fd == -EADDRINUSE)
 		return in_use(err, errlen, s->section, s->file);
 	if (fd < 0)
-		return fail(err, errlen, fd, "%s: %s", s->section, why);
+		return buf_errf(err, errlen, fd, "%s: %s", s->section, why);
 	ls->unix_dev = u.dev;
 	ls->unix_ino = u.ino;
 	ls->unix_path = strdup(s->file);
 	if (!ls->unix_path) {
 		unlink(s->file);
 		close(fd);
-		return fail(err, errlen, -ENOMEM, "%s: %s: %s", s->section, s->file,
-			    strerror(ENOMEM));
+		return buf_errf(err, errlen, -ENOMEM, "%s: %s: %s", s->section, s->file,
+				strerror(ENOMEM));
 	}
 	*out = fd;
 	return 0;
@@ -256,7 +246,7 @@ static int inet_listen(const struct conf_server *s, int *out, bool *loopback, ch
 		return in_use(err, errlen, s->section, where);
 	}
 	if (fd < 0)
-		return fail(err, errlen, fd, "%s: %s", s->section, why);
+		return buf_errf(err, errlen, fd, "%s: %s", s->section, why);
 	*out = fd;
 	return 0;
 }
@@ -267,13 +257,13 @@ static int listener_start(struct listener *ls, const struct conf_server *s, char
 	ls->section =
 	    strdup(s->section ? s->section : (s->inet ? "inet_http_server" : "unix_http_server"));
 	if (!ls->section)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return buf_errf(err, errlen, -ENOMEM, "out of memory");
 	ls->is_unix = !s->inet;
 	if (s->username) {
 		ls->username = strdup(s->username);
 		ls->password = strdup(s->password ? s->password : "");
 		if (!ls->username || !ls->password)
-			return fail(err, errlen, -ENOMEM, "out of memory");
+			return buf_errf(err, errlen, -ENOMEM, "out of memory");
 	}
 	int fd = -1, r = -ENOENT;
 	bool loopback = true;
@@ -288,16 +278,16 @@ static int listener_start(struct listener *ls, const struct conf_server *s, char
 		else
 			r = inet_listen(s, &fd, &loopback, err, errlen);
 	} else if (r < 0) {
-		return fail(err, errlen, r, "%s: the socket from systemd: %s", ls->section,
-			    strerror(-r));
+		return buf_errf(err, errlen, r, "%s: the socket from systemd: %s", ls->section,
+				strerror(-r));
 	}
 	if (r < 0)
 		return r;
 	ls->fd = fd;
 	r = loop_watch_fd(ls->http->loop, fd, EPOLLIN, http_listener_readable, ls);
 	if (r < 0)
-		return fail(err, errlen, r, "%s: cannot watch the socket: %s", ls->section,
-			    strerror(-r));
+		return buf_errf(err, errlen, r, "%s: cannot watch the socket: %s", ls->section,
+				strerror(-r));
 	if (!ls->is_unix && !ls->username)
 		log_crit("Server '%s' running without any HTTP authentication checking",
 			 ls->section);
@@ -343,7 +333,7 @@ int http_new(struct http **out, struct loop *l, const struct conf *c,
 		err[0] = '\0';
 	struct http *h = calloc(1, sizeof(*h));
 	if (!h)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return buf_errf(err, errlen, -ENOMEM, "out of memory");
 	h->loop = l;
 	h->h = *hs;
 	h->ctx = ctx;
@@ -353,7 +343,7 @@ int http_new(struct http **out, struct loop *l, const struct conf *c,
 		h->ls = calloc(c->nservers, sizeof(*h->ls));
 		if (!h->ls) {
 			free(h);
-			return fail(err, errlen, -ENOMEM, "out of memory");
+			return buf_errf(err, errlen, -ENOMEM, "out of memory");
 		}
 	}
 	for (size_t i = 0; i < c->nservers; i++) {

@@ -16,19 +16,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "listen.h"
 #include "log.h"
-
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 /* A user or group given by name, or by number when no name has it. */
 static bool id_of(const char *s, bool group, unsigned long *id)
@@ -113,25 +103,25 @@ int listen_unix(struct listen_unix *u, char *err, size_t errlen)
 	char tmp[sizeof(sa.sun_path) + 32];
 	snprintf(tmp, sizeof(tmp), "%s.%ld", u->path, (long)getpid());
 	if (unix_addr(&sa, tmp) < 0)
-		return fail(err, errlen, -ENAMETOOLONG, "socket path too long: %s", u->path);
+		return buf_errf(err, errlen, -ENAMETOOLONG, "socket path too long: %s", u->path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (u->nonblock ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "socket: %s", strerror(errno));
+		return buf_errf(err, errlen, -errno, "socket: %s", strerror(errno));
 	unlink(tmp);
 	int r;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
 		close(fd);
-		return fail(err, errlen, r, "cannot bind %s: %s", tmp, strerror(-r));
+		return buf_errf(err, errlen, r, "cannot bind %s: %s", tmp, strerror(-r));
 	}
 	/* Listen before the link makes the name visible: a client that sees
 	 * the socket file must never get ECONNREFUSED from it. */
 	if (listen(fd, u->backlog) < 0) {
-		r = fail(err, errlen, -errno, "listen on %s: %s", tmp, strerror(errno));
+		r = buf_errf(err, errlen, -errno, "listen on %s: %s", tmp, strerror(errno));
 		goto fail_tmp;
 	}
 	if (chmod(tmp, (mode_t)u->mode) < 0) {
-		r = fail(err, errlen, -errno, "chmod %s: %s", u->path, strerror(errno));
+		r = buf_errf(err, errlen, -errno, "chmod %s: %s", u->path, strerror(errno));
 		goto fail_tmp;
 	}
 	if (u->owner) {
@@ -139,12 +129,12 @@ int listen_unix(struct listen_unix *u, char *err, size_t errlen)
 		gid_t gid;
 		r = listen_owner(u->owner, &uid, &gid);
 		if (r < 0) {
-			fail(err, errlen, r, "chown: unknown user or group '%s'", u->owner);
+			buf_errf(err, errlen, r, "chown: unknown user or group '%s'", u->owner);
 			goto fail_tmp;
 		}
 		if (lchown(tmp, uid, gid) < 0) {
-			r = fail(err, errlen, -errno, "chown %s to %s: %s", u->path, u->owner,
-				 strerror(errno));
+			r = buf_errf(err, errlen, -errno, "chown %s to %s: %s", u->path, u->owner,
+				     strerror(errno));
 			goto fail_tmp;
 		}
 	}
@@ -152,21 +142,21 @@ int listen_unix(struct listen_unix *u, char *err, size_t errlen)
 		if (link(tmp, u->path) == 0)
 			break;
 		if (errno != EEXIST || tries == 3) {
-			r = fail(err, errlen, -errno, "cannot create %s: %s", u->path,
-				 strerror(errno));
+			r = buf_errf(err, errlen, -errno, "cannot create %s: %s", u->path,
+				     strerror(errno));
 			goto fail_tmp;
 		}
 		struct stat st;
 		if (lstat(u->path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-			r = fail(err, errlen, -EEXIST,
-				 "cannot create %s: a file that is not a socket "
-				 "is in the way",
-				 u->path);
+			r = buf_errf(err, errlen, -EEXIST,
+				     "cannot create %s: a file that is not a socket "
+				     "is in the way",
+				     u->path);
 			goto fail_tmp;
 		}
 		if (unix_alive(u->path)) {
-			r = fail(err, errlen, -EADDRINUSE, "%s: another server is listening there",
-				 u->path);
+			r = buf_errf(err, errlen, -EADDRINUSE,
+				     "%s: another server is listening there", u->path);
 			goto fail_tmp;
 		}
 		log_info("Unlinking stale socket %s", u->path);
@@ -210,8 +200,8 @@ int listen_inet(const char *host, int port, int backlog, bool nonblock, bool v4_
 	struct addrinfo *ai;
 	int g = getaddrinfo(host, ps, &hints, &ai);
 	if (g)
-		return fail(err, errlen, -EINVAL, "cannot resolve '%s': %s", host ? host : "",
-			    gai_strerror(g));
+		return buf_errf(err, errlen, -EINVAL, "cannot resolve '%s': %s", host ? host : "",
+				gai_strerror(g));
 	int r = -EADDRNOTAVAIL;
 	int fd = -1;
 	for (struct addrinfo *a = ai; a; a = a->ai_next) {
@@ -236,7 +226,7 @@ int listen_inet(const char *host, int port, int backlog, bool nonblock, bool v4_
 	}
 	freeaddrinfo(ai);
 	if (r < 0)
-		return fail(err, errlen, r, "cannot listen on %s:%d: %s", shown, port,
-			    strerror(-r));
+		return buf_errf(err, errlen, r, "cannot listen on %s:%d: %s", shown, port,
+				strerror(-r));
 	return fd;
 }
