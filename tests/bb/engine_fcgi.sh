@@ -3,8 +3,8 @@
 # with numprocs=2, and unix with its mode), the same socket across an
 # automatic restart, refused once the program is stopped, made again at
 # the next start; a stale socket file is replaced, a regular file in the
-# way and a port in use are spawn errors naming the socket, and the unix
-# socket file goes at shutdown.
+# way and a port in use are spawn errors naming the socket, a reload moves
+# a socket, and the unix socket file goes at shutdown.
 . "$(dirname "$0")/lib.sh"
 : "${SUPCTL:?SUPCTL must point at the supctl binary}"
 if ! command -v python3 >/dev/null; then
@@ -140,7 +140,20 @@ grep -q "spawnerr: couldn't create FastCGI socket tcp://127.0.0.1:$PORT: cannot 
 	fail "twin's spawn error"
 ok "a file in the way and a port in use are spawn errors naming the socket"
 
+# A reload that moves u's socket: u restarts on the new one, the old file
+# goes once nothing holds it.
+sed -i "s|^socket=unix://$T/u.sock\$|socket=unix://$T/u2.sock|" "$T/supd.conf"
+grep -q "u2.sock" "$T/supd.conf" || fail "config not edited"
+ctl reread >/dev/null || fail "reread"
+ctl update >/dev/null || fail "update"
+bb_wait 10 test -S "$T/u2.sock"
+U2=$(bb_log_pid u)
+[ "$U2" != "$U" ] || fail "u not restarted"
+expect_eq "$U2" "$(ask "$T/u2.sock")" "u's answer on the new socket"
+bb_wait 10 sh -c "! test -e '$T/u.sock'"
+ok "a reload moving the socket: the program restarts on the new one, the old file goes"
+
 bb_stop
 expect_eq 0 "$SUPD_STATUS" "supd's exit status"
-[ -e "$T/u.sock" ] && fail "u.sock left behind"
+[ -e "$T/u2.sock" ] && fail "u2.sock left behind"
 ok "the unix socket file goes at shutdown"
