@@ -42,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LINE 64
+#define LINE  64
 #define CHUNK (1024 * LINE)
 
 static double now(void)
@@ -54,7 +54,8 @@ static double now(void)
 
 static void sleep_ms(double ms)
 {
-	struct timespec ts = {(time_t)(ms / 1000), (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
+	struct timespec ts = {(time_t)(ms / 1000),
+			      (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
 	nanosleep(&ts, NULL);
 }
 
