@@ -370,10 +370,10 @@ bool conf_process_equal(const struct conf_process *a, const struct conf_process 
 	    !env_eq(&a->env, &b->env) || !str_eq(a->directory, b->directory) ||
 	    a->umask != b->umask || !str_eq(a->serverurl, b->serverurl) ||
 	    a->forward_output != b->forward_output || a->tail_buffer != b->tail_buffer ||
-	    a->nevents != b->nevents || a->buffer_size != b->buffer_size ||
-	    !str_eq(a->result_handler, b->result_handler) || !str_eq(a->socket, b->socket) ||
-	    a->socket_backlog != b->socket_backlog || !str_eq(a->socket_owner, b->socket_owner) ||
-	    a->socket_mode != b->socket_mode)
+	    a->shutdown_on != b->shutdown_on || a->nevents != b->nevents ||
+	    a->buffer_size != b->buffer_size || !str_eq(a->result_handler, b->result_handler) ||
+	    !str_eq(a->socket, b->socket) || a->socket_backlog != b->socket_backlog ||
+	    !str_eq(a->socket_owner, b->socket_owner) || a->socket_mode != b->socket_mode)
 		return false;
 	for (size_t i = 0; i < a->nevents; i++)
 		if (strcmp(a->events[i], b->events[i]))

@@ -35,6 +35,14 @@ enum conf_autorestart {
 	CONF_AR_TRUE,
 };
 
+/* supd extension (doc/compat.md): what of a program ends supd itself. */
+enum conf_shutdown_on {
+	CONF_SO_NEVER,
+	CONF_SO_FATAL,	    /* it went FATAL */
+	CONF_SO_UNEXPECTED, /* FATAL, or an exit not in exitcodes */
+	CONF_SO_EXIT,	    /* FATAL, or any exit supd did not ask for */
+};
+
 /* An ordered KEY=value list (environment=). Keys are unique; a later
  * assignment of the same key replaces the value in place. */
 struct conf_env {
@@ -107,6 +115,7 @@ struct conf_process {
 	int startsecs;
 	int startretries;
 	enum conf_autorestart autorestart;
+	enum conf_shutdown_on shutdown_on;
 	int stopsignal;
 	int stopwaitsecs;
 	int umask;	    /* -1: inherit */

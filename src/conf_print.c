@@ -173,6 +173,7 @@ static void ini_process(FILE *f, const struct conf *c, const struct conf_process
 	ini_kv(f, "serverurl", p->serverurl ? p->serverurl : "AUTO");
 	ini_bool(f, "forward_output", p->forward_output);
 	ini_bytes(f, "tail_buffer", p->tail_buffer);
+	ini_kv(f, "shutdown_on", cv_shutdown_on_name(p->shutdown_on));
 	if (p->kind == CONF_EVENTLISTENER) {
 		fputs("events=", f);
 		for (size_t i = 0; i < p->nevents; i++)
@@ -499,6 +500,7 @@ static void js_process(struct js *j, const struct conf_process *p)
 	jk_str(j, "serverurl", p->serverurl ? p->serverurl : "AUTO");
 	jk_bool(j, "forward_output", p->forward_output);
 	jk_int(j, "tail_buffer", (long long)p->tail_buffer);
+	jk_str(j, "shutdown_on", cv_shutdown_on_name(p->shutdown_on));
 	if (p->kind == CONF_EVENTLISTENER) {
 		js_key(j, "events");
 		js_open(j, '[');

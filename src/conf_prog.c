@@ -54,6 +54,7 @@ enum {
 	P_SERVERURL,
 	P_FORWARD_OUTPUT,
 	P_TAIL_BUFFER,
+	P_SHUTDOWN_ON,
 	/* [eventlistener:x] */
 	P_EVENTS,
 	P_BUFFER_SIZE,
@@ -103,6 +104,7 @@ static const char *const prog_opts[P_N] = {
     "serverurl",
     "forward_output",
     "tail_buffer",
+    "shutdown_on",
     "events",
     "buffer_size",
     "result_handler",
@@ -461,6 +463,10 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 			break;
 		case P_TAIL_BUFFER:
 			cb_t_bytes(&o, &p->tail_buffer);
+			break;
+		case P_SHUTDOWN_ON:
+			if (cv_shutdown_on(o.v, &p->shutdown_on) < 0)
+				cb_bad_value(&o, "never, fatal, unexpected or exit");
 			break;
 		case P_EVENTS:
 			type_events(x, &o, p);

@@ -143,6 +143,32 @@ int cv_octal(const char *s, int *out)
 	return 0;
 }
 
+static const char *const shutdown_on_names[] = {
+    [CONF_SO_NEVER] = "never",
+    [CONF_SO_FATAL] = "fatal",
+    [CONF_SO_UNEXPECTED] = "unexpected",
+    [CONF_SO_EXIT] = "exit",
+};
+
+int cv_shutdown_on(const char *s, enum conf_shutdown_on *out)
+{
+	const char *b;
+	size_t n;
+	trim(s, &b, &n);
+	for (size_t i = 0; i < sizeof(shutdown_on_names) / sizeof(shutdown_on_names[0]); i++) {
+		if (word_eq(b, n, shutdown_on_names[i])) {
+			*out = (enum conf_shutdown_on)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *cv_shutdown_on_name(enum conf_shutdown_on v)
+{
+	return shutdown_on_names[v];
+}
+
 static const struct {
 	const char *name;
 	int sig;

@@ -35,6 +35,10 @@ int cv_exitcodes(const char *s, uint8_t bits[32]);
 int cv_autorestart(const char *s, enum conf_autorestart *out);
 const char *cv_autorestart_name(enum conf_autorestart a);
 
+/* never, fatal, unexpected or exit (any case). */
+int cv_shutdown_on(const char *s, enum conf_shutdown_on *out);
+const char *cv_shutdown_on_name(enum conf_shutdown_on v);
+
 /* critical/error/warn/info/debug/trace/blather (any case; also the 4-letter
  * names and supervisord's aliases). */
 int cv_loglevel(const char *s, int *out);

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "conf_value.h"
 #include "daemon_int.h"
 #include "events.h"
 #include "fcgi.h"
@@ -128,6 +129,8 @@ static bool stdin_pipes_fit(const struct conf *c, unsigned long *need, unsigned 
 	return *need <= *have;
 }
 
+static void exited_cb(struct proc *p, int st, bool expected, void *arg);
+
 void daemon_set_procs_env(struct daemon *d)
 {
 	unsigned long need = 0, have = 0;
@@ -154,6 +157,8 @@ void daemon_set_procs_env(struct daemon *d)
 	    .listener_arg = d->events,
 	    .fcgi_socket = fcgi_socket,
 	    .fcgi_arg = d->fcgi,
+	    .exited = exited_cb,
+	    .exited_arg = d,
 	};
 	procs_set_env(d->procs, &env);
 	if (d->events && events_configure(d->events, d->cref->c) < 0)
@@ -348,10 +353,45 @@ static void wait_report_cb(struct loop *l, void *arg)
 	loop_timer_arm(l, &d->wait_timer, loop_now_ms() + WAIT_REPORT_MS);
 }
 
+/* shutdown_on (doc/compat.md): p's exit or FATAL ends supd, which then
+ * exits with status. */
+static void shutdown_for(struct daemon *d, const struct proc *p, int status, const char *why)
+{
+	if (d->phase != PH_RUNNING || procs_shutting_down(d->procs))
+		return;
+	log_warn("%s %s (shutdown_on=%s): shutting down", p->conf->name, why,
+		 cv_shutdown_on_name(p->conf->shutdown_on));
+	d->exit_status = status;
+	/* Nothing restarts from now on, p included; the shutdown itself
+	 * begins once the transition being handled is over. */
+	procs_set_shutting_down(d->procs, true);
+	loop_timer_arm(d->loop, &d->shutdown_timer, loop_now_ms());
+}
+
+static void shutdown_timer_cb(struct loop *l, void *arg)
+{
+	(void)l;
+	daemon_begin_shutdown(arg);
+}
+
+static void exited_cb(struct proc *p, int st, bool expected, void *arg)
+{
+	enum conf_shutdown_on so = p->conf->shutdown_on;
+	if (so != CONF_SO_EXIT && !(so == CONF_SO_UNEXPECTED && !expected))
+		return;
+	char text[96], why[128];
+	proc_exit_text(st, text, sizeof(text));
+	snprintf(why, sizeof(why), "exited (%s)", text);
+	int status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+	shutdown_for(arg, p, status, why);
+}
+
 static void hook_cb(struct proc *p, enum proc_state from, enum proc_state to, void *arg)
 {
 	struct daemon *d = arg;
 	(void)from;
+	if (to == PROC_FATAL && p->conf->shutdown_on != CONF_SO_NEVER)
+		shutdown_for(d, p, 1, "entered FATAL");
 	if (d->phase != PH_STOPPING)
 		return;
 	if (to == PROC_REMOVED) {
@@ -918,6 +958,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	loop_timer_init(&d->wait_timer, wait_report_cb, d);
 	loop_timer_init(&d->orphan_timer, orphan_timer_cb, d);
 	loop_timer_init(&d->reload_timer, reload_cb, d);
+	loop_timer_init(&d->shutdown_timer, shutdown_timer_cb, d);
 	r = setup_signals(d);
 	if (d->have_slots)
 		spawn_slots_scan_signals(&d->slots); /* SIGPIPE is ignored now */
@@ -1008,5 +1049,5 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	log_info("supd stopped");
 	cleanup(d);
 	log_close();
-	return r < 0 ? 1 : 0;
+	return r < 0 ? 1 : d->exit_status;
 }

@@ -51,7 +51,9 @@ struct daemon {
 	struct loop_timer wait_timer;
 	bool orphans_killing;
 	struct loop_timer orphan_timer;
-	struct loop_timer reload_timer; /* a reload asked for by the API */
+	struct loop_timer reload_timer;	  /* a reload asked for by the API */
+	struct loop_timer shutdown_timer; /* a shutdown asked for by shutdown_on */
+	int exit_status;		  /* supd's: 0, or per shutdown_on */
 
 	/* control plane (control.c) */
 	struct http *http;

@@ -768,6 +768,8 @@ void proc_exited(struct proc *p, int st)
 		p->exitstatus = es;
 		set_spawnerr(p, "Exited too quickly (process log may have details)");
 		log_warn("exited: %s (%s; not expected)", c->name, msg);
+		if (t->env.exited)
+			t->env.exited(p, st, expected, t->env.exited_arg);
 		enter_backoff(p);
 	} else {
 		p->backoff = 0;
@@ -783,6 +785,8 @@ void proc_exited(struct proc *p, int st)
 			log_warn("exited: %s (%s; not expected)", c->name, msg);
 		}
 		change_state(p, PROC_EXITED);
+		if (t->env.exited)
+			t->env.exited(p, st, expected, t->env.exited_arg);
 		if (!t->shutting_down && !p->removing && !p->next_conf &&
 		    wants_restart(p, expected))
 			spawn(p);

@@ -124,6 +124,12 @@ struct procs_env {
 	 * spawn. */
 	int (*fcgi_socket)(const struct conf_process *p, char *err, size_t errlen, void *arg);
 	void *fcgi_arg;
+	/* p exited by itself (not stopped by supd, not a spawn error): st is
+	 * its wait status, expected per exitcodes.  Called once the exit is
+	 * logged and before p is restarted, so that procs_set_shutting_down
+	 * from here prevents the restart.  NULL: none. */
+	void (*exited)(struct proc *p, int st, bool expected, void *arg);
+	void *exited_arg;
 };
 
 int procs_new(struct procs **out, const struct procs_env *env);

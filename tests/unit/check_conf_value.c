@@ -151,6 +151,17 @@ START_TEST(test_autorestart_loglevel)
 	ck_assert_int_eq(cv_autorestart("maybe", &a), -EINVAL);
 	ck_assert_str_eq(cv_autorestart_name(CONF_AR_UNEXPECTED), "unexpected");
 
+	enum conf_shutdown_on so;
+	ck_assert_int_eq(cv_shutdown_on(" Fatal ", &so), 0);
+	ck_assert_int_eq(so, CONF_SO_FATAL);
+	ck_assert_int_eq(cv_shutdown_on("exit", &so), 0);
+	ck_assert_int_eq(so, CONF_SO_EXIT);
+	ck_assert_int_eq(cv_shutdown_on("never", &so), 0);
+	ck_assert_int_eq(so, CONF_SO_NEVER);
+	ck_assert_int_eq(cv_shutdown_on("true", &so), -EINVAL);
+	ck_assert_int_eq(cv_shutdown_on("", &so), -EINVAL);
+	ck_assert_str_eq(cv_shutdown_on_name(CONF_SO_UNEXPECTED), "unexpected");
+
 	int l;
 	static const struct {
 		const char *s;
