@@ -600,6 +600,15 @@ static void handle_daemon_op(struct api *a, struct http_req *r, const char *what
 				   json_pack("{s:s}", "status", sd ? "SHUTDOWN" : "RESTARTING"));
 		return;
 	}
+	if (!strcmp(what, "reopen")) {
+		e = o->reopen ? o->reopen(o->arg) : -ENOSYS;
+		if (e < 0)
+			api_reply_error(r, "FAILED", "reopening the logs: %s (see supd's log)",
+					strerror(-e));
+		else
+			reply_json(r, 200, json_pack("{s:s}", "status", "REOPENED"));
+		return;
+	}
 	/* reread */
 	if (!o->reread) {
 		api_reply_error(r, "NOT_IMPLEMENTED", "reread is not available");
@@ -723,7 +732,7 @@ static void route(struct api *a, struct http_req *r)
 		}
 		allowed = "GET, DELETE";
 	} else if (n == 1 && (!strcmp(seg[0], "shutdown") || !strcmp(seg[0], "reload") ||
-			      !strcmp(seg[0], "reread"))) {
+			      !strcmp(seg[0], "reread") || !strcmp(seg[0], "reopen"))) {
 		if (post) {
 			handle_daemon_op(a, r, seg[0]);
 			return;

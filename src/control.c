@@ -236,6 +236,11 @@ static int op_remove_group(void *arg, const char *name)
 	return r;
 }
 
+static int op_reopen(void *arg)
+{
+	return daemon_reopen_logs(arg);
+}
+
 static int op_remote_comm(void *arg, const char *type, const char *data)
 {
 	struct daemon *d = arg;
@@ -256,6 +261,7 @@ int control_start(struct daemon *d, char *err, size_t errlen)
 	    .state = op_state,
 	    .shutdown = op_shutdown,
 	    .reload = op_reload,
+	    .reopen = op_reopen,
 	    .reread = op_reread,
 	    .add_group = op_add_group,
 	    .remove_group = op_remove_group,

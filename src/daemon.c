@@ -631,19 +631,27 @@ static void reload_cb(struct loop *l, void *arg)
 
 static const int handled[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2, SIGCHLD};
 
-static void reopen_logs(struct daemon *d)
+int daemon_reopen_logs(struct daemon *d)
 {
-	int r = log_reopen();
-	if (r < 0)
-		log_warn("reopening %s: %s", log_path() ? log_path() : "the log", strerror(-r));
+	int first = log_reopen();
+	if (first < 0)
+		log_warn("reopening %s: %s", log_path() ? log_path() : "the log", strerror(-first));
 	struct proc *const *v = procs_ordered(d->procs);
 	for (size_t i = 0; i < procs_count(d->procs); i++) {
 		if (!v[i]->out)
 			continue;
-		r = output_reopen(v[i]->out);
-		if (r < 0)
+		int r = output_reopen(v[i]->out);
+		if (r < 0) {
 			log_warn("reopening the logs of '%s': %s", v[i]->conf->name, strerror(-r));
+			if (first == 0)
+				first = r;
+		}
 	}
+	if (first == -ENOENT && !log_path())
+		first = 0;
+	/* The first line of a reopened log says why it starts here. */
+	log_info("log files reopened%s", first < 0 ? ", not all of them" : "");
+	return first;
 }
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *arg)
@@ -674,7 +682,7 @@ static void signal_cb(struct loop *l, int fd, uint32_t events, void *arg)
 			break;
 		case SIGUSR2:
 			log_info("received SIGUSR2 indicating log reopen request");
-			reopen_logs(d);
+			daemon_reopen_logs(d);
 			break;
 		case SIGCHLD:
 			break;

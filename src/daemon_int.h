@@ -63,6 +63,10 @@ struct daemon {
 
 /* daemon.c */
 void daemon_begin_shutdown(struct daemon *d);
+/* SIGUSR2's work, also asked for through the API: every log file closed
+ * and opened again by name (external rotation).  Each failure is logged;
+ * returns 0 or the first negative errno. */
+int daemon_reopen_logs(struct daemon *d);
 /* PROCESS_GROUP_ADDED (added) or _REMOVED for group. */
 void daemon_group_event(struct daemon *d, bool added, const char *group);
 /* Points the process table at the applied config's [supervisord] settings;

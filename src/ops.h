@@ -39,6 +39,9 @@ struct api_ops {
 	 * a negative errno (-ESHUTDOWN: already shutting down). */
 	int (*shutdown)(void *arg);
 	int (*reload)(void *arg);
+	/* Reopen every log file, as SIGUSR2 does.  0 or the first negative
+	 * errno (each failure is in supd's log). */
+	int (*reopen)(void *arg);
 	/* Read the config again without applying it.  On a config error
 	 * return -EINVAL with the errors in err (CANT_REREAD). */
 	int (*reread)(void *arg, struct api_diff *out, char *err, size_t errlen);

@@ -81,6 +81,23 @@ static int cmd_daemon(struct ctl *x, const char *what)
 	return 0;
 }
 
+/* supd's own: what SIGUSR2 does, for those who cannot signal supd
+ * (supervisord #273). */
+static int cmd_reopen(struct ctl *x, int argc, char **argv)
+{
+	struct reply rep;
+	if (ctl_call(x, "POST", "/v1/reopen", &rep) < 0)
+		return 0;
+	if (rep.code) {
+		ctl_out("ERROR: %s", rep.msg ? rep.msg : rep.code);
+		x->exitstatus = EX_GENERIC;
+	} else {
+		ctl_out("Reopened the log files");
+	}
+	ctl_reply_free(&rep);
+	return 0;
+}
+
 static int cmd_version(struct ctl *x, int argc, char **argv)
 {
 	struct reply rep;
@@ -145,6 +162,7 @@ static const struct {
 	    "pid all\t\t\tGet the PID of every child process, one per line."},
     {"quit", "quit\tExit the supervisor shell."},
     {"reload", "reload \t\tRestart the remote supervisord."},
+    {"reopen", "reopen \t\tReopen every log file of supd and its programs (as SIGUSR2)."},
     {"remove", "remove <name> [...]\tRemoves process/group from active config"},
     {"reread", "reread \t\t\tReload the daemon's configuration files without add/remove"},
     {"restart", "restart <name>\t\tRestart a process\n"
@@ -203,9 +221,9 @@ static int cmd_help(struct ctl *x, int argc, char **argv)
 	putchar('\n');
 	ctl_out("default commands (type help <topic>):");
 	ctl_out("=====================================");
-	ctl_out("add    exit      open  reload  restart   start   tail   ");
-	ctl_out("avail  fg        pid   remove  shutdown  status  update ");
-	ctl_out("clear  maintail  quit  reread  signal    stop    version");
+	ctl_out("add    exit      open  reload  reread   signal  stop    version");
+	ctl_out("avail  fg        pid   remove  restart  start   tail  ");
+	ctl_out("clear  maintail  quit  reopen  shutdown status  update ");
 	putchar('\n');
 	return 0;
 }
@@ -216,16 +234,13 @@ static const struct {
 	const char *name;
 	int (*fn)(struct ctl *x, int argc, char **argv);
 } cmds[] = {
-    {"add", cmd_add},		{"avail", cmd_avail},
-    {"clear", cmd_clear},	{"fg", cmd_fg},
-    {"help", cmd_help},		{"maintail", cmd_maintail},
-    {"open", cmd_open},		{"pid", cmd_pid},
-    {"reload", cmd_reload},	{"remove", cmd_remove},
-    {"reread", cmd_reread},	{"restart", cmd_restart},
-    {"shutdown", cmd_shutdown}, {"signal", cmd_signal},
-    {"start", cmd_start},	{"status", cmd_status},
-    {"stop", cmd_stop},		{"tail", cmd_tail},
-    {"update", cmd_update},	{"version", cmd_version},
+    {"add", cmd_add},	      {"avail", cmd_avail},	  {"clear", cmd_clear},
+    {"fg", cmd_fg},	      {"help", cmd_help},	  {"maintail", cmd_maintail},
+    {"open", cmd_open},	      {"pid", cmd_pid},		  {"reload", cmd_reload},
+    {"remove", cmd_remove},   {"reopen", cmd_reopen},	  {"reread", cmd_reread},
+    {"restart", cmd_restart}, {"shutdown", cmd_shutdown}, {"signal", cmd_signal},
+    {"start", cmd_start},     {"status", cmd_status},	  {"stop", cmd_stop},
+    {"tail", cmd_tail},	      {"update", cmd_update},	  {"version", cmd_version},
 };
 
 const char *const *ctl_command_names(void)
