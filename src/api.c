@@ -638,14 +638,11 @@ static void handle_group(struct api *a, struct http_req *r, const char *name)
 		return;
 	}
 	int e = fn(a->d->arg, name);
-	if (e == -EEXIST)
-		api_reply_error(r, "ALREADY_ADDED", "%s", name);
-	else if (e == -ENOENT)
-		api_reply_error(r, "BAD_NAME", "%s", name);
-	else if (e == -EBUSY)
-		api_reply_error(r, "STILL_RUNNING", "%s", name);
+	const char *fault = ops_group_fault(e);
+	if (e < 0 && strcmp(fault, "FAILED"))
+		api_reply_error(r, fault, "%s", name);
 	else if (e < 0)
-		api_reply_error(r, "FAILED", "%s: %s", name, strerror(-e));
+		api_reply_error(r, fault, "%s: %s", name, strerror(-e));
 	else
 		reply_json(
 		    r, 200,

@@ -47,6 +47,20 @@ const char *api_fault_name(int err)
 	}
 }
 
+const char *ops_group_fault(int err)
+{
+	switch (err) {
+	case -EEXIST:
+		return "ALREADY_ADDED";
+	case -ENOENT:
+		return "BAD_NAME";
+	case -EBUSY:
+		return "STILL_RUNNING";
+	default:
+		return "FAILED";
+	}
+}
+
 void api_diff_free(struct api_diff *d)
 {
 	char **lists[] = {d->added, d->changed, d->removed};

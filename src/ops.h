@@ -58,6 +58,9 @@ struct api_ops {
 /* supervisord's fault for a negative errno of proc_start/stop/signal
  * ("ALREADY_STARTED"...). */
 const char *api_fault_name(int err);
+/* The same for add_group / remove_group: ALREADY_ADDED, BAD_NAME,
+ * STILL_RUNNING or FAILED (the only one whose errno says more). */
+const char *ops_group_fault(int err);
 
 struct ops;
 

@@ -274,14 +274,11 @@ static void group_op(struct xr_call *c, const struct xv *p, struct res *r, bool 
 	const char *name = xr_arg_s(p, 0);
 	int (*fn)(void *, const char *) = add ? d->add_group : d->remove_group;
 	int e = fn ? fn(d->arg, name) : -ENOSYS;
-	if (e == -EEXIST)
-		xr_fault(r, "ALREADY_ADDED", "%s", name);
-	else if (e == -ENOENT)
-		xr_fault(r, "BAD_NAME", "%s", name);
-	else if (e == -EBUSY)
-		xr_fault(r, "STILL_RUNNING", "%s", name);
+	const char *fault = ops_group_fault(e);
+	if (e < 0 && strcmp(fault, "FAILED"))
+		xr_fault(r, fault, "%s", name);
 	else if (e < 0)
-		xr_fault(r, "FAILED", "%s: %s", name, strerror(-e));
+		xr_fault(r, fault, "%s: %s", name, strerror(-e));
 	else
 		xr_ok(r, xv_bool(true));
 }
