@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_http.h"
+#include "http_client.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

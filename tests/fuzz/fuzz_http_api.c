@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctl_http.h"
+#include "http_client.h"
 #include "server.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

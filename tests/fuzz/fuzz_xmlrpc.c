@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "ctl_http.h"
+#include "http_client.h"
 #include "server.h"
 #include "xmlrpc_val.h"
 

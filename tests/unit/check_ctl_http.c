@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_http.h"
+#include "http_client.h"
 
 /* Feeds s in pieces of `step` bytes (0: all at once), then EOF if eof.
  * Returns the parser's last result; *rest: bytes not consumed. */

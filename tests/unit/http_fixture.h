@@ -14,7 +14,7 @@
 #include <sys/types.h>
 
 #include "conf.h"
-#include "ctl_http.h"
+#include "http_client.h"
 #include "http.h"
 #include "loop.h"
 

@@ -1,6 +1,6 @@
 /* supctl: supd's control client, command- and output-compatible with
  * supervisorctl 4.2 (doc/supctl.1), speaking supd's /v1 JSON API
- * (doc/api.md) over ctl_http.
+ * (doc/api.md) over its HTTP client (http_client.c).
  *
  * Exit codes are supervisorctl's: the code of the last failing action
  * (LSB init codes: 1 generic, 2 invalid arguments, 7 not running; status

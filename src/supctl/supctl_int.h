@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#include "ctl_http.h"
+#include "http_client.h"
 
 enum {
 	EX_OK = 0,

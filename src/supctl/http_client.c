@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl_http.h"
+#include "http_client.h"
 #include "buf.h"
 
 /* ---------------------------------------------------------------- URL */
