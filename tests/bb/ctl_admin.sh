@@ -39,28 +39,8 @@ startsecs=0
 EOF
 } | bb_conf
 
-ctl() {
-	"$SUPCTL" -c "$T/supd.conf" "$@"
-}
 
-run() {
-	set +e
-	OUT=$(ctl "$@" 2>&1)
-	RC=$?
-	set -e
-}
 
-expect_run() {
-	local want_rc=$1 want_out=$2
-	shift 2
-	run "$@"
-	[ "$OUT" = "$want_out" ] || fail "supctl $*: expected output
-$want_out
-got
-$OUT"
-	expect_eq "$want_rc" "$RC" "exit code of supctl $*"
-	ok "supctl $* -> $RC"
-}
 
 bb_start
 bb_wait 10 test -S "$T/supd.sock"

@@ -56,29 +56,8 @@ startsecs=0
 programs=w
 EOF
 
-ctl() {
-	"$SUPCTL" -c "$T/supd.conf" "$@"
-}
 
-# Runs supctl; sets OUT and RC.
-run() {
-	set +e
-	OUT=$(ctl "$@" 2>&1)
-	RC=$?
-	set -e
-}
 
-expect_run() {
-	local want_rc=$1 want_out=$2
-	shift 2
-	run "$@"
-	[ "$OUT" = "$want_out" ] || fail "supctl $*: expected output
-$want_out
-got
-$OUT"
-	expect_eq "$want_rc" "$RC" "exit code of supctl $*"
-	ok "supctl $* -> $RC"
-}
 
 line() {
 	printf '%-33s%-10s%s' "$1" "$2" "$3"

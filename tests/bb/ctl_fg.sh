@@ -38,16 +38,7 @@ autostart=false
 startsecs=0
 EOF
 
-ctl() {
-	"$SUPCTL" -c "$T/supd.conf" "$@"
-}
 
-run() {
-	set +e
-	OUT=$(ctl "$@" 2>&1)
-	RC=$?
-	set -e
-}
 
 # Starts "supctl fg NAME" in the background reading the fifo $T/in (held
 # open on fd 3 here) and writing $T/fg.out; sets FG_PID.

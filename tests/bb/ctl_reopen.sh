@@ -24,9 +24,6 @@ stdout_logfile=@T@/r.log
 autorestart=false
 startsecs=0
 EOF
-ctl() {
-	"$SUPCTL" -c "$T/supd.conf" "$@"
-}
 has_lines() { # file min
 	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
 }

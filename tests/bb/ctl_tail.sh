@@ -33,10 +33,6 @@ stdout_logfile=NONE
 stderr_logfile=NONE
 EOF
 
-# (background followers run supctl itself, so that $! is supctl's pid)
-ctl() {
-	"$SUPCTL" -c "$T/supd.conf" "$@"
-}
 
 bb_start
 bb_wait 10 test -S "$T/supd.sock"

@@ -68,7 +68,6 @@ programs=a,b
 EOF
 bb_start
 SOCK=$T/supd.sock
-ctl() { "$SUPCTL" -c "$T/supd.conf" "$@"; }
 state() { ctl status "$1" | awk '{print $2}'; }
 is_state() { [ "$(state "$1")" = "$2" ]; }
 bb_wait 10 is_state web RUNNING

@@ -77,9 +77,6 @@ autostart=false
 startsecs=0
 startretries=0
 EOC
-ctl() {
-	"$SUPCTL" -c "$T/supd.conf" "$@"
-}
 ask() {
 	python3 "$T/ask.py" "$1"
 }

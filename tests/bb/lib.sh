@@ -13,6 +13,9 @@
 #   bb_stop [SECS]                SIGTERM supd, wait for it to exit; sets $SUPD_STATUS
 #   fail MSG / ok MSG             report; fail exits 1
 #   expect_eq WANT GOT WHAT       compare strings
+#   ctl ARGS...                   supctl -c $T/supd.conf ARGS, bounded by $BB_CTL_TIMEOUT s (60)
+#   run ARGS...                   ctl ARGS; sets OUT (stdout and stderr) and RC
+#   expect_run RC OUT ARGS...     run ARGS, fail unless exit code and output are these
 set -u
 
 : "${SUPD:?SUPD must point at the supd binary}"
@@ -135,6 +138,32 @@ bb_stop() {
 	bb_wait "$secs" bb_not_alive "$SUPD_PID"
 	wait "$SUPD_PID" 2>/dev/null
 	SUPD_STATUS=$?
+}
+
+# A hung supctl must fail the test, not hang make check: every call is
+# bounded (a background follower that must be supctl itself, for $!, runs
+# "$SUPCTL" directly and is killed by the test).
+ctl() {
+	timeout "${BB_CTL_TIMEOUT:-60}" "$SUPCTL" -c "$T/supd.conf" "$@"
+}
+
+run() {
+	set +e
+	OUT=$(ctl "$@" 2>&1)
+	RC=$?
+	set -e
+}
+
+expect_run() {
+	local want_rc=$1 want_out=$2
+	shift 2
+	run "$@"
+	[ "$OUT" = "$want_out" ] || fail "supctl $*: expected output
+$want_out
+got
+$OUT"
+	expect_eq "$want_rc" "$RC" "exit code of supctl $*"
+	ok "supctl $* -> $RC"
 }
 
 bb_not_alive() {
