@@ -6,9 +6,11 @@
 
 #include "conf.h"
 #include "conf_value.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------- INI */
@@ -287,37 +289,6 @@ int conf_print_ini(const struct conf *c, FILE *f)
 
 /* ---------------------------------------------------------------- JSON */
 
-/* The length of the valid UTF-8 sequence at s (1-4), or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t n;
-	unsigned min;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	unsigned cp = c & (0x3f >> (n - 1));
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* A JSON string; each byte that is not valid UTF-8 becomes U+FFFD. */
 static void js_str(FILE *f, const char *s)
 {
@@ -345,7 +316,7 @@ static void js_str(FILE *f, const char *s)
 			fprintf(f, "\\u%04x", ch);
 			p++;
 		} else {
-			size_t n = utf8_len(p);
+			size_t n = utf8_len(p, SIZE_MAX);
 			if (n == 0) {
 				fputs("\\ufffd", f);
 				p++;

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 #include "logfile.h"
 #include "ops.h"
 #include "output.h"
+#include "utf8.h"
 #include "webui.h"
 #include "xmlrpc.h"
 
@@ -87,7 +89,7 @@ static void reply_error_v(struct http_req *r, unsigned status, const char *code,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* Names come from the request: jansson wants UTF-8. */
 	for (unsigned char *c = (unsigned char *)msg; *c;) {
-		size_t n = *c < 0x80 ? 1 : api_utf8_len(c);
+		size_t n = utf8_len(c, SIZE_MAX);
 		if (!n)
 			*c = '?', n = 1;
 		c += n;

@@ -48,7 +48,6 @@ __attribute__((format(printf, 2, 3))) void api_sb_fmt(struct sb *b, const char *
 /* A JSON string; bytes that are not UTF-8 become U+FFFD. */
 void api_sb_str(struct sb *b, const char *str);
 /* Length of the valid UTF-8 sequence at s, or 0. */
-size_t api_utf8_len(const unsigned char *s);
 /* A process's fields, all or those of ?fields= ("name,state" -> a mask;
  * an unknown name is -EINVAL). */
 #define API_ALL_FIELDS 0x7fffu

@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "api_int.h"
 #include "buf.h"
 #include "output.h"
+#include "utf8.h"
 
 /* The process list is the hot path (supctl status with 1000 programs):
  * written as JSON text directly, without a jansson object per process. */
@@ -32,31 +34,6 @@ void api_sb_fmt(struct sb *b, const char *fmt, ...)
 		api_sb_put(b, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-size_t api_utf8_len(const unsigned char *s)
-{
-	size_t n;
-	unsigned min;
-	unsigned c = s[0];
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, min = 0x10000;
-	else
-		return 0;
-	unsigned v = c & (0x3f >> (n - 1));
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* A JSON string; bytes that are not UTF-8 (a name is any bytes) become
  * U+FFFD, so that the answer always parses. */
 void api_sb_str(struct sb *b, const char *str)
@@ -76,7 +53,7 @@ void api_sb_str(struct sb *b, const char *str)
 		} else if (*s < 0x20) {
 			api_sb_fmt(b, "\\u%04x", *s++);
 		} else {
-			size_t n = api_utf8_len(s);
+			size_t n = utf8_len(s, SIZE_MAX);
 			if (n) {
 				api_sb_put(b, (const char *)s, n);
 				s += n;

@@ -16,6 +16,7 @@
 #include "http_parse.h"
 #include "log.h"
 #include "output.h"
+#include "utf8.h"
 #include "webui.h"
 
 /* tail.html's limit: supervisord's default, and a bound so that one
@@ -72,7 +73,7 @@ void webui_html(struct sb *b, const char *s, size_t len)
 			put(b, entities[*p]);
 		} else if (*p == '\t' || *p == '\n' || *p == '\r') {
 			api_sb_put(b, (const char *)p, 1);
-		} else if (*p >= 0x80 && (n = api_utf8_len(p)) != 0 && n <= (size_t)(end - p)) {
+		} else if (*p >= 0x80 && (n = utf8_len(p, (size_t)(end - p))) != 0) {
 			api_sb_put(b, (const char *)p, n);
 		} else {
 			api_sb_put(b, "\xef\xbf\xbd", 3); /* NUL, controls, not UTF-8 */

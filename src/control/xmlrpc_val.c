@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "utf8.h"
 #include "xmlrpc_val.h"
 
 /* ---------------------------------------------------------------- values */
@@ -560,32 +561,6 @@ static void puts_(struct out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t k;
-	unsigned min, c = s[0];
-	if (c >= 0xc2 && c <= 0xdf)
-		k = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		k = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		k = 4, min = 0x10000;
-	else
-		return 0;
-	if (k > n)
-		return 0;
-	unsigned v = c & (0x3f >> (k - 1));
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	return k;
-}
-
 /* xmlrpclib.escape: &, < and > only.  Control characters pass as they
  * are, as xmlrpclib writes them. */
 static void put_escaped(struct out *o, const char *str, size_t len)
@@ -605,7 +580,7 @@ static void put_escaped(struct out *o, const char *str, size_t len)
 		else if (*s == '>')
 			puts_(o, "&gt;"), s++;
 		else {
-			size_t k = utf8_seq(s, (size_t)(e - s));
+			size_t k = utf8_len(s, (size_t)(e - s));
 			if (k) {
 				put(o, (const char *)s, k);
 				s += k;
