@@ -1,6 +1,7 @@
-/* conf internals shared by conf.c (loading), conf_build.c (typing the
- * sections) and conf_prog.c (programs and groups).  Not an interface: only
- * those three files include it. */
+/* conf internals shared by conf.c (loading), conf_opt.c (typing one
+ * option), conf_build.c (the sections), conf_prog.c (programs and groups)
+ * and conf_model.c (the model's own functions).  Not an interface: only
+ * those files include it. */
 #ifndef SUPD_CONF_INT_H
 #define SUPD_CONF_INT_H
 
@@ -51,6 +52,7 @@ struct opt {
 	bool bad;
 };
 
+/* conf_opt.c */
 const char *cb_env_get(char *const *env, const char *name);
 char *cb_xstrdup(struct ctx *x, const char *s);
 /* The directory of a file, as an absolute path. */
@@ -83,6 +85,7 @@ bool cb_is_supd_section(const char *name);
 
 /* conf_prog.c */
 void cb_build_programs(struct ctx *x, struct raw_conf *r);
+/* conf_model.c */
 void cb_proc_free(struct conf_process *p);
 
 #endif

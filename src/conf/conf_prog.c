@@ -167,28 +167,6 @@ static void stream_logfile(struct opt *o, struct conf_stream *s, bool *syslog_se
 	}
 }
 
-void cb_proc_free(struct conf_process *p)
-{
-	free(p->name);
-	free(p->group);
-	free(p->program);
-	free(p->file);
-	free(p->command);
-	cv_strv_free(p->argv);
-	free(p->user);
-	free(p->out.path);
-	free(p->err.path);
-	conf_env_free(&p->env);
-	free(p->directory);
-	free(p->serverurl);
-	for (size_t i = 0; i < p->nevents; i++)
-		free(p->events[i]);
-	free(p->events);
-	free(p->result_handler);
-	free(p->socket);
-	free(p->socket_owner);
-}
-
 static void type_events(struct ctx *x, struct opt *o, struct conf_process *p)
 {
 	char *copy = cb_xstrdup(x, o->v);

@@ -1,0 +1,201 @@
+/* conf_model: the model's own functions: freeing it, comparing two
+ * processes (what a reload restarts), and the lookups everyone asks of it.
+ * Nothing here reads or builds a config. */
+#include "config.h"
+
+#include "conf_int.h"
+#include "conf_value.h"
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+void cb_proc_free(struct conf_process *p)
+{
+	free(p->name);
+	free(p->group);
+	free(p->program);
+	free(p->file);
+	free(p->command);
+	cv_strv_free(p->argv);
+	free(p->user);
+	free(p->out.path);
+	free(p->err.path);
+	conf_env_free(&p->env);
+	free(p->directory);
+	free(p->serverurl);
+	for (size_t i = 0; i < p->nevents; i++)
+		free(p->events[i]);
+	free(p->events);
+	free(p->result_handler);
+	free(p->socket);
+	free(p->socket_owner);
+}
+
+void conf_free(struct conf *c)
+{
+	if (!c)
+		return;
+	free(c->path);
+	free(c->here);
+	struct conf_supd *s = &c->supd;
+	free(s->logfile);
+	free(s->pidfile);
+	free(s->childlogdir);
+	free(s->user);
+	free(s->directory);
+	conf_env_free(&s->env);
+	free(s->identifier);
+	for (size_t i = 0; i < c->nservers; i++) {
+		struct conf_server *v = &c->servers[i];
+		free(v->section);
+		free(v->file);
+		free(v->chown);
+		free(v->host);
+		free(v->username);
+		free(v->password);
+	}
+	free(c->servers);
+	free(c->ctl.serverurl);
+	free(c->ctl.username);
+	free(c->ctl.password);
+	free(c->ctl.prompt);
+	free(c->ctl.history_file);
+	for (size_t i = 0; i < c->nplugins; i++) {
+		free(c->plugins[i].section);
+		free(c->plugins[i].factory);
+		free(c->plugins[i].file);
+	}
+	free(c->plugins);
+	for (size_t i = 0; i < c->nprocs; i++)
+		cb_proc_free(&c->procs[i]);
+	free(c->procs);
+	for (size_t i = 0; i < c->ngroups; i++) {
+		free(c->groups[i].name);
+		free(c->groups[i].file);
+		free(c->groups[i].procs);
+	}
+	free(c->groups);
+	for (size_t i = 0; i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c);
+}
+
+/* ---------------------------------------------------------------- queries */
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a, b);
+}
+
+static bool stream_eq(const struct conf_stream *a, const struct conf_stream *b)
+{
+	return a->kind == b->kind && str_eq(a->path, b->path) && a->maxbytes == b->maxbytes &&
+	       a->backups == b->backups && a->capture_maxbytes == b->capture_maxbytes &&
+	       a->events_enabled == b->events_enabled && a->syslog == b->syslog &&
+	       a->timestamps == b->timestamps;
+}
+
+static bool env_eq(const struct conf_env *a, const struct conf_env *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->keys[i], b->keys[i]) || strcmp(a->vals[i], b->vals[i]))
+			return false;
+	return true;
+}
+
+bool conf_process_equal(const struct conf_process *a, const struct conf_process *b)
+{
+	/* program, process_num, numprocs, file and line only say where the
+	 * values came from; what runs is in the expanded values */
+	if (!str_eq(a->name, b->name) || !str_eq(a->group, b->group) || a->kind != b->kind ||
+	    !str_eq(a->command, b->command) || a->priority != b->priority ||
+	    a->autostart != b->autostart || a->startsecs != b->startsecs ||
+	    a->startretries != b->startretries || a->autorestart != b->autorestart ||
+	    memcmp(a->exitcodes, b->exitcodes, sizeof(a->exitcodes)) != 0 ||
+	    a->stopsignal != b->stopsignal || a->stopwaitsecs != b->stopwaitsecs ||
+	    a->stopasgroup != b->stopasgroup || a->killasgroup != b->killasgroup ||
+	    !str_eq(a->user, b->user) || a->redirect_stderr != b->redirect_stderr ||
+	    !stream_eq(&a->out, &b->out) || !stream_eq(&a->err, &b->err) ||
+	    !env_eq(&a->env, &b->env) || !str_eq(a->directory, b->directory) ||
+	    a->umask != b->umask || !str_eq(a->serverurl, b->serverurl) ||
+	    a->forward_output != b->forward_output || a->tail_buffer != b->tail_buffer ||
+	    a->shutdown_on != b->shutdown_on || a->nevents != b->nevents ||
+	    a->buffer_size != b->buffer_size || !str_eq(a->result_handler, b->result_handler) ||
+	    !str_eq(a->socket, b->socket) || a->socket_backlog != b->socket_backlog ||
+	    !str_eq(a->socket_owner, b->socket_owner) || a->socket_mode != b->socket_mode)
+		return false;
+	for (size_t i = 0; i < a->nevents; i++)
+		if (strcmp(a->events[i], b->events[i]))
+			return false;
+	return true;
+}
+
+const char *conf_process_namespec(const struct conf_process *p, char *buf, size_t len)
+{
+	if (!strcmp(p->group, p->name))
+		snprintf(buf, len, "%s", p->name);
+	else
+		snprintf(buf, len, "%s:%s", p->group, p->name);
+	return buf;
+}
+
+struct conf_process *conf_find_process(const struct conf *c, const char *group, const char *name)
+{
+	for (size_t i = 0; i < c->nprocs; i++) {
+		struct conf_process *p = &c->procs[i];
+		if ((!group || !strcmp(p->group, group)) && !strcmp(p->name, name))
+			return p;
+	}
+	return NULL;
+}
+
+/* A built model's groups are sorted by name (conf_prog.c). */
+struct conf_group *conf_find_group(const struct conf *c, const char *name)
+{
+	size_t lo = 0, hi = c->ngroups;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(name, c->groups[mid].name);
+		if (!r)
+			return &c->groups[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+bool conf_exitcode_expected(const struct conf_process *p, int code)
+{
+	if (code < 0 || code > 255)
+		return false;
+	return p->exitcodes[code / 8] & (1u << (code % 8));
+}
+
+const char *conf_loglevel_name(int level)
+{
+	switch (level) {
+	case LL_BLAT:
+		return "BLAT";
+	case LL_TRAC:
+		return "TRAC";
+	case LL_DEBG:
+		return "DEBG";
+	case LL_INFO:
+		return "INFO";
+	case LL_WARN:
+		return "WARN";
+	case LL_ERRO:
+		return "ERRO";
+	case LL_CRIT:
+		return "CRIT";
+	}
+	return "INFO";
+}
