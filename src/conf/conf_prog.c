@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -234,23 +235,230 @@ static void type_socket(struct ctx *x, struct opt *o, struct conf_process *p)
 }
 
 /* Types one process of a program section; process_num is num. */
-static void build_proc(struct ctx *x, struct prog *pg, const char *group, long num, long numprocs,
-		       struct conf_process *p)
-{
-	const struct raw_kv *const *v = pg->v;
-	struct conf_supd *sd = &x->c->supd;
-	struct names n = {
-	    .x = x,
-	    .host = true,
-	    .program = pg->name,
-	    .group = group,
-	    .num = true,
-	    .process_num = num,
-	    .numprocs = numprocs,
-	};
-	struct opt o;
-	bool out_syslog = false, err_syslog = false;
+/* ---------------------------------------------------------------- the option table */
 
+/* One process being typed, for the options whose handler needs more than
+ * their own field. */
+struct pbuild {
+	struct ctx *x;
+	struct conf_process *p;
+	bool out_syslog, err_syslog; /* *_logfile=syslog said it already */
+	bool have_kill;		     /* killasgroup given: not stopasgroup's */
+};
+
+enum popt_type {
+	T_ELSEWHERE, /* numprocs, numprocs_start, environment: typed before */
+	T_STR,
+	T_BOOL,
+	T_INT,
+	T_BYTES,
+	T_OCTAL,
+	T_FN,
+};
+
+#define KIND(k)	 (1u << (k))
+#define FIELD(f) offsetof(struct conf_process, f)
+
+/* How each option of prog_opts is typed: into which field, within which
+ * bounds, for which section kinds (0: every kind).  A new option is a row
+ * here and a name in prog_opts. */
+struct popt {
+	enum popt_type type;
+	unsigned kinds;
+	size_t off;
+	int min, max;
+	bool nonempty; /* an empty value keeps the default */
+	bool whole;    /* the value is not a list: no separator */
+	bool shared;   /* the section's, not a process's: no process names */
+	void (*fn)(struct pbuild *b, struct opt *o);
+};
+
+static void popt_autorestart(struct pbuild *b, struct opt *o)
+{
+	if (cv_autorestart(o->v, &b->p->autorestart) < 0)
+		cb_bad_value(o, "true, false or unexpected");
+}
+
+static void popt_exitcodes(struct pbuild *b, struct opt *o)
+{
+	if (cv_exitcodes(o->v, b->p->exitcodes) < 0)
+		cb_bad_value(o, "a comma list of exit codes from 0 to 255");
+}
+
+static void popt_stopsignal(struct pbuild *b, struct opt *o)
+{
+	if (cv_signal(o->v, &b->p->stopsignal) < 0)
+		cb_bad_value(o, "a signal name like TERM, SIGINT or a number");
+}
+
+static void popt_killasgroup(struct pbuild *b, struct opt *o)
+{
+	cb_t_bool(o, &b->p->killasgroup);
+	b->have_kill = !o->bad;
+}
+
+static void popt_user(struct pbuild *b, struct opt *o)
+{
+	if (*o->v) {
+		cb_t_str(o, &b->p->user);
+		cb_check_user(o);
+	}
+}
+
+static void popt_stdout_logfile(struct pbuild *b, struct opt *o)
+{
+	stream_logfile(o, &b->p->out, &b->out_syslog);
+}
+
+static void popt_stderr_logfile(struct pbuild *b, struct opt *o)
+{
+	stream_logfile(o, &b->p->err, &b->err_syslog);
+}
+
+static void popt_stdout_syslog(struct pbuild *b, struct opt *o)
+{
+	if (!b->out_syslog)
+		cb_t_bool(o, &b->p->out.syslog);
+}
+
+static void popt_stderr_syslog(struct pbuild *b, struct opt *o)
+{
+	if (!b->err_syslog)
+		cb_t_bool(o, &b->p->err.syslog);
+}
+
+/* AUTO (supervisord's default) leaves it unset: the process is given
+ * supd's own URL. */
+static void popt_serverurl(struct pbuild *b, struct opt *o)
+{
+	const char *s = o->v + strspn(o->v, " \t");
+	size_t wl = strcspn(s, " \t");
+	if (*s && !(wl == 4 && !strncasecmp(s, "AUTO", 4) && !s[wl + strspn(s + wl, " \t")]))
+		cb_t_str(o, &b->p->serverurl);
+}
+
+static void popt_shutdown_on(struct pbuild *b, struct opt *o)
+{
+	if (cv_shutdown_on(o->v, &b->p->shutdown_on) < 0)
+		cb_bad_value(o, "never, fatal, unexpected or exit");
+}
+
+static void popt_events(struct pbuild *b, struct opt *o)
+{
+	type_events(b->x, o, b->p);
+}
+
+static void popt_result_handler(struct pbuild *b, struct opt *o)
+{
+	cb_t_str(o, &b->p->result_handler);
+	/* supervisor_stdout's handler is built in (events.c). */
+	if (strcmp(o->v, DEFAULT_RESULT_HANDLER) != 0 &&
+	    strcmp(o->v, "supervisor_stdout:event_handler") != 0)
+		diag_warn(b->x->d, o->kv->file, o->kv->line, 0,
+			  "supd cannot load Python plugin '%s' (result_handler): "
+			  "ignored, supd's handler accepts 'OK' like supervisord's "
+			  "default",
+			  o->v);
+}
+
+static void popt_socket(struct pbuild *b, struct opt *o)
+{
+	type_socket(b->x, o, b->p);
+}
+
+static void popt_socket_owner(struct pbuild *b, struct opt *o)
+{
+	if (cv_owner(o->v) < 0)
+		cb_bad_value(o, "user or user:group");
+	else
+		cb_t_str(o, &b->p->socket_owner);
+}
+
+#define LISTENER KIND(CONF_EVENTLISTENER)
+#define FCGI	 KIND(CONF_FCGI)
+
+static const struct popt popts[P_N] = {
+    [P_COMMAND] = {T_STR, 0, FIELD(command), .whole = true},
+    [P_PROCESS_NAME] = {T_STR, 0, FIELD(name)},
+    [P_NUMPROCS] = {T_ELSEWHERE},
+    [P_NUMPROCS_START] = {T_ELSEWHERE},
+    [P_PRIORITY] = {T_INT, 0, FIELD(priority), INT_MIN, INT_MAX},
+    [P_AUTOSTART] = {T_BOOL, 0, FIELD(autostart)},
+    [P_STARTSECS] = {T_INT, 0, FIELD(startsecs), 0, INT_MAX},
+    [P_STARTRETRIES] = {T_INT, 0, FIELD(startretries), 0, INT_MAX},
+    [P_AUTORESTART] = {T_FN, .fn = popt_autorestart},
+    [P_EXITCODES] = {T_FN, .fn = popt_exitcodes},
+    [P_STOPSIGNAL] = {T_FN, .fn = popt_stopsignal},
+    [P_STOPWAITSECS] = {T_INT, 0, FIELD(stopwaitsecs), 0, INT_MAX},
+    [P_STOPASGROUP] = {T_BOOL, 0, FIELD(stopasgroup)},
+    [P_KILLASGROUP] = {T_FN, .fn = popt_killasgroup},
+    [P_USER] = {T_FN, .fn = popt_user},
+    [P_REDIRECT_STDERR] = {T_BOOL, 0, FIELD(redirect_stderr)},
+    [P_STDOUT_LOGFILE] = {T_FN, .fn = popt_stdout_logfile},
+    [P_STDOUT_LOGFILE_MAXBYTES] = {T_BYTES, 0, FIELD(out.maxbytes)},
+    [P_STDOUT_LOGFILE_BACKUPS] = {T_INT, 0, FIELD(out.backups), 0, INT_MAX},
+    [P_STDOUT_CAPTURE_MAXBYTES] = {T_BYTES, 0, FIELD(out.capture_maxbytes)},
+    [P_STDOUT_EVENTS_ENABLED] = {T_BOOL, 0, FIELD(out.events_enabled)},
+    [P_STDOUT_SYSLOG] = {T_FN, .fn = popt_stdout_syslog},
+    [P_STDOUT_LOGFILE_TIMESTAMPS] = {T_BOOL, 0, FIELD(out.timestamps)},
+    [P_STDERR_LOGFILE] = {T_FN, .fn = popt_stderr_logfile},
+    [P_STDERR_LOGFILE_MAXBYTES] = {T_BYTES, 0, FIELD(err.maxbytes)},
+    [P_STDERR_LOGFILE_BACKUPS] = {T_INT, 0, FIELD(err.backups), 0, INT_MAX},
+    [P_STDERR_CAPTURE_MAXBYTES] = {T_BYTES, 0, FIELD(err.capture_maxbytes)},
+    [P_STDERR_EVENTS_ENABLED] = {T_BOOL, 0, FIELD(err.events_enabled)},
+    [P_STDERR_SYSLOG] = {T_FN, .fn = popt_stderr_syslog},
+    [P_STDERR_LOGFILE_TIMESTAMPS] = {T_BOOL, 0, FIELD(err.timestamps)},
+    [P_ENVIRONMENT] = {T_ELSEWHERE},
+    /* supervisord expands ~ in its own paths only */
+    [P_DIRECTORY] = {T_STR, 0, FIELD(directory), .nonempty = true},
+    [P_UMASK] = {T_OCTAL, 0, FIELD(umask), .nonempty = true},
+    [P_SERVERURL] = {T_FN, .fn = popt_serverurl},
+    [P_FORWARD_OUTPUT] = {T_BOOL, 0, FIELD(forward_output)},
+    [P_TAIL_BUFFER] = {T_BYTES, 0, FIELD(tail_buffer)},
+    [P_SHUTDOWN_ON] = {T_FN, .fn = popt_shutdown_on},
+    [P_EVENTS] = {T_FN, LISTENER, .fn = popt_events},
+    [P_BUFFER_SIZE] = {T_INT, LISTENER, FIELD(buffer_size), 1, INT_MAX},
+    [P_RESULT_HANDLER] = {T_FN, LISTENER, .fn = popt_result_handler},
+    [P_SOCKET] = {T_FN, FCGI, .shared = true, .fn = popt_socket},
+    [P_SOCKET_BACKLOG] = {T_INT, FCGI, FIELD(socket_backlog), 1, 65535},
+    [P_SOCKET_OWNER] = {T_FN, FCGI, .fn = popt_socket_owner},
+    [P_SOCKET_MODE] = {T_OCTAL, FCGI, FIELD(socket_mode)},
+};
+
+static void popt_apply(struct pbuild *b, const struct popt *d, struct opt *o)
+{
+	void *f = (char *)b->p + d->off;
+	if (d->nonempty && !*o->v)
+		return;
+	switch (d->type) {
+	case T_ELSEWHERE:
+		break;
+	case T_STR:
+		cb_t_str(o, f);
+		break;
+	case T_BOOL:
+		cb_t_bool(o, f);
+		break;
+	case T_INT:
+		cb_t_int(o, d->min, d->max, f);
+		break;
+	case T_BYTES:
+		cb_t_bytes(o, f);
+		break;
+	case T_OCTAL:
+		cb_t_octal(o, f);
+		break;
+	case T_FN:
+		d->fn(b, o);
+		break;
+	}
+}
+
+/* supervisord's defaults, before any option is read. */
+static void proc_defaults(struct ctx *x, struct prog *pg, const char *group, long num,
+			  long numprocs, struct conf_process *p)
+{
+	struct conf_supd *sd = &x->c->supd;
 	memset(p, 0, sizeof(*p));
 	p->kind = pg->kind;
 	p->program = cb_xstrdup(x, pg->name);
@@ -277,6 +485,25 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 		p->result_handler = cb_xstrdup(x, DEFAULT_RESULT_HANDLER);
 	p->socket_backlog = SOMAXCONN;
 	p->socket_mode = 0700;
+}
+
+static void build_proc(struct ctx *x, struct prog *pg, const char *group, long num, long numprocs,
+		       struct conf_process *p)
+{
+	const struct raw_kv *const *v = pg->v;
+	struct conf_supd *sd = &x->c->supd;
+	struct names n = {
+	    .x = x,
+	    .host = true,
+	    .program = pg->name,
+	    .group = group,
+	    .num = true,
+	    .process_num = num,
+	    .numprocs = numprocs,
+	};
+	struct opt o;
+
+	proc_defaults(x, pg, group, num, numprocs, p);
 
 	/* the program's environment line sees supd's environment and
 	 * [supervisord]'s keys, not its own; those are ENV_ names for every
@@ -302,186 +529,24 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 	}
 	n.env2 = &p->env;
 
-	bool have_kill = false;
+	struct pbuild b = {.x = x, .p = p};
 	for (int i = 0; i < P_N; i++) {
-		if (i == P_ENVIRONMENT || i == P_NUMPROCS || i == P_NUMPROCS_START || !v[i])
-			continue;
-		if (pg->kind != CONF_EVENTLISTENER &&
-		    (i == P_EVENTS || i == P_BUFFER_SIZE || i == P_RESULT_HANDLER))
-			continue;
-		if (pg->kind != CONF_FCGI && i >= P_SOCKET)
+		const struct popt *d = &popts[i];
+		if (!v[i] || d->type == T_ELSEWHERE || (d->kinds && !(d->kinds & KIND(pg->kind))))
 			continue;
 		char *here = cb_dir_of(v[i]->file);
 		n.here = here;
 		char *t = NULL;
 		/* the socket is shared by the processes: no per-process names */
 		struct names sock = {.x = x, .here = here, .program = pg->name, .env1 = &sd->env};
-		bool got = cb_opt_get(x, i == P_SOCKET ? &sock : &n, v[i], &o, &t,
-				      i == P_COMMAND ? NULL : ",");
+		bool got =
+		    cb_opt_get(x, d->shared ? &sock : &n, v[i], &o, &t, d->whole ? NULL : ",");
 		free(here);
-		if (!got) {
-			free(t);
-			continue;
-		}
-		switch (i) {
-		case P_COMMAND:
-			cb_t_str(&o, &p->command);
-			break;
-		case P_PROCESS_NAME:
-			cb_t_str(&o, &p->name);
-			break;
-		case P_PRIORITY:
-			cb_t_int(&o, INT_MIN, INT_MAX, &p->priority);
-			break;
-		case P_AUTOSTART:
-			cb_t_bool(&o, &p->autostart);
-			break;
-		case P_STARTSECS:
-			cb_t_int(&o, 0, INT_MAX, &p->startsecs);
-			break;
-		case P_STARTRETRIES:
-			cb_t_int(&o, 0, INT_MAX, &p->startretries);
-			break;
-		case P_AUTORESTART:
-			if (cv_autorestart(o.v, &p->autorestart) < 0)
-				cb_bad_value(&o, "true, false or unexpected");
-			break;
-		case P_EXITCODES: {
-			int r = cv_exitcodes(o.v, p->exitcodes);
-			if (r < 0)
-				cb_bad_value(&o, "a comma list of exit codes from 0 to 255");
-			break;
-		}
-		case P_STOPSIGNAL:
-			if (cv_signal(o.v, &p->stopsignal) < 0)
-				cb_bad_value(&o, "a signal name like TERM, SIGINT or a number");
-			break;
-		case P_STOPWAITSECS:
-			cb_t_int(&o, 0, INT_MAX, &p->stopwaitsecs);
-			break;
-		case P_STOPASGROUP:
-			cb_t_bool(&o, &p->stopasgroup);
-			break;
-		case P_KILLASGROUP:
-			cb_t_bool(&o, &p->killasgroup);
-			have_kill = !o.bad;
-			break;
-		case P_USER:
-			if (*o.v) {
-				cb_t_str(&o, &p->user);
-				cb_check_user(&o);
-			}
-			break;
-		case P_REDIRECT_STDERR:
-			cb_t_bool(&o, &p->redirect_stderr);
-			break;
-		case P_STDOUT_LOGFILE:
-			stream_logfile(&o, &p->out, &out_syslog);
-			break;
-		case P_STDOUT_LOGFILE_MAXBYTES:
-			cb_t_bytes(&o, &p->out.maxbytes);
-			break;
-		case P_STDOUT_LOGFILE_BACKUPS:
-			cb_t_int(&o, 0, INT_MAX, &p->out.backups);
-			break;
-		case P_STDOUT_CAPTURE_MAXBYTES:
-			cb_t_bytes(&o, &p->out.capture_maxbytes);
-			break;
-		case P_STDOUT_EVENTS_ENABLED:
-			cb_t_bool(&o, &p->out.events_enabled);
-			break;
-		case P_STDOUT_SYSLOG:
-			if (!out_syslog)
-				cb_t_bool(&o, &p->out.syslog);
-			break;
-		case P_STDOUT_LOGFILE_TIMESTAMPS:
-			cb_t_bool(&o, &p->out.timestamps);
-			break;
-		case P_STDERR_LOGFILE:
-			stream_logfile(&o, &p->err, &err_syslog);
-			break;
-		case P_STDERR_LOGFILE_MAXBYTES:
-			cb_t_bytes(&o, &p->err.maxbytes);
-			break;
-		case P_STDERR_LOGFILE_BACKUPS:
-			cb_t_int(&o, 0, INT_MAX, &p->err.backups);
-			break;
-		case P_STDERR_CAPTURE_MAXBYTES:
-			cb_t_bytes(&o, &p->err.capture_maxbytes);
-			break;
-		case P_STDERR_EVENTS_ENABLED:
-			cb_t_bool(&o, &p->err.events_enabled);
-			break;
-		case P_STDERR_SYSLOG:
-			if (!err_syslog)
-				cb_t_bool(&o, &p->err.syslog);
-			break;
-		case P_STDERR_LOGFILE_TIMESTAMPS:
-			cb_t_bool(&o, &p->err.timestamps);
-			break;
-		case P_DIRECTORY:
-			/* supervisord expands ~ in its own paths only */
-			if (*o.v)
-				cb_t_str(&o, &p->directory);
-			break;
-		case P_UMASK:
-			if (*o.v)
-				cb_t_octal(&o, &p->umask);
-			break;
-		case P_SERVERURL: {
-			const char *b = o.v + strspn(o.v, " \t");
-			size_t wl = strcspn(b, " \t");
-			if (*b && !(wl == 4 && !strncasecmp(b, "AUTO", 4) &&
-				    !b[wl + strspn(b + wl, " \t")]))
-				cb_t_str(&o, &p->serverurl);
-			break;
-		}
-		case P_FORWARD_OUTPUT:
-			cb_t_bool(&o, &p->forward_output);
-			break;
-		case P_TAIL_BUFFER:
-			cb_t_bytes(&o, &p->tail_buffer);
-			break;
-		case P_SHUTDOWN_ON:
-			if (cv_shutdown_on(o.v, &p->shutdown_on) < 0)
-				cb_bad_value(&o, "never, fatal, unexpected or exit");
-			break;
-		case P_EVENTS:
-			type_events(x, &o, p);
-			break;
-		case P_BUFFER_SIZE:
-			cb_t_int(&o, 1, INT_MAX, &p->buffer_size);
-			break;
-		case P_RESULT_HANDLER:
-			cb_t_str(&o, &p->result_handler);
-			/* supervisor_stdout's handler is built in (events.c). */
-			if (strcmp(o.v, DEFAULT_RESULT_HANDLER) != 0 &&
-			    strcmp(o.v, "supervisor_stdout:event_handler") != 0)
-				diag_warn(x->d, o.kv->file, o.kv->line, 0,
-					  "supd cannot load Python plugin '%s' (result_handler): "
-					  "ignored, supd's handler accepts 'OK' like supervisord's "
-					  "default",
-					  o.v);
-			break;
-		case P_SOCKET:
-			type_socket(x, &o, p);
-			break;
-		case P_SOCKET_BACKLOG:
-			cb_t_int(&o, 1, 65535, &p->socket_backlog);
-			break;
-		case P_SOCKET_OWNER:
-			if (cv_owner(o.v) < 0)
-				cb_bad_value(&o, "user or user:group");
-			else
-				cb_t_str(&o, &p->socket_owner);
-			break;
-		case P_SOCKET_MODE:
-			cb_t_octal(&o, &p->socket_mode);
-			break;
-		}
+		if (got)
+			popt_apply(&b, d, &o);
 		free(t);
 	}
-	if (!have_kill)
+	if (!b.have_kill)
 		p->killasgroup = p->stopasgroup;
 	if (!p->name)
 		p->name = cb_xstrdup(x, pg->name);
