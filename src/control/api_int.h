@@ -47,7 +47,6 @@ void api_sb_put(struct sb *b, const char *s, size_t n);
 __attribute__((format(printf, 2, 3))) void api_sb_fmt(struct sb *b, const char *fmt, ...);
 /* A JSON string; bytes that are not UTF-8 become U+FFFD. */
 void api_sb_str(struct sb *b, const char *str);
-/* Length of the valid UTF-8 sequence at s, or 0. */
 /* A process's fields, all or those of ?fields= ("name,state" -> a mask;
  * an unknown name is -EINVAL). */
 #define API_ALL_FIELDS 0x7fffu
