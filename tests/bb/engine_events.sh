@@ -183,13 +183,15 @@ fi
 bb_start
 bb_wait_log 10 "success: victim entered RUNNING"
 P1=$(bb_log_pid victim)
-bb_wait 10 grep -q "processname:victim groupname:victim from_state:STARTING pid:$P1" "$T/rec.log"
+# A dozen Python listeners start at once here: on a loaded machine the
+# first events wait seconds for their listener to be READY.
+bb_wait 40 grep -q "processname:victim groupname:victim from_state:STARTING pid:$P1" "$T/rec.log"
 kill -KILL "$P1"
 bb_wait_log 10 "exited: victim \(terminated by SIGKILL; not expected\)"
 bb_wait_log 10 "spawned: 'victim' with pid"
 bb_wait 10 sh -c "[ \"\$(sed -n \"s/.*spawned: 'victim' with pid \([0-9]*\).*/\1/p\" '$T/supd.log' | tail -n 1)\" != $P1 ]"
 P2=$(bb_log_pid victim)
-bb_wait 10 grep -q "processname:victim groupname:victim from_state:STARTING pid:$P2" "$T/rec.log"
+bb_wait 40 grep -q "processname:victim groupname:victim from_state:STARTING pid:$P2" "$T/rec.log"
 
 # Every header well formed, len exact, serials increasing, poolserials
 # 0, 1, 2... in this pool; then victim's payloads in order.

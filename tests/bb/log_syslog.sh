@@ -22,7 +22,7 @@ while True:
 EOS
 python3 "$T/collect.py" "$T/dev/log" "$T/syslog.txt" &
 BB_PIDS+=($!)
-bb_wait 5 test -S "$T/dev/log"
+bb_wait 30 test -S "$T/dev/log"
 cat >"$T/ns.sh" <<'EOS'
 set -e
 for n in null zero full random urandom tty; do
