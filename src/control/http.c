@@ -339,6 +339,7 @@ int http_new(struct http **out, struct loop *l, const struct conf *c,
 	h->ctx = ctx;
 	h->max_conns = HTTP_MAX_CONNECTIONS;
 	h->idle_ms = HTTP_IDLE_TIMEOUT_S * 1000;
+	h->head_ms = HTTP_HEAD_TIMEOUT_S * 1000;
 	if (c->nservers) {
 		h->ls = calloc(c->nservers, sizeof(*h->ls));
 		if (!h->ls) {
@@ -382,6 +383,11 @@ unsigned http_connections(const struct http *h)
 void http_set_idle_timeout_ms(struct http *h, int ms)
 {
 	h->idle_ms = ms;
+}
+
+void http_set_head_timeout_ms(struct http *h, int ms)
+{
+	h->head_ms = ms;
 }
 
 void http_set_max_connections(struct http *h, unsigned n)

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -55,6 +56,13 @@ static void conn_update(struct conn *c);
 static int64_t now_ms(void)
 {
 	return loop_now_ms();
+}
+
+/* The time a request head may take (never more than the idle timeout,
+ * which tests shorten). */
+static int head_ms(const struct http *h)
+{
+	return h->head_ms < h->idle_ms ? h->head_ms : h->idle_ms;
 }
 
 /* Drops the first n bytes of b. */
@@ -152,7 +160,8 @@ static void req_done(struct conn *c)
 	}
 	c->state = CS_HEAD;
 	c->started = false;
-	c->deadline = now_ms() + c->http->idle_ms;
+	c->since = now_ms();
+	c->deadline = c->since + c->http->idle_ms;
 	/* A kept-alive connection waiting for its next request holds no
 	 * buffer: 512 idle clients cost 512 small structs. */
 	if (!c->in.len)
@@ -371,6 +380,7 @@ static void start_request(struct conn *c)
 		conn_error(c, 401, "UNAUTHORIZED", "authentication required", body);
 		return;
 	}
+	c->served = true;
 	const char *expect = http_head_header(hd, "Expect");
 	if (expect && strcasecmp(expect, "100-continue")) {
 		conn_error(c, 417, "BAD_ARGUMENTS", "unsupported expectation", true);
@@ -387,6 +397,8 @@ static void start_request(struct conn *c)
 	c->left = len;
 	memset(&c->ch, 0, sizeof(c->ch));
 	c->state = CS_BODY;
+	/* The head was quick; a body of up to HTTP_MAX_BODY may take longer. */
+	c->deadline = now_ms() + c->http->idle_ms;
 	r->phase = PH_READING;
 	/* curl waits a second for this before sending the body anyway. */
 	if (expect && hd->minor > 0 && (c->chunked || c->in.len < len) &&
@@ -405,8 +417,12 @@ static bool read_head(struct conn *c)
 			buf_drop(&c->in, k);
 	}
 	if (c->in.len && !c->started) {
+		/* From a request's first byte, its head has head_ms (a new
+		 * connection's clock runs from the accept already). */
+		int64_t d = now_ms() + head_ms(c->http);
 		c->started = true;
-		c->deadline = now_ms() + c->http->idle_ms;
+		if (d < c->deadline)
+			c->deadline = d;
 	}
 	size_t end = http_head_end(c->in.p, c->in.len, &c->scan);
 	if (!end && c->in.len <= HTTP_CONN_MEMORY)
@@ -538,6 +554,7 @@ static void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	h->nconns--;
+	c->ls->nconns--;
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c->body);
@@ -571,7 +588,10 @@ static void on_conn_event(struct loop *l, int fd, uint32_t events, void *arg)
 static void on_conn_timer(struct loop *l, void *arg)
 {
 	struct conn *c = arg;
-	if (c->state != CS_LINGER)
+	if (c->state == CS_HEAD && (c->started || !c->served))
+		log_debug("%s: closing a connection whose request head took over %d ms",
+			  c->ls->section, head_ms(c->http));
+	else if (c->state != CS_LINGER)
 		log_debug("%s: closing a connection idle for %d ms", c->ls->section,
 			  c->http->idle_ms);
 	c->dead = true;
@@ -614,7 +634,97 @@ static void conn_update(struct conn *c)
 		conn_mask(c);
 }
 
-static void conn_new(struct listener *ls, int fd)
+bool http_peer_key(const struct sockaddr *sa, socklen_t len, sa_family_t *family,
+		   unsigned char key[8])
+{
+	memset(key, 0, 8);
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		*family = AF_INET;
+		return true;
+	}
+	if (sa->sa_family != AF_INET6 || len < sizeof(struct sockaddr_in6))
+		return false;
+	const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(a)) {
+		memcpy(key, a->s6_addr + 12, 4);
+		*family = AF_INET;
+	} else {
+		/* One host commonly holds a whole /64: counting single
+		 * addresses would give it 2^64 budgets. */
+		memcpy(key, a->s6_addr, 8);
+		*family = AF_INET6;
+	}
+	return true;
+}
+
+/* supd's own uid and root may always reach a unix listener. */
+static bool peer_is_owner(const struct conn *c)
+{
+	return c->have_peer && (c->uid == 0 || c->uid == geteuid());
+}
+
+/* How many of ls's connections come from the same peer as c: the same
+ * address on TCP, any other uid than the owner's on a unix socket. */
+static unsigned peer_count(const struct http *h, const struct conn *c)
+{
+	unsigned n = 0;
+	for (const struct conn *o = h->conns; o; o = o->next) {
+		if (o->ls != c->ls)
+			continue;
+		if (c->ls->is_unix ? !peer_is_owner(o)
+				   : o->peer_family == c->peer_family &&
+					 !memcmp(o->peer_key, c->peer_key, sizeof(c->peer_key)))
+			n++;
+	}
+	return n;
+}
+
+/* Is the new connection c over its peer's share of the listener? */
+static bool peer_over(const struct http *h, const struct conn *c)
+{
+	if (c->ls->is_unix)
+		return !peer_is_owner(c) &&
+		       peer_count(h, c) >= h->max_conns - h->max_conns / 8; /* HTTP_OWNER_RESERVE */
+	return c->peer_family && peer_count(h, c) >= HTTP_MAX_PER_PEER;
+}
+
+/* The connection to close when there is no room (on ls; on any listener
+ * when ls is NULL): the oldest that never sent a whole authorized head
+ * (unauthenticated, slow or silent), else the oldest idle between
+ * requests.  A request in progress, parked or streaming is never chosen,
+ * nor a connection younger than HTTP_EVICT_AGE_MS (its head may be on the
+ * way).  NULL when there is none. */
+static struct conn *victim(struct http *h, const struct listener *ls)
+{
+	int64_t now = now_ms();
+	struct conn *best = NULL;
+	int best_rank = 0;
+	for (struct conn *c = h->conns; c; c = c->next) {
+		if ((ls && c->ls != ls) || c->dead || c->state != CS_HEAD ||
+		    now - c->since < HTTP_EVICT_AGE_MS)
+			continue;
+		int rank = !c->served ? 2 : !c->started ? 1 : 0;
+		if (rank > best_rank || (rank && rank == best_rank && c->since < best->since)) {
+			best = c;
+			best_rank = rank;
+		}
+	}
+	return best;
+}
+
+static bool evict(struct http *h, const struct listener *ls, const char *why)
+{
+	struct conn *c = victim(h, ls);
+	if (!c)
+		return false;
+	log_debug("%s: %s: closing a connection %s", c->ls->section, why,
+		  c->served ? "idle between requests" : "without a request yet");
+	conn_free(c);
+	return true;
+}
+
+static void conn_new(struct listener *ls, int fd, const struct sockaddr *sa, socklen_t salen)
 {
 	struct http *h = ls->http;
 	struct conn *c = calloc(1, sizeof(*c));
@@ -634,6 +744,16 @@ static void conn_new(struct listener *ls, int fd)
 			c->uid = uc.uid;
 			c->pid = uc.pid;
 		}
+	} else {
+		http_peer_key(sa, salen, &c->peer_family, c->peer_key);
+	}
+	if (peer_over(h, c)) {
+		/* Closed before it costs anything; the client sees a reset
+		 * or EOF and may come back when its others are done. */
+		log_debug("%s: too many connections from one peer: refused", ls->section);
+		close(fd);
+		free(c);
+		return;
 	}
 	if (loop_watch_fd(h->loop, fd, c->events, on_conn_event, c) < 0) {
 		close(fd);
@@ -641,13 +761,15 @@ static void conn_new(struct listener *ls, int fd)
 		return;
 	}
 	loop_timer_init(&c->timer, on_conn_timer, c);
-	c->deadline = now_ms() + h->idle_ms;
+	c->since = now_ms();
+	c->deadline = c->since + head_ms(h);
 	loop_timer_arm(h->loop, &c->timer, c->deadline);
 	c->next = h->conns;
 	if (h->conns)
 		h->conns->prev = c;
 	h->conns = c;
 	h->nconns++;
+	ls->nconns++;
 }
 
 static void listener_pause(struct listener *ls, int retry_ms)
@@ -660,39 +782,61 @@ static void listener_pause(struct listener *ls, int retry_ms)
 
 void http_listener_resume(struct listener *ls)
 {
-	if (ls->paused && ls->http->nconns < ls->http->max_conns &&
+	if (ls->paused && ls->nconns < ls->http->max_conns &&
 	    loop_modify_fd(ls->http->loop, ls->fd, EPOLLIN) == 0)
 		ls->paused = false;
 }
 
-/* A full server stops accepting (clients wait in the backlog) until a
- * connection closes; running out of fds pauses it for a while rather than
- * spinning on a listener that stays readable. */
+/* A spell of failed accepts ends when every waiting client was taken (the
+ * backlog is empty): not at the first success, which comes each time a
+ * connection closes while fds stay short. */
+static void spell_end(struct listener *ls)
+{
+	if (!ls->failing)
+		return;
+	log_info("%s: accepting connections again (%lu accepts had failed)", ls->section,
+		 ls->fails);
+	ls->failing = false;
+	ls->fails = 0;
+}
+
+/* A full listener first makes room by closing an idle unauthenticated
+ * connection; if none, it stops accepting (clients wait in the backlog)
+ * until one of its connections closes.  Running out of fds does the same
+ * across listeners, then pauses for a while rather than spinning on a
+ * listener that stays readable. */
 void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct listener *ls = arg;
 	struct http *h = ls->http;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		if (h->nconns >= h->max_conns) {
+		if (ls->nconns >= h->max_conns && !evict(h, ls, "connection limit")) {
 			listener_pause(ls, 0);
 			return;
 		}
-		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		struct sockaddr_storage sa;
+		socklen_t salen = sizeof(sa);
+		int cfd = accept4(fd, (struct sockaddr *)&sa, &salen, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				spell_end(ls);
 				return;
+			}
+			int e = errno;
+			if ((e == EMFILE || e == ENFILE) && evict(h, NULL, strerror(e)))
+				continue;
 			/* Said once per spell, not every ACCEPT_PAUSE. */
 			if (!ls->failing)
 				log_warn("%s: accept: %s (retrying every %d ms)", ls->section,
-					 strerror(errno), ACCEPT_PAUSE);
+					 strerror(e), ACCEPT_PAUSE);
 			ls->failing = true;
+			ls->fails++;
 			listener_pause(ls, ACCEPT_PAUSE);
 			return;
 		}
-		ls->failing = false;
-		conn_new(ls, cfd);
+		conn_new(ls, cfd, (struct sockaddr *)&sa, salen);
 	}
 }
 
