@@ -555,6 +555,8 @@ static void conn_free(struct conn *c)
 		c->next->prev = c->prev;
 	h->nconns--;
 	c->ls->nconns--;
+	if (!c->ls->is_unix)
+		h->ntcp--;
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c->body);
@@ -689,23 +691,35 @@ static bool peer_over(const struct http *h, const struct conn *c)
 	return c->peer_family && peer_count(h, c) >= HTTP_MAX_PER_PEER;
 }
 
-/* The connection to close when there is no room (on ls; on any listener
- * when ls is NULL): the oldest that never sent a whole authorized head
+/* Which connections may be closed to make room. */
+enum scope { ON_LISTENER, ON_TCP, ANYWHERE };
+
+/* The connection to close when there is no room (in scope; ls for
+ * ON_LISTENER): the oldest that never sent a whole authorized head
  * (unauthenticated, slow or silent), else the oldest idle between
  * requests.  A request in progress, parked or streaming is never chosen,
  * nor a connection younger than HTTP_EVICT_AGE_MS (its head may be on the
- * way).  NULL when there is none. */
-static struct conn *victim(struct http *h, const struct listener *ls)
+ * way): *later is then when the first of those comes of age (0: none).
+ * NULL when there is none now. */
+static struct conn *victim(struct http *h, enum scope sc, const struct listener *ls, int64_t *later)
 {
 	int64_t now = now_ms();
 	struct conn *best = NULL;
 	int best_rank = 0;
+	*later = 0;
 	for (struct conn *c = h->conns; c; c = c->next) {
-		if ((ls && c->ls != ls) || c->dead || c->state != CS_HEAD ||
-		    now - c->since < HTTP_EVICT_AGE_MS)
+		if ((sc == ON_LISTENER && c->ls != ls) || (sc == ON_TCP && c->ls->is_unix) ||
+		    c->dead || c->state != CS_HEAD)
 			continue;
 		int rank = !c->served ? 2 : !c->started ? 1 : 0;
-		if (rank > best_rank || (rank && rank == best_rank && c->since < best->since)) {
+		if (!rank)
+			continue;
+		if (now - c->since < HTTP_EVICT_AGE_MS) {
+			if (!*later || c->since + HTTP_EVICT_AGE_MS < *later)
+				*later = c->since + HTTP_EVICT_AGE_MS;
+			continue;
+		}
+		if (rank > best_rank || (rank == best_rank && c->since < best->since)) {
 			best = c;
 			best_rank = rank;
 		}
@@ -713,9 +727,10 @@ static struct conn *victim(struct http *h, const struct listener *ls)
 	return best;
 }
 
-static bool evict(struct http *h, const struct listener *ls, const char *why)
+static bool evict(struct http *h, enum scope sc, const struct listener *ls, const char *why,
+		  int64_t *later)
 {
-	struct conn *c = victim(h, ls);
+	struct conn *c = victim(h, sc, ls, later);
 	if (!c)
 		return false;
 	log_debug("%s: %s: closing a connection %s", c->ls->section, why,
@@ -770,20 +785,23 @@ static void conn_new(struct listener *ls, int fd, const struct sockaddr *sa, soc
 	h->conns = c;
 	h->nconns++;
 	ls->nconns++;
+	if (!ls->is_unix)
+		h->ntcp++;
 }
 
-static void listener_pause(struct listener *ls, int retry_ms)
+static void listener_pause(struct listener *ls, int64_t retry_at)
 {
 	if (!ls->paused && loop_modify_fd(ls->http->loop, ls->fd, 0) == 0)
 		ls->paused = true;
-	if (retry_ms)
-		loop_timer_arm(ls->http->loop, &ls->retry, now_ms() + retry_ms);
+	if (retry_at)
+		loop_timer_arm(ls->http->loop, &ls->retry, retry_at);
 }
 
+/* Accepting again; http_listener_readable pauses once more if there is
+ * still no room. */
 void http_listener_resume(struct listener *ls)
 {
-	if (ls->paused && ls->nconns < ls->http->max_conns &&
-	    loop_modify_fd(ls->http->loop, ls->fd, EPOLLIN) == 0)
+	if (ls->paused && loop_modify_fd(ls->http->loop, ls->fd, EPOLLIN) == 0)
 		ls->paused = false;
 }
 
@@ -800,18 +818,33 @@ static void spell_end(struct listener *ls)
 	ls->fails = 0;
 }
 
+/* Is there room for one more connection on ls, if need be by closing an
+ * idle unauthenticated one?  *later: when a candidate comes of age. */
+static bool make_room(struct listener *ls, int64_t *later)
+{
+	struct http *h = ls->http;
+	*later = 0;
+	if (ls->nconns >= h->max_conns && !evict(h, ON_LISTENER, ls, "connection limit", later))
+		return false;
+	if (!ls->is_unix && h->ntcp >= h->max_tcp &&
+	    !evict(h, ON_TCP, NULL, "TCP connections' share of fds", later))
+		return false;
+	return true;
+}
+
 /* A full listener first makes room by closing an idle unauthenticated
- * connection; if none, it stops accepting (clients wait in the backlog)
- * until one of its connections closes.  Running out of fds does the same
- * across listeners, then pauses for a while rather than spinning on a
- * listener that stays readable. */
+ * connection; if there is none, it stops accepting (clients wait in the
+ * backlog) until one of its connections closes or a candidate comes of
+ * age.  Running out of fds does the same across listeners, then pauses
+ * for a while rather than spinning on a listener that stays readable. */
 void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct listener *ls = arg;
 	struct http *h = ls->http;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		if (ls->nconns >= h->max_conns && !evict(h, ls, "connection limit")) {
-			listener_pause(ls, 0);
+		int64_t later;
+		if (!make_room(ls, &later)) {
+			listener_pause(ls, later);
 			return;
 		}
 		struct sockaddr_storage sa;
@@ -825,7 +858,8 @@ void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg)
 				return;
 			}
 			int e = errno;
-			if ((e == EMFILE || e == ENFILE) && evict(h, NULL, strerror(e)))
+			if ((e == EMFILE || e == ENFILE) &&
+			    evict(h, ANYWHERE, NULL, strerror(e), &later))
 				continue;
 			/* Said once per spell, not every ACCEPT_PAUSE. */
 			if (!ls->failing)
@@ -833,7 +867,7 @@ void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg)
 					 strerror(e), ACCEPT_PAUSE);
 			ls->failing = true;
 			ls->fails++;
-			listener_pause(ls, ACCEPT_PAUSE);
+			listener_pause(ls, now_ms() + ACCEPT_PAUSE);
 			return;
 		}
 		conn_new(ls, cfd, (struct sockaddr *)&sa, salen);

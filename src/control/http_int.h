@@ -42,6 +42,8 @@ struct http {
 	struct conn *conns;
 	unsigned nconns;
 	unsigned max_conns; /* per listener */
+	unsigned ntcp;	    /* connections on TCP listeners... */
+	unsigned max_tcp;   /* ...at most half of RLIMIT_NOFILE: fds left for the rest */
 	int idle_ms;
 	int head_ms;
 	bool closing;
