@@ -697,16 +697,23 @@ static void route(struct api *a, struct http_req *r)
 	char *seg[4];
 	size_t n = split_path(buf, seg, 4);
 	if (post || del) {
+		/* stdin also takes raw bytes, typed as such */
 		static const char *const json[] = {"application/json", NULL};
-		unsigned g = http_req_guard(r, json);
+		static const char *const raw[] = {"application/json", "application/octet-stream",
+						  NULL};
+		size_t pl = strlen(path);
+		bool to_stdin = pl > 6 && !strcmp(path + pl - 6, "/stdin");
+		unsigned g = http_req_guard(r, to_stdin ? raw : json);
 		if (g == 403) {
-			api_reply_error(r, "FORBIDDEN", "%s %s: refused: sent from another site's page",
-					m, path);
+			api_reply_error(r, "FORBIDDEN",
+					"%s %s: refused: sent from another site's page", m, path);
 			return;
 		}
 		if (g) {
-			api_reply_error(r, "UNSUPPORTED_MEDIA_TYPE",
-					"%s %s: the body must be application/json", m, path);
+			api_reply_error(r, "UNSUPPORTED_MEDIA_TYPE", "%s %s: the body must be %s",
+					m, path,
+					to_stdin ? "application/json or application/octet-stream"
+						 : "application/json");
 			return;
 		}
 		log_peer(r);

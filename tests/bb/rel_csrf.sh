@@ -109,6 +109,8 @@ for how in unix tcp; do
 	expect_eq 415 "$CODE" "$how: /v1 POST as multipart"
 	req $how -H 'Content-Type:' -d '{"signal":"KILL"}' /v1/processes/web/signal
 	expect_eq 415 "$CODE" "$how: /v1 POST with a body and no content type"
+	req $how -H 'Content-Type: text/plain' --data-binary $'rm -rf /\n' /v1/processes/web/stdin
+	expect_eq 415 "$CODE" "$how: /v1 stdin as text/plain"
 	# ---- /RPC2: a foreign Origin or Referer; text/plain, a form
 	req $how -H 'Content-Type: text/xml' -H "Origin: $EVIL" -d "$XSTOP" /RPC2
 	expect_eq 403 "$CODE" "$how: /RPC2 with a foreign Origin"
