@@ -30,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -727,25 +728,14 @@ static struct conn *victim(struct http *h, enum scope sc, const struct listener 
 	return best;
 }
 
-static bool evict(struct http *h, enum scope sc, const struct listener *ls, const char *why,
-		  int64_t *later)
-{
-	struct conn *c = victim(h, sc, ls, later);
-	if (!c)
-		return false;
-	log_debug("%s: %s: closing a connection %s", c->ls->section, why,
-		  c->served ? "idle between requests" : "without a request yet");
-	conn_free(c);
-	return true;
-}
-
-static void conn_new(struct listener *ls, int fd, const struct sockaddr *sa, socklen_t salen)
+/* Returns whether the connection was kept. */
+static bool conn_new(struct listener *ls, int fd, const struct sockaddr *sa, socklen_t salen)
 {
 	struct http *h = ls->http;
 	struct conn *c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
-		return;
+		return false;
 	}
 	c->http = h;
 	c->ls = ls;
@@ -768,12 +758,12 @@ static void conn_new(struct listener *ls, int fd, const struct sockaddr *sa, soc
 		log_debug("%s: too many connections from one peer: refused", ls->section);
 		close(fd);
 		free(c);
-		return;
+		return false;
 	}
 	if (loop_watch_fd(h->loop, fd, c->events, on_conn_event, c) < 0) {
 		close(fd);
 		free(c);
-		return;
+		return false;
 	}
 	loop_timer_init(&c->timer, on_conn_timer, c);
 	c->since = now_ms();
@@ -787,6 +777,7 @@ static void conn_new(struct listener *ls, int fd, const struct sockaddr *sa, soc
 	ls->nconns++;
 	if (!ls->is_unix)
 		h->ntcp++;
+	return true;
 }
 
 static void listener_pause(struct listener *ls, int64_t retry_at)
@@ -818,32 +809,51 @@ static void spell_end(struct listener *ls)
 	ls->fails = 0;
 }
 
-/* Is there room for one more connection on ls, if need be by closing an
- * idle unauthenticated one?  *later: when a candidate comes of age. */
-static bool make_room(struct listener *ls, int64_t *later)
+/* The connection to close for one more on ls: NULL with *full false when
+ * there is room; NULL with *full true when there is none to make (then
+ * *later: when a candidate comes of age, or 0). */
+static struct conn *room_victim(struct listener *ls, bool *full, int64_t *later)
 {
 	struct http *h = ls->http;
+	bool over_ls = ls->nconns >= h->max_conns;
+	bool over_tcp = !ls->is_unix && h->ntcp >= h->max_tcp;
 	*later = 0;
-	if (ls->nconns >= h->max_conns && !evict(h, ON_LISTENER, ls, "connection limit", later))
-		return false;
-	if (!ls->is_unix && h->ntcp >= h->max_tcp &&
-	    !evict(h, ON_TCP, NULL, "TCP connections' share of fds", later))
-		return false;
-	return true;
+	*full = over_ls || over_tcp;
+	if (!*full)
+		return NULL;
+	/* (a TCP listener's own connection frees a TCP slot too) */
+	return victim(h, over_ls ? ON_LISTENER : ON_TCP, ls, later);
+}
+
+static void evict(struct conn *c, const char *why)
+{
+	log_debug("%s: %s: closing a connection %s", c->ls->section, why,
+		  c->served ? "idle between requests" : "without a request yet");
+	conn_free(c);
+}
+
+/* accept4 fails with EMFILE whether or not a client waits. */
+static bool backlog_waiting(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
 /* A full listener first makes room by closing an idle unauthenticated
- * connection; if there is none, it stops accepting (clients wait in the
- * backlog) until one of its connections closes or a candidate comes of
- * age.  Running out of fds does the same across listeners, then pauses
- * for a while rather than spinning on a listener that stays readable. */
+ * connection (once a client is there to take it); if there is none, it
+ * stops accepting (clients wait in the backlog) until one of its
+ * connections closes or a candidate comes of age.  Running out of fds
+ * does the same across listeners, then pauses for a while rather than
+ * spinning on a listener that stays readable. */
 void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct listener *ls = arg;
 	struct http *h = ls->http;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		int64_t later;
-		if (!make_room(ls, &later)) {
+		bool full;
+		struct conn *v = room_victim(ls, &full, &later);
+		if (full && !v) {
 			listener_pause(ls, later);
 			return;
 		}
@@ -858,9 +868,15 @@ void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg)
 				return;
 			}
 			int e = errno;
-			if ((e == EMFILE || e == ENFILE) &&
-			    evict(h, ANYWHERE, NULL, strerror(e), &later))
-				continue;
+			if ((e == EMFILE || e == ENFILE) && !backlog_waiting(fd))
+				return;
+			if (e == EMFILE || e == ENFILE) {
+				struct conn *w = victim(h, ANYWHERE, NULL, &later);
+				if (w) {
+					evict(w, strerror(e));
+					continue;
+				}
+			}
 			/* Said once per spell, not every ACCEPT_PAUSE. */
 			if (!ls->failing)
 				log_warn("%s: accept: %s (retrying every %d ms)", ls->section,
@@ -870,7 +886,10 @@ void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg)
 			listener_pause(ls, now_ms() + ACCEPT_PAUSE);
 			return;
 		}
-		conn_new(ls, cfd, (struct sockaddr *)&sa, salen);
+		/* The victim goes once the new one is kept (not refused for
+		 * its peer's count). */
+		if (conn_new(ls, cfd, (struct sockaddr *)&sa, salen) && v)
+			evict(v, "no room");
 	}
 }
 
