@@ -688,7 +688,8 @@ static bool peer_over(const struct http *h, const struct conn *c)
 {
 	if (c->ls->is_unix)
 		return !peer_is_owner(c) &&
-		       peer_count(h, c) >= h->max_conns - h->max_conns / 8; /* HTTP_OWNER_RESERVE */
+		       peer_count(h, c) >=
+			   h->max_conns - h->max_conns * HTTP_OWNER_RESERVE / HTTP_MAX_CONNECTIONS;
 	return c->peer_family && peer_count(h, c) >= HTTP_MAX_PER_PEER;
 }
 
