@@ -6,8 +6,9 @@
  * limits, reading a whole request body, and three ways to answer: at once,
  * later (a deferred request, e.g. "start and wait until RUNNING"), or as a
  * chunked stream (tail -f).  What a request means is the handler's business
- * (api.c).  http.c holds the listeners and authentication, http_conn.c
- * serves the connections, http_req.c is the request's face below, and
+ * (api.c).  http.c holds the listeners and authentication, http_accept.c
+ * admits connections (doc/security.md), http_conn.c serves them,
+ * http_req.c is the request's face below, and
  * http_parse.c parses.
  *
  * The protocol: HTTP/1.1 and 1.0; persistent connections (1.1 by default,

@@ -12,9 +12,11 @@
  * a request, EPOLLOUT only while output is pending, and EPOLLRDHUP always
  * (until seen), so that a client hanging up on a parked request is noticed
  * at once.  One timer per connection bounds every wait on the client:
- * idle between requests, the whole of a request from its first byte, and
- * each stall of a response the client does not read.  A parked request
- * (deferred, or a stream with nothing to send) has no deadline.
+ * a request head (HTTP_HEAD_TIMEOUT_S from the accept, or from a later
+ * request's first byte), idle between requests, a body, and each stall of
+ * a response the client does not read.  A parked request (deferred, or a
+ * stream with nothing to send) has no deadline: the head timeout ends with
+ * the head.  http_accept.c decides which connections come in.
  *
  * Handlers' calls (http_reply, http_stream_write...) from outside a
  * connection's own event only queue and set EPOLLOUT; sending happens in
@@ -29,8 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -45,8 +45,6 @@
 
 #define LINGER_MS    2000  /* draining a client's unread bytes after an error */
 #define LINGER_BYTES 65536 /* ... at most so many: an endless body is cut */
-#define ACCEPT_BATCH 32	   /* accepts per listener event */
-#define ACCEPT_PAUSE 100   /* ms without accepting after EMFILE, ENFILE... */
 #define READ_CHUNK   16384 /* bytes per read */
 
 static void conn_mask(struct conn *c);
@@ -536,7 +534,7 @@ static void conn_run(struct conn *c)
 
 /* ---------------------------------------------------------------- events */
 
-static void conn_free(struct conn *c)
+void http_conn_free(struct conn *c)
 {
 	struct http *h = c->http;
 	struct http_req *r = c->req;
@@ -632,140 +630,21 @@ static void conn_mask(struct conn *c)
 static void conn_update(struct conn *c)
 {
 	if (c->dead)
-		conn_free(c);
+		http_conn_free(c);
 	else
 		conn_mask(c);
 }
 
-bool http_peer_key(const struct sockaddr *sa, socklen_t len, sa_family_t *family,
-		   unsigned char key[8])
+/* Puts a new connection (c->http, ls, fd and peer set) on the loop: its
+ * request head is due within the head timeout.  Returns 0, or a negative
+ * errno (c is then the caller's to free). */
+int http_conn_start(struct conn *c)
 {
-	memset(key, 0, 8);
-	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
-		memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		*family = AF_INET;
-		return true;
-	}
-	if (sa->sa_family != AF_INET6 || len < sizeof(struct sockaddr_in6))
-		return false;
-	const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-	if (IN6_IS_ADDR_V4MAPPED(a)) {
-		memcpy(key, a->s6_addr + 12, 4);
-		*family = AF_INET;
-	} else {
-		/* One host commonly holds a whole /64: counting single
-		 * addresses would give it 2^64 budgets. */
-		memcpy(key, a->s6_addr, 8);
-		*family = AF_INET6;
-	}
-	return true;
-}
-
-/* supd's own uid and root may always reach a unix listener. */
-static bool peer_is_owner(const struct conn *c)
-{
-	return c->have_peer && (c->uid == 0 || c->uid == geteuid());
-}
-
-/* How many of ls's connections come from the same peer as c: the same
- * address on TCP, any other uid than the owner's on a unix socket. */
-static unsigned peer_count(const struct http *h, const struct conn *c)
-{
-	unsigned n = 0;
-	for (const struct conn *o = h->conns; o; o = o->next) {
-		if (o->ls != c->ls)
-			continue;
-		if (c->ls->is_unix ? !peer_is_owner(o)
-				   : o->peer_family == c->peer_family &&
-					 !memcmp(o->peer_key, c->peer_key, sizeof(c->peer_key)))
-			n++;
-	}
-	return n;
-}
-
-/* Is the new connection c over its peer's share of the listener? */
-static bool peer_over(const struct http *h, const struct conn *c)
-{
-	if (c->ls->is_unix)
-		return !peer_is_owner(c) &&
-		       peer_count(h, c) >=
-			   h->max_conns - h->max_conns * HTTP_OWNER_RESERVE / HTTP_MAX_CONNECTIONS;
-	return c->peer_family && peer_count(h, c) >= HTTP_MAX_PER_PEER;
-}
-
-/* Which connections may be closed to make room. */
-enum scope { ON_LISTENER, ON_TCP, ANYWHERE };
-
-/* The connection to close when there is no room (in scope; ls for
- * ON_LISTENER): the oldest that never sent a whole authorized head
- * (unauthenticated, slow or silent), else the oldest idle between
- * requests.  A request in progress, parked or streaming is never chosen,
- * nor a connection younger than HTTP_EVICT_AGE_MS (its head may be on the
- * way): *later is then when the first of those comes of age (0: none).
- * NULL when there is none now. */
-static struct conn *victim(struct http *h, enum scope sc, const struct listener *ls, int64_t *later)
-{
-	int64_t now = now_ms();
-	struct conn *best = NULL;
-	int best_rank = 0;
-	*later = 0;
-	for (struct conn *c = h->conns; c; c = c->next) {
-		if ((sc == ON_LISTENER && c->ls != ls) || (sc == ON_TCP && c->ls->is_unix) ||
-		    c->dead || c->state != CS_HEAD)
-			continue;
-		int rank = !c->served ? 2 : !c->started ? 1 : 0;
-		if (!rank)
-			continue;
-		if (now - c->since < HTTP_EVICT_AGE_MS) {
-			if (!*later || c->since + HTTP_EVICT_AGE_MS < *later)
-				*later = c->since + HTTP_EVICT_AGE_MS;
-			continue;
-		}
-		if (rank > best_rank || (rank == best_rank && c->since < best->since)) {
-			best = c;
-			best_rank = rank;
-		}
-	}
-	return best;
-}
-
-/* Returns whether the connection was kept. */
-static bool conn_new(struct listener *ls, int fd, const struct sockaddr *sa, socklen_t salen)
-{
-	struct http *h = ls->http;
-	struct conn *c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(fd);
-		return false;
-	}
-	c->http = h;
-	c->ls = ls;
-	c->fd = fd;
+	struct http *h = c->http;
 	c->events = EPOLLIN | EPOLLRDHUP;
-	if (ls->is_unix) {
-		struct ucred uc;
-		socklen_t sl = sizeof(uc);
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &sl) == 0) {
-			c->have_peer = true;
-			c->uid = uc.uid;
-			c->pid = uc.pid;
-		}
-	} else {
-		http_peer_key(sa, salen, &c->peer_family, c->peer_key);
-	}
-	if (peer_over(h, c)) {
-		/* Closed before it costs anything; the client sees a reset
-		 * or EOF and may come back when its others are done. */
-		log_debug("%s: too many connections from one peer: refused", ls->section);
-		close(fd);
-		free(c);
-		return false;
-	}
-	if (loop_watch_fd(h->loop, fd, c->events, on_conn_event, c) < 0) {
-		close(fd);
-		free(c);
-		return false;
-	}
+	int r = loop_watch_fd(h->loop, c->fd, c->events, on_conn_event, c);
+	if (r < 0)
+		return r;
 	loop_timer_init(&c->timer, on_conn_timer, c);
 	c->since = now_ms();
 	c->deadline = c->since + head_ms(h);
@@ -775,123 +654,10 @@ static bool conn_new(struct listener *ls, int fd, const struct sockaddr *sa, soc
 		h->conns->prev = c;
 	h->conns = c;
 	h->nconns++;
-	ls->nconns++;
-	if (!ls->is_unix)
+	c->ls->nconns++;
+	if (!c->ls->is_unix)
 		h->ntcp++;
-	return true;
-}
-
-static void listener_pause(struct listener *ls, int64_t retry_at)
-{
-	if (!ls->paused && loop_modify_fd(ls->http->loop, ls->fd, 0) == 0)
-		ls->paused = true;
-	if (retry_at)
-		loop_timer_arm(ls->http->loop, &ls->retry, retry_at);
-}
-
-/* Accepting again; http_listener_readable pauses once more if there is
- * still no room. */
-void http_listener_resume(struct listener *ls)
-{
-	if (ls->paused && loop_modify_fd(ls->http->loop, ls->fd, EPOLLIN) == 0)
-		ls->paused = false;
-}
-
-/* A spell of failed accepts ends when every waiting client was taken (the
- * backlog is empty): not at the first success, which comes each time a
- * connection closes while fds stay short. */
-static void spell_end(struct listener *ls)
-{
-	if (!ls->failing)
-		return;
-	log_info("%s: accepting connections again (%lu accepts had failed)", ls->section,
-		 ls->fails);
-	ls->failing = false;
-	ls->fails = 0;
-}
-
-/* The connection to close for one more on ls: NULL with *full false when
- * there is room; NULL with *full true when there is none to make (then
- * *later: when a candidate comes of age, or 0). */
-static struct conn *room_victim(struct listener *ls, bool *full, int64_t *later)
-{
-	struct http *h = ls->http;
-	bool over_ls = ls->nconns >= h->max_conns;
-	bool over_tcp = !ls->is_unix && h->ntcp >= h->max_tcp;
-	*later = 0;
-	*full = over_ls || over_tcp;
-	if (!*full)
-		return NULL;
-	/* (a TCP listener's own connection frees a TCP slot too) */
-	return victim(h, over_ls ? ON_LISTENER : ON_TCP, ls, later);
-}
-
-static void evict(struct conn *c, const char *why)
-{
-	log_debug("%s: %s: closing a connection %s", c->ls->section, why,
-		  c->served ? "idle between requests" : "without a request yet");
-	conn_free(c);
-}
-
-/* accept4 fails with EMFILE whether or not a client waits. */
-static bool backlog_waiting(int fd)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
-}
-
-/* A full listener first makes room by closing an idle unauthenticated
- * connection (once a client is there to take it); if there is none, it
- * stops accepting (clients wait in the backlog) until one of its
- * connections closes or a candidate comes of age.  Running out of fds
- * does the same across listeners, then pauses for a while rather than
- * spinning on a listener that stays readable. */
-void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg)
-{
-	struct listener *ls = arg;
-	struct http *h = ls->http;
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int64_t later;
-		bool full;
-		struct conn *v = room_victim(ls, &full, &later);
-		if (full && !v) {
-			listener_pause(ls, later);
-			return;
-		}
-		struct sockaddr_storage sa;
-		socklen_t salen = sizeof(sa);
-		int cfd = accept4(fd, (struct sockaddr *)&sa, &salen, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (cfd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				spell_end(ls);
-				return;
-			}
-			int e = errno;
-			if ((e == EMFILE || e == ENFILE) && !backlog_waiting(fd))
-				return;
-			if (e == EMFILE || e == ENFILE) {
-				struct conn *w = victim(h, ANYWHERE, NULL, &later);
-				if (w) {
-					evict(w, strerror(e));
-					continue;
-				}
-			}
-			/* Said once per spell, not every ACCEPT_PAUSE. */
-			if (!ls->failing)
-				log_warn("%s: accept: %s (retrying every %d ms)", ls->section,
-					 strerror(e), ACCEPT_PAUSE);
-			ls->failing = true;
-			ls->fails++;
-			listener_pause(ls, now_ms() + ACCEPT_PAUSE);
-			return;
-		}
-		/* The victim goes once the new one is kept (not refused for
-		 * its peer's count). */
-		if (conn_new(ls, cfd, (struct sockaddr *)&sa, salen) && v)
-			evict(v, "no room");
-	}
+	return 0;
 }
 
 void http_conns_free(struct http *h)
@@ -901,7 +667,7 @@ void http_conns_free(struct http *h)
 		if (c->req)
 			abandon(c->req);
 	while (h->conns)
-		conn_free(h->conns);
+		http_conn_free(h->conns);
 }
 
 /* Output was queued, maybe from outside the connection's own event: wait

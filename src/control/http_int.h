@@ -122,14 +122,18 @@ struct conn {
 };
 
 /* http_conn.c */
+int http_conn_start(struct conn *c);
+void http_conn_free(struct conn *c);
 int http_queue_head(struct conn *c, struct http_req *r, unsigned status, const char *ctype,
 		    long long length);
 int http_queue_body(struct conn *c, const void *body, size_t len);
 void http_conn_wake(struct conn *c);
 void http_conn_kill(struct conn *c);
+void http_conns_free(struct http *h);
+
+/* http_accept.c */
 void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg);
 void http_listener_resume(struct listener *ls);
-void http_conns_free(struct http *h);
 /* A TCP peer's counting key (struct conn's peer_key) from its address;
  * false for anything but IPv4 and IPv6. */
 bool http_peer_key(const struct sockaddr *sa, socklen_t len, sa_family_t *family,
