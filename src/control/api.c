@@ -48,7 +48,8 @@ static const struct {
     {"METHOD_NOT_ALLOWED", 405}, {"ALREADY_STARTED", 409},
     {"NOT_RUNNING", 409},	 {"ALREADY_ADDED", 409},
     {"STILL_RUNNING", 409},	 {"NOT_IMPLEMENTED", 501},
-    {"SHUTDOWN_STATE", 503},
+    {"SHUTDOWN_STATE", 503},	 {"FORBIDDEN", 403},
+    {"UNSUPPORTED_MEDIA_TYPE", 415},
 };
 
 unsigned api_fault_status(const char *fault)
@@ -698,6 +699,25 @@ static void route(struct api *a, struct http_req *r)
 	char *seg[4];
 	size_t n = split_path(buf, seg, 4);
 	if (post || del) {
+		/* stdin also takes raw bytes, typed as such */
+		static const char *const json[] = {"application/json", NULL};
+		static const char *const raw[] = {"application/json", "application/octet-stream",
+						  NULL};
+		size_t pl = strlen(path);
+		bool to_stdin = pl > 6 && !strcmp(path + pl - 6, "/stdin");
+		unsigned g = http_req_guard(r, to_stdin ? raw : json);
+		if (g == 403) {
+			api_reply_error(r, "FORBIDDEN",
+					"%s %s: refused: sent from another site's page", m, path);
+			return;
+		}
+		if (g) {
+			api_reply_error(r, "UNSUPPORTED_MEDIA_TYPE", "%s %s: the body must be %s",
+					m, path,
+					to_stdin ? "application/json or application/octet-stream"
+						 : "application/json");
+			return;
+		}
 		log_peer(r);
 		if (a->d->state && a->d->state(a->d->arg) != 1 &&
 		    !(n == 1 && !strcmp(seg[0], "shutdown"))) {

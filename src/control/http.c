@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -326,6 +328,17 @@ static void on_retry(struct loop *l, void *arg)
 	http_listener_resume(arg);
 }
 
+/* TCP clients, whom anyone may be, get at most half of the fds (and no
+ * fewer than 16): programs' pipes and the unix socket keep the rest. */
+static unsigned http_tcp_fd_share(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur / 2 > UINT_MAX)
+		return UINT_MAX;
+	return rl.rlim_cur / 2 < 16 ? 16 : (unsigned)(rl.rlim_cur / 2);
+}
+
 int http_new(struct http **out, struct loop *l, const struct conf *c,
 	     const struct http_handlers *hs, void *ctx, char *err, size_t errlen)
 {
@@ -339,6 +352,8 @@ int http_new(struct http **out, struct loop *l, const struct conf *c,
 	h->ctx = ctx;
 	h->max_conns = HTTP_MAX_CONNECTIONS;
 	h->idle_ms = HTTP_IDLE_TIMEOUT_S * 1000;
+	h->head_ms = HTTP_HEAD_TIMEOUT_S * 1000;
+	h->max_tcp = http_tcp_fd_share();
 	if (c->nservers) {
 		h->ls = calloc(c->nservers, sizeof(*h->ls));
 		if (!h->ls) {
@@ -382,6 +397,11 @@ unsigned http_connections(const struct http *h)
 void http_set_idle_timeout_ms(struct http *h, int ms)
 {
 	h->idle_ms = ms;
+}
+
+void http_set_head_timeout_ms(struct http *h, int ms)
+{
+	h->head_ms = ms;
 }
 
 void http_set_max_connections(struct http *h, unsigned n)

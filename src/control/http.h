@@ -6,8 +6,9 @@
  * limits, reading a whole request body, and three ways to answer: at once,
  * later (a deferred request, e.g. "start and wait until RUNNING"), or as a
  * chunked stream (tail -f).  What a request means is the handler's business
- * (api.c).  http.c holds the listeners and authentication, http_conn.c
- * serves the connections, http_req.c is the request's face below, and
+ * (api.c).  http.c holds the listeners and authentication, http_accept.c
+ * admits connections (doc/security.md), http_conn.c serves them,
+ * http_req.c is the request's face below, and
  * http_parse.c parses.
  *
  * The protocol: HTTP/1.1 and 1.0; persistent connections (1.1 by default,
@@ -49,15 +50,31 @@
 struct http;
 struct http_req;
 
-/* Bounds on what one client may cost us. */
-#define HTTP_MAX_CONNECTIONS 512
+/* Bounds on what one client may cost us (doc/security.md). */
+#define HTTP_MAX_CONNECTIONS 512	   /* per listener: one cannot starve another */
+#define HTTP_OWNER_RESERVE   64		   /* of a unix listener's, kept for supd's uid and root */
+#define HTTP_MAX_PER_PEER    32		   /* per TCP peer address (an IPv6 /64 counts as one) */
 #define HTTP_MAX_BODY	     (1024 * 1024) /* larger bodies get 413 */
 #define HTTP_CONN_MEMORY     (64 * 1024)   /* request line + headers; more gets 431 */
+#define HTTP_HEAD_TIMEOUT_S  10		   /* to send a whole request head */
 #define HTTP_IDLE_TIMEOUT_S  60		   /* an idle connection is closed */
-/* A request must arrive whole within HTTP_IDLE_TIMEOUT_S of its first
- * byte, and an answer the client stops reading is dropped after as long.
- * At HTTP_MAX_CONNECTIONS the server stops accepting (clients wait in the
- * listen backlog) until a connection closes. */
+#define HTTP_EVICT_AGE_MS    500	   /* a connection this young is never evicted */
+/* A connection must send a whole request head within HTTP_HEAD_TIMEOUT_S
+ * of its accept, or of the first byte of a later request (between
+ * requests it may idle HTTP_IDLE_TIMEOUT_S); a body must arrive within
+ * HTTP_IDLE_TIMEOUT_S of its head, and an answer the client stops reading
+ * is dropped after as long.  Once the head is in, a parked request (a
+ * held answer, tail -f) has no deadline.
+ *
+ * A listener holds at most HTTP_MAX_CONNECTIONS.  When it is full, or
+ * accept runs out of fds, the oldest connection still waiting for its
+ * first request head (then: the oldest idle between requests), if older
+ * than HTTP_EVICT_AGE_MS, is closed to make room; if there is none the
+ * listener stops accepting (clients wait in the listen backlog) until one
+ * of its connections closes.  A TCP peer over HTTP_MAX_PER_PEER, or a
+ * unix-socket peer other than supd's uid and root over
+ * HTTP_MAX_CONNECTIONS - HTTP_OWNER_RESERVE, has its new connection
+ * closed at once. */
 
 struct http_handlers {
 	/* A complete request (headers and body) has arrived and passed
@@ -90,9 +107,11 @@ void http_free(struct http *h);
 /* How many connections are open (tests, fd accounting). */
 unsigned http_connections(const struct http *h);
 
-/* For tests only: the idle timeout and the connection limit, instead of
- * HTTP_IDLE_TIMEOUT_S and HTTP_MAX_CONNECTIONS. */
+/* For tests only: the idle timeout, the head timeout (the shorter of the
+ * two applies to a head) and the per-listener connection limit, instead of
+ * HTTP_IDLE_TIMEOUT_S, HTTP_HEAD_TIMEOUT_S and HTTP_MAX_CONNECTIONS. */
 void http_set_idle_timeout_ms(struct http *h, int ms);
+void http_set_head_timeout_ms(struct http *h, int ms);
 void http_set_max_connections(struct http *h, unsigned n);
 
 /* ---- the request (valid until answered and its response is sent) */
@@ -111,6 +130,16 @@ const char *http_req_body(const struct http_req *r, size_t *len);
 int http_req_peer(const struct http_req *r, uid_t *uid, pid_t *pid);
 /* "unix_http_server" / "inet_http_server:x": the listener's section. */
 const char *http_req_listener(const struct http_req *r);
+
+/* The one guard every front-end puts before a state-changing request
+ * (doc/security.md).  Returns 0 when r may go on; 403 when its Origin or
+ * its Referer names another site than its Host header (a page in the
+ * operator's browser cannot act, credentials remembered or not); 415 when
+ * types (NULL-terminated) is given and r's Content-Type is none of them,
+ * or r has a body and no Content-Type.  A body-less request without a
+ * Content-Type passes (supctl's POSTs).  Clients that are not browsers
+ * send no Origin: supervisorctl and xmlrpc.client pass. */
+unsigned http_req_guard(const struct http_req *r, const char *const *types);
 
 /* Handler-owned pointer carried by a deferred request. */
 void http_req_set_data(struct http_req *r, void *data);

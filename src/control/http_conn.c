@@ -12,9 +12,11 @@
  * a request, EPOLLOUT only while output is pending, and EPOLLRDHUP always
  * (until seen), so that a client hanging up on a parked request is noticed
  * at once.  One timer per connection bounds every wait on the client:
- * idle between requests, the whole of a request from its first byte, and
- * each stall of a response the client does not read.  A parked request
- * (deferred, or a stream with nothing to send) has no deadline.
+ * a request head (HTTP_HEAD_TIMEOUT_S from the accept, or from a later
+ * request's first byte), idle between requests, a body, and each stall of
+ * a response the client does not read.  A parked request (deferred, or a
+ * stream with nothing to send) has no deadline: the head timeout ends with
+ * the head.  http_accept.c decides which connections come in.
  *
  * Handlers' calls (http_reply, http_stream_write...) from outside a
  * connection's own event only queue and set EPOLLOUT; sending happens in
@@ -43,8 +45,6 @@
 
 #define LINGER_MS    2000  /* draining a client's unread bytes after an error */
 #define LINGER_BYTES 65536 /* ... at most so many: an endless body is cut */
-#define ACCEPT_BATCH 32	   /* accepts per listener event */
-#define ACCEPT_PAUSE 100   /* ms without accepting after EMFILE, ENFILE... */
 #define READ_CHUNK   16384 /* bytes per read */
 
 static void conn_mask(struct conn *c);
@@ -55,6 +55,13 @@ static void conn_update(struct conn *c);
 static int64_t now_ms(void)
 {
 	return loop_now_ms();
+}
+
+/* The time a request head may take (never more than the idle timeout,
+ * which tests shorten). */
+static int head_ms(const struct http *h)
+{
+	return h->head_ms < h->idle_ms ? h->head_ms : h->idle_ms;
 }
 
 /* Drops the first n bytes of b. */
@@ -152,7 +159,8 @@ static void req_done(struct conn *c)
 	}
 	c->state = CS_HEAD;
 	c->started = false;
-	c->deadline = now_ms() + c->http->idle_ms;
+	c->since = now_ms();
+	c->deadline = c->since + c->http->idle_ms;
 	/* A kept-alive connection waiting for its next request holds no
 	 * buffer: 512 idle clients cost 512 small structs. */
 	if (!c->in.len)
@@ -371,6 +379,7 @@ static void start_request(struct conn *c)
 		conn_error(c, 401, "UNAUTHORIZED", "authentication required", body);
 		return;
 	}
+	c->served = true;
 	const char *expect = http_head_header(hd, "Expect");
 	if (expect && strcasecmp(expect, "100-continue")) {
 		conn_error(c, 417, "BAD_ARGUMENTS", "unsupported expectation", true);
@@ -387,6 +396,8 @@ static void start_request(struct conn *c)
 	c->left = len;
 	memset(&c->ch, 0, sizeof(c->ch));
 	c->state = CS_BODY;
+	/* The head was quick; a body of up to HTTP_MAX_BODY may take longer. */
+	c->deadline = now_ms() + c->http->idle_ms;
 	r->phase = PH_READING;
 	/* curl waits a second for this before sending the body anyway. */
 	if (expect && hd->minor > 0 && (c->chunked || c->in.len < len) &&
@@ -405,8 +416,12 @@ static bool read_head(struct conn *c)
 			buf_drop(&c->in, k);
 	}
 	if (c->in.len && !c->started) {
+		/* From a request's first byte, its head has head_ms (a new
+		 * connection's clock runs from the accept already). */
+		int64_t d = now_ms() + head_ms(c->http);
 		c->started = true;
-		c->deadline = now_ms() + c->http->idle_ms;
+		if (d < c->deadline)
+			c->deadline = d;
 	}
 	size_t end = http_head_end(c->in.p, c->in.len, &c->scan);
 	if (!end && c->in.len <= HTTP_CONN_MEMORY)
@@ -519,7 +534,7 @@ static void conn_run(struct conn *c)
 
 /* ---------------------------------------------------------------- events */
 
-static void conn_free(struct conn *c)
+void http_conn_free(struct conn *c)
 {
 	struct http *h = c->http;
 	struct http_req *r = c->req;
@@ -538,6 +553,9 @@ static void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	h->nconns--;
+	c->ls->nconns--;
+	if (!c->ls->is_unix)
+		h->ntcp--;
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c->body);
@@ -571,7 +589,10 @@ static void on_conn_event(struct loop *l, int fd, uint32_t events, void *arg)
 static void on_conn_timer(struct loop *l, void *arg)
 {
 	struct conn *c = arg;
-	if (c->state != CS_LINGER)
+	if (c->state == CS_HEAD && (c->started || !c->served))
+		log_debug("%s: closing a connection whose request head took over %d ms",
+			  c->ls->section, head_ms(c->http));
+	else if (c->state != CS_LINGER)
 		log_debug("%s: closing a connection idle for %d ms", c->ls->section,
 			  c->http->idle_ms);
 	c->dead = true;
@@ -609,91 +630,34 @@ static void conn_mask(struct conn *c)
 static void conn_update(struct conn *c)
 {
 	if (c->dead)
-		conn_free(c);
+		http_conn_free(c);
 	else
 		conn_mask(c);
 }
 
-static void conn_new(struct listener *ls, int fd)
+/* Puts a new connection (c->http, ls, fd and peer set) on the loop: its
+ * request head is due within the head timeout.  Returns 0, or a negative
+ * errno (c is then the caller's to free). */
+int http_conn_start(struct conn *c)
 {
-	struct http *h = ls->http;
-	struct conn *c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(fd);
-		return;
-	}
-	c->http = h;
-	c->ls = ls;
-	c->fd = fd;
+	struct http *h = c->http;
 	c->events = EPOLLIN | EPOLLRDHUP;
-	if (ls->is_unix) {
-		struct ucred uc;
-		socklen_t sl = sizeof(uc);
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &sl) == 0) {
-			c->have_peer = true;
-			c->uid = uc.uid;
-			c->pid = uc.pid;
-		}
-	}
-	if (loop_watch_fd(h->loop, fd, c->events, on_conn_event, c) < 0) {
-		close(fd);
-		free(c);
-		return;
-	}
+	int r = loop_watch_fd(h->loop, c->fd, c->events, on_conn_event, c);
+	if (r < 0)
+		return r;
 	loop_timer_init(&c->timer, on_conn_timer, c);
-	c->deadline = now_ms() + h->idle_ms;
+	c->since = now_ms();
+	c->deadline = c->since + head_ms(h);
 	loop_timer_arm(h->loop, &c->timer, c->deadline);
 	c->next = h->conns;
 	if (h->conns)
 		h->conns->prev = c;
 	h->conns = c;
 	h->nconns++;
-}
-
-static void listener_pause(struct listener *ls, int retry_ms)
-{
-	if (!ls->paused && loop_modify_fd(ls->http->loop, ls->fd, 0) == 0)
-		ls->paused = true;
-	if (retry_ms)
-		loop_timer_arm(ls->http->loop, &ls->retry, now_ms() + retry_ms);
-}
-
-void http_listener_resume(struct listener *ls)
-{
-	if (ls->paused && ls->http->nconns < ls->http->max_conns &&
-	    loop_modify_fd(ls->http->loop, ls->fd, EPOLLIN) == 0)
-		ls->paused = false;
-}
-
-/* A full server stops accepting (clients wait in the backlog) until a
- * connection closes; running out of fds pauses it for a while rather than
- * spinning on a listener that stays readable. */
-void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg)
-{
-	struct listener *ls = arg;
-	struct http *h = ls->http;
-	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		if (h->nconns >= h->max_conns) {
-			listener_pause(ls, 0);
-			return;
-		}
-		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (cfd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			/* Said once per spell, not every ACCEPT_PAUSE. */
-			if (!ls->failing)
-				log_warn("%s: accept: %s (retrying every %d ms)", ls->section,
-					 strerror(errno), ACCEPT_PAUSE);
-			ls->failing = true;
-			listener_pause(ls, ACCEPT_PAUSE);
-			return;
-		}
-		ls->failing = false;
-		conn_new(ls, cfd);
-	}
+	c->ls->nconns++;
+	if (!c->ls->is_unix)
+		h->ntcp++;
+	return 0;
 }
 
 void http_conns_free(struct http *h)
@@ -703,7 +667,7 @@ void http_conns_free(struct http *h)
 		if (c->req)
 			abandon(c->req);
 	while (h->conns)
-		conn_free(h->conns);
+		http_conn_free(h->conns);
 }
 
 /* Output was queued, maybe from outside the connection's own event: wait

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "http.h"
@@ -25,8 +26,10 @@ struct listener {
 	char *username; /* NULL: no authentication */
 	char *password;
 	int fd;			 /* the listening socket, -1 when none */
+	unsigned nconns;	 /* its connections, against http->max_conns */
 	bool paused;		 /* not accepting: at the connection limit, or out of fds */
-	bool failing;		 /* accept failed (EMFILE...) and was logged */
+	bool failing;		 /* in a spell of failed accepts (EMFILE...), logged */
+	unsigned long fails;	 /* accepts failed in this spell */
 	struct loop_timer retry; /* resumes accepting after EMFILE and the like */
 };
 
@@ -38,8 +41,11 @@ struct http {
 	size_t nls;
 	struct conn *conns;
 	unsigned nconns;
-	unsigned max_conns;
+	unsigned max_conns; /* per listener */
+	unsigned ntcp;	    /* connections on TCP listeners... */
+	unsigned max_tcp;   /* ...at most half of RLIMIT_NOFILE: fds left for the rest */
 	int idle_ms;
+	int head_ms;
 	bool closing;
 };
 
@@ -89,6 +95,12 @@ struct conn {
 	bool have_peer;
 	uid_t uid;
 	pid_t pid;
+	/* A TCP peer's address as counted against HTTP_MAX_PER_PEER: the
+	 * IPv4 address, or an IPv6 address's /64 (family 0: unix) */
+	sa_family_t peer_family;
+	unsigned char peer_key[8];
+	int64_t since; /* accepted, or its last request answered: eviction's age */
+	bool served;   /* a request head passed authentication: not "unauthenticated" */
 	/* input */
 	struct buf in;
 	size_t scan;	/* http_head_end's progress */
@@ -110,14 +122,22 @@ struct conn {
 };
 
 /* http_conn.c */
+int http_conn_start(struct conn *c);
+void http_conn_free(struct conn *c);
 int http_queue_head(struct conn *c, struct http_req *r, unsigned status, const char *ctype,
 		    long long length);
 int http_queue_body(struct conn *c, const void *body, size_t len);
 void http_conn_wake(struct conn *c);
 void http_conn_kill(struct conn *c);
+void http_conns_free(struct http *h);
+
+/* http_accept.c */
 void http_listener_readable(struct loop *l, int fd, uint32_t events, void *arg);
 void http_listener_resume(struct listener *ls);
-void http_conns_free(struct http *h);
+/* A TCP peer's counting key (struct conn's peer_key) from its address;
+ * false for anything but IPv4 and IPv6. */
+bool http_peer_key(const struct sockaddr *sa, socklen_t len, sa_family_t *family,
+		   unsigned char key[8]);
 
 /* http.c: does the Authorization header (NULL when absent) satisfy ls? */
 bool http_authorized(const struct listener *ls, const char *authorization);

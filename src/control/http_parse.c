@@ -265,6 +265,78 @@ bool http_list_has(const char *v, const char *token)
 	return false;
 }
 
+/* ---------------------------------------------------------------- origins */
+
+/* Splits an authority ("host", "host:port", "[v6]:port", with userinfo
+ * dropped) ending at end.  The host is [*h, *h + *hlen); *port is NULL
+ * when absent.  Returns false when malformed. */
+static bool split_authority(const char *a, const char *end, const char **h, size_t *hlen,
+			    const char **port, size_t *plen)
+{
+	const char *at = memchr(a, '@', (size_t)(end - a));
+	if (at)
+		a = at + 1;
+	const char *colon;
+	if (*a == '[') {
+		const char *rb = memchr(a, ']', (size_t)(end - a));
+		if (!rb)
+			return false;
+		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+		if (!colon && rb + 1 != end)
+			return false;
+	} else {
+		colon = memchr(a, ':', (size_t)(end - a));
+	}
+	*h = a;
+	*hlen = (size_t)((colon ? colon : end) - a);
+	*port = colon ? colon + 1 : NULL;
+	*plen = colon ? (size_t)(end - colon - 1) : 0;
+	return *hlen > 0;
+}
+
+/* A port as a number: digits only, empty meaning the default. */
+static long port_value(const char *p, size_t n, long dflt)
+{
+	if (!p || !n)
+		return dflt;
+	long v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9' || v > 65535)
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+bool http_same_origin(const char *url, const char *host)
+{
+	long dflt;
+	if (!strncasecmp(url, "http://", 7))
+		dflt = 80, url += 7;
+	else if (!strncasecmp(url, "https://", 8))
+		dflt = 443, url += 8;
+	else
+		return false; /* "null" (an opaque origin) included */
+	const char *uh, *up, *hh, *hp;
+	size_t uhl, upl, hhl, hpl;
+	if (!split_authority(url, url + strcspn(url, "/?#"), &uh, &uhl, &up, &upl) ||
+	    !split_authority(host, host + strlen(host), &hh, &hhl, &hp, &hpl))
+		return false;
+	long a = port_value(up, upl, dflt), b = port_value(hp, hpl, dflt);
+	return uhl == hhl && !strncasecmp(uh, hh, uhl) && a >= 0 && a == b;
+}
+
+bool http_media_type_is(const char *ctype, const char *type)
+{
+	size_t n = strlen(type);
+	ctype += strspn(ctype, " \t");
+	if (strncasecmp(ctype, type, n))
+		return false;
+	ctype += n;
+	ctype += strspn(ctype, " \t");
+	return !*ctype || *ctype == ';';
+}
+
 /* ---------------------------------------------------------------- framing */
 
 int http_content_length(const char *v, uint64_t *out)

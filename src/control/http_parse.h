@@ -54,6 +54,16 @@ const char *http_head_arg(const struct http_head *h, const char *name);
 /* Does the comma-separated list value hold token (any case)? */
 bool http_list_has(const char *value, const char *token);
 
+/* Does url (an Origin or Referer value: "scheme://host[:port][/...]")
+ * name the same host and port as a Host header?  A port left out is the
+ * scheme's default on both sides (the Host header takes url's scheme).
+ * "null" and anything unparsable are false. */
+bool http_same_origin(const char *url, const char *host);
+
+/* Is a Content-Type value of that media type ("text/xml" matches
+ * "Text/XML; charset=utf-8")? */
+bool http_media_type_is(const char *ctype, const char *type);
+
 /* Percent-decodes s in place ("+" too, as a space, when plus is set).
  * Returns 0, or -EBADMSG for a bad escape or an escaped NUL. */
 int http_pct_decode(char *s, bool plus);

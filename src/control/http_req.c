@@ -56,6 +56,37 @@ const char *http_req_listener(const struct http_req *r)
 	return r->c->ls->section;
 }
 
+/* A value of Origin or Referer names r's own site.  (A Referer is a whole
+ * URL; http_same_origin reads only its scheme and authority.) */
+static bool own_site(const struct http_req *r, const char *url)
+{
+	const char *host = http_req_header(r, "Host");
+	return host && http_same_origin(url, host);
+}
+
+unsigned http_req_guard(const struct http_req *r, const char *const *types)
+{
+	/* Both are checked: a browser may leave either out (Referrer-Policy,
+	 * older browsers' form POSTs), never forge one. */
+	const char *origin = http_req_header(r, "Origin");
+	const char *referer = http_req_header(r, "Referer");
+	if ((origin && !own_site(r, origin)) || (referer && !own_site(r, referer)))
+		return 403;
+	if (!types)
+		return 0;
+	/* The types a page can send without asking (a form's, text/plain)
+	 * are never among a front-end's own: to send application/json or
+	 * text/xml, a page must pass a CORS preflight, which supd never
+	 * grants. */
+	const char *ctype = http_req_header(r, "Content-Type");
+	if (!ctype)
+		return r->body.len ? 415 : 0;
+	for (; *types; types++)
+		if (http_media_type_is(ctype, *types))
+			return 0;
+	return 415;
+}
+
 void http_req_set_data(struct http_req *r, void *data)
 {
 	r->data = data;

@@ -122,81 +122,6 @@ int webui_form_parse(char *body, struct webui_form *f)
 	return 0;
 }
 
-/* ---------------------------------------------------------------- origin */
-
-/* Splits an authority ("host", "host:port", "[v6]:port", with userinfo
- * dropped) ending at end.  The host is [*h, *h + *hlen); *port is NULL
- * when absent.  Returns false when malformed. */
-static bool split_authority(const char *a, const char *end, const char **h, size_t *hlen,
-			    const char **port, size_t *plen)
-{
-	const char *at = memchr(a, '@', (size_t)(end - a));
-	if (at)
-		a = at + 1;
-	const char *colon;
-	if (*a == '[') {
-		const char *rb = memchr(a, ']', (size_t)(end - a));
-		if (!rb)
-			return false;
-		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
-		if (!colon && rb + 1 != end)
-			return false;
-	} else {
-		colon = memchr(a, ':', (size_t)(end - a));
-	}
-	*h = a;
-	*hlen = (size_t)((colon ? colon : end) - a);
-	*port = colon ? colon + 1 : NULL;
-	*plen = colon ? (size_t)(end - colon - 1) : 0;
-	return *hlen > 0;
-}
-
-/* A port as a number: digits only, empty meaning the default. */
-static long port_value(const char *p, size_t n, long dflt)
-{
-	if (!p || !n)
-		return dflt;
-	long v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9' || v > 65535)
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
-bool webui_same_origin(const char *url, const char *host)
-{
-	long dflt;
-	if (!strncasecmp(url, "http://", 7))
-		dflt = 80, url += 7;
-	else if (!strncasecmp(url, "https://", 8))
-		dflt = 443, url += 8;
-	else
-		return false; /* "null" (an opaque origin) included */
-	const char *uh, *up, *hh, *hp;
-	size_t uhl, upl, hhl, hpl;
-	if (!split_authority(url, url + strcspn(url, "/?#"), &uh, &uhl, &up, &upl) ||
-	    !split_authority(host, host + strlen(host), &hh, &hhl, &hp, &hpl))
-		return false;
-	long a = port_value(up, upl, dflt), b = port_value(hp, hpl, dflt);
-	return uhl == hhl && !strncasecmp(uh, hh, uhl) && a >= 0 && a == b;
-}
-
-/* A POST a browser sends from another site carries that site's Origin
- * (or at least its Referer).  Clients that send neither are not
- * browsers, and cannot be made to act by a page. */
-static bool same_site(struct http_req *r)
-{
-	const char *o = http_req_header(r, "Origin");
-	if (!o)
-		o = http_req_header(r, "Referer");
-	if (!o)
-		return true;
-	const char *host = http_req_header(r, "Host");
-	return host && webui_same_origin(o, host);
-}
-
 /* ---------------------------------------------------------------- pages */
 
 static const char style[] =
@@ -659,7 +584,9 @@ static void act(struct ops *core, struct http_req *r, enum action a, const char 
 
 static void handle_post(struct ops *core, struct http_req *r)
 {
-	if (!same_site(r)) {
+	/* The form's own type, x-www-form-urlencoded, is one any page can
+	 * send: only the origin tells. */
+	if (http_req_guard(r, NULL) == 403) {
 		reply_note(r, 403, "Forbidden",
 			   "This action came from another site's page and was refused.");
 		return;

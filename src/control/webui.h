@@ -5,9 +5,10 @@
  * to /logtail, which api_follow.c serves.
  *
  * Unlike supervisord, an action is never a GET: the page's buttons are
- * POST forms, and a POST whose Origin (or Referer) names another host than
- * its Host header is refused with 403, so that another site cannot make a
- * browser that remembers the credentials stop everything.
+ * POST forms, and a POST whose Origin or Referer names another host than
+ * its Host header is refused with 403 (http_req_guard, as on every
+ * front-end), so that another site cannot make a browser that remembers
+ * the credentials stop everything.
  *
  * A start/stop/restart holds its request (http_defer) until the processes
  * are in their state, with http_req_data pointing at a struct whose first
@@ -48,11 +49,5 @@ struct webui_form {
 	const char *processname, *action;
 };
 int webui_form_parse(char *body, struct webui_form *f);
-
-/* Does url (an Origin or Referer value: "scheme://host[:port][/...]")
- * name the same host and port as a Host header?  A port left out is the
- * scheme's default on both sides (the Host header takes url's scheme).
- * "null" and anything unparsable are false. */
-bool webui_same_origin(const char *url, const char *host);
 
 #endif

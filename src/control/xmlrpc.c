@@ -424,6 +424,18 @@ void xmlrpc_request(struct xmlrpc *x, struct http_req *req)
 		bad_request(req);
 		return;
 	}
+	/* Every call goes through here, reads included: a page could not
+	 * read the answer, but the guard costs a real client nothing. */
+	static const char *const xml[] = {"text/xml", "application/xml", NULL};
+	unsigned g = http_req_guard(req, xml);
+	if (g == 403) {
+		http_error(req, 403, "Forbidden (a request from another site's page)");
+		return;
+	}
+	if (g) {
+		http_error(req, 415, "Unsupported Media Type (XML-RPC is text/xml)");
+		return;
+	}
 	size_t len;
 	const char *body = http_req_body(req, &len);
 	struct xr_call *c = calloc(1, sizeof(*c));

@@ -125,7 +125,11 @@ if command -v curl >/dev/null; then
 	post() {
 		curl -s -w ' %{http_code}' --unix-socket "$T/supd.sock" -X POST "$@"
 	}
-	r=$(post --data-binary $'raw bytes\n' http://localhost/v1/processes/cat/stdin)
+	# (as curl's default form type, a page could send it: refused)
+	r=$(post --data-binary $'form bytes\n' http://localhost/v1/processes/cat/stdin)
+	[ "${r##* }" = 415 ] || fail "stdin raw as a form: $r"
+	r=$(post -H 'Content-Type: application/octet-stream' --data-binary $'raw bytes\n' \
+		http://localhost/v1/processes/cat/stdin)
 	[ "${r##* }" = 200 ] || fail "stdin raw: $r"
 	r=$(post -H 'Content-Type: application/json' -d '{"chars": "json chars\n"}' \
 		http://localhost/v1/processes/cat/stdin)
@@ -135,14 +139,14 @@ if command -v curl >/dev/null; then
 	r=$(post -H 'Content-Type: application/json' -d '{"chars": 1}' \
 		http://localhost/v1/processes/cat/stdin)
 	[[ "$r" == *'"INCORRECT_PARAMETERS"'*' 400' ]] || fail "stdin json without chars: $r"
-	r=$(post -d x http://localhost/v1/processes/nosuch/stdin)
+	r=$(post -H 'Content-Type: application/octet-stream' -d x http://localhost/v1/processes/nosuch/stdin)
 	[[ "$r" == *'"BAD_NAME"'*' 404' ]] || fail "stdin of an unknown name: $r"
-	r=$(post -d x 'http://localhost/v1/processes/cat:*/stdin')
+	r=$(post -H 'Content-Type: application/octet-stream' -d x 'http://localhost/v1/processes/cat:*/stdin')
 	[[ "$r" == *'"BAD_NAME"'*' 404' ]] || fail "stdin of a group: $r"
-	r=$(post -d x http://localhost/v1/processes/manual/stdin)
+	r=$(post -H 'Content-Type: application/octet-stream' -d x http://localhost/v1/processes/manual/stdin)
 	[[ "$r" == *'"NOT_RUNNING"'*' 409' ]] || fail "stdin of a stopped process: $r"
 	closed() {
-		[[ "$(post -d x http://localhost/v1/processes/closer/stdin)" == *'"NO_FILE"'*' 410' ]]
+		[[ "$(post -H 'Content-Type: application/octet-stream' -d x http://localhost/v1/processes/closer/stdin)" == *'"NO_FILE"'*' 410' ]]
 	}
 	bb_wait 10 closed
 	r=$(curl -s -w ' %{http_code}' --unix-socket "$T/supd.sock" \

@@ -163,6 +163,47 @@ START_TEST(test_connection_limit)
 }
 END_TEST
 
+/* A full server closes its oldest connection that never sent a request
+ * (once older than HTTP_EVICT_AGE_MS) to serve a new one at once. */
+static void client_evict(struct job *j)
+{
+	int a = raw_connect();
+	usleep(20 * 1000);
+	int b = raw_connect();
+	usleep((HTTP_EVICT_AGE_MS + 200) * 1000);
+	int c = raw_connect();
+	send_str(c, "GET /third HTTP/1.1\r\nHost: x\r\n\r\n");
+	int64_t t0 = loop_now_ms();
+	read_responses(c, j->raw, sizeof(j->raw), 1);
+	j->ms = loop_now_ms() - t0;
+	/* a, the oldest, is gone; b is not */
+	struct timeval tv = {.tv_sec = 2};
+	setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	char buf[64];
+	ssize_t r = recv(a, buf, sizeof(buf), 0);
+	j->rc = r == 0 || (r < 0 && errno == ECONNRESET);
+	r = recv(b, buf, sizeof(buf), MSG_DONTWAIT);
+	j->rc += r < 0 && errno == EAGAIN ? 10 : 0;
+	close(a);
+	close(b);
+	close(c);
+}
+
+START_TEST(test_evict_idle)
+{
+	start_server();
+	http_set_max_connections(H, 2);
+	struct job j = {.fn = client_evict};
+	run_job(&j);
+	ck_assert_msg(strstr(j.raw, "GET /third wait=(none)"), "%s", j.raw);
+	ck_assert_msg(j.ms < 1000, "served after %lld ms", (long long)j.ms);
+	ck_assert_int_eq(j.rc, 11);
+	for (int i = 0; i < 100 && http_connections(H) > 0; i++)
+		loop_run_once(L, 10);
+	ck_assert_uint_eq(http_connections(H), 0);
+}
+END_TEST
+
 /* Out of fds: accept fails with EMFILE while the listener stays readable.
  * The server must pause rather than spin, and serve the client once fds
  * are back. */
@@ -340,6 +381,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_chmod);
 	tcase_add_test(tc, test_auth);
 	tcase_add_test(tc, test_connection_limit);
+	tcase_add_test(tc, test_evict_idle);
 	tcase_add_test(tc, test_accept_emfile);
 	tcase_add_test(tc, test_live_socket_refused);
 	tcase_add_test(tc, test_stale_socket_replaced);

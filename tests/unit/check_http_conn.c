@@ -475,6 +475,92 @@ START_TEST(test_idle_timeout)
 }
 END_TEST
 
+/* The head timeout: a new connection must send its head within it; a
+ * kept-alive one may idle (idle timeout) until its next request's first
+ * byte, and then has the head timeout again. */
+static void client_head_timeout(struct job *j)
+{
+	int fd = raw_connect();
+	int64_t t0 = loop_now_ms();
+	j->rc = closed_by_server(fd);
+	j->ms = loop_now_ms() - t0;
+	close(fd);
+	fd = raw_connect();
+	send_str(fd, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+	read_responses(fd, j->raw, sizeof(j->raw), 1);
+	usleep(700 * 1000); /* past the head timeout, idle: still open */
+	char b;
+	ssize_t k = recv(fd, &b, 1, MSG_DONTWAIT);
+	j->rc += k < 0 && errno == EAGAIN ? 10 : 0;
+	send_str(fd, "G");
+	t0 = loop_now_ms();
+	j->rc += closed_by_server(fd) ? 100 : 0;
+	j->ms2 = loop_now_ms() - t0;
+	close(fd);
+}
+
+START_TEST(test_head_timeout)
+{
+	start_server();
+	http_set_head_timeout_ms(H, 300);
+	struct job j = {.fn = client_head_timeout};
+	run_job(&j);
+	ck_assert_int_eq(j.rc, 111);
+	ck_assert_msg(j.ms >= 250 && j.ms < 1500, "new: closed after %lld ms", (long long)j.ms);
+	ck_assert_msg(j.ms2 >= 250 && j.ms2 < 1500, "kept-alive: closed after %lld ms",
+		      (long long)j.ms2);
+	ck_assert_msg(strstr(j.raw, "200 OK"), "%s", j.raw);
+}
+END_TEST
+
+/* http_req_guard's verdicts, as a handler sees them. */
+static void client_guard(struct job *j)
+{
+	static const struct {
+		const char *hdrs, *body;
+		const char *want;
+	} cases[] = {
+	    {"Host: h:1\r\n", "", "guard=0"},
+	    {"Host: h:1\r\nOrigin: http://evil\r\n", "", "guard=403"},
+	    {"Host: h:1\r\nOrigin: null\r\n", "", "guard=403"},
+	    {"Host: h:1\r\nReferer: http://evil/x\r\n", "", "guard=403"},
+	    {"Host: h:1\r\nOrigin: http://h:1\r\nReferer: http://evil/\r\n", "", "guard=403"},
+	    {"Origin: http://h:1\r\n", "", "guard=403"}, /* no Host to compare */
+	    {"Host: h:1\r\nOrigin: http://h:1\r\nReferer: http://h:1/i.html\r\n", "", "guard=0"},
+	    {"Host: h:1\r\nContent-Type: text/plain\r\n", "{}", "guard=415"},
+	    {"Host: h:1\r\nContent-Type: application/x-www-form-urlencoded\r\n", "", "guard=415"},
+	    {"Host: h:1\r\n", "{}", "guard=415"},
+	    {"Host: h:1\r\nContent-Type: Application/JSON; charset=utf-8\r\n", "{}", "guard=0"},
+	};
+	j->rc = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int fd = raw_connect();
+		char req[512];
+		snprintf(req, sizeof(req), "POST /x HTTP/1.1\r\n%sContent-Length: %zu\r\n\r\n%s",
+			 cases[i].hdrs, strlen(cases[i].body), cases[i].body);
+		send_str(fd, req);
+		char buf[2048] = "";
+		read_responses(fd, buf, sizeof(buf), 1);
+		close(fd);
+		if (!strstr(buf, cases[i].want)) {
+			snprintf(j->raw, sizeof(j->raw), "case %zu: want %s: %s", i, cases[i].want,
+				 buf);
+			return;
+		}
+		j->rc++;
+	}
+}
+
+START_TEST(test_guard)
+{
+	mode = M_GUARD;
+	start_server();
+	struct job j = {.fn = client_guard};
+	run_job(&j);
+	ck_assert_msg(j.rc == 11, "%s", j.raw);
+}
+END_TEST
+
 /* The client shuts down its sending side only, on a parked request. */
 static void client_shutdown_wr(struct job *j)
 {
@@ -584,6 +670,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_http10);
 	tcase_add_test(tc, test_stream_http10);
 	tcase_add_test(tc, test_idle_timeout);
+	tcase_add_test(tc, test_head_timeout);
+	tcase_add_test(tc, test_guard);
 	tcase_add_test(tc, test_shutdown_deferred);
 	tcase_add_test(tc, test_stream_stalled);
 	suite_add_tcase(s, tc);

@@ -350,6 +350,41 @@ START_TEST(test_reason)
 }
 END_TEST
 
+START_TEST(origin)
+{
+	ck_assert(http_same_origin("http://127.0.0.1:9001", "127.0.0.1:9001"));
+	ck_assert(http_same_origin("http://LocalHost", "localhost"));
+	ck_assert(http_same_origin("http://localhost/index.html?x", "localhost:80"));
+	ck_assert(http_same_origin("https://example.org", "example.org"));
+	ck_assert(http_same_origin("http://[::1]:9001/", "[::1]:9001"));
+	ck_assert(http_same_origin("http://user@host:8/x", "host:8"));
+
+	ck_assert(!http_same_origin("http://evil.example", "127.0.0.1:9001"));
+	ck_assert(!http_same_origin("http://127.0.0.1:9002", "127.0.0.1:9001"));
+	ck_assert(!http_same_origin("http://127.0.0.1", "127.0.0.1:9001"));
+	ck_assert(!http_same_origin("https://localhost", "localhost:80"));
+	ck_assert(!http_same_origin("null", "localhost"));
+	ck_assert(!http_same_origin("ftp://localhost", "localhost"));
+	ck_assert(!http_same_origin("http://", "localhost"));
+	ck_assert(!http_same_origin("http://localhost.evil", "localhost"));
+	ck_assert(!http_same_origin("http://local", "localhost"));
+	ck_assert(!http_same_origin("http://[::1", "[::1]"));
+	ck_assert(!http_same_origin("http://h:99999999999", "h:99999999999"));
+}
+END_TEST
+
+START_TEST(media_type)
+{
+	ck_assert(http_media_type_is("text/xml", "text/xml"));
+	ck_assert(http_media_type_is("Text/XML; charset=utf-8", "text/xml"));
+	ck_assert(http_media_type_is(" application/json ;charset=UTF-8", "application/json"));
+	ck_assert(!http_media_type_is("text/xmlx", "text/xml"));
+	ck_assert(!http_media_type_is("text/plain", "text/xml"));
+	ck_assert(!http_media_type_is("", "text/xml"));
+	ck_assert(!http_media_type_is("application/json-seq", "application/json"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("http_parse");
@@ -371,6 +406,8 @@ static Suite *suite(void)
 	tcase_add_test(tf, test_chunked);
 	tcase_add_test(tf, test_chunked_bad);
 	tcase_add_test(tf, test_reason);
+	tcase_add_test(tf, origin);
+	tcase_add_test(tf, media_type);
 	suite_add_tcase(s, tf);
 	return s;
 }

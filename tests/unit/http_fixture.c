@@ -102,6 +102,13 @@ static void on_request(struct http_req *r, void *ctx)
 		return;
 	case M_NOANSWER:
 		return;
+	case M_GUARD: {
+		static const char *const json[] = {"application/json", NULL};
+		char out[32];
+		int n = snprintf(out, sizeof(out), "guard=%u", http_req_guard(r, json));
+		http_reply(r, 200, "text/plain", out, (size_t)n);
+		return;
+	}
 	case M_STREAM_BIG:
 		held = r;
 		big_sent = 0;

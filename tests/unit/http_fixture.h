@@ -25,7 +25,16 @@ extern struct conf C;
 extern struct conf_server S;
 
 /* What the handler saw and how it should answer. */
-enum mode { M_ECHO, M_DEFER, M_STREAM, M_DEFER_FOREVER, M_NOANSWER, M_STREAM_BIG, M_STREAM_FLOOD };
+enum mode {
+	M_ECHO,
+	M_DEFER,
+	M_STREAM,
+	M_DEFER_FOREVER,
+	M_NOANSWER,
+	M_STREAM_BIG,
+	M_STREAM_FLOOD,
+	M_GUARD, /* answers "guard=N", http_req_guard's verdict for JSON */
+};
 extern enum mode mode;
 extern struct http_req *held;
 extern int abandoned;
@@ -54,7 +63,7 @@ struct job {
 	size_t nstreamed;
 	char raw[4096];
 	char raw2[4096];
-	int64_t ms; /* how long something took */
+	int64_t ms, ms2; /* how long something took */
 	const char *user, *pass;
 	const char *method, *path, *body;
 	const char *send; /* raw bytes to send */
