@@ -82,7 +82,8 @@ struct follow {
 	struct api *a;
 	struct http_req *req;
 	struct flog *log;
-	int64_t pos; /* absolute, in the log's byte stream */
+	int64_t pos;   /* absolute, in the log's byte stream */
+	bool mid_line; /* the last byte sent was not a newline */
 	struct follow *prev, *next;
 };
 
@@ -349,10 +350,12 @@ static bool follow_read(struct follow *f)
 				break;
 		}
 		if (skip) {
+			/* a line of its own, that supctl tail -f recognises */
 			snprintf(mark, sizeof(mark),
-				 "\n==> %" PRId64
+				 "%s==> %" PRId64
 				 " bytes skipped: rotated out before they were read <==\n",
-				 skip);
+				 f->mid_line ? "\n" : "", skip);
+			f->mid_line = false;
 			if (http_stream_write(f->req, mark, strlen(mark)) == -EPIPE)
 				return false;
 			f->pos += skip;
@@ -364,6 +367,7 @@ static bool follow_read(struct follow *f)
 		if (r < 0)
 			break; /* full: the rest at the next event */
 		f->pos += n;
+		f->mid_line = buf[n - 1] != '\n';
 		if (off + n > g->size)
 			g->size = off + n;
 	}
