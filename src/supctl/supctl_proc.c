@@ -447,8 +447,10 @@ static int skip_out(void *arg, const char *buf, size_t len)
 	char *s = malloc(f->nheld + len + 1);
 	if (!s)
 		return -ENOMEM;
-	memcpy(s, f->held, f->nheld);
-	memcpy(s + f->nheld, buf, len);
+	if (f->nheld)
+		memcpy(s, f->held, f->nheld);
+	if (len)
+		memcpy(s + f->nheld, buf, len);
 	size_t n = f->nheld + len, from = 0;
 	bool bol = !f->mid_line || f->nheld;
 	free(f->held);
