@@ -123,6 +123,12 @@ int api_stream_reply(struct http_req *r, const char *ctype, struct xr_part *part
 		http_reply(r, 500, "text/plain", "out of memory\n", 14);
 		return e;
 	}
+	if (!strcmp(http_req_method(r), "HEAD")) {
+		/* no body goes out: reading the file would be for nothing */
+		http_stream_end(r);
+		stream_free(s);
+		return 0;
+	}
 	http_req_set_data(r, s);
 	pump(s);
 	return 0;

@@ -113,6 +113,12 @@ assert r.status == 200 and r.read() == raw[7:], "/v1 read"
 c.request("GET", "/v1/processes/big/log?tail=100")
 r = c.getresponse()
 assert r.status == 200 and r.read() == raw[-100:], "/v1 tail"
+c.request("HEAD", "/v1/processes/big/log?offset=0&length=0")
+r = c.getresponse()
+assert r.status == 200 and r.read() == b"", "/v1 HEAD"
+c.request("GET", "/v1/log?offset=0&length=0")
+r = c.getresponse()
+assert r.status == 200 and b"supd started" in r.read(), "/v1/log"
 PYEOF
 ok "a full read gets every byte, escaped as xmlrpclib would"
 
