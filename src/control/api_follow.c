@@ -32,9 +32,12 @@
 #include "log.h"
 #include "output.h"
 
-#define FOLLOW_FIRST   1024	    /* bytes of history sent first, as supervisord */
-#define FOLLOW_BACKLOG (512 * 1024) /* stop reading while the client is this far behind */
-#define MAX_BACKUPS    1000	    /* name.N looked at, at most */
+#define FOLLOW_FIRST 1024 /* bytes of history sent first, as supervisord */
+/* Stop reading while the client is this far behind: what it has not taken
+ * stays on disk (a slow follower reads the backups later), so a thousand
+ * stalled followers cost a thousand times this, not their logs' size. */
+#define FOLLOW_BACKLOG (64 * 1024)
+#define MAX_BACKUPS    1000 /* name.N looked at, at most */
 #define DIR_EVENTS                                                                                 \
 	(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_MODIFY | IN_ONLYDIR |            \
 	 IN_EXCL_UNLINK)
@@ -328,7 +331,7 @@ static bool name_matches(const struct flog *l, const char *name)
 static bool follow_read(struct follow *f)
 {
 	struct flog *l = f->log;
-	char buf[65536], mark[128];
+	char buf[16384], mark[128];
 	while (l->ngens && http_stream_pending(f->req) < FOLLOW_BACKLOG) {
 		size_t i = l->ngens - 1;
 		while (i > 0 && l->gens[i].base > f->pos)

@@ -202,10 +202,18 @@ static void read_result(struct res *r, int e, char *buf, size_t len, const char 
 	free(buf);
 }
 
+/* Log reads one answer may hold: each holds an open file until the answer
+ * is sent, and a multicall must not take all of supd's fds. */
+#define XR_MAX_FILES 64
+
 /* A log file's range as an XV_FILE, streamed when the answer goes out;
  * -ENOTSUP when path is not a regular file. */
-static int file_result(struct res *r, const char *path, int64_t off, int64_t len)
+static int file_result(struct xr_call *c, struct res *r, const char *path, int64_t off, int64_t len)
 {
+	if (c->files >= XR_MAX_FILES) {
+		xr_fault(r, "FAILED", "more than %d log reads in one call", XR_MAX_FILES);
+		return 0;
+	}
 	int fd;
 	int64_t start, end;
 	int e = path ? logfile_open_range(path, off, len, &fd, &start, &end) : -ENOENT;
@@ -213,15 +221,17 @@ static int file_result(struct res *r, const char *path, int64_t off, int64_t len
 		return e;
 	if (e < 0)
 		read_result(r, e, NULL, 0, path);
-	else
+	else {
+		c->files++;
 		xr_ok(r, xv_file(fd, start, end));
+	}
 	return 0;
 }
 
 void xrm_read_log(struct xr_call *c, const struct xv *p, struct res *r)
 {
 	const char *path = log_path();
-	if (file_result(r, path, p->v[0]->i, p->v[1]->i) == 0)
+	if (file_result(c, r, path, p->v[0]->i, p->v[1]->i) == 0)
 		return;
 	char *buf = NULL;
 	size_t len = 0;
@@ -641,7 +651,7 @@ void xrm_read_proc_log(struct xr_call *c, const struct xv *p, struct res *r)
 		return;
 	enum output_channel ch = stderr_method(c) ? OUTPUT_STDERR : OUTPUT_STDOUT;
 	const char *path = chan_path(pr, ch);
-	if (path && file_result(r, path, p->v[1]->i, p->v[2]->i) == 0)
+	if (path && file_result(c, r, path, p->v[1]->i, p->v[2]->i) == 0)
 		return;
 	char *buf = NULL;
 	size_t len = 0;
@@ -662,8 +672,13 @@ void xrm_tail_proc_log(struct xr_call *c, const struct xv *p, struct res *r)
 	const char *path = chan_path(pr, ch);
 	int fd;
 	int64_t start, end;
+	if (path && c->files >= XR_MAX_FILES) {
+		xr_fault(r, "FAILED", "more than %d log reads in one call", XR_MAX_FILES);
+		return;
+	}
 	if (path && logfile_tail_range(path, p->v[1]->i, p->v[2]->i, &fd, &start, &end, &newoff,
 				       &overflow) == 0) {
+		c->files++;
 		struct xv *a = xv_array();
 		xv_push(a, xv_file(fd, start, end));
 		xv_push(a, xv_int32(newoff));

@@ -98,6 +98,9 @@ class Transport(xmlrpc.client.Transport):
     def make_connection(self, host):
         return Conn("localhost")
 raw = open(sys.argv[2], "rb").read()
+# supd sends U+FFFD per byte that is not UTF-8 (doc/xmlrpc.md)
+import codecs
+codecs.register_error("perbyte", lambda e: ("\ufffd" * (e.end - e.start), e.end))
 want = raw[1000:].decode("utf-8", "replace")
 p = xmlrpc.client.ServerProxy("http://localhost", transport=Transport())
 got = p.supervisor.readProcessStdoutLog("big", 1000, 0)
@@ -106,6 +109,15 @@ got = p.supervisor.readProcessStdoutLog("big", 5, 100)
 assert got == raw[5:105].decode("utf-8", "replace"), "xml-rpc range"
 got = p.supervisor.tailProcessStdoutLog("big", 0, 3000)
 assert got[0] == raw[-3000:].decode("utf-8", "replace") and got[1] == len(raw) and got[2], "tail"
+# in a multicall too; more than 64 log reads in one call are refused
+# (each holds an open file until the answer is sent)
+# (supervisord's multicall answers values unwrapped, so no MultiCall here)
+res = p.system.multicall([{"methodName": "supervisor.readProcessStdoutLog",
+                           "params": ["big", i, 10]} for i in range(70)])
+for i in range(64):
+    assert res[i] == raw[i:i + 10].decode("utf-8", "perbyte"), ("multicall", i)
+for f in res[64:]:
+    assert f["faultCode"] == 30 and "64 log reads" in f["faultString"], f
 c = Conn("localhost")
 c.request("GET", "/v1/processes/big/log?offset=7&length=0")
 r = c.getresponse()
