@@ -56,6 +56,7 @@ cat >"$T/followers.py" <<'PYEOF'
 # sees a tick written after they all started.  Prints "ok" or the problem.
 import ctypes, os, re, select, socket, sys, time
 sockpaths, log, n = sys.argv[1].split(","), sys.argv[2], int(sys.argv[3])
+supd, figures = sys.argv[4], sys.argv[5]
 deadline = time.time() + 120
 socks, got = [], {}
 for i in range(n):
@@ -97,6 +98,14 @@ if fd < 0:
     print("inotify_init in another process failed:", os.strerror(ctypes.get_errno()))
     sys.exit(1)
 os.close(fd)
+links = [os.readlink("/proc/%s/fd/%s" % (supd, f)) for f in os.listdir("/proc/%s/fd" % supd)]
+inotify = sum(1 for l in links if l == "anon_inode:inotify")
+rss = [l.split()[1] for l in open("/proc/%s/status" % supd) if l.startswith("VmRSS:")][0]
+with open(figures, "w") as f:
+    f.write("supd with %d followers: %d fds, %d inotify instance(s), RSS %s kB\n" % (n, len(links), inotify, rss))
+if inotify != 1:
+    print("supd has %d inotify instances" % inotify)
+    sys.exit(1)
 last = max(int(m) for m in re.findall(rb"tick (\d+)", open(log, "rb").read()))
 want = b"tick %d\n" % (last + 2)
 for s in socks:
@@ -111,8 +120,9 @@ bb_start
 bb_wait 10 test -S "$T/supd.sock"
 bb_wait 10 grep -q "tick 3" "$T/ticker.log"
 
-out=$(timeout 150 python3 "$T/followers.py" "$T/supd.sock,$T/supd-b.sock,$T/supd-c.sock" "$T/ticker.log" "$N" 2>&1) || true
+out=$(timeout 150 python3 "$T/followers.py" "$T/supd.sock,$T/supd-b.sock,$T/supd-c.sock" "$T/ticker.log" "$N" "$SUPD_PID" "$T/figures" 2>&1) || true
 expect_eq ok "$out" "$N followers"
+cat "$T/figures"
 ok "$N concurrent followers, each with every new line; inotify_init still works elsewhere"
 
 # supd's inotify instances while nobody follows: none (closed with the last)
