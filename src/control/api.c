@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "api_int.h"
+#include "api_stream.h"
 #include "buf.h"
 #include "conf_value.h"
 #include "log.h"
+#include "log_range.h"
 #include "logfile.h"
 #include "ops.h"
 #include "output.h"
@@ -258,6 +260,10 @@ static void on_abandoned(struct http_req *r, void *ctx)
 		webui_abandoned(k);
 		return;
 	}
+	if ((int)*k == STREAM_HELD_TAG) {
+		api_stream_abandoned(k);
+		return;
+	}
 	struct held_act *h = (struct held_act *)k;
 	held_unlink(h);
 	ops_act_free(h->act);
@@ -364,41 +370,11 @@ static void handle_stdin(struct api *a, struct http_req *r, const struct ops_spe
 	json_decref(j);
 }
 
-static int parse_i64(const char *s, int64_t *out)
-{
-	if (!s)
-		return 0;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 /* offset/length or tail=N (default: the last 1600 bytes, supctl tail). */
-static int log_range(struct http_req *r, int64_t *offset, int64_t *length)
+static int log_range(struct http_req *r, struct log_range *lr)
 {
-	const char *off = http_req_arg(r, "offset"), *len = http_req_arg(r, "length");
-	const char *tail = http_req_arg(r, "tail");
-	*offset = -1600;
-	*length = 0;
-	if (tail) {
-		int64_t t;
-		if (parse_i64(tail, &t) < 0 || t < 0)
-			return -EINVAL;
-		*offset = -t;
-		if (t == 0)
-			*offset = INT64_MAX; /* nothing */
-		return 0;
-	}
-	if (off || len) {
-		*offset = 0;
-		if (parse_i64(off, offset) < 0 || parse_i64(len, length) < 0)
-			return -EINVAL;
-	}
-	return 0;
+	return log_range_parse(http_req_arg(r, "offset"), http_req_arg(r, "length"),
+			       http_req_arg(r, "tail"), lr);
 }
 
 static void reply_read(struct http_req *r, int e, char *buf, size_t len, const char *what)
@@ -412,6 +388,34 @@ static void reply_read(struct http_req *r, int e, char *buf, size_t len, const c
 	else
 		reply_text(r, buf ? buf : "", buf ? len : 0);
 	free(buf);
+}
+
+/* A log read from a regular file is streamed: memory stays bounded
+ * whatever the range and however slowly the client reads.  False when
+ * path is not one (no file, /dev/stdout): the caller reads its in-memory
+ * tail instead. */
+static bool stream_log(struct http_req *r, const char *path, const struct log_range *lr,
+		       const char *what)
+{
+	int fd;
+	int64_t start, end;
+	int e =
+	    path ? logfile_open_range(path, lr->offset, lr->length, &fd, &start, &end) : -ENOTSUP;
+	if (e == -ENOTSUP)
+		return false;
+	if (e < 0) {
+		reply_read(r, e, NULL, 0, what);
+		return true;
+	}
+	struct xr_part *p = malloc(sizeof(*p));
+	if (!p) {
+		close(fd);
+		api_reply_error(r, "FAILED", "out of memory");
+		return true;
+	}
+	*p = (struct xr_part){.fd = fd, .start = start, .end = end};
+	api_stream_reply(r, "text/plain; charset=utf-8", p, 1, false);
+	return true;
 }
 
 static void handle_proc_log(struct api *a, struct http_req *r, const struct ops_spec *sp,
@@ -471,20 +475,25 @@ static void handle_proc_log(struct api *a, struct http_req *r, const struct ops_
 		free(v);
 		return;
 	}
-	int64_t off, len;
-	if (log_range(r, &off, &len) < 0) {
+	struct log_range lr;
+	if (log_range(r, &lr) < 0) {
 		free(v);
 		api_reply_error(r, "BAD_ARGUMENTS", "bad offset, length or tail");
+		return;
+	}
+	namespec(v[0], ns, sizeof(ns));
+	if (!lr.none && v[0]->out && stream_log(r, output_path(v[0]->out, ch), &lr, ns)) {
+		free(v);
 		return;
 	}
 	char *buf = NULL;
 	size_t blen = 0;
 	int e = -ENOENT;
-	if (off == INT64_MAX)
+	if (lr.none)
 		e = 0;
 	else if (v[0]->out)
-		e = output_read(v[0]->out, ch, off, len, &buf, &blen);
-	reply_read(r, e, buf, blen, namespec(v[0], ns, sizeof(ns)));
+		e = output_read(v[0]->out, ch, lr.offset, lr.length, &buf, &blen);
+	reply_read(r, e, buf, blen, ns);
 	free(v);
 }
 
@@ -503,20 +512,16 @@ static void handle_main_log(struct api *a, struct http_req *r)
 		api_follow(a, r, log_path());
 		return;
 	}
-	int64_t off, len;
-	if (log_range(r, &off, &len) < 0) {
+	struct log_range lr;
+	if (log_range(r, &lr) < 0) {
 		api_reply_error(r, "BAD_ARGUMENTS", "bad offset, length or tail");
 		return;
 	}
 	const char *path = log_path();
-	char *buf = NULL;
-	size_t blen = 0;
-	int e = 0;
 	if (!path)
-		e = -ENOENT;
-	else if (off != INT64_MAX)
-		e = logfile_read_range(path, off, len, &buf, &blen);
-	reply_read(r, e, buf, blen, "supd log");
+		reply_read(r, -ENOENT, NULL, 0, "supd log");
+	else if (lr.none || !stream_log(r, path, &lr, "supd log"))
+		reply_text(r, "", 0); /* not a file (/dev/stdout): nothing to read */
 }
 
 static void handle_version(struct api *a, struct http_req *r)
@@ -843,6 +848,8 @@ static void on_writable(struct http_req *r, void *ctx)
 	enum held_kind *k = http_req_data(r);
 	if (k && *k == HELD_FOLLOW)
 		api_follow_writable((struct follow *)k);
+	else if (k && (int)*k == STREAM_HELD_TAG)
+		api_stream_writable(k);
 }
 
 const struct http_handlers api_http_handlers = {on_request, on_abandoned, on_writable};

@@ -16,6 +16,7 @@
 enum held_kind { HELD_ACT = 1, HELD_FOLLOW, HELD_XMLRPC = XMLRPC_HELD_TAG };
 
 struct follow;
+struct follow_hub;
 
 struct api {
 	struct loop *loop;
@@ -24,6 +25,7 @@ struct api {
 	struct xmlrpc *xr;
 	struct held_act *acts;
 	struct follow *follows;
+	struct follow_hub *hub; /* api_follow.c's inotify instance; NULL when none follows */
 };
 
 static inline const char *namespec(const struct proc *p, char *buf, size_t len)

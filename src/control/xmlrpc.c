@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_stream.h"
 #include "xmlrpc_int.h"
 
 static const struct {
@@ -315,6 +316,16 @@ static void bad_request(struct http_req *r)
 
 static void reply_res(struct http_req *req, const struct res *r)
 {
+	if (!r->code && xv_has_file(r->val)) {
+		/* a log read: sent as the client reads it, not built here */
+		struct xr_part *parts;
+		size_t n;
+		if (xmlrpc_write_parts(r->val, &parts, &n) < 0)
+			http_error(req, 500, "Internal Server Error");
+		else
+			api_stream_reply(req, "text/xml", parts, n, true);
+		return;
+	}
 	char *body = NULL;
 	size_t len = 0;
 	int e = r->code ? xmlrpc_write_fault(r->code, r->msg, &body, &len)

@@ -27,6 +27,7 @@ struct xr_call {
 	char *method;
 	struct xv *params;
 	const char *cur; /* the method being run */
+	unsigned files;	 /* log reads (open files) in the answer so far */
 	/* system.multicall: the calls, the next one, the results so far */
 	const struct xv *calls;
 	size_t idx;

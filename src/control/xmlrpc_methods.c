@@ -202,12 +202,40 @@ static void read_result(struct res *r, int e, char *buf, size_t len, const char 
 	free(buf);
 }
 
+/* Log reads one answer may hold: each holds an open file until the answer
+ * is sent, and a multicall must not take all of supd's fds. */
+#define XR_MAX_FILES 64
+
+/* A log file's range as an XV_FILE, streamed when the answer goes out;
+ * -ENOTSUP when path is not a regular file. */
+static int file_result(struct xr_call *c, struct res *r, const char *path, int64_t off, int64_t len)
+{
+	if (c->files >= XR_MAX_FILES) {
+		xr_fault(r, "FAILED", "more than %d log reads in one call", XR_MAX_FILES);
+		return 0;
+	}
+	int fd;
+	int64_t start, end;
+	int e = path ? logfile_open_range(path, off, len, &fd, &start, &end) : -ENOENT;
+	if (e == -ENOTSUP)
+		return e;
+	if (e < 0)
+		read_result(r, e, NULL, 0, path);
+	else {
+		c->files++;
+		xr_ok(r, xv_file(fd, start, end));
+	}
+	return 0;
+}
+
 void xrm_read_log(struct xr_call *c, const struct xv *p, struct res *r)
 {
 	const char *path = log_path();
+	if (file_result(c, r, path, p->v[0]->i, p->v[1]->i) == 0)
+		return;
 	char *buf = NULL;
 	size_t len = 0;
-	int e = path ? logfile_read_range(path, p->v[0]->i, p->v[1]->i, &buf, &len) : -ENOENT;
+	int e = logfile_read_range(path, p->v[0]->i, p->v[1]->i, &buf, &len);
 	read_result(r, e, buf, len, path);
 }
 
@@ -622,6 +650,9 @@ void xrm_read_proc_log(struct xr_call *c, const struct xv *p, struct res *r)
 	if (!pr)
 		return;
 	enum output_channel ch = stderr_method(c) ? OUTPUT_STDERR : OUTPUT_STDOUT;
+	const char *path = chan_path(pr, ch);
+	if (path && file_result(c, r, path, p->v[1]->i, p->v[2]->i) == 0)
+		return;
 	char *buf = NULL;
 	size_t len = 0;
 	int e = pr->out ? output_read(pr->out, ch, p->v[1]->i, p->v[2]->i, &buf, &len) : -ENOENT;
@@ -638,6 +669,25 @@ void xrm_tail_proc_log(struct xr_call *c, const struct xv *p, struct res *r)
 	size_t len = 0;
 	int64_t newoff = 0;
 	bool overflow = false;
+	const char *path = chan_path(pr, ch);
+	int fd;
+	int64_t start, end;
+	if (path && c->files >= XR_MAX_FILES) {
+		xr_fault(r, "FAILED", "more than %d log reads in one call", XR_MAX_FILES);
+		return;
+	}
+	if (path && logfile_tail_range(path, p->v[1]->i, p->v[2]->i, &fd, &start, &end, &newoff,
+				       &overflow) == 0) {
+		c->files++;
+		struct xv *a = xv_array();
+		xv_push(a, xv_file(fd, start, end));
+		xv_push(a, xv_int32(newoff));
+		xv_push(a, xv_bool(overflow));
+		xr_ok(r, a);
+		return;
+	}
+	newoff = 0;
+	overflow = false;
 	int e = pr->out ? output_tail(pr->out, ch, p->v[1]->i, p->v[2]->i, &buf, &len, &newoff,
 				      &overflow)
 			: -ENOENT;

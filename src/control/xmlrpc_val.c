@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <expat.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "utf8.h"
@@ -66,6 +68,31 @@ struct xv *xv_strn(const char *s, size_t len)
 struct xv *xv_str(const char *s)
 {
 	return xv_strn(s ? s : "", s ? strlen(s) : 0);
+}
+
+struct xv *xv_file(int fd, int64_t start, int64_t end)
+{
+	struct xv *v = xv_new(XV_FILE);
+	if (!v) {
+		close(fd);
+		return NULL;
+	}
+	v->fd = fd;
+	v->start = start;
+	v->end = end < start ? start : end;
+	return v;
+}
+
+bool xv_has_file(const struct xv *v)
+{
+	if (!v)
+		return false;
+	if (v->type == XV_FILE)
+		return true;
+	for (size_t i = 0; i < v->n; i++)
+		if (xv_has_file(v->v[i]))
+			return true;
+	return false;
 }
 
 struct xv *xv_array(void)
@@ -167,6 +194,8 @@ void xv_free(struct xv *v)
 	free(v->v);
 	free(v->keys);
 	free(v->s);
+	if (v->type == XV_FILE && v->fd >= 0)
+		close(v->fd);
 	free(v);
 }
 
@@ -548,6 +577,11 @@ struct out {
 	char *s;
 	size_t n, cap;
 	bool oom;
+	/* xmlrpc_write_parts: the parts so far (the text in s comes next) */
+	struct xr_part *parts;
+	size_t nparts;
+	bool parts_mode;
+	int err;
 };
 
 static void put(struct out *o, const char *s, size_t n)
@@ -559,6 +593,53 @@ static void put(struct out *o, const char *s, size_t n)
 static void puts_(struct out *o, const char *s)
 {
 	put(o, s, strlen(s));
+}
+
+/* Is s[0..n) the start of a UTF-8 sequence that more bytes could
+ * complete? */
+static bool utf8_prefix(const unsigned char *s, size_t n)
+{
+	size_t k = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	if (s[0] < 0xc2 || s[0] > 0xf4 || n >= k)
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return false;
+	return true;
+}
+
+size_t xmlrpc_escape_stream(const char *in, size_t n, bool final, char *out, size_t *outlen)
+{
+	const unsigned char *s = (const unsigned char *)in, *e = s + n;
+	char *o = out;
+	while (s < e) {
+		if (*s < 0x80) {
+			if (*s == '&')
+				memcpy(o, "&amp;", 5), o += 5;
+			else if (*s == '<')
+				memcpy(o, "&lt;", 4), o += 4;
+			else if (*s == '>')
+				memcpy(o, "&gt;", 4), o += 4;
+			else
+				*o++ = (char)*s;
+			s++;
+			continue;
+		}
+		size_t k = utf8_len(s, (size_t)(e - s));
+		if (!k && !final && utf8_prefix(s, (size_t)(e - s)))
+			break;
+		if (k) {
+			memcpy(o, s, k);
+			o += k;
+			s += k;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			s++;
+		}
+	}
+	*outlen = (size_t)(o - out);
+	return (size_t)(s - (const unsigned char *)in);
 }
 
 /* xmlrpclib.escape: &, < and > only.  Control characters pass as they
@@ -614,6 +695,71 @@ static void put_double(struct out *o, double d)
 	puts_(o, b);
 }
 
+static int add_part(struct out *o, struct xr_part p)
+{
+	struct xr_part *np = realloc(o->parts, (o->nparts + 1) * sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	o->parts = np;
+	o->parts[o->nparts++] = p;
+	return 0;
+}
+
+/* The text so far becomes a part of its own. */
+static void cut_text(struct out *o)
+{
+	if (o->oom || !o->n)
+		return;
+	if (add_part(o, (struct xr_part){.text = o->s, .len = o->n, .fd = -1}) < 0) {
+		o->oom = true;
+		return;
+	}
+	o->s = NULL;
+	o->n = o->cap = 0;
+}
+
+/* An XV_FILE: a file part in parts mode, else read here (small answers,
+ * unit tests). */
+static void put_file(struct out *o, const struct xv *v)
+{
+	if (o->oom)
+		return;
+	if (o->parts_mode) {
+		cut_text(o);
+		int fd = o->oom ? -1 : fcntl(v->fd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0) {
+			o->err = o->oom ? -ENOMEM : -errno;
+			o->oom = true;
+			return;
+		}
+		if (add_part(o, (struct xr_part){.fd = fd, .start = v->start, .end = v->end}) < 0) {
+			close(fd);
+			o->oom = true;
+		}
+		return;
+	}
+	char b[8192], esc[XMLRPC_ESCAPED_MAX(sizeof(b))];
+	size_t carry = 0;
+	int64_t pos = v->start;
+	for (;;) {
+		size_t want = sizeof(b) - carry;
+		if ((int64_t)want > v->end - pos)
+			want = (size_t)(v->end - pos);
+		ssize_t got = want ? pread(v->fd, b + carry, want, pos) : 0;
+		if (got < 0)
+			got = 0;
+		pos += got;
+		bool final = got == 0 || pos >= v->end;
+		size_t tot = carry + (size_t)got, elen;
+		size_t used = xmlrpc_escape_stream(b, tot, final, esc, &elen);
+		put(o, esc, elen);
+		carry = tot - used;
+		memmove(b, b + used, carry);
+		if (final)
+			return;
+	}
+}
+
 static void put_value(struct out *o, const struct xv *v)
 {
 	char b[32];
@@ -643,6 +789,11 @@ static void put_value(struct out *o, const struct xv *v)
 		break;
 	case XV_NIL:
 		puts_(o, "<nil/>");
+		break;
+	case XV_FILE:
+		puts_(o, "<string>");
+		put_file(o, v);
+		puts_(o, "</string>");
 		break;
 	case XV_ARRAY:
 		puts_(o, "<array><data>\n");
@@ -685,6 +836,35 @@ int xmlrpc_write_response(const struct xv *v, char **out, size_t *len)
 	put_value(&o, v);
 	puts_(&o, "</param>\n</params>\n</methodResponse>\n");
 	return finish(&o, out, len);
+}
+
+void xmlrpc_parts_free(struct xr_part *parts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(parts[i].text);
+		if (!parts[i].text && parts[i].fd >= 0)
+			close(parts[i].fd);
+	}
+	free(parts);
+}
+
+int xmlrpc_write_parts(const struct xv *v, struct xr_part **parts, size_t *n)
+{
+	if (xv_failed(v))
+		return -ENOMEM;
+	struct out o = {.parts_mode = true};
+	puts_(&o, "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n");
+	put_value(&o, v);
+	puts_(&o, "</param>\n</params>\n</methodResponse>\n");
+	cut_text(&o);
+	if (o.oom) {
+		free(o.s);
+		xmlrpc_parts_free(o.parts, o.nparts);
+		return o.err ? o.err : -ENOMEM;
+	}
+	*parts = o.parts;
+	*n = o.nparts;
+	return 0;
 }
 
 int xmlrpc_write_fault(int code, const char *msg, char **out, size_t *len)

@@ -399,6 +399,102 @@ static void log_error_line(struct ctl *x, const char *who, const char *code)
 	x->exitstatus = EX_GENERIC;
 }
 
+/* tail -f's stream, with supd's marker for bytes rotated out before they
+ * were read (a line of its own, doc/api.md) turned into a notice on
+ * stderr.  A line that may be a marker cut between two reads is held until
+ * its end arrives. */
+#define SKIP_HEAD "==> "
+#define SKIP_TAIL " bytes skipped: rotated out before they were read <==\n"
+
+struct skip_filter {
+	const char *who;
+	char *held;
+	size_t nheld;
+	bool mid_line; /* the last byte out was not a newline */
+};
+
+/* The marker's length at s, 0 when s does not start one, -1 when s[0..n)
+ * could still become one. */
+static long skip_marker(const char *s, size_t n, long long *bytes)
+{
+	static const char head[] = SKIP_HEAD, tail[] = SKIP_TAIL;
+	size_t i = 0, hl = sizeof(head) - 1, tl = sizeof(tail) - 1;
+	for (; i < hl; i++)
+		if (i == n)
+			return -1;
+		else if (s[i] != head[i])
+			return 0;
+	long long v = 0;
+	size_t d = i;
+	for (; i < n && s[i] >= '0' && s[i] <= '9' && i - d < 18; i++)
+		v = v * 10 + (s[i] - '0');
+	if (i == n)
+		return -1;
+	if (i == d)
+		return 0;
+	for (size_t k = 0; k < tl; k++, i++)
+		if (i == n)
+			return -1;
+		else if (s[i] != tail[k])
+			return 0;
+	*bytes = v;
+	return (long)i;
+}
+
+static int skip_out(void *arg, const char *buf, size_t len)
+{
+	struct skip_filter *f = arg;
+	char *s = malloc(f->nheld + len + 1);
+	if (!s)
+		return -ENOMEM;
+	if (f->nheld)
+		memcpy(s, f->held, f->nheld);
+	if (len)
+		memcpy(s + f->nheld, buf, len);
+	size_t n = f->nheld + len, from = 0;
+	bool bol = !f->mid_line || f->nheld;
+	free(f->held);
+	f->held = NULL;
+	f->nheld = 0;
+	int e = 0;
+	/* each line start: p == s when the stream is at one, else after '\n' */
+	for (size_t p = 0; e == 0 && p < n;) {
+		long long bytes;
+		long m = p == 0 && !bol ? 0 : skip_marker(s + p, n - p, &bytes);
+		if (m == 0) {
+			char *nl = memchr(s + p, '\n', n - p);
+			p = nl ? (size_t)(nl - s) + 1 : n;
+			continue;
+		}
+		e = ctl_write_out(NULL, s + from, p - from);
+		from = p;
+		if (m < 0) { /* the rest next time */
+			f->held = malloc(n - p);
+			if (!f->held) {
+				e = -ENOMEM;
+				break;
+			}
+			memcpy(f->held, s + p, n - p);
+			f->nheld = n - p;
+			from = n;
+			break;
+		}
+		fflush(stdout);
+		fprintf(stderr,
+			"supctl: %s: %lld bytes of the log were lost (rotated out before tail -f "
+			"read them)\n",
+			f->who, bytes);
+		p += (size_t)m;
+		from = p;
+	}
+	if (!e && from < n)
+		e = ctl_write_out(NULL, s + from, n - from);
+	if (n && !f->nheld)
+		f->mid_line = s[n - 1] != '\n';
+	free(s);
+	return e;
+}
+
 static void read_log(struct ctl *x, const char *who, const char *base, bool follow, long bytes)
 {
 	char path[1600];
@@ -408,7 +504,12 @@ static void read_log(struct ctl *x, const char *who, const char *base, bool foll
 			 strchr(base, '?') ? '&' : '?');
 		ctl_out("==> Press Ctrl-C to exit <==");
 		fflush(stdout);
-		if (ctl_call_ex(x, "GET", path, &rep, false, ctl_write_out, NULL) < 0)
+		struct skip_filter sf = {.who = who};
+		int e = ctl_call_ex(x, "GET", path, &rep, false, skip_out, &sf);
+		if (sf.nheld) /* a line that only looked like a marker's start */
+			ctl_write_out(NULL, sf.held, sf.nheld);
+		free(sf.held);
+		if (e < 0)
 			return;
 	} else {
 		snprintf(path, sizeof(path), "%s%ctail=%ld", base, strchr(base, '?') ? '&' : '?',

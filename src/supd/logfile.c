@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log_range.h"
 #include "logfile.h"
 
 #define PATH_CHECK_MS 1000
@@ -366,67 +367,85 @@ static int read_at(int fd, off_t off, size_t want, char **buf, size_t *len)
 	return 0;
 }
 
-static int open_size(const char *path, int *fd, int64_t *size)
+/* Opens path for reading; *size is 0 for what is not a regular file
+ * (-ENOTSUP with regular). */
+static int open_size(const char *path, int *fd, int64_t *size, bool regular)
 {
-	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (*fd < 0)
 		return -errno;
 	struct stat st;
-	if (fstat(*fd, &st) < 0) {
-		int e = -errno;
+	if (fstat(*fd, &st) < 0 || (regular && !S_ISREG(st.st_mode))) {
+		int e = S_ISREG(st.st_mode) ? -errno : -ENOTSUP;
 		close(*fd);
+		*fd = -1;
 		return e;
 	}
 	*size = S_ISREG(st.st_mode) ? (int64_t)st.st_size : 0;
 	return 0;
 }
 
-int logfile_read_range(const char *path, int64_t offset, int64_t length, char **buf, size_t *len)
+int logfile_open_range(const char *path, int64_t offset, int64_t length, int *fd, int64_t *start,
+		       int64_t *end)
 {
-	if (length < 0 || (offset < 0 && length != 0))
+	int64_t s, e, sz;
+	if (log_range_span(offset, length, 0, &s, &e) < 0)
 		return -EINVAL;
-	int fd;
-	int64_t sz;
-	int r = open_size(path, &fd, &sz);
+	int r = open_size(path, fd, &sz, true);
 	if (r < 0)
 		return r;
-	int64_t start, end;
-	if (offset < 0) {
-		start = offset < -sz ? 0 : sz + offset;
-		end = sz;
-	} else {
-		start = offset > sz ? sz : offset;
-		end = length == 0 || length > sz - start ? sz : start + length;
-	}
+	log_range_span(offset, length, sz, start, end);
+	return 0;
+}
+
+int logfile_read_range(const char *path, int64_t offset, int64_t length, char **buf, size_t *len)
+{
+	int64_t start, end, sz;
+	if (log_range_span(offset, length, 0, &start, &end) < 0)
+		return -EINVAL;
+	int fd;
+	int r = open_size(path, &fd, &sz, false);
+	if (r < 0)
+		return r;
+	log_range_span(offset, length, sz, &start, &end);
 	r = read_at(fd, start, (size_t)(end - start), buf, len);
 	close(fd);
 	return r;
 }
 
-int logfile_tail(const char *path, int64_t offset, int64_t length, char **buf, size_t *len,
-		 int64_t *newoffset, bool *overflow)
+int logfile_tail_range(const char *path, int64_t offset, int64_t length, int *fd, int64_t *start,
+		       int64_t *end, int64_t *newoffset, bool *overflow)
 {
 	if (offset < 0)
 		offset = 0;
 	if (length < 0)
 		length = 0;
 	*overflow = false;
-	*newoffset = 0;
-	int fd;
+	*newoffset = *start = *end = 0;
 	int64_t sz;
-	int r = open_size(path, &fd, &sz);
-	if (r == -ENOENT)
+	int r = open_size(path, fd, &sz, true);
+	if (r < 0)
+		return r;
+	/* sz - length may not fit when length is near INT64_MAX */
+	*overflow = length < sz && sz - length > offset;
+	*start = *end = sz;
+	if (*overflow || offset < sz)
+		*start = sz - (length < sz ? length : sz);
+	*newoffset = sz;
+	return 0;
+}
+
+int logfile_tail(const char *path, int64_t offset, int64_t length, char **buf, size_t *len,
+		 int64_t *newoffset, bool *overflow)
+{
+	int fd;
+	int64_t start, end;
+	int r = logfile_tail_range(path, offset, length, &fd, &start, &end, newoffset, overflow);
+	if (r == -ENOENT || r == -ENOTSUP)
 		return read_at(-1, 0, 0, buf, len);
 	if (r < 0)
 		return r;
-	*overflow = sz - length > offset;
-	int64_t start = sz, want = 0;
-	if (*overflow || offset < sz) {
-		want = length < sz ? length : sz;
-		start = sz - want;
-	}
-	r = read_at(fd, start, (size_t)want, buf, len);
+	r = read_at(fd, start, (size_t)(end - start), buf, len);
 	close(fd);
-	*newoffset = sz;
 	return r;
 }

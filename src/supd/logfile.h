@@ -72,6 +72,15 @@ int logfile_read_range(const char *path, int64_t offset, int64_t length, char **
 int logfile_tail(const char *path, int64_t offset, int64_t length, char **buf, size_t *len,
 		 int64_t *newoffset, bool *overflow);
 
+/* The same two, for streaming: *fd (close-on-exec, for pread) and the
+ * range [*start, *end) to send, without reading it.  Both refuse what is not
+ * a regular file with -ENOTSUP (the caller reads its
+ * in-memory tail instead). */
+int logfile_open_range(const char *path, int64_t offset, int64_t length, int *fd, int64_t *start,
+		       int64_t *end);
+int logfile_tail_range(const char *path, int64_t offset, int64_t length, int *fd, int64_t *start,
+		       int64_t *end, int64_t *newoffset, bool *overflow);
+
 /* mkdir -p of the directory holding path.  Returns 0 or a negative errno. */
 int logfile_mkdir_parent(const char *path);
 

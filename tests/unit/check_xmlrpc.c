@@ -4,8 +4,10 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xmlrpc.h"
 #include "xmlrpc_val.h"
@@ -348,6 +350,58 @@ START_TEST(write_strings)
 }
 END_TEST
 
+/* Escaping in pieces, cut anywhere, gives what escaping the whole gives;
+ * an XV_FILE is written as the string of its bytes; the parts form the
+ * same document. */
+START_TEST(write_streamed)
+{
+	static const char text[] = "a<b>&c \xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 "
+				   "bad \xff\x80 cut \xe2\x82 x \xed\xa0\x80 end\xe2";
+	size_t n = sizeof(text) - 1;
+	struct xv *v = xv_strn(text, n);
+	char *whole = written(v);
+	xv_free(v);
+	char *body = strstr(whole, "<string>") + 8;
+	size_t blen = (size_t)(strstr(body, "</string>") - body);
+	for (size_t cut = 0; cut <= n; cut++) {
+		char out[XMLRPC_ESCAPED_MAX(sizeof(text)) * 2], *o = out;
+		size_t olen, used = xmlrpc_escape_stream(text, cut, false, o, &olen);
+		ck_assert_uint_le(cut - used, 3);
+		o += olen;
+		char rest[sizeof(text) + 4];
+		memcpy(rest, text + used, n - used);
+		xmlrpc_escape_stream(rest, n - used, true, o, &olen);
+		o += olen;
+		ck_assert_msg((size_t)(o - out) == blen && !memcmp(out, body, blen), "cut at %zu",
+			      cut);
+	}
+	/* the same bytes from a file, as one value and as parts */
+	FILE *f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	fwrite("xx", 1, 2, f);
+	fwrite(text, 1, n, f);
+	fflush(f);
+	v = xv_array();
+	xv_push(v, xv_file(dup(fileno(f)), 2, 2 + (int64_t)n));
+	char *fromfile = written(v);
+	ck_assert_ptr_nonnull(strstr(fromfile, "<string>"));
+	ck_assert(!memcmp(strstr(fromfile, "<string>") + 8, body, blen));
+	struct xr_part *parts;
+	size_t np;
+	ck_assert_int_eq(xmlrpc_write_parts(v, &parts, &np), 0);
+	ck_assert_uint_eq(np, 3);
+	ck_assert_ptr_null(parts[1].text);
+	ck_assert_int_eq(parts[1].start, 2);
+	ck_assert_int_eq(parts[1].end, 2 + (int64_t)n);
+	ck_assert(!strncmp(fromfile, parts[0].text, parts[0].len));
+	xmlrpc_parts_free(parts, np);
+	xv_free(v);
+	fclose(f);
+	free(fromfile);
+	free(whole);
+}
+END_TEST
+
 START_TEST(write_fault)
 {
 	char *out;
@@ -424,6 +478,7 @@ int main(void)
 	tc = tcase_create("write");
 	tcase_add_test(tc, write_values);
 	tcase_add_test(tc, write_strings);
+	tcase_add_test(tc, write_streamed);
 	tcase_add_test(tc, write_fault);
 	tcase_add_test(tc, write_failed);
 	tcase_add_test(tc, round_trip);
