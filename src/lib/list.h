@@ -5,7 +5,8 @@
  * it unlinks itself in O(1) without knowing its head, and unlinking an
  * element that is not on a list does nothing.  Insertion is at the head.
  * Iterating while the current element may unlink itself: save its next
- * first (list_foreach_safe).
+ * first (list_foreach_safe).  list_push also inserts before any element:
+ * give it the address of the pointer that points at that element.
  *
  *	struct conn { LIST_LINK(struct conn) link; ... };
  *	struct conn *conns = NULL;
@@ -34,6 +35,15 @@
 			(*list_h_)->field.pprev = &list_e_->field.next;                            \
 		*list_h_ = list_e_;                                                                \
 		list_e_->field.pprev = list_h_;                                                    \
+	} while (0)
+
+/* Puts elm last on the list *headp (a walk: for short lists). */
+#define list_append(headp, elm, field)                                                             \
+	do {                                                                                       \
+		__typeof__(headp) list_p_ = (headp);                                               \
+		while (*list_p_)                                                                   \
+			list_p_ = &(*list_p_)->field.next;                                         \
+		list_push(list_p_, elm, field);                                                    \
 	} while (0)
 
 /* Takes elm off its list; nothing when it is on none. */

@@ -201,8 +201,7 @@ static void change_state(struct proc *p, enum proc_state to)
 		return;
 	p->state = to;
 	struct proc_hook *h, *next;
-	list_foreach_safe(h, p->tab->hooks, link, next)
-	{
+	list_foreach_safe (h, p->tab->hooks, link, next) {
 		h->cb(p, from, to, h->arg);
 	}
 }
@@ -309,8 +308,7 @@ static void settle_exec(struct proc *p)
 void procs_settle_execs(struct procs *t)
 {
 	struct proc *p, *next;
-	list_foreach_safe(p, t->execs, exec_link, next)
-	{
+	list_foreach_safe (p, t->execs, exec_link, next) {
 		settle_exec(p);
 	}
 }
@@ -685,8 +683,7 @@ static void finish_pending(struct proc *p)
 	struct procs *t = p->tab;
 	if (p->removing) {
 		struct proc_hook *h, *next;
-		list_foreach_safe(h, t->hooks, link, next)
-		{
+		list_foreach_safe (h, t->hooks, link, next) {
 			h->cb(p, p->state, PROC_REMOVED, h->arg);
 		}
 		procs_remove(t, p);
