@@ -1,9 +1,10 @@
 /* supervisord's process state machine (states.py, process.py), driven by
  * events instead of a once-a-second transition() pass, and written as one
  * table: actions[state][event] below is the specification, each cell the
- * action an event takes in a state.  A new event (readiness, a health
- * check, a dependency) is a column, a new condition of an action is in its
- * cell; nothing else decides a transition.
+ * action an event takes in a state.  Every state change happens in a cell
+ * (or in a helper a cell calls: enter_backoff, enter_running...), never
+ * in a request or a callback.  A new event (readiness, a health check, a
+ * dependency) is a column, a new condition of an action is in its cell.
  *
  * Each state has at most one deadline, p->timer (startsecs in STARTING,
  * the backoff delay in BACKOFF, stopwaitsecs in STOPPING); its expiry is
@@ -238,8 +239,8 @@ static void enter_running(struct proc *p)
 		 p->conf->name, p->conf->startsecs);
 }
 
-/* kill() failed for another reason than a gone process: supd no longer
- * knows what the process does. */
+/* kill() failed for another reason than a gone process (LOST): supd no
+ * longer knows what the process does. */
 static int enter_unknown(struct proc *p)
 {
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
@@ -272,7 +273,7 @@ static int kill_proc(struct proc *p, int sig)
 		}
 		log_crit("unknown problem killing %s (%d): %s", p->conf->name, (int)p->pid,
 			 strerror(errno));
-		return enter_unknown(p);
+		return proc_event(p, PROC_EV_LOST);
 	}
 	return 0;
 }
@@ -625,20 +626,20 @@ static enum proc_row row_of(enum proc_state s)
 
 /* One row per state, one column per event (proc.h), read as "in this
  * state, this event does that".  `nothing` is either nothing to do or a
- * cell that cannot occur: no child (EXITED, SPAWN_FAILED) or no deadline
- * (TIMER) in that state, a reset only of a stopped process.  The refuse_*
- * cells are the answers to requests a state does not take. */
+ * cell that cannot occur: no child (EXITED, SPAWN_FAILED, LOST) or no
+ * deadline (TIMER) in that state, a reset only of a stopped process.  The
+ * refuse_* cells answer the requests a state does not take. */
 // clang-format off
 static proc_action *const actions[NROWS][PROC_NEVENTS] = {
-/*              START           STOP                SHUTDOWN TIMER      SPAWNED  SPAWN_FAILED   EXITED           RESET */
-[R_STOPPED]  = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset},
-[R_STARTING] = {refuse_started, stop,               stop,    started,   spawned, enter_backoff, exited_starting, nothing},
-[R_RUNNING]  = {refuse_started, stop,               stop,    nothing,   nothing, enter_backoff, exited,          nothing},
-[R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing},
-[R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing},
-[R_EXITED]   = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset},
-[R_FATAL]    = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset},
-[R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset},
+/*              START           STOP                SHUTDOWN TIMER      SPAWNED  SPAWN_FAILED   EXITED           RESET    LOST */
+[R_STOPPED]  = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing},
+[R_STARTING] = {refuse_started, stop,               stop,    started,   spawned, enter_backoff, exited_starting, nothing, enter_unknown},
+[R_RUNNING]  = {refuse_started, stop,               stop,    nothing,   nothing, enter_backoff, exited,          nothing, enter_unknown},
+[R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing, nothing},
+[R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing, enter_unknown},
+[R_EXITED]   = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing},
+[R_FATAL]    = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing},
+[R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset,   nothing},
 };
 // clang-format on
 
@@ -752,7 +753,7 @@ int proc_signal(struct proc *p, int sig)
 	if (kill(p->pid, sig) < 0 && errno != ESRCH) {
 		log_crit("unknown problem sending sig %s (%d): %s", p->conf->name, (int)p->pid,
 			 strerror(errno));
-		return enter_unknown(p);
+		return proc_event(p, PROC_EV_LOST);
 	}
 	return 0;
 }

@@ -184,6 +184,7 @@ enum proc_event {
 			       * before exec and was reaped */
 	PROC_EV_EXITED,	      /* the child was reaped (p->wstatus) */
 	PROC_EV_RESET,	      /* a reload gave it a new config: a new process */
+	PROC_EV_LOST,	      /* kill() failed, not for a gone process */
 	PROC_NEVENTS,
 };
 
