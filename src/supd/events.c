@@ -12,10 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "list.h"
 #include "log.h"
 
 struct pool {
-	struct pool *next;
+	LIST_LINK(struct pool) link;
 	char *name; /* the group */
 	uint32_t mask;
 	uint64_t poolserial; /* the next one */
@@ -30,8 +31,8 @@ struct pool {
 #define STDOUT_RESULT_MAX (1024 * 1024)
 #define STDOUT_HANDLER	  "supervisor_stdout:event_handler"
 
-struct listener {
-	struct listener *next;
+struct pool_listener {
+	LIST_LINK(struct pool_listener) link; /* in attach order */
 	struct events *e;
 	struct proc *p;
 	int out_fd; /* its stdout: the protocol */
@@ -63,27 +64,27 @@ struct events {
 	uint64_t serial; /* the next global serial */
 	uint32_t wanted; /* every pool's mask */
 	struct pool *pools;
-	struct listener *ls;
+	struct pool_listener *ls;
 	struct tick ticks[3];
 };
 
 static struct pool *find_pool(const struct events *e, const char *name)
 {
-	for (struct pool *p = e->pools; p; p = p->next)
+	for (struct pool *p = e->pools; p; p = p->link.next)
 		if (!strcmp(p->name, name))
 			return p;
 	return NULL;
 }
 
-static struct listener *find_listener(const struct events *e, const struct proc *p)
+static struct pool_listener *find_listener(const struct events *e, const struct proc *p)
 {
-	for (struct listener *l = e->ls; l; l = l->next)
+	for (struct pool_listener *l = e->ls; l; l = l->link.next)
 		if (l->p == p)
 			return l;
 	return NULL;
 }
 
-static void lstate(struct listener *l, enum ev_lstate from, enum ev_lstate to)
+static void lstate(struct pool_listener *l, enum ev_lstate from, enum ev_lstate to)
 {
 	const char *name = l->p->conf->name;
 	log_debug("%s: %s -> %s", name, ev_lstate_name(from), ev_lstate_name(to));
@@ -109,7 +110,7 @@ static void dispatch(struct events *e, struct pool *pool);
 
 /* The listener's event was rejected (a non-OK result, a bad result line,
  * or its death while BUSY): back to the head of its pool's buffer. */
-static void reject(struct listener *l)
+static void reject(struct pool_listener *l)
 {
 	struct ev *ev = l->cur;
 	l->cur = NULL;
@@ -126,21 +127,21 @@ static void reject(struct listener *l)
 
 /* ---------------------------------------------------------------- writing */
 
-static void flush(struct listener *l);
+static void flush(struct pool_listener *l);
 
 static void in_cb(struct loop *lp, int fd, uint32_t events, void *arg)
 {
 	(void)lp;
 	(void)fd;
 	(void)events;
-	struct listener *l = arg;
+	struct pool_listener *l = arg;
 	flush(l);
 	struct pool *pool = l->wlen ? NULL : find_pool(l->e, l->p->conf->group);
 	if (pool)
 		dispatch(l->e, pool); /* it may take events again */
 }
 
-static void drop_wbuf(struct listener *l)
+static void drop_wbuf(struct pool_listener *l)
 {
 	if (l->wwatch)
 		loop_unwatch_fd(l->e->loop, l->in_fd);
@@ -152,7 +153,7 @@ static void drop_wbuf(struct listener *l)
 
 /* Writes what the pipe takes now; the rest waits for EPOLLOUT.  Returns 0
  * or a negative errno (the listener closed its stdin). */
-static int flush_now(struct listener *l)
+static int flush_now(struct pool_listener *l)
 {
 	while (l->woff < l->wlen) {
 		ssize_t n = write(l->in_fd, l->wbuf + l->woff, l->wlen - l->woff);
@@ -172,7 +173,7 @@ static int flush_now(struct listener *l)
 	return 0;
 }
 
-static void flush(struct listener *l)
+static void flush(struct pool_listener *l)
 {
 	int r = flush_now(l);
 	if (r < 0) {
@@ -183,7 +184,7 @@ static void flush(struct listener *l)
 
 /* Queues header and payload for l and writes what fits.  Returns 0, or a
  * negative errno with nothing queued (EPIPE: it closed its stdin). */
-static int send_event(struct listener *l, struct pool *pool, const struct ev_slot *s)
+static int send_event(struct pool_listener *l, struct pool *pool, const struct ev_slot *s)
 {
 	char head[512];
 	int hn = ev_header(head, sizeof(head), l->e->server, s->ev->serial, pool->name,
@@ -216,7 +217,7 @@ static int send_event(struct listener *l, struct pool *pool, const struct ev_slo
  * last: the oldest event to the first RUNNING listener that is READY. */
 static void dispatch(struct events *e, struct pool *pool)
 {
-	for (struct listener *l = e->ls; l && pool->q.n; l = l->next) {
+	for (struct pool_listener *l = e->ls; l && pool->q.n; l = l->link.next) {
 		/* A listener still holding unwritten bytes gets nothing more: it
 		 * answered without reading (a protocol violation), and what
 		 * waits for it stays bounded by one event. */
@@ -309,14 +310,14 @@ static int stdout_handler(const char *res, size_t len)
 	return 0;
 }
 
-static void result_reset(struct listener *l)
+static void result_reset(struct pool_listener *l)
 {
 	free(l->res);
 	l->res = NULL;
 	l->reslen = 0;
 }
 
-static void result_piece(struct listener *l, const char *data, size_t len)
+static void result_piece(struct pool_listener *l, const char *data, size_t len)
 {
 	struct pool *pool = find_pool(l->e, l->p->conf->group);
 	if (!pool || !pool->to_stdout || l->reslen >= STDOUT_RESULT_MAX)
@@ -332,7 +333,7 @@ static void result_piece(struct listener *l, const char *data, size_t len)
 }
 
 /* The pool's result handler: 0 accepted, 1 rejected, < 0 it raised. */
-static int handle_result(struct listener *l, const char *body, size_t len)
+static int handle_result(struct pool_listener *l, const char *body, size_t len)
 {
 	struct pool *pool = find_pool(l->e, l->p->conf->group);
 	if (pool && pool->to_stdout) {
@@ -345,7 +346,7 @@ static int handle_result(struct listener *l, const char *body, size_t len)
 
 static void proto_cb(void *arg, enum ev_proto_what what, const char *data, size_t len)
 {
-	struct listener *l = arg;
+	struct pool_listener *l = arg;
 	const char *name = l->p->conf->name;
 	switch (what) {
 	case EVP_READY:
@@ -390,7 +391,7 @@ static void proto_cb(void *arg, enum ev_proto_what what, const char *data, size_
 }
 
 /* Reads at most max chunks; returns false at EOF or on an error. */
-static bool read_out(struct listener *l, int max)
+static bool read_out(struct pool_listener *l, int max)
 {
 	char buf[4096];
 	for (int i = 0; i < max; i++) {
@@ -406,7 +407,7 @@ static bool read_out(struct listener *l, int max)
 	return true;
 }
 
-static void close_out(struct listener *l)
+static void close_out(struct pool_listener *l)
 {
 	if (l->out_fd < 0)
 		return;
@@ -415,7 +416,7 @@ static void close_out(struct listener *l)
 	l->out_fd = -1;
 }
 
-static void after_read(struct listener *l)
+static void after_read(struct pool_listener *l)
 {
 	struct pool *pool = find_pool(l->e, l->p->conf->group);
 	/* A rejected event or a READY listener: both may allow a dispatch. */
@@ -429,7 +430,7 @@ static void out_cb(struct loop *lp, int fd, uint32_t events, void *arg)
 	(void)lp;
 	(void)fd;
 	(void)events;
-	struct listener *l = arg;
+	struct pool_listener *l = arg;
 	if (!read_out(l, 16))
 		close_out(l);
 	after_read(l);
@@ -437,9 +438,8 @@ static void out_cb(struct loop *lp, int fd, uint32_t events, void *arg)
 
 /* ---------------------------------------------------------------- listeners */
 
-static void listener_free(struct listener *l, bool requeue)
+static void listener_free(struct pool_listener *l, bool requeue)
 {
-	struct events *e = l->e;
 	if (l->out_fd >= 0)
 		read_out(l, 16); /* its last words may be a RESULT */
 	close_out(l);
@@ -450,22 +450,17 @@ static void listener_free(struct listener *l, bool requeue)
 		reject(l);
 	ev_put(l->cur);
 	result_reset(l);
-	for (struct listener **pp = &e->ls; *pp; pp = &(*pp)->next) {
-		if (*pp == l) {
-			*pp = l->next;
-			break;
-		}
-	}
+	list_unlink(l, link);
 	free(l);
 }
 
 int events_attach(struct proc *p, int fd_out, void *arg)
 {
 	struct events *e = arg;
-	struct listener *old = find_listener(e, p);
+	struct pool_listener *old = find_listener(e, p);
 	if (old)
 		listener_free(old, true);
-	struct listener *l = calloc(1, sizeof(*l));
+	struct pool_listener *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
 	l->e = e;
@@ -489,10 +484,7 @@ int events_attach(struct proc *p, int fd_out, void *arg)
 		free(l);
 		return r;
 	}
-	struct listener **pp = &e->ls;
-	while (*pp)
-		pp = &(*pp)->next;
-	*pp = l;
+	list_append(&e->ls, l, link);
 	return 0;
 }
 
@@ -507,7 +499,7 @@ int events_notify(struct events *e, struct ev *ev)
 {
 	if (!ev)
 		return -ENOMEM;
-	for (struct pool *pool = e->pools; pool; pool = pool->next) {
+	for (struct pool *pool = e->pools; pool; pool = pool->link.next) {
 		if (!(pool->mask & (1u << ev->type)))
 			continue;
 		if (!ev->has_serial) {
@@ -576,7 +568,7 @@ static enum ev_type state_type(enum proc_state s)
 static void hook_cb(struct proc *p, enum proc_state from, enum proc_state to, void *arg)
 {
 	struct events *e = arg;
-	struct listener *l = find_listener(e, p);
+	struct pool_listener *l = find_listener(e, p);
 	if (to == PROC_REMOVED) {
 		if (l)
 			listener_free(l, true);
@@ -686,7 +678,7 @@ void events_free(struct events *e)
 		listener_free(e->ls, false);
 	while (e->pools) {
 		struct pool *p = e->pools;
-		e->pools = p->next;
+		list_unlink(p, link);
 		pool_free(p);
 	}
 	for (int i = 0; i < 3; i++)
@@ -713,7 +705,7 @@ int events_configure(struct events *e, const struct conf *c)
 		return -ENOMEM;
 	free(e->server);
 	e->server = server;
-	for (struct pool *p = e->pools; p; p = p->next)
+	for (struct pool *p = e->pools; p; p = p->link.next)
 		p->keep = false;
 	for (size_t i = 0; i < c->nprocs; i++) {
 		const struct conf_process *cp = &c->procs[i];
@@ -729,8 +721,7 @@ int events_configure(struct events *e, const struct conf *c)
 				free(p);
 				return -ENOMEM;
 			}
-			p->next = e->pools;
-			e->pools = p;
+			list_push(&e->pools, p, link);
 		}
 		/* A [group:x] of several listener sections is one pool (see
 		 * doc/compat.md): it takes every subscription and the largest
@@ -745,19 +736,18 @@ int events_configure(struct events *e, const struct conf *c)
 			p->want = (size_t)cp->buffer_size;
 		p->keep = true;
 	}
-	for (struct pool *p = e->pools; p; p = p->next)
+	for (struct pool *p = e->pools; p; p = p->link.next)
 		if (p->keep && ev_queue_resize(&p->q, p->want) < 0)
 			return -ENOMEM;
 	e->wanted = 0;
-	for (struct pool **pp = &e->pools; *pp;) {
-		struct pool *p = *pp;
+	struct pool *p, *next;
+	list_foreach_safe (p, e->pools, link, next) {
 		if (!p->keep) {
-			*pp = p->next;
+			list_unlink(p, link);
 			pool_free(p);
 			continue;
 		}
 		e->wanted |= p->mask;
-		pp = &p->next;
 	}
 	for (int i = 0; i < 3; i++) {
 		struct tick *k = &e->ticks[i];

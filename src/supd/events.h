@@ -19,7 +19,7 @@
 #include <stddef.h>
 
 #include "conf.h"
-#include "event.h"
+#include "evproto.h"
 #include "loop.h"
 #include "proc.h"
 

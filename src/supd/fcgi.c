@@ -10,13 +10,14 @@
 
 #include "conf_value.h"
 #include "fcgi.h"
+#include "list.h"
 #include "listen.h"
 #include "log.h"
 
 /* One per section and socket URL (a reload may change the URL while the
  * old processes still hold the old socket). */
 struct fcgi_sock {
-	struct fcgi_sock *next;
+	LIST_LINK(struct fcgi_sock) link;
 	struct fcgi *f;
 	char *program;
 	char *url;
@@ -59,12 +60,7 @@ static void sock_close(struct fcgi_sock *s)
 static void sock_free(struct fcgi_sock *s)
 {
 	struct fcgi *f = s->f;
-	for (struct fcgi_sock **q = &f->socks; *q; q = &(*q)->next) {
-		if (*q == s) {
-			*q = s->next;
-			break;
-		}
-	}
+	list_unlink(s, link);
 	loop_timer_cancel(f->l, &s->close_timer);
 	sock_close(s);
 	free(s->program);
@@ -91,7 +87,7 @@ static void close_timer_cb(struct loop *l, void *arg)
 
 static struct fcgi_sock *sock_find(struct fcgi *f, const struct conf_process *p, bool create)
 {
-	for (struct fcgi_sock *s = f->socks; s; s = s->next)
+	for (struct fcgi_sock *s = f->socks; s; s = s->link.next)
 		if (!strcmp(s->program, p->program) && !strcmp(s->url, p->socket))
 			return s;
 	if (!create)
@@ -111,8 +107,7 @@ static struct fcgi_sock *sock_find(struct fcgi *f, const struct conf_process *p,
 	s->fd = -1;
 	s->is_unix = !strncmp(p->socket, "unix://", 7);
 	loop_timer_init(&s->close_timer, close_timer_cb, s);
-	s->next = f->socks;
-	f->socks = s;
+	list_push(&f->socks, s, link);
 	return s;
 }
 

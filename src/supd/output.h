@@ -15,7 +15,7 @@
  * supervisord, which rotates after a write).
  * A pipe found full at a wakeup is grown to 512 KiB.
  * Write errors (disk full...) never stop the draining: the bytes are
- * counted as dropped, and output.c logs once when dropping starts and
+ * counted as dropped, and output_line.c logs once when dropping starts and
  * once, with the count, when writing works again.
  *
  * *_logfile_timestamps: each line in the file starts with

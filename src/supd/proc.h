@@ -1,5 +1,6 @@
-/* Supervised processes: supervisord's state machine for each, and the
- * table that holds them all (lookup by name and by pid).
+/* Supervised processes: supervisord's state machine for each (proc.c,
+ * one states x events table), and the table that holds them all, lookup
+ * by name and by pid (proc_table.c).
  *
  * Every timer (startsecs, backoff delay, stopwaitsecs) is a loop deadline;
  * nothing polls.  Transitions are logged with supervisord's wording and
@@ -27,6 +28,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "list.h"
 #include "loop.h"
 
 enum proc_state {
@@ -63,21 +65,19 @@ struct proc {
 	int backoff;		    /* serial failed starts */
 	int exitstatus;		    /* last exit code, -1 for a signal */
 	int wstatus;		    /* raw wait status of the last exit */
-	bool killing;		    /* a stop signal was sent */
-	bool administrative_stop;
-	char *spawnerr;		 /* NULL: none */
-	struct loop_timer timer; /* the one deadline of the current state */
-	int exec_fd;		 /* the spawn's error pipe until exec is confirmed; -1 */
-	int stdin_fd;		 /* write end of the child's stdin pipe while it has a pid; -1 */
-	char *exec_err;		 /* the child failed before exec: why (until reaped) */
+	char *spawnerr;		    /* NULL: none */
+	struct loop_timer timer;    /* the one deadline of the current state */
+	int exec_fd;		    /* the spawn's error pipe until exec is confirmed; -1 */
+	int stdin_fd;		    /* write end of the child's stdin pipe while it has a pid; -1 */
+	char *exec_err;		    /* the child failed before exec: why (until reaped) */
 
 	/* engine bookkeeping */
 	bool removing;			      /* removed by a reload: free once stopped */
 	const struct conf_process *next_conf; /* changed by a reload: swap once stopped */
 	struct conf_ref *next_cref;
 	size_t order_idx;
-	struct proc *pid_next, *name_next;
-	struct proc *exec_prev, *exec_next; /* procs whose exec is unconfirmed */
+	LIST_LINK(struct proc) by_pid, by_name; /* hash chains */
+	LIST_LINK(struct proc) exec_link;	/* procs whose exec is unconfirmed */
 };
 
 /* A reference-counted config, so a process removed or changed by a reload
@@ -97,7 +97,7 @@ typedef void (*proc_hook_cb)(struct proc *p, enum proc_state from, enum proc_sta
 struct proc_hook {
 	proc_hook_cb cb;
 	void *arg;
-	struct proc_hook *next;
+	LIST_LINK(struct proc_hook) link;
 };
 
 /* What spawning needs from the daemon. */
@@ -167,6 +167,30 @@ void procs_remove_hook(struct procs *t, struct proc_hook *h);
  * retry, and proc_start fails with -ESHUTDOWN. */
 void procs_set_shutting_down(struct procs *t, bool on);
 bool procs_shutting_down(const struct procs *t);
+
+/* What happens to a process: the columns of proc.c's state table.  A
+ * cell is the action an event takes in a state.  Requests go through
+ * proc_start/proc_autostart/proc_stop/proc_stop_for_shutdown, which check
+ * what is not the state's business (shutting down, the command exists)
+ * first; the reaper calls proc_exited, which records the exit first; the
+ * others are raised inside proc.c. */
+enum proc_event {
+	PROC_EV_START,	      /* start request, autostart, autorestart */
+	PROC_EV_STOP,	      /* stop request */
+	PROC_EV_SHUTDOWN,     /* supd stops everything */
+	PROC_EV_TIMER,	      /* the state's deadline passed (p->timer) */
+	PROC_EV_SPAWNED,      /* the child exec'd (its error pipe closed) */
+	PROC_EV_SPAWN_FAILED, /* it never ran: spawn failed, or the child failed
+			       * before exec and was reaped */
+	PROC_EV_EXITED,	      /* the child was reaped (p->wstatus) */
+	PROC_EV_RESET,	      /* a reload gave it a new config: a new process */
+	PROC_EV_LOST,	      /* kill() failed, not for a gone process */
+	PROC_NEVENTS,
+};
+
+/* Runs the cell for (p->state, ev).  Returns the cell's result: 0, or a
+ * negative errno for a request the state refuses (see the top). */
+int proc_event(struct proc *p, enum proc_event ev);
 
 /* A start request (startProcess): from STOPPED, EXITED, FATAL. */
 int proc_start(struct proc *p);

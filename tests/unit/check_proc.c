@@ -242,6 +242,56 @@ START_TEST(test_stop_escalates_to_sigkill)
 }
 END_TEST
 
+/* The requests' cells of the state table that the tests above do not
+ * reach: BACKOFF stops without a signal (STOP) or gives up (SHUTDOWN),
+ * STOPPING takes neither a start nor a second stop, and a shutdown leaves
+ * a stopped process alone. */
+START_TEST(test_request_cells)
+{
+	struct fixture f;
+	fx_init(&f);
+	const char *argv[] = {"false", NULL};
+	struct conf_process *c = mkproc("f", argv);
+	c->startsecs = 5;
+	c->startretries = 3;
+	struct proc *p;
+	ck_assert_int_eq(procs_add(f.t, c, cref_none(), 999, &p), 0);
+	ck_assert_int_eq(proc_stop_for_shutdown(p), 0);
+	ck_assert_int_eq(p->state, PROC_STOPPED);
+	ck_assert_int_eq(f.rec.n, 0);
+	ck_assert_int_eq(proc_start(p), 0);
+	run_until(&f, p, PROC_BACKOFF, 5000);
+	ck_assert_int_eq(proc_stop(p), 0);
+	ck_assert_int_eq(p->state, PROC_STOPPED);
+	ck_assert_int_eq(proc_start(p), 0);
+	run_until(&f, p, PROC_BACKOFF, 5000);
+	ck_assert_int_eq(proc_stop_for_shutdown(p), 0);
+	ck_assert_int_eq(p->state, PROC_FATAL);
+	ck_assert_int_eq(p->backoff, 0);
+	enum proc_state want[] = {PROC_STARTING, PROC_BACKOFF, PROC_STOPPED,
+				  PROC_STARTING, PROC_BACKOFF, PROC_FATAL};
+	ck_assert_int_eq(f.rec.n, 6);
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_eq(f.rec.seq[i], want[i]);
+
+	const char *sargv[] = {"sleep", "10", NULL};
+	struct conf_process *cs = mkproc("s", sargv);
+	struct proc *q;
+	ck_assert_int_eq(procs_add(f.t, cs, cref_none(), 999, &q), 0);
+	ck_assert_int_eq(proc_start(q), 0);
+	ck_assert_int_eq(proc_stop(q), 0);
+	ck_assert_int_eq(q->state, PROC_STOPPING);
+	ck_assert_int_eq(proc_stop(q), -ESRCH);
+	ck_assert_int_eq(proc_start(q), -EALREADY);
+	ck_assert_int_eq(proc_stop_for_shutdown(q), 0);
+	ck_assert_int_eq(proc_send_stdin(q, "x", 1), -ESRCH);
+	run_until(&f, q, PROC_STOPPED, 5000);
+	fx_free(&f);
+	freeproc(c);
+	freeproc(cs);
+}
+END_TEST
+
 START_TEST(test_start_errors)
 {
 	struct fixture f;
@@ -548,6 +598,7 @@ int main(void)
 	tcase_add_test(tc, test_backoff_to_fatal);
 	tcase_add_test(tc, test_stop_and_signal);
 	tcase_add_test(tc, test_stop_escalates_to_sigkill);
+	tcase_add_test(tc, test_request_cells);
 	tcase_add_test(tc, test_start_errors);
 	tcase_add_test(tc, test_descriptions);
 	tcase_add_test(tc, test_child_fds);

@@ -1,4 +1,4 @@
-/* event.c: types and subscriptions, payloads, a pool's FIFO, and the
+/* evproto.c: types and subscriptions, payloads, a pool's FIFO, and the
  * listener protocol parser fed whole, split and byte by byte. */
 #include "config.h"
 
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "event.h"
+#include "evproto.h"
 
 static struct ev *E(enum ev_type t, const char *s)
 {
@@ -247,7 +247,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("event");
+	Suite *s = suite_create("evproto");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_types);
 	tcase_add_test(tc, test_payloads);

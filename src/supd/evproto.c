@@ -1,7 +1,7 @@
-/* supervisord's events as data (event.h). */
+/* supervisord's event-listener protocol as data (evproto.h). */
 #include "config.h"
 
-#include "event.h"
+#include "evproto.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,8 +1,10 @@
-/* supervisord's events as data: the type tree, payloads, a pool's bounded
- * FIFO and the listener protocol parser (stdout of an event listener).
- * No I/O and no logging here: events.c drives them from the loop. */
-#ifndef SUPD_EVENT_H
-#define SUPD_EVENT_H
+/* supervisord's event-listener protocol as data (the ev_ module): the
+ * event type tree, payloads and header lines, a pool's bounded FIFO and
+ * the parser of a listener's replies (its stdout).  No I/O and no
+ * logging here: events.c (the pools and their listeners) drives them from
+ * the loop. */
+#ifndef SUPD_EVPROTO_H
+#define SUPD_EVPROTO_H
 
 #include <stdbool.h>
 #include <stddef.h>
