@@ -43,14 +43,15 @@
 /* ---------------------------------------------------------------- helpers */
 
 /* Tells systemd (Type=notify) where supd is; silent when not run by it. */
-static void notify(const char *what)
+static void notify(struct daemon *d, const char *what)
 {
 #ifdef HAVE_SYSTEMD
-	int r = sysd_notify(what);
+	int r = sysd_notify(d->notify_socket, what);
 	if (r < 0)
 		log_warn("could not notify the service manager ($NOTIFY_SOCKET) of %s: %s", what,
 			 strerror(-r));
 #else
+	(void)d;
 	(void)what;
 #endif
 }
@@ -409,7 +410,7 @@ void daemon_begin_shutdown(struct daemon *d)
 {
 	if (d->phase != PH_RUNNING)
 		return;
-	notify("STOPPING=1");
+	notify(d, "STOPPING=1");
 	supervisor_event(d, EV_SUPERVISOR_STATE_CHANGE_STOPPING);
 	procs_set_shutting_down(d->procs, true);
 	size_t n = procs_count(d->procs);
@@ -903,6 +904,7 @@ static void cleanup(struct daemon *d)
 	conf_ref_put(d->cref);
 	if (d->have_slots)
 		spawn_slots_close(&d->slots);
+	free(d->notify_socket);
 }
 
 int daemon_run(const struct supd_opts *o, struct conf *c)
@@ -962,6 +964,8 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 		conf_ref_put(d->cref);
 		return 1;
 	}
+	/* Before any program starts: NOTIFY_SOCKET is supd's, not theirs. */
+	d->notify_socket = sysd_notify_take();
 	loop_timer_init(&d->step_timer, step_cb, d);
 	loop_timer_init(&d->wait_timer, wait_report_cb, d);
 	loop_timer_init(&d->orphan_timer, orphan_timer_cb, d);
@@ -1047,7 +1051,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	group_events(d, NULL, c);
 	supervisor_event(d, EV_SUPERVISOR_STATE_CHANGE_RUNNING);
 	autostart_all(d);
-	notify("READY=1");
+	notify(d, "READY=1");
 	trim_heap();
 
 	r = loop_run(d->loop);

@@ -42,6 +42,7 @@ struct daemon {
 	struct events *events; /* listener pools (events.h) */
 	struct fcgi *fcgi;     /* [fcgi-program:x] sockets (fcgi.h) */
 	struct proc_hook fcgi_hook;
+	char *notify_socket; /* $NOTIFY_SOCKET, taken out of the environment */
 
 	enum phase phase;
 	struct proc **shut_v; /* start order, snapshotted when the shutdown began */
