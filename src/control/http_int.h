@@ -28,7 +28,16 @@ struct listener {
 	bool paused;		 /* not accepting: at the connection limit, or out of fds */
 	bool failing;		 /* accept failed (EMFILE...) and was logged */
 	struct loop_timer retry; /* resumes accepting after EMFILE and the like */
+	/* the address and settings it was opened with (http_reconfigure) */
+	char *file; /* unix: the configured path */
+	char *host; /* inet */
+	int port;
+	int mode;
+	char *owner;
+	int lock_fd; /* unix: the lock on "<file>.lock", -1 when none */
 };
+
+struct retired;
 
 struct http {
 	struct loop *loop;
@@ -41,6 +50,7 @@ struct http {
 	unsigned max_conns;
 	int idle_ms;
 	bool closing;
+	struct retired *retired; /* closed listeners, until no connection names them */
 };
 
 enum conn_state {

@@ -545,7 +545,7 @@ int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errl
 	return r;
 }
 
-static void reload(struct daemon *d)
+int daemon_reload(struct daemon *d, char *why, size_t whylen)
 {
 	const struct supd_opts *o = d->opts;
 	struct conf *nc = NULL;
@@ -554,7 +554,21 @@ static void reload(struct daemon *d)
 	if (r < 0) {
 		log_error("config file %s has errors, not reloading", o->config_path);
 		log_lines(LL_ERRO, err);
-		return;
+		snprintf(why, whylen, "config file %s has errors, not reloading:\n%s",
+			 o->config_path, err);
+		/* A deleted socket file still comes back. */
+		control_restore(d);
+		return r;
+	}
+	/* The control plane first: if it cannot take the new config, nothing
+	 * changes, and a later reload can still apply it all. */
+	r = control_reload(d, nc, err, sizeof(err));
+	if (r < 0) {
+		log_error("not reloading %s: %s", o->config_path, err);
+		snprintf(why, whylen, "not reloading %s: %s", o->config_path, err);
+		conf_free(nc);
+		control_restore(d);
+		return r;
 	}
 	struct conf_ref *ncref = conf_ref_new(nc);
 	size_t n = procs_count(d->procs);
@@ -563,6 +577,7 @@ static void reload(struct daemon *d)
 	int *gp = group_priorities(nc);
 	if (!ncref || !old || !seen || !gp) {
 		log_error("out of memory: not reloading");
+		snprintf(why, whylen, "out of memory: not reloading");
 		free(old);
 		free(seen);
 		free(gp);
@@ -570,7 +585,7 @@ static void reload(struct daemon *d)
 			conf_ref_put(ncref);
 		else
 			conf_free(nc);
-		return;
+		return -ENOMEM;
 	}
 	log_info("reloading %s", o->config_path);
 	log_set_level(nc->supd.loglevel);
@@ -613,19 +628,11 @@ static void reload(struct daemon *d)
 		log_error("adding processes: %s", strerror(-r));
 	group_events(d, oldref->c, nc);
 	autostart_all(d);
-	control_reload(d, oldref->c, nc);
 	conf_ref_put(d->reread);
 	d->reread = NULL;
 	conf_ref_put(oldref);
 	trim_heap();
-}
-
-static void reload_cb(struct loop *l, void *arg)
-{
-	(void)l;
-	struct daemon *d = arg;
-	if (d->phase == PH_RUNNING)
-		reload(d);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- signals */
@@ -679,11 +686,13 @@ static void signal_cb(struct loop *l, int fd, uint32_t events, void *arg)
 				break;
 			}
 			log_warn("received SIGHUP indicating restart request");
-			reload(d);
+			char why[4096];
+			daemon_reload(d, why, sizeof(why)); /* (a failure is logged) */
 			break;
 		case SIGUSR2:
 			log_info("received SIGUSR2 indicating log reopen request");
 			daemon_reopen_logs(d);
+			control_restore(d);
 			break;
 		case SIGCHLD:
 			break;
@@ -969,7 +978,6 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	loop_timer_init(&d->step_timer, step_cb, d);
 	loop_timer_init(&d->wait_timer, wait_report_cb, d);
 	loop_timer_init(&d->orphan_timer, orphan_timer_cb, d);
-	loop_timer_init(&d->reload_timer, reload_cb, d);
 	loop_timer_init(&d->shutdown_timer, shutdown_timer_cb, d);
 	r = setup_signals(d);
 	if (d->have_slots)
