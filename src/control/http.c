@@ -459,6 +459,7 @@ struct plan {
 	bool *loopback;
 	bool *used; /* per old listener: kept or its lock borrowed */
 	size_t n;
+	struct retired *ret; /* where the old listeners go */
 };
 
 static void plan_undo(struct plan *p)
@@ -479,6 +480,7 @@ static void plan_free(struct plan *p)
 	free(p->borrow);
 	free(p->loopback);
 	free(p->used);
+	free(p->ret);
 }
 
 static int plan_make(struct http *h, const struct conf *c, struct plan *p, char *err, size_t errlen)
@@ -490,7 +492,8 @@ static int plan_make(struct http *h, const struct conf *c, struct plan *p, char 
 	p->borrow = calloc(n + 1, sizeof(*p->borrow));
 	p->loopback = calloc(n + 1, sizeof(*p->loopback));
 	p->used = calloc(h->nls + 1, sizeof(*p->used));
-	if (!p->nv || !p->keep || !p->borrow || !p->loopback || !p->used)
+	p->ret = calloc(1, sizeof(*p->ret));
+	if (!p->nv || !p->keep || !p->borrow || !p->loopback || !p->used || !p->ret)
 		return buf_errf(err, errlen, -ENOMEM, "out of memory");
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -582,19 +585,11 @@ static int plan_commit(struct http *h, struct plan *p)
 	}
 	for (size_t j = 0; j < h->nls; j++)
 		listener_close(&h->ls[j]);
-	struct retired *old = calloc(1, sizeof(*old));
-	if (old) {
-		old->ls = h->ls;
-		old->n = h->nls;
-		old->next = h->retired;
-		h->retired = old;
-	} else {
-		/* No connection can be left on them: all were moved or killed
-		 * but killed ones live until the end of their event. */
-		for (size_t j = 0; j < h->nls; j++)
-			listener_free(&h->ls[j]);
-		free(h->ls);
-	}
+	p->ret->ls = h->ls;
+	p->ret->n = h->nls;
+	p->ret->next = h->retired;
+	h->retired = p->ret;
+	p->ret = NULL;
 	h->ls = p->nv;
 	h->nls = p->n;
 	p->nv = NULL;

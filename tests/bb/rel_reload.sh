@@ -126,5 +126,29 @@ exec 4<&-
 echo "$reply" | head -n 1 | grep -q '^HTTP/1.1 200' || fail "a connection opened before the reload: $reply"
 ok "a connection opened before a reload is served after it"
 
+# A reload asked for over the listener the new config drops: that
+# connection closes (no answer can come back on it), the rest goes on.
+bb_conf <<'EOC'
+[supervisord]
+logfile=@T@/supd.log
+pidfile=@T@/supd.pid
+childlogdir=@T@
+
+[unix_http_server]
+file=@T@/supd.sock
+
+[program:keep]
+command=sleep 1000
+startsecs=0
+EOC
+exec 4<>"/dev/tcp/127.0.0.1/$P2"
+printf 'POST /v1/reload HTTP/1.1\r\nHost: x\r\nAuthorization: Basic dTpw\r\nContent-Length: 0\r\n\r\n' >&4
+timeout 10 cat <&4 >/dev/null
+exec 4<&-
+bb_wait 10 silent "$P2"
+out=$(timeout 20 "$SUPCTL" -s "unix://$T/supd.sock" status) || fail "status after dropping the inet listener: $out"
+echo "$out" | grep -q "^keep  *RUNNING  *pid $keep," || fail "keep: $out"
+ok "a reload over the listener it drops: that connection closes, supd goes on"
+
 bb_stop
 expect_eq 0 "$SUPD_STATUS" "supd's exit status"
