@@ -244,7 +244,8 @@ static void autostart_all(struct daemon *d)
 		log_error("out of memory starting processes");
 		return;
 	}
-	memcpy(copy, v, n * sizeof(*copy));
+	if (n) /* (v is NULL in a config without programs) */
+		memcpy(copy, v, n * sizeof(*copy));
 	for (size_t i = 0; i < n; i++) {
 		proc_autostart(copy[i]);
 		/* The loop does not run during this pass: close the error
@@ -424,7 +425,8 @@ void daemon_begin_shutdown(struct daemon *d)
 			proc_stop_for_shutdown(v[i]);
 		return;
 	}
-	memcpy(d->shut_v, procs_ordered(d->procs), n * sizeof(*d->shut_v));
+	if (n) /* (NULL without programs) */
+		memcpy(d->shut_v, procs_ordered(d->procs), n * sizeof(*d->shut_v));
 	d->shut_n = d->shut_hi = n;
 	d->phase = PH_STOPPING;
 	loop_timer_arm(d->loop, &d->wait_timer, loop_now_ms() + WAIT_REPORT_MS);
@@ -593,7 +595,8 @@ int daemon_reload(struct daemon *d, char *why, size_t whylen)
 	d->cref = ncref;
 	compute_server_url(d, nc);
 	daemon_set_procs_env(d);
-	memcpy(old, procs_ordered(d->procs), n * sizeof(*old));
+	if (n)
+		memcpy(old, procs_ordered(d->procs), n * sizeof(*old));
 	/* Match by name through the table's hash: old[i]->order_idx == i
 	 * until a process is removed, and removals come last. */
 	for (size_t i = 0; i < nc->nprocs; i++) {

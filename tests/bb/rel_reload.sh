@@ -76,6 +76,7 @@ EOC
 BLK=$!
 BB_PIDS+=("$BLK")
 bb_wait 10 answers "$P2"
+kill -0 "$BLK" 2>/dev/null || fail "the supd holding $P2 died: $(cat "$T/blk/out")"
 
 # The reload that cannot open P2: refused, said to the caller and in the log.
 conf "$P2" added
