@@ -562,33 +562,21 @@ int daemon_reload(struct daemon *d, char *why, size_t whylen)
 		control_restore(d);
 		return r;
 	}
-	/* The control plane first: if it cannot take the new config, nothing
-	 * changes, and a later reload can still apply it all. */
-	r = control_reload(d, nc, err, sizeof(err));
-	if (r < 0) {
-		log_error("not reloading %s: %s", o->config_path, err);
-		snprintf(why, whylen, "not reloading %s: %s", o->config_path, err);
-		conf_free(nc);
-		control_restore(d);
-		return r;
-	}
 	struct conf_ref *ncref = conf_ref_new(nc);
 	size_t n = procs_count(d->procs);
 	struct proc **old = malloc(n * sizeof(*old) + 1);
 	bool *seen = calloc(n + 1, sizeof(bool));
 	int *gp = group_priorities(nc);
 	if (!ncref || !old || !seen || !gp) {
-		log_error("out of memory: not reloading");
-		snprintf(why, whylen, "out of memory: not reloading");
-		free(old);
-		free(seen);
-		free(gp);
-		if (ncref)
-			conf_ref_put(ncref);
-		else
-			conf_free(nc);
-		return -ENOMEM;
+		r = -ENOMEM;
+		snprintf(err, sizeof(err), "%s", strerror(ENOMEM));
+		goto refuse;
 	}
+	/* The control plane before the programs: if it cannot take the new
+	 * config, nothing changes, and a later reload can still apply it all. */
+	r = control_reload(d, nc, err, sizeof(err));
+	if (r < 0)
+		goto refuse;
 	log_info("reloading %s", o->config_path);
 	log_set_level(nc->supd.loglevel);
 	struct conf_ref *oldref = d->cref;
@@ -636,6 +624,18 @@ int daemon_reload(struct daemon *d, char *why, size_t whylen)
 	conf_ref_put(oldref);
 	trim_heap();
 	return 0;
+refuse:
+	log_error("not reloading %s: %s", o->config_path, err);
+	snprintf(why, whylen, "not reloading %s: %s", o->config_path, err);
+	free(old);
+	free(seen);
+	free(gp);
+	if (ncref)
+		conf_ref_put(ncref);
+	else
+		conf_free(nc);
+	control_restore(d);
+	return r;
 }
 
 /* ---------------------------------------------------------------- signals */
