@@ -62,6 +62,13 @@ expect_eq 1 "$?" "supctl reload's status on an emptied config (output: $out)"
 echo "$out" | grep -q "the config has no section" || fail "supctl reload did not say why: $out"
 ok "supctl reload of an emptied config is refused with the reason"
 
+out=$(ctl update 2>&1)
+expect_eq 1 "$?" "supctl update's status on an emptied config (output: $out)"
+echo "$out" | grep -q "ERROR: CANT_REREAD: .*the config has no section" || fail "supctl update did not say why: $out"
+out=$(ctl status) || fail "status: $out"
+echo "$out" | grep -q "^keep  *RUNNING  *pid $keep," || fail "keep after update: $out"
+ok "supctl update of an emptied config is refused with the reason, nothing stopped"
+
 # A config with programs but no control channel: refused with the reason.
 printf '[supervisord]\nlogfile=%s/supd.log\npidfile=%s/supd.pid\n\n[program:keep]\ncommand=sleep 1000\nstartsecs=0\n\n[program:other]\ncommand=sleep 1000\n' "$T" "$T" >"$T/supd.conf"
 out=$(ctl reload 2>&1)
