@@ -244,6 +244,12 @@ int conf_load(const struct conf_load_opts *o, struct conf **out, struct diags *d
 		if (e2 == -ENOMEM)
 			e = e2;
 	}
+	/* Before the command line's overrides add a [supervisord]: an empty
+	 * or truncated file must not pass for a config that runs nothing. */
+	if (e == 0 && r.nsecs == 0 && d->nerrors == before)
+		diag_error(d, o->path, 0, 0,
+			   "the config has no section: the file is empty or holds only comments "
+			   "(a config needs at least one [section])");
 	if (e != -ENOMEM && apply_overrides(&r, o->overrides) < 0)
 		e = -ENOMEM;
 	if (e != -ENOMEM && d->nerrors == before) {

@@ -574,14 +574,15 @@ static void check_proc(struct ctx *x, struct prog *pg, struct conf_process *p)
 	}
 	if (p->name && (c = cv_name_check(p->name)) != 0) {
 		const struct raw_kv *kv = v[P_PROCESS_NAME];
-		if (c < 0)
+		char shown[CV_NAME_MAX * 2], why[128];
+		if (c == -1)
 			diag_error(x->d, kv ? kv->file : s->file, kv ? kv->line : s->line, 0,
 				   "process name is empty");
 		else
 			diag_error(x->d, kv ? kv->file : s->file, kv ? kv->line : s->line, 0,
-				   "invalid process name '%s': it contains '%c' (no space, ':' or "
-				   "'/')",
-				   p->name, c);
+				   "invalid process name '%s': %s",
+				   cv_name_shown(p->name, shown, sizeof(shown)),
+				   cv_name_why(c, why, sizeof(why)));
 	}
 	if (p->stopasgroup && !p->killasgroup)
 		diag_error(x->d, v[P_KILLASGROUP]->file, v[P_KILLASGROUP]->line, 0,
@@ -749,14 +750,18 @@ static int name_from_section(struct ctx *x, const struct raw_section *s, const c
 		return -ENOMEM;
 	}
 	int c = cv_name_check(*out);
-	if (c < 0) {
-		diag_error(x->d, s->file, s->line, 0, "[%s]: the name is empty", s->name);
+	char shown[CV_NAME_MAX * 2], why[128];
+	if (c == -1) {
+		diag_error(x->d, s->file, s->line, 0, "[%s]: the name is empty",
+			   cv_name_shown(s->name, shown, sizeof(shown)));
 		return -EINVAL;
 	}
-	if (c > 0) {
-		diag_error(x->d, s->file, s->line, 0,
-			   "[%s]: invalid name '%s': it contains '%c' (no space, ':' or '/')",
-			   s->name, *out, c);
+	if (c != 0) {
+		char sec[CV_NAME_MAX * 2];
+		diag_error(x->d, s->file, s->line, 0, "[%s]: invalid name '%s': %s",
+			   cv_name_shown(s->name, sec, sizeof(sec)),
+			   cv_name_shown(*out, shown, sizeof(shown)),
+			   cv_name_why(c, why, sizeof(why)));
 		return -EINVAL;
 	}
 	return 0;

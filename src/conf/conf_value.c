@@ -763,10 +763,41 @@ int cv_name_check(const char *s)
 {
 	if (!*s)
 		return -1;
-	for (const char *p = s; *p; p++)
-		if (*p == ' ' || *p == ':' || *p == '/' || *p == '\t' || *p == '\n')
-			return (unsigned char)*p;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p == ' ' || *p == ':' || *p == '/' || *p == '*' || *p < 0x20 || *p == 0x7f)
+			return *p;
+	if (strlen(s) > CV_NAME_MAX)
+		return -2;
 	return 0;
+}
+
+#define NAME_RULE "(no space, ':', '/', '*' or control character)"
+
+const char *cv_name_why(int c, char *buf, size_t len)
+{
+	if (c == -1)
+		snprintf(buf, len, "the name is empty");
+	else if (c == -2)
+		snprintf(buf, len, "it is longer than %d bytes", CV_NAME_MAX);
+	else if (c < 0x20 || c == 0x7f)
+		snprintf(buf, len, "it contains the control character 0x%02x " NAME_RULE, c);
+	else
+		snprintf(buf, len, "it contains '%c' " NAME_RULE, c);
+	return buf;
+}
+
+const char *cv_name_shown(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p && n + 5 < len; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", *p);
+		else
+			buf[n++] = (char)*p;
+	}
+	if (len)
+		buf[n < len ? n : len - 1] = '\0';
+	return buf;
 }
 
 int cv_inet_port(const char *s, char **host, int *port)

@@ -81,9 +81,18 @@ void cv_strv_free(char **v);
 typedef int (*cv_lookup_fn)(void *ctx, const char *name, const char **str, long *num);
 int cv_expand(const char *s, cv_lookup_fn lookup, void *ctx, char **out, char **bad);
 
-/* Process and group names: not empty, no space, ':' or '/'.  Returns the
- * offending character, or 0 when the name is fine ('\0'... -1 when empty). */
+/* Process and group names must be addressable as supctl and the API spell
+ * them ("group:name", "group:*", a URL path segment, a log file's name):
+ * not empty, at most CV_NAME_MAX bytes, no space, ':', '/', '*' or control
+ * character.  Returns 0 when the name is fine, -1 when empty, -2 when too
+ * long, else the offending byte. */
+#define CV_NAME_MAX 128
 int cv_name_check(const char *s);
+/* Why cv_name_check refused s (its result c): "it contains ':' (...)",
+ * into buf; returns buf. */
+const char *cv_name_why(int c, char *buf, size_t len);
+/* s with control characters and backslashes as \xNN, for a message. */
+const char *cv_name_shown(const char *s, char *buf, size_t len);
 
 /* [inet_http_server] port=: host:port, :port, *:port or port.  *host is ""
  * for all interfaces. */

@@ -593,16 +593,18 @@ static void handle_daemon_op(struct api *a, struct http_req *r, const char *what
 	int e;
 	if (!strcmp(what, "shutdown") || !strcmp(what, "reload")) {
 		bool sd = !strcmp(what, "shutdown");
-		int (*fn)(void *) = sd ? o->shutdown : o->reload;
-		if (!fn) {
+		if (sd ? !o->shutdown : !o->reload) {
 			api_reply_error(r, "NOT_IMPLEMENTED", "%s is not available", what);
 			return;
 		}
-		e = fn(o->arg);
+		char why[4096] = "";
+		e = sd ? o->shutdown(o->arg) : o->reload(o->arg, why, sizeof(why));
+		const char *msg = *why ? why : strerror(-e);
+		if (e == -ESHUTDOWN)
+			msg = "already shutting down";
 		if (e < 0)
 			api_reply_error(r, e == -ESHUTDOWN ? "SHUTDOWN_STATE" : "FAILED", "%s: %s",
-					what,
-					e == -ESHUTDOWN ? "already shutting down" : strerror(-e));
+					what, msg);
 		else
 			reply_json(r, 200,
 				   json_pack("{s:s}", "status", sd ? "SHUTDOWN" : "RESTARTING"));

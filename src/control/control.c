@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "buf.h"
 #include "daemon_int.h"
 #include "events.h"
 #include "http.h"
@@ -45,15 +46,15 @@ static int op_shutdown(void *arg)
 	return 0;
 }
 
-static int op_reload(void *arg)
+static int op_reload(void *arg, char *err, size_t errlen)
 {
 	struct daemon *d = arg;
 	if (d->phase != PH_RUNNING)
 		return -ESHUTDOWN;
 	log_warn("received a reload request");
-	/* In the next loop pass, after this request is answered. */
-	loop_timer_arm(d->loop, &d->reload_timer, loop_now_ms());
-	return 0;
+	/* At once, so that the caller learns whether it worked: the listener
+	 * this request came on stays open unless the new config drops it. */
+	return daemon_reload(d, err, errlen);
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -281,39 +282,25 @@ int control_start(struct daemon *d, char *err, size_t errlen)
 	return r;
 }
 
-static bool str_eq(const char *a, const char *b)
+int control_reload(struct daemon *d, const struct conf *nc, char *err, size_t errlen)
 {
-	return a == b || (a && b && !strcmp(a, b));
+	if (!d->http)
+		return 0;
+	/* Signals alone are no way to run supd: an emptied or half-written
+	 * config must not take the last control channel away. */
+	if (http_listeners(d->http) > 0 && nc->nservers == 0)
+		return buf_errf(err, errlen, -EINVAL,
+				"the new config has no [unix_http_server] or [inet_http_server]: "
+				"supd could not be controlled any more (remove the sections by a "
+				"restart if that is meant)");
+	return http_reconfigure(d->http, nc, err, errlen);
 }
 
-static bool servers_equal(const struct conf *a, const struct conf *b)
+void control_restore(struct daemon *d)
 {
-	if (a->nservers != b->nservers)
-		return false;
-	for (size_t i = 0; i < a->nservers; i++) {
-		const struct conf_server *x = &a->servers[i], *y = &b->servers[i];
-		if (x->inet != y->inet || !str_eq(x->section, y->section) ||
-		    !str_eq(x->file, y->file) || x->chmod != y->chmod ||
-		    !str_eq(x->chown, y->chown) || !str_eq(x->host, y->host) ||
-		    x->port != y->port || !str_eq(x->username, y->username) ||
-		    !str_eq(x->password, y->password))
-			return false;
-	}
-	return true;
-}
-
-void control_reload(struct daemon *d, const struct conf *old, const struct conf *nc)
-{
-	if (!d->api || servers_equal(old, nc))
-		return;
 	char err[512];
-	http_free(d->http);
-	d->http = NULL;
-	int r = http_new(&d->http, d->loop, nc, &api_http_handlers, d->api, err, sizeof(err));
-	if (r < 0) {
-		d->http = NULL;
-		log_crit("%s", err);
-	}
+	if (d->http && http_restore(d->http, err, sizeof(err)) < 0)
+		log_error("recreating the control sockets: %s", err);
 }
 
 void control_flush(struct daemon *d)

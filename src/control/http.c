@@ -217,11 +217,16 @@ static int unix_listen(struct listener *ls, const struct conf_server *s, int *ou
 				.backlog = 1024,
 				.mode = s->chmod,
 				.owner = s->chown,
-				.nonblock = true};
+				.nonblock = true,
+				.lock = true,
+				.lock_fd = ls->lock_fd};
 	char why[512];
 	int fd = listen_unix(&u, why, sizeof(why));
+	ls->lock_fd = u.lock_fd;
 	if (fd == -EADDRINUSE)
 		return in_use(err, errlen, s->section, s->file);
+	if (fd == -EAGAIN) /* the lock: said as supervisord says it, with why */
+		return in_use(err, errlen, s->section, why);
 	if (fd < 0)
 		return buf_errf(err, errlen, fd, "%s: %s", s->section, why);
 	ls->unix_dev = u.dev;
@@ -253,22 +258,55 @@ static int inet_listen(const struct conf_server *s, int *out, bool *loopback, ch
 	return 0;
 }
 
-static int listener_start(struct listener *ls, const struct conf_server *s, char *err,
-			  size_t errlen)
+static char *dup_or_null(const char *s, bool *oom)
 {
-	ls->section =
-	    strdup(s->section ? s->section : (s->inet ? "inet_http_server" : "unix_http_server"));
-	if (!ls->section)
-		return buf_errf(err, errlen, -ENOMEM, "out of memory");
+	char *d = s ? strdup(s) : NULL;
+	if (s && !d)
+		*oom = true;
+	return d;
+}
+
+static void on_retry(struct loop *l, void *arg)
+{
+	(void)l;
+	http_listener_resume(arg);
+}
+
+static void listener_init(struct listener *ls, struct http *h)
+{
+	memset(ls, 0, sizeof(*ls));
+	ls->http = h;
+	ls->fd = -1;
+	ls->lock_fd = -1;
+	loop_timer_init(&ls->retry, on_retry, ls);
+}
+
+/* The settings of s, without opening anything. */
+static int listener_settings(struct listener *ls, const struct conf_server *s, char *err,
+			     size_t errlen)
+{
+	bool oom = false;
+	ls->section = dup_or_null(
+	    s->section ? s->section : (s->inet ? "inet_http_server" : "unix_http_server"), &oom);
 	ls->is_unix = !s->inet;
 	if (s->username) {
-		ls->username = strdup(s->username);
-		ls->password = strdup(s->password ? s->password : "");
-		if (!ls->username || !ls->password)
-			return buf_errf(err, errlen, -ENOMEM, "out of memory");
+		ls->username = dup_or_null(s->username, &oom);
+		ls->password = dup_or_null(s->password ? s->password : "", &oom);
 	}
+	ls->file = dup_or_null(s->file, &oom);
+	ls->host = dup_or_null(s->host, &oom);
+	ls->owner = dup_or_null(s->chown, &oom);
+	ls->port = s->port;
+	ls->mode = s->chmod;
+	return oom ? buf_errf(err, errlen, -ENOMEM, "out of memory") : 0;
+}
+
+/* Opens s's socket (or takes it from systemd); not yet watched. */
+static int listener_open(struct listener *ls, const struct conf_server *s, bool *loopback,
+			 char *err, size_t errlen)
+{
 	int fd = -1, r = -ENOENT;
-	bool loopback = true;
+	*loopback = true;
 #ifdef HAVE_SYSTEMD
 	r = fd = activated_socket(s);
 	ls->activated = r >= 0;
@@ -278,7 +316,7 @@ static int listener_start(struct listener *ls, const struct conf_server *s, char
 		if (ls->is_unix)
 			r = unix_listen(ls, s, &fd, err, errlen);
 		else
-			r = inet_listen(s, &fd, &loopback, err, errlen);
+			r = inet_listen(s, &fd, loopback, err, errlen);
 	} else if (r < 0) {
 		return buf_errf(err, errlen, r, "%s: the socket from systemd: %s", ls->section,
 				strerror(-r));
@@ -286,21 +324,22 @@ static int listener_start(struct listener *ls, const struct conf_server *s, char
 	if (r < 0)
 		return r;
 	ls->fd = fd;
-	r = loop_watch_fd(ls->http->loop, fd, EPOLLIN, http_listener_readable, ls);
-	if (r < 0)
-		return buf_errf(err, errlen, r, "%s: cannot watch the socket: %s", ls->section,
-				strerror(-r));
+	return 0;
+}
+
+static void listener_warn(const struct listener *ls, bool loopback)
+{
 	if (!ls->is_unix && !ls->username)
 		log_crit("Server '%s' running without any HTTP authentication checking",
 			 ls->section);
 	if (!ls->is_unix && !loopback && (!ls->password || !*ls->password))
 		log_warn("Server '%s' listens on a non-loopback address (%s:%d) WITHOUT A "
 			 "PASSWORD: anyone who can reach it controls every process",
-			 ls->section, s->host && *s->host ? s->host : "*", s->port);
-	return 0;
+			 ls->section, ls->host && *ls->host ? ls->host : "*", ls->port);
 }
 
-static void listener_stop(struct listener *ls)
+/* Closes the socket (its file unlinked if still ours) and the lock. */
+static void listener_close(struct listener *ls)
 {
 	if (ls->fd >= 0) {
 		loop_unwatch_fd(ls->http->loop, ls->fd);
@@ -316,16 +355,296 @@ static void listener_stop(struct listener *ls)
 			unlink(ls->unix_path);
 	}
 	free(ls->unix_path);
+	ls->unix_path = NULL;
+	if (ls->lock_fd >= 0)
+		close(ls->lock_fd);
+	ls->lock_fd = -1;
+}
+
+static void listener_free(struct listener *ls)
+{
+	listener_close(ls);
 	free(ls->section);
 	free(ls->username);
 	if (ls->password)
 		explicit_bzero(ls->password, strlen(ls->password));
 	free(ls->password);
+	free(ls->file);
+	free(ls->host);
+	free(ls->owner);
 }
 
-static void on_retry(struct loop *l, void *arg)
+static bool str_eq(const char *a, const char *b)
 {
-	http_listener_resume(arg);
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool same_address(const struct listener *ls, const struct conf_server *s)
+{
+	if (ls->is_unix != !s->inet)
+		return false;
+	return ls->is_unix ? str_eq(ls->file, s->file)
+			   : ls->port == s->port && str_eq(ls->host, s->host);
+}
+
+/* Is ls's socket still reachable where it was opened?  A unix socket
+ * file may have been deleted (tmp cleaners, an rm) or replaced. */
+static bool still_there(const struct listener *ls)
+{
+	if (!ls->is_unix || ls->activated || !ls->unix_path)
+		return true;
+	struct stat st;
+	return stat(ls->unix_path, &st) == 0 && st.st_dev == ls->unix_dev &&
+	       st.st_ino == ls->unix_ino;
+}
+
+/* A kept unix socket takes the new mode and owner in place. */
+static int restyle(const struct listener *old, const struct conf_server *s, char *err,
+		   size_t errlen)
+{
+	if (!old->is_unix || old->activated || !old->unix_path)
+		return 0;
+	if (s->chown && !str_eq(s->chown, old->owner)) {
+		uid_t uid;
+		gid_t gid;
+		if (listen_owner(s->chown, &uid, &gid) < 0)
+			return buf_errf(err, errlen, -ENOENT,
+					"%s: chown: unknown user or group '%s'", s->section,
+					s->chown);
+		if (lchown(old->unix_path, uid, gid) < 0)
+			return buf_errf(err, errlen, -errno, "%s: chown %s to %s: %s", s->section,
+					s->file, s->chown, strerror(errno));
+	}
+	if (s->chmod != old->mode && chmod(old->unix_path, (mode_t)s->chmod) < 0)
+		return buf_errf(err, errlen, -errno, "%s: chmod %s: %s", s->section, s->file,
+				strerror(errno));
+	return 0;
+}
+
+/* Closed listeners stay allocated while a connection (killed, freed at
+ * the end of its event) may still point at them. */
+struct retired {
+	struct retired *next;
+	struct listener *ls;
+	size_t n;
+};
+
+static bool points_into(const struct http *h, const struct listener *v, size_t n)
+{
+	for (const struct conn *c = h->conns; c; c = c->next)
+		if (c->ls >= v && c->ls < v + n)
+			return true;
+	return false;
+}
+
+static void retired_gc(struct http *h, bool all)
+{
+	for (struct retired **pp = &h->retired, *r; (r = *pp);) {
+		if (!all && points_into(h, r->ls, r->n)) {
+			pp = &r->next;
+			continue;
+		}
+		*pp = r->next;
+		for (size_t i = 0; i < r->n; i++)
+			listener_free(&r->ls[i]);
+		free(r->ls);
+		free(r);
+	}
+}
+
+/* The plan of a reconfiguration: for each new listener, the old one it
+ * keeps (its socket and connections) or -1 for a socket opened anew. */
+struct plan {
+	struct listener *nv;
+	ssize_t *keep;
+	ssize_t *borrow; /* old listener whose lock a new socket uses */
+	bool *loopback;
+	bool *used; /* per old listener: kept or its lock borrowed */
+	size_t n;
+	struct retired *ret; /* where the old listeners go */
+};
+
+static void plan_undo(struct plan *p)
+{
+	for (size_t i = 0; p->nv && i < p->n; i++) {
+		if (p->keep[i] >= 0)
+			p->nv[i].fd = -1; /* the old listener's, untouched */
+		if (p->borrow[i] >= 0)
+			p->nv[i].lock_fd = -1;
+		listener_free(&p->nv[i]);
+	}
+}
+
+static void plan_free(struct plan *p)
+{
+	free(p->nv);
+	free(p->keep);
+	free(p->borrow);
+	free(p->loopback);
+	free(p->used);
+	free(p->ret);
+}
+
+static int plan_make(struct http *h, const struct conf *c, struct plan *p, char *err, size_t errlen)
+{
+	size_t n = c->nservers;
+	p->n = 0;
+	p->nv = calloc(n + 1, sizeof(*p->nv));
+	p->keep = calloc(n + 1, sizeof(*p->keep));
+	p->borrow = calloc(n + 1, sizeof(*p->borrow));
+	p->loopback = calloc(n + 1, sizeof(*p->loopback));
+	p->used = calloc(h->nls + 1, sizeof(*p->used));
+	p->ret = calloc(1, sizeof(*p->ret));
+	if (!p->nv || !p->keep || !p->borrow || !p->loopback || !p->used || !p->ret)
+		return buf_errf(err, errlen, -ENOMEM, "out of memory");
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const struct conf_server *s = &c->servers[i];
+		struct listener *ls = &p->nv[i];
+		listener_init(ls, h);
+		p->keep[i] = p->borrow[i] = -1;
+		p->n++;
+		r = listener_settings(ls, s, err, errlen);
+		ssize_t k = -1;
+		for (size_t j = 0; j < h->nls && k < 0 && r == 0; j++)
+			if (!p->used[j] && h->ls[j].fd >= 0 && same_address(&h->ls[j], s))
+				k = (ssize_t)j;
+		if (r == 0 && k >= 0) {
+			p->used[k] = true;
+			if (still_there(&h->ls[k])) {
+				p->keep[i] = k;
+				p->loopback[i] = true; /* (not known again) */
+				ls->fd = h->ls[k].fd;
+				continue;
+			}
+			/* Its file is gone: a new socket at the same path, under
+			 * the lock the old one holds. */
+			p->borrow[i] = k;
+			ls->lock_fd = h->ls[k].lock_fd;
+		}
+		if (r == 0)
+			r = listener_open(ls, s, &p->loopback[i], err, errlen);
+	}
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (p->keep[i] >= 0)
+			r = restyle(&h->ls[p->keep[i]], &c->servers[i], err, errlen);
+	return r;
+}
+
+/* Moves what stays from old into ls, which replaces it. */
+static void take_over(struct listener *ls, struct listener *old)
+{
+	loop_unwatch_fd(old->http->loop, old->fd);
+	ls->fd = old->fd;
+	ls->activated = old->activated;
+	ls->unix_path = old->unix_path;
+	ls->unix_dev = old->unix_dev;
+	ls->unix_ino = old->unix_ino;
+	ls->lock_fd = old->lock_fd;
+	ls->paused = old->paused;
+	ls->failing = old->failing;
+	ls->fails = old->fails;
+	old->fd = -1;
+	old->unix_path = NULL;
+	old->lock_fd = -1;
+	if (loop_timer_armed(&old->retry)) {
+		loop_timer_cancel(old->http->loop, &old->retry);
+		loop_timer_arm(ls->http->loop, &ls->retry, loop_now_ms());
+	}
+}
+
+static int plan_commit(struct http *h, struct plan *p)
+{
+	int r = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		struct listener *ls = &p->nv[i];
+		bool warn = p->keep[i] < 0;
+		if (p->keep[i] >= 0) {
+			struct listener *old = &h->ls[p->keep[i]];
+			/* (the address is the same: only the credentials matter) */
+			warn = !ls->username && old->username;
+			take_over(ls, old);
+		}
+		if (p->borrow[i] >= 0)
+			h->ls[p->borrow[i]].lock_fd = -1; /* now ls's */
+		int e = loop_watch_fd(h->loop, ls->fd, ls->paused ? 0 : EPOLLIN,
+				      http_listener_readable, ls);
+		if (e < 0 && r == 0)
+			r = e;
+		if (warn)
+			listener_warn(ls, p->loopback[i]);
+	}
+	/* Connections follow their listener, or end with it. */
+	for (struct conn *c = h->conns; c; c = c->next) {
+		bool mine = c->ls >= h->ls && c->ls < h->ls + h->nls;
+		ssize_t k = mine ? c->ls - h->ls : -2, to = -1;
+		for (size_t i = 0; i < p->n && to < 0; i++)
+			if (p->keep[i] == k)
+				to = (ssize_t)i;
+		if (to >= 0) {
+			/* its place in the budget moves with it */
+			c->ls->nconns--;
+			c->ls = &p->nv[to];
+			c->ls->nconns++;
+		} else {
+			http_conn_kill(c);
+		}
+	}
+	for (size_t j = 0; j < h->nls; j++)
+		listener_close(&h->ls[j]);
+	p->ret->ls = h->ls;
+	p->ret->n = h->nls;
+	p->ret->next = h->retired;
+	h->retired = p->ret;
+	p->ret = NULL;
+	h->ls = p->nv;
+	h->nls = p->n;
+	p->nv = NULL;
+	return r;
+}
+
+int http_reconfigure(struct http *h, const struct conf *c, char *err, size_t errlen)
+{
+	if (errlen)
+		err[0] = '\0';
+	retired_gc(h, false);
+	struct plan p = {0};
+	int r = plan_make(h, c, &p, err, errlen);
+	if (r < 0)
+		plan_undo(&p);
+	else
+		r = plan_commit(h, &p);
+	if (r < 0 && !*err)
+		buf_errf(err, errlen, r, "cannot watch a listening socket: %s", strerror(-r));
+	plan_free(&p);
+	return r;
+}
+
+int http_restore(struct http *h, char *err, size_t errlen)
+{
+	struct conf c = {0};
+	int r = 0;
+	c.servers = calloc(h->nls + 1, sizeof(*c.servers));
+	if (!c.servers)
+		return buf_errf(err, errlen, -ENOMEM, "out of memory");
+	c.nservers = h->nls;
+	for (size_t i = 0; i < h->nls; i++) {
+		const struct listener *ls = &h->ls[i];
+		c.servers[i] = (struct conf_server){
+		    .inet = !ls->is_unix,
+		    .section = ls->section,
+		    .file = ls->file,
+		    .chmod = ls->mode,
+		    .chown = ls->owner,
+		    .host = ls->host,
+		    .port = ls->port,
+		    .username = ls->username,
+		    .password = ls->password,
+		};
+	}
+	r = http_reconfigure(h, &c, err, errlen);
+	free(c.servers);
+	return r;
 }
 
 /* TCP clients, whom anyone may be, get at most half of the fds (and no
@@ -354,23 +673,10 @@ int http_new(struct http **out, struct loop *l, const struct conf *c,
 	h->idle_ms = HTTP_IDLE_TIMEOUT_S * 1000;
 	h->head_ms = HTTP_HEAD_TIMEOUT_S * 1000;
 	h->max_tcp = http_tcp_fd_share();
-	if (c->nservers) {
-		h->ls = calloc(c->nservers, sizeof(*h->ls));
-		if (!h->ls) {
-			free(h);
-			return buf_errf(err, errlen, -ENOMEM, "out of memory");
-		}
-	}
-	for (size_t i = 0; i < c->nservers; i++) {
-		struct listener *ls = &h->ls[h->nls++];
-		ls->http = h;
-		ls->fd = -1;
-		loop_timer_init(&ls->retry, on_retry, ls);
-		int r = listener_start(ls, &c->servers[i], err, errlen);
-		if (r < 0) {
-			http_free(h);
-			return r;
-		}
+	int r = http_reconfigure(h, c, err, errlen);
+	if (r < 0) {
+		http_free(h);
+		return r;
 	}
 	*out = h;
 	return 0;
@@ -384,9 +690,15 @@ void http_free(struct http *h)
 	/* Every parked request is abandoned, then its connection closed. */
 	http_conns_free(h);
 	for (size_t i = 0; i < h->nls; i++)
-		listener_stop(&h->ls[i]);
+		listener_free(&h->ls[i]);
 	free(h->ls);
+	retired_gc(h, true);
 	free(h);
+}
+
+size_t http_listeners(const struct http *h)
+{
+	return h->nls;
 }
 
 unsigned http_connections(const struct http *h)

@@ -32,10 +32,10 @@
  * inet port is used instead of creating one; it is neither chmod'ed nor
  * unlinked.
  *
- * On reload, call http_free on the old server before http_new with the new
- * config (the unix socket path may be the same).  Deferred requests still
- * open at http_free are aborted (their clients see the connection close)
- * after handlers->abandoned ran for each.
+ * On reload, http_reconfigure applies the new config's listeners in place,
+ * all or nothing.  Deferred requests still open at http_free are aborted
+ * (their clients see the connection close) after handlers->abandoned ran
+ * for each.
  */
 #ifndef SUPD_HTTP_H
 #define SUPD_HTTP_H
@@ -103,6 +103,22 @@ struct http_handlers {
 int http_new(struct http **out, struct loop *l, const struct conf *c, const struct http_handlers *h,
 	     void *ctx, char *err, size_t errlen);
 void http_free(struct http *h);
+
+/* Makes h's listeners those of c, all or nothing.  A listener at the same
+ * address (unix path, or host and port) keeps its socket and its
+ * connections and takes c's settings (authentication; a unix socket's
+ * mode and owner, changed in place); one whose socket file was deleted or
+ * replaced gets a new socket at its path; the others are opened first,
+ * and only then are the listeners c no longer has closed, with their
+ * connections.  If anything cannot be opened, h is left as it was and
+ * err says why (naming the section and address).  Returns 0 or a
+ * negative errno. */
+int http_reconfigure(struct http *h, const struct conf *c, char *err, size_t errlen);
+/* http_reconfigure with h's own listeners: a deleted unix socket file comes
+ * back (SIGHUP, SIGUSR2). */
+int http_restore(struct http *h, char *err, size_t errlen);
+/* How many listeners h has. */
+size_t http_listeners(const struct http *h);
 
 /* How many connections are open (tests, fd accounting). */
 unsigned http_connections(const struct http *h);

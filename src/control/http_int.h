@@ -31,7 +31,16 @@ struct listener {
 	bool failing;		 /* in a spell of failed accepts (EMFILE...), logged */
 	unsigned long fails;	 /* accepts failed in this spell */
 	struct loop_timer retry; /* resumes accepting after EMFILE and the like */
+	/* the address and settings it was opened with (http_reconfigure) */
+	char *file; /* unix: the configured path */
+	char *host; /* inet */
+	int port;
+	int mode;
+	char *owner;
+	int lock_fd; /* unix: the lock on "<file>.lock", -1 when none */
 };
+
+struct retired;
 
 struct http {
 	struct loop *loop;
@@ -47,6 +56,7 @@ struct http {
 	int idle_ms;
 	int head_ms;
 	bool closing;
+	struct retired *retired; /* closed listeners, until no connection names them */
 };
 
 enum conn_state {

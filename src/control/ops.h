@@ -35,10 +35,12 @@ struct api_ops {
 	const struct conf *(*conf)(void *arg);
 	/* supervisord's daemon state: 1 RUNNING, 0 RESTARTING, -1 SHUTDOWN. */
 	int (*state)(void *arg);
-	/* Begin a shutdown / a reload; they proceed in the loop.  Return 0 or
-	 * a negative errno (-ESHUTDOWN: already shutting down). */
+	/* Begin a shutdown; it proceeds in the loop.  Return 0 or a negative
+	 * errno (-ESHUTDOWN: already shutting down, for reload too). */
 	int (*shutdown)(void *arg);
-	int (*reload)(void *arg);
+	/* A reload is done before it returns: 0, or a negative errno with the
+	 * reason in err (nothing changed). */
+	int (*reload)(void *arg, char *err, size_t errlen);
 	/* Reopen every log file, as SIGUSR2 does.  0 or the first negative
 	 * errno (each failure is in supd's log). */
 	int (*reopen)(void *arg);

@@ -254,12 +254,16 @@ void xrm_shutdown(struct xr_call *c, const struct xv *p, struct res *r)
 {
 	const struct api_ops *d = daemon_of(c);
 	bool sd = !strcmp(c->cur, "supervisor.shutdown");
-	int (*fn)(void *) = sd ? d->shutdown : d->reload;
-	int e = fn ? fn(d->arg) : -ENOSYS;
+	char why[900] = "";
+	int e = -ENOSYS;
+	if (sd && d->shutdown)
+		e = d->shutdown(d->arg);
+	else if (!sd && d->reload)
+		e = d->reload(d->arg, why, sizeof(why));
 	if (e == -ESHUTDOWN)
 		xr_fault0(r, "SHUTDOWN_STATE");
 	else if (e < 0)
-		xr_fault(r, "FAILED", "%s", strerror(-e));
+		xr_fault(r, "FAILED", "%s", *why ? why : strerror(-e));
 	else
 		xr_ok(r, xv_bool(true));
 }

@@ -68,8 +68,12 @@ static int cmd_daemon(struct ctl *x, const char *what)
 		json_t *j = json_loadb(rep.resp.body ? rep.resp.body : "", rep.resp.len, 0, NULL);
 		const char *code =
 		    json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+		const char *msg =
+		    json_string_value(json_object_get(json_object_get(j, "error"), "message"));
 		if (code && !strcmp(code, "SHUTDOWN_STATE"))
 			ctl_out("ERROR: already shutting down");
+		else if (msg) /* why a reload was refused */
+			ctl_out("ERROR: %s", msg);
 		else
 			ctl_out("ERROR: %s", code ? code : "unexpected answer");
 		x->exitstatus = EX_GENERIC;

@@ -43,14 +43,15 @@
 /* ---------------------------------------------------------------- helpers */
 
 /* Tells systemd (Type=notify) where supd is; silent when not run by it. */
-static void notify(const char *what)
+static void notify(struct daemon *d, const char *what)
 {
 #ifdef HAVE_SYSTEMD
-	int r = sysd_notify(what);
+	int r = sysd_notify(d->notify_socket, what);
 	if (r < 0)
 		log_warn("could not notify the service manager ($NOTIFY_SOCKET) of %s: %s", what,
 			 strerror(-r));
 #else
+	(void)d;
 	(void)what;
 #endif
 }
@@ -243,7 +244,8 @@ static void autostart_all(struct daemon *d)
 		log_error("out of memory starting processes");
 		return;
 	}
-	memcpy(copy, v, n * sizeof(*copy));
+	if (n) /* (v is NULL in a config without programs) */
+		memcpy(copy, v, n * sizeof(*copy));
 	for (size_t i = 0; i < n; i++) {
 		proc_autostart(copy[i]);
 		/* The loop does not run during this pass: close the error
@@ -409,7 +411,7 @@ void daemon_begin_shutdown(struct daemon *d)
 {
 	if (d->phase != PH_RUNNING)
 		return;
-	notify("STOPPING=1");
+	notify(d, "STOPPING=1");
 	supervisor_event(d, EV_SUPERVISOR_STATE_CHANGE_STOPPING);
 	procs_set_shutting_down(d->procs, true);
 	size_t n = procs_count(d->procs);
@@ -423,7 +425,8 @@ void daemon_begin_shutdown(struct daemon *d)
 			proc_stop_for_shutdown(v[i]);
 		return;
 	}
-	memcpy(d->shut_v, procs_ordered(d->procs), n * sizeof(*d->shut_v));
+	if (n) /* (NULL without programs) */
+		memcpy(d->shut_v, procs_ordered(d->procs), n * sizeof(*d->shut_v));
 	d->shut_n = d->shut_hi = n;
 	d->phase = PH_STOPPING;
 	loop_timer_arm(d->loop, &d->wait_timer, loop_now_ms() + WAIT_REPORT_MS);
@@ -544,7 +547,7 @@ int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errl
 	return r;
 }
 
-static void reload(struct daemon *d)
+int daemon_reload(struct daemon *d, char *why, size_t whylen)
 {
 	const struct supd_opts *o = d->opts;
 	struct conf *nc = NULL;
@@ -553,7 +556,11 @@ static void reload(struct daemon *d)
 	if (r < 0) {
 		log_error("config file %s has errors, not reloading", o->config_path);
 		log_lines(LL_ERRO, err);
-		return;
+		snprintf(why, whylen, "config file %s has errors, not reloading:\n%s",
+			 o->config_path, err);
+		/* A deleted socket file still comes back. */
+		control_restore(d);
+		return r;
 	}
 	struct conf_ref *ncref = conf_ref_new(nc);
 	size_t n = procs_count(d->procs);
@@ -561,23 +568,23 @@ static void reload(struct daemon *d)
 	bool *seen = calloc(n + 1, sizeof(bool));
 	int *gp = group_priorities(nc);
 	if (!ncref || !old || !seen || !gp) {
-		log_error("out of memory: not reloading");
-		free(old);
-		free(seen);
-		free(gp);
-		if (ncref)
-			conf_ref_put(ncref);
-		else
-			conf_free(nc);
-		return;
+		r = -ENOMEM;
+		snprintf(err, sizeof(err), "%s", strerror(ENOMEM));
+		goto refuse;
 	}
+	/* The control plane before the programs: if it cannot take the new
+	 * config, nothing changes, and a later reload can still apply it all. */
+	r = control_reload(d, nc, err, sizeof(err));
+	if (r < 0)
+		goto refuse;
 	log_info("reloading %s", o->config_path);
 	log_set_level(nc->supd.loglevel);
 	struct conf_ref *oldref = d->cref;
 	d->cref = ncref;
 	compute_server_url(d, nc);
 	daemon_set_procs_env(d);
-	memcpy(old, procs_ordered(d->procs), n * sizeof(*old));
+	if (n)
+		memcpy(old, procs_ordered(d->procs), n * sizeof(*old));
 	/* Match by name through the table's hash: old[i]->order_idx == i
 	 * until a process is removed, and removals come last. */
 	for (size_t i = 0; i < nc->nprocs; i++) {
@@ -612,19 +619,23 @@ static void reload(struct daemon *d)
 		log_error("adding processes: %s", strerror(-r));
 	group_events(d, oldref->c, nc);
 	autostart_all(d);
-	control_reload(d, oldref->c, nc);
 	conf_ref_put(d->reread);
 	d->reread = NULL;
 	conf_ref_put(oldref);
 	trim_heap();
-}
-
-static void reload_cb(struct loop *l, void *arg)
-{
-	(void)l;
-	struct daemon *d = arg;
-	if (d->phase == PH_RUNNING)
-		reload(d);
+	return 0;
+refuse:
+	log_error("not reloading %s: %s", o->config_path, err);
+	snprintf(why, whylen, "not reloading %s: %s", o->config_path, err);
+	free(old);
+	free(seen);
+	free(gp);
+	if (ncref)
+		conf_ref_put(ncref);
+	else
+		conf_free(nc);
+	control_restore(d);
+	return r;
 }
 
 /* ---------------------------------------------------------------- signals */
@@ -678,11 +689,13 @@ static void signal_cb(struct loop *l, int fd, uint32_t events, void *arg)
 				break;
 			}
 			log_warn("received SIGHUP indicating restart request");
-			reload(d);
+			char why[4096];
+			daemon_reload(d, why, sizeof(why)); /* (a failure is logged) */
 			break;
 		case SIGUSR2:
 			log_info("received SIGUSR2 indicating log reopen request");
 			daemon_reopen_logs(d);
+			control_restore(d);
 			break;
 		case SIGCHLD:
 			break;
@@ -903,6 +916,7 @@ static void cleanup(struct daemon *d)
 	conf_ref_put(d->cref);
 	if (d->have_slots)
 		spawn_slots_close(&d->slots);
+	free(d->notify_socket);
 }
 
 int daemon_run(const struct supd_opts *o, struct conf *c)
@@ -962,10 +976,11 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 		conf_ref_put(d->cref);
 		return 1;
 	}
+	/* Before any program starts: NOTIFY_SOCKET is supd's, not theirs. */
+	d->notify_socket = sysd_notify_take();
 	loop_timer_init(&d->step_timer, step_cb, d);
 	loop_timer_init(&d->wait_timer, wait_report_cb, d);
 	loop_timer_init(&d->orphan_timer, orphan_timer_cb, d);
-	loop_timer_init(&d->reload_timer, reload_cb, d);
 	loop_timer_init(&d->shutdown_timer, shutdown_timer_cb, d);
 	r = setup_signals(d);
 	if (d->have_slots)
@@ -1047,7 +1062,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	group_events(d, NULL, c);
 	supervisor_event(d, EV_SUPERVISOR_STATE_CHANGE_RUNNING);
 	autostart_all(d);
-	notify("READY=1");
+	notify(d, "READY=1");
 	trim_heap();
 
 	r = loop_run(d->loop);

@@ -42,6 +42,7 @@ struct daemon {
 	struct events *events; /* listener pools (events.h) */
 	struct fcgi *fcgi;     /* [fcgi-program:x] sockets (fcgi.h) */
 	struct proc_hook fcgi_hook;
+	char *notify_socket; /* $NOTIFY_SOCKET, taken out of the environment */
 
 	enum phase phase;
 	struct proc **shut_v; /* start order, snapshotted when the shutdown began */
@@ -51,7 +52,6 @@ struct daemon {
 	struct loop_timer wait_timer;
 	bool orphans_killing;
 	struct loop_timer orphan_timer;
-	struct loop_timer reload_timer;	  /* a reload asked for by the API */
 	struct loop_timer shutdown_timer; /* a shutdown asked for by shutdown_on */
 	int exit_status;		  /* supd's: 0, or per shutdown_on */
 
@@ -72,6 +72,11 @@ void daemon_group_event(struct daemon *d, bool added, const char *group);
 /* Points the process table at the applied config's [supervisord] settings;
  * call after every change of d->cref (the old model may be freed). */
 void daemon_set_procs_env(struct daemon *d);
+/* SIGHUP's work, also asked for through the API: the config read again
+ * and its difference applied, all or nothing (a config with errors, or
+ * one the control plane cannot take, changes nothing).  Each failure is
+ * logged; returns 0, or a negative errno with the reason in why. */
+int daemon_reload(struct daemon *d, char *why, size_t whylen);
 /* Reads the config again with the command line's options.  Returns 0 with
  * a new model in *out, or a negative errno with the errors in err (several
  * lines). */
@@ -79,8 +84,14 @@ int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errl
 
 /* control.c: the HTTP listeners and the API over the process table. */
 int control_start(struct daemon *d, char *err, size_t errlen);
-/* After a reload applied nc: reopen the listeners if they changed. */
-void control_reload(struct daemon *d, const struct conf *old, const struct conf *nc);
+/* Before a reload applies nc: the listeners made nc's, all or nothing
+ * (http_reconfigure).  Refuses a config that would leave supd with no
+ * listener when it has some.  Returns 0, or a negative errno with the
+ * reason in err (nothing changed). */
+int control_reload(struct daemon *d, const struct conf *nc, char *err, size_t errlen);
+/* A deleted socket file of the current listeners comes back; a failure
+ * is logged. */
+void control_restore(struct daemon *d);
 void control_stop(struct daemon *d);
 /* Lets answers already queued reach their clients (bounded). */
 void control_flush(struct daemon *d);

@@ -3,7 +3,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -97,7 +100,45 @@ static bool unix_alive(const char *path)
 	return alive;
 }
 
-int listen_unix(struct listen_unix *u, char *err, size_t errlen)
+/* The lock beside the socket: held while a server owns the path, so a
+ * second server refuses to start even when the socket file is gone. */
+static int take_lock(const char *path, char *err, size_t errlen)
+{
+	char lp[PATH_MAX];
+	if (snprintf(lp, sizeof(lp), "%s.lock", path) >= (int)sizeof(lp))
+		return buf_errf(err, errlen, -ENAMETOOLONG, "socket path too long: %s", path);
+	int fd = open(lp, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0)
+		return buf_errf(err, errlen, -errno, "cannot open the lock file %s: %s", lp,
+				strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return buf_errf(err, errlen, -EAGAIN,
+					"%s is locked: another supd serves %s (even if its socket "
+					"file was deleted)",
+					lp, path);
+		return buf_errf(err, errlen, -e, "cannot lock %s: %s", lp, strerror(e));
+	}
+	return fd;
+}
+
+/* Binds under umask 0777: the socket file is born with mode 0 (only a
+ * privileged process may connect) and gets its final mode by chmod once
+ * its owner is right.  A file born under the caller's umask would be open
+ * to anyone (umask 000) until the chmod, and a connection made then stays
+ * open afterwards.  fchmod does not work on a socket on Linux, so this is
+ * the way; supd has one thread, so the umask is nobody else's meanwhile. */
+static int bind_private(int fd, const struct sockaddr_un *sa)
+{
+	mode_t old = umask(0777);
+	int r = bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -errno : 0;
+	umask(old);
+	return r;
+}
+
+static int listen_unix_locked(struct listen_unix *u, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
 	char tmp[sizeof(sa.sun_path) + 32];
@@ -108,9 +149,8 @@ int listen_unix(struct listen_unix *u, char *err, size_t errlen)
 	if (fd < 0)
 		return buf_errf(err, errlen, -errno, "socket: %s", strerror(errno));
 	unlink(tmp);
-	int r;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
+	int r = bind_private(fd, &sa);
+	if (r < 0) {
 		close(fd);
 		return buf_errf(err, errlen, r, "cannot bind %s: %s", tmp, strerror(-r));
 	}
@@ -118,10 +158,6 @@ int listen_unix(struct listen_unix *u, char *err, size_t errlen)
 	 * the socket file must never get ECONNREFUSED from it. */
 	if (listen(fd, u->backlog) < 0) {
 		r = buf_errf(err, errlen, -errno, "listen on %s: %s", tmp, strerror(errno));
-		goto fail_tmp;
-	}
-	if (chmod(tmp, (mode_t)u->mode) < 0) {
-		r = buf_errf(err, errlen, -errno, "chmod %s: %s", u->path, strerror(errno));
 		goto fail_tmp;
 	}
 	if (u->owner) {
@@ -137,6 +173,11 @@ int listen_unix(struct listen_unix *u, char *err, size_t errlen)
 				     strerror(errno));
 			goto fail_tmp;
 		}
+	}
+	/* The final mode last, once the owner it is meant for is in place. */
+	if (chmod(tmp, (mode_t)u->mode) < 0) {
+		r = buf_errf(err, errlen, -errno, "chmod %s: %s", u->path, strerror(errno));
+		goto fail_tmp;
 	}
 	for (int tries = 0;; tries++) {
 		if (link(tmp, u->path) == 0)
@@ -173,6 +214,24 @@ fail_tmp:
 	unlink(tmp);
 	close(fd);
 	return r;
+}
+
+int listen_unix(struct listen_unix *u, char *err, size_t errlen)
+{
+	bool took = false;
+	if (u->lock && u->lock_fd < 0) {
+		int lfd = take_lock(u->path, err, errlen);
+		if (lfd < 0)
+			return lfd;
+		u->lock_fd = lfd;
+		took = true;
+	}
+	int fd = listen_unix_locked(u, err, errlen);
+	if (fd < 0 && took) {
+		close(u->lock_fd);
+		u->lock_fd = -1;
+	}
+	return fd;
 }
 
 static bool addr_loopback(const struct sockaddr *sa)

@@ -20,15 +20,23 @@ struct listen_unix {
 	int mode;	   /* chmod'ed to this before anyone can connect */
 	const char *owner; /* "user" or "user:group", chown'ed to; NULL: none */
 	bool nonblock;
+	/* Hold an exclusive flock(2) on "<path>.lock" (created, never
+	 * removed) while the socket is ours: a second server on the same path
+	 * is refused (-EAGAIN) even when the socket file was deleted.  lock_fd
+	 * in: a lock already held for path (-1: take one); out: the lock,
+	 * for the caller to keep open as long as it serves path. */
+	bool lock;
+	int lock_fd;
 	/* filled on success: the socket file, to unlink it later only if it
 	 * is still ours */
 	dev_t dev;
 	ino_t ino;
 };
 
-/* A unix socket at u->path.  It is bound at a temporary name, made ready
- * (listening, mode, owner) and then hard-linked into place, so a client
- * never sees a socket file that refuses it, and a live server's socket is
+/* A unix socket at u->path.  It is bound at a temporary name with mode 0
+ * (whatever the umask), made ready (listening, owner, then mode) and then
+ * hard-linked into place, so a client never sees a socket file that
+ * refuses it nor one wider than u->mode, and a live server's socket is
  * never replaced (link(2) fails on an existing name, unlike a bind after
  * an unlink); a stale socket file is replaced (said in supd's log). */
 int listen_unix(struct listen_unix *u, char *err, size_t errlen);

@@ -14,9 +14,17 @@
 
 #include "sysd.h"
 
-int sysd_notify(const char *state)
+char *sysd_notify_take(void)
 {
 	const char *e = getenv("NOTIFY_SOCKET");
+	char *copy = e && *e ? strdup(e) : NULL;
+	/* Always: a program's own sd_notify must not speak for supd. */
+	unsetenv("NOTIFY_SOCKET");
+	return copy;
+}
+
+int sysd_notify(const char *e, const char *state)
+{
 	if (!e || !*e)
 		return 0;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};

@@ -16,12 +16,17 @@
 /* The first fd systemd passes (LISTEN_FDS counts from here). */
 #define SYSD_LISTEN_FDS_START 3
 
+/* $NOTIFY_SOCKET, copied (free it), and removed from the environment so
+ * that the programs supd starts do not inherit it (their READY=1 would be
+ * taken for supd's).  NULL when unset or empty (or out of memory). */
+char *sysd_notify_take(void);
+
 /* Sends state ("READY=1", "STOPPING=1", "STATUS=...") to the service
- * manager named by $NOTIFY_SOCKET (a path, or "@name" for the abstract
- * namespace).  Returns 1 when sent, 0 when $NOTIFY_SOCKET is unset (not
- * run by a service manager, or notifications not wanted), or a negative
- * errno. */
-int sysd_notify(const char *state);
+ * manager at addr, the value sysd_notify_take returned (a path, or "@name"
+ * for the abstract namespace).  Returns 1 when sent, 0 when addr is NULL
+ * (not run by a service manager, or notifications not wanted), or a
+ * negative errno. */
+int sysd_notify(const char *addr, const char *state);
 
 /* The number of sockets passed to this process (fds SYSD_LISTEN_FDS_START
  * onwards): $LISTEN_FDS when $LISTEN_PID is this process, else 0.  The

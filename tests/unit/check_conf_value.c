@@ -358,6 +358,21 @@ START_TEST(test_names_ports_events)
 	ck_assert_int_eq(cv_name_check("a:b"), ':');
 	ck_assert_int_eq(cv_name_check("a/b"), '/');
 	ck_assert_int_eq(cv_name_check(""), -1);
+	ck_assert_int_eq(cv_name_check("*"), '*');
+	ck_assert_int_eq(cv_name_check("a\x01"), 1);
+	ck_assert_int_eq(cv_name_check("a\x7f"), 0x7f);
+	ck_assert_int_eq(cv_name_check("h\xc3\xa9llo"), 0); /* UTF-8 is fine */
+	char longname[CV_NAME_MAX + 2];
+	memset(longname, 'n', sizeof(longname));
+	longname[CV_NAME_MAX] = '\0';
+	ck_assert_int_eq(cv_name_check(longname), 0);
+	longname[CV_NAME_MAX] = 'n';
+	longname[CV_NAME_MAX + 1] = '\0';
+	ck_assert_int_eq(cv_name_check(longname), -2);
+	char shown[32], why[128];
+	ck_assert_str_eq(cv_name_shown("a\x01\\b", shown, sizeof(shown)), "a\\x01\\x5cb");
+	ck_assert_str_eq(cv_name_why('*', why, sizeof(why)),
+			 "it contains '*' (no space, ':', '/', '*' or control character)");
 
 	char *h = NULL;
 	int port = 0;

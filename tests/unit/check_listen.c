@@ -117,6 +117,58 @@ START_TEST(test_unix_stale_live_and_file)
 }
 END_TEST
 
+START_TEST(test_unix_lock)
+{
+	char err[512];
+	struct listen_unix u = {
+	    .path = path_in("l.sock"), .backlog = 8, .mode = 0600, .lock = true, .lock_fd = -1};
+	int fd = listen_unix(&u, err, sizeof(err));
+	ck_assert_msg(fd >= 0, "%s", err);
+	ck_assert_int_ge(u.lock_fd, 0);
+	/* the socket file deleted: a second server is still refused */
+	ck_assert_int_eq(unlink(u.path), 0);
+	struct listen_unix u2 = {
+	    .path = path_in("l.sock"), .backlog = 8, .mode = 0600, .lock = true, .lock_fd = -1};
+	ck_assert_int_eq(listen_unix(&u2, err, sizeof(err)), -EAGAIN);
+	ck_assert_ptr_nonnull(strstr(err, "l.sock.lock is locked"));
+	ck_assert_int_eq(u2.lock_fd, -1);
+	ck_assert_int_eq(access(u.path, F_OK), -1); /* and it left no socket */
+	/* the holder of the lock may open the path again */
+	u2.lock_fd = u.lock_fd;
+	int fd2 = listen_unix(&u2, err, sizeof(err));
+	ck_assert_msg(fd2 >= 0, "%s", err);
+	ck_assert_int_eq(u2.lock_fd, u.lock_fd);
+	ck_assert_int_eq(connect_unix(u.path), 0);
+	close(fd);
+	close(fd2);
+	/* released with its fd */
+	close(u.lock_fd);
+	unlink(u.path);
+	struct listen_unix u3 = {
+	    .path = path_in("l.sock"), .backlog = 8, .mode = 0600, .lock = true, .lock_fd = -1};
+	int fd3 = listen_unix(&u3, err, sizeof(err));
+	ck_assert_msg(fd3 >= 0, "%s", err);
+	close(fd3);
+	close(u3.lock_fd);
+}
+END_TEST
+
+START_TEST(test_unix_born_private)
+{
+	/* Under umask 000 the final mode is still the one asked for. */
+	char err[512];
+	mode_t old = umask(0);
+	struct listen_unix u = {.path = path_in("p.sock"), .backlog = 8, .mode = 0640};
+	int fd = listen_unix(&u, err, sizeof(err));
+	ck_assert_int_eq(umask(old), 0); /* and the umask is given back */
+	ck_assert_msg(fd >= 0, "%s", err);
+	struct stat st;
+	ck_assert_int_eq(stat(u.path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0640);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_unix_errors_name_the_path)
 {
 	char err[512];
@@ -180,6 +232,8 @@ int main(void)
 	tcase_add_test(tc, test_unix_mode_and_blocking);
 	tcase_add_test(tc, test_unix_stale_live_and_file);
 	tcase_add_test(tc, test_unix_errors_name_the_path);
+	tcase_add_test(tc, test_unix_lock);
+	tcase_add_test(tc, test_unix_born_private);
 	tcase_add_test(tc, test_owner);
 	tcase_add_test(tc, test_inet);
 	suite_add_tcase(s, tc);

@@ -54,9 +54,9 @@ static void expect_datagram(int fd, const char *want)
 
 START_TEST(test_notify_unset)
 {
-	ck_assert_int_eq(sysd_notify("READY=1"), 0);
+	ck_assert_int_eq(sysd_notify(getenv("NOTIFY_SOCKET"), "READY=1"), 0);
 	setenv("NOTIFY_SOCKET", "", 1);
-	ck_assert_int_eq(sysd_notify("READY=1"), 0);
+	ck_assert_int_eq(sysd_notify(getenv("NOTIFY_SOCKET"), "READY=1"), 0);
 }
 END_TEST
 
@@ -66,9 +66,9 @@ START_TEST(test_notify_path)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", dir);
 	int fd = dgram_at(&sa, sizeof(sa));
 	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
-	ck_assert_int_eq(sysd_notify("READY=1"), 1);
+	ck_assert_int_eq(sysd_notify(getenv("NOTIFY_SOCKET"), "READY=1"), 1);
 	expect_datagram(fd, "READY=1");
-	ck_assert_int_eq(sysd_notify("STOPPING=1"), 1);
+	ck_assert_int_eq(sysd_notify(getenv("NOTIFY_SOCKET"), "STOPPING=1"), 1);
 	expect_datagram(fd, "STOPPING=1");
 	close(fd);
 }
@@ -82,7 +82,7 @@ START_TEST(test_notify_abstract)
 	memcpy(sa.sun_path + 1, name + 1, strlen(name) - 1);
 	int fd = dgram_at(&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name)));
 	setenv("NOTIFY_SOCKET", name, 1);
-	ck_assert_int_eq(sysd_notify("READY=1"), 1);
+	ck_assert_int_eq(sysd_notify(getenv("NOTIFY_SOCKET"), "READY=1"), 1);
 	expect_datagram(fd, "READY=1");
 	close(fd);
 }
@@ -91,13 +91,27 @@ END_TEST
 START_TEST(test_notify_errors)
 {
 	setenv("NOTIFY_SOCKET", "relative/path", 1);
-	ck_assert_int_eq(sysd_notify("READY=1"), -EAFNOSUPPORT);
+	ck_assert_int_eq(sysd_notify(getenv("NOTIFY_SOCKET"), "READY=1"), -EAFNOSUPPORT);
 	setenv("NOTIFY_SOCKET", "vsock:2:1234", 1);
-	ck_assert_int_eq(sysd_notify("READY=1"), -EAFNOSUPPORT);
+	ck_assert_int_eq(sysd_notify(getenv("NOTIFY_SOCKET"), "READY=1"), -EAFNOSUPPORT);
 	char path[128];
 	snprintf(path, sizeof(path), "%s/nobody-listens", dir);
 	setenv("NOTIFY_SOCKET", path, 1);
-	ck_assert_int_eq(sysd_notify("READY=1"), -ENOENT);
+	ck_assert_int_eq(sysd_notify(getenv("NOTIFY_SOCKET"), "READY=1"), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_notify_take)
+{
+	setenv("NOTIFY_SOCKET", "/run/x/notify", 1);
+	char *a = sysd_notify_take();
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a, "/run/x/notify");
+	ck_assert_ptr_null(getenv("NOTIFY_SOCKET"));
+	free(a);
+	setenv("NOTIFY_SOCKET", "", 1);
+	ck_assert_ptr_null(sysd_notify_take());
+	ck_assert_ptr_null(getenv("NOTIFY_SOCKET"));
 }
 END_TEST
 
@@ -195,6 +209,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_notify_path);
 	tcase_add_test(tc, test_notify_abstract);
 	tcase_add_test(tc, test_notify_errors);
+	tcase_add_test(tc, test_notify_take);
 	tcase_add_test(tc, test_listen_fds);
 	tcase_add_test(tc, test_listen_fds_not_ours);
 	tcase_add_test(tc, test_socket_kinds);

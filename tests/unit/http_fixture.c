@@ -193,6 +193,9 @@ void teardown(void)
 	loop_timer_cancel(L, &later);
 	loop_free(L);
 	unlink(sock);
+	char lock[sizeof(sock) + 8];
+	snprintf(lock, sizeof(lock), "%s.lock", sock); /* (http.c's, kept) */
+	unlink(lock);
 	rmdir(dir);
 }
 
