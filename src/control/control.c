@@ -197,6 +197,7 @@ static int op_add_group(void *arg, const char *name)
 	}
 	log_info("added process group %s", name);
 	daemon_group_event(d, true, name);
+	api_events_config(d->api, "added", name);
 	for (size_t i = 0; i < n; i++)
 		proc_autostart(added[i]);
 	free(added);
@@ -225,6 +226,7 @@ static int op_remove_group(void *arg, const char *name)
 			proc_retire(v[i]);
 		log_info("removed process group %s", name);
 		daemon_group_event(d, false, name);
+		api_events_config(d->api, "removed", name);
 		if (d->reread && d->reread != d->cref) {
 			conf_ref_put(d->cref);
 			d->cref = d->reread;
@@ -304,6 +306,8 @@ static bool servers_equal(const struct conf *a, const struct conf *b)
 
 void control_reload(struct daemon *d, const struct conf *old, const struct conf *nc)
 {
+	if (d->api)
+		api_events_config(d->api, "reload", NULL);
 	if (!d->api || servers_equal(old, nc))
 		return;
 	char err[512];

@@ -475,6 +475,8 @@ static void change_state(struct proc *p, enum proc_state to)
 	if (from == to)
 		return;
 	p->state = to;
+	if (to == PROC_STARTING)
+		p->starts++;
 	if (to == PROC_BACKOFF) {
 		p->backoff++;
 		loop_timer_arm(p->tab->env.loop, &p->timer, loop_now_ms() + 1000LL * p->backoff);
