@@ -70,6 +70,10 @@ static uint64_t oldest(const struct api_events *e)
 static void client_feed(struct ev_client *c)
 {
 	struct api_events *e = c->e;
+	/* A client that does not read gets nothing more, not even the news
+	 * that it lost events, until it drains (writable). */
+	if (http_stream_pending(c->req) >= EV_CLIENT_MAX)
+		return;
 	if (c->next < oldest(e)) {
 		uint64_t n = oldest(e) - c->next;
 		char buf[128];

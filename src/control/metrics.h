@@ -8,6 +8,7 @@
 #ifndef SUPD_METRICS_H
 #define SUPD_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -30,16 +31,19 @@ const char *metrics_route(const char *path, char *buf, size_t len);
 
 /* What /proc/<pid>/stat says about a process. */
 struct metrics_pstat {
-	double cpu_s; /* user + system */
-	uint64_t rss; /* bytes */
+	double cpu_s;	    /* user + system */
+	uint64_t cpu_ticks; /* the same in clock ticks */
+	uint64_t rss;	    /* bytes */
 	long threads;
 	double start_s; /* since boot */
 };
 /* Parses a /proc/<pid>/stat line.  Returns 0 or -EINVAL. */
 int metrics_parse_stat(const char *line, long ticks, long pagesize, struct metrics_pstat *out);
 
-/* Writes the whole exposition to b. */
-void metrics_render(struct api *a, struct sb *b);
+/* Writes the whole exposition to b; with_stat: with the families read
+ * from /proc/<pid>/stat of each process (GET /metrics?proc=false leaves
+ * them out: they are most of a scrape's cost). */
+void metrics_render(struct api *a, struct sb *b, bool with_stat);
 
 /* GET /metrics. */
 void metrics_request(struct api *a, struct http_req *r);

@@ -90,5 +90,7 @@ int cmd_update(struct ctl *x, int argc, char **argv);
 int cmd_add(struct ctl *x, int argc, char **argv);
 int cmd_remove(struct ctl *x, int argc, char **argv);
 int cmd_fg(struct ctl *x, int argc, char **argv);
+/* supctl_events.c */
+int cmd_events(struct ctl *x, int argc, char **argv);
 
 #endif
