@@ -9,7 +9,8 @@
  *                    maintail, clear
  *   supctl_update.c  avail, reread, update, add, remove
  *   supctl_shell.c   the interactive shell, and fg
- *   supctl_conf.c    supctl's own settings from the config file */
+ *   supctl_conf.c    supctl's own settings from the config file
+ *   supctl_events.c  events (the event stream, printed) */
 #ifndef SUPD_SUPCTL_INT_H
 #define SUPD_SUPCTL_INT_H
 
