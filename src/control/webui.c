@@ -451,9 +451,12 @@ static void reply_tail(struct ops *core, struct http_req *r)
 	else if (e < 0)
 		message(&b, strerror(-e));
 	else {
-		put(&b, "<pre>");
+		/* data-follow: webui.js follows the log live from there */
+		put(&b, "<p><span id=\"live\"></span></p><pre id=\"log\" data-follow=\"logtail/");
+		webui_url(&b, ns);
+		put(&b, "\">");
 		webui_html(&b, buf ? buf : "", len);
-		put(&b, "</pre>\n");
+		put(&b, "</pre>\n<script src=\"webui.js\"></script>\n");
 	}
 	free(buf);
 	page_send(r, 200, &b);

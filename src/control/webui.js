@@ -5,6 +5,52 @@
 // so, and a running process's uptime counts on in the browser.  On each
 // (re)connection it reads v1/processes once, so that nothing that happened
 // while it was not connected is missed.  It also shows the filters.
+// tail.html, live: the log is followed through GET logtail/<name>, the
+// stream `supctl tail -f` reads (its last 1024 bytes, then each new byte).
+(function () {
+	'use strict';
+	var pre = document.getElementById('log');
+	var live = document.getElementById('live');
+	if (!pre || !window.fetch || !window.TextDecoder)
+		return;
+	var MAX = 1024 * 1024; // characters kept in the page
+	var kept = 0, first = true;
+	fetch(pre.getAttribute('data-follow'), {credentials: 'same-origin', cache: 'no-store'})
+		.then(function (r) {
+			if (!r.ok || !r.body)
+				return;
+			var rd = r.body.getReader(), dec = new TextDecoder();
+			live.textContent = 'following';
+			function more(x) {
+				if (x.done) {
+					live.textContent = 'ended';
+					return;
+				}
+				var t = dec.decode(x.value, {stream: true});
+				var bottom = window.innerHeight + window.scrollY >=
+					     document.body.scrollHeight - 4;
+				if (first) {
+					// the stream starts with the log's last bytes
+					pre.textContent = '';
+					first = false;
+				}
+				pre.appendChild(document.createTextNode(t));
+				kept += t.length;
+				while (kept > MAX && pre.firstChild) {
+					kept -= pre.firstChild.textContent.length;
+					pre.removeChild(pre.firstChild);
+				}
+				if (bottom)
+					window.scrollTo(0, document.body.scrollHeight);
+				return rd.read().then(more);
+			}
+			return rd.read().then(more);
+		})
+		.catch(function () {
+			live.textContent = 'ended';
+		});
+})();
+
 (function () {
 	'use strict';
 	var table = document.getElementById('procs');

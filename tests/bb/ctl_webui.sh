@@ -146,10 +146,10 @@ ok "HEAD"
 bb_wait 10 grep -q hello "$T/web.log"
 req 'http://localhost/tail.html?processname=web'
 expect_eq 200 "$CODE" "tail.html"
-body_has '<pre>&lt;b&gt;hello &amp; bye&lt;/b&gt;' "tail.html escapes the log"
+body_has '<pre id="log" data-follow="logtail/web">&lt;b&gt;hello &amp; bye&lt;/b&gt;' "tail.html escapes the log"
 body_lacks '<b>hello' "tail.html"
 req 'http://localhost/tail.html?processname=web&limit=5'
-body_has '<pre>&lt;/b&gt;' "tail.html limit=5"
+body_has '">&lt;/b&gt;' "tail.html limit=5"
 body_lacks 'hello' "tail.html limit=5"
 req 'http://localhost/tail.html?processname=nosuch%3Cx%3E'
 expect_eq 404 "$CODE" "tail.html of an unknown process"

@@ -6,7 +6,7 @@
 # page's DOM shows it STOPPED without a reload, starts it again and sees it
 # RUNNING, uses the filters, and keeps a screenshot in the test's log
 # directory.  With the page open and nothing happening, supd does not wake
-# up.
+# up.  The tail view follows a log as it grows.
 . "$(dirname "$0")/lib.sh"
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROMIUM" ] || ! command -v node >/dev/null || ! command -v curl >/dev/null; then
@@ -49,6 +49,11 @@ port=127.0.0.1:$PORT
 [program:web]
 command=sleep 1000
 startsecs=0
+
+[program:chatty]
+command=sh -c 'echo first; while read l; do echo "got \$l"; done'
+startsecs=0
+stdout_logfile=@T@/chatty.log
 
 [program:worker]
 command=sleep 1000
@@ -137,6 +142,15 @@ sleep 3 # a measurement window, not a wait for a state
 c1=$(ctxt)
 [ $((c1 - c0)) -eq 0 ] || fail "supd woke up $((c1 - c0)) times in 3 s with the page open"
 ok "no wakeup in 3 s with the page open"
+
+# The tail view follows the log live.
+cdp open "http://127.0.0.1:$PORT/tail.html?processname=chatty" \
+	wait 'document.getElementById("live").textContent === "following"' \
+	wait 'document.getElementById("log").textContent === "first\n"' \
+	eval 'window.__notReloaded = 2' \
+	shell "printf 'hello <b>\\n' | curl -sf --unix-socket $T/supd.sock --data-binary @- http://localhost/v1/processes/chatty/stdin >/dev/null" \
+	wait 'document.getElementById("log").textContent === "first\ngot hello <b>\n" && window.__notReloaded === 2'
+ok "the tail view follows the log"
 
 kill "$CHROME_PID"
 bb_wait 30 bb_not_alive "$CHROME_PID"
