@@ -23,6 +23,7 @@
 #include "log.h"
 #include "log_range.h"
 #include "logfile.h"
+#include "metrics.h"
 #include "ops.h"
 #include "output.h"
 #include "utf8.h"
@@ -262,6 +263,10 @@ static void on_abandoned(struct http_req *r, void *ctx)
 	}
 	if ((int)*k == STREAM_HELD_TAG) {
 		api_stream_abandoned(k);
+		return;
+	}
+	if (*k == HELD_EVENTS) {
+		api_events_abandoned(k);
 		return;
 	}
 	struct held_act *h = (struct held_act *)k;
@@ -693,6 +698,17 @@ static void route(struct api *a, struct http_req *r)
 	}
 	if (api_route_logtail(a, r, path) || webui_request(a->core, r, path))
 		return;
+	if (!strcmp(path, "/metrics") || !strcmp(path, "/v1/events")) {
+		if (get && path[1] == 'm')
+			metrics_request(a, r);
+		else if (get)
+			api_events_request(a, r);
+		else {
+			http_add_header(r, "Allow", "GET");
+			api_reply_error(r, "METHOD_NOT_ALLOWED", "%s %s: use GET", m, path);
+		}
+		return;
+	}
 	if (strncmp(path, "/v1/", 4)) {
 		api_reply_error(r, "UNKNOWN_METHOD", "no such path: %s", path);
 		return;
@@ -852,9 +868,17 @@ static void on_writable(struct http_req *r, void *ctx)
 		api_follow_writable((struct follow *)k);
 	else if (k && (int)*k == STREAM_HELD_TAG)
 		api_stream_writable(k);
+	else if (k && *k == HELD_EVENTS)
+		api_events_writable(k);
 }
 
-const struct http_handlers api_http_handlers = {on_request, on_abandoned, on_writable};
+static void on_answered(struct http_req *r, unsigned status, void *ctx)
+{
+	struct api *a = ctx;
+	metrics_count(a->metrics, http_req_path(r), status);
+}
+
+const struct http_handlers api_http_handlers = {on_request, on_abandoned, on_writable, on_answered};
 
 /* ---------------------------------------------------------------- life */
 
@@ -867,12 +891,19 @@ int api_new(struct api **out, struct loop *l, const struct api_ops *ops)
 	int e = ops_new(&a->core, l, ops);
 	if (e == 0)
 		e = xmlrpc_new(&a->xr, a->core);
+	if (e == 0)
+		a->d = ops_daemon(a->core);
+	if (e == 0)
+		e = metrics_new(&a->metrics);
+	if (e == 0)
+		e = api_events_new(a);
 	if (e < 0) {
+		metrics_free(a->metrics);
+		xmlrpc_free(a->xr);
 		ops_free(a->core);
 		free(a);
 		return e;
 	}
-	a->d = ops_daemon(a->core);
 	*out = a;
 	return 0;
 }
@@ -890,6 +921,8 @@ void api_free(struct api *a)
 		ops_act_free(h->act);
 		free(h);
 	}
+	api_events_free(a);
+	metrics_free(a->metrics);
 	xmlrpc_free(a->xr);
 	ops_free(a->core);
 	free(a);

@@ -35,6 +35,10 @@ void api_free(struct api *a);
 /* The handlers to give http_new, with the api as ctx. */
 extern const struct http_handlers api_http_handlers;
 
+/* A config notice for the event stream (GET /v1/events): what is
+ * "reload", "added" or "removed" (then group names the group). */
+void api_events_config(struct api *a, const char *what, const char *group);
+
 /* The HTTP status that goes with a fault (api_fault_name, ops.h). */
 unsigned api_fault_status(const char *fault);
 

@@ -13,10 +13,12 @@
 #include "xmlrpc.h"
 
 /* What a held request's data points to. */
-enum held_kind { HELD_ACT = 1, HELD_FOLLOW, HELD_XMLRPC = XMLRPC_HELD_TAG };
+enum held_kind { HELD_ACT = 1, HELD_FOLLOW, HELD_XMLRPC = XMLRPC_HELD_TAG, HELD_EVENTS = 16 };
 
 struct follow;
 struct follow_hub;
+struct api_events;
+struct metrics;
 
 struct api {
 	struct loop *loop;
@@ -26,6 +28,8 @@ struct api {
 	struct held_act *acts;
 	struct follow *follows;
 	struct follow_hub *hub; /* api_follow.c's inotify instance; NULL when none follows */
+	struct api_events *events; /* api_events.c */
+	struct metrics *metrics;   /* metrics.c */
 };
 
 static inline const char *namespec(const struct proc *p, char *buf, size_t len)
@@ -66,5 +70,14 @@ void api_follow_free(struct follow *f);
 void api_follow_abandoned(struct follow *f);
 /* The client caught up: read on. */
 void api_follow_writable(struct follow *f);
+
+/* api_events.c: GET /v1/events (a held stream whose data is a struct
+ * whose first member is HELD_EVENTS). */
+int api_events_new(struct api *a);
+void api_events_free(struct api *a);
+void api_events_request(struct api *a, struct http_req *r);
+void api_events_abandoned(void *held);
+void api_events_writable(void *held);
+void api_events_stats(const struct api *a, uint64_t *emitted, uint64_t *lost, size_t *clients);
 
 #endif

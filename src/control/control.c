@@ -198,6 +198,7 @@ static int op_add_group(void *arg, const char *name)
 	}
 	log_info("added process group %s", name);
 	daemon_group_event(d, true, name);
+	api_events_config(d->api, "added", name);
 	for (size_t i = 0; i < n; i++)
 		proc_autostart(added[i]);
 	free(added);
@@ -226,6 +227,7 @@ static int op_remove_group(void *arg, const char *name)
 			proc_retire(v[i]);
 		log_info("removed process group %s", name);
 		daemon_group_event(d, false, name);
+		api_events_config(d->api, "removed", name);
 		if (d->reread && d->reread != d->cref) {
 			conf_ref_put(d->cref);
 			d->cref = d->reread;
@@ -293,7 +295,10 @@ int control_reload(struct daemon *d, const struct conf *nc, char *err, size_t er
 				"the new config has no [unix_http_server] or [inet_http_server]: "
 				"supd could not be controlled any more (remove the sections by a "
 				"restart if that is meant)");
-	return http_reconfigure(d->http, nc, err, errlen);
+	int r = http_reconfigure(d->http, nc, err, errlen);
+	if (r == 0 && d->api)
+		api_events_config(d->api, "reload", NULL);
+	return r;
 }
 
 void control_restore(struct daemon *d)

@@ -92,6 +92,9 @@ struct http_handlers {
 	 * handler may http_stream_write now (it stopped at HTTP_STREAM_MAX,
 	 * say).  May be NULL. */
 	void (*writable)(struct http_req *r, void *ctx);
+	/* r is being answered with status (http_reply, http_stream_begin):
+	 * for counting (metrics).  May be NULL. */
+	void (*answered)(struct http_req *r, unsigned status, void *ctx);
 };
 
 /* Opens every listener of c (a config without [unix_http_server] and

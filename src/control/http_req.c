@@ -126,6 +126,8 @@ int http_reply(struct http_req *r, unsigned status, const char *content_type, co
 	struct conn *c = r->c;
 	r->held = false;
 	r->phase = PH_ANSWERED;
+	if (c->http->h.answered)
+		c->http->h.answered(r, status, c->http->ctx);
 	int e = http_queue_head(c, r, status, content_type ? content_type : "application/json",
 				(long long)len);
 	if (!e && !r->head_only)
@@ -150,6 +152,8 @@ int http_stream_begin(struct http_req *r, const char *content_type)
 			    -1) < 0)
 		return -ENOMEM;
 	r->phase = PH_ANSWERED;
+	if (c->http->h.answered)
+		c->http->h.answered(r, 200, c->http->ctx);
 	r->stream = true;
 	r->chunked_out = r->head.minor > 0;
 	r->held = true;

@@ -139,6 +139,9 @@ static const char style[] =
     ".starting,.backoff,.stopping{background:#ffc}"
     ".exited,.fatal,.unknown{background:#fcc}"
     ".stopped{background:#eee}"
+    "tr.group th{background:#f3f3f3;font-size:.95em}"
+    ".filters{margin:1em 0}.filters[hidden]{display:none}"
+    "tr.hide{display:none}"
     "pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;word-break:break-all}"
     "footer{margin-top:2em;font-size:.8em;color:#777}";
 
@@ -173,8 +176,11 @@ static void page_send(struct http_req *r, unsigned status, struct sb *b)
 	} else {
 		http_add_header(r, "Cache-Control", "no-store");
 		http_add_header(r, "X-Frame-Options", "DENY");
+		/* The status page's script (webui.js) is supd's own, and
+		 * it connects to supd's own event stream and API only. */
 		http_add_header(r, "Content-Security-Policy",
 				"default-src 'none'; style-src 'unsafe-inline'; "
+				"script-src 'self'; connect-src 'self'; "
 				"form-action 'self'; frame-ancestors 'none'");
 		http_reply(r, status, "text/html; charset=utf-8", b->s, b->n);
 	}
@@ -220,24 +226,64 @@ static void status_row(struct sb *b, const struct proc *p, time_t now)
 		cls[i] = (char)(state[i] | 0x20); /* the names are upper-case ASCII */
 	cls[i] = '\0';
 	namespec(p, ns, sizeof(ns));
-	api_sb_fmt(b, "<tr><td><span class=\"state %s\">%s</span></td><td>", cls, state);
+	/* data-*: what webui.js needs to keep the row current. */
+	put(b, "<tr data-ns=\"");
+	html(b, ns);
+	api_sb_fmt(b,
+		   "\" data-state=\"%s\"><td><span class=\"state %s\">%s</span></td>"
+		   "<td class=\"desc\">",
+		   state, cls, state);
 	html(b, proc_description(p, now, desc, sizeof(desc)));
 	put(b, "</td><td><a href=\"tail.html?processname=");
 	webui_url(b, ns);
 	put(b, "\">");
 	html(b, ns);
-	put(b, "</a></td><td>");
+	put(b, "</a></td><td class=\"act\">");
 	if (proc_is_running(p)) {
 		button(b, ns, "restart", "Restart");
 		button(b, ns, "stop", "Stop");
 	} else if (p->state != PROC_STOPPING) {
 		button(b, ns, "start", "Start");
 	}
+	put(b, "</td><td>");
 	button(b, ns, "clearlog", "Clear log");
 	put(b, "<a class=\"link\" href=\"logtail/");
 	webui_url(b, ns);
 	put(b, "\">Tail -f</a></td></tr>\n");
 }
+
+/* Is v[i] a program alone in a group of its own name (a [program:x]
+ * without [group:] or numprocs)?  Such rows come first, without a
+ * heading; the others follow under their group's. */
+static bool alone(struct proc *const *v, size_t n, size_t i)
+{
+	const struct conf_process *c = v[i]->conf;
+	return !strcmp(c->group, c->name) && (i == 0 || strcmp(v[i - 1]->conf->group, c->group)) &&
+	       (i + 1 >= n || strcmp(v[i + 1]->conf->group, c->group));
+}
+
+static void group_row(struct sb *b, struct proc *const *v, size_t i)
+{
+	const struct conf_process *c = v[i]->conf;
+	if (i > 0 && !strcmp(v[i - 1]->conf->group, c->group))
+		return;
+	put(b, "<tr class=\"group\" data-group=\"");
+	html(b, c->group);
+	put(b, "\"><th colspan=\"5\">");
+	html(b, c->group);
+	put(b, "</th></tr>\n");
+}
+
+/* The filters work with webui.js only: hidden until it shows them. */
+static const char filters[] =
+    "<div class=\"filters\" id=\"filters\" hidden>"
+    "<label>Name <input id=\"f-name\" type=\"search\" autocomplete=\"off\"></label> "
+    "<label>State <select id=\"f-state\"><option value=\"\">any</option>"
+    "<option>RUNNING</option><option>STARTING</option><option>BACKOFF</option>"
+    "<option>STOPPING</option><option>STOPPED</option><option>EXITED</option>"
+    "<option>FATAL</option><option>UNKNOWN</option>"
+    "<option value=\"!RUNNING\">not RUNNING</option></select></label> "
+    "<span id=\"live\"></span></div>\n";
 
 static void reply_status(struct ops *core, struct http_req *r, const char *msg)
 {
@@ -253,12 +299,20 @@ static void reply_status(struct ops *core, struct http_req *r, const char *msg)
 	put(&b, "<div class=\"bar\"><a class=\"link\" href=\"index.html\">Refresh</a>");
 	button(&b, NULL, "restartall", "Restart All");
 	button(&b, NULL, "stopall", "Stop All");
-	put(&b, "</div>\n<table>\n<thead><tr><th>State</th><th>Description</th>"
-		"<th>Name</th><th>Action</th></tr></thead>\n<tbody>\n");
+	put(&b, "</div>\n");
+	put(&b, filters);
+	put(&b, "<table id=\"procs\">\n<thead><tr><th>State</th><th>Description</th>"
+		"<th>Name</th><th>Action</th><th>Logs</th></tr></thead>\n<tbody>\n");
 	time_t now = time(NULL);
 	for (size_t i = 0; i < n; i++)
-		status_row(&b, v[i], now);
-	put(&b, "</tbody>\n</table>\n");
+		if (alone(v, n, i))
+			status_row(&b, v[i], now);
+	for (size_t i = 0; i < n; i++)
+		if (!alone(v, n, i)) {
+			group_row(&b, v, i);
+			status_row(&b, v[i], now);
+		}
+	put(&b, "</tbody>\n</table>\n<script src=\"webui.js\"></script>\n");
 	free(v);
 	page_send(r, 200, &b);
 }
@@ -322,9 +376,12 @@ static void reply_tail(struct ops *core, struct http_req *r)
 	else if (e < 0)
 		message(&b, strerror(-e));
 	else {
-		put(&b, "<pre>");
+		/* data-follow: webui.js follows the log live from there */
+		put(&b, "<p><span id=\"live\"></span></p><pre id=\"log\" data-follow=\"logtail/");
+		webui_url(&b, ns);
+		put(&b, "\">");
 		webui_html(&b, buf ? buf : "", len);
-		put(&b, "</pre>\n");
+		put(&b, "</pre>\n<script src=\"webui.js\"></script>\n");
 	}
 	free(buf);
 	page_send(r, 200, &b);
@@ -615,6 +672,19 @@ static void handle_post(struct ops *core, struct http_req *r)
 	free(body);
 }
 
+/* GET /webui.js: the status page's script (webui_js.c). */
+static void webui_script(struct http_req *r)
+{
+	const char *m = http_req_method(r);
+	if (strcmp(m, "GET") && strcmp(m, "HEAD")) {
+		http_add_header(r, "Allow", "GET, HEAD");
+		reply_note(r, 405, "Method not allowed", "%s is not allowed here.", m);
+		return;
+	}
+	http_add_header(r, "Cache-Control", "no-cache");
+	http_reply(r, 200, "text/javascript; charset=utf-8", webui_js, strlen(webui_js));
+}
+
 /* supervisord acted on GET index.html?action=...; a link or an <img> on
  * any page could then act.  Here a GET only shows what would be done. */
 static void handle_get(struct ops *core, struct http_req *r)
@@ -631,6 +701,10 @@ static void handle_get(struct ops *core, struct http_req *r)
 
 bool webui_request(struct ops *core, struct http_req *r, const char *path)
 {
+	if (!strcmp(path, "/webui.js")) {
+		webui_script(r);
+		return true;
+	}
 	bool index = !strcmp(path, "/") || !strcmp(path, "/index.html");
 	bool tail = !strcmp(path, "/tail.html");
 	if (!index && !tail)

@@ -31,6 +31,9 @@ bool webui_request(struct ops *core, struct http_req *r, const char *path);
 /* The client of a held action left: held is its http_req_data. */
 void webui_abandoned(void *held);
 
+/* The status page's script (webui_js.c): served as /webui.js. */
+extern const char webui_js[];
+
 /* ---- pure helpers (unit-tested) */
 
 struct sb;

@@ -151,6 +151,7 @@ static const struct {
     {"clear", "clear <name>\t\tClear a process' log files.\n"
 	      "clear <name> <name>\tClear multiple process' log files\n"
 	      "clear all\t\tClear all process' log files"},
+    {"events", "events [--json]\tPrint supd's events as they happen (Ctrl-C to exit)"},
     {"exit", "exit\tExit the supervisor shell."},
     {"fg", "fg <process>\tConnect to a process in foreground mode\n"
 	   "\t\tCtrl-C to exit"},
@@ -238,13 +239,14 @@ static const struct {
 	const char *name;
 	int (*fn)(struct ctl *x, int argc, char **argv);
 } cmds[] = {
-    {"add", cmd_add},	      {"avail", cmd_avail},	  {"clear", cmd_clear},
-    {"fg", cmd_fg},	      {"help", cmd_help},	  {"maintail", cmd_maintail},
-    {"open", cmd_open},	      {"pid", cmd_pid},		  {"reload", cmd_reload},
-    {"remove", cmd_remove},   {"reopen", cmd_reopen},	  {"reread", cmd_reread},
-    {"restart", cmd_restart}, {"shutdown", cmd_shutdown}, {"signal", cmd_signal},
-    {"start", cmd_start},     {"status", cmd_status},	  {"stop", cmd_stop},
-    {"tail", cmd_tail},	      {"update", cmd_update},	  {"version", cmd_version},
+    {"add", cmd_add},		{"events", cmd_events},	  {"avail", cmd_avail},
+    {"clear", cmd_clear},	{"fg", cmd_fg},		  {"help", cmd_help},
+    {"maintail", cmd_maintail}, {"open", cmd_open},	  {"pid", cmd_pid},
+    {"reload", cmd_reload},	{"remove", cmd_remove},	  {"reopen", cmd_reopen},
+    {"reread", cmd_reread},	{"restart", cmd_restart}, {"shutdown", cmd_shutdown},
+    {"signal", cmd_signal},	{"start", cmd_start},	  {"status", cmd_status},
+    {"stop", cmd_stop},		{"tail", cmd_tail},	  {"update", cmd_update},
+    {"version", cmd_version},
 };
 
 const char *const *ctl_command_names(void)

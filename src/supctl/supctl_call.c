@@ -117,7 +117,9 @@ int ctl_call_ex(struct ctl *x, const char *method, const char *path, struct repl
 		return -1;
 	}
 	if (rep->status < 400 && !rep->j &&
-	    (!rep->resp.content_type || strncmp(rep->resp.content_type, "text/plain", 10))) {
+	    (!rep->resp.content_type ||
+	     (strncmp(rep->resp.content_type, "text/plain", 10) &&
+	      strncmp(rep->resp.content_type, "text/event-stream", 17)))) {
 		ctl_out("error: %s %s: unexpected answer", method, path);
 		x->exitstatus = EX_GENERIC;
 		ctl_reply_free(rep);

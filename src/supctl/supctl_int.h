@@ -9,7 +9,8 @@
  *                    maintail, clear
  *   supctl_update.c  avail, reread, update, add, remove
  *   supctl_shell.c   the interactive shell, and fg
- *   supctl_conf.c    supctl's own settings from the config file */
+ *   supctl_conf.c    supctl's own settings from the config file
+ *   supctl_events.c  events (the event stream, printed) */
 #ifndef SUPD_SUPCTL_INT_H
 #define SUPD_SUPCTL_INT_H
 
@@ -90,5 +91,7 @@ int cmd_update(struct ctl *x, int argc, char **argv);
 int cmd_add(struct ctl *x, int argc, char **argv);
 int cmd_remove(struct ctl *x, int argc, char **argv);
 int cmd_fg(struct ctl *x, int argc, char **argv);
+/* supctl_events.c */
+int cmd_events(struct ctl *x, int argc, char **argv);
 
 #endif

@@ -201,6 +201,8 @@ static void change_state(struct proc *p, enum proc_state to)
 	if (from == to)
 		return;
 	p->state = to;
+	if (to == PROC_STARTING)
+		p->starts++; /* restarts = starts - 1 (metrics) */
 	struct proc_hook *h, *next;
 	list_foreach_safe (h, p->tab->hooks, link, next) {
 		h->cb(p, from, to, h->arg);

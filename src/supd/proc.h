@@ -63,6 +63,7 @@ struct proc {
 	time_t laststart, laststop; /* wall clock, for display; 0: never */
 	int64_t start_ms;	    /* monotonic, for startsecs */
 	int backoff;		    /* serial failed starts */
+	uint64_t starts;	    /* entries into STARTING since added (metrics' restarts) */
 	int exitstatus;		    /* last exit code, -1 for a signal */
 	int wstatus;		    /* raw wait status of the last exit */
 	char *spawnerr;		    /* NULL: none */

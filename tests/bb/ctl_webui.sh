@@ -129,10 +129,13 @@ for path in / /index.html; do
 	body_has "Stop All" "GET $path"
 	body_has "<footer>supd " "GET $path"
 done
-# The rows in supctl status's order.
+# The rows in supctl status's order, programs of their own first, then
+# each group's under its heading.
 req http://localhost/
 got=$(sed -n 's/.*tail.html?processname=\([^"]*\)".*/\1/p' "$T/body" | tr '\n' ' ')
-expect_eq "bad g%3Aa g%3Ab nodir slow web " "$got" "row order"
+expect_eq "bad nodir slow web g%3Aa g%3Ab " "$got" "row order"
+body_has '<tr class="group" data-group="g"><th colspan="5">g</th></tr>' "GET / group heading"
+expect_eq 1 "$(grep -c '<tr class="group"' "$T/body")" "group headings"
 ok "status page"
 
 CODE=$(curl -sS --unix-socket "$SOCK" -I -o "$T/head" -w '%{http_code}' http://localhost/)
@@ -143,10 +146,10 @@ ok "HEAD"
 bb_wait 10 grep -q hello "$T/web.log"
 req 'http://localhost/tail.html?processname=web'
 expect_eq 200 "$CODE" "tail.html"
-body_has '<pre>&lt;b&gt;hello &amp; bye&lt;/b&gt;' "tail.html escapes the log"
+body_has '<pre id="log" data-follow="logtail/web">&lt;b&gt;hello &amp; bye&lt;/b&gt;' "tail.html escapes the log"
 body_lacks '<b>hello' "tail.html"
 req 'http://localhost/tail.html?processname=web&limit=5'
-body_has '<pre>&lt;/b&gt;' "tail.html limit=5"
+body_has '">&lt;/b&gt;' "tail.html limit=5"
 body_lacks 'hello' "tail.html limit=5"
 req 'http://localhost/tail.html?processname=nosuch%3Cx%3E'
 expect_eq 404 "$CODE" "tail.html of an unknown process"

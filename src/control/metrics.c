@@ -1,0 +1,485 @@
+/* Prometheus metrics (metrics.h, doc/metrics.md).  The exposition is
+ * written as text directly, one pass over the process table; the per
+ * process labels are escaped once per process. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api_int.h"
+#include "metrics.h"
+#include "output.h"
+
+/* One (route, code) counter. */
+struct req_count {
+	char route[48];
+	unsigned code;
+	uint64_t n;
+};
+
+struct metrics {
+	struct req_count *v;
+	size_t n, cap;
+	long ticks, pagesize;
+	double btime; /* boot time, wall clock seconds */
+	int procfd;   /* /proc, or -1 */
+};
+
+/* ---------------------------------------------------------------- requests */
+
+/* Known first segments after /v1/processes/{name}/; others are "{other}". */
+static const char *const proc_actions[] = {"start", "stop", "restart", "signal", "stdin", "log"};
+
+const char *metrics_route(const char *path, char *buf, size_t len)
+{
+	static const char *const fixed[] = {
+	    "/metrics", "/v1/events",	"/v1/version", "/v1/processes", "/v1/config",
+	    "/v1/log",	"/v1/shutdown", "/v1/reload",  "/v1/reread",	"/v1/reopen",
+	    "/",	"/index.html",	"/tail.html",  "/mainlogtail",
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (!strcmp(path, fixed[i]))
+			return fixed[i];
+	if (!strncmp(path, "/RPC2", 5))
+		return "/RPC2";
+	if (!strncmp(path, "/logtail/", 9))
+		return "/logtail/{name}";
+	if (!strncmp(path, "/v1/groups/", 11) && path[11] && !strchr(path + 11, '/'))
+		return "/v1/groups/{name}";
+	if (!strncmp(path, "/v1/processes/", 14) && path[14]) {
+		const char *slash = strchr(path + 14, '/');
+		if (!slash)
+			return "/v1/processes/{name}";
+		const char *rest = slash + 1;
+		for (size_t i = 0; i < sizeof(proc_actions) / sizeof(proc_actions[0]); i++) {
+			size_t k = strlen(proc_actions[i]);
+			if (!strncmp(rest, proc_actions[i], k) &&
+			    (!rest[k] ||
+			     (i == 5 && rest[k] == '/' && !strchr(rest + k + 1, '/')))) {
+				snprintf(buf, len, "/v1/processes/{name}/%s%s", proc_actions[i],
+					 rest[k] ? "/{stream}" : "");
+				return buf;
+			}
+		}
+	}
+	return "other";
+}
+
+void metrics_count(struct metrics *m, const char *path, unsigned status)
+{
+	char buf[64];
+	const char *route = metrics_route(path, buf, sizeof(buf));
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].code == status && !strcmp(m->v[i].route, route)) {
+			m->v[i].n++;
+			return;
+		}
+	if (m->n == m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 16;
+		struct req_count *nv = realloc(m->v, nc * sizeof(*nv));
+		if (!nv)
+			return; /* a count lost rather than an answer */
+		m->v = nv;
+		m->cap = nc;
+	}
+	struct req_count *c = &m->v[m->n++];
+	snprintf(c->route, sizeof(c->route), "%s", route);
+	c->code = status;
+	c->n = 1;
+}
+
+/* ---------------------------------------------------------------- /proc */
+
+int metrics_parse_stat(const char *line, long ticks, long pagesize, struct metrics_pstat *out)
+{
+	/* The command may hold spaces and parentheses: the fields resume
+	 * after the last ')', with the state (field 3). */
+	const char *p = strrchr(line, ')');
+	if (!p || ticks <= 0 || pagesize <= 0)
+		return -EINVAL;
+	p += strspn(p + 1, " ") + 1;
+	if (!*p)
+		return -EINVAL;
+	p++;
+	long long f[25] = {0}; /* f[k]: field k of proc(5) */
+	for (int k = 4; k <= 24; k++) {
+		char *end;
+		f[k] = strtoll(p, &end, 10);
+		if (end == p)
+			return -EINVAL;
+		p = end;
+	}
+	out->cpu_ticks = (uint64_t)(f[14] + f[15]); /* utime + stime */
+	out->cpu_s = (double)out->cpu_ticks / (double)ticks;
+	out->threads = (long)f[20];
+	out->start_s = (double)f[22] / (double)ticks;
+	out->rss = f[24] > 0 ? (uint64_t)f[24] * (uint64_t)pagesize : 0;
+	return 0;
+}
+
+static int read_stat(pid_t pid, const struct metrics *m, struct metrics_pstat *st)
+{
+	char path[64], buf[1024];
+	if (pid)
+		snprintf(path, sizeof(path), "%ld/stat", (long)pid);
+	else
+		snprintf(path, sizeof(path), "self/stat");
+	/* Relative to /proc: one path component less to walk per process. */
+	int fd = m->procfd >= 0 ? openat(m->procfd, path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	return metrics_parse_stat(buf, m->ticks, m->pagesize, st);
+}
+
+static long open_fds(void)
+{
+	/* Since Linux 6.2 the directory's size is the count: one stat
+	 * instead of a readdir that builds an entry for each of (with 1000
+	 * programs) some 3000 pipes. */
+	struct stat st;
+	if (stat("/proc/self/fd", &st) == 0 && st.st_size > 0)
+		return (long)st.st_size;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	long n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the directory's own fd */
+}
+
+static double boot_time(void)
+{
+	FILE *f = fopen("/proc/stat", "re");
+	if (!f)
+		return 0;
+	char line[256];
+	double bt = 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "btime ", 6)) {
+			bt = strtod(line + 6, NULL);
+			break;
+		}
+	fclose(f);
+	return bt;
+}
+
+/* ---------------------------------------------------------------- text */
+
+static void put(struct sb *b, const char *s)
+{
+	api_sb_put(b, s, strlen(s));
+}
+
+/* A label value: \, " and newline escaped; other bytes as they are (the
+ * format is UTF-8, and a name that is not is the config's business). */
+static void label_value(struct sb *b, const char *s)
+{
+	for (const char *run = s;; s++) {
+		if (*s && *s != '\\' && *s != '"' && *s != '\n')
+			continue;
+		api_sb_put(b, run, (size_t)(s - run));
+		if (!*s)
+			return;
+		api_sb_put(b, *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n", 2);
+		run = s + 1;
+	}
+}
+
+static void head(struct sb *b, const char *name, const char *type, const char *help)
+{
+	api_sb_fmt(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The per-process families, in the order written. */
+enum pm {
+	PM_STATE,
+	PM_START,
+	PM_UPTIME,
+	PM_RESTARTS,
+	PM_EXIT,
+	PM_PID,
+	PM_LOG,
+	PM_CPU,
+	PM_RSS,
+	PM_THREADS,
+	PM_N
+};
+
+static const struct {
+	const char *name, *type, *help;
+} pm_meta[PM_N] = {
+    {"supd_process_state", "gauge",
+     "supervisord's state code (0 STOPPED, 10 STARTING, 20 RUNNING, 30 BACKOFF, 40 STOPPING, 100 "
+     "EXITED, 200 FATAL, 1000 UNKNOWN)"},
+    {"supd_process_start_time_seconds", "gauge",
+     "When the process was last started, seconds since the epoch (0: never)"},
+    {"supd_process_uptime_seconds", "gauge", "Seconds the process has been RUNNING (0 otherwise)"},
+    {"supd_process_restarts_total", "counter",
+     "Starts after the first one since supd loaded the program (automatic or requested)"},
+    {"supd_process_last_exit_status", "gauge",
+     "The last run's exit status as a shell gives it (128+N: killed by signal N)"},
+    {"supd_process_pid", "gauge", "The main pid (0: none)"},
+    {"supd_process_log_bytes_total", "counter",
+     "Bytes read from the process's stdout/stderr since supd loaded the program"},
+    {"supd_process_cpu_seconds_total", "counter",
+     "User and system CPU time of the main pid (while it has one)"},
+    {"supd_process_resident_memory_bytes", "gauge", "Resident memory of the main pid"},
+    {"supd_process_threads", "gauge", "Threads of the main pid"},
+};
+
+struct proc_row {
+	const char *labels; /* group="..",name=".." */
+	size_t off, llen;
+	bool have_stat;
+	struct metrics_pstat st;
+};
+
+/* Decimal digits of v at the end of buf[0..32); returns where they begin.
+ * The exposition of 1000 programs is some 10,000 lines: written without
+ * printf, it costs a fraction of what it would. */
+static char *digits(char *end, unsigned long long v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
+}
+
+/* One sample line: name{labels[extra]} value. */
+static void sample(struct sb *b, const char *name, const struct proc_row *row, const char *extra,
+		   long long v, int frac_hz)
+{
+	char line[1024], num[40], *e = num + sizeof(num);
+	size_t nl = strlen(name), xl = extra ? strlen(extra) : 0;
+	if (nl + row->llen + xl + 48 > sizeof(line))
+		return; /* labels are bounded (names are at most 255 bytes) */
+	char *o = line;
+	memcpy(o, name, nl), o += nl;
+	*o++ = '{';
+	memcpy(o, row->labels, row->llen), o += row->llen;
+	if (xl)
+		memcpy(o, extra, xl), o += xl;
+	*o++ = '}', *o++ = ' ';
+	unsigned long long u = v < 0 ? (unsigned long long)-v : (unsigned long long)v;
+	if (frac_hz > 0) {
+		/* v ticks of 1/frac_hz s as seconds with two decimals */
+		unsigned long long c =
+		    u % (unsigned long long)frac_hz * 100 / (unsigned long long)frac_hz;
+		*--e = (char)('0' + c % 10);
+		*--e = (char)('0' + c / 10);
+		*--e = '.';
+		u /= (unsigned long long)frac_hz;
+	}
+	char *d = digits(e, u);
+	if (v < 0)
+		*--d = '-';
+	memcpy(o, d, (size_t)(num + sizeof(num) - d)), o += num + sizeof(num) - d;
+	*o++ = '\n';
+	api_sb_put(b, line, (size_t)(o - line));
+}
+
+static void proc_family(struct sb *b, enum pm k, struct proc *const *v, const struct proc_row *rows,
+			size_t n, time_t now, long hz)
+{
+	head(b, pm_meta[k].name, pm_meta[k].type, pm_meta[k].help);
+	const char *name = pm_meta[k].name;
+	for (size_t i = 0; i < n; i++) {
+		const struct proc *p = v[i];
+		const struct proc_row *row = &rows[i];
+		switch (k) {
+		case PM_STATE:
+			sample(b, name, row, NULL, (long long)p->state, 0);
+			break;
+		case PM_START:
+			sample(b, name, row, NULL, (long long)p->laststart, 0);
+			break;
+		case PM_UPTIME:
+			sample(b, name, row, NULL,
+			       p->state == PROC_RUNNING && p->laststart && now > p->laststart
+				   ? (long long)(now - p->laststart)
+				   : 0LL,
+			       0);
+			break;
+		case PM_RESTARTS:
+			sample(b, name, row, NULL, (long long)(p->starts ? p->starts - 1 : 0), 0);
+			break;
+		case PM_EXIT:
+			if (p->laststop)
+				sample(b, name, row, NULL,
+				       WIFSIGNALED(p->wstatus) ? 128 + WTERMSIG(p->wstatus)
+							       : WEXITSTATUS(p->wstatus),
+				       0);
+			break;
+		case PM_PID:
+			sample(b, name, row, NULL, (long long)p->pid, 0);
+			break;
+		case PM_LOG:
+			for (int ch = 0; ch < 2; ch++)
+				sample(b, name, row,
+				       ch ? ",stream=\"stderr\"" : ",stream=\"stdout\"",
+				       (long long)(p->out ? output_bytes(p->out, ch) : 0), 0);
+			break;
+		case PM_CPU:
+			if (row->have_stat)
+				sample(b, name, row, NULL, (long long)row->st.cpu_ticks, (int)hz);
+			break;
+		case PM_RSS:
+			if (row->have_stat)
+				sample(b, name, row, NULL, (long long)row->st.rss, 0);
+			break;
+		case PM_THREADS:
+			if (row->have_stat)
+				sample(b, name, row, NULL, row->st.threads, 0);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void render_procs(struct api *a, struct sb *b, time_t now, bool with_stat)
+{
+	struct procs *t = a->d->procs(a->d->arg);
+	size_t n = procs_count(t);
+	if (!n)
+		return;
+	struct proc *const *v = procs_ordered(t);
+	struct proc_row *rows = malloc(n * sizeof(*rows));
+	if (!rows) {
+		b->oom = true;
+		return;
+	}
+	/* Each process's labels, escaped once for all its families. */
+	struct sb lab = {0};
+	for (size_t i = 0; i < n; i++) {
+		rows[i].off = lab.n;
+		put(&lab, "group=\"");
+		label_value(&lab, v[i]->conf->group);
+		put(&lab, "\",name=\"");
+		label_value(&lab, v[i]->conf->name);
+		put(&lab, "\"");
+		rows[i].llen = lab.n - rows[i].off;
+		rows[i].have_stat = with_stat && v[i]->pid > 0 &&
+				    read_stat(v[i]->pid, a->metrics, &rows[i].st) == 0;
+	}
+	if (lab.oom) {
+		b->oom = true;
+		free(lab.s);
+		free(rows);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		rows[i].labels = lab.s + rows[i].off;
+	for (int k = 0; k < PM_N; k++)
+		proc_family(b, (enum pm)k, v, rows, n, now, a->metrics->ticks);
+	free(lab.s);
+	free(rows);
+}
+
+void metrics_render(struct api *a, struct sb *b, bool with_stat)
+{
+	struct metrics *m = a->metrics;
+	time_t now = time(NULL);
+
+	head(b, "supd_build_info", "gauge", "supd's version, as a label (always 1)");
+	put(b, "supd_build_info{version=\"");
+	label_value(b, PACKAGE_VERSION);
+	put(b, "\"} 1\n");
+
+	struct metrics_pstat self;
+	if (read_stat(0, m, &self) == 0) {
+		head(b, "process_start_time_seconds", "gauge",
+		     "When supd started, seconds since the epoch");
+		api_sb_fmt(b, "process_start_time_seconds %.2f\n", m->btime + self.start_s);
+		head(b, "process_cpu_seconds_total", "counter", "supd's user and system CPU time");
+		api_sb_fmt(b, "process_cpu_seconds_total %.2f\n", self.cpu_s);
+		head(b, "process_resident_memory_bytes", "gauge", "supd's resident memory");
+		api_sb_fmt(b, "process_resident_memory_bytes %llu\n", (unsigned long long)self.rss);
+	}
+	long fds = open_fds();
+	if (fds >= 0) {
+		head(b, "process_open_fds", "gauge", "supd's open file descriptors");
+		api_sb_fmt(b, "process_open_fds %ld\n", fds);
+	}
+
+	head(b, "supd_http_requests_total", "counter",
+	     "Control requests answered, by route and HTTP status code");
+	for (size_t i = 0; i < m->n; i++) {
+		put(b, "supd_http_requests_total{route=\"");
+		label_value(b, m->v[i].route);
+		api_sb_fmt(b, "\",code=\"%u\"} %llu\n", m->v[i].code,
+			   (unsigned long long)m->v[i].n);
+	}
+
+	uint64_t emitted, lost;
+	size_t clients;
+	api_events_stats(a, &emitted, &lost, &clients);
+	head(b, "supd_events_total", "counter",
+	     "Events put in the event stream (GET /v1/events) since supd started");
+	api_sb_fmt(b, "supd_events_total %llu\n", (unsigned long long)emitted);
+	head(b, "supd_events_lost_total", "counter",
+	     "Events that slow event stream clients lost (the ring moved past them)");
+	api_sb_fmt(b, "supd_events_lost_total %llu\n", (unsigned long long)lost);
+	head(b, "supd_event_stream_clients", "gauge", "Clients of the event stream now");
+	api_sb_fmt(b, "supd_event_stream_clients %zu\n", clients);
+
+	struct procs *t = a->d->procs(a->d->arg);
+	head(b, "supd_processes", "gauge", "Processes in the process table");
+	api_sb_fmt(b, "supd_processes %zu\n", procs_count(t));
+	render_procs(a, b, now, with_stat);
+}
+
+void metrics_request(struct api *a, struct http_req *r)
+{
+	struct sb b = {0};
+	const char *ps = http_req_arg(r, "proc");
+	metrics_render(a, &b, !ps || strcmp(ps, "false"));
+	if (b.oom) {
+		free(b.s);
+		api_reply_error(r, "FAILED", "out of memory");
+		return;
+	}
+	http_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.s, b.n);
+	free(b.s);
+}
+
+/* ---------------------------------------------------------------- life */
+
+int metrics_new(struct metrics **out)
+{
+	struct metrics *m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->ticks = sysconf(_SC_CLK_TCK);
+	m->pagesize = sysconf(_SC_PAGESIZE);
+	m->btime = boot_time();
+	m->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*out = m;
+	return 0;
+}
+
+void metrics_free(struct metrics *m)
+{
+	if (!m)
+		return;
+	if (m->procfd >= 0)
+		close(m->procfd);
+	free(m->v);
+	free(m);
+}

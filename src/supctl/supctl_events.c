@@ -1,0 +1,121 @@
+/* supctl events [--json]: GET /v1/events (doc/api.md, "Events") printed
+ * as it happens, one line per event, like `docker events`; --json prints
+ * each event's JSON object as supd sent it. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "supctl_int.h"
+
+struct sse {
+	struct ctl *x;
+	char *buf;
+	size_t len, cap;
+};
+
+/* "2026-12-06T07:20:00.123" in local time, from the event's "time". */
+static void stamp(json_t *j, char *out, size_t len)
+{
+	double t = json_number_value(json_object_get(j, "time"));
+	time_t s = (time_t)t;
+	struct tm tm;
+	localtime_r(&s, &tm);
+	size_t n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, len - n, ".%03d", (int)((t - (double)s) * 1000) % 1000);
+}
+
+static void print_event(struct sse *s, const char *event, const char *data)
+{
+	if (s->x->json) {
+		ctl_out("%s", data);
+		fflush(stdout);
+		return;
+	}
+	json_t *j = json_loads(data, 0, NULL);
+	if (!j)
+		return;
+	char when[64], ns[600];
+	if (!strcmp(event, "lost")) {
+		ctl_out("supctl: %lld events lost (this client read too slowly)",
+			ctl_jint(j, "lost"));
+	} else if (!strcmp(event, "process")) {
+		json_t *p = json_object_get(j, "process");
+		stamp(j, when, sizeof(when));
+		ctl_make_namespec(ctl_jstr(p, "group"), ctl_jstr(p, "name"), ns, sizeof(ns));
+		const char *d = ctl_jstr(p, "description");
+		ctl_out("%s process %s %s -> %s%s%s%s", when, ns, ctl_jstr(j, "from"),
+			ctl_jstr(j, "to"), *d ? " (" : "", d, *d ? ")" : "");
+	} else {
+		stamp(j, when, sizeof(when));
+		const char *g = ctl_jstr(j, "group");
+		ctl_out("%s %s %s%s%s", when, event, ctl_jstr(j, "action"), *g ? " " : "", g);
+	}
+	fflush(stdout);
+	json_decref(j);
+}
+
+/* One frame: its "event:" and "data:" lines (comments, id and retry are
+ * for reconnecting clients). */
+static void frame(struct sse *s, char *f)
+{
+	const char *event = "message", *data = NULL;
+	for (char *line = strtok(f, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strncmp(line, "event: ", 7))
+			event = line + 7;
+		else if (!strncmp(line, "data: ", 6))
+			data = line + 6;
+	}
+	if (data)
+		print_event(s, event, data);
+}
+
+static int on_body(void *arg, const char *buf, size_t len)
+{
+	struct sse *s = arg;
+	if (s->len + len + 1 > s->cap) {
+		size_t nc = (s->len + len + 1) * 2;
+		char *nb = realloc(s->buf, nc);
+		if (!nb)
+			return -ENOMEM;
+		s->buf = nb;
+		s->cap = nc;
+	}
+	memcpy(s->buf + s->len, buf, len);
+	s->len += len;
+	s->buf[s->len] = '\0';
+	char *start = s->buf, *end;
+	while ((end = strstr(start, "\n\n"))) {
+		*end = '\0';
+		frame(s, start);
+		start = end + 2;
+	}
+	s->len -= (size_t)(start - s->buf);
+	memmove(s->buf, start, s->len);
+	return 0;
+}
+
+int cmd_events(struct ctl *x, int argc, char **argv)
+{
+	(void)argv;
+	if (argc) {
+		ctl_out("Error: events takes no arguments");
+		ctl_help_line("events");
+		x->exitstatus = EX_INVALID_ARGS;
+		return 0;
+	}
+	struct sse s = {.x = x};
+	struct reply rep;
+	if (ctl_call_ex(x, "GET", "/v1/events", &rep, false, on_body, &s) == 0) {
+		if (rep.code) {
+			ctl_out("error: %s", rep.msg ? rep.msg : rep.code);
+			x->exitstatus = EX_GENERIC;
+		}
+		ctl_reply_free(&rep);
+	}
+	free(s.buf);
+	return 0;
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# GET /metrics (doc/metrics.md) against a real supd: the exposition passes
+# `promtool check metrics`, carries each family with the values the test
+# caused (a restart, an exit status, log bytes, request counts), is served
+# on the unix socket and on an [inet_http_server] with the same
+# authentication as the rest, and refuses other methods.
+. "$(dirname "$0")/lib.sh"
+if ! command -v curl >/dev/null; then
+	echo "SKIP: curl missing"
+	exit 77
+fi
+bb_setup
+
+PORT=
+for _ in $(seq 50); do
+	p=$((20000 + RANDOM % 40000))
+	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+		PORT=$p
+		break
+	fi
+done
+[ -n "$PORT" ] || fail "no free port found"
+
+bb_conf <<EOF
+[supervisord]
+logfile=@T@/supd.log
+pidfile=@T@/supd.pid
+childlogdir=@T@
+
+[unix_http_server]
+file=@T@/supd.sock
+
+[inet_http_server]
+port=127.0.0.1:$PORT
+username=admin
+password=s3cret
+
+[program:web]
+command=sh -c 'echo hello; echo oops >&2; exec sleep 1000'
+startsecs=0
+
+[program:quit]
+command=sh -c 'exit 3'
+startsecs=0
+autorestart=false
+
+[program:a"b]
+command=sleep 1000
+startsecs=0
+autostart=false
+
+[program:a]
+command=sleep 1000
+startsecs=0
+
+[group:g]
+programs=a
+EOF
+bb_start
+SOCK=$T/supd.sock
+state() { ctl status "$1" | awk '{print $2}'; }
+is_state() { [ "$(state "$1")" = "$2" ]; }
+bb_wait 10 is_state web RUNNING
+bb_wait 10 is_state quit EXITED
+bb_wait 10 is_state g:a RUNNING
+
+scrape() {
+	timeout 10 curl -s --unix-socket "$SOCK" -o "$T/metrics" -w '%{http_code} %{content_type}' \
+		http://localhost/metrics
+}
+OUT=$(scrape)
+expect_eq "200 text/plain; version=0.0.4; charset=utf-8" "$OUT" "GET /metrics"
+
+if command -v promtool >/dev/null; then
+	timeout 20 promtool check metrics <"$T/metrics" >"$T/promtool.out" 2>&1 ||
+		fail "promtool check metrics: $(cat "$T/promtool.out")"
+	ok "promtool check metrics"
+else
+	echo "note: promtool missing, the format check is skipped"
+fi
+
+has() {
+	grep -qxF -- "$1" "$T/metrics" || fail "no line '$1' in /metrics:
+$(cat "$T/metrics")"
+}
+has_re() {
+	grep -qE -- "$1" "$T/metrics" || fail "no line like '$1' in /metrics:
+$(cat "$T/metrics")"
+}
+has 'supd_process_state{group="web",name="web"} 20'
+has 'supd_process_state{group="quit",name="quit"} 100'
+has 'supd_process_state{group="g",name="a"} 20'
+# a name with a double quote is escaped in its label
+has 'supd_process_state{group="a\"b",name="a\"b"} 0'
+has 'supd_process_last_exit_status{group="quit",name="quit"} 3'
+has 'supd_process_restarts_total{group="web",name="web"} 0'
+has 'supd_process_log_bytes_total{group="web",name="web",stream="stdout"} 6'
+has 'supd_process_log_bytes_total{group="web",name="web",stream="stderr"} 5'
+WEBPID=$(ctl pid web)
+has "supd_process_pid{group=\"web\",name=\"web\"} $WEBPID"
+has_re '^supd_process_cpu_seconds_total\{group="web",name="web"\} [0-9.]+$'
+has_re '^supd_process_resident_memory_bytes\{group="web",name="web"\} [1-9][0-9]*$'
+has 'supd_process_threads{group="web",name="web"} 1'
+has_re '^supd_process_start_time_seconds\{group="web",name="web"\} 1[0-9]{9}$'
+has_re '^supd_process_uptime_seconds\{group="web",name="web"\} [0-9]+$'
+has_re '^supd_build_info\{version="[^"]+"\} 1$'
+has_re '^process_start_time_seconds [0-9.]+$'
+has_re '^process_open_fds [1-9][0-9]*$'
+has 'supd_processes 4'
+# no cpu figures for a process without a pid
+grep -q 'supd_process_cpu_seconds_total{group="quit"' "$T/metrics" &&
+	fail "cpu seconds of a process without a pid"
+ok "families and values"
+
+# A restart the test causes shows in the counter; the requests counted
+# by route and code include this test's own.
+ctl restart web >/dev/null
+bb_wait 10 is_state web RUNNING
+timeout 10 curl -s --unix-socket "$SOCK" -o /dev/null http://localhost/v1/processes/nosuch
+scrape >/dev/null
+has 'supd_process_restarts_total{group="web",name="web"} 1'
+has_re '^supd_http_requests_total\{route="/metrics",code="200"\} [1-9][0-9]*$'
+# supctl restart is a stop and a start
+has_re '^supd_http_requests_total\{route="/v1/processes/\{name\}/start",code="200"\} 1$'
+has_re '^supd_http_requests_total\{route="/v1/processes/\{name\}",code="404"\} 1$'
+has_re '^supd_events_total [1-9][0-9]*$'
+ok "restart counted, requests by route and code"
+
+# The inet listener: same page, same authentication.
+CODE=$(timeout 10 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/metrics")
+expect_eq 401 "$CODE" "GET /metrics over TCP without credentials"
+CODE=$(timeout 10 curl -s -u admin:s3cret -o "$T/m2" -w '%{http_code}' "http://127.0.0.1:$PORT/metrics")
+expect_eq 200 "$CODE" "GET /metrics over TCP with credentials"
+grep -q '^supd_process_state{group="web",name="web"} 20$' "$T/m2" || fail "TCP scrape content"
+CODE=$(timeout 10 curl -s --unix-socket "$SOCK" -X POST -o /dev/null -w '%{http_code}' http://localhost/metrics)
+expect_eq 405 "$CODE" "POST /metrics"
+ok "inet listener with authentication; POST refused"
+
+bb_stop
+expect_eq 0 "$SUPD_STATUS" "supd exit status"
+ok "done"
