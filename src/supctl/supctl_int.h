@@ -63,7 +63,7 @@ const char *ctl_make_namespec(const char *group, const char *name, char *buf, si
 int ctl_write_out(void *arg, const char *buf, size_t len);
 
 /* supctl.c */
-int supctl_run(struct ctl *x, int argc, char **argv);
+int supctl_line(struct ctl *x, const char *line);
 const char *const *ctl_command_names(void);
 void ctl_help_line(const char *cmd);
 

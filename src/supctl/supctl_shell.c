@@ -86,16 +86,10 @@ void ctl_shell(struct ctl *x)
 			putchar('\n');
 			break;
 		}
-		char *words[64];
-		int n = 0;
-		char *save = NULL;
 		if (*line)
 			add_history(line);
-		for (char *w = strtok_r(line, " \t", &save); w && n < 64;
-		     w = strtok_r(NULL, " \t", &save))
-			words[n++] = w;
 		x->json = false;
-		int r = supctl_run(x, n, words);
+		int r = supctl_line(x, line);
 		free(line);
 		if (r)
 			break;
@@ -263,12 +257,12 @@ int cmd_fg(struct ctl *x, int argc, char **argv)
 	if (argc == 0) {
 		ctl_out("ERROR: no process name supplied");
 		ctl_help_line("fg");
-		x->exitstatus = EX_INVALID_ARGS;
+		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
 	if (argc > 1) {
 		ctl_out("ERROR: too many process names supplied");
-		x->exitstatus = EX_INVALID_ARGS;
+		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
 	char e[1200], path[1300];
