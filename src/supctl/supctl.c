@@ -100,12 +100,8 @@ static int cmd_reopen(struct ctl *x, int argc, char **argv)
 
 static int cmd_version(struct ctl *x, int argc, char **argv)
 {
-	if (argc) {
-		ctl_out("Error: version accepts no arguments");
-		ctl_help_line("version");
-		x->exitstatus = EX_GENERIC;
+	if (!ctl_no_args(x, argc, "version"))
 		return 0;
-	}
 	struct reply rep;
 	if (ctl_call(x, "GET", "/v1/version", &rep) < 0)
 		return 0;
@@ -116,12 +112,12 @@ static int cmd_version(struct ctl *x, int argc, char **argv)
 
 static int cmd_reload(struct ctl *x, int argc, char **argv)
 {
-	return cmd_daemon(x, "reload");
+	return ctl_no_args(x, argc, "reload") ? cmd_daemon(x, "reload") : 0;
 }
 
 static int cmd_shutdown(struct ctl *x, int argc, char **argv)
 {
-	return cmd_daemon(x, "shutdown");
+	return ctl_no_args(x, argc, "shutdown") ? cmd_daemon(x, "shutdown") : 0;
 }
 
 static int cmd_open(struct ctl *x, int argc, char **argv)
@@ -217,6 +213,17 @@ void ctl_help_line(const char *cmd)
 	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
 		if (!strcmp(helps[i].cmd, cmd))
 			ctl_out("%s", helps[i].help);
+}
+
+/* supervisorctl's answer to words given to a command that takes none. */
+bool ctl_no_args(struct ctl *x, int argc, const char *cmd)
+{
+	if (argc == 0)
+		return true;
+	ctl_out("Error: %s accepts no arguments", cmd);
+	ctl_help_line(cmd);
+	x->exitstatus = EX_GENERIC;
+	return false;
 }
 
 /* Python cmd's columnize, which supervisorctl's help uses: the fewest rows

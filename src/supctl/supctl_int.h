@@ -66,6 +66,7 @@ int ctl_write_out(void *arg, const char *buf, size_t len);
 int supctl_line(struct ctl *x, const char *line);
 const char *const *ctl_command_names(void);
 void ctl_help_line(const char *cmd);
+bool ctl_no_args(struct ctl *x, int argc, const char *cmd);
 
 /* supctl_conf.c */
 int ctl_load_conf(struct ctl *x, const char *path, bool explicit_path);

@@ -337,6 +337,13 @@ int cmd_pid(struct ctl *x, int argc, char **argv)
 		}
 		return 0;
 	}
+	/* as supervisorctl: "all" among the names is every pid, alone */
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "all")) {
+			argv += i;
+			argc = 1;
+			break;
+		}
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "all")) {
 			if (ctl_call(x, "GET", "/v1/processes?fields=pid", &rep) < 0)
