@@ -110,9 +110,31 @@ static int cmd_version(struct ctl *x, int argc, char **argv)
 	return 0;
 }
 
+/* A reload of a config with errors changes nothing (supd logs why and
+ * keeps running), yet its request is answered before the config is read.
+ * The config is read first by a reread, whose answer carries the errors:
+ * supctl says it did not reload, and why.  (supervisord exits on such a
+ * config, and supervisorctl has already printed "Restarted supervisord".) */
+static bool reload_conf_ok(struct ctl *x)
+{
+	struct reply rep;
+	if (ctl_call(x, "POST", "/v1/reread", &rep) < 0)
+		return false;
+	bool ok = !rep.code || strcmp(rep.code, "CANT_REREAD") != 0;
+	if (!ok) {
+		ctl_out("ERROR: not reloading, the configuration has errors:");
+		ctl_out("%s", rep.msg ? rep.msg : "");
+		x->exitstatus = EX_GENERIC;
+	}
+	ctl_reply_free(&rep);
+	return ok;
+}
+
 static int cmd_reload(struct ctl *x, int argc, char **argv)
 {
-	return ctl_no_args(x, argc, "reload") ? cmd_daemon(x, "reload") : 0;
+	if (ctl_no_args(x, argc, "reload") && reload_conf_ok(x))
+		cmd_daemon(x, "reload");
+	return 0;
 }
 
 static int cmd_shutdown(struct ctl *x, int argc, char **argv)
