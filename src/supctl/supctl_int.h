@@ -73,6 +73,7 @@ int ctl_load_conf(struct ctl *x, const char *path, bool explicit_path);
 
 /* supctl_shell.c */
 void ctl_shell(struct ctl *x);
+bool ctl_interrupted(void);
 
 /* The commands: each takes the words after its name, prints supervisorctl's
  * lines, sets x->exitstatus on failure, and returns 0. */
