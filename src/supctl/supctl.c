@@ -104,6 +104,8 @@ static int cmd_reopen(struct ctl *x, int argc, char **argv)
 
 static int cmd_version(struct ctl *x, int argc, char **argv)
 {
+	if (!ctl_no_args(x, argc, "version"))
+		return 0;
 	struct reply rep;
 	if (ctl_call(x, "GET", "/v1/version", &rep) < 0)
 		return 0;
@@ -112,32 +114,60 @@ static int cmd_version(struct ctl *x, int argc, char **argv)
 	return 0;
 }
 
+/* A reload of a config with errors changes nothing (supd logs why and
+ * keeps running), yet its request is answered before the config is read.
+ * The config is read first by a reread, whose answer carries the errors:
+ * supctl says it did not reload, and why.  (supervisord exits on such a
+ * config, and supervisorctl has already printed "Restarted supervisord".) */
+static bool reload_conf_ok(struct ctl *x)
+{
+	struct reply rep;
+	if (ctl_call(x, "POST", "/v1/reread", &rep) < 0)
+		return false;
+	bool ok = !rep.code || strcmp(rep.code, "CANT_REREAD") != 0;
+	if (!ok) {
+		ctl_out("ERROR: not reloading, the configuration has errors:");
+		ctl_out("%s", rep.msg ? rep.msg : "");
+		x->exitstatus = EX_GENERIC;
+	}
+	ctl_reply_free(&rep);
+	return ok;
+}
+
 static int cmd_reload(struct ctl *x, int argc, char **argv)
 {
-	return cmd_daemon(x, "reload");
+	if (ctl_no_args(x, argc, "reload") && reload_conf_ok(x))
+		cmd_daemon(x, "reload");
+	return 0;
 }
 
 static int cmd_shutdown(struct ctl *x, int argc, char **argv)
 {
-	return cmd_daemon(x, "shutdown");
+	return ctl_no_args(x, argc, "shutdown") ? cmd_daemon(x, "shutdown") : 0;
 }
 
 static int cmd_open(struct ctl *x, int argc, char **argv)
 {
 	if (argc != 1 || (strncmp(argv[0], "unix:", 5) && strncmp(argv[0], "http://", 7))) {
 		ctl_out("ERROR: url must be http:// or unix://");
+		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
 	struct ctl_client c;
 	if (ctl_client_init(&c, argv[0], x->user, x->pass) < 0) {
 		ctl_out("ERROR: bad url %s", argv[0]);
+		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
 	ctl_client_free(&x->c);
 	x->c = c;
 	free(x->url);
 	x->url = strdup(argv[0]);
-	return cmd_status(x, 0, NULL);
+	/* as supervisorctl: the status shown does not set the exit status */
+	int status = x->exitstatus;
+	cmd_status(x, 0, NULL);
+	x->exitstatus = status;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- help */
@@ -159,7 +189,7 @@ static const struct {
 	     "help <action>\tPrint help for <action>"},
     {"maintail", "maintail -f \tContinuous tail of supervisor main log file (Ctrl-C to exit)\n"
 		 "maintail -100\tlast 100 *bytes* of supervisord main log file\n"
-		 "maintail\tlast 1600 *bytes* of supervisor main log file"},
+		 "maintail\tlast 1600 *bytes* of supervisor main log file\n"},
     {"open", "open <url>\tConnect to a remote supervisord process.\n"
 	     "\t\t(for UNIX domain socket, use unix:///socket/path)"},
     {"pid", "pid\t\t\tGet the PID of supervisord.\n"
@@ -167,8 +197,8 @@ static const struct {
 	    "pid all\t\t\tGet the PID of every child process, one per line."},
     {"quit", "quit\tExit the supervisor shell."},
     {"reload", "reload \t\tRestart the remote supervisord."},
-    {"reopen", "reopen \t\tReopen every log file of supd and its programs (as SIGUSR2)."},
     {"remove", "remove <name> [...]\tRemoves process/group from active config"},
+    {"reopen", "reopen \t\tReopen every log file of supd and its programs (as SIGUSR2)."},
     {"reread", "reread \t\t\tReload the daemon's configuration files without add/remove"},
     {"restart", "restart <name>\t\tRestart a process\n"
 		"restart <gname>:*\tRestart all processes in a group\n"
@@ -212,8 +242,59 @@ void ctl_help_line(const char *cmd)
 			ctl_out("%s", helps[i].help);
 }
 
+/* supervisorctl's answer to words given to a command that takes none. */
+bool ctl_no_args(struct ctl *x, int argc, const char *cmd)
+{
+	if (argc == 0)
+		return true;
+	ctl_out("Error: %s accepts no arguments", cmd);
+	ctl_help_line(cmd);
+	x->exitstatus = EX_GENERIC;
+	return false;
+}
+
+/* Python cmd's columnize, which supervisorctl's help uses: the fewest rows
+ * whose columns (two spaces apart) fit the width, filled column by column,
+ * every cell padded to its column's width but the empty ones at a row's
+ * end.  names are sorted. */
+static void columnize(const char *const *names, size_t n, size_t width)
+{
+	size_t rows, cols, w[64];
+	for (rows = 1; rows < n; rows++) {
+		cols = (n + rows - 1) / rows;
+		size_t total = 0;
+		for (size_t c = 0; c < cols && c < 64; c++) {
+			w[c] = 0;
+			for (size_t r = 0; r < rows && c * rows + r < n; r++)
+				if (strlen(names[c * rows + r]) > w[c])
+					w[c] = strlen(names[c * rows + r]);
+			total += w[c] + (c ? 2 : 0);
+		}
+		if (total <= width && cols <= 64)
+			break;
+	}
+	if (rows >= n) {
+		rows = n;
+		cols = 1;
+		w[0] = 0;
+	}
+	for (size_t r = 0; r < rows; r++) {
+		for (size_t c = 0; c < cols && c * rows + r < n; c++)
+			printf("%s%-*s", c ? "  " : "", (int)w[c], names[c * rows + r]);
+		putchar('\n');
+	}
+}
+
 static int cmd_help(struct ctl *x, int argc, char **argv)
 {
+	if (argc > 1) {
+		/* supervisorctl looks the whole rest up as one topic */
+		printf("*** No help on");
+		for (int i = 0; i < argc; i++)
+			printf(" %s", argv[i]);
+		putchar('\n');
+		return 0;
+	}
 	if (argc) {
 		for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
 			if (!strcmp(helps[i].cmd, argv[0])) {
@@ -226,9 +307,12 @@ static int cmd_help(struct ctl *x, int argc, char **argv)
 	putchar('\n');
 	ctl_out("default commands (type help <topic>):");
 	ctl_out("=====================================");
-	ctl_out("add    exit      open  reload  reread   signal  stop    version");
-	ctl_out("avail  fg        pid   remove  restart  start   tail  ");
-	ctl_out("clear  maintail  quit  reopen  shutdown status  update ");
+	const char *names[sizeof(helps) / sizeof(helps[0])];
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (strcmp(helps[i].cmd, "help") != 0)
+			names[n++] = helps[i].cmd;
+	columnize(names, n, 79);
 	putchar('\n');
 	return 0;
 }
@@ -262,13 +346,14 @@ const char *const *ctl_command_names(void)
 	return names;
 }
 
-/* Runs one command line.  Returns 1 when the shell should end. */
-int supctl_run(struct ctl *x, int argc, char **argv)
+/* Runs one command, split into words; line is the whole of it, for the
+ * message on an unknown command.  Returns 1 when the shell should end. */
+static int supctl_dispatch(struct ctl *x, int argc, char **argv, const char *line)
 {
-	if (argc == 0)
-		return 0;
-	if (!strcmp(argv[0], "exit") || !strcmp(argv[0], "quit"))
+	if (!strcmp(argv[0], "exit") || !strcmp(argv[0], "quit")) {
+		putchar('\n'); /* supervisorctl's do_quit is its do_EOF */
 		return 1;
+	}
 	/* --json anywhere after the command */
 	int n = 1;
 	for (int i = 1; i < argc; i++) {
@@ -286,9 +371,88 @@ int supctl_run(struct ctl *x, int argc, char **argv)
 			fflush(stdout);
 			return 0;
 		}
-	ctl_out("*** Unknown syntax: %s", argv[0]);
+	ctl_out("*** Unknown syntax: %s", line);
 	x->exitstatus = EX_GENERIC;
 	return 0;
+}
+
+static bool ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* One command line, read as supervisorctl reads it (Python's cmd module,
+ * then str.split() in each command): the command is the leading run of
+ * letters, digits and '_' ("tail-100" is tail with "-100"), a leading '?'
+ * is help, and the rest is split at blanks.  supctl's command-line words
+ * are joined by spaces into one such line, as supervisorctl joins them, so
+ * `supctl 'tail -100 web'` and `supctl tail -100 web` are the same.
+ * Returns 1 when the shell should end. */
+int supctl_line(struct ctl *x, const char *text)
+{
+	while (blank(*text))
+		text++;
+	size_t len = strlen(text);
+	while (len && blank(text[len - 1]))
+		len--;
+	if (!len)
+		return 0; /* supervisorctl: a blank line does not repeat the last */
+	char *line = malloc(len + sizeof("help "));
+	if (!line) {
+		ctl_out("ERROR: out of memory");
+		x->exitstatus = EX_GENERIC;
+		return 0;
+	}
+	if (text[0] == '?')
+		snprintf(line, len + sizeof("help "), "help %.*s", (int)len - 1, text + 1);
+	else
+		snprintf(line, len + 1, "%.*s", (int)len, text);
+	size_t cl = 0;
+	while (ident_char(line[cl]))
+		cl++;
+	int r = 0;
+	if (cl == 0) {
+		ctl_out("*** Unknown syntax: %s", line);
+		x->exitstatus = EX_GENERIC;
+	} else if (cl == 3 && !strncmp(line, "EOF", 3)) {
+		putchar('\n'); /* supervisorctl's do_EOF */
+		r = 1;
+	} else {
+		char *words = malloc(strlen(line) + 2);
+		char **argv = calloc(strlen(line) + 2, sizeof(*argv));
+		if (!words || !argv) {
+			ctl_out("ERROR: out of memory");
+			x->exitstatus = EX_GENERIC;
+		} else {
+			/* the command, then the rest split at blanks */
+			int argc = 0;
+			memcpy(words, line, cl);
+			words[cl] = '\0';
+			argv[argc++] = words;
+			char *w = strcpy(words + cl + 1, line + cl);
+			for (;;) {
+				while (blank(*w))
+					*w++ = '\0';
+				if (!*w)
+					break;
+				argv[argc++] = w;
+				while (*w && !blank(*w))
+					w++;
+			}
+			r = supctl_dispatch(x, argc, argv, line);
+		}
+		free(words);
+		free(argv);
+	}
+	free(line);
+	fflush(stdout);
+	return r;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -321,6 +485,18 @@ static void usage(FILE *f)
 	    "actions.\n");
 }
 
+/* supervisorctl's (Python getopt's) words for a bad option: the short
+ * option's letter, or the long option's name without its value. */
+static int option_error(const char *word, int opt, const char *what)
+{
+	if (opt && opt != '?')
+		fprintf(stderr, "Error: option -%c %s\n", opt, what);
+	else
+		fprintf(stderr, "Error: option %.*s %s\n", (int)strcspn(word, "="), word, what);
+	fprintf(stderr, "For help, use supctl -h\n");
+	return EX_INVALID_ARGS;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -339,14 +515,23 @@ int main(int argc, char **argv)
 	const char *cpath = NULL;
 	bool interactive = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "+c:his:u:p:r:v", lo, NULL)) != -1) {
+	opterr = 0; /* supervisorctl's own wording, below */
+	while ((c = getopt_long(argc, argv, "+:c:h?is:u:p:r:v", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			cpath = optarg;
 			break;
+		case '?':
+			/* getopt answers '?' both for -? (help, as supervisorctl)
+			 * and for an option it does not know. */
+			if (strcmp(argv[optind - 1], "-?") != 0)
+				return option_error(argv[optind - 1], optopt, "not recognized");
+			/* fall through */
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			return option_error(argv[optind - 1], optopt, "requires argument");
 		case 'i':
 			interactive = true;
 			break;
@@ -369,8 +554,7 @@ int main(int argc, char **argv)
 			printf("%s\n", PACKAGE_VERSION);
 			return 0;
 		default:
-			fprintf(stderr, "For help, use %s -h\n", argv[0]);
-			return EX_INVALID_ARGS;
+			return option_error(argv[optind - 1], optopt, "not recognized");
 		}
 	}
 	char *found = NULL;
@@ -390,7 +574,21 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	int rest = argc - optind;
 	if (rest > 0) {
-		supctl_run(&x, rest, argv + optind);
+		size_t len = 1;
+		for (int i = optind; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		char *line = calloc(1, len);
+		if (!line) {
+			fprintf(stderr, "Error: out of memory\n");
+			return EX_GENERIC;
+		}
+		for (int i = optind; i < argc; i++) {
+			if (i > optind)
+				strcat(line, " ");
+			strcat(line, argv[i]);
+		}
+		supctl_line(&x, line);
+		free(line);
 	}
 	if (rest == 0 || interactive) {
 		x.interactive = true;

@@ -17,6 +17,8 @@
 
 void ctl_out(const char *fmt, ...)
 {
+	if (ctl_interrupted())
+		return; /* the shell's Ctrl-C ended the command */
 	va_list ap;
 	va_start(ap, fmt);
 	vprintf(fmt, ap);

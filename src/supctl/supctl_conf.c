@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "conf.h"
@@ -62,8 +63,14 @@ int ctl_load_conf(struct ctl *x, const char *path, bool explicit_path)
 	int r = buf_read_file(path, &text, &len);
 	if (r < 0) {
 		if (explicit_path) {
-			fprintf(stderr, "Error: could not read config file %s: %s\n", path,
-				strerror(-r));
+			/* supervisorctl's words (and its usage hint); the reason
+			 * too when it is not a missing file. */
+			if (r == -ENOENT)
+				fprintf(stderr, "Error: could not find config file %s\n", path);
+			else
+				fprintf(stderr, "Error: could not read config file %s: %s\n", path,
+					strerror(-r));
+			fprintf(stderr, "For help, use supctl -h\n");
 			return -1;
 		}
 		return 0;

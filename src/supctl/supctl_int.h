@@ -64,15 +64,17 @@ const char *ctl_make_namespec(const char *group, const char *name, char *buf, si
 int ctl_write_out(void *arg, const char *buf, size_t len);
 
 /* supctl.c */
-int supctl_run(struct ctl *x, int argc, char **argv);
+int supctl_line(struct ctl *x, const char *line);
 const char *const *ctl_command_names(void);
 void ctl_help_line(const char *cmd);
+bool ctl_no_args(struct ctl *x, int argc, const char *cmd);
 
 /* supctl_conf.c */
 int ctl_load_conf(struct ctl *x, const char *path, bool explicit_path);
 
 /* supctl_shell.c */
 void ctl_shell(struct ctl *x);
+bool ctl_interrupted(void);
 
 /* The commands: each takes the words after its name, prints supervisorctl's
  * lines, sets x->exitstatus on failure, and returns 0. */

@@ -156,6 +156,13 @@ static void print_result(struct ctl *x, enum action act, const char *group, cons
 		ctl_out("%s: %s", ns, act == ACT_START ? "started" : "stopped");
 		return;
 	}
+	/* The API tells a quick exit (ABNORMAL_TERMINATION, its description
+	 * the process's spawn error, "Exited too quickly ...") apart from a
+	 * spawn error; supervisord's wait checks the spawn error first and
+	 * says "spawn error" for both, as XML-RPC does. */
+	if (!strcmp(code, "ABNORMAL_TERMINATION") && desc && *desc && strcmp(desc, ns) &&
+	    strcmp(desc, name))
+		code = "SPAWN_ERROR";
 	const char *e = fault_text(code);
 	if (e)
 		ctl_out("%s: ERROR (%s)", ns, e);
@@ -194,7 +201,7 @@ static void act_one(struct ctl *x, enum action act, const char *spec)
 	if (all || !name) {
 		if (rep.code && !strcmp(rep.code, "BAD_NAME")) {
 			ctl_out("%s: ERROR (no such group)", group);
-			x->exitstatus = EX_INVALID_ARGS;
+			x->exitstatus = act == ACT_START ? EX_INVALID_ARGS : EX_GENERIC;
 		} else if (rep.code) {
 			ctl_out("%s: ERROR (%s)", all ? "all" : group,
 				rep.msg ? rep.msg : rep.code);
@@ -211,7 +218,8 @@ static void act_one(struct ctl *x, enum action act, const char *spec)
 }
 
 /* supervisorctl's answer to a command given no name; false then.  (The exit
- * status differs by command: stop's is 1, start's and restart's 2.) */
+ * status differs by command: start's is 2, the others' 1, as in
+ * supervisorctl 4.2.5.) */
 static bool need_names(struct ctl *x, int argc, const char *cmd, int status)
 {
 	if (argc > 0)
@@ -240,7 +248,7 @@ int cmd_stop(struct ctl *x, int argc, char **argv)
 
 int cmd_restart(struct ctl *x, int argc, char **argv)
 {
-	if (need_names(x, argc, "restart", EX_INVALID_ARGS)) {
+	if (need_names(x, argc, "restart", EX_GENERIC)) {
 		cmd_stop(x, argc, argv);
 		cmd_start(x, argc, argv);
 	}
@@ -272,7 +280,7 @@ int cmd_signal(struct ctl *x, int argc, char **argv)
 	if (argc < 2) {
 		ctl_out("Error: signal requires a signal name and a process name");
 		ctl_help_line("signal");
-		x->exitstatus = EX_INVALID_ARGS;
+		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
 	char sig[64];
@@ -329,6 +337,13 @@ int cmd_pid(struct ctl *x, int argc, char **argv)
 		}
 		return 0;
 	}
+	/* as supervisorctl: "all" among the names is every pid, alone */
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "all")) {
+			argv += i;
+			argc = 1;
+			break;
+		}
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "all")) {
 			if (ctl_call(x, "GET", "/v1/processes?fields=pid", &rep) < 0)
@@ -360,31 +375,28 @@ int cmd_pid(struct ctl *x, int argc, char **argv)
 
 /* ---------------------------------------------------------------- logs */
 
-/* [-f|-N] parsing shared by tail and maintail.  Returns 0, or -1 after a
- * usage error. */
-static int tail_opts(struct ctl *x, const char *cmd, int *argc, char ***argv, bool *follow,
-		     long *bytes)
+/* A -f or -N modifier, read as supervisorctl reads it: -f follows, -N asks
+ * for the last N bytes.  Returns 0, or -1 after its error line. */
+static int tail_modifier(struct ctl *x, const char *mod, bool *follow, long *bytes)
 {
 	*follow = false;
 	*bytes = 1600;
-	if (*argc > 0 && (*argv)[0][0] == '-') {
-		const char *o = (*argv)[0] + 1;
-		if (!strcmp(o, "f")) {
-			*follow = true;
-		} else {
-			char *end;
-			long n = strtol(o, &end, 10);
-			if (!*o || *end || n < 0) {
-				ctl_out("Error: bad argument %s", (*argv)[0]);
-				ctl_help_line(cmd);
-				x->exitstatus = EX_INVALID_ARGS;
-				return -1;
-			}
-			*bytes = n;
-		}
-		(*argc)--;
-		(*argv)++;
+	if (!mod)
+		return 0;
+	const char *o = mod + 1;
+	if (!strcmp(o, "f")) {
+		*follow = true;
+		return 0;
 	}
+	char *end;
+	errno = 0;
+	long n = strtol(o, &end, 10);
+	if (!*o || *end || n < 0 || errno) {
+		ctl_out("Error: bad argument %s", mod);
+		x->exitstatus = EX_GENERIC;
+		return -1;
+	}
+	*bytes = n;
 	return 0;
 }
 
@@ -495,6 +507,26 @@ static int skip_out(void *arg, const char *buf, size_t len)
 	return e;
 }
 
+/* Whether a process of that name exists; false after its error line (and
+ * after a failed call's).  tail -f asks first, so that a wrong name gets a
+ * line naming it rather than supervisorctl's "Cannot read, status code
+ * 404" after the banner. */
+static bool tail_name_known(struct ctl *x, const char *enc, const char *name)
+{
+	char path[1300];
+	struct reply rep;
+	snprintf(path, sizeof(path), "/v1/processes/%s", enc);
+	if (ctl_call(x, "GET", path, &rep) < 0)
+		return false;
+	bool known = !rep.code;
+	if (rep.code && !strcmp(rep.code, "BAD_NAME"))
+		ctl_out("%s: ERROR (no such process)", name);
+	else if (rep.code)
+		log_error_line(x, name, rep.code);
+	ctl_reply_free(&rep);
+	return known;
+}
+
 static void read_log(struct ctl *x, const char *who, const char *base, bool follow, long bytes)
 {
 	char path[1600];
@@ -516,35 +548,61 @@ static void read_log(struct ctl *x, const char *who, const char *base, bool foll
 			 bytes);
 		if (ctl_call(x, "GET", path, &rep) < 0)
 			return;
-		if (!rep.code && rep.resp.body)
-			fwrite(rep.resp.body, 1, rep.resp.len, stdout);
+		/* supervisorctl prints the bytes as a line: a newline after */
+		if (!rep.code) {
+			if (rep.resp.body)
+				fwrite(rep.resp.body, 1, rep.resp.len, stdout);
+			putchar('\n');
+		}
 	}
 	if (rep.code)
 		log_error_line(x, who, rep.code);
 	ctl_reply_free(&rep);
 }
 
+/* supervisorctl's reading of tail's words: at most three, a leading -f or
+ * -N, then the name and, when two or more are left, the channel last (any
+ * case). */
 int cmd_tail(struct ctl *x, int argc, char **argv)
 {
-	bool follow;
-	long bytes;
-	if (tail_opts(x, "tail", &argc, &argv, &follow, &bytes) < 0)
-		return 0;
-	if (argc < 1 || argc > 2) {
+	if (argc < 1 || argc > 3) {
 		ctl_out("Error: too %s arguments", argc < 1 ? "few" : "many");
 		ctl_help_line("tail");
-		x->exitstatus = EX_INVALID_ARGS;
+		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
-	const char *ch = argc == 2 ? argv[1] : "stdout";
-	if (strcmp(ch, "stdout") && strcmp(ch, "stderr")) {
-		ctl_out("Error: bad channel '%s'", ch);
-		ctl_help_line("tail");
-		x->exitstatus = EX_INVALID_ARGS;
+	const char *mod = NULL;
+	if (argv[0][0] == '-') {
+		mod = argv[0];
+		argc--;
+		argv++;
+	}
+	if (argc == 0) {
+		ctl_out("Error: tail requires process name");
+		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
+	char ch[16] = "stdout";
+	if (argc > 1) {
+		const char *w = argv[argc - 1];
+		size_t i = 0;
+		for (; w[i] && i < sizeof(ch) - 1; i++)
+			ch[i] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] - 'A' + 'a' : w[i]);
+		ch[i] = '\0';
+		if (w[i] || (strcmp(ch, "stdout") && strcmp(ch, "stderr"))) {
+			ctl_out("Error: bad channel '%s'", w);
+			x->exitstatus = EX_GENERIC;
+			return 0;
+		}
+	}
+	bool follow;
+	long bytes;
+	if (tail_modifier(x, mod, &follow, &bytes) < 0)
+		return 0;
 	char e[1200], base[1300];
 	ctl_enc(argv[0], e, sizeof(e));
+	if (follow && !tail_name_known(x, e, argv[0]))
+		return 0;
 	snprintf(base, sizeof(base), "/v1/processes/%s/log/%s", e, ch);
 	read_log(x, argv[0], base, follow, bytes);
 	return 0;
@@ -552,23 +610,28 @@ int cmd_tail(struct ctl *x, int argc, char **argv)
 
 int cmd_maintail(struct ctl *x, int argc, char **argv)
 {
-	bool follow;
-	long bytes;
-	if (tail_opts(x, "maintail", &argc, &argv, &follow, &bytes) < 0)
-		return 0;
-	if (argc) {
+	if (argc > 1) {
 		ctl_out("Error: too many arguments");
 		ctl_help_line("maintail");
-		x->exitstatus = EX_INVALID_ARGS;
+		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
-	read_log(x, "supd", "/v1/log", follow, bytes);
+	if (argc == 1 && argv[0][0] != '-') {
+		ctl_out("Error: bad argument %s", argv[0]);
+		x->exitstatus = EX_GENERIC;
+		return 0;
+	}
+	bool follow;
+	long bytes;
+	if (tail_modifier(x, argc ? argv[0] : NULL, &follow, &bytes) < 0)
+		return 0;
+	read_log(x, "supervisord", "/v1/log", follow, bytes);
 	return 0;
 }
 
 int cmd_clear(struct ctl *x, int argc, char **argv)
 {
-	if (!need_names(x, argc, "clear", EX_INVALID_ARGS))
+	if (!need_names(x, argc, "clear", EX_GENERIC))
 		return 0;
 	for (int i = 0; i < argc; i++) {
 		bool all = !strcmp(argv[i], "all");

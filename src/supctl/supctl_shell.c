@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -71,6 +72,45 @@ static char **complete(const char *text, int start, int end)
 	return rl_completion_matches(text, name_gen);
 }
 
+/* Ctrl-C while a command runs ends that command, not supctl: the handler
+ * shuts the command's connection down (async-signal-safe), the blocked
+ * request then fails, and what the command would say about that is not
+ * printed (ctl_interrupted); the shell prints a newline, as
+ * supervisorctl's KeyboardInterrupt does, and starts a new connection. */
+static volatile sig_atomic_t interrupted;
+
+bool ctl_interrupted(void)
+{
+	return interrupted;
+}
+
+static void shell_on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+	if (shell_ctl && shell_ctl->c.fd >= 0)
+		shutdown(shell_ctl->c.fd, SHUT_RDWR);
+}
+
+static int shell_run(struct ctl *x, const char *line)
+{
+	struct sigaction sa = {.sa_handler = shell_on_sigint}, old;
+	sigemptyset(&sa.sa_mask);
+	interrupted = 0;
+	sigaction(SIGINT, &sa, &old);
+	int r = supctl_line(x, line);
+	sigaction(SIGINT, &old, NULL);
+	if (interrupted) {
+		interrupted = 0;
+		putchar('\n');
+		fflush(stdout);
+		ctl_client_free(&x->c);
+		if (ctl_client_init(&x->c, x->url, x->user, x->pass) < 0)
+			r = 1;
+	}
+	return r;
+}
+
 void ctl_shell(struct ctl *x)
 {
 	char prompt[300];
@@ -86,16 +126,10 @@ void ctl_shell(struct ctl *x)
 			putchar('\n');
 			break;
 		}
-		char *words[64];
-		int n = 0;
-		char *save = NULL;
 		if (*line)
 			add_history(line);
-		for (char *w = strtok_r(line, " \t", &save); w && n < 64;
-		     w = strtok_r(NULL, " \t", &save))
-			words[n++] = w;
 		x->json = false;
-		int r = supctl_run(x, n, words);
+		int r = shell_run(x, line);
 		free(line);
 		if (r)
 			break;
@@ -263,12 +297,12 @@ int cmd_fg(struct ctl *x, int argc, char **argv)
 	if (argc == 0) {
 		ctl_out("ERROR: no process name supplied");
 		ctl_help_line("fg");
-		x->exitstatus = EX_INVALID_ARGS;
+		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
 	if (argc > 1) {
 		ctl_out("ERROR: too many process names supplied");
-		x->exitstatus = EX_INVALID_ARGS;
+		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
 	char e[1200], path[1300];

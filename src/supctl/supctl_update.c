@@ -13,6 +13,8 @@
 
 int cmd_avail(struct ctl *x, int argc, char **argv)
 {
+	if (!ctl_no_args(x, argc, "avail"))
+		return 0;
 	struct reply rep;
 	if (ctl_call(x, "GET", "/v1/config", &rep) < 0)
 		return 0;
@@ -69,6 +71,8 @@ static int cmp_change(const void *a, const void *b)
 
 int cmd_reread(struct ctl *x, int argc, char **argv)
 {
+	if (!ctl_no_args(x, argc, "reread"))
+		return 0;
 	struct reply rep;
 	if (reread(x, &rep) < 0)
 		return 0;

@@ -17,6 +17,7 @@
 #include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -850,30 +851,86 @@ static void raise_own_nofile(struct daemon *d)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* fork, the parent exits; the child detaches like supervisord's
- * _daemonize.  Returns 0 in the child, or 2. */
-static int daemonize(const struct conf_supd *s)
+/* A start-up failure: in supd's log, and on stderr when the log is not
+ * echoed there (daemon mode, silent), so that whoever started supd sees
+ * why it did not start, whatever the mode. */
+static void startup_fail(const struct daemon *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void startup_fail(const struct daemon *d, const char *fmt, ...)
 {
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_crit("%s", msg);
+	if (!d->foreground || d->cref->c->supd.silent)
+		fprintf(stderr, "Error: %s\n", msg);
+}
+
+/* fork; the child detaches like supervisord's _daemonize.  The parent
+ * waits until the child's start-up is over (daemon_started): it exits 0
+ * then, or with the child's status when the child failed first, whose
+ * reason the child printed on the stderr they share.  (supervisord's
+ * parent exits 0 at once, before the child can fail.)  Returns 0 in the
+ * child, or 2. */
+static int daemonize(struct daemon *d, const struct conf_supd *s)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		startup_fail(d, "could not fork to daemonize: %s", strerror(errno));
+		return 2;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
-		log_crit("could not fork to daemonize: %s", strerror(errno));
+		startup_fail(d, "could not fork to daemonize: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
 		return 2;
 	}
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		char c;
+		ssize_t n;
+		int st;
+		close(p[1]);
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 1)
+			_exit(0);
+		if (waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st))
+			_exit(WEXITSTATUS(st));
+		_exit(2);
+	}
+	close(p[0]);
+	d->ready_fd = p[1];
 	if (s->directory && chdir(s->directory) < 0) {
-		log_crit("can't chdir into %s: %s", s->directory, strerror(errno));
+		startup_fail(d, "can't chdir into %s: %s", s->directory, strerror(errno));
 		return 2;
 	}
+	setsid();
+	umask((mode_t)s->umask);
+	return 0;
+}
+
+/* Start-up is over: the waiting parent exits 0, and the terminal is let
+ * go (stdin, stdout and stderr on /dev/null). */
+static void daemon_started(struct daemon *d)
+{
+	if (d->ready_fd < 0)
+		return;
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		for (int i = 0; i < 3; i++)
 			dup2(fd, i);
 		close(fd);
 	}
-	setsid();
-	umask((mode_t)s->umask);
-	return 0;
+	ssize_t n;
+	do
+		n = write(d->ready_fd, "1", 1);
+	while (n < 0 && errno == EINTR);
+	close(d->ready_fd);
+	d->ready_fd = -1;
 }
 
 static int write_pidfile(const char *path)
@@ -921,7 +978,7 @@ static void cleanup(struct daemon *d)
 
 int daemon_run(const struct supd_opts *o, struct conf *c)
 {
-	struct daemon dd = {.opts = o, .sfd = -1, .foreground = o->foreground};
+	struct daemon dd = {.opts = o, .sfd = -1, .foreground = o->foreground, .ready_fd = -1};
 	struct daemon *d = &dd;
 	char info[512] = "", uinfo[128];
 	int rc;
@@ -972,7 +1029,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 
 	int r = loop_new(&d->loop);
 	if (r < 0) {
-		log_crit("creating the event loop: %s", strerror(-r));
+		startup_fail(d, "creating the event loop: %s", strerror(-r));
 		conf_ref_put(d->cref);
 		return 1;
 	}
@@ -986,7 +1043,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	if (d->have_slots)
 		spawn_slots_scan_signals(&d->slots); /* SIGPIPE is ignored now */
 	if (r < 0) {
-		log_crit("setting up signals: %s", strerror(-r));
+		startup_fail(d, "setting up signals: %s", strerror(-r));
 		cleanup(d);
 		return 1;
 	}
@@ -994,7 +1051,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	struct procs_env env = {.loop = d->loop, .supd = s};
 	r = procs_new(&d->procs, &env);
 	if (r < 0) {
-		log_crit("out of memory");
+		startup_fail(d, "out of memory");
 		cleanup(d);
 		return 1;
 	}
@@ -1002,7 +1059,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	if (r == 0)
 		r = fcgi_new(&d->fcgi, d->loop);
 	if (r < 0) {
-		log_crit("out of memory");
+		startup_fail(d, "out of memory");
 		cleanup(d);
 		return 1;
 	}
@@ -1014,7 +1071,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	char cerr[512];
 	r = control_start(d, cerr, sizeof(cerr));
 	if (r < 0) {
-		log_crit("%s", cerr);
+		startup_fail(d, "%s", cerr);
 		cleanup(d);
 		return 2;
 	}
@@ -1022,13 +1079,13 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	 * terminal with exit status 2.  The loop, signalfd and listeners
 	 * carry over into the child: they have no threads. */
 	if (!d->foreground) {
-		if (daemonize(s) != 0) {
+		if (daemonize(d, s) != 0) {
 			cleanup(d);
 			return 2;
 		}
 		r = reopen_signalfd(d);
 		if (r < 0) {
-			log_crit("setting up signals: %s", strerror(-r));
+			startup_fail(d, "setting up signals: %s", strerror(-r));
 			cleanup(d);
 			return 1;
 		}
@@ -1054,7 +1111,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	}
 	r = add_procs(d, c, d->cref);
 	if (r < 0) {
-		log_crit("adding processes: %s", strerror(-r));
+		startup_fail(d, "adding processes: %s", strerror(-r));
 		cleanup(d);
 		return 1;
 	}
@@ -1063,6 +1120,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 	supervisor_event(d, EV_SUPERVISOR_STATE_CHANGE_RUNNING);
 	autostart_all(d);
 	notify(d, "READY=1");
+	daemon_started(d);
 	trim_heap();
 
 	r = loop_run(d->loop);

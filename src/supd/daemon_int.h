@@ -31,6 +31,9 @@ struct daemon {
 	struct procs *procs;
 	int sfd;
 	bool foreground;
+	/* daemon mode, until start-up is over: the pipe the waiting parent
+	 * reads (a byte: started; EOF: failed, with the child's status) */
+	int ready_fd;
 	char *pidfile;
 	char server_url[PATH_MAX + 16];
 	bool have_server_url;

@@ -10,6 +10,18 @@ ok "supd -v prints $out"
 "$SUPD" -h | grep -q -- '-c/--configuration' || fail "supd -h does not list -c"
 ok "supd -h"
 
+# -? is help too, as in supervisord and supervisorctl
+"$SUPD" -? | grep -q -- '-c/--configuration' || fail "supd -? does not print the usage"
+"$SUPCTL" -? | grep -q -- '-c/--configuration' || fail "supctl -? does not print the usage"
+set +e
+"$SUPCTL" -x >"$T/out" 2>"$T/err"
+rc=$?
+set -e
+expect_eq 2 "$rc" "supctl with an unknown option"
+expect_eq "Error: option -x not recognized
+For help, use supctl -h" "$(cat "$T/err")" "supctl -x"
+ok "supd -?, supctl -? and supctl -x"
+
 set +e
 "$SUPD" --no-such-option >/dev/null 2>"$T/err"
 rc=$?

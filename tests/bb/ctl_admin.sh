@@ -152,5 +152,19 @@ expect_eq "$olda" "$(ctl pid a)" "pid of the unchanged program a after reload"
 expect_run 0 "$SUPD_PID" pid
 ok "reload"
 
+# reload of a config with errors: nothing changes, and supctl says so, with
+# the errors (file:line), and fails (it used to say "Restarted supervisord")
+cp "$T/supd.conf" "$T/good.conf"
+printf '\n[program:broken]\ncommand=\n' >>"$T/supd.conf"
+line=$(grep -n '^command=$' "$T/supd.conf" | cut -d: -f1)
+olda=$(ctl pid a)
+expect_run 1 "ERROR: not reloading, the configuration has errors:
+$T/supd.conf:$line: command is empty" reload
+expect_eq "$olda" "$(ctl pid a)" "pid of a after a refused reload"
+grep -q 'received a reload request' <(tail -n 3 "$T/supd.log") &&
+	fail "supd was asked to reload a broken config"
+cp "$T/good.conf" "$T/supd.conf"
+ok "reload of a broken config is refused, naming the errors"
+
 bb_stop
 expect_eq 0 "$SUPD_STATUS" "supd exit status"

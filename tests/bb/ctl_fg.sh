@@ -112,10 +112,10 @@ run fg nosuch
 expect_eq 1 "$RC" "exit code of fg of an unknown process"
 expect_eq "ERROR: bad process name supplied" "$OUT" "fg of an unknown process"
 run fg
-expect_eq 2 "$RC" "exit code of fg without a name"
+expect_eq 1 "$RC" "exit code of fg without a name (supervisorctl 4.2.5: 1)"
 expect_eq "ERROR: no process name supplied" "$(echo "$OUT" | head -n 1)" "fg without a name"
 run fg cat manual
-expect_eq 2 "$RC" "exit code of fg with two names"
+expect_eq 1 "$RC" "exit code of fg with two names"
 expect_eq "ERROR: too many process names supplied" "$OUT" "fg with two names"
 ok "fg: a stopped, unknown or missing name fails as supervisorctl's"
 

@@ -33,3 +33,27 @@ grep -q "stopped: s (terminated by SIGTERM)" "$T/supd.log" || fail "program not 
 kill -0 "$s" 2>/dev/null && fail "program $s survived"
 [ -e "$T/supd.pid" ] && fail "pidfile left behind"
 ok "SIGTERM stops the daemon, its programs, and removes the pidfile"
+
+# A start-up failure is on stderr whatever the mode: a second supd whose
+# socket another supd holds says why and exits 2, in daemon mode too (it
+# used to exit 2 silently, the reason only in the log); the waiting parent
+# takes the daemon's status.
+cat >>"$T/supd.conf" <<EOC
+
+[unix_http_server]
+file=$T/supd.sock
+EOC
+rm -f "$T/supd.log"
+bb_start
+bb_wait 10 test -S "$T/supd.sock"
+for mode in daemon silent; do
+	args=()
+	[ $mode = silent ] && args=(-n -s)
+	rc=0
+	timeout 20 "$SUPD" "${args[@]}" -c "$T/supd.conf" >"$T/second.out" 2>"$T/second.err" || rc=$?
+	expect_eq 2 "$rc" "exit status of a second supd ($mode)"
+	grep -q "^Error: Another program is already listening.*$T/supd.sock" "$T/second.err" ||
+		fail "second supd ($mode): no reason on stderr: $(cat "$T/second.err")"
+	ok "a second supd ($mode) says why on stderr and exits 2"
+done
+bb_stop
