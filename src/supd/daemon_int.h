@@ -1,5 +1,6 @@
-/* The daemon's context, shared by daemon.c and control.c (the control
- * plane's wiring).  Private: no other module includes it. */
+/* The daemon's context, shared by daemon.c, its steps (daemon_start.c,
+ * daemon_reload.c, daemon_stop.c) and control.c (the control plane's
+ * wiring).  Private: no other module includes it. */
 #ifndef SUPD_DAEMON_INT_H
 #define SUPD_DAEMON_INT_H
 
@@ -7,6 +8,7 @@
 #include <stdbool.h>
 
 #include "daemon.h"
+#include "evproto.h"
 #include "loop.h"
 #include "proc.h"
 #include "spawn.h"
@@ -64,8 +66,25 @@ struct daemon {
 	struct conf_ref *reread; /* the config of the last reread, not yet applied */
 };
 
-/* daemon.c */
-void daemon_begin_shutdown(struct daemon *d);
+/* daemon.c: the run loop and the glue the steps share */
+/* Tells systemd (Type=notify) of what; silent when not run by it. */
+void daemon_notify(struct daemon *d, const char *what);
+void daemon_trim_heap(void);
+/* Each line of text at level. */
+void daemon_log_lines(int level, const char *text);
+/* Each process's group priority, indexed like c->procs (malloc'd). */
+int *daemon_group_priorities(const struct conf *c);
+/* The SUPERVISOR_SERVER_URL children get, from c's servers. */
+void daemon_compute_server_url(struct daemon *d, const struct conf *c);
+/* The processes of c the table lacks, added on cref (not started). */
+int daemon_add_procs(struct daemon *d, const struct conf *c, struct conf_ref *cref);
+void daemon_autostart_all(struct daemon *d);
+/* PROCESS_GROUP_ADDED/_REMOVED for the groups nc has and old has not, and
+ * the reverse (old NULL at start). */
+void daemon_group_events(struct daemon *d, const struct conf *old, const struct conf *nc);
+void daemon_supervisor_event(struct daemon *d, enum ev_type t);
+/* A signalfd of the daemonized child's own. */
+int daemon_reopen_signalfd(struct daemon *d);
 /* SIGUSR2's work, also asked for through the API: every log file closed
  * and opened again by name (external rotation).  Each failure is logged;
  * returns 0 or the first negative errno. */
@@ -75,6 +94,31 @@ void daemon_group_event(struct daemon *d, bool added, const char *group);
 /* Points the process table at the applied config's [supervisord] settings;
  * call after every change of d->cref (the old model may be freed). */
 void daemon_set_procs_env(struct daemon *d);
+
+/* daemon_start.c */
+/* std fds, privileges, rlimits, supd's log, the loop, from c (taken).
+ * Returns 0, or the exit status after saying why (nothing to free). */
+int daemon_start_process(struct daemon *d, struct conf *c);
+/* Daemonizing (unless in the foreground), subreaper, pidfile.  Returns 0
+ * or the exit status after saying why. */
+int daemon_start_detach(struct daemon *d);
+/* Start-up is over: a waiting daemonizing parent exits 0 (daemon mode). */
+void daemon_started(struct daemon *d);
+/* A start-up failure, logged, and on stderr where the log is not. */
+__attribute__((format(printf, 2, 3))) void daemon_startup_fail(const struct daemon *d,
+							       const char *fmt, ...);
+
+/* daemon_stop.c */
+/* The shutdown's timers, before the loop runs. */
+void daemon_stop_init(struct daemon *d);
+/* The process table's hook (state changes) and exit callback. */
+void daemon_proc_changed(struct proc *p, enum proc_state from, enum proc_state to, void *arg);
+void daemon_proc_exited(struct proc *p, int st, bool expected, void *arg);
+/* After a reap in the orphan phase: signal the rest, or end the loop. */
+void daemon_orphans_step(struct daemon *d);
+void daemon_begin_shutdown(struct daemon *d);
+
+/* daemon_reload.c */
 /* SIGHUP's work, also asked for through the API: the config read again
  * and its difference applied, all or nothing (a config with errors, or
  * one the control plane cannot take, changes nothing).  Each failure is
