@@ -32,12 +32,12 @@ int journal_open(void)
 	/* RTLD_NODELETE: the library is never unloaded under a live pointer */
 	void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!h)
-		return open_result = -ENOENT;
+		return open_result = -ELIBACC;
 	/* The prototype from the header checks the symbol's type. */
 	__typeof__(sd_journal_sendv) *fn;
 	*(void **)&fn = dlsym(h, "sd_journal_sendv");
 	if (!fn)
-		return open_result = -ENOENT;
+		return open_result = -ELIBACC;
 	sendv = fn;
 	return open_result = 0;
 }

@@ -16,7 +16,7 @@ bool journal_available(void);
 
 /* Loads libsystemd.so.0 and finds sd_journal_sendv, once; later calls
  * return the first answer.  0, -ENOSYS (built without libsystemd) or
- * -ENOENT (the library or the symbol is missing). */
+ * -ELIBACC (the library or the symbol is missing). */
 int journal_open(void);
 
 /* One line of a program's output (stream "stdout" or "stderr", pid 0 when

@@ -116,7 +116,7 @@ void output_set_notify(struct output *o, output_notify_cb cb, void *arg);
  * journal entry with SYSLOG_IDENTIFIER=name, PRIORITY (info for stdout,
  * err for stderr, or a "<N>" prefix's), SUPD_PROGRAM, SUPD_GROUP,
  * SUPD_STREAM and SUPD_PID.  output_new loads libsystemd then and fails
- * (-ENOENT) if it cannot. */
+ * (-ELIBACC) if it cannot. */
 typedef void (*output_syslog_fn)(int prio, const char *name, const char *line, size_t len);
 void output_ctx_set_syslog(struct output_ctx *x, output_syslog_fn fn);
 
