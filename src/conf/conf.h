@@ -67,6 +67,9 @@ struct conf_stream {
 	int backups;
 	bool events_enabled;
 	bool syslog;
+	/* supd: stdout_logfile=journal: lines go to the systemd journal
+	 * (kind is CONF_LOG_NONE: no file). */
+	bool journal;
 	/* supd: stdout_logfile_timestamps / stderr_logfile_timestamps (default
 	 * false): each line written to the file starts with a timestamp. */
 	bool timestamps;
@@ -179,8 +182,9 @@ struct conf_plugin {
 
 /* [supervisord] (also accepted as [supd]). */
 struct conf_supd {
-	char *logfile;	     /* NULL: none */
-	bool logfile_syslog; /* logfile=syslog: supd's log goes to syslog(3) */
+	char *logfile;	      /* NULL: none */
+	bool logfile_syslog;  /* logfile=syslog: supd's log goes to syslog(3) */
+	bool logfile_journal; /* logfile=journal: to the systemd journal */
 	uint64_t logfile_maxbytes;
 	int logfile_backups;
 	int loglevel;

@@ -116,9 +116,16 @@ static void type_supd(struct ctx *x, const struct raw_kv **v)
 				cb_bad_value(&o, "a path, or NONE");
 				break;
 			}
+			if (k == CV_LOG_JOURNAL && cv_journal_missing()) {
+				diag_error(x->d, o.kv->file, o.kv->line, 0, "%s=journal: %s",
+					   o.kv->key, cv_journal_missing());
+				o.bad = true;
+				break;
+			}
 			free(s->logfile);
 			s->logfile = NULL;
 			s->logfile_syslog = k == CV_LOG_SYSLOG;
+			s->logfile_journal = k == CV_LOG_JOURNAL;
 			if (k == CV_LOG_PATH) {
 				s->logfile = p;
 				cb_check_dir_of(x, o.kv, p);

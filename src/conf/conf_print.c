@@ -85,7 +85,8 @@ static void ini_stream(FILE *f, const char *ch, const struct conf_stream *s)
 	char key[64];
 	snprintf(key, sizeof(key), "%s_logfile", ch);
 	ini_kv(f, key,
-	       s->kind == CONF_LOG_AUTO	  ? "AUTO"
+	       s->journal		  ? "journal"
+	       : s->kind == CONF_LOG_AUTO ? "AUTO"
 	       : s->kind == CONF_LOG_NONE ? "NONE"
 					  : s->path);
 	snprintf(key, sizeof(key), "%s_logfile_maxbytes", ch);
@@ -211,7 +212,11 @@ int conf_print_ini(const struct conf *c, FILE *f)
 {
 	const struct conf_supd *s = &c->supd;
 	fputs("[supervisord]\n", f);
-	ini_kv(f, "logfile", s->logfile_syslog ? "syslog" : s->logfile ? s->logfile : "NONE");
+	ini_kv(f, "logfile",
+	       s->logfile_syslog    ? "syslog"
+	       : s->logfile_journal ? "journal"
+	       : s->logfile	    ? s->logfile
+				    : "NONE");
 	ini_bytes(f, "logfile_maxbytes", s->logfile_maxbytes);
 	ini_int(f, "logfile_backups", s->logfile_backups);
 	ini_kv(f, "loglevel", cv_loglevel_word(s->loglevel));
@@ -404,7 +409,8 @@ static void js_stream(struct js *j, const char *ch, const struct conf_stream *s)
 	char key[64];
 	snprintf(key, sizeof(key), "%s_logfile", ch);
 	jk_str(j, key,
-	       s->kind == CONF_LOG_AUTO	  ? "AUTO"
+	       s->journal		  ? "journal"
+	       : s->kind == CONF_LOG_AUTO ? "AUTO"
 	       : s->kind == CONF_LOG_NONE ? "NONE"
 					  : s->path);
 	snprintf(key, sizeof(key), "%s_logfile_maxbytes", ch);
@@ -499,7 +505,11 @@ int conf_print_json(const struct conf *c, FILE *f)
 	js_open(&j, '{');
 	js_key(&j, "supervisord");
 	js_open(&j, '{');
-	jk_str(&j, "logfile", s->logfile_syslog ? "syslog" : s->logfile ? s->logfile : "NONE");
+	jk_str(&j, "logfile",
+	       s->logfile_syslog    ? "syslog"
+	       : s->logfile_journal ? "journal"
+	       : s->logfile	    ? s->logfile
+				    : "NONE");
 	jk_int(&j, "logfile_maxbytes", (long long)s->logfile_maxbytes);
 	jk_int(&j, "logfile_backups", s->logfile_backups);
 	jk_str(&j, "loglevel", cv_loglevel_word(s->loglevel));

@@ -140,14 +140,25 @@ static void stream_logfile(struct opt *o, struct conf_stream *s, bool *syslog_se
 	if (cv_logfile(o->v, o->x->home, &k, &p) < 0) {
 		if (p)
 			free(p);
-		cb_bad_value(o, "AUTO, NONE or a path");
+		cb_bad_value(o, "AUTO, NONE, journal or a path");
+		return;
+	}
+	if (k == CV_LOG_JOURNAL && cv_journal_missing()) {
+		diag_error(o->x->d, o->kv->file, o->kv->line, 0, "%s=journal: %s", o->kv->key,
+			   cv_journal_missing());
+		o->bad = true;
 		return;
 	}
 	free(s->path);
 	s->path = NULL;
+	s->journal = false;
 	switch (k) {
 	case CV_LOG_AUTO:
 		s->kind = CONF_LOG_AUTO;
+		break;
+	case CV_LOG_JOURNAL:
+		s->kind = CONF_LOG_NONE;
+		s->journal = true;
 		break;
 	case CV_LOG_NONE:
 		s->kind = CONF_LOG_NONE;

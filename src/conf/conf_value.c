@@ -381,10 +381,23 @@ int cv_logfile(const char *s, const char *home, enum cv_logfile *kind, char **pa
 		*kind = CV_LOG_SYSLOG;
 		return 0;
 	}
+	if (!strcasecmp(s, "journal")) {
+		*kind = CV_LOG_JOURNAL;
+		return 0;
+	}
 	if (!*s)
 		return -EINVAL;
 	*kind = CV_LOG_PATH;
 	return cv_expand_user(s, home, path);
+}
+
+const char *cv_journal_missing(void)
+{
+#ifdef HAVE_LIBSYSTEMD
+	return NULL;
+#else
+	return "supd was built without libsystemd (configure --with-libsystemd)";
+#endif
 }
 
 /* ---------------------------------------------------------------- environment */

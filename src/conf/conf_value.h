@@ -53,11 +53,16 @@ enum cv_logfile {
 	CV_LOG_AUTO,
 	CV_LOG_NONE,
 	CV_LOG_SYSLOG,
+	CV_LOG_JOURNAL,
 	CV_LOG_PATH,
 };
-/* A log file name: AUTO, NONE/OFF, syslog (any case), else a path (with ~
- * expanded into *path). */
+/* A log file name: AUTO, NONE/OFF, syslog, journal (any case), else a path
+ * (with ~ expanded into *path).  journal is accepted whether or not this
+ * build can log there: the caller says so (cv_journal_missing). */
 int cv_logfile(const char *s, const char *home, enum cv_logfile *kind, char **path);
+/* Why logfile=journal cannot work in this build (built without
+ * libsystemd), or NULL when it can. */
+const char *cv_journal_missing(void);
 
 /* environment=KEY=val,KEY2="v,2" with supervisord's tokenising: triples of
  * key '=' value, the token after each (meant to be a comma) skipped.  Pairs

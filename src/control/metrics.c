@@ -215,6 +215,7 @@ enum pm {
 	PM_EXIT,
 	PM_PID,
 	PM_LOG,
+	PM_LOG_DROPPED,
 	PM_CPU,
 	PM_RSS,
 	PM_THREADS,
@@ -237,6 +238,9 @@ static const struct {
     {"supd_process_pid", "gauge", "The main pid (0: none)"},
     {"supd_process_log_bytes_total", "counter",
      "Bytes read from the process's stdout/stderr since supd loaded the program"},
+    {"supd_process_log_dropped_bytes_total", "counter",
+     "Bytes of stdout/stderr the log file could not take (write errors, disk full) since supd "
+     "loaded the program"},
     {"supd_process_cpu_seconds_total", "counter",
      "User and system CPU time of the main pid (while it has one)"},
     {"supd_process_resident_memory_bytes", "gauge", "Resident memory of the main pid"},
@@ -334,6 +338,12 @@ static void proc_family(struct sb *b, enum pm k, struct proc *const *v, const st
 				sample(b, name, row,
 				       ch ? ",stream=\"stderr\"" : ",stream=\"stdout\"",
 				       (long long)(p->out ? output_bytes(p->out, ch) : 0), 0);
+			break;
+		case PM_LOG_DROPPED:
+			for (int ch = 0; ch < 2; ch++)
+				sample(b, name, row,
+				       ch ? ",stream=\"stderr\"" : ",stream=\"stdout\"",
+				       (long long)(p->out ? output_dropped(p->out, ch) : 0), 0);
 			break;
 		case PM_CPU:
 			if (row->have_stat)

@@ -247,6 +247,10 @@ static int open_log(struct daemon *d, const struct conf_supd *s)
 	log_set_echo(d->foreground && !s->silent);
 	if (s->logfile_syslog)
 		log_set_syslog(log_syslog_default);
+	if (s->logfile_journal && log_set_journal() < 0) {
+		fprintf(stderr, "Error: logfile=journal: cannot load libsystemd.so.0\n");
+		return 2;
+	}
 	if (s->logfile) {
 		int r = log_open(s->logfile, s->logfile_maxbytes, s->logfile_backups);
 		if (r < 0) {

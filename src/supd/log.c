@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "log.h"
 #include "logfile.h"
 
@@ -160,6 +161,21 @@ void log_syslog_default(int prio, const char *line, size_t len)
 		opened = true;
 	}
 	syslog(prio, "%.*s", (int)len, line);
+}
+
+static void journal_sink(int prio, const char *line, size_t len)
+{
+	/* errors are not logged: that would come back here */
+	(void)journal_line("supd", NULL, NULL, 0, prio, line, len);
+}
+
+int log_set_journal(void)
+{
+	int r = journal_open();
+	if (r < 0)
+		return r;
+	g.syslog = journal_sink;
+	return 0;
 }
 
 static int syslog_prio(int level)

@@ -39,6 +39,10 @@ void log_set_notify(void (*cb)(void *arg), void *arg);
 typedef void (*log_syslog_fn)(int prio, const char *line, size_t len);
 void log_set_syslog(log_syslog_fn fn);
 void log_syslog_default(int prio, const char *line, size_t len);
+/* logfile=journal: the same lines, instead, as journal entries with
+ * SYSLOG_IDENTIFIER=supd and the level's PRIORITY (journal.h).  Loads
+ * libsystemd: 0 or a negative errno (-ELIBACC: it cannot be loaded). */
+int log_set_journal(void);
 
 __attribute__((format(printf, 2, 3))) void log_msg(int level, const char *fmt, ...);
 

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "log.h"
 #include "output_int.h"
 
@@ -198,6 +199,7 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 	c->forward = p->forward_output;
 	c->fwd_fd = id == OUTPUT_STDOUT ? 1 : 2;
 	c->syslog = cs->syslog;
+	c->journal = cs->journal;
 	c->events = cs->events_enabled;
 	c->lf.fd = -1;
 	if (id == OUTPUT_STDERR && p->redirect_stderr)
@@ -209,11 +211,19 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 			return -ENOMEM;
 		c->capture->max = cs->capture_maxbytes;
 	}
-	if (c->forward || c->syslog) {
+	if (c->forward || c->syslog || c->journal) {
 		c->hold = calloc(1, sizeof(*c->hold));
 		if (!c->hold)
 			return -ENOMEM;
 		loop_timer_init(&c->hold->timer, out_hold_timer_cb, c);
+	}
+	if (c->journal) {
+		/* loaded here, at the first journal sink, never before */
+		int rj = journal_open();
+		if (rj < 0)
+			return rj;
+		if (!o->group && p->group && !(o->group = strdup(p->group)))
+			return -ENOMEM;
 	}
 	char *path = NULL;
 	int r = 0;
@@ -318,6 +328,16 @@ uint64_t output_bytes(const struct output *o, enum output_channel ch)
 	return o->ch[ch].total;
 }
 
+uint64_t output_dropped(const struct output *o, enum output_channel ch)
+{
+	return o->ch[ch].dropped + o->ch[ch].lf.dropped;
+}
+
+void output_set_pid(struct output *o, pid_t pid)
+{
+	o->pid = pid;
+}
+
 static bool reads_file(const struct out_chan *c)
 {
 	return c->has_file && c->lf.seekable;
@@ -403,5 +423,6 @@ void output_free(struct output *o)
 		free(c->tail);
 	}
 	free(o->name);
+	free(o->group);
 	free(o);
 }

@@ -41,6 +41,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "conf.h"
 #include "loop.h"
@@ -109,7 +110,13 @@ void output_set_notify(struct output *o, output_notify_cb cb, void *arg);
 
 /* *_syslog: each line goes to syslog(3) as "name line" (stdout at
  * LOG_INFO, stderr at LOG_ERR), whole lines bounded like forwarded ones.
- * Tests replace the sink; NULL restores syslog(3). */
+ * Tests replace the sink; NULL restores syslog(3).
+ *
+ * *_logfile=journal (journal.h): each line, bounded the same way, is one
+ * journal entry with SYSLOG_IDENTIFIER=name, PRIORITY (info for stdout,
+ * err for stderr, or a "<N>" prefix's), SUPD_PROGRAM, SUPD_GROUP,
+ * SUPD_STREAM and SUPD_PID.  output_new loads libsystemd then and fails
+ * (-ELIBACC) if it cannot. */
 typedef void (*output_syslog_fn)(int prio, const char *name, const char *line, size_t len);
 void output_ctx_set_syslog(struct output_ctx *x, output_syslog_fn fn);
 
@@ -130,6 +137,13 @@ void output_set_events(struct output *o, output_event_cb cb, void *arg);
 
 /* Bytes read from each channel's pipes since output_new. */
 uint64_t output_bytes(const struct output *o, enum output_channel ch);
+
+/* Bytes of each channel that its log file lost (write errors, disk full)
+ * since output_new: never goes down. */
+uint64_t output_dropped(const struct output *o, enum output_channel ch);
+
+/* The pid of the run whose output this is (for the journal's SUPD_PID). */
+void output_set_pid(struct output *o, pid_t pid);
 
 /* Drains, closes the pipes and files, frees. */
 void output_free(struct output *o);

@@ -86,23 +86,27 @@ struct out_chan {
 	size_t tail_cap;
 	size_t tail_head; /* next write position */
 	uint64_t total;	  /* bytes ever read: the tail's virtual file size */
+	uint64_t dropped; /* bytes the file lost in past failures (lf.dropped: now) */
 	enum output_channel id;
-	int rotate_reported; /* the rotate_error last logged */
-	int fwd_fd;	     /* 1 or 2 */
-	uint8_t ansi;	     /* strip_ansi state: 0 text, 1 after ESC, 2 in CSI */
-	bool active;	     /* false: stderr with redirect_stderr */
+	int rotate_reported;  /* the rotate_error last logged */
+	int journal_reported; /* the journal error last logged */
+	int fwd_fd;	      /* 1 or 2 */
+	uint8_t ansi;	      /* strip_ansi state: 0 text, 1 after ESC, 2 in CSI */
+	bool active;	      /* false: stderr with redirect_stderr */
 	bool has_file;
 	bool splice_ok; /* cleared when splice(2) refuses the target */
 	bool timestamps;
 	bool line_start; /* the next byte starts a line (timestamps) */
 	bool forward;
 	bool syslog;
-	bool events; /* *_events_enabled: chunks go to the output's event_cb */
+	bool journal; /* *_logfile=journal */
+	bool events;  /* *_events_enabled: chunks go to the output's event_cb */
 };
 
 struct output {
 	struct output_ctx *x;
 	char *name;
+	char *group; /* for the journal only, else NULL */
 	uint64_t tail_size;
 	struct out_chan ch[2];
 	struct out_pipe *pipes; /* list.h */
@@ -110,6 +114,7 @@ struct output {
 	void *notify_arg;
 	output_event_cb event_cb;
 	void *event_arg;
+	pid_t pid; /* the current run's, for the journal */
 	bool strip_ansi;
 	bool fwd_stamps;
 };

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "log.h"
 #include "output_int.h"
 
@@ -74,6 +75,7 @@ static void file_result(struct out_chan *c, int was, int r)
 	else if (r >= 0 && was && c->lf.last_error == 0) {
 		log_warn("'%s' %s log %s: writing works again, %llu bytes were dropped", c->o->name,
 			 c->label, c->lf.path, (unsigned long long)c->lf.dropped);
+		c->dropped += c->lf.dropped;
 		c->lf.dropped = 0;
 	}
 }
@@ -290,7 +292,19 @@ static void forward(struct out_chan *c, const char *p, size_t n)
  * lines are joined across reads and bounded like forwarded ones. */
 static void sl_emit(struct out_chan *c, const char *p, size_t n)
 {
-	c->o->x->syslog_sink(c->id == OUTPUT_STDOUT ? LOG_INFO : LOG_ERR, c->o->name, p, n);
+	int prio = c->id == OUTPUT_STDOUT ? LOG_INFO : LOG_ERR;
+	if (c->syslog)
+		c->o->x->syslog_sink(prio, c->o->name, p, n);
+	if (!c->journal)
+		return;
+	int r = journal_line(c->o->name, c->o->group, c->label, c->o->pid, prio, p, n);
+	/* said once when sending starts failing, once when it works again */
+	if (r < 0 && !c->journal_reported)
+		log_warn("'%s' %s: cannot send to the journal: %s; dropping lines until it works",
+			 c->o->name, c->label, strerror(-r));
+	else if (r >= 0 && c->journal_reported)
+		log_info("'%s' %s: sending to the journal works again", c->o->name, c->label);
+	c->journal_reported = r < 0 ? -r : 0;
 }
 
 static void sl_flush(struct out_chan *c)
@@ -379,7 +393,7 @@ static void deliver(struct out_chan *c, const char *p, size_t n)
 		file_write(c, p, n);
 	if (c->forward)
 		forward(c, p, n);
-	if (c->syslog)
+	if (c->syslog || c->journal)
 		to_syslog(c, p, n);
 }
 

@@ -18,8 +18,9 @@
 static bool fast_path(const struct out_chan *c)
 {
 	return c->splice_ok && c->has_file && c->lf.fd >= 0 && c->lf.seekable &&
-	       c->lf.last_error == 0 && !c->timestamps && !c->forward && !c->syslog && !c->events &&
-	       !c->capture && !c->o->strip_ansi && log_get_level() > LL_DEBG;
+	       c->lf.last_error == 0 && !c->timestamps && !c->forward && !c->syslog &&
+	       !c->journal && !c->events && !c->capture && !c->o->strip_ansi &&
+	       log_get_level() > LL_DEBG;
 }
 
 void out_pipe_close(struct output *o, struct out_pipe *pp)

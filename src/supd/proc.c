@@ -438,6 +438,7 @@ static int start(struct proc *p)
 			log_warn("event listener '%s': %s", c->name, strerror(-rl));
 	}
 	if (p->out) {
+		output_set_pid(p->out, ch.pid);
 		int ra = output_attach(p->out, ch.fd_out, ch.fd_err);
 		if (ra < 0)
 			log_warn("output of '%s': %s", c->name, strerror(-ra));

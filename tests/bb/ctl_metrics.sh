@@ -44,6 +44,12 @@ command=sh -c 'exit 3'
 startsecs=0
 autorestart=false
 
+# its log file cannot take a byte: 11 dropped
+[program:full]
+command=sh -c 'echo hello-full; exec sleep 1000'
+startsecs=0
+stdout_logfile=/dev/full
+
 [program:a"b]
 command=sleep 1000
 startsecs=0
@@ -63,6 +69,8 @@ is_state() { [ "$(state "$1")" = "$2" ]; }
 bb_wait 10 is_state web RUNNING
 bb_wait 10 is_state quit EXITED
 bb_wait 10 is_state g:a RUNNING
+bb_wait 10 is_state full RUNNING
+bb_wait_log 10 "'full' stdout log /dev/full: .*dropping output"
 
 scrape() {
 	timeout 10 curl -s --unix-socket "$SOCK" -o "$T/metrics" -w '%{http_code} %{content_type}' \
@@ -96,6 +104,9 @@ has 'supd_process_last_exit_status{group="quit",name="quit"} 3'
 has 'supd_process_restarts_total{group="web",name="web"} 0'
 has 'supd_process_log_bytes_total{group="web",name="web",stream="stdout"} 6'
 has 'supd_process_log_bytes_total{group="web",name="web",stream="stderr"} 5'
+has 'supd_process_log_dropped_bytes_total{group="web",name="web",stream="stdout"} 0'
+has 'supd_process_log_dropped_bytes_total{group="full",name="full",stream="stdout"} 11'
+has 'supd_process_log_dropped_bytes_total{group="full",name="full",stream="stderr"} 0'
 WEBPID=$(ctl pid web)
 has "supd_process_pid{group=\"web\",name=\"web\"} $WEBPID"
 has_re '^supd_process_cpu_seconds_total\{group="web",name="web"\} [0-9.]+$'
@@ -106,7 +117,7 @@ has_re '^supd_process_uptime_seconds\{group="web",name="web"\} [0-9]+$'
 has_re '^supd_build_info\{version="[^"]+"\} 1$'
 has_re '^process_start_time_seconds [0-9.]+$'
 has_re '^process_open_fds [1-9][0-9]*$'
-has 'supd_processes 4'
+has 'supd_processes 5'
 # no cpu figures for a process without a pid
 grep -q 'supd_process_cpu_seconds_total{group="quit"' "$T/metrics" &&
 	fail "cpu seconds of a process without a pid"

@@ -194,6 +194,15 @@ START_TEST(test_logfile)
 	ck_assert_int_eq(cv_logfile("syslog", "/h", &k, &p), 0);
 	ck_assert_int_eq(k, CV_LOG_SYSLOG);
 	ck_assert_ptr_null(p);
+	ck_assert_int_eq(cv_logfile("Journal", "/h", &k, &p), 0);
+	ck_assert_int_eq(k, CV_LOG_JOURNAL);
+	ck_assert_ptr_null(p);
+	/* the journal is an error exactly when the build cannot reach it */
+#ifdef HAVE_LIBSYSTEMD
+	ck_assert_ptr_null(cv_journal_missing());
+#else
+	ck_assert_ptr_nonnull(strstr(cv_journal_missing(), "without libsystemd"));
+#endif
 	ck_assert_int_eq(cv_logfile("~/x.log", "/home/u/", &k, &p), 0);
 	ck_assert_int_eq(k, CV_LOG_PATH);
 	ck_assert_str_eq(p, "/home/u/x.log");
