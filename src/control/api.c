@@ -33,7 +33,6 @@
 
 /* A deferred start/stop/restart: the act and the request it answers. */
 struct held_act {
-	enum held_kind kind_tag;
 	struct api *a;
 	struct http_req *req;
 	struct ops_act *act;
@@ -204,6 +203,15 @@ static void on_act_done(struct ops_act *act, void *arg)
 	free(h);
 }
 
+/* http_hold's gone: the client of a held act left. */
+static void act_gone(void *arg)
+{
+	struct held_act *h = arg;
+	held_unlink(h);
+	ops_act_free(h->act);
+	free(h);
+}
+
 static void handle_action(struct api *a, struct http_req *r, const struct ops_spec *sp,
 			  enum ops_kind kind)
 {
@@ -231,49 +239,15 @@ static void handle_action(struct api *a, struct http_req *r, const struct ops_sp
 		free(h);
 		return;
 	}
-	h->kind_tag = HELD_ACT;
 	h->a = a;
 	h->req = r;
 	h->act = act;
-	http_req_set_data(r, h);
+	http_hold(r, act_gone, NULL, h);
 	h->next = a->acts;
 	if (a->acts)
 		a->acts->prev = h;
 	a->acts = h;
 	http_defer(r);
-}
-
-static void on_abandoned(struct http_req *r, void *ctx)
-{
-	enum held_kind *k = http_req_data(r);
-	if (!k)
-		return;
-	if (*k != HELD_XMLRPC)
-		http_req_set_data(r, NULL);
-	if (*k == HELD_FOLLOW) {
-		api_follow_abandoned((struct follow *)k);
-		return;
-	}
-	if (*k == HELD_XMLRPC) {
-		xmlrpc_abandoned(((struct api *)ctx)->xr, r);
-		return;
-	}
-	if ((int)*k == WEBUI_HELD_TAG) {
-		webui_abandoned(k);
-		return;
-	}
-	if ((int)*k == STREAM_HELD_TAG) {
-		api_stream_abandoned(k);
-		return;
-	}
-	if (*k == HELD_EVENTS) {
-		api_events_abandoned(k);
-		return;
-	}
-	struct held_act *h = (struct held_act *)k;
-	held_unlink(h);
-	ops_act_free(h->act);
-	free(h);
 }
 
 /* ---------------------------------------------------------------- handlers */
@@ -993,24 +967,14 @@ static void on_request(struct http_req *r, void *ctx)
 	route(ctx, r);
 }
 
-static void on_writable(struct http_req *r, void *ctx)
-{
-	enum held_kind *k = http_req_data(r);
-	if (k && *k == HELD_FOLLOW)
-		api_follow_writable((struct follow *)k);
-	else if (k && (int)*k == STREAM_HELD_TAG)
-		api_stream_writable(k);
-	else if (k && *k == HELD_EVENTS)
-		api_events_writable(k);
-}
-
 static void on_answered(struct http_req *r, unsigned status, void *ctx)
 {
 	struct api *a = ctx;
 	metrics_count(a->metrics, http_req_path(r), status);
 }
 
-const struct http_handlers api_http_handlers = {on_request, on_abandoned, on_writable, on_answered};
+/* Held requests carry their own callbacks (http_hold). */
+const struct http_handlers api_http_handlers = {on_request, NULL, NULL, on_answered};
 
 /* ---------------------------------------------------------------- life */
 

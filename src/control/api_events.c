@@ -36,7 +36,6 @@ struct ev_rec {
 };
 
 struct ev_client {
-	enum held_kind kind_tag; /* HELD_EVENTS */
 	struct api_events *e;
 	struct http_req *req;
 	uint64_t next; /* the seq of the next event it needs */
@@ -104,14 +103,15 @@ static void client_unlink(struct ev_client *c)
 	e->nclients--;
 }
 
-void api_events_abandoned(void *held)
+/* http_hold's callbacks: the client left; it caught up. */
+static void client_gone(void *held)
 {
 	struct ev_client *c = held;
 	client_unlink(c);
 	free(c);
 }
 
-void api_events_writable(void *held)
+static void client_writable(void *held)
 {
 	client_feed(held);
 }
@@ -142,7 +142,6 @@ void api_events_request(struct api *a, struct http_req *r)
 		api_reply_error(r, "FAILED", "out of memory");
 		return;
 	}
-	c->kind_tag = HELD_EVENTS;
 	c->e = e;
 	c->req = r;
 	c->next = start_seq(e, r);
@@ -152,7 +151,7 @@ void api_events_request(struct api *a, struct http_req *r)
 		api_reply_error(r, "FAILED", "out of memory");
 		return;
 	}
-	http_req_set_data(r, c);
+	http_hold(r, client_gone, client_writable, c);
 	c->next_c = e->clients;
 	if (e->clients)
 		e->clients->prev = c;

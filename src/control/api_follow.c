@@ -81,7 +81,6 @@ struct follow_hub {
 
 /* A client following a log. */
 struct follow {
-	enum held_kind kind_tag;
 	struct api *a;
 	struct http_req *req;
 	struct flog *log;
@@ -469,6 +468,21 @@ void api_follow_free(struct follow *f)
 	free(f);
 }
 
+/* http_hold's callbacks: the client left (frees f); a follower that
+ * stopped reading at FOLLOW_BACKLOG carries on when its client caught
+ * up. */
+static void follow_gone(void *data)
+{
+	struct follow *f = data;
+	f->req = NULL;
+	api_follow_free(f);
+}
+
+static void follow_writable(void *data)
+{
+	follow_read(data);
+}
+
 void api_follow(struct api *a, struct http_req *r, const char *path)
 {
 	if (!path || !*path) {
@@ -480,7 +494,6 @@ void api_follow(struct api *a, struct http_req *r, const char *path)
 		api_reply_error(r, "FAILED", "out of memory");
 		return;
 	}
-	f->kind_tag = HELD_FOLLOW;
 	f->a = a;
 	int e = flog_get(a, path, &f->log);
 	if (e < 0) {
@@ -504,7 +517,7 @@ void api_follow(struct api *a, struct http_req *r, const char *path)
 		return;
 	}
 	f->req = r;
-	http_req_set_data(r, f);
+	http_hold(r, follow_gone, follow_writable, f);
 	follow_read(f);
 }
 
@@ -558,15 +571,3 @@ bool api_route_logtail(struct api *a, struct http_req *r, const char *path)
 	return true;
 }
 
-void api_follow_abandoned(struct follow *f)
-{
-	f->req = NULL;
-	api_follow_free(f);
-}
-
-/* A follower that stopped reading at FOLLOW_BACKLOG carries on when its
- * client caught up. */
-void api_follow_writable(struct follow *f)
-{
-	follow_read(f);
-}

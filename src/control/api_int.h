@@ -12,9 +12,6 @@
 #include "ops.h"
 #include "xmlrpc.h"
 
-/* What a held request's data points to. */
-enum held_kind { HELD_ACT = 1, HELD_FOLLOW, HELD_XMLRPC = XMLRPC_HELD_TAG, HELD_EVENTS = 16 };
-
 struct follow;
 struct follow_hub;
 struct api_events;
@@ -65,19 +62,13 @@ void api_follow(struct api *a, struct http_req *r, const char *path);
 /* supervisord's GET /logtail/<namespec>[/stdout|stderr] and GET
  * /mainlogtail; false when path is neither. */
 bool api_route_logtail(struct api *a, struct http_req *r, const char *path);
-/* Ends the stream and frees f / frees f whose client left. */
+/* Ends the stream and frees f. */
 void api_follow_free(struct follow *f);
-void api_follow_abandoned(struct follow *f);
-/* The client caught up: read on. */
-void api_follow_writable(struct follow *f);
 
-/* api_events.c: GET /v1/events (a held stream whose data is a struct
- * whose first member is HELD_EVENTS). */
+/* api_events.c: GET /v1/events (a stream held with http_hold). */
 int api_events_new(struct api *a);
 void api_events_free(struct api *a);
 void api_events_request(struct api *a, struct http_req *r);
-void api_events_abandoned(void *held);
-void api_events_writable(void *held);
 void api_events_stats(const struct api *a, uint64_t *emitted, uint64_t *lost, size_t *clients);
 
 #endif

@@ -122,6 +122,11 @@ static void abandon(struct http_req *r)
 	if (r->held) {
 		r->held = false;
 		struct http *h = r->c->http;
+		void *arg = r->data;
+		if (r->on_gone && arg) {
+			r->data = NULL;
+			r->on_gone(arg);
+		}
 		if (h->h.abandoned)
 			h->h.abandoned(r, h->ctx);
 	}
@@ -286,10 +291,13 @@ static bool next_output(struct conn *c)
 			if (stream_next(c, r))
 				return true;
 			struct http *h = c->http;
-			if (c->dead || !r->held || !h->h.writable)
+			if (c->dead || !r->held || (!r->on_writable && !h->h.writable))
 				return false;
 			/* The client took everything: the handler may go on. */
-			h->h.writable(r, h->ctx);
+			if (!r->on_writable)
+				h->h.writable(r, h->ctx);
+			else if (r->data)
+				r->on_writable(r->data);
 			return !r->gone && stream_next(c, r);
 		}
 	}

@@ -91,6 +91,9 @@ struct http_req {
 	struct buf sbuf;   /* stream bytes not yet framed */
 	size_t chunk_len;  /* bytes of sbuf in the chunk on the wire */
 	void *data;
+	/* http_hold's: told when r goes / may write on, with data */
+	void (*on_gone)(void *data);
+	void (*on_writable)(void *data);
 };
 
 struct conn {

@@ -36,7 +36,6 @@ static const char *const action_names[] = {
 
 /* A start/stop/restart (or stopall/restartall) waiting for its processes. */
 struct held {
-	int tag; /* WEBUI_HELD_TAG, first: the router reads it */
 	struct ops *core;
 	struct http_req *req;
 	struct ops_act *act;
@@ -561,7 +560,8 @@ static int act_begin(struct held *h, enum ops_kind kind, struct ops_act **act)
 	return e;
 }
 
-void webui_abandoned(void *held)
+/* The client of a held action left (http_hold's gone). */
+static void held_gone(void *held)
 {
 	struct held *h = held;
 	ops_act_free(h->act);
@@ -601,7 +601,6 @@ static void held_begin(struct ops *core, struct http_req *r, enum action a, cons
 		reply_note(r, 500, "supd", "out of memory");
 		return;
 	}
-	h->tag = WEBUI_HELD_TAG;
 	h->core = core;
 	h->req = r;
 	h->action = a;
@@ -611,7 +610,7 @@ static void held_begin(struct ops *core, struct http_req *r, enum action a, cons
 	enum ops_kind kind = a == A_START ? OPS_START : a == A_RESTART ? OPS_RESTART : OPS_STOP;
 	int e = act_run(h, kind);
 	if (e == 1) {
-		http_req_set_data(r, h);
+		http_hold(r, held_gone, NULL, h);
 		http_defer(r);
 	} else {
 		held_answer(h, e);

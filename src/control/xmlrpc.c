@@ -364,6 +364,12 @@ static void multi_add(struct xr_call *c, struct res *r)
 
 static void on_act_done(struct ops_act *a, void *arg);
 
+/* http_hold's gone: the client of a held call left. */
+static void call_gone(void *arg)
+{
+	call_free(arg);
+}
+
 /* Waits for r's act: the request is held until on_act_done. */
 static void hold(struct xr_call *c, struct res *r)
 {
@@ -372,7 +378,7 @@ static void hold(struct xr_call *c, struct res *r)
 	c->pending.act->cb = on_act_done;
 	if (!c->deferred) {
 		c->deferred = true;
-		http_req_set_data(c->req, c);
+		http_hold(c->req, call_gone, NULL, c);
 		http_defer(c->req);
 	}
 }
@@ -454,7 +460,6 @@ void xmlrpc_request(struct xmlrpc *x, struct http_req *req)
 		http_error(req, 500, "Internal Server Error");
 		return;
 	}
-	c->held_tag = XMLRPC_HELD_TAG;
 	c->x = x;
 	c->req = req;
 	loop_timer_init(&c->resume, on_resume, c);
@@ -492,13 +497,6 @@ void xmlrpc_request(struct xmlrpc *x, struct http_req *req)
 		return;
 	}
 	finish(c, &r);
-}
-
-void xmlrpc_abandoned(struct xmlrpc *x, struct http_req *r)
-{
-	struct xr_call *c = http_req_data(r);
-	http_req_set_data(r, NULL);
-	call_free(c);
 }
 
 int xmlrpc_new(struct xmlrpc **out, struct ops *core)

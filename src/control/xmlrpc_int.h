@@ -20,7 +20,6 @@ struct res {
 };
 
 struct xr_call {
-	int held_tag; /* XMLRPC_HELD_TAG: what http_req_data points at */
 	struct xmlrpc *x;
 	struct http_req *req;
 	bool deferred;
