@@ -1,9 +1,10 @@
 /* The /v1 JSON API over the process table (doc/api.md), and the router
  * that sends POST /RPC2 to supervisord's XML-RPC (xmlrpc.c) and the web
  * UI's pages to webui.c: one table of (how, path pattern, methods,
- * handler) rows, `routes`, read by one matcher, `route`.  The operations themselves are in ops.c; this
- * file encodes their results as JSON.  Start/stop/restart with waiting
- * hold their request (http_defer) until the act's callback answers it. */
+ * handler) rows, `routes`, read by one matcher, `route`.  The operations
+ * themselves are in ops.c; this file encodes their results as JSON.
+ * Start/stop/restart with waiting hold their request (http_defer,
+ * http_hold) until the act's callback answers it. */
 #include "config.h"
 
 #include <errno.h>
@@ -36,7 +37,7 @@ struct held_act {
 	struct api *a;
 	struct http_req *req;
 	struct ops_act *act;
-	struct held_act *prev, *next;
+	LIST_LINK(struct held_act) link;
 };
 
 /* ---------------------------------------------------------------- faults */
@@ -126,21 +127,21 @@ static void reply_text(struct http_req *r, const char *buf, size_t len)
 	http_reply(r, 200, "text/plain; charset=utf-8", buf, len);
 }
 
-static void reply_sb(struct http_req *r, struct sb *b)
+static void reply_buf(struct http_req *r, struct buf *b)
 {
-	api_sb_put(b, "\n", 1);
+	buf_put(b, "\n", 1);
 	if (b->oom)
 		api_reply_error(r, "FAILED", "out of memory");
 	else
-		http_reply(r, 200, NULL, b->s, b->n);
-	free(b->s);
+		http_reply(r, 200, NULL, b->p, b->len);
+	free(b->p);
 }
 
 static void reply_proc(struct http_req *r, const struct proc *p)
 {
-	struct sb b = {0};
-	api_sb_proc(&b, p, time(NULL), API_ALL_FIELDS);
-	reply_sb(r, &b);
+	struct buf b = {0};
+	api_json_proc(&b, p, time(NULL), API_ALL_FIELDS);
+	reply_buf(r, &b);
 }
 
 /* ---------------------------------------------------------------- names */
@@ -183,20 +184,10 @@ static void act_answer(struct ops_act *act, struct http_req *r)
 	reply_json(r, 200, json_pack("{s:o}", "results", res));
 }
 
-static void held_unlink(struct held_act *h)
-{
-	if (h->prev)
-		h->prev->next = h->next;
-	else if (h->a->acts == h)
-		h->a->acts = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
-}
-
 static void on_act_done(struct ops_act *act, void *arg)
 {
 	struct held_act *h = arg;
-	held_unlink(h);
+	list_unlink(h, link);
 	http_req_set_data(h->req, NULL);
 	act_answer(act, h->req);
 	ops_act_free(act);
@@ -207,7 +198,7 @@ static void on_act_done(struct ops_act *act, void *arg)
 static void act_gone(void *arg)
 {
 	struct held_act *h = arg;
-	held_unlink(h);
+	list_unlink(h, link);
 	ops_act_free(h->act);
 	free(h);
 }
@@ -243,10 +234,7 @@ static void handle_action(struct api *a, struct http_req *r, const struct ops_sp
 	h->req = r;
 	h->act = act;
 	http_hold(r, act_gone, NULL, h);
-	h->next = a->acts;
-	if (a->acts)
-		a->acts->prev = h;
-	a->acts = h;
+	list_push(&a->acts, h, link);
 	http_defer(r);
 }
 
@@ -277,7 +265,7 @@ static void handle_signal(struct api *a, struct http_req *r, const struct ops_sp
 	if (sp->kind == OPS_ONE) {
 		int e = proc_signal(v[0], sig);
 		if (e < 0)
-			api_reply_error(r, api_fault_name(e), "%s", namespec(v[0], ns, sizeof(ns)));
+			api_reply_error(r, ops_fault_name(e), "%s", namespec(v[0], ns, sizeof(ns)));
 		else
 			reply_proc(r, v[0]);
 		free(v);
@@ -293,8 +281,8 @@ static void handle_signal(struct api *a, struct http_req *r, const struct ops_sp
 		int e = proc_signal(p, sig);
 		json_array_append_new(
 		    res, json_pack("{s:s,s:s,s:s,s:s}", "name", p->conf->name, "group",
-				   p->conf->group, "status", e < 0 ? api_fault_name(e) : "SUCCESS",
-				   "description", e < 0 ? api_fault_name(e) : "OK"));
+				   p->conf->group, "status", e < 0 ? ops_fault_name(e) : "SUCCESS",
+				   "description", e < 0 ? ops_fault_name(e) : "OK"));
 	}
 	free(v);
 	reply_json(r, 200, json_pack("{s:o}", "results", res));
@@ -529,17 +517,17 @@ static void handle_list(struct api *a, struct http_req *r)
 		api_reply_error(r, "BAD_ARGUMENTS", "unknown field in fields=");
 		return;
 	}
-	struct sb b = {0};
+	struct buf b = {0};
 	time_t now = time(NULL);
-	api_sb_put(&b, "{\"processes\":[", 14);
+	buf_put(&b, "{\"processes\":[", 14);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			api_sb_put(&b, ",", 1);
-		api_sb_proc(&b, v[i], now, mask);
+			buf_put(&b, ",", 1);
+		api_json_proc(&b, v[i], now, mask);
 	}
-	api_sb_put(&b, "]}", 2);
+	buf_put(&b, "]}", 2);
 	free(v);
-	reply_sb(r, &b);
+	reply_buf(r, &b);
 }
 
 static void handle_config(struct api *a, struct http_req *r)
@@ -569,7 +557,7 @@ static json_t *str_array(char **v, size_t n)
 
 static void handle_daemon_op(struct api *a, struct http_req *r, const char *what)
 {
-	const struct api_ops *o = a->d;
+	const struct ops_daemon *o = a->d;
 	int e;
 	if (!strcmp(what, "shutdown") || !strcmp(what, "reload")) {
 		bool sd = !strcmp(what, "shutdown");
@@ -604,7 +592,7 @@ static void handle_daemon_op(struct api *a, struct http_req *r, const char *what
 		api_reply_error(r, "NOT_IMPLEMENTED", "reread is not available");
 		return;
 	}
-	struct api_diff d = {0};
+	struct ops_diff d = {0};
 	char err[2048] = "";
 	e = o->reread(o->arg, &d, err, sizeof(err));
 	if (e < 0) {
@@ -615,7 +603,7 @@ static void handle_daemon_op(struct api *a, struct http_req *r, const char *what
 		   json_pack("{s:o,s:o,s:o}", "added", str_array(d.added, d.nadded), "changed",
 			     str_array(d.changed, d.nchanged), "removed",
 			     str_array(d.removed, d.nremoved)));
-	api_diff_free(&d);
+	ops_diff_free(&d);
 }
 
 static void handle_group(struct api *a, struct http_req *r, const char *name)
@@ -978,7 +966,7 @@ const struct http_handlers api_http_handlers = {on_request, NULL, NULL, on_answe
 
 /* ---------------------------------------------------------------- life */
 
-int api_new(struct api **out, struct loop *l, const struct api_ops *ops)
+int api_new(struct api **out, struct loop *l, const struct ops_daemon *ops)
 {
 	struct api *a = calloc(1, sizeof(*a));
 	if (!a)
@@ -1012,7 +1000,7 @@ void api_free(struct api *a)
 		api_follow_free(a->follows);
 	while (a->acts) {
 		struct held_act *h = a->acts;
-		held_unlink(h);
+		list_unlink(h, link);
 		http_req_set_data(h->req, NULL);
 		ops_act_free(h->act);
 		free(h);

@@ -86,7 +86,7 @@ struct follow {
 	struct flog *log;
 	int64_t pos;   /* absolute, in the log's byte stream */
 	bool mid_line; /* the last byte sent was not a newline */
-	struct follow *prev, *next;
+	LIST_LINK(struct follow) link;
 };
 
 /* ---------------------------------------------------------------- the hub */
@@ -244,7 +244,7 @@ static void check_truncated(struct api *a, struct flog *l)
 	struct stat st;
 	if (fstat(g->fd, &st) < 0 || st.st_size >= g->size)
 		return;
-	for (struct follow *f = a->follows; f; f = f->next)
+	for (struct follow *f = a->follows; f; f = f->link.next)
 		if (f->log == l && f->pos >= g->base + g->size)
 			notice(f, "\n==> File truncated <==\n");
 	g->base += g->size;
@@ -400,7 +400,7 @@ static void on_hub_event(struct loop *lp, int fd, uint32_t events, void *arg)
 			continue;
 		l->dirty = false;
 		flog_scan(a, l);
-		for (struct follow *f = a->follows; f; f = f->next)
+		for (struct follow *f = a->follows; f; f = f->link.next)
 			if (f->log == l)
 				follow_read(f);
 	}
@@ -453,12 +453,7 @@ static int flog_get(struct api *a, const char *path, struct flog **out)
 void api_follow_free(struct follow *f)
 {
 	struct api *a = f->a;
-	if (f->prev)
-		f->prev->next = f->next;
-	else if (a->follows == f)
-		a->follows = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
+	list_unlink(f, link);
 	if (f->log)
 		hub_release(a, f->log);
 	if (f->req) {
@@ -508,10 +503,7 @@ void api_follow(struct api *a, struct http_req *r, const char *path)
 	struct stat st;
 	int64_t size = fstat(g->fd, &st) == 0 ? st.st_size : g->size;
 	f->pos = g->base + (size > FOLLOW_FIRST ? size - FOLLOW_FIRST : 0);
-	f->next = a->follows;
-	if (a->follows)
-		a->follows->prev = f;
-	a->follows = f;
+	list_push(&a->follows, f, link);
 	if (http_stream_begin(r, "text/plain; charset=utf-8") < 0) {
 		api_follow_free(f);
 		return;
@@ -570,4 +562,3 @@ bool api_route_logtail(struct api *a, struct http_req *r, const char *path)
 		api_follow(a, r, file);
 	return true;
 }
-

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "buf.h"
 #include "ops.h"
 #include "xmlrpc.h"
 
@@ -20,7 +21,7 @@ struct metrics;
 struct api {
 	struct loop *loop;
 	struct ops *core;
-	const struct api_ops *d; /* the daemon's, as core holds them */
+	const struct ops_daemon *d; /* the daemon's, as core holds them */
 	struct xmlrpc *xr;
 	struct held_act *acts;
 	struct follow *follows;
@@ -39,22 +40,15 @@ static inline const char *namespec(const struct proc *p, char *buf, size_t len)
 __attribute__((format(printf, 3, 4))) void api_reply_error(struct http_req *r, const char *code,
 							   const char *fmt, ...);
 
-/* api_json.c: a growing text; oom is sticky and checked once at the end. */
-struct sb {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-void api_sb_put(struct sb *b, const char *s, size_t n);
-__attribute__((format(printf, 2, 3))) void api_sb_fmt(struct sb *b, const char *fmt, ...);
+/* api_json.c: JSON text appended to a struct buf (buf_put: out of memory
+ * is sticky, checked once at the end). */
 /* A JSON string; bytes that are not UTF-8 become U+FFFD. */
-void api_sb_str(struct sb *b, const char *str);
+void api_json_str(struct buf *b, const char *str);
 /* A process's fields, all or those of ?fields= ("name,state" -> a mask;
  * an unknown name is -EINVAL). */
 #define API_ALL_FIELDS 0x7fffu
 int api_parse_fields(const char *spec, unsigned *mask);
-void api_sb_proc(struct sb *b, const struct proc *p, time_t now, unsigned mask);
+void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask);
 
 /* api_follow.c: streams a log to r (chunked) from its last 1024 bytes on,
  * or answers NO_FILE/FAILED. */

@@ -125,8 +125,7 @@ int api_stream_reply(struct http_req *r, const char *ctype, struct xr_part *part
 		http_reply(r, 500, "text/plain", "out of memory\n", 14);
 		return -ENOMEM;
 	}
-	*s = (struct stream){
-	    .req = r, .parts = parts, .n = n, .pos = -1, .xml = xml};
+	*s = (struct stream){.req = r, .parts = parts, .n = n, .pos = -1, .xml = xml};
 	int e = http_stream_begin(r, ctype);
 	if (e < 0) {
 		stream_free(s);
@@ -143,4 +142,3 @@ int api_stream_reply(struct http_req *r, const char *ctype, struct xr_part *part
 	pump(s);
 	return 0;
 }
-

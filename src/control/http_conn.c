@@ -554,12 +554,7 @@ void http_conn_free(struct conn *c)
 	loop_timer_cancel(h->loop, &c->timer);
 	loop_unwatch_fd(h->loop, c->fd);
 	close(c->fd);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		h->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	list_unlink(c, link);
 	h->nconns--;
 	c->ls->nconns--;
 	if (!c->ls->is_unix)
@@ -657,10 +652,7 @@ int http_conn_start(struct conn *c)
 	c->since = now_ms();
 	c->deadline = c->since + head_ms(h);
 	loop_timer_arm(h->loop, &c->timer, c->deadline);
-	c->next = h->conns;
-	if (h->conns)
-		h->conns->prev = c;
-	h->conns = c;
+	list_push(&h->conns, c, link);
 	h->nconns++;
 	c->ls->nconns++;
 	if (!c->ls->is_unix)
@@ -671,7 +663,7 @@ int http_conn_start(struct conn *c)
 void http_conns_free(struct http *h)
 {
 	/* abandoned first for all, as http.h promises, then the closes. */
-	for (struct conn *c = h->conns; c; c = c->next)
+	for (struct conn *c = h->conns; c; c = c->link.next)
 		if (c->req)
 			abandon(c->req);
 	while (h->conns)

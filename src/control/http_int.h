@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "http.h"
+#include "list.h"
 #include "buf.h"
 #include "http_parse.h"
 #include "loop.h"
@@ -99,7 +100,7 @@ struct http_req {
 struct conn {
 	struct http *http;
 	struct listener *ls;
-	struct conn *prev, *next;
+	LIST_LINK(struct conn) link;
 	int fd;
 	enum conn_state state;
 	uint32_t events; /* the current epoll mask */

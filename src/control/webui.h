@@ -31,14 +31,14 @@ extern const char webui_js[];
 
 /* ---- pure helpers (unit-tested) */
 
-struct sb;
+struct buf;
 /* s[0..len) as HTML text or attribute value: & < > " ' become
  * references, and bytes that are not UTF-8 (NUL and other controls but
  * tab, CR and LF too) become U+FFFD.  s[len] must be a NUL: a UTF-8
  * sequence is read up to its first byte that does not belong. */
-void webui_html(struct sb *b, const char *s, size_t len);
+void webui_html(struct buf *b, const char *s, size_t len);
 /* s as a URL component: every byte but A-Z a-z 0-9 - . _ ~ as %XX. */
-void webui_url(struct sb *b, const char *s);
+void webui_url(struct buf *b, const char *s);
 
 /* An application/x-www-form-urlencoded body's two fields, decoded in
  * place in body (NULL when absent; later duplicates win).  Returns 0, or

@@ -271,23 +271,11 @@ static void call_one(struct xr_call *c, const char *name, const struct xv *param
 
 /* ---------------------------------------------------------------- driver */
 
-static void call_unlink(struct xr_call *c)
-{
-	struct xmlrpc *x = c->x;
-	if (c->prev)
-		c->prev->next = c->next;
-	else if (x->calls == c)
-		x->calls = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	c->prev = c->next = NULL;
-}
-
 static void call_free(struct xr_call *c)
 {
 	if (!c)
 		return;
-	call_unlink(c);
+	list_unlink(c, link);
 	ops_act_free(c->pending.act);
 	xv_free(c->pending.val);
 	loop_timer_cancel(ops_loop(c->x->core), &c->resume);
@@ -468,10 +456,7 @@ void xmlrpc_request(struct xmlrpc *x, struct http_req *req)
 		bad_request(req);
 		return;
 	}
-	c->next = x->calls;
-	if (x->calls)
-		x->calls->prev = c;
-	x->calls = c;
+	list_push(&x->calls, c, link);
 	struct res r;
 	if (!strcmp(c->method, "system.multicall")) {
 		if (c->params->n == 1 && c->params->v[0]->type == XV_ARRAY) {

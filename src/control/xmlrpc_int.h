@@ -33,7 +33,7 @@ struct xr_call {
 	struct xv *results;
 	struct res pending;
 	struct loop_timer resume;
-	struct xr_call *prev, *next;
+	LIST_LINK(struct xr_call) link;
 };
 
 struct xmlrpc {
