@@ -1,8 +1,10 @@
 /* The /v1 JSON API over the process table (doc/api.md), and the router
  * that sends POST /RPC2 to supervisord's XML-RPC (xmlrpc.c) and the web
- * UI's pages to webui.c.  The operations themselves are in ops.c; this
- * file encodes their results as JSON.  Start/stop/restart with waiting
- * hold their request (http_defer) until the act's callback answers it. */
+ * UI's pages to webui.c: one table of (how, path pattern, methods,
+ * handler) rows, `routes`, read by one matcher, `route`.  The operations
+ * themselves are in ops.c; this file encodes their results as JSON.
+ * Start/stop/restart with waiting hold their request (http_defer,
+ * http_hold) until the act's callback answers it. */
 #include "config.h"
 
 #include <errno.h>
@@ -32,11 +34,10 @@
 
 /* A deferred start/stop/restart: the act and the request it answers. */
 struct held_act {
-	enum held_kind kind_tag;
 	struct api *a;
 	struct http_req *req;
 	struct ops_act *act;
-	struct held_act *prev, *next;
+	LIST_LINK(struct held_act) link;
 };
 
 /* ---------------------------------------------------------------- faults */
@@ -126,21 +127,21 @@ static void reply_text(struct http_req *r, const char *buf, size_t len)
 	http_reply(r, 200, "text/plain; charset=utf-8", buf, len);
 }
 
-static void reply_sb(struct http_req *r, struct sb *b)
+static void reply_buf(struct http_req *r, struct buf *b)
 {
-	api_sb_put(b, "\n", 1);
+	buf_put(b, "\n", 1);
 	if (b->oom)
 		api_reply_error(r, "FAILED", "out of memory");
 	else
-		http_reply(r, 200, NULL, b->s, b->n);
-	free(b->s);
+		http_reply(r, 200, NULL, b->p, b->len);
+	free(b->p);
 }
 
 static void reply_proc(struct http_req *r, const struct proc *p)
 {
-	struct sb b = {0};
-	api_sb_proc(&b, p, time(NULL), API_ALL_FIELDS);
-	reply_sb(r, &b);
+	struct buf b = {0};
+	api_json_proc(&b, p, time(NULL), API_ALL_FIELDS);
+	reply_buf(r, &b);
 }
 
 /* ---------------------------------------------------------------- names */
@@ -183,23 +184,22 @@ static void act_answer(struct ops_act *act, struct http_req *r)
 	reply_json(r, 200, json_pack("{s:o}", "results", res));
 }
 
-static void held_unlink(struct held_act *h)
-{
-	if (h->prev)
-		h->prev->next = h->next;
-	else if (h->a->acts == h)
-		h->a->acts = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
-}
-
 static void on_act_done(struct ops_act *act, void *arg)
 {
 	struct held_act *h = arg;
-	held_unlink(h);
+	list_unlink(h, link);
 	http_req_set_data(h->req, NULL);
 	act_answer(act, h->req);
 	ops_act_free(act);
+	free(h);
+}
+
+/* http_hold's gone: the client of a held act left. */
+static void act_gone(void *arg)
+{
+	struct held_act *h = arg;
+	list_unlink(h, link);
+	ops_act_free(h->act);
 	free(h);
 }
 
@@ -230,49 +230,12 @@ static void handle_action(struct api *a, struct http_req *r, const struct ops_sp
 		free(h);
 		return;
 	}
-	h->kind_tag = HELD_ACT;
 	h->a = a;
 	h->req = r;
 	h->act = act;
-	http_req_set_data(r, h);
-	h->next = a->acts;
-	if (a->acts)
-		a->acts->prev = h;
-	a->acts = h;
+	http_hold(r, act_gone, NULL, h);
+	list_push(&a->acts, h, link);
 	http_defer(r);
-}
-
-static void on_abandoned(struct http_req *r, void *ctx)
-{
-	enum held_kind *k = http_req_data(r);
-	if (!k)
-		return;
-	if (*k != HELD_XMLRPC)
-		http_req_set_data(r, NULL);
-	if (*k == HELD_FOLLOW) {
-		api_follow_abandoned((struct follow *)k);
-		return;
-	}
-	if (*k == HELD_XMLRPC) {
-		xmlrpc_abandoned(((struct api *)ctx)->xr, r);
-		return;
-	}
-	if ((int)*k == WEBUI_HELD_TAG) {
-		webui_abandoned(k);
-		return;
-	}
-	if ((int)*k == STREAM_HELD_TAG) {
-		api_stream_abandoned(k);
-		return;
-	}
-	if (*k == HELD_EVENTS) {
-		api_events_abandoned(k);
-		return;
-	}
-	struct held_act *h = (struct held_act *)k;
-	held_unlink(h);
-	ops_act_free(h->act);
-	free(h);
 }
 
 /* ---------------------------------------------------------------- handlers */
@@ -302,7 +265,7 @@ static void handle_signal(struct api *a, struct http_req *r, const struct ops_sp
 	if (sp->kind == OPS_ONE) {
 		int e = proc_signal(v[0], sig);
 		if (e < 0)
-			api_reply_error(r, api_fault_name(e), "%s", namespec(v[0], ns, sizeof(ns)));
+			api_reply_error(r, ops_fault_name(e), "%s", namespec(v[0], ns, sizeof(ns)));
 		else
 			reply_proc(r, v[0]);
 		free(v);
@@ -318,8 +281,8 @@ static void handle_signal(struct api *a, struct http_req *r, const struct ops_sp
 		int e = proc_signal(p, sig);
 		json_array_append_new(
 		    res, json_pack("{s:s,s:s,s:s,s:s}", "name", p->conf->name, "group",
-				   p->conf->group, "status", e < 0 ? api_fault_name(e) : "SUCCESS",
-				   "description", e < 0 ? api_fault_name(e) : "OK"));
+				   p->conf->group, "status", e < 0 ? ops_fault_name(e) : "SUCCESS",
+				   "description", e < 0 ? ops_fault_name(e) : "OK"));
 	}
 	free(v);
 	reply_json(r, 200, json_pack("{s:o}", "results", res));
@@ -554,17 +517,17 @@ static void handle_list(struct api *a, struct http_req *r)
 		api_reply_error(r, "BAD_ARGUMENTS", "unknown field in fields=");
 		return;
 	}
-	struct sb b = {0};
+	struct buf b = {0};
 	time_t now = time(NULL);
-	api_sb_put(&b, "{\"processes\":[", 14);
+	buf_put(&b, "{\"processes\":[", 14);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			api_sb_put(&b, ",", 1);
-		api_sb_proc(&b, v[i], now, mask);
+			buf_put(&b, ",", 1);
+		api_json_proc(&b, v[i], now, mask);
 	}
-	api_sb_put(&b, "]}", 2);
+	buf_put(&b, "]}", 2);
 	free(v);
-	reply_sb(r, &b);
+	reply_buf(r, &b);
 }
 
 static void handle_config(struct api *a, struct http_req *r)
@@ -594,7 +557,7 @@ static json_t *str_array(char **v, size_t n)
 
 static void handle_daemon_op(struct api *a, struct http_req *r, const char *what)
 {
-	const struct api_ops *o = a->d;
+	const struct ops_daemon *o = a->d;
 	int e;
 	if (!strcmp(what, "shutdown") || !strcmp(what, "reload")) {
 		bool sd = !strcmp(what, "shutdown");
@@ -629,7 +592,7 @@ static void handle_daemon_op(struct api *a, struct http_req *r, const char *what
 		api_reply_error(r, "NOT_IMPLEMENTED", "reread is not available");
 		return;
 	}
-	struct api_diff d = {0};
+	struct ops_diff d = {0};
 	char err[2048] = "";
 	e = o->reread(o->arg, &d, err, sizeof(err));
 	if (e < 0) {
@@ -640,7 +603,7 @@ static void handle_daemon_op(struct api *a, struct http_req *r, const char *what
 		   json_pack("{s:o,s:o,s:o}", "added", str_array(d.added, d.nadded), "changed",
 			     str_array(d.changed, d.nchanged), "removed",
 			     str_array(d.removed, d.nremoved)));
-	api_diff_free(&d);
+	ops_diff_free(&d);
 }
 
 static void handle_group(struct api *a, struct http_req *r, const char *name)
@@ -664,7 +627,8 @@ static void handle_group(struct api *a, struct http_req *r, const char *name)
 		    json_pack("{s:s,s:s}", "group", name, "status", add ? "added" : "removed"));
 }
 
-/* Splits path after "/v1/" into at most 4 segments. */
+/* Splits path after "/v1/" into at most max segments; max + 1 when there
+ * are more. */
 static size_t split_path(char *path, char **seg, size_t max)
 {
 	size_t n = 0;
@@ -685,172 +649,302 @@ static void log_peer(struct http_req *r)
 			 http_req_listener(r));
 }
 
+/* ---------------------------------------------------------------- the router */
+
+#define ROUTE_SEGS 4
+
+/* What a route's path matched: the /v1 path's segments and, for a
+ * pattern with "@", the process or group it names. */
+struct route_match {
+	char *seg[ROUTE_SEGS];
+	size_t n;
+	struct ops_spec sp;
+	const char *bad; /* the "@" segment that did not parse */
+};
+
+enum route_how {
+	R_EXACT,  /* the path is the pattern */
+	R_PREFIX, /* the path starts with the pattern */
+	R_V1,	  /* the pattern's segments after "/v1/": a literal, "*" any
+		   * segment, "@" a process spec (ops_spec_parse) */
+};
+
+struct route {
+	enum route_how how;
+	const char *pattern;
+	/* "GET, DELETE": the methods taken (GET takes HEAD too), also the
+	 * Allow header of the 405 for another; NULL: any (the handler
+	 * decides). */
+	const char *methods;
+	void (*fn)(struct api *a, struct http_req *r, const struct route_match *m);
+};
+
+static void rt_xmlrpc(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	xmlrpc_request(a->xr, r);
+}
+
+static void rt_logtail(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	if (!api_route_logtail(a, r, http_req_path(r)))
+		api_reply_error(r, "UNKNOWN_METHOD", "no such path: %s", http_req_path(r));
+}
+
+static void rt_webui(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	if (!webui_request(a->core, r, http_req_path(r)))
+		api_reply_error(r, "UNKNOWN_METHOD", "no such path: %s", http_req_path(r));
+}
+
+static void rt_metrics(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	metrics_request(a, r);
+}
+
+static void rt_events(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	api_events_request(a, r);
+}
+
+static void rt_version(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	handle_version(a, r);
+}
+
+static void rt_list(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	handle_list(a, r);
+}
+
+static void rt_config(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	handle_config(a, r);
+}
+
+static void rt_main_log(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	handle_main_log(a, r);
+}
+
+static void rt_daemon_op(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	handle_daemon_op(a, r, m->seg[0]);
+}
+
+static void rt_group(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	handle_group(a, r, m->seg[1]);
+}
+
+static void rt_proc(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	if (m->sp.kind != OPS_ONE) {
+		api_reply_error(r, "BAD_NAME", "%s", m->seg[1]);
+		return;
+	}
+	struct proc **v;
+	ssize_t k = ops_resolve(a->core, &m->sp, &v);
+	if (k <= 0)
+		reply_bad_name(r, &m->sp);
+	else
+		reply_proc(r, v[0]);
+	free(v);
+}
+
+static void rt_proc_log(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	handle_proc_log(a, r, &m->sp, m->n == 4 ? m->seg[3] : NULL);
+}
+
+static void rt_start(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	handle_action(a, r, &m->sp, OPS_START);
+}
+
+static void rt_stop(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	handle_action(a, r, &m->sp, OPS_STOP);
+}
+
+static void rt_restart(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	handle_action(a, r, &m->sp, OPS_RESTART);
+}
+
+static void rt_stdin(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	handle_stdin(a, r, &m->sp);
+}
+
+static void rt_signal(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	handle_signal(a, r, &m->sp);
+}
+
+/* Every path the control plane answers, one row each.  The R_EXACT and
+ * R_PREFIX rows come first; the R_V1 rows are tried after route's guard
+ * on /v1's state-changing requests (doc/security.md). */
+static const struct route routes[] = {
+    /* supervisord matches every path that starts with /RPC2. */
+    {R_PREFIX, "/RPC2", NULL, rt_xmlrpc},
+    {R_PREFIX, "/logtail/", NULL, rt_logtail},
+    {R_EXACT, "/mainlogtail", NULL, rt_logtail},
+    {R_EXACT, "/", NULL, rt_webui},
+    {R_EXACT, "/index.html", NULL, rt_webui},
+    {R_EXACT, "/tail.html", NULL, rt_webui},
+    {R_EXACT, "/webui.js", NULL, rt_webui},
+    {R_EXACT, "/metrics", "GET", rt_metrics},
+    {R_EXACT, "/v1/events", "GET", rt_events},
+    {R_V1, "version", "GET", rt_version},
+    {R_V1, "processes", "GET", rt_list},
+    {R_V1, "config", "GET", rt_config},
+    {R_V1, "log", "GET, DELETE", rt_main_log},
+    {R_V1, "shutdown", "POST", rt_daemon_op},
+    {R_V1, "reload", "POST", rt_daemon_op},
+    {R_V1, "reread", "POST", rt_daemon_op},
+    {R_V1, "reopen", "POST", rt_daemon_op},
+    {R_V1, "groups/*", "POST, DELETE", rt_group},
+    {R_V1, "processes/@", "GET", rt_proc},
+    {R_V1, "processes/@/log", "GET, DELETE", rt_proc_log},
+    {R_V1, "processes/@/log/*", "GET, DELETE", rt_proc_log},
+    {R_V1, "processes/@/start", "POST", rt_start},
+    {R_V1, "processes/@/stop", "POST", rt_stop},
+    {R_V1, "processes/@/restart", "POST", rt_restart},
+    {R_V1, "processes/@/stdin", "POST", rt_stdin},
+    {R_V1, "processes/@/signal", "POST", rt_signal},
+};
+
+/* m is in methods ("GET, DELETE"); GET takes HEAD. */
+static bool method_in(const char *methods, const char *m)
+{
+	if (!methods)
+		return true;
+	if (!strcmp(m, "HEAD"))
+		m = "GET";
+	size_t len = strlen(m);
+	for (const char *s = methods; *s; s += strspn(s, ", ")) {
+		size_t k = strcspn(s, ", ");
+		if (k == len && !strncmp(s, m, len))
+			return true;
+		s += k;
+	}
+	return false;
+}
+
+enum { NO_MATCH, MATCH, BAD_SPEC };
+
+/* A /v1 row's segments against m's, left to right: an "@" that does not
+ * parse is BAD_SPEC (a bad name is one whatever follows it). */
+static int match_segments(const char *pattern, struct route_match *m)
+{
+	size_t i = 0;
+	if (m->n > ROUTE_SEGS)
+		return NO_MATCH; /* split_path: too many segments */
+	for (const char *p = pattern; *p; i++) {
+		size_t k = strcspn(p, "/");
+		if (i >= m->n)
+			return NO_MATCH;
+		if (k == 1 && *p == '@') {
+			if (ops_spec_parse(m->seg[i], &m->sp) < 0) {
+				m->bad = m->seg[i];
+				return BAD_SPEC;
+			}
+		} else if (!(k == 1 && *p == '*') &&
+			   (strlen(m->seg[i]) != k || strncmp(m->seg[i], p, k))) {
+			return NO_MATCH;
+		}
+		p += k;
+		p += *p == '/';
+	}
+	return i == m->n ? MATCH : NO_MATCH;
+}
+
+/* The guard before every state-changing /v1 request, matched or not:
+ * cross-site pages and wrong content types are refused, the caller is
+ * logged, and nothing but shutdown goes while supd shuts down.  False
+ * when it answered r. */
+static bool v1_guard(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	const char *meth = http_req_method(r);
+	const char *path = http_req_path(r);
+	/* stdin also takes raw bytes, typed as such */
+	static const char *const json[] = {"application/json", NULL};
+	static const char *const raw[] = {"application/json", "application/octet-stream", NULL};
+	size_t pl = strlen(path);
+	bool to_stdin = pl > 6 && !strcmp(path + pl - 6, "/stdin");
+	unsigned g = http_req_guard(r, to_stdin ? raw : json);
+	if (g == 403) {
+		api_reply_error(r, "FORBIDDEN", "%s %s: refused: sent from another site's page",
+				meth, path);
+		return false;
+	}
+	if (g) {
+		api_reply_error(
+		    r, "UNSUPPORTED_MEDIA_TYPE", "%s %s: the body must be %s", meth, path,
+		    to_stdin ? "application/json or application/octet-stream" : "application/json");
+		return false;
+	}
+	log_peer(r);
+	if (a->d->state && a->d->state(a->d->arg) != 1 &&
+	    !(m->n == 1 && !strcmp(m->seg[0], "shutdown"))) {
+		api_reply_error(r, "SHUTDOWN_STATE", "supd is shutting down");
+		return false;
+	}
+	return true;
+}
+
+/* The one matcher: the first row whose path matches and takes the
+ * method answers; a path matched only with other methods is a 405 naming
+ * the first such row's; nothing matched is a 404. */
 static void route(struct api *a, struct http_req *r)
 {
-	const char *m = http_req_method(r);
+	const char *meth = http_req_method(r);
 	const char *path = http_req_path(r);
-	bool get = !strcmp(m, "GET") || !strcmp(m, "HEAD");
-	bool post = !strcmp(m, "POST"), del = !strcmp(m, "DELETE");
-	/* supervisord matches every path that starts with /RPC2. */
-	if (!strncmp(path, "/RPC2", 5)) {
-		xmlrpc_request(a->xr, r);
-		return;
-	}
-	if (api_route_logtail(a, r, path) || webui_request(a->core, r, path))
-		return;
-	if (!strcmp(path, "/metrics") || !strcmp(path, "/v1/events")) {
-		if (get && path[1] == 'm')
-			metrics_request(a, r);
-		else if (get)
-			api_events_request(a, r);
-		else {
-			http_add_header(r, "Allow", "GET");
-			api_reply_error(r, "METHOD_NOT_ALLOWED", "%s %s: use GET", m, path);
-		}
-		return;
-	}
-	if (strncmp(path, "/v1/", 4)) {
-		api_reply_error(r, "UNKNOWN_METHOD", "no such path: %s", path);
-		return;
-	}
+	bool v1 = !strncmp(path, "/v1/", 4), v1_ready = false;
+	struct route_match m = {0};
 	char buf[1024];
-	if (strlen(path + 4) >= sizeof(buf)) {
-		api_reply_error(r, "BAD_ARGUMENTS", "path too long");
-		return;
-	}
-	strcpy(buf, path + 4);
-	char *seg[4];
-	size_t n = split_path(buf, seg, 4);
-	if (post || del) {
-		/* stdin also takes raw bytes, typed as such */
-		static const char *const json[] = {"application/json", NULL};
-		static const char *const raw[] = {"application/json", "application/octet-stream",
-						  NULL};
-		size_t pl = strlen(path);
-		bool to_stdin = pl > 6 && !strcmp(path + pl - 6, "/stdin");
-		unsigned g = http_req_guard(r, to_stdin ? raw : json);
-		if (g == 403) {
-			api_reply_error(r, "FORBIDDEN",
-					"%s %s: refused: sent from another site's page", m, path);
-			return;
-		}
-		if (g) {
-			api_reply_error(r, "UNSUPPORTED_MEDIA_TYPE", "%s %s: the body must be %s",
-					m, path,
-					to_stdin ? "application/json or application/octet-stream"
-						 : "application/json");
-			return;
-		}
-		log_peer(r);
-		if (a->d->state && a->d->state(a->d->arg) != 1 &&
-		    !(n == 1 && !strcmp(seg[0], "shutdown"))) {
-			api_reply_error(r, "SHUTDOWN_STATE", "supd is shutting down");
-			return;
-		}
-	}
 	const char *allowed = NULL;
-	if (n == 1 && !strcmp(seg[0], "version")) {
-		if (get) {
-			handle_version(a, r);
-			return;
-		}
-		allowed = "GET";
-	} else if (n == 1 && !strcmp(seg[0], "processes")) {
-		if (get) {
-			handle_list(a, r);
-			return;
-		}
-		allowed = "GET";
-	} else if (n == 1 && !strcmp(seg[0], "config")) {
-		if (get) {
-			handle_config(a, r);
-			return;
-		}
-		allowed = "GET";
-	} else if (n == 1 && !strcmp(seg[0], "log")) {
-		if (get || del) {
-			handle_main_log(a, r);
-			return;
-		}
-		allowed = "GET, DELETE";
-	} else if (n == 1 && (!strcmp(seg[0], "shutdown") || !strcmp(seg[0], "reload") ||
-			      !strcmp(seg[0], "reread") || !strcmp(seg[0], "reopen"))) {
-		if (post) {
-			handle_daemon_op(a, r, seg[0]);
-			return;
-		}
-		allowed = "POST";
-	} else if (n == 2 && !strcmp(seg[0], "groups")) {
-		if (post || del) {
-			handle_group(a, r, seg[1]);
-			return;
-		}
-		allowed = "POST, DELETE";
-	} else if (n >= 2 && n <= 4 && !strcmp(seg[0], "processes")) {
-		struct ops_spec sp;
-		if (ops_spec_parse(seg[1], &sp) < 0) {
-			api_reply_error(r, "BAD_NAME", "bad name: %s", seg[1]);
-			return;
-		}
-		if (n == 2) {
-			if (!get) {
-				allowed = "GET";
-			} else if (sp.kind != OPS_ONE) {
-				api_reply_error(r, "BAD_NAME", "%s", seg[1]);
-				return;
-			} else {
-				struct proc **v;
-				ssize_t k = ops_resolve(a->core, &sp, &v);
-				if (k <= 0)
-					reply_bad_name(r, &sp);
-				else
-					reply_proc(r, v[0]);
-				free(v);
-				return;
-			}
-		} else if (!strcmp(seg[2], "log")) {
-			if (get || del) {
-				handle_proc_log(a, r, &sp, n == 4 ? seg[3] : NULL);
-				return;
-			}
-			allowed = "GET, DELETE";
-		} else if (n == 3) {
-			enum ops_kind k;
-			bool known = true;
-			if (!strcmp(seg[2], "start"))
-				k = OPS_START;
-			else if (!strcmp(seg[2], "stop"))
-				k = OPS_STOP;
-			else if (!strcmp(seg[2], "restart"))
-				k = OPS_RESTART;
-			else if (!strcmp(seg[2], "stdin")) {
-				if (post) {
-					handle_stdin(a, r, &sp);
+	for (const struct route *rt = routes; rt < routes + sizeof(routes) / sizeof(routes[0]);
+	     rt++) {
+		if (rt->how == R_EXACT && strcmp(path, rt->pattern))
+			continue;
+		if (rt->how == R_PREFIX && strncmp(path, rt->pattern, strlen(rt->pattern)))
+			continue;
+		if (rt->how == R_V1) {
+			/* Past the exact and prefix rows: a path one of them
+			 * matched is not a /v1 one. */
+			if (!v1 || allowed)
+				break;
+			if (!v1_ready) {
+				if (strlen(path + 4) >= sizeof(buf)) {
+					api_reply_error(r, "BAD_ARGUMENTS", "path too long");
 					return;
 				}
-				allowed = "POST";
-				known = false;
-			} else if (!strcmp(seg[2], "signal")) {
-				if (post) {
-					handle_signal(a, r, &sp);
+				strcpy(buf, path + 4);
+				m.n = split_path(buf, m.seg, ROUTE_SEGS);
+				bool changes = !strcmp(meth, "POST") || !strcmp(meth, "DELETE");
+				if (changes && !v1_guard(a, r, &m))
 					return;
-				}
-				allowed = "POST";
-				known = false;
-			} else
-				known = false;
-			if (known) {
-				if (post) {
-					handle_action(a, r, &sp, k);
-					return;
-				}
-				allowed = "POST";
+				v1_ready = true;
 			}
+			int k = match_segments(rt->pattern, &m);
+			if (k == BAD_SPEC) {
+				api_reply_error(r, "BAD_NAME", "bad name: %s", m.bad);
+				return;
+			}
+			if (k == NO_MATCH)
+				continue;
 		}
+		if (method_in(rt->methods, meth)) {
+			rt->fn(a, r, &m);
+			return;
+		}
+		if (!allowed)
+			allowed = rt->methods;
 	}
 	if (allowed) {
 		http_add_header(r, "Allow", allowed);
-		api_reply_error(r, "METHOD_NOT_ALLOWED", "%s %s: use %s", m, path, allowed);
+		api_reply_error(r, "METHOD_NOT_ALLOWED", "%s %s: use %s", meth, path, allowed);
 		return;
 	}
 	api_reply_error(r, "UNKNOWN_METHOD", "no such path: %s", path);
@@ -861,28 +955,18 @@ static void on_request(struct http_req *r, void *ctx)
 	route(ctx, r);
 }
 
-static void on_writable(struct http_req *r, void *ctx)
-{
-	enum held_kind *k = http_req_data(r);
-	if (k && *k == HELD_FOLLOW)
-		api_follow_writable((struct follow *)k);
-	else if (k && (int)*k == STREAM_HELD_TAG)
-		api_stream_writable(k);
-	else if (k && *k == HELD_EVENTS)
-		api_events_writable(k);
-}
-
 static void on_answered(struct http_req *r, unsigned status, void *ctx)
 {
 	struct api *a = ctx;
 	metrics_count(a->metrics, http_req_path(r), status);
 }
 
-const struct http_handlers api_http_handlers = {on_request, on_abandoned, on_writable, on_answered};
+/* Held requests carry their own callbacks (http_hold). */
+const struct http_handlers api_http_handlers = {on_request, NULL, NULL, on_answered};
 
 /* ---------------------------------------------------------------- life */
 
-int api_new(struct api **out, struct loop *l, const struct api_ops *ops)
+int api_new(struct api **out, struct loop *l, const struct ops_daemon *ops)
 {
 	struct api *a = calloc(1, sizeof(*a));
 	if (!a)
@@ -916,7 +1000,7 @@ void api_free(struct api *a)
 		api_follow_free(a->follows);
 	while (a->acts) {
 		struct held_act *h = a->acts;
-		held_unlink(h);
+		list_unlink(h, link);
 		http_req_set_data(h->req, NULL);
 		ops_act_free(h->act);
 		free(h);

@@ -4,7 +4,7 @@
  * Wiring in daemon.c, after the process table exists:
  *
  *	struct api *api;
- *	struct api_ops ops = {.arg = d, .procs = ..., .conf = ..., ...};
+ *	struct ops_daemon ops = {.arg = d, .procs = ..., .conf = ..., ...};
  *	api_new(&api, loop, &ops);
  *	http_new(&http, loop, conf, &api_http_handlers, api, err, sizeof(err));
  *	...
@@ -28,7 +28,7 @@
 
 struct api;
 
-int api_new(struct api **out, struct loop *l, const struct api_ops *ops);
+int api_new(struct api **out, struct loop *l, const struct ops_daemon *ops);
 /* Call after http_free: requests still held are dropped silently. */
 void api_free(struct api *a);
 
@@ -39,7 +39,7 @@ extern const struct http_handlers api_http_handlers;
  * "reload", "added" or "removed" (then group names the group). */
 void api_events_config(struct api *a, const char *what, const char *group);
 
-/* The HTTP status that goes with a fault (api_fault_name, ops.h). */
+/* The HTTP status that goes with a fault (ops_fault_name, ops.h). */
 unsigned api_fault_status(const char *fault);
 
 #endif

@@ -36,11 +36,10 @@ struct ev_rec {
 };
 
 struct ev_client {
-	enum held_kind kind_tag; /* HELD_EVENTS */
 	struct api_events *e;
 	struct http_req *req;
 	uint64_t next; /* the seq of the next event it needs */
-	struct ev_client *prev, *next_c;
+	LIST_LINK(struct ev_client) link;
 };
 
 struct api_events {
@@ -95,23 +94,19 @@ static void client_feed(struct ev_client *c)
 static void client_unlink(struct ev_client *c)
 {
 	struct api_events *e = c->e;
-	if (c->prev)
-		c->prev->next_c = c->next_c;
-	else
-		e->clients = c->next_c;
-	if (c->next_c)
-		c->next_c->prev = c->prev;
+	list_unlink(c, link);
 	e->nclients--;
 }
 
-void api_events_abandoned(void *held)
+/* http_hold's callbacks: the client left; it caught up. */
+static void client_gone(void *held)
 {
 	struct ev_client *c = held;
 	client_unlink(c);
 	free(c);
 }
 
-void api_events_writable(void *held)
+static void client_writable(void *held)
 {
 	client_feed(held);
 }
@@ -142,7 +137,6 @@ void api_events_request(struct api *a, struct http_req *r)
 		api_reply_error(r, "FAILED", "out of memory");
 		return;
 	}
-	c->kind_tag = HELD_EVENTS;
 	c->e = e;
 	c->req = r;
 	c->next = start_seq(e, r);
@@ -152,11 +146,8 @@ void api_events_request(struct api *a, struct http_req *r)
 		api_reply_error(r, "FAILED", "out of memory");
 		return;
 	}
-	http_req_set_data(r, c);
-	c->next_c = e->clients;
-	if (e->clients)
-		e->clients->prev = c;
-	e->clients = c;
+	http_hold(r, client_gone, client_writable, c);
+	list_push(&e->clients, c, link);
 	e->nclients++;
 	/* The retry delay for EventSource, and something to read at once, so
 	 * a client knows the stream is open. */
@@ -175,54 +166,54 @@ static double now_s(void)
 }
 
 /* Appends the event whose JSON members (after seq and time) b holds. */
-static void emit(struct api_events *e, const char *type, struct sb *body)
+static void emit(struct api_events *e, const char *type, struct buf *body)
 {
 	if (body->oom) {
-		free(body->s);
+		free(body->p);
 		log_warn("events: out of memory, a %s event is lost", type);
 		return;
 	}
 	uint64_t seq = e->seq + 1;
-	struct sb f = {0};
-	api_sb_fmt(&f, "id: %" PRIu64 "\nevent: %s\ndata: {\"seq\":%" PRIu64 ",\"time\":%.3f,", seq,
-		   type, seq, now_s());
-	api_sb_fmt(&f, "\"type\":\"%s\",", type);
-	api_sb_put(&f, body->s, body->n);
-	api_sb_put(&f, "}\n\n", 3);
-	free(body->s);
+	struct buf f = {0};
+	buf_putf(&f, "id: %" PRIu64 "\nevent: %s\ndata: {\"seq\":%" PRIu64 ",\"time\":%.3f,", seq,
+		 type, seq, now_s());
+	buf_putf(&f, "\"type\":\"%s\",", type);
+	buf_put(&f, body->p, body->len);
+	buf_put(&f, "}\n\n", 3);
+	free(body->p);
 	if (f.oom) {
-		free(f.s);
+		free(f.p);
 		log_warn("events: out of memory, a %s event is lost", type);
 		return;
 	}
 	struct ev_rec *r = &e->ring[seq % EV_RING];
 	free(r->frame);
 	r->seq = seq;
-	r->frame = f.s;
-	r->len = f.n;
+	r->frame = f.p;
+	r->len = f.len;
 	e->seq = seq;
-	for (struct ev_client *c = e->clients; c; c = c->next_c)
+	for (struct ev_client *c = e->clients; c; c = c->link.next)
 		client_feed(c);
 }
 
 static void on_transition(struct proc *p, enum proc_state from, enum proc_state to, void *arg)
 {
 	struct api_events *e = arg;
-	struct sb b = {0};
-	api_sb_fmt(&b, "\"from\":\"%s\",\"to\":\"%s\",\"process\":", proc_state_name(from),
-		   to == PROC_REMOVED ? "REMOVED" : proc_state_name(to));
-	api_sb_proc(&b, p, time(NULL), API_ALL_FIELDS);
+	struct buf b = {0};
+	buf_putf(&b, "\"from\":\"%s\",\"to\":\"%s\",\"process\":", proc_state_name(from),
+		 to == PROC_REMOVED ? "REMOVED" : proc_state_name(to));
+	api_json_proc(&b, p, time(NULL), API_ALL_FIELDS);
 	emit(e, "process", &b);
 }
 
 void api_events_config(struct api *a, const char *what, const char *group)
 {
-	struct sb b = {0};
-	api_sb_put(&b, "\"action\":", 9);
-	api_sb_str(&b, what);
+	struct buf b = {0};
+	buf_put(&b, "\"action\":", 9);
+	api_json_str(&b, what);
 	if (group) {
-		api_sb_put(&b, ",\"group\":", 9);
-		api_sb_str(&b, group);
+		buf_put(&b, ",\"group\":", 9);
+		api_json_str(&b, group);
 	}
 	emit(a->events, "config", &b);
 }

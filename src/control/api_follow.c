@@ -81,13 +81,12 @@ struct follow_hub {
 
 /* A client following a log. */
 struct follow {
-	enum held_kind kind_tag;
 	struct api *a;
 	struct http_req *req;
 	struct flog *log;
 	int64_t pos;   /* absolute, in the log's byte stream */
 	bool mid_line; /* the last byte sent was not a newline */
-	struct follow *prev, *next;
+	LIST_LINK(struct follow) link;
 };
 
 /* ---------------------------------------------------------------- the hub */
@@ -245,7 +244,7 @@ static void check_truncated(struct api *a, struct flog *l)
 	struct stat st;
 	if (fstat(g->fd, &st) < 0 || st.st_size >= g->size)
 		return;
-	for (struct follow *f = a->follows; f; f = f->next)
+	for (struct follow *f = a->follows; f; f = f->link.next)
 		if (f->log == l && f->pos >= g->base + g->size)
 			notice(f, "\n==> File truncated <==\n");
 	g->base += g->size;
@@ -401,7 +400,7 @@ static void on_hub_event(struct loop *lp, int fd, uint32_t events, void *arg)
 			continue;
 		l->dirty = false;
 		flog_scan(a, l);
-		for (struct follow *f = a->follows; f; f = f->next)
+		for (struct follow *f = a->follows; f; f = f->link.next)
 			if (f->log == l)
 				follow_read(f);
 	}
@@ -454,12 +453,7 @@ static int flog_get(struct api *a, const char *path, struct flog **out)
 void api_follow_free(struct follow *f)
 {
 	struct api *a = f->a;
-	if (f->prev)
-		f->prev->next = f->next;
-	else if (a->follows == f)
-		a->follows = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
+	list_unlink(f, link);
 	if (f->log)
 		hub_release(a, f->log);
 	if (f->req) {
@@ -467,6 +461,21 @@ void api_follow_free(struct follow *f)
 		http_stream_end(f->req);
 	}
 	free(f);
+}
+
+/* http_hold's callbacks: the client left (frees f); a follower that
+ * stopped reading at FOLLOW_BACKLOG carries on when its client caught
+ * up. */
+static void follow_gone(void *data)
+{
+	struct follow *f = data;
+	f->req = NULL;
+	api_follow_free(f);
+}
+
+static void follow_writable(void *data)
+{
+	follow_read(data);
 }
 
 void api_follow(struct api *a, struct http_req *r, const char *path)
@@ -480,7 +489,6 @@ void api_follow(struct api *a, struct http_req *r, const char *path)
 		api_reply_error(r, "FAILED", "out of memory");
 		return;
 	}
-	f->kind_tag = HELD_FOLLOW;
 	f->a = a;
 	int e = flog_get(a, path, &f->log);
 	if (e < 0) {
@@ -495,16 +503,13 @@ void api_follow(struct api *a, struct http_req *r, const char *path)
 	struct stat st;
 	int64_t size = fstat(g->fd, &st) == 0 ? st.st_size : g->size;
 	f->pos = g->base + (size > FOLLOW_FIRST ? size - FOLLOW_FIRST : 0);
-	f->next = a->follows;
-	if (a->follows)
-		a->follows->prev = f;
-	a->follows = f;
+	list_push(&a->follows, f, link);
 	if (http_stream_begin(r, "text/plain; charset=utf-8") < 0) {
 		api_follow_free(f);
 		return;
 	}
 	f->req = r;
-	http_req_set_data(r, f);
+	http_hold(r, follow_gone, follow_writable, f);
 	follow_read(f);
 }
 
@@ -556,17 +561,4 @@ bool api_route_logtail(struct api *a, struct http_req *r, const char *path)
 	else
 		api_follow(a, r, file);
 	return true;
-}
-
-void api_follow_abandoned(struct follow *f)
-{
-	f->req = NULL;
-	api_follow_free(f);
-}
-
-/* A follower that stopped reading at FOLLOW_BACKLOG carries on when its
- * client caught up. */
-void api_follow_writable(struct follow *f)
-{
-	follow_read(f);
 }

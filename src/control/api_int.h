@@ -9,11 +9,9 @@
 #include <time.h>
 
 #include "api.h"
+#include "buf.h"
 #include "ops.h"
 #include "xmlrpc.h"
-
-/* What a held request's data points to. */
-enum held_kind { HELD_ACT = 1, HELD_FOLLOW, HELD_XMLRPC = XMLRPC_HELD_TAG, HELD_EVENTS = 16 };
 
 struct follow;
 struct follow_hub;
@@ -23,7 +21,7 @@ struct metrics;
 struct api {
 	struct loop *loop;
 	struct ops *core;
-	const struct api_ops *d; /* the daemon's, as core holds them */
+	const struct ops_daemon *d; /* the daemon's, as core holds them */
 	struct xmlrpc *xr;
 	struct held_act *acts;
 	struct follow *follows;
@@ -42,22 +40,15 @@ static inline const char *namespec(const struct proc *p, char *buf, size_t len)
 __attribute__((format(printf, 3, 4))) void api_reply_error(struct http_req *r, const char *code,
 							   const char *fmt, ...);
 
-/* api_json.c: a growing text; oom is sticky and checked once at the end. */
-struct sb {
-	char *s;
-	size_t n, cap;
-	bool oom;
-};
-
-void api_sb_put(struct sb *b, const char *s, size_t n);
-__attribute__((format(printf, 2, 3))) void api_sb_fmt(struct sb *b, const char *fmt, ...);
+/* api_json.c: JSON text appended to a struct buf (buf_put: out of memory
+ * is sticky, checked once at the end). */
 /* A JSON string; bytes that are not UTF-8 become U+FFFD. */
-void api_sb_str(struct sb *b, const char *str);
+void api_json_str(struct buf *b, const char *str);
 /* A process's fields, all or those of ?fields= ("name,state" -> a mask;
  * an unknown name is -EINVAL). */
 #define API_ALL_FIELDS 0x7fffu
 int api_parse_fields(const char *spec, unsigned *mask);
-void api_sb_proc(struct sb *b, const struct proc *p, time_t now, unsigned mask);
+void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask);
 
 /* api_follow.c: streams a log to r (chunked) from its last 1024 bytes on,
  * or answers NO_FILE/FAILED. */
@@ -65,19 +56,13 @@ void api_follow(struct api *a, struct http_req *r, const char *path);
 /* supervisord's GET /logtail/<namespec>[/stdout|stderr] and GET
  * /mainlogtail; false when path is neither. */
 bool api_route_logtail(struct api *a, struct http_req *r, const char *path);
-/* Ends the stream and frees f / frees f whose client left. */
+/* Ends the stream and frees f. */
 void api_follow_free(struct follow *f);
-void api_follow_abandoned(struct follow *f);
-/* The client caught up: read on. */
-void api_follow_writable(struct follow *f);
 
-/* api_events.c: GET /v1/events (a held stream whose data is a struct
- * whose first member is HELD_EVENTS). */
+/* api_events.c: GET /v1/events (a stream held with http_hold). */
 int api_events_new(struct api *a);
 void api_events_free(struct api *a);
 void api_events_request(struct api *a, struct http_req *r);
-void api_events_abandoned(void *held);
-void api_events_writable(void *held);
 void api_events_stats(const struct api *a, uint64_t *emitted, uint64_t *lost, size_t *clients);
 
 #endif

@@ -17,53 +17,36 @@
 /* The process list is the hot path (supctl status with 1000 programs):
  * written as JSON text directly, without a jansson object per process. */
 
-void api_sb_put(struct sb *b, const char *s, size_t n)
-{
-	if (!b->oom && buf_append(&b->s, &b->n, &b->cap, s, n) < 0)
-		b->oom = true;
-}
-
-void api_sb_fmt(struct sb *b, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		api_sb_put(b, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
 /* A JSON string; bytes that are not UTF-8 (a name is any bytes) become
  * U+FFFD, so that the answer always parses. */
-void api_sb_str(struct sb *b, const char *str)
+void api_json_str(struct buf *b, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)(str ? str : "");
-	api_sb_put(b, "\"", 1);
+	buf_put(b, "\"", 1);
 	while (*s) {
 		const unsigned char *run = s;
 		while (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\')
 			s++;
-		api_sb_put(b, (const char *)run, (size_t)(s - run));
+		buf_put(b, (const char *)run, (size_t)(s - run));
 		if (!*s)
 			break;
 		if (*s == '"' || *s == '\\') {
 			char esc[2] = {'\\', (char)*s++};
-			api_sb_put(b, esc, 2);
+			buf_put(b, esc, 2);
 		} else if (*s < 0x20) {
-			api_sb_fmt(b, "\\u%04x", *s++);
+			buf_putf(b, "\\u%04x", *s++);
 		} else {
 			size_t n = utf8_len(s, SIZE_MAX);
 			if (n) {
-				api_sb_put(b, (const char *)s, n);
+				buf_put(b, (const char *)s, n);
 				s += n;
 			} else {
-				api_sb_put(b, "\\ufffd", 6);
+				buf_put(b, "\\ufffd", 6);
 				s++;
 			}
 		}
 	}
-	api_sb_put(b, "\"", 1);
+	buf_put(b, "\"", 1);
 }
 
 /* The fields of a process, in their order; ?fields= selects some. */
@@ -101,15 +84,15 @@ int api_parse_fields(const char *spec, unsigned *mask)
 	return 0;
 }
 
-static void sb_key(struct sb *b, bool *first, size_t i)
+static void sb_key(struct buf *b, bool *first, size_t i)
 {
-	api_sb_put(b, *first ? "{\"" : ",\"", 2);
+	buf_put(b, *first ? "{\"" : ",\"", 2);
 	*first = false;
-	api_sb_put(b, proc_fields[i], strlen(proc_fields[i]));
-	api_sb_put(b, "\":", 2);
+	buf_put(b, proc_fields[i], strlen(proc_fields[i]));
+	buf_put(b, "\":", 2);
 }
 
-void api_sb_proc(struct sb *b, const struct proc *p, time_t now, unsigned mask)
+void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask)
 {
 	char buf[512];
 	bool first = true;
@@ -119,54 +102,54 @@ void api_sb_proc(struct sb *b, const struct proc *p, time_t now, unsigned mask)
 		sb_key(b, &first, i);
 		switch (i) {
 		case 0:
-			api_sb_str(b, p->conf->name);
+			api_json_str(b, p->conf->name);
 			break;
 		case 1:
-			api_sb_str(b, p->conf->group);
+			api_json_str(b, p->conf->group);
 			break;
 		case 2:
-			api_sb_str(b, namespec(p, buf, sizeof(buf)));
+			api_json_str(b, namespec(p, buf, sizeof(buf)));
 			break;
 		case 3:
-			api_sb_fmt(b, "%d", (int)p->state);
+			buf_putf(b, "%d", (int)p->state);
 			break;
 		case 4:
-			api_sb_str(b, proc_state_name(p->state));
+			api_json_str(b, proc_state_name(p->state));
 			break;
 		case 5:
-			api_sb_fmt(b, "%d", (int)p->pid);
+			buf_putf(b, "%d", (int)p->pid);
 			break;
 		case 6:
-			api_sb_fmt(b, "%lld", (long long)p->laststart);
+			buf_putf(b, "%lld", (long long)p->laststart);
 			break;
 		case 7:
-			api_sb_fmt(b, "%lld", (long long)p->laststop);
+			buf_putf(b, "%lld", (long long)p->laststop);
 			break;
 		case 8:
-			api_sb_fmt(b, "%lld", (long long)now);
+			buf_putf(b, "%lld", (long long)now);
 			break;
 		case 9:
-			api_sb_fmt(b, "%lld",
-				   p->state == PROC_RUNNING && p->laststart && now > p->laststart
-				       ? (long long)(now - p->laststart)
-				       : 0LL);
+			buf_putf(b, "%lld",
+				 p->state == PROC_RUNNING && p->laststart && now > p->laststart
+				     ? (long long)(now - p->laststart)
+				     : 0LL);
 			break;
 		case 10:
-			api_sb_fmt(b, "%d", p->exitstatus);
+			buf_putf(b, "%d", p->exitstatus);
 			break;
 		case 11:
-			api_sb_str(b, p->spawnerr);
+			api_json_str(b, p->spawnerr);
 			break;
 		case 12:
-			api_sb_str(b, proc_description(p, now, buf, sizeof(buf)));
+			api_json_str(b, proc_description(p, now, buf, sizeof(buf)));
 			break;
 		case 13:
-			api_sb_str(b, p->out ? output_path(p->out, OUTPUT_STDOUT) : NULL);
+			api_json_str(b, p->out ? output_path(p->out, OUTPUT_STDOUT) : NULL);
 			break;
 		case 14:
-			api_sb_str(b, p->out ? output_path(p->out, OUTPUT_STDERR) : NULL);
+			api_json_str(b, p->out ? output_path(p->out, OUTPUT_STDERR) : NULL);
 			break;
 		}
 	}
-	api_sb_put(b, first ? "{}" : "}", first ? 2 : 1);
+	buf_put(b, first ? "{}" : "}", first ? 2 : 1);
 }

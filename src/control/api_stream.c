@@ -16,7 +16,6 @@
 #define STREAM_READ   (16 * 1024) /* read from the file per step */
 
 struct stream {
-	int tag; /* STREAM_HELD_TAG, first: the router reads it */
 	struct http_req *req;
 	struct xr_part *parts;
 	size_t n, i;
@@ -106,6 +105,17 @@ static void pump(struct stream *s)
 	}
 }
 
+/* http_hold's callbacks: the client left; the client caught up. */
+static void stream_gone(void *data)
+{
+	stream_free(data);
+}
+
+static void stream_writable(void *data)
+{
+	pump(data);
+}
+
 int api_stream_reply(struct http_req *r, const char *ctype, struct xr_part *parts, size_t n,
 		     bool xml)
 {
@@ -115,8 +125,7 @@ int api_stream_reply(struct http_req *r, const char *ctype, struct xr_part *part
 		http_reply(r, 500, "text/plain", "out of memory\n", 14);
 		return -ENOMEM;
 	}
-	*s = (struct stream){
-	    .tag = STREAM_HELD_TAG, .req = r, .parts = parts, .n = n, .pos = -1, .xml = xml};
+	*s = (struct stream){.req = r, .parts = parts, .n = n, .pos = -1, .xml = xml};
 	int e = http_stream_begin(r, ctype);
 	if (e < 0) {
 		stream_free(s);
@@ -129,17 +138,7 @@ int api_stream_reply(struct http_req *r, const char *ctype, struct xr_part *part
 		stream_free(s);
 		return 0;
 	}
-	http_req_set_data(r, s);
+	http_hold(r, stream_gone, stream_writable, s);
 	pump(s);
 	return 0;
-}
-
-void api_stream_abandoned(void *data)
-{
-	stream_free(data);
-}
-
-void api_stream_writable(void *data)
-{
-	pump(data);
 }

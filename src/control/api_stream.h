@@ -12,9 +12,6 @@
 #include "http.h"
 #include "xmlrpc_val.h"
 
-/* What http_req_data points at while a stream is being sent. */
-#define STREAM_HELD_TAG 0x53747265
-
 /* Answers r with a 200 (chunked on HTTP/1.1) of content type ctype made of
  * parts, sent in order: text parts as they are, file parts XML-escaped
  * when xml (xmlrpc_escape_stream), else raw.  Takes parts (and their fds)
@@ -22,9 +19,5 @@
  * dead). */
 int api_stream_reply(struct http_req *r, const char *ctype, struct xr_part *parts, size_t n,
 		     bool xml);
-/* The router's handlers->abandoned / ->writable for a stream (data is
- * http_req_data). */
-void api_stream_abandoned(void *data);
-void api_stream_writable(void *data);
 
 #endif

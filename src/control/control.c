@@ -99,7 +99,7 @@ static bool group_changed(struct daemon *d, const struct conf *nc, const struct 
 	return g->nprocs != procs_in_group(d->procs, g->name);
 }
 
-static int diff(struct daemon *d, const struct conf *nc, struct api_diff *out)
+static int diff(struct daemon *d, const struct conf *nc, struct ops_diff *out)
 {
 	int r = 0;
 	for (size_t i = 0; i < nc->ngroups && r == 0; i++) {
@@ -135,7 +135,7 @@ static int diff(struct daemon *d, const struct conf *nc, struct api_diff *out)
 	return r;
 }
 
-static int op_reread(void *arg, struct api_diff *out, char *err, size_t errlen)
+static int op_reread(void *arg, struct ops_diff *out, char *err, size_t errlen)
 {
 	struct daemon *d = arg;
 	struct conf *nc = NULL;
@@ -151,7 +151,7 @@ static int op_reread(void *arg, struct api_diff *out, char *err, size_t errlen)
 	d->reread = ref;
 	r = diff(d, nc, out);
 	if (r < 0)
-		api_diff_free(out);
+		ops_diff_free(out);
 	return r;
 }
 
@@ -257,7 +257,7 @@ static int op_remote_comm(void *arg, const char *type, const char *data)
 
 int control_start(struct daemon *d, char *err, size_t errlen)
 {
-	struct api_ops ops = {
+	struct ops_daemon ops = {
 	    .arg = d,
 	    .procs = op_procs,
 	    .conf = op_conf,

@@ -431,7 +431,7 @@ struct retired {
 
 static bool points_into(const struct http *h, const struct listener *v, size_t n)
 {
-	for (const struct conn *c = h->conns; c; c = c->next)
+	for (const struct conn *c = h->conns; c; c = c->link.next)
 		if (c->ls >= v && c->ls < v + n)
 			return true;
 	return false;
@@ -575,7 +575,7 @@ static int plan_commit(struct http *h, struct plan *p)
 			listener_warn(ls, p->loopback[i]);
 	}
 	/* Connections follow their listener, or end with it. */
-	for (struct conn *c = h->conns; c; c = c->next) {
+	for (struct conn *c = h->conns; c; c = c->link.next) {
 		bool mine = c->ls >= h->ls && c->ls < h->ls + h->nls;
 		ssize_t k = mine ? c->ls - h->ls : -2, to = -1;
 		for (size_t i = 0; i < p->n && to < 0; i++)

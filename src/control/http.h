@@ -5,7 +5,8 @@
  * The server owns transport concerns only: listening sockets, authentication,
  * limits, reading a whole request body, and three ways to answer: at once,
  * later (a deferred request, e.g. "start and wait until RUNNING"), or as a
- * chunked stream (tail -f).  What a request means is the handler's business
+ * chunked stream (tail -f); a request kept for later carries its own
+ * callbacks (http_hold).  What a request means is the handler's business
  * (api.c).  http.c holds the listeners and authentication, http_accept.c
  * admits connections (doc/security.md), http_conn.c serves them,
  * http_req.c is the request's face below, and
@@ -86,11 +87,12 @@ struct http_handlers {
 	/* A deferred or streaming request is going away without the handler
 	 * having finished it (client gone, server freed): forget r, it is
 	 * freed after this returns.  May be NULL if the handler never keeps
-	 * requests. */
+	 * requests, or keeps them with http_hold (whose gone runs first). */
 	void (*abandoned)(struct http_req *r, void *ctx);
 	/* A stream's buffer is empty and the client could take more: the
 	 * handler may http_stream_write now (it stopped at HTTP_STREAM_MAX,
-	 * say).  May be NULL. */
+	 * say).  May be NULL.  Not called for a request whose http_hold
+	 * gave a writable callback: that runs instead. */
 	void (*writable)(struct http_req *r, void *ctx);
 	/* r is being answered with status (http_reply, http_stream_begin):
 	 * for counting (metrics).  May be NULL. */
@@ -164,6 +166,16 @@ unsigned http_req_guard(const struct http_req *r, const char *const *types);
 void http_req_set_data(struct http_req *r, void *data);
 void *http_req_data(const struct http_req *r);
 
+/* The one way a front-end keeps a request past its request callback (a
+ * held answer: http_defer; a stream: http_stream_begin): r carries
+ * gone(arg), run when r goes away unanswered (client gone, server
+ * freed), and writable(arg), run when r's stream buffer drained (either
+ * may be NULL), with arg as its http_req_data.  Setting the data to NULL
+ * (http_req_set_data) lets go: neither runs after that.  gone runs with
+ * the data already NULL, before handlers->abandoned; r is freed after
+ * both return.  So the router need not know what each front-end holds. */
+void http_hold(struct http_req *r, void (*gone)(void *arg), void (*writable)(void *arg), void *arg);
+
 /* ---- answering */
 
 /* Answers with a copy of body.  content_type NULL: application/json.
@@ -177,7 +189,8 @@ int http_add_header(struct http_req *r, const char *name, const char *value);
 
 /* The handler will answer later, from any loop callback, with http_reply
  * or http_stream_begin.  The connection is parked meanwhile (no polling);
- * if the client hangs up, handlers->abandoned runs.  (A client that only
+ * if the client hangs up, http_hold's gone, then handlers->abandoned,
+ * runs.  (A client that only
  * shuts down its sending side, shutdown(SHUT_WR), counts as gone: a
  * socket cannot tell the two apart without reading.) */
 void http_defer(struct http_req *r);
@@ -185,7 +198,8 @@ void http_defer(struct http_req *r);
 /* A chunked 200 response whose body is pushed with http_stream_write and
  * finished with http_stream_end.  While nothing is buffered the connection
  * is parked; a write wakes it.  If the client goes away,
- * handlers->abandoned runs and r must no longer be used. */
+ * http_hold's gone and handlers->abandoned run and r must no longer be
+ * used. */
 int http_stream_begin(struct http_req *r, const char *content_type);
 /* Buffers bytes for the client.  Returns 0, or -ENOBUFS when the client
  * reads too slowly and more than HTTP_STREAM_MAX bytes are pending (the

@@ -63,7 +63,7 @@ static bool peer_is_owner(const struct conn *c)
 static unsigned peer_count(const struct http *h, const struct conn *c)
 {
 	unsigned n = 0;
-	for (const struct conn *o = h->conns; o; o = o->next) {
+	for (const struct conn *o = h->conns; o; o = o->link.next) {
 		if (o->ls != c->ls)
 			continue;
 		if (c->ls->is_unix ? !peer_is_owner(o)
@@ -100,7 +100,7 @@ static struct conn *victim(struct http *h, enum scope sc, const struct listener 
 	struct conn *best = NULL;
 	int best_rank = 0;
 	*later = 0;
-	for (struct conn *c = h->conns; c; c = c->next) {
+	for (struct conn *c = h->conns; c; c = c->link.next) {
 		if ((sc == ON_LISTENER && c->ls != ls) || (sc == ON_TCP && c->ls->is_unix) ||
 		    c->dead || c->state != CS_HEAD)
 			continue;

@@ -122,6 +122,11 @@ static void abandon(struct http_req *r)
 	if (r->held) {
 		r->held = false;
 		struct http *h = r->c->http;
+		void *arg = r->data;
+		if (r->on_gone && arg) {
+			r->data = NULL;
+			r->on_gone(arg);
+		}
 		if (h->h.abandoned)
 			h->h.abandoned(r, h->ctx);
 	}
@@ -286,10 +291,13 @@ static bool next_output(struct conn *c)
 			if (stream_next(c, r))
 				return true;
 			struct http *h = c->http;
-			if (c->dead || !r->held || !h->h.writable)
+			if (c->dead || !r->held || (!r->on_writable && !h->h.writable))
 				return false;
 			/* The client took everything: the handler may go on. */
-			h->h.writable(r, h->ctx);
+			if (!r->on_writable)
+				h->h.writable(r, h->ctx);
+			else if (r->data)
+				r->on_writable(r->data);
 			return !r->gone && stream_next(c, r);
 		}
 	}
@@ -546,12 +554,7 @@ void http_conn_free(struct conn *c)
 	loop_timer_cancel(h->loop, &c->timer);
 	loop_unwatch_fd(h->loop, c->fd);
 	close(c->fd);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		h->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	list_unlink(c, link);
 	h->nconns--;
 	c->ls->nconns--;
 	if (!c->ls->is_unix)
@@ -649,10 +652,7 @@ int http_conn_start(struct conn *c)
 	c->since = now_ms();
 	c->deadline = c->since + head_ms(h);
 	loop_timer_arm(h->loop, &c->timer, c->deadline);
-	c->next = h->conns;
-	if (h->conns)
-		h->conns->prev = c;
-	h->conns = c;
+	list_push(&h->conns, c, link);
 	h->nconns++;
 	c->ls->nconns++;
 	if (!c->ls->is_unix)
@@ -663,7 +663,7 @@ int http_conn_start(struct conn *c)
 void http_conns_free(struct http *h)
 {
 	/* abandoned first for all, as http.h promises, then the closes. */
-	for (struct conn *c = h->conns; c; c = c->next)
+	for (struct conn *c = h->conns; c; c = c->link.next)
 		if (c->req)
 			abandon(c->req);
 	while (h->conns)

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "http.h"
+#include "list.h"
 #include "buf.h"
 #include "http_parse.h"
 #include "loop.h"
@@ -91,12 +92,15 @@ struct http_req {
 	struct buf sbuf;   /* stream bytes not yet framed */
 	size_t chunk_len;  /* bytes of sbuf in the chunk on the wire */
 	void *data;
+	/* http_hold's: told when r goes / may write on, with data */
+	void (*on_gone)(void *data);
+	void (*on_writable)(void *data);
 };
 
 struct conn {
 	struct http *http;
 	struct listener *ls;
-	struct conn *prev, *next;
+	LIST_LINK(struct conn) link;
 	int fd;
 	enum conn_state state;
 	uint32_t events; /* the current epoll mask */

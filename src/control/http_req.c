@@ -97,6 +97,13 @@ void *http_req_data(const struct http_req *r)
 	return r->data;
 }
 
+void http_hold(struct http_req *r, void (*gone)(void *arg), void (*writable)(void *arg), void *arg)
+{
+	r->on_gone = gone;
+	r->on_writable = writable;
+	r->data = arg;
+}
+
 /* ---------------------------------------------------------------- answering */
 
 int http_add_header(struct http_req *r, const char *name, const char *value)

@@ -181,29 +181,29 @@ static double boot_time(void)
 
 /* ---------------------------------------------------------------- text */
 
-static void put(struct sb *b, const char *s)
+static void put(struct buf *b, const char *s)
 {
-	api_sb_put(b, s, strlen(s));
+	buf_put(b, s, strlen(s));
 }
 
 /* A label value: \, " and newline escaped; other bytes as they are (the
  * format is UTF-8, and a name that is not is the config's business). */
-static void label_value(struct sb *b, const char *s)
+static void label_value(struct buf *b, const char *s)
 {
 	for (const char *run = s;; s++) {
 		if (*s && *s != '\\' && *s != '"' && *s != '\n')
 			continue;
-		api_sb_put(b, run, (size_t)(s - run));
+		buf_put(b, run, (size_t)(s - run));
 		if (!*s)
 			return;
-		api_sb_put(b, *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n", 2);
+		buf_put(b, *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n", 2);
 		run = s + 1;
 	}
 }
 
-static void head(struct sb *b, const char *name, const char *type, const char *help)
+static void head(struct buf *b, const char *name, const char *type, const char *help)
 {
-	api_sb_fmt(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	buf_putf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* The per-process families, in the order written. */
@@ -266,7 +266,7 @@ static char *digits(char *end, unsigned long long v)
 }
 
 /* One sample line: name{labels[extra]} value. */
-static void sample(struct sb *b, const char *name, const struct proc_row *row, const char *extra,
+static void sample(struct buf *b, const char *name, const struct proc_row *row, const char *extra,
 		   long long v, int frac_hz)
 {
 	char line[1024], num[40], *e = num + sizeof(num);
@@ -295,11 +295,11 @@ static void sample(struct sb *b, const char *name, const struct proc_row *row, c
 		*--d = '-';
 	memcpy(o, d, (size_t)(num + sizeof(num) - d)), o += num + sizeof(num) - d;
 	*o++ = '\n';
-	api_sb_put(b, line, (size_t)(o - line));
+	buf_put(b, line, (size_t)(o - line));
 }
 
-static void proc_family(struct sb *b, enum pm k, struct proc *const *v, const struct proc_row *rows,
-			size_t n, time_t now, long hz)
+static void proc_family(struct buf *b, enum pm k, struct proc *const *v,
+			const struct proc_row *rows, size_t n, time_t now, long hz)
 {
 	head(b, pm_meta[k].name, pm_meta[k].type, pm_meta[k].help);
 	const char *name = pm_meta[k].name;
@@ -363,7 +363,7 @@ static void proc_family(struct sb *b, enum pm k, struct proc *const *v, const st
 	}
 }
 
-static void render_procs(struct api *a, struct sb *b, time_t now, bool with_stat)
+static void render_procs(struct api *a, struct buf *b, time_t now, bool with_stat)
 {
 	struct procs *t = a->d->procs(a->d->arg);
 	size_t n = procs_count(t);
@@ -376,33 +376,33 @@ static void render_procs(struct api *a, struct sb *b, time_t now, bool with_stat
 		return;
 	}
 	/* Each process's labels, escaped once for all its families. */
-	struct sb lab = {0};
+	struct buf lab = {0};
 	for (size_t i = 0; i < n; i++) {
-		rows[i].off = lab.n;
+		rows[i].off = lab.len;
 		put(&lab, "group=\"");
 		label_value(&lab, v[i]->conf->group);
 		put(&lab, "\",name=\"");
 		label_value(&lab, v[i]->conf->name);
 		put(&lab, "\"");
-		rows[i].llen = lab.n - rows[i].off;
+		rows[i].llen = lab.len - rows[i].off;
 		rows[i].have_stat = with_stat && v[i]->pid > 0 &&
 				    read_stat(v[i]->pid, a->metrics, &rows[i].st) == 0;
 	}
 	if (lab.oom) {
 		b->oom = true;
-		free(lab.s);
+		free(lab.p);
 		free(rows);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		rows[i].labels = lab.s + rows[i].off;
+		rows[i].labels = lab.p + rows[i].off;
 	for (int k = 0; k < PM_N; k++)
 		proc_family(b, (enum pm)k, v, rows, n, now, a->metrics->ticks);
-	free(lab.s);
+	free(lab.p);
 	free(rows);
 }
 
-void metrics_render(struct api *a, struct sb *b, bool with_stat)
+void metrics_render(struct api *a, struct buf *b, bool with_stat)
 {
 	struct metrics *m = a->metrics;
 	time_t now = time(NULL);
@@ -416,16 +416,16 @@ void metrics_render(struct api *a, struct sb *b, bool with_stat)
 	if (read_stat(0, m, &self) == 0) {
 		head(b, "process_start_time_seconds", "gauge",
 		     "When supd started, seconds since the epoch");
-		api_sb_fmt(b, "process_start_time_seconds %.2f\n", m->btime + self.start_s);
+		buf_putf(b, "process_start_time_seconds %.2f\n", m->btime + self.start_s);
 		head(b, "process_cpu_seconds_total", "counter", "supd's user and system CPU time");
-		api_sb_fmt(b, "process_cpu_seconds_total %.2f\n", self.cpu_s);
+		buf_putf(b, "process_cpu_seconds_total %.2f\n", self.cpu_s);
 		head(b, "process_resident_memory_bytes", "gauge", "supd's resident memory");
-		api_sb_fmt(b, "process_resident_memory_bytes %llu\n", (unsigned long long)self.rss);
+		buf_putf(b, "process_resident_memory_bytes %llu\n", (unsigned long long)self.rss);
 	}
 	long fds = open_fds();
 	if (fds >= 0) {
 		head(b, "process_open_fds", "gauge", "supd's open file descriptors");
-		api_sb_fmt(b, "process_open_fds %ld\n", fds);
+		buf_putf(b, "process_open_fds %ld\n", fds);
 	}
 
 	head(b, "supd_http_requests_total", "counter",
@@ -433,8 +433,7 @@ void metrics_render(struct api *a, struct sb *b, bool with_stat)
 	for (size_t i = 0; i < m->n; i++) {
 		put(b, "supd_http_requests_total{route=\"");
 		label_value(b, m->v[i].route);
-		api_sb_fmt(b, "\",code=\"%u\"} %llu\n", m->v[i].code,
-			   (unsigned long long)m->v[i].n);
+		buf_putf(b, "\",code=\"%u\"} %llu\n", m->v[i].code, (unsigned long long)m->v[i].n);
 	}
 
 	uint64_t emitted, lost;
@@ -442,31 +441,31 @@ void metrics_render(struct api *a, struct sb *b, bool with_stat)
 	api_events_stats(a, &emitted, &lost, &clients);
 	head(b, "supd_events_total", "counter",
 	     "Events put in the event stream (GET /v1/events) since supd started");
-	api_sb_fmt(b, "supd_events_total %llu\n", (unsigned long long)emitted);
+	buf_putf(b, "supd_events_total %llu\n", (unsigned long long)emitted);
 	head(b, "supd_events_lost_total", "counter",
 	     "Events that slow event stream clients lost (the ring moved past them)");
-	api_sb_fmt(b, "supd_events_lost_total %llu\n", (unsigned long long)lost);
+	buf_putf(b, "supd_events_lost_total %llu\n", (unsigned long long)lost);
 	head(b, "supd_event_stream_clients", "gauge", "Clients of the event stream now");
-	api_sb_fmt(b, "supd_event_stream_clients %zu\n", clients);
+	buf_putf(b, "supd_event_stream_clients %zu\n", clients);
 
 	struct procs *t = a->d->procs(a->d->arg);
 	head(b, "supd_processes", "gauge", "Processes in the process table");
-	api_sb_fmt(b, "supd_processes %zu\n", procs_count(t));
+	buf_putf(b, "supd_processes %zu\n", procs_count(t));
 	render_procs(a, b, now, with_stat);
 }
 
 void metrics_request(struct api *a, struct http_req *r)
 {
-	struct sb b = {0};
+	struct buf b = {0};
 	const char *ps = http_req_arg(r, "proc");
 	metrics_render(a, &b, !ps || strcmp(ps, "false"));
 	if (b.oom) {
-		free(b.s);
+		free(b.p);
 		api_reply_error(r, "FAILED", "out of memory");
 		return;
 	}
-	http_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.s, b.n);
-	free(b.s);
+	http_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
+	free(b.p);
 }
 
 /* ---------------------------------------------------------------- life */

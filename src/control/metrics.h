@@ -16,7 +16,7 @@
 struct api;
 struct http_req;
 struct metrics;
-struct sb;
+struct buf;
 
 int metrics_new(struct metrics **out);
 void metrics_free(struct metrics *m);
@@ -43,7 +43,7 @@ int metrics_parse_stat(const char *line, long ticks, long pagesize, struct metri
 /* Writes the whole exposition to b; with_stat: with the families read
  * from /proc/<pid>/stat of each process (GET /metrics?proc=false leaves
  * them out: they are most of a scrape's cost). */
-void metrics_render(struct api *a, struct sb *b, bool with_stat);
+void metrics_render(struct api *a, struct buf *b, bool with_stat);
 
 /* GET /metrics. */
 void metrics_request(struct api *a, struct http_req *r);

@@ -17,7 +17,7 @@ enum item_phase { IT_DONE, IT_STOP_WAIT, IT_START_WAIT };
 
 struct ops {
 	struct loop *loop;
-	struct api_ops d;
+	struct ops_daemon d;
 	struct procs *hooked;
 	struct proc_hook hook;
 	struct ops_act *acts;
@@ -25,7 +25,7 @@ struct ops {
 
 /* ---------------------------------------------------------------- faults */
 
-const char *api_fault_name(int err)
+const char *ops_fault_name(int err)
 {
 	switch (err) {
 	case -ENOENT:
@@ -61,7 +61,7 @@ const char *ops_group_fault(int err)
 	}
 }
 
-void api_diff_free(struct api_diff *d)
+void ops_diff_free(struct ops_diff *d)
 {
 	char **lists[] = {d->added, d->changed, d->removed};
 	size_t ns[] = {d->nadded, d->nchanged, d->nremoved};
@@ -167,7 +167,7 @@ static void item_done(struct ops_act *a, struct ops_item *it, const char *fault,
 
 static void item_fail(struct ops_act *a, struct ops_item *it, int err)
 {
-	const char *f = api_fault_name(err);
+	const char *f = ops_fault_name(err);
 	char ns[512];
 	const char *msg = it->p ? namespec(it->p, ns, sizeof(ns)) : it->name;
 	if (err == -ECHILD && it->p && it->p->spawnerr)
@@ -248,23 +248,11 @@ void ops_items_free(struct ops_item *items, size_t n)
 	free(items);
 }
 
-static void act_unlink(struct ops_act *a)
-{
-	struct ops *o = a->o;
-	if (a->prev)
-		a->prev->next = a->next;
-	else if (o->acts == a)
-		o->acts = a->next;
-	if (a->next)
-		a->next->prev = a->prev;
-	a->prev = a->next = NULL;
-}
-
 void ops_act_free(struct ops_act *a)
 {
 	if (!a)
 		return;
-	act_unlink(a);
+	list_unlink(a, link);
 	ops_items_free(a->items, a->n);
 	free(a);
 }
@@ -272,9 +260,8 @@ void ops_act_free(struct ops_act *a)
 static void on_transition(struct proc *p, enum proc_state from, enum proc_state to, void *arg)
 {
 	struct ops *o = arg;
-	struct ops_act *next;
-	for (struct ops_act *a = o->acts; a; a = next) {
-		next = a->next;
+	struct ops_act *a, *next;
+	list_foreach_safe (a, o->acts, link, next) {
 		for (size_t i = 0; i < a->n; i++) {
 			struct ops_item *it = &a->items[i];
 			if (it->p != p || it->phase == IT_DONE)
@@ -287,7 +274,7 @@ static void on_transition(struct proc *p, enum proc_state from, enum proc_state 
 			}
 		}
 		if (a->pending == 0) {
-			act_unlink(a);
+			list_unlink(a, link);
 			/* The callback may free other acts than this one only
 			 * through their own callbacks: next stays valid. */
 			a->cb(a, a->arg);
@@ -347,10 +334,7 @@ int ops_act_begin(struct ops *o, struct proc *const *v, size_t n, enum ops_kind 
 	*out = a;
 	if (a->pending == 0)
 		return 0;
-	a->next = o->acts;
-	if (o->acts)
-		o->acts->prev = a;
-	o->acts = a;
+	list_push(&o->acts, a, link);
 	return 1;
 }
 
@@ -384,7 +368,7 @@ ssize_t ops_signal_group(struct proc *const *v, size_t n, int sig, struct ops_it
 			continue;
 		int e = proc_signal(p, sig);
 		char ns[512];
-		if (item_fill(&(*items)[k++], p, e < 0 ? api_fault_name(e) : NULL,
+		if (item_fill(&(*items)[k++], p, e < 0 ? ops_fault_name(e) : NULL,
 			      e < 0 ? namespec(p, ns, sizeof(ns)) : NULL) < 0) {
 			ops_items_free(*items, k);
 			return -ENOMEM;
@@ -410,7 +394,7 @@ ssize_t ops_clear_logs(struct proc *const *v, size_t n, struct ops_item **items)
 
 /* ---------------------------------------------------------------- life */
 
-int ops_new(struct ops **out, struct loop *l, const struct api_ops *daemon)
+int ops_new(struct ops **out, struct loop *l, const struct ops_daemon *daemon)
 {
 	if (!daemon->procs || !daemon->conf)
 		return -EINVAL;
@@ -437,7 +421,7 @@ void ops_free(struct ops *o)
 	free(o);
 }
 
-const struct api_ops *ops_daemon(const struct ops *o)
+const struct ops_daemon *ops_daemon(const struct ops *o)
 {
 	return &o->d;
 }

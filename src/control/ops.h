@@ -1,6 +1,6 @@
 /* The control plane's operations over the process table, shared by the
  * /v1 JSON API (api.c) and supervisord's XML-RPC (xmlrpc.c): what the
- * daemon provides (struct api_ops), name resolution, start/stop/restart
+ * daemon provides (struct ops_daemon), name resolution, start/stop/restart
  * with waiting, signals and log clearing over several processes.  Each
  * operation gives a result; only its encoding differs between the two
  * front-ends.
@@ -16,19 +16,20 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "list.h"
 #include "loop.h"
 #include "proc.h"
 
 /* What a reread found: group names, each list sorted. */
-struct api_diff {
+struct ops_diff {
 	char **added, **changed, **removed;
 	size_t nadded, nchanged, nremoved;
 };
-void api_diff_free(struct api_diff *d);
+void ops_diff_free(struct ops_diff *d);
 
 /* What the daemon provides.  procs and conf are required; an operation
  * left NULL is answered NOT_IMPLEMENTED. */
-struct api_ops {
+struct ops_daemon {
 	void *arg;
 	struct procs *(*procs)(void *arg);
 	/* The config currently applied (group priorities, avail). */
@@ -46,7 +47,7 @@ struct api_ops {
 	int (*reopen)(void *arg);
 	/* Read the config again without applying it.  On a config error
 	 * return -EINVAL with the errors in err (CANT_REREAD). */
-	int (*reread)(void *arg, struct api_diff *out, char *err, size_t errlen);
+	int (*reread)(void *arg, struct ops_diff *out, char *err, size_t errlen);
 	/* Add a group from the last reread (-EEXIST: ALREADY_ADDED, -ENOENT:
 	 * BAD_NAME) / remove a fully stopped group (-EBUSY: STILL_RUNNING,
 	 * -ENOENT: BAD_NAME). */
@@ -59,17 +60,17 @@ struct api_ops {
 
 /* supervisord's fault for a negative errno of proc_start/stop/signal
  * ("ALREADY_STARTED"...). */
-const char *api_fault_name(int err);
+const char *ops_fault_name(int err);
 /* The same for add_group / remove_group: ALREADY_ADDED, BAD_NAME,
  * STILL_RUNNING or FAILED (the only one whose errno says more). */
 const char *ops_group_fault(int err);
 
 struct ops;
 
-int ops_new(struct ops **out, struct loop *l, const struct api_ops *daemon);
+int ops_new(struct ops **out, struct loop *l, const struct ops_daemon *daemon);
 /* Pending operations are freed without their callbacks. */
 void ops_free(struct ops *o);
-const struct api_ops *ops_daemon(const struct ops *o);
+const struct ops_daemon *ops_daemon(const struct ops *o);
 struct loop *ops_loop(const struct ops *o);
 /* The daemon's state (1 when it has no state callback). */
 int ops_state(const struct ops *o);
@@ -127,7 +128,7 @@ struct ops_act {
 	struct ops *o;
 	ops_done_cb cb;
 	void *arg;
-	struct ops_act *prev, *next;
+	LIST_LINK(struct ops_act) link;
 };
 
 /* Acts on the n processes v (from ops_resolve).  multi: a group or all,

@@ -1,6 +1,6 @@
 /* supervisord's web UI over the operations of ops.h (webui.h,
- * doc/webui.md).  Pages are built whole in a growing text (struct sb,
- * api_int.h) and sent with one http_reply; nothing is kept between
+ * doc/webui.md).  Pages are built whole in a growing text (struct buf,
+ * buf.h) and sent with one http_reply; nothing is kept between
  * requests but the held start/stop/restart waiting for its processes. */
 #include "config.h"
 
@@ -36,7 +36,6 @@ static const char *const action_names[] = {
 
 /* A start/stop/restart (or stopall/restartall) waiting for its processes. */
 struct held {
-	int tag; /* WEBUI_HELD_TAG, first: the router reads it */
 	struct ops *core;
 	struct http_req *req;
 	struct ops_act *act;
@@ -47,9 +46,9 @@ struct held {
 
 /* ---------------------------------------------------------------- text */
 
-static void put(struct sb *b, const char *s)
+static void put(struct buf *b, const char *s)
 {
-	api_sb_put(b, s, strlen(s));
+	buf_put(b, s, strlen(s));
 }
 
 /* The characters HTML gives a meaning, and what stands for them. */
@@ -58,46 +57,46 @@ static const char *const entities[] = {
 };
 #define NENTITIES (sizeof(entities) / sizeof(entities[0]))
 
-void webui_html(struct sb *b, const char *s, size_t len)
+void webui_html(struct buf *b, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	while (p < end) {
 		const unsigned char *run = p;
 		while (p < end && *p >= 0x20 && *p < 0x80 && !(*p < NENTITIES && entities[*p]))
 			p++;
-		api_sb_put(b, (const char *)run, (size_t)(p - run));
+		buf_put(b, (const char *)run, (size_t)(p - run));
 		if (p == end)
 			break;
 		size_t n = 1;
 		if (*p < NENTITIES && entities[*p]) {
 			put(b, entities[*p]);
 		} else if (*p == '\t' || *p == '\n' || *p == '\r') {
-			api_sb_put(b, (const char *)p, 1);
+			buf_put(b, (const char *)p, 1);
 		} else if (*p >= 0x80 && (n = utf8_len(p, (size_t)(end - p))) != 0) {
-			api_sb_put(b, (const char *)p, n);
+			buf_put(b, (const char *)p, n);
 		} else {
-			api_sb_put(b, "\xef\xbf\xbd", 3); /* NUL, controls, not UTF-8 */
+			buf_put(b, "\xef\xbf\xbd", 3); /* NUL, controls, not UTF-8 */
 			n = 1;
 		}
 		p += n;
 	}
 }
 
-static void html(struct sb *b, const char *s)
+static void html(struct buf *b, const char *s)
 {
 	webui_html(b, s, strlen(s));
 }
 
-void webui_url(struct sb *b, const char *s)
+void webui_url(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
-			api_sb_put(b, (const char *)p, 1);
+			buf_put(b, (const char *)p, 1);
 		} else {
 			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-			api_sb_put(b, e, 3);
+			buf_put(b, e, 3);
 		}
 	}
 }
@@ -145,7 +144,7 @@ static const char style[] =
     "pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;word-break:break-all}"
     "footer{margin-top:2em;font-size:.8em;color:#777}";
 
-static void page_begin(struct sb *b, const char *title)
+static void page_begin(struct buf *b, const char *title)
 {
 	put(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
 	html(b, title);
@@ -156,7 +155,7 @@ static void page_begin(struct sb *b, const char *title)
 	put(b, "</h1>\n");
 }
 
-static void message(struct sb *b, const char *msg)
+static void message(struct buf *b, const char *msg)
 {
 	if (!msg || !*msg)
 		return;
@@ -167,7 +166,7 @@ static void message(struct sb *b, const char *msg)
 
 /* Sends the page in b (freeing it) with headers that keep it out of
  * caches and frames, and let it load nothing from elsewhere. */
-static void page_send(struct http_req *r, unsigned status, struct sb *b)
+static void page_send(struct http_req *r, unsigned status, struct buf *b)
 {
 	put(b, "<footer>supd " PACKAGE_VERSION "</footer>\n</body></html>\n");
 	if (b->oom) {
@@ -182,9 +181,9 @@ static void page_send(struct http_req *r, unsigned status, struct sb *b)
 				"default-src 'none'; style-src 'unsafe-inline'; "
 				"script-src 'self'; connect-src 'self'; "
 				"form-action 'self'; frame-ancestors 'none'");
-		http_reply(r, status, "text/html; charset=utf-8", b->s, b->n);
+		http_reply(r, status, "text/html; charset=utf-8", b->p, b->len);
 	}
-	free(b->s);
+	free(b->p);
 }
 
 /* A page that only says something (errors). */
@@ -196,14 +195,14 @@ reply_note(struct http_req *r, unsigned status, const char *title, const char *f
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	struct sb b = {0};
+	struct buf b = {0};
 	page_begin(&b, title);
 	message(&b, msg);
 	put(&b, "<p><a href=\"index.html\">Back to the status page</a></p>\n");
 	page_send(r, status, &b);
 }
 
-static void button(struct sb *b, const char *ns, const char *action, const char *label)
+static void button(struct buf *b, const char *ns, const char *action, const char *label)
 {
 	put(b, "<form method=\"post\" action=\"index.html\">");
 	if (ns) {
@@ -211,13 +210,13 @@ static void button(struct sb *b, const char *ns, const char *action, const char 
 		html(b, ns);
 		put(b, "\">");
 	}
-	api_sb_fmt(b,
-		   "<input type=\"hidden\" name=\"action\" value=\"%s\">"
-		   "<button type=\"submit\">%s</button></form>",
-		   action, label);
+	buf_putf(b,
+		 "<input type=\"hidden\" name=\"action\" value=\"%s\">"
+		 "<button type=\"submit\">%s</button></form>",
+		 action, label);
 }
 
-static void status_row(struct sb *b, const struct proc *p, time_t now)
+static void status_row(struct buf *b, const struct proc *p, time_t now)
 {
 	char ns[512], desc[512], cls[16];
 	const char *state = proc_state_name(p->state);
@@ -229,10 +228,10 @@ static void status_row(struct sb *b, const struct proc *p, time_t now)
 	/* data-*: what webui.js needs to keep the row current. */
 	put(b, "<tr data-ns=\"");
 	html(b, ns);
-	api_sb_fmt(b,
-		   "\" data-state=\"%s\"><td><span class=\"state %s\">%s</span></td>"
-		   "<td class=\"desc\">",
-		   state, cls, state);
+	buf_putf(b,
+		 "\" data-state=\"%s\"><td><span class=\"state %s\">%s</span></td>"
+		 "<td class=\"desc\">",
+		 state, cls, state);
 	html(b, proc_description(p, now, desc, sizeof(desc)));
 	put(b, "</td><td><a href=\"tail.html?processname=");
 	webui_url(b, ns);
@@ -262,7 +261,7 @@ static bool alone(struct proc *const *v, size_t n, size_t i)
 	       (i + 1 >= n || strcmp(v[i + 1]->conf->group, c->group));
 }
 
-static void group_row(struct sb *b, struct proc *const *v, size_t i)
+static void group_row(struct buf *b, struct proc *const *v, size_t i)
 {
 	const struct conf_process *c = v[i]->conf;
 	if (i > 0 && !strcmp(v[i - 1]->conf->group, c->group))
@@ -293,7 +292,7 @@ static void reply_status(struct ops *core, struct http_req *r, const char *msg)
 		reply_note(r, 500, "supd", "out of memory");
 		return;
 	}
-	struct sb b = {0};
+	struct buf b = {0};
 	page_begin(&b, "supd status");
 	message(&b, msg);
 	put(&b, "<div class=\"bar\"><a class=\"link\" href=\"index.html\">Refresh</a>");
@@ -364,11 +363,11 @@ static void reply_tail(struct ops *core, struct http_req *r)
 		: v[0]->out ? output_read(v[0]->out, OUTPUT_STDOUT, -(int64_t)limit, 0, &buf, &len)
 			    : -ENOENT;
 	free(v);
-	struct sb b = {0};
+	struct buf b = {0};
 	page_begin(&b, ns);
 	put(&b, "<div class=\"bar\"><a class=\"link\" href=\"tail.html?processname=");
 	webui_url(&b, ns);
-	api_sb_fmt(&b, "&amp;limit=%ld\">Refresh</a><a class=\"link\" href=\"logtail/", limit);
+	buf_putf(&b, "&amp;limit=%ld\">Refresh</a><a class=\"link\" href=\"logtail/", limit);
 	webui_url(&b, ns);
 	put(&b, "\">Tail -f</a><a class=\"link\" href=\"index.html\">Status</a></div>\n");
 	if (e == -ENOENT)
@@ -463,22 +462,22 @@ static void act_message(const struct held *h, char *msg, size_t len)
  * action, so that a reload of the page repeats nothing). */
 static void reply_done(struct http_req *r, const char *msg)
 {
-	struct sb loc = {0};
+	struct buf loc = {0};
 	put(&loc, "index.html?message=");
 	webui_url(&loc, msg);
-	api_sb_put(&loc, "", 1);
+	buf_put(&loc, "", 1);
 	if (loc.oom) {
 		reply_note(r, 500, "supd", "out of memory");
 		return;
 	}
-	http_add_header(r, "Location", loc.s);
-	struct sb b = {0};
+	http_add_header(r, "Location", loc.p);
+	struct buf b = {0};
 	page_begin(&b, "supd");
 	message(&b, msg);
 	put(&b, "<p><a href=\"");
-	html(&b, loc.s);
+	html(&b, loc.p);
 	put(&b, "\">Back to the status page</a></p>\n");
-	free(loc.s);
+	free(loc.p);
 	page_send(r, 303, &b);
 }
 
@@ -561,7 +560,8 @@ static int act_begin(struct held *h, enum ops_kind kind, struct ops_act **act)
 	return e;
 }
 
-void webui_abandoned(void *held)
+/* The client of a held action left (http_hold's gone). */
+static void held_gone(void *held)
 {
 	struct held *h = held;
 	ops_act_free(h->act);
@@ -601,7 +601,6 @@ static void held_begin(struct ops *core, struct http_req *r, enum action a, cons
 		reply_note(r, 500, "supd", "out of memory");
 		return;
 	}
-	h->tag = WEBUI_HELD_TAG;
 	h->core = core;
 	h->req = r;
 	h->action = a;
@@ -611,7 +610,7 @@ static void held_begin(struct ops *core, struct http_req *r, enum action a, cons
 	enum ops_kind kind = a == A_START ? OPS_START : a == A_RESTART ? OPS_RESTART : OPS_STOP;
 	int e = act_run(h, kind);
 	if (e == 1) {
-		http_req_set_data(r, h);
+		http_hold(r, held_gone, NULL, h);
 		http_defer(r);
 	} else {
 		held_answer(h, e);

@@ -11,9 +11,8 @@
  * the credentials stop everything.
  *
  * A start/stop/restart holds its request (http_defer) until the processes
- * are in their state, with http_req_data pointing at a struct whose first
- * member is an int equal to WEBUI_HELD_TAG; when the client leaves, the
- * router hands that pointer to webui_abandoned. */
+ * are in their state (http_hold: its gone callback frees the action when
+ * the client leaves). */
 #ifndef SUPD_WEBUI_H
 #define SUPD_WEBUI_H
 
@@ -23,27 +22,23 @@
 #include "http.h"
 #include "ops.h"
 
-#define WEBUI_HELD_TAG 4
-
 /* Answers r when path is the web UI's and returns true; false leaves r
  * to the caller. */
 bool webui_request(struct ops *core, struct http_req *r, const char *path);
-/* The client of a held action left: held is its http_req_data. */
-void webui_abandoned(void *held);
 
 /* The status page's script (webui_js.c): served as /webui.js. */
 extern const char webui_js[];
 
 /* ---- pure helpers (unit-tested) */
 
-struct sb;
+struct buf;
 /* s[0..len) as HTML text or attribute value: & < > " ' become
  * references, and bytes that are not UTF-8 (NUL and other controls but
  * tab, CR and LF too) become U+FFFD.  s[len] must be a NUL: a UTF-8
  * sequence is read up to its first byte that does not belong. */
-void webui_html(struct sb *b, const char *s, size_t len);
+void webui_html(struct buf *b, const char *s, size_t len);
 /* s as a URL component: every byte but A-Z a-z 0-9 - . _ ~ as %XX. */
-void webui_url(struct sb *b, const char *s);
+void webui_url(struct buf *b, const char *s);
 
 /* An application/x-www-form-urlencoded body's two fields, decoded in
  * place in body (NULL when absent; later duplicates win).  Returns 0, or

@@ -271,23 +271,11 @@ static void call_one(struct xr_call *c, const char *name, const struct xv *param
 
 /* ---------------------------------------------------------------- driver */
 
-static void call_unlink(struct xr_call *c)
-{
-	struct xmlrpc *x = c->x;
-	if (c->prev)
-		c->prev->next = c->next;
-	else if (x->calls == c)
-		x->calls = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	c->prev = c->next = NULL;
-}
-
 static void call_free(struct xr_call *c)
 {
 	if (!c)
 		return;
-	call_unlink(c);
+	list_unlink(c, link);
 	ops_act_free(c->pending.act);
 	xv_free(c->pending.val);
 	loop_timer_cancel(ops_loop(c->x->core), &c->resume);
@@ -364,6 +352,12 @@ static void multi_add(struct xr_call *c, struct res *r)
 
 static void on_act_done(struct ops_act *a, void *arg);
 
+/* http_hold's gone: the client of a held call left. */
+static void call_gone(void *arg)
+{
+	call_free(arg);
+}
+
 /* Waits for r's act: the request is held until on_act_done. */
 static void hold(struct xr_call *c, struct res *r)
 {
@@ -372,7 +366,7 @@ static void hold(struct xr_call *c, struct res *r)
 	c->pending.act->cb = on_act_done;
 	if (!c->deferred) {
 		c->deferred = true;
-		http_req_set_data(c->req, c);
+		http_hold(c->req, call_gone, NULL, c);
 		http_defer(c->req);
 	}
 }
@@ -454,7 +448,6 @@ void xmlrpc_request(struct xmlrpc *x, struct http_req *req)
 		http_error(req, 500, "Internal Server Error");
 		return;
 	}
-	c->held_tag = XMLRPC_HELD_TAG;
 	c->x = x;
 	c->req = req;
 	loop_timer_init(&c->resume, on_resume, c);
@@ -463,10 +456,7 @@ void xmlrpc_request(struct xmlrpc *x, struct http_req *req)
 		bad_request(req);
 		return;
 	}
-	c->next = x->calls;
-	if (x->calls)
-		x->calls->prev = c;
-	x->calls = c;
+	list_push(&x->calls, c, link);
 	struct res r;
 	if (!strcmp(c->method, "system.multicall")) {
 		if (c->params->n == 1 && c->params->v[0]->type == XV_ARRAY) {
@@ -492,13 +482,6 @@ void xmlrpc_request(struct xmlrpc *x, struct http_req *req)
 		return;
 	}
 	finish(c, &r);
-}
-
-void xmlrpc_abandoned(struct xmlrpc *x, struct http_req *r)
-{
-	struct xr_call *c = http_req_data(r);
-	http_req_set_data(r, NULL);
-	call_free(c);
 }
 
 int xmlrpc_new(struct xmlrpc **out, struct ops *core)

@@ -4,16 +4,13 @@
  * here; the encoding is xmlrpc_val.h's.
  *
  * A call that waits (startProcess with wait...) holds its request
- * (http_defer) with http_req_data pointing at a struct whose first member
- * is an int equal to XMLRPC_HELD_TAG; when the client leaves, the router
- * hands it to xmlrpc_abandoned. */
+ * (http_defer, http_hold: its gone callback drops the call when the client
+ * leaves). */
 #ifndef SUPD_XMLRPC_H
 #define SUPD_XMLRPC_H
 
 #include "http.h"
 #include "ops.h"
-
-#define XMLRPC_HELD_TAG 3
 
 /* supervisord's fault codes (xmlrpc.Faults). */
 enum xmlrpc_fault {
@@ -50,6 +47,5 @@ void xmlrpc_free(struct xmlrpc *x);
  * well-formed methodCall, else 200 with a methodResponse (a result or a
  * fault), now or, for a call that waits, later. */
 void xmlrpc_request(struct xmlrpc *x, struct http_req *r);
-void xmlrpc_abandoned(struct xmlrpc *x, struct http_req *r);
 
 #endif

@@ -20,7 +20,6 @@ struct res {
 };
 
 struct xr_call {
-	int held_tag; /* XMLRPC_HELD_TAG: what http_req_data points at */
 	struct xmlrpc *x;
 	struct http_req *req;
 	bool deferred;
@@ -34,7 +33,7 @@ struct xr_call {
 	struct xv *results;
 	struct res pending;
 	struct loop_timer resume;
-	struct xr_call *prev, *next;
+	LIST_LINK(struct xr_call) link;
 };
 
 struct xmlrpc {

@@ -63,7 +63,7 @@ static struct ops *core_of(struct xr_call *c)
 	return c->x->core;
 }
 
-static const struct api_ops *daemon_of(struct xr_call *c)
+static const struct ops_daemon *daemon_of(struct xr_call *c)
 {
 	return ops_daemon(c->x->core);
 }
@@ -252,7 +252,7 @@ void xrm_clear_log(struct xr_call *c, const struct xv *p, struct res *r)
 
 void xrm_shutdown(struct xr_call *c, const struct xv *p, struct res *r)
 {
-	const struct api_ops *d = daemon_of(c);
+	const struct ops_daemon *d = daemon_of(c);
 	bool sd = !strcmp(c->cur, "supervisor.shutdown");
 	char why[900] = "";
 	int e = -ENOSYS;
@@ -278,8 +278,8 @@ static struct xv *str_list(char **v, size_t n)
 
 void xrm_reload_config(struct xr_call *c, const struct xv *p, struct res *r)
 {
-	const struct api_ops *d = daemon_of(c);
-	struct api_diff diff = {0};
+	const struct ops_daemon *d = daemon_of(c);
+	struct ops_diff diff = {0};
 	char err[900] = "";
 	if (!d->reread) {
 		xr_fault(r, "FAILED", "reread is not available");
@@ -296,13 +296,13 @@ void xrm_reload_config(struct xr_call *c, const struct xv *p, struct res *r)
 	xv_push(inner, str_list(diff.removed, diff.nremoved));
 	struct xv *outer = xv_array();
 	xv_push(outer, inner);
-	api_diff_free(&diff);
+	ops_diff_free(&diff);
 	xr_ok(r, outer);
 }
 
 static void group_op(struct xr_call *c, const struct xv *p, struct res *r, bool add)
 {
-	const struct api_ops *d = daemon_of(c);
+	const struct ops_daemon *d = daemon_of(c);
 	const char *name = xr_arg_s(p, 0);
 	int (*fn)(void *, const char *) = add ? d->add_group : d->remove_group;
 	int e = fn ? fn(d->arg, name) : -ENOSYS;
@@ -478,7 +478,7 @@ void xrm_signal(struct xr_call *c, const struct xv *p, struct res *r)
 	if (e == -ESRCH)
 		xr_fault(r, "NOT_RUNNING", "%s", name);
 	else if (e < 0)
-		xr_fault(r, api_fault_name(e), "%s", name);
+		xr_fault(r, ops_fault_name(e), "%s", name);
 	else
 		xr_ok(r, xv_bool(true));
 }
@@ -621,7 +621,7 @@ static int cmp_conf_name(const void *a, const void *b)
 
 void xrm_all_config_info(struct xr_call *c, const struct xv *p, struct res *r)
 {
-	const struct api_ops *d = daemon_of(c);
+	const struct ops_daemon *d = daemon_of(c);
 	const struct conf *cf = d->conf(d->arg);
 	struct procs *t = d->procs(d->arg);
 	size_t n = cf ? cf->nprocs : 0;
@@ -761,7 +761,7 @@ void xrm_stdin(struct xr_call *c, const struct xv *p, struct res *r)
  * it is dropped, as supervisord does. */
 void xrm_remote_comm(struct xr_call *c, const struct xv *p, struct res *r)
 {
-	const struct api_ops *d = ops_daemon(c->x->core);
+	const struct ops_daemon *d = ops_daemon(c->x->core);
 	int e = d->remote_comm ? d->remote_comm(d->arg, xr_arg_s(p, 0), xr_arg_s(p, 1)) : 0;
 	if (e < 0) {
 		xr_fault(r, "FAILED", "%s", strerror(-e));

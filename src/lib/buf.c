@@ -34,6 +34,37 @@ int buf_append(char **buf, size_t *len, size_t *cap, const void *data, size_t n)
 	return 0;
 }
 
+void buf_put(struct buf *b, const void *data, size_t n)
+{
+	if (!b->oom && buf_add(b, data, n) < 0)
+		b->oom = true;
+}
+
+void buf_putf(struct buf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n <= 0)
+		return;
+	if ((size_t)n < sizeof(small)) {
+		buf_put(b, small, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1);
+	if (!big) {
+		b->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	buf_put(b, big, (size_t)n);
+	free(big);
+}
+
 int buf_read_file(const char *path, char **text, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -3,6 +3,7 @@
 #ifndef SUPD_BUF_H
 #define SUPD_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -16,6 +17,7 @@ struct buf {
 	char *p;
 	size_t len;
 	size_t cap;
+	bool oom; /* buf_put/buf_putf ran out of memory */
 };
 
 static inline int buf_add(struct buf *b, const void *data, size_t n)
@@ -27,6 +29,13 @@ static inline int buf_addc(struct buf *b, char c)
 {
 	return buf_add(b, &c, 1);
 }
+
+/* Appends that cannot fail, for a text built in many steps (a page, a
+ * JSON list): the first out-of-memory sets b->oom, which is sticky (later
+ * appends do nothing), so the writer checks it once at the end. */
+void buf_put(struct buf *b, const void *data, size_t n);
+/* buf_put of a printf format. */
+__attribute__((format(printf, 2, 3))) void buf_putf(struct buf *b, const char *fmt, ...);
 
 /* Reads a whole file into a new NUL-terminated buffer (*len excludes the
  * NUL).  Returns 0, or a negative errno (-EISDIR for a directory). */

@@ -93,7 +93,7 @@ static void fuzz_server_start(const char *tag)
 		if (procs_add(P, &C->procs[i], ref, C->procs[i].priority, NULL) < 0)
 			abort();
 	conf_ref_put(ref); /* the processes hold it */
-	struct api_ops ops = {.procs = op_procs, .conf = op_conf};
+	struct ops_daemon ops = {.procs = op_procs, .conf = op_conf};
 	if (api_new(&A, L, &ops) < 0)
 		abort();
 	char err[512];

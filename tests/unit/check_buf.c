@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,38 @@ START_TEST(test_big_and_overflow)
 	ck_assert_uint_eq(len, n);
 	free(src);
 	free(b);
+}
+END_TEST
+
+/* buf_put/buf_putf: a text built in steps, formats longer than the
+ * stack buffer whole, and an out-of-memory that sticks. */
+START_TEST(test_put)
+{
+	struct buf b = {0};
+	buf_put(&b, "ab", 2);
+	buf_putf(&b, "%d-%s", 42, "x");
+	ck_assert_str_eq(b.p, "ab42-x");
+	char big[1000];
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf_putf(&b, "[%s]", big);
+	ck_assert_uint_eq(b.len, 6 + 2 + sizeof(big) - 1);
+	ck_assert_int_eq(b.p[b.len - 1], ']');
+	ck_assert(!b.oom);
+	/* Once out of memory, nothing more is appended. */
+	b.oom = true;
+	size_t len = b.len;
+	buf_put(&b, "z", 1);
+	buf_putf(&b, "%d", 7);
+	ck_assert_uint_eq(b.len, len);
+	free(b.p);
+	/* An append that cannot fit sets oom and leaves the text. */
+	struct buf c = {0};
+	buf_put(&c, "q", 1);
+	buf_put(&c, "r", SIZE_MAX / 2);
+	ck_assert(c.oom);
+	ck_assert_str_eq(c.p, "q");
+	free(c.p);
 }
 END_TEST
 
@@ -110,6 +143,7 @@ int main(void)
 	tcase_add_test(tc, test_big_and_overflow);
 	tcase_add_test(tc, test_read_file);
 	tcase_add_test(tc, test_b64);
+	tcase_add_test(tc, test_put);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -13,11 +13,11 @@
 /* webui_html of s (NUL-terminated at len) as a string. */
 static char *esc(const char *s, size_t len)
 {
-	struct sb b = {0};
+	struct buf b = {0};
 	webui_html(&b, s, len);
-	api_sb_put(&b, "", 1);
+	buf_put(&b, "", 1);
 	ck_assert(!b.oom);
-	return b.s;
+	return b.p;
 }
 
 static void check_esc(const char *in, const char *want)
@@ -57,11 +57,11 @@ END_TEST
 
 START_TEST(url_encoding)
 {
-	struct sb b = {0};
+	struct buf b = {0};
 	webui_url(&b, "grp:web 1&x=<y>~._-");
-	api_sb_put(&b, "", 1);
-	ck_assert_str_eq(b.s, "grp%3Aweb%201%26x%3D%3Cy%3E~._-");
-	free(b.s);
+	buf_put(&b, "", 1);
+	ck_assert_str_eq(b.p, "grp%3Aweb%201%26x%3D%3Cy%3E~._-");
+	free(b.p);
 }
 END_TEST
 
