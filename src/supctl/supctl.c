@@ -56,8 +56,10 @@ static int cmd_daemon(struct ctl *x, const char *what)
 			ctl_out("ERROR: %s no such file (already shut down?)", x->url);
 		else if (r == -ECONNREFUSED)
 			ctl_out("ERROR: %s refused connection (already shut down?)", x->url);
-		else
-			ctl_out("ERROR: %s: %s", x->url, strerror(-r));
+		else {
+			char why[160];
+			ctl_out("ERROR: %s: %s", x->url, ctl_strerror(&x->c, r, why, sizeof(why)));
+		}
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
@@ -129,6 +131,7 @@ static int cmd_open(struct ctl *x, int argc, char **argv)
 		ctl_out("ERROR: bad url %s", argv[0]);
 		return 0;
 	}
+	c.lim = x->c.lim;
 	ctl_client_free(&x->c);
 	x->c = c;
 	free(x->url);
@@ -305,6 +308,10 @@ static void usage(FILE *f)
 	    "-p/--password PASSWORD -- password to use for authentication with server\n"
 	    "-r/--history-file -- keep a readline history (if readline is available)\n"
 	    "--json -- machine-readable output for status and avail\n"
+	    "--connect-timeout SECS -- the longest wait to connect (default 10; 0: none)\n"
+	    "--timeout SECS -- the longest wait for an answer's next bytes (default 600)\n"
+	    "--follow-timeout SECS -- the same for tail -f, maintail -f, fg (default 86400)\n"
+	    "--max-response BYTES -- the largest answer kept in memory (default 16MB)\n"
 	    "-v/--version -- print supctl's version and exit\n"
 	    "\n"
 	    "action [arguments] -- see below\n"
@@ -327,6 +334,10 @@ int main(int argc, char **argv)
 	    {"history-file", required_argument, NULL, 'r'},
 	    {"json", no_argument, NULL, 'J'},
 	    {"version", no_argument, NULL, 'v'},
+	    {"connect-timeout", required_argument, NULL, 256 + CTL_LIM_CONNECT},
+	    {"timeout", required_argument, NULL, 256 + CTL_LIM_TIMEOUT},
+	    {"follow-timeout", required_argument, NULL, 256 + CTL_LIM_FOLLOW},
+	    {"max-response", required_argument, NULL, 256 + CTL_LIM_MAX_RESPONSE},
 	    {NULL, 0, NULL, 0},
 	};
 	struct ctl x = {0};
@@ -362,6 +373,22 @@ int main(int argc, char **argv)
 		case 'v':
 			printf("%s\n", PACKAGE_VERSION);
 			return 0;
+		case 256 + CTL_LIM_CONNECT:
+		case 256 + CTL_LIM_TIMEOUT:
+		case 256 + CTL_LIM_FOLLOW:
+		case 256 + CTL_LIM_MAX_RESPONSE: {
+			int i = c - 256;
+			char opt[64];
+			snprintf(opt, sizeof(opt), "--%s", ctl_lim_names[i]);
+			for (char *u = opt; *u; u++)
+				if (*u == '_')
+					*u = '-';
+			free(x.lim_val[i]);
+			free(x.lim_where[i]);
+			x.lim_val[i] = strdup(optarg);
+			x.lim_where[i] = strdup(opt);
+			break;
+		}
 		default:
 			fprintf(stderr, "For help, use %s -h\n", argv[0]);
 			return EX_INVALID_ARGS;
@@ -381,6 +408,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Error: bad server URL %s\n", x.url);
 		return EX_INVALID_ARGS;
 	}
+	if (ctl_set_limits(&x) < 0)
+		return EX_INVALID_ARGS;
 	signal(SIGPIPE, SIG_IGN);
 	int rest = argc - optind;
 	if (rest > 0) {
@@ -400,5 +429,9 @@ int main(int argc, char **argv)
 	free(x.pass);
 	free(x.prompt);
 	free(x.history);
+	for (int i = 0; i < CTL_LIM_N; i++) {
+		free(x.lim_val[i]);
+		free(x.lim_where[i]);
+	}
 	return status;
 }
