@@ -113,3 +113,11 @@ expect_eq 2 "$rc" "max_response = lots"
 expect_eq "Error: $T/bad.conf:3: bad value 'lots' for max_response (bytes, KB/MB/GB; 0: no limit)" \
 	"$out" "max_response = lots"
 ok "bad values name the option and where it was set"
+
+# --- supd knows the names (no "unknown option" warning) and leaves them be
+printf '[supervisord]\n[program:a]\ncommand=/bin/true\n[supervisorctl]\ntimeout=5\nconnect_timeout=1\nfollow_timeout=0\nmax_response=1MB\n' >"$T/supd-check.conf"
+out=$(timeout 30 "$SUPD" --check -c "$T/supd-check.conf" 2>&1) || fail "supd --check: $out"
+case $out in
+*warning*) fail "supd --check warns about supctl's limits: $out" ;;
+esac
+ok "supd --check takes supctl's limits without a warning"
