@@ -408,8 +408,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Error: bad server URL %s\n", x.url);
 		return EX_INVALID_ARGS;
 	}
-	if (ctl_set_limits(&x) < 0)
-		return EX_INVALID_ARGS;
+	if (ctl_set_limits(&x) < 0) {
+		x.exitstatus = EX_INVALID_ARGS;
+		goto out;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	int rest = argc - optind;
 	if (rest > 0) {
@@ -422,6 +424,7 @@ int main(int argc, char **argv)
 		ctl_shell(&x);
 		x.exitstatus = 0; /* interactive mode always exits 0 */
 	}
+out:;
 	int status = x.exitstatus;
 	ctl_client_free(&x.c);
 	free(x.url);
