@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "http_client.h"
-#include "buf.h"
 
 /* ---------------------------------------------------------------- URL */
 
