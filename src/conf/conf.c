@@ -49,6 +49,24 @@ static int add_file(struct conf *c, const char *path)
 	return 0;
 }
 
+/* Parses bytes said to come from path into r, through the front-end of
+ * fmt (CONF_FMT_AUTO: by the name).  Returns 0, -EINVAL (errors in d) or
+ * -ENOMEM. */
+static int parse_text(struct raw_conf *r, const char *path, enum conf_format fmt, const char *text,
+		      size_t len, struct diags *d)
+{
+	if (fmt == CONF_FMT_AUTO)
+		fmt = conf_format_for_path(path);
+	switch (fmt) {
+	case CONF_FMT_YAML:
+		return conf_yaml_parse(r, path, text, len, d);
+	case CONF_FMT_CFG:
+		return conf_cfg_parse(r, path, text, len, d);
+	default:
+		return conf_ini_parse(r, path, text, len, d);
+	}
+}
+
 /* Parses one file into r.  Returns 0, -EINVAL (its errors are in d), -EIO
  * (it cannot be read, said in d) or -ENOMEM. */
 static int parse_file(struct raw_conf *r, const char *path, enum conf_format fmt, struct diags *d,
@@ -67,19 +85,7 @@ static int parse_file(struct raw_conf *r, const char *path, enum conf_format fmt
 			diag_error(d, path, 0, 0, "cannot read: %s", strerror(-e));
 		return -EIO;
 	}
-	if (fmt == CONF_FMT_AUTO)
-		fmt = conf_format_for_path(path);
-	switch (fmt) {
-	case CONF_FMT_YAML:
-		e = conf_yaml_parse(r, path, text, len, d);
-		break;
-	case CONF_FMT_CFG:
-		e = conf_cfg_parse(r, path, text, len, d);
-		break;
-	default:
-		e = conf_ini_parse(r, path, text, len, d);
-		break;
-	}
+	e = parse_text(r, path, fmt, text, len, d);
 	free(text);
 	return e;
 }
@@ -234,7 +240,9 @@ int conf_load(const struct conf_load_opts *o, struct conf **out, struct diags *d
 	struct conf files = {0};
 	char *main_dir = cb_dir_of(o->path);
 	int e = main_dir ? add_file(&files, o->path) : -ENOMEM;
-	if (e == 0)
+	if (e == 0 && o->text)
+		e = parse_text(&r, o->path, o->format, o->text, o->len, d);
+	else if (e == 0)
 		e = parse_file(&r, o->path, o->format, d, NULL, 0);
 	/* a main file that cannot be read: nothing more to say */
 	if (e == -EIO)

@@ -239,6 +239,11 @@ struct conf_load_opts {
 	const char *const *overrides; /* key, value, key, value, ..., NULL */
 	/* The environment used for %(ENV_X)s; NULL: environ. */
 	char *const *environ;
+	/* The main file's bytes when already in memory (the fuzz targets):
+	 * parsed as if read from path, which still names it in messages and
+	 * anchors %(here)s and [include]s.  NULL: path is read. */
+	const char *text;
+	size_t len;
 };
 
 /* Reads, parses and validates a config.  On success *out is a new model and

@@ -307,9 +307,13 @@ static void build_server(struct ctx *x, const struct raw_section *sec, bool inet
 	}
 }
 
-enum { C_SERVERURL, C_USERNAME, C_PASSWORD, C_PROMPT, C_HISTORY_FILE, C_N };
-static const char *const ctl_opts[C_N] = {"serverurl", "username", "password", "prompt",
-					  "history_file"};
+/* After C_LIMITS, supctl's limits: known, so not warned about, but read by
+ * supctl only. */
+enum { C_SERVERURL, C_USERNAME, C_PASSWORD, C_PROMPT, C_HISTORY_FILE, C_LIMITS };
+#define C_N (C_LIMITS + 4)
+static const char *const ctl_opts[C_N] = {"serverurl", "username",	 "password",
+					  "prompt",    "history_file",	 "connect_timeout",
+					  "timeout",   "follow_timeout", "max_response"};
 
 static void build_ctl(struct ctx *x, const struct raw_section *sec)
 {
@@ -319,7 +323,7 @@ static void build_ctl(struct ctx *x, const struct raw_section *sec)
 	cb_gather(x, sec, ctl_opts, C_N, v, true);
 	struct names n = {.x = x, .env1 = &x->c->supd.env};
 	struct opt o;
-	for (int i = 0; i < C_N; i++) {
+	for (int i = 0; i < C_LIMITS; i++) {
 		if (!v[i])
 			continue;
 		char *here = cb_dir_of(v[i]->file);

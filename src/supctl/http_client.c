@@ -8,11 +8,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "http_client.h"
-#include "buf.h"
 
 /* ---------------------------------------------------------------- URL */
 
@@ -90,6 +90,7 @@ void ctl_parser_init(struct ctl_parser *p, struct ctl_resp *resp, ctl_body_cb cb
 	p->resp = resp;
 	p->cb = cb;
 	p->arg = arg;
+	p->max_body = CTL_MAX_BODY;
 }
 
 void ctl_resp_free(struct ctl_resp *r)
@@ -108,9 +109,27 @@ static int deliver(struct ctl_parser *p, const char *buf, size_t n)
 	if (p->cb)
 		return p->cb(p->arg, buf, n);
 	struct ctl_resp *r = p->resp;
-	if (r->len + n > CTL_MAX_BODY)
-		return -EMSGSIZE;
-	return buf_append(&r->body, &r->len, &p->cap, buf, n);
+	if (n > p->max_body - r->len)
+		return -EFBIG;
+	/* Grown by doubling, but never past the limit: an endless body costs
+	 * max_body of memory, not twice that. */
+	size_t need = r->len + n + 1;
+	if (need > p->cap) {
+		size_t c = p->cap < 4096 ? 4096 : p->cap;
+		while (c < need && c <= SIZE_MAX / 2)
+			c *= 2;
+		if (c < need || c > p->max_body + 1)
+			c = need > p->max_body + 1 ? need : p->max_body + 1;
+		char *b = realloc(r->body, c);
+		if (!b)
+			return -ENOMEM;
+		r->body = b;
+		p->cap = c;
+	}
+	memcpy(r->body + r->len, buf, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return 0;
 }
 
 static int parse_status(struct ctl_parser *p, const char *l)
@@ -220,8 +239,9 @@ static int parse_chunk_size(struct ctl_parser *p, const char *l)
 	return 0;
 }
 
-/* After the blank line ending the headers: how is the body delimited? */
-static void headers_done(struct ctl_parser *p)
+/* After the blank line ending the headers: how is the body delimited?
+ * Returns 0, or -EFBIG for a collected body announced past the limit. */
+static int headers_done(struct ctl_parser *p)
 {
 	struct ctl_resp *r = p->resp;
 	if (r->status >= 100 && r->status < 200) {
@@ -236,7 +256,7 @@ static void headers_done(struct ctl_parser *p)
 		p->nheaders = 0;
 		p->header_bytes = 0;
 		p->st = CTL_P_STATUS;
-		return;
+		return 0;
 	}
 	if (p->head || r->status == 204 || r->status == 304)
 		p->st = CTL_P_DONE;
@@ -244,11 +264,14 @@ static void headers_done(struct ctl_parser *p)
 		p->st = CTL_P_CHUNK_SIZE;
 	else if (r->content_length >= 0) {
 		p->remaining = (uint64_t)r->content_length;
+		if (!p->cb && p->remaining > p->max_body)
+			return -EFBIG;
 		p->st = p->remaining ? CTL_P_BODY_LEN : CTL_P_DONE;
 	} else {
 		r->close = true;
 		p->st = CTL_P_BODY_EOF;
 	}
+	return 0;
 }
 
 /* One complete line (CR stripped) in a line-oriented state. */
@@ -262,10 +285,8 @@ static int on_line(struct ctl_parser *p, char *l)
 			p->st = CTL_P_HEADER;
 		return r;
 	case CTL_P_HEADER:
-		if (!*l) {
-			headers_done(p);
-			return 0;
-		}
+		if (!*l)
+			return headers_done(p);
 		return parse_header(p, l);
 	case CTL_P_CHUNK_SIZE:
 		r = parse_chunk_size(p, l);
@@ -383,6 +404,10 @@ int ctl_client_init(struct ctl_client *c, const char *url, const char *user, con
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->lim = (struct ctl_limits){.connect_timeout = CTL_CONNECT_TIMEOUT,
+				     .timeout = CTL_TIMEOUT,
+				     .follow_timeout = CTL_FOLLOW_TIMEOUT,
+				     .max_response = CTL_MAX_RESPONSE};
 	int r = ctl_url_parse(&c->url, url);
 	if (r < 0)
 		return r;
@@ -420,24 +445,58 @@ void ctl_client_free(struct ctl_client *c)
 	c->auth = NULL;
 }
 
+/* SO_SNDTIMEO / SO_RCVTIMEO: secs 0 is no limit, as for the socket. */
+static int set_timeout(int fd, int opt, unsigned secs)
+{
+	struct timeval tv = {.tv_sec = secs};
+	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)) < 0 ? -errno : 0;
+}
+
+static int expired(struct ctl_client *c, int err, const char *what, unsigned secs)
+{
+	c->expired = what;
+	c->expired_secs = secs;
+	return err;
+}
+
+/* A blocking connect bounded by connect_timeout: Linux bounds connect(2)
+ * by the send timeout, for TCP (EINPROGRESS when it runs out) as for a
+ * unix socket whose listen backlog is full (EAGAIN). */
+static int connect_one(struct ctl_client *c, int family, int type, int proto,
+		       const struct sockaddr *sa, socklen_t salen, int *out)
+{
+	int fd = socket(family, type | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return -errno;
+	int r = set_timeout(fd, SO_SNDTIMEO, c->lim.connect_timeout);
+	if (r == 0 && connect(fd, sa, salen) < 0) {
+		r = -errno;
+		if (r == -EAGAIN || r == -EINPROGRESS)
+			r = expired(c, -ETIMEDOUT, "connect_timeout", c->lim.connect_timeout);
+	}
+	/* From now on the send timeout bounds a request the server does not
+	 * read. */
+	if (r == 0)
+		r = set_timeout(fd, SO_SNDTIMEO, c->lim.timeout);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	*out = fd;
+	return 0;
+}
+
 int ctl_connect(struct ctl_client *c)
 {
 	disconnect(c);
+	c->expired = NULL;
 	if (c->url.is_unix) {
 		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 		if (strlen(c->url.path) >= sizeof(sa.sun_path))
 			return -ENAMETOOLONG;
 		strcpy(sa.sun_path, c->url.path);
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		c->fd = fd;
-		return 0;
+		return connect_one(c, AF_UNIX, SOCK_STREAM, 0, (struct sockaddr *)&sa, sizeof(sa),
+				   &c->fd);
 	}
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *ai;
@@ -445,30 +504,24 @@ int ctl_connect(struct ctl_client *c)
 		return -EHOSTUNREACH;
 	int r = -ECONNREFUSED;
 	for (struct addrinfo *a = ai; a; a = a->ai_next) {
-		int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-		if (fd < 0) {
-			r = -errno;
-			continue;
-		}
-		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
-			c->fd = fd;
-			r = 0;
+		r = connect_one(c, a->ai_family, a->ai_socktype, a->ai_protocol, a->ai_addr,
+				a->ai_addrlen, &c->fd);
+		if (r == 0)
 			break;
-		}
-		r = -errno;
-		close(fd);
 	}
 	freeaddrinfo(ai);
 	return r;
 }
 
-static int send_all(int fd, const char *buf, size_t n)
+static int send_all(struct ctl_client *c, const char *buf, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+		ssize_t w = send(c->fd, buf, n, MSG_NOSIGNAL);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return expired(c, -ETIME, "timeout", c->lim.timeout);
 			return -errno;
 		}
 		buf += w;
@@ -499,13 +552,16 @@ static int send_request(struct ctl_client *c, const char *method, const char *pa
 		return -ENAMETOOLONG;
 	memcpy(head + n, "\r\n", 3);
 	n += 2;
-	int r = send_all(c->fd, head, (size_t)n);
+	int r = send_all(c, head, (size_t)n);
 	if (r == 0 && body && len)
-		r = send_all(c->fd, body, len);
+		r = send_all(c, body, len);
 	return r;
 }
 
-static int read_response(struct ctl_client *c, struct ctl_parser *p)
+/* Reads until the response is complete, waiting at most secs (0: no
+ * limit) for each next bytes. */
+static int read_response(struct ctl_client *c, struct ctl_parser *p, const char *what,
+			 unsigned secs)
 {
 	size_t used;
 	int r;
@@ -520,11 +576,16 @@ static int read_response(struct ctl_client *c, struct ctl_parser *p)
 		}
 		c->nbuf = 0;
 	}
+	r = set_timeout(c->fd, SO_RCVTIMEO, secs);
+	if (r < 0)
+		return r;
 	for (;;) {
 		ssize_t k = recv(c->fd, c->buf, sizeof(c->buf), 0);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return expired(c, -ETIME, what, secs);
 			return errno == ECONNRESET && !p->any ? -ECONNRESET : -errno;
 		}
 		r = ctl_parser_feed(p, c->buf, (size_t)k, &used);
@@ -552,9 +613,13 @@ int ctl_request(struct ctl_client *c, const char *method, const char *path, cons
 		bool reused = c->reused;
 		ctl_parser_init(&p, resp, cb, arg);
 		p.head = !strcmp(method, "HEAD");
+		p.max_body = c->lim.max_response ? c->lim.max_response : SIZE_MAX / 2;
+		c->expired = NULL;
 		r = send_request(c, method, path, body, len);
-		if (r == 0)
-			r = read_response(c, &p);
+		if (r == 0 && cb)
+			r = read_response(c, &p, "follow_timeout", c->lim.follow_timeout);
+		else if (r == 0)
+			r = read_response(c, &p, "timeout", c->lim.timeout);
 		if (r > 0) {
 			if (resp->close)
 				disconnect(c);
@@ -570,4 +635,23 @@ int ctl_request(struct ctl_client *c, const char *method, const char *path, cons
 			continue;
 		return r;
 	}
+}
+
+const char *ctl_strerror(const struct ctl_client *c, int err, char *buf, size_t len)
+{
+	if ((err == -ETIMEDOUT || err == -ETIME) && c->expired) {
+		snprintf(buf, len, "%s after %u s (%s)",
+			 err == -ETIMEDOUT ? "no connection" : "no answer", c->expired_secs,
+			 c->expired);
+	} else if (err == -EFBIG) {
+		snprintf(buf, len, "answer larger than %zu bytes (max_response)",
+			 c->lim.max_response);
+	} else if (err == -EMSGSIZE) {
+		snprintf(buf, len, "answer's head too large");
+	} else if (err == -EPROTO) {
+		snprintf(buf, len, "malformed answer");
+	} else {
+		snprintf(buf, len, "%s", strerror(-err));
+	}
+	return buf;
 }

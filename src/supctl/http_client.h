@@ -73,6 +73,7 @@ struct ctl_parser {
 	int nheaders;
 	uint64_t remaining; /* of the body or of the current chunk */
 	size_t cap;	    /* of resp->body */
+	size_t max_body;    /* a collected body past this: -EFBIG (init: CTL_MAX_BODY) */
 };
 
 /* resp is zeroed and filled in; cb NULL collects the body in resp->body. */
@@ -80,18 +81,41 @@ void ctl_parser_init(struct ctl_parser *p, struct ctl_resp *resp, ctl_body_cb cb
 /* Feeds n bytes; n == 0 means the peer closed the connection.  Returns 1
  * when the response is complete (*used: bytes consumed, the rest belongs to
  * the next response), 0 when it needs more, or a negative errno: -EPROTO
- * (malformed), -EMSGSIZE (over a limit), -ECONNRESET (closed before any
- * byte), or the body callback's error. */
+ * (malformed), -EMSGSIZE (a line or the head over a limit), -EFBIG (a
+ * collected body over max_body, said as soon as Content-Length says so),
+ * -ECONNRESET (closed before any byte), or the body callback's error. */
 int ctl_parser_feed(struct ctl_parser *p, const char *buf, size_t n, size_t *used);
 void ctl_resp_free(struct ctl_resp *r);
 
 /* ---- client */
+
+/* How long and how much the client waits for and takes from a server, so
+ * that a server that hangs or talks without end cannot hang supctl or
+ * fill its memory.  Seconds; 0: no limit. */
+struct ctl_limits {
+	unsigned connect_timeout; /* to connect (and to send a request) */
+	unsigned timeout;	  /* idle: the longest wait for the next bytes of an answer */
+	unsigned follow_timeout;  /* the same for a streamed answer (tail -f, fg) */
+	size_t max_response;	  /* bytes of an answer's body kept in memory */
+};
+
+#define CTL_CONNECT_TIMEOUT 10
+/* A start or stop answers when the process is up or down: past
+ * supervisord's default startsecs and stopwaitsecs by far. */
+#define CTL_TIMEOUT 600
+/* A followed log may be quiet for long: supd sends nothing meanwhile. */
+#define CTL_FOLLOW_TIMEOUT 86400
+#define CTL_MAX_RESPONSE   (16u << 20)
 
 struct ctl_client {
 	struct ctl_url url;
 	char *auth; /* "Basic base64(user:pass)" or NULL */
 	int fd;	    /* -1 when not connected */
 	bool reused;
+	struct ctl_limits lim; /* the defaults above after init */
+	/* After -ETIMEDOUT or -ETIME: which limit ran out ("timeout"...). */
+	const char *expired;
+	unsigned expired_secs;
 	char buf[16384]; /* bytes read past the last response */
 	size_t nbuf;
 };
@@ -101,15 +125,23 @@ int ctl_client_init(struct ctl_client *c, const char *url, const char *user, con
 void ctl_client_free(struct ctl_client *c);
 
 /* Connects (done by ctl_request when needed).  Returns 0 or a negative
- * errno: -ENOENT (no socket file), -ECONNREFUSED, -EACCES... */
+ * errno: -ENOENT (no socket file), -ECONNREFUSED, -EACCES, -ETIMEDOUT
+ * (connect_timeout)... */
 int ctl_connect(struct ctl_client *c);
 
 /* Sends one request (body NULL: none; a body is sent as application/json)
  * and reads its response.  A kept-alive connection the server has closed
  * meanwhile is reopened once.  Returns 0 (resp filled: free it with
- * ctl_resp_free) or a negative errno. */
+ * ctl_resp_free) or a negative errno: besides ctl_connect's and the
+ * parser's, -ETIME when the server said nothing for lim.timeout seconds
+ * (lim.follow_timeout when cb streams the body), -EFBIG for a collected
+ * body over lim.max_response. */
 int ctl_request(struct ctl_client *c, const char *method, const char *path, const char *body,
 		size_t len, struct ctl_resp *resp, ctl_body_cb cb, void *arg);
+
+/* A request's failure in words, naming the limit that ran out and how to
+ * raise it ("no answer for 600 s (timeout)"); strerror otherwise. */
+const char *ctl_strerror(const struct ctl_client *c, int err, char *buf, size_t len);
 
 /* Base64 (RFC 4648, padded) of n bytes into out (4*ceil(n/3)+1 bytes). */
 void ctl_base64(const void *in, size_t n, char *out);

@@ -56,8 +56,10 @@ static int cmd_daemon(struct ctl *x, const char *what)
 			ctl_out("ERROR: %s no such file (already shut down?)", x->url);
 		else if (r == -ECONNREFUSED)
 			ctl_out("ERROR: %s refused connection (already shut down?)", x->url);
-		else
-			ctl_out("ERROR: %s: %s", x->url, strerror(-r));
+		else {
+			char why[160];
+			ctl_out("ERROR: %s: %s", x->url, ctl_strerror(&x->c, r, why, sizeof(why)));
+		}
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
@@ -159,6 +161,7 @@ static int cmd_open(struct ctl *x, int argc, char **argv)
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
+	c.lim = x->c.lim;
 	ctl_client_free(&x->c);
 	x->c = c;
 	free(x->url);
@@ -475,6 +478,10 @@ static void usage(FILE *f)
 	    "-p/--password PASSWORD -- password to use for authentication with server\n"
 	    "-r/--history-file -- keep a readline history (if readline is available)\n"
 	    "--json -- machine-readable output for status and avail\n"
+	    "--connect-timeout SECS -- the longest wait to connect (default 10; 0: none)\n"
+	    "--timeout SECS -- the longest wait for an answer's next bytes (default 600)\n"
+	    "--follow-timeout SECS -- the same for tail -f, maintail -f, fg (default 86400)\n"
+	    "--max-response BYTES -- the largest answer kept in memory (default 16MB)\n"
 	    "-v/--version -- print supctl's version and exit\n"
 	    "\n"
 	    "action [arguments] -- see below\n"
@@ -509,6 +516,10 @@ int main(int argc, char **argv)
 	    {"history-file", required_argument, NULL, 'r'},
 	    {"json", no_argument, NULL, 'J'},
 	    {"version", no_argument, NULL, 'v'},
+	    {"connect-timeout", required_argument, NULL, 256 + CTL_LIM_CONNECT},
+	    {"timeout", required_argument, NULL, 256 + CTL_LIM_TIMEOUT},
+	    {"follow-timeout", required_argument, NULL, 256 + CTL_LIM_FOLLOW},
+	    {"max-response", required_argument, NULL, 256 + CTL_LIM_MAX_RESPONSE},
 	    {NULL, 0, NULL, 0},
 	};
 	struct ctl x = {0};
@@ -553,6 +564,22 @@ int main(int argc, char **argv)
 		case 'v':
 			printf("%s\n", PACKAGE_VERSION);
 			return 0;
+		case 256 + CTL_LIM_CONNECT:
+		case 256 + CTL_LIM_TIMEOUT:
+		case 256 + CTL_LIM_FOLLOW:
+		case 256 + CTL_LIM_MAX_RESPONSE: {
+			int i = c - 256;
+			char opt[64];
+			snprintf(opt, sizeof(opt), "--%s", ctl_lim_names[i]);
+			for (char *u = opt; *u; u++)
+				if (*u == '_')
+					*u = '-';
+			free(x.lim_val[i]);
+			free(x.lim_where[i]);
+			x.lim_val[i] = strdup(optarg);
+			x.lim_where[i] = strdup(opt);
+			break;
+		}
 		default:
 			return option_error(argv[optind - 1], optopt, "not recognized");
 		}
@@ -570,6 +597,10 @@ int main(int argc, char **argv)
 	if (ctl_client_init(&x.c, x.url, x.user, x.pass) < 0) {
 		fprintf(stderr, "Error: bad server URL %s\n", x.url);
 		return EX_INVALID_ARGS;
+	}
+	if (ctl_set_limits(&x) < 0) {
+		x.exitstatus = EX_INVALID_ARGS;
+		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	int rest = argc - optind;
@@ -597,6 +628,7 @@ int main(int argc, char **argv)
 		ctl_shell(&x);
 		x.exitstatus = 0; /* interactive mode always exits 0 */
 	}
+out:;
 	int status = x.exitstatus;
 	ctl_client_free(&x.c);
 	free(x.url);
@@ -604,5 +636,9 @@ int main(int argc, char **argv)
 	free(x.pass);
 	free(x.prompt);
 	free(x.history);
+	for (int i = 0; i < CTL_LIM_N; i++) {
+		free(x.lim_val[i]);
+		free(x.lim_where[i]);
+	}
 	return status;
 }

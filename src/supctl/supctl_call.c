@@ -48,7 +48,8 @@ void ctl_conn_error(struct ctl *x, int err, bool for_status)
 		ctl_out("%s permission denied", x->url);
 		x->exitstatus = for_status ? EX_STATUS_UNKNOWN : EX_GENERIC;
 	} else {
-		ctl_out("error: %s: %s", x->url, strerror(-err));
+		char why[160];
+		ctl_out("error: %s: %s", x->url, ctl_strerror(&x->c, err, why, sizeof(why)));
 		x->exitstatus = for_status ? EX_STATUS_UNKNOWN : EX_GENERIC;
 	}
 }
@@ -71,6 +72,7 @@ static bool ask_credentials(struct ctl *x)
 	struct ctl_client c;
 	if (ctl_client_init(&c, x->url, user, pass) < 0)
 		return false;
+	c.lim = x->c.lim;
 	ctl_client_free(&x->c);
 	x->c = c;
 	free(x->user);

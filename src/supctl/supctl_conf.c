@@ -3,6 +3,7 @@
  * %(ENV_X)s expanded as supervisorctl does. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -127,8 +128,54 @@ int ctl_load_conf(struct ctl *x, const char *path, bool explicit_path)
 		x->prompt = strdup(v);
 	if (!x->history && (v = raw_scalar(s, "history_file")))
 		x->history = expand(v, here);
+	for (int i = 0; i < CTL_LIM_N; i++) {
+		if (x->lim_val[i] || !(v = raw_scalar(s, ctl_lim_names[i])))
+			continue;
+		struct raw_kv *kv = raw_get(s, ctl_lim_names[i]);
+		x->lim_val[i] = strdup(v);
+		if (asprintf(&x->lim_where[i], "%s:%d", kv->file, kv->line) < 0)
+			x->lim_where[i] = NULL;
+	}
 	free(here);
 	diags_free(&d);
 	raw_free(&raw);
+	return 0;
+}
+
+const char *const ctl_lim_names[CTL_LIM_N] = {"connect_timeout", "timeout", "follow_timeout",
+					      "max_response"};
+
+int ctl_set_limits(struct ctl *x)
+{
+	struct ctl_limits *l = &x->c.lim;
+	unsigned *secs[] = {&l->connect_timeout, &l->timeout, &l->follow_timeout};
+	for (int i = 0; i < CTL_LIM_N; i++) {
+		const char *v = x->lim_val[i];
+		if (!v)
+			continue;
+		const char *where = x->lim_where[i] ? x->lim_where[i] : "?";
+		if (i == CTL_LIM_MAX_RESPONSE) {
+			uint64_t n;
+			if (cv_bytes(v, &n) < 0 || n > SIZE_MAX / 2) {
+				fprintf(stderr,
+					"Error: %s: bad value '%s' for %s (bytes, KB/MB/GB; 0: no "
+					"limit)\n",
+					where, v, ctl_lim_names[i]);
+				return -1;
+			}
+			l->max_response = (size_t)n;
+		} else {
+			/* a year at most: beyond, a limit is a mistake */
+			long n;
+			if (cv_int(v, 0, 366L * 86400, &n) < 0) {
+				fprintf(stderr,
+					"Error: %s: bad value '%s' for %s (seconds, up to a year; "
+					"0: no limit)\n",
+					where, v, ctl_lim_names[i]);
+				return -1;
+			}
+			*secs[i] = (unsigned)n;
+		}
+	}
 	return 0;
 }

@@ -31,9 +31,15 @@ enum {
 	EX_NOT_RUNNING = 7,
 };
 
+/* The limits of struct ctl_limits, by option name. */
+enum { CTL_LIM_CONNECT, CTL_LIM_TIMEOUT, CTL_LIM_FOLLOW, CTL_LIM_MAX_RESPONSE, CTL_LIM_N };
+
 struct ctl {
 	struct ctl_client c;
 	char *url, *user, *pass, *prompt, *history;
+	/* The limits as given, and where ("--timeout", "file:line"), for
+	 * ctl_set_limits; the command line's win over the file's. */
+	char *lim_val[CTL_LIM_N], *lim_where[CTL_LIM_N];
 	bool json;
 	bool interactive;
 	/* avail, reread, update, add, remove: supervisorctl does not check the
@@ -71,6 +77,10 @@ bool ctl_no_args(struct ctl *x, int argc, const char *cmd);
 
 /* supctl_conf.c */
 int ctl_load_conf(struct ctl *x, const char *path, bool explicit_path);
+extern const char *const ctl_lim_names[CTL_LIM_N];
+/* Checks the limits given (lim_val) and sets them on x->c.  Returns 0, or
+ * -1 after saying which value is wrong. */
+int ctl_set_limits(struct ctl *x);
 
 /* supctl_shell.c */
 void ctl_shell(struct ctl *x);

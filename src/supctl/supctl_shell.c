@@ -172,6 +172,7 @@ static pid_t fg_follow(struct ctl *x, const char *e, const char *channel)
 	char path[1400];
 	snprintf(path, sizeof(path), "/v1/processes/%s/log/%s?follow=true", e, channel);
 	if (ctl_client_init(&c, x->url, x->user, x->pass) == 0) {
+		c.lim = x->c.lim;
 		struct ctl_resp resp;
 		if (ctl_request(&c, "GET", path, NULL, 0, &resp, fg_write, &resp) == 0)
 			ctl_resp_free(&resp);

@@ -357,6 +357,54 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+static char *print_ini(const struct conf *c);
+
+/* conf_load_opts.text: the bytes parsed as the file's would be, the path
+ * still naming them (messages, %(here)s, [include]s), the file unread. */
+START_TEST(test_from_memory)
+{
+	const char *text = "[program:a]\ncommand=a %(here)s\n[include]\nfiles=b.yaml\n";
+	char *b = write_file("b.yaml", "programs:\n  b:\n    command: b\n");
+	free(b);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/never-written.conf", dir);
+	struct conf_load_opts o = {
+	    .path = path, .environ = test_env, .text = text, .len = strlen(text)};
+	struct conf *c = NULL, *f = NULL;
+	struct diags d;
+	diags_init(&d);
+	ck_assert_int_eq(conf_load(&o, &c, &d), 0);
+	diags_free(&d);
+	ck_assert_int_eq(load(text, &f, &d, NULL), 0);
+	diags_free(&d);
+	ck_assert_uint_eq(c->nprocs, 2);
+	char want[128];
+	snprintf(want, sizeof(want), "a %s", dir);
+	ck_assert_str_eq(conf_find_process(c, "a", "a")->command, want);
+	char *pc = print_ini(c), *pf = print_ini(f);
+	ck_assert_str_eq(strstr(pc, "[program:a]"), strstr(pf, "[program:a]"));
+	free(pc);
+	free(pf);
+	conf_free(c);
+	conf_free(f);
+
+	/* len is authoritative, and an error names path:line */
+	o.text = "[program:x]\ncommand=x\n[bad";
+	o.len = strlen(o.text);
+	diags_init(&d);
+	ck_assert_int_eq(conf_load(&o, &c, &d), -EINVAL);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(d.v[0].file, path);
+	ck_assert_int_eq(d.v[0].line, 3);
+	diags_free(&d);
+	o.len = strlen("[program:x]\ncommand=x\n");
+	diags_init(&d);
+	ck_assert_int_eq(conf_load(&o, &c, &d), 0);
+	conf_free(c);
+	diags_free(&d);
+}
+END_TEST
+
 static char *print_ini(const struct conf *c)
 {
 	char *buf = NULL;
@@ -484,6 +532,7 @@ int main(void)
 	tcase_add_test(tc, test_print_roundtrip);
 	tcase_add_test(tc, test_json_escapes);
 	tcase_add_test(tc, test_format_and_search);
+	tcase_add_test(tc, test_from_memory);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

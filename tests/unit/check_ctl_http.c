@@ -4,8 +4,13 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "http_client.h"
 
@@ -187,6 +192,62 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/* Feeds s whole, with a body limit; returns the result. */
+static int feed_max(const char *s, size_t max, struct ctl_resp *resp, struct ctl_parser *p)
+{
+	ctl_parser_init(p, resp, NULL, NULL);
+	p->max_body = max;
+	int r = ctl_parser_feed(p, s, strlen(s), NULL);
+	if (r == 0)
+		r = ctl_parser_feed(p, NULL, 0, NULL);
+	return r;
+}
+
+START_TEST(test_body_limit)
+{
+	struct ctl_parser p;
+	struct ctl_resp resp;
+	/* exactly the limit is fine, one byte more is not */
+	ck_assert_int_eq(
+	    feed_max("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 5, &resp, &p), 1);
+	ck_assert_str_eq(resp.body, "hello");
+	ctl_resp_free(&resp);
+	/* announced too long: refused before any body byte */
+	ck_assert_int_eq(feed_max("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n", 5, &resp, &p),
+			 -EFBIG);
+	ctl_resp_free(&resp);
+	/* delimited by EOF, and chunked: refused when the bytes come */
+	ck_assert_int_eq(feed_max("HTTP/1.1 200 OK\r\n\r\nhello!", 5, &resp, &p), -EFBIG);
+	ctl_resp_free(&resp);
+	ck_assert_int_eq(feed_max("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				  "3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n",
+				  5, &resp, &p),
+			 -EFBIG);
+	ctl_resp_free(&resp);
+	/* HEAD and 204 have no body whatever Content-Length says */
+	ck_assert_int_eq(
+	    feed_max("HTTP/1.1 204 No Content\r\nContent-Length: 99\r\n\r\n", 5, &resp, &p), 1);
+	ctl_resp_free(&resp);
+
+	/* An endless body costs the limit, not twice it: the buffer never
+	 * grows past max + 1 (the NUL). */
+	size_t max = 100000;
+	char block[4096];
+	memset(block, 'x', sizeof(block));
+	ctl_parser_init(&p, &resp, NULL, NULL);
+	p.max_body = max;
+	const char *h = "HTTP/1.1 200 OK\r\n\r\n";
+	ck_assert_int_eq(ctl_parser_feed(&p, h, strlen(h), NULL), 0);
+	int r = 0;
+	while (r == 0)
+		r = ctl_parser_feed(&p, block, sizeof(block), NULL);
+	ck_assert_int_eq(r, -EFBIG);
+	ck_assert_uint_le(resp.len, max);
+	ck_assert_uint_le(p.cap, max + 1);
+	ctl_resp_free(&resp);
+}
+END_TEST
+
 static char got[256];
 static size_t ngot;
 
@@ -277,6 +338,52 @@ START_TEST(test_base64)
 }
 END_TEST
 
+/* A server on a unix socket that accepts (the backlog does) and says
+ * nothing, then one that answers without end. */
+static int listen_unix(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	return fd;
+}
+
+START_TEST(test_idle_timeout)
+{
+	char path[64], url[80];
+	snprintf(path, sizeof(path), "/tmp/supd-check-ctl-%d.sock", (int)getpid());
+	snprintf(url, sizeof(url), "unix://%s", path);
+	int ls = listen_unix(path);
+	struct ctl_client c;
+	ck_assert_int_eq(ctl_client_init(&c, url, NULL, NULL), 0);
+	ck_assert_uint_eq(c.lim.timeout, CTL_TIMEOUT);
+	ck_assert_uint_eq(c.lim.max_response, CTL_MAX_RESPONSE);
+	c.lim.timeout = 1;
+	struct ctl_resp resp;
+	time_t t0 = time(NULL);
+	ck_assert_int_eq(ctl_request(&c, "GET", "/", NULL, 0, &resp, NULL, NULL), -ETIME);
+	ck_assert_int_le(time(NULL) - t0, 5);
+	char why[160];
+	ck_assert_str_eq(ctl_strerror(&c, -ETIME, why, sizeof(why)),
+			 "no answer after 1 s (timeout)");
+	/* a streamed answer (tail -f) waits by follow_timeout instead */
+	c.lim.timeout = 60;
+	c.lim.follow_timeout = 1;
+	int ok = 0;
+	ck_assert_int_eq(ctl_request(&c, "GET", "/", NULL, 0, &resp, collect, &ok), -ETIME);
+	ck_assert_str_eq(ctl_strerror(&c, -ETIME, why, sizeof(why)),
+			 "no answer after 1 s (follow_timeout)");
+	ck_assert_str_eq(ctl_strerror(&c, -EFBIG, why, sizeof(why)),
+			 "answer larger than 16777216 bytes (max_response)");
+	ctl_client_free(&c);
+	close(ls);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_connect_errors)
 {
 	struct ctl_client c;
@@ -298,12 +405,14 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_continue_and_eof_body);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_body_limit);
 	tcase_add_test(tc, test_callback);
 	suite_add_tcase(s, tc);
 	TCase *tu = tcase_create("client");
 	tcase_add_test(tu, test_url);
 	tcase_add_test(tu, test_base64);
 	tcase_add_test(tu, test_connect_errors);
+	tcase_add_test(tu, test_idle_timeout);
 	suite_add_tcase(s, tu);
 	return s;
 }
