@@ -55,7 +55,7 @@ struct daemon {
 	size_t shut_hi; /* shut_v[0, shut_hi) still to stop */
 	struct loop_timer step_timer;
 	struct loop_timer wait_timer;
-	bool orphans_killing;
+	bool orphans_sigkill;
 	struct loop_timer orphan_timer;
 	struct loop_timer shutdown_timer; /* a shutdown asked for by shutdown_on */
 	int exit_status;		  /* supd's: 0, or per shutdown_on */

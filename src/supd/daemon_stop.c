@@ -225,13 +225,13 @@ void daemon_orphans_step(struct daemon *d)
 		loop_stop(d->loop);
 		return;
 	}
-	signal_children(d->orphans_killing ? SIGKILL : SIGTERM);
+	signal_children(d->orphans_sigkill ? SIGKILL : SIGTERM);
 }
 
 static void orphan_timer_cb(struct loop *l, void *arg)
 {
 	struct daemon *d = arg;
-	d->orphans_killing = true;
+	d->orphans_sigkill = true;
 	daemon_orphans_step(d);
 	/* New orphans appear as their parents die; keep sweeping. */
 	if (d->phase == PH_ORPHANS)
