@@ -96,9 +96,10 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 			}
 			if (!found) {
 				if (!name)
-					ctl_out("%s: ERROR (no such group)", group);
+					ctl_err(x, "BAD_NAME", "%s: ERROR (no such group)", group);
 				else
-					ctl_out("%s: ERROR (no such process)", argv[a]);
+					ctl_err(x, "BAD_NAME", "%s: ERROR (no such process)",
+						argv[a]);
 				x->exitstatus = EX_STATUS_UNKNOWN;
 			}
 		}
@@ -107,11 +108,7 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 		json_t *arr = json_array();
 		for (size_t i = 0; i < k; i++)
 			json_array_append(arr, match[i]);
-		char *s = json_dumps(arr, JSON_INDENT(2));
-		if (s)
-			puts(s);
-		free(s);
-		json_decref(arr);
+		ctl_jset(x, arr);
 	} else {
 		show_statuses(match, k);
 	}
@@ -153,7 +150,7 @@ static void print_result(struct ctl *x, enum action act, const char *group, cons
 	char ns[600];
 	ctl_make_namespec(group, name, ns, sizeof(ns));
 	if (!strcmp(code, "SUCCESS")) {
-		ctl_out("%s: %s", ns, act == ACT_START ? "started" : "stopped");
+		ctl_result(x, ns, code, "%s: %s", ns, act == ACT_START ? "started" : "stopped");
 		return;
 	}
 	/* The API tells a quick exit (ABNORMAL_TERMINATION, its description
@@ -165,9 +162,9 @@ static void print_result(struct ctl *x, enum action act, const char *group, cons
 		code = "SPAWN_ERROR";
 	const char *e = fault_text(code);
 	if (e)
-		ctl_out("%s: ERROR (%s)", ns, e);
+		ctl_result(x, ns, code, "%s: ERROR (%s)", ns, e);
 	else
-		ctl_out("%s: ERROR (%s)", ns, desc && *desc ? desc : code);
+		ctl_result(x, ns, code, "%s: ERROR (%s)", ns, desc && *desc ? desc : code);
 	fault_exit(x, code, act == ACT_START ? "ALREADY_STARTED" : "NOT_RUNNING");
 }
 
@@ -200,10 +197,10 @@ static void act_one(struct ctl *x, enum action act, const char *spec)
 		return;
 	if (all || !name) {
 		if (rep.code && !strcmp(rep.code, "BAD_NAME")) {
-			ctl_out("%s: ERROR (no such group)", group);
+			ctl_err(x, rep.code, "%s: ERROR (no such group)", group);
 			x->exitstatus = act == ACT_START ? EX_INVALID_ARGS : EX_GENERIC;
 		} else if (rep.code) {
-			ctl_out("%s: ERROR (%s)", all ? "all" : group,
+			ctl_err(x, rep.code, "%s: ERROR (%s)", all ? "all" : group,
 				rep.msg ? rep.msg : rep.code);
 			fault_exit(x, rep.code, NULL);
 		} else {
@@ -224,8 +221,9 @@ static bool need_names(struct ctl *x, int argc, const char *cmd, int status)
 {
 	if (argc > 0)
 		return true;
-	ctl_out("Error: %s requires a process name", cmd);
-	ctl_help_line(cmd);
+	ctl_err(x, "BAD_ARGUMENTS", "Error: %s requires a process name", cmd);
+	if (!x->json)
+		ctl_help_line(cmd);
 	x->exitstatus = status;
 	return false;
 }
@@ -263,23 +261,25 @@ static void signal_result(struct ctl *x, const char *group, const char *name, co
 	char ns[600];
 	ctl_make_namespec(group, name, ns, sizeof(ns));
 	if (!strcmp(code, "SUCCESS"))
-		ctl_out("%s: signalled", ns);
+		ctl_result(x, ns, code, "%s: signalled", ns);
 	else if (!strcmp(code, "BAD_NAME"))
-		ctl_out("%s: ERROR (no such process)", ns);
+		ctl_result(x, ns, code, "%s: ERROR (no such process)", ns);
 	else if (!strcmp(code, "BAD_SIGNAL"))
-		ctl_out("%s: ERROR (bad signal name)", ns);
+		ctl_result(x, ns, code, "%s: ERROR (bad signal name)", ns);
 	else if (!strcmp(code, "NOT_RUNNING"))
-		ctl_out("%s: ERROR (not running)", ns);
+		ctl_result(x, ns, code, "%s: ERROR (not running)", ns);
 	else
-		ctl_out("%s: ERROR (%s)", ns, desc && *desc ? desc : code);
+		ctl_result(x, ns, code, "%s: ERROR (%s)", ns, desc && *desc ? desc : code);
 	fault_exit(x, code, NULL);
 }
 
 int cmd_signal(struct ctl *x, int argc, char **argv)
 {
 	if (argc < 2) {
-		ctl_out("Error: signal requires a signal name and a process name");
-		ctl_help_line("signal");
+		ctl_err(x, "BAD_ARGUMENTS",
+			"Error: signal requires a signal name and a process name");
+		if (!x->json)
+			ctl_help_line("signal");
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
@@ -301,13 +301,14 @@ int cmd_signal(struct ctl *x, int argc, char **argv)
 			continue;
 		if (all || !name) {
 			if (rep.code && !strcmp(rep.code, "BAD_NAME")) {
-				ctl_out("%s: ERROR (no such group)", group);
+				ctl_err(x, rep.code, "%s: ERROR (no such group)", group);
 				x->exitstatus = EX_GENERIC;
 			} else if (rep.code && !strcmp(rep.code, "BAD_SIGNAL")) {
-				ctl_out("%s: ERROR (bad signal name)", all ? "all" : group);
+				ctl_err(x, rep.code, "%s: ERROR (bad signal name)",
+					all ? "all" : group);
 				x->exitstatus = EX_GENERIC;
 			} else if (rep.code) {
-				ctl_out("%s: ERROR (%s)", all ? "all" : group,
+				ctl_err(x, rep.code, "%s: ERROR (%s)", all ? "all" : group,
 					rep.msg ? rep.msg : rep.code);
 				fault_exit(x, rep.code, NULL);
 			} else {
@@ -327,12 +328,31 @@ int cmd_signal(struct ctl *x, int argc, char **argv)
 	return 0;
 }
 
+/* A process's pid: the line, or {"name", "pid"} in --json's array. */
+static void pid_line(struct ctl *x, json_t *p)
+{
+	long long pid = ctl_jint(p, "pid");
+	if (!x->json) {
+		ctl_out("%lld", pid);
+		return;
+	}
+	char ns[600];
+	ctl_make_namespec(ctl_jstr(p, "group"), ctl_jstr(p, "name"), ns, sizeof(ns));
+	if (!x->jdoc)
+		x->jdoc = json_array();
+	json_array_append_new(x->jdoc, json_pack("{s:s,s:I}", "name", ns, "pid", (json_int_t)pid));
+}
+
 int cmd_pid(struct ctl *x, int argc, char **argv)
 {
 	struct reply rep;
 	if (argc == 0) {
 		if (ctl_call(x, "GET", "/v1/version", &rep) == 0) {
-			ctl_out("%lld", ctl_jint(rep.j, "pid"));
+			if (x->json)
+				ctl_jset(x, json_pack("{s:I}", "pid",
+						      (json_int_t)ctl_jint(rep.j, "pid")));
+			else
+				ctl_out("%lld", ctl_jint(rep.j, "pid"));
 			ctl_reply_free(&rep);
 		}
 		return 0;
@@ -346,11 +366,11 @@ int cmd_pid(struct ctl *x, int argc, char **argv)
 		}
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "all")) {
-			if (ctl_call(x, "GET", "/v1/processes?fields=pid", &rep) < 0)
+			if (ctl_call(x, "GET", "/v1/processes?fields=group,name,pid", &rep) < 0)
 				continue;
 			json_t *all = json_object_get(rep.j, "processes");
 			for (size_t k = 0; k < json_array_size(all); k++)
-				ctl_out("%lld", ctl_jint(json_array_get(all, k), "pid"));
+				pid_line(x, json_array_get(all, k));
 			ctl_reply_free(&rep);
 			continue;
 		}
@@ -360,11 +380,11 @@ int cmd_pid(struct ctl *x, int argc, char **argv)
 		if (ctl_call(x, "GET", path, &rep) < 0)
 			continue;
 		if (rep.code) {
-			ctl_out("No such process %s", argv[i]);
+			ctl_err(x, rep.code, "No such process %s", argv[i]);
 			x->exitstatus = EX_GENERIC;
 		} else {
 			long long pid = ctl_jint(rep.j, "pid");
-			ctl_out("%lld", pid);
+			pid_line(x, rep.j);
 			if (pid == 0)
 				x->exitstatus = EX_NOT_RUNNING;
 		}
@@ -392,7 +412,7 @@ static int tail_modifier(struct ctl *x, const char *mod, bool *follow, long *byt
 	errno = 0;
 	long n = strtol(o, &end, 10);
 	if (!*o || *end || n < 0 || errno) {
-		ctl_out("Error: bad argument %s", mod);
+		ctl_err(x, "BAD_ARGUMENTS", "Error: bad argument %s", mod);
 		x->exitstatus = EX_GENERIC;
 		return -1;
 	}
@@ -403,11 +423,11 @@ static int tail_modifier(struct ctl *x, const char *mod, bool *follow, long *byt
 static void log_error_line(struct ctl *x, const char *who, const char *code)
 {
 	if (!strcmp(code, "BAD_NAME"))
-		ctl_out("%s: ERROR (no such process name)", who);
+		ctl_err(x, code, "%s: ERROR (no such process name)", who);
 	else if (!strcmp(code, "NO_FILE"))
-		ctl_out("%s: ERROR (no log file)", who);
+		ctl_err(x, code, "%s: ERROR (no log file)", who);
 	else
-		ctl_out("%s: ERROR (unknown error reading log)", who);
+		ctl_err(x, code, "%s: ERROR (unknown error reading log)", who);
 	x->exitstatus = EX_GENERIC;
 }
 
@@ -520,11 +540,41 @@ static bool tail_name_known(struct ctl *x, const char *enc, const char *name)
 		return false;
 	bool known = !rep.code;
 	if (rep.code && !strcmp(rep.code, "BAD_NAME"))
-		ctl_out("%s: ERROR (no such process)", name);
+		ctl_err(x, rep.code, "%s: ERROR (no such process)", name);
 	else if (rep.code)
 		log_error_line(x, name, rep.code);
 	ctl_reply_free(&rep);
 	return known;
+}
+
+/* tail -f --json: one JSON object a line, {"name", "line"}, for each line
+ * of the log as it arrives (a line not in UTF-8 comes as "line": null). */
+static int json_lines_out(void *arg, const char *buf, size_t len)
+{
+	struct skip_filter *f = arg;
+	char *s = realloc(f->held, f->nheld + len);
+	if (!s)
+		return -ENOMEM;
+	memcpy(s + f->nheld, buf, len);
+	f->held = s;
+	f->nheld += len;
+	size_t from = 0;
+	for (size_t i = 0; i < f->nheld; i++) {
+		if (s[i] != '\n')
+			continue;
+		json_t *t = json_stringn(s + from, i - from);
+		json_t *j = json_pack("{s:s,s:o}", "name", f->who, "line", t ? t : json_null());
+		char *out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		if (out)
+			puts(out);
+		free(out);
+		json_decref(j);
+		from = i + 1;
+	}
+	fflush(stdout);
+	memmove(s, s + from, f->nheld - from);
+	f->nheld -= from;
+	return 0;
 }
 
 static void read_log(struct ctl *x, const char *who, const char *base, bool follow, long bytes)
@@ -534,11 +584,16 @@ static void read_log(struct ctl *x, const char *who, const char *base, bool foll
 	if (follow) {
 		snprintf(path, sizeof(path), "%s%cfollow=true", base,
 			 strchr(base, '?') ? '&' : '?');
-		ctl_out("==> Press Ctrl-C to exit <==");
-		fflush(stdout);
 		struct skip_filter sf = {.who = who};
-		int e = ctl_call_ex(x, "GET", path, &rep, false, skip_out, &sf);
-		if (sf.nheld) /* a line that only looked like a marker's start */
+		int e;
+		if (x->json) {
+			e = ctl_call_ex(x, "GET", path, &rep, false, json_lines_out, &sf);
+		} else {
+			ctl_out("==> Press Ctrl-C to exit <==");
+			fflush(stdout);
+			e = ctl_call_ex(x, "GET", path, &rep, false, skip_out, &sf);
+		}
+		if (sf.nheld && !x->json) /* a line that only looked like a marker's start */
 			ctl_write_out(NULL, sf.held, sf.nheld);
 		free(sf.held);
 		if (e < 0)
@@ -549,7 +604,12 @@ static void read_log(struct ctl *x, const char *who, const char *base, bool foll
 		if (ctl_call(x, "GET", path, &rep) < 0)
 			return;
 		/* supervisorctl prints the bytes as a line: a newline after */
-		if (!rep.code) {
+		if (!rep.code && x->json) {
+			json_t *t = json_stringn(rep.resp.body ? rep.resp.body : "", rep.resp.len);
+			if (!t) /* not UTF-8: the bytes as Latin-1 would lie; say so */
+				t = json_null();
+			ctl_jset(x, json_pack("{s:s,s:o}", "name", who, "text", t));
+		} else if (!rep.code) {
 			if (rep.resp.body)
 				fwrite(rep.resp.body, 1, rep.resp.len, stdout);
 			putchar('\n');
@@ -566,8 +626,9 @@ static void read_log(struct ctl *x, const char *who, const char *base, bool foll
 int cmd_tail(struct ctl *x, int argc, char **argv)
 {
 	if (argc < 1 || argc > 3) {
-		ctl_out("Error: too %s arguments", argc < 1 ? "few" : "many");
-		ctl_help_line("tail");
+		ctl_err(x, "BAD_ARGUMENTS", "Error: too %s arguments", argc < 1 ? "few" : "many");
+		if (!x->json)
+			ctl_help_line("tail");
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
@@ -578,7 +639,7 @@ int cmd_tail(struct ctl *x, int argc, char **argv)
 		argv++;
 	}
 	if (argc == 0) {
-		ctl_out("Error: tail requires process name");
+		ctl_err(x, "BAD_ARGUMENTS", "Error: tail requires process name");
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
@@ -590,7 +651,7 @@ int cmd_tail(struct ctl *x, int argc, char **argv)
 			ch[i] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] - 'A' + 'a' : w[i]);
 		ch[i] = '\0';
 		if (w[i] || (strcmp(ch, "stdout") && strcmp(ch, "stderr"))) {
-			ctl_out("Error: bad channel '%s'", w);
+			ctl_err(x, "BAD_ARGUMENTS", "Error: bad channel '%s'", w);
 			x->exitstatus = EX_GENERIC;
 			return 0;
 		}
@@ -611,13 +672,14 @@ int cmd_tail(struct ctl *x, int argc, char **argv)
 int cmd_maintail(struct ctl *x, int argc, char **argv)
 {
 	if (argc > 1) {
-		ctl_out("Error: too many arguments");
-		ctl_help_line("maintail");
+		ctl_err(x, "BAD_ARGUMENTS", "Error: too many arguments");
+		if (!x->json)
+			ctl_help_line("maintail");
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
 	if (argc == 1 && argv[0][0] != '-') {
-		ctl_out("Error: bad argument %s", argv[0]);
+		ctl_err(x, "BAD_ARGUMENTS", "Error: bad argument %s", argv[0]);
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
@@ -643,7 +705,7 @@ int cmd_clear(struct ctl *x, int argc, char **argv)
 			continue;
 		json_t *res = json_object_get(rep.j, "results");
 		if (rep.code) {
-			ctl_out("%s: ERROR (%s)", argv[i],
+			ctl_err(x, rep.code, "%s: ERROR (%s)", argv[i],
 				!strcmp(rep.code, "BAD_NAME") ? "no such process" : "failed");
 			x->exitstatus = EX_GENERIC;
 		} else if (res) {
@@ -653,14 +715,15 @@ int cmd_clear(struct ctl *x, int argc, char **argv)
 				ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns,
 						  sizeof(ns));
 				if (!strcmp(ctl_jstr(o, "status"), "SUCCESS")) {
-					ctl_out("%s: cleared", ns);
+					ctl_result(x, ns, "SUCCESS", "%s: cleared", ns);
 				} else {
-					ctl_out("%s: ERROR (failed)", ns);
+					ctl_result(x, ns, ctl_jstr(o, "status"),
+						   "%s: ERROR (failed)", ns);
 					x->exitstatus = EX_GENERIC;
 				}
 			}
 		} else {
-			ctl_out("%s: cleared", argv[i]);
+			ctl_result(x, argv[i], "SUCCESS", "%s: cleared", argv[i]);
 		}
 		ctl_reply_free(&rep);
 	}
