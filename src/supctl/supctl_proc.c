@@ -5,9 +5,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "supctl_int.h"
 
@@ -145,10 +150,12 @@ static const char *fault_text(const char *code)
 }
 
 static void print_result(struct ctl *x, enum action act, const char *group, const char *name,
-			 const char *code, const char *desc)
+			 const char *code, const char *desc, json_t *shown)
 {
 	char ns[600];
 	ctl_make_namespec(group, name, ns, sizeof(ns));
+	if (!strcmp(code, "SUCCESS") && json_object_get(shown, ns))
+		return; /* the progress printed it as it happened */
 	if (!strcmp(code, "SUCCESS")) {
 		ctl_result(x, ns, code, "%s: %s", ns, act == ACT_START ? "started" : "stopped");
 		return;
@@ -168,14 +175,223 @@ static void print_result(struct ctl *x, enum action act, const char *group, cons
 	fault_exit(x, code, act == ACT_START ? "ALREADY_STARTED" : "NOT_RUNNING");
 }
 
-static void print_results(struct ctl *x, enum action act, json_t *j)
+static void print_results(struct ctl *x, enum action act, json_t *j, json_t *shown)
 {
 	json_t *res = json_object_get(j, "results");
 	for (size_t i = 0; i < json_array_size(res); i++) {
 		json_t *o = json_array_get(res, i);
 		print_result(x, act, ctl_jstr(o, "group"), ctl_jstr(o, "name"),
-			     ctl_jstr(o, "status"), ctl_jstr(o, "description"));
+			     ctl_jstr(o, "status"), ctl_jstr(o, "description"), shown);
 	}
+}
+
+/* ---------------------------------------------------------------- progress
+ *
+ * On a terminal, a start or stop that takes time shows what it waits for:
+ * a line, rewritten in place, naming the processes still STARTING or
+ * STOPPING and, for a stop, the seconds left before supd sends SIGKILL
+ * (stopwaitsecs, counted from the request); and each process's
+ * "started"/"stopped" line as soon as it is so, not when the whole answer
+ * comes.  A thread polls the process list on its own connection while the
+ * request waits; the answer then prints what the thread has not (every
+ * failure among them, in supervisorctl's words).  Not on a terminal, none
+ * of this runs: scripts see supervisorctl's output exactly. */
+
+struct progress {
+	struct ctl *x;
+	enum action act;
+	char group[512];
+	const char *name; /* NULL: the group (or all) */
+	bool all;
+	json_t *watch; /* namespec -> wait (stopwaitsecs or startsecs) */
+	json_t *shown; /* namespec -> true: its line is out */
+	struct timespec t0;
+	pthread_t th;
+	atomic_bool done;
+	bool status_line; /* a progress line is on the screen */
+};
+
+static bool spec_matches(const struct progress *p, json_t *proc)
+{
+	if (p->all)
+		return true;
+	if (strcmp(ctl_jstr(proc, "group"), p->group))
+		return false;
+	return !p->name || !strcmp(ctl_jstr(proc, "name"), p->name);
+}
+
+static void clear_status(struct progress *p)
+{
+	if (p->status_line)
+		fputs("\r\033[K", stdout);
+	p->status_line = false;
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* One look at the processes: lines for those done, the status line for
+ * the others. */
+static void progress_poll(struct progress *p, struct ctl_client *c)
+{
+	struct ctl_resp resp;
+	memset(&resp, 0, sizeof(resp));
+	if (ctl_request(c, "GET", "/v1/processes?fields=group,name,state", NULL, 0, &resp, NULL,
+			NULL) < 0 ||
+	    resp.status != 200) {
+		ctl_resp_free(&resp);
+		return;
+	}
+	json_t *j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
+	json_t *all = json_object_get(j, "processes");
+	char ns[600], line[1024] = "";
+	size_t waiting = 0, off = 0;
+	double left = -1;
+	for (size_t i = 0; i < json_array_size(all); i++) {
+		json_t *o = json_array_get(all, i);
+		ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns, sizeof(ns));
+		json_t *w = json_object_get(p->watch, ns);
+		if (!w || json_object_get(p->shown, ns))
+			continue;
+		long long st = ctl_jint(o, "state");
+		bool stopped = st == 0 || st == 100 || st == 200;
+		if ((p->act == ACT_STOP && stopped) || (p->act == ACT_START && st == 20)) {
+			clear_status(p);
+			printf("%s: %s\n", ns, p->act == ACT_START ? "started" : "stopped");
+			json_object_set_new(p->shown, ns, json_true());
+			continue;
+		}
+		if (st != 10 && st != 40)
+			continue; /* not under way (yet): nothing to say */
+		waiting++;
+		if (off < sizeof(line) - 1)
+			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
+						waiting > 1 ? ", " : "", ns);
+		if (st == 40 && json_integer_value(w) >= 0) {
+			double l = (double)json_integer_value(w) - since(&p->t0);
+			if (left < 0 || l < left)
+				left = l < 0 ? 0 : l;
+		}
+	}
+	json_decref(j);
+	ctl_resp_free(&resp);
+	clear_status(p);
+	if (waiting) {
+		if (off >= 40) /* the line fits in 80 columns */
+			snprintf(line, sizeof(line), "%zu processes", waiting);
+		if (left >= 0)
+			printf("waiting for %s to stop (SIGKILL in %.0fs)", line, left + 0.49);
+		else
+			printf("waiting for %s to %s", line,
+			       p->act == ACT_START ? "start" : "stop");
+		p->status_line = true;
+	}
+	fflush(stdout);
+}
+
+static void *progress_main(void *arg)
+{
+	struct progress *p = arg;
+	struct ctl_client c;
+	if (ctl_client_init(&c, p->x->url, p->x->user, p->x->pass) < 0)
+		return NULL;
+	/* a moment first: a quick answer needs no progress at all */
+	const struct timespec tick = {.tv_nsec = 250 * 1000 * 1000};
+	for (int n = 0; !atomic_load(&p->done); n++) {
+		nanosleep(&tick, NULL);
+		if (n >= 1 && !atomic_load(&p->done))
+			progress_poll(p, &c);
+	}
+	ctl_client_free(&c);
+	return NULL;
+}
+
+/* Starts the progress of a start or stop of spec, when stdout is a
+ * terminal; false when there is none. */
+static bool progress_start(struct progress *p, struct ctl *x, enum action act, bool all,
+			   const char *group, const char *name)
+{
+	memset(p, 0, sizeof(*p));
+	if (x->json || x->interactive || !isatty(STDOUT_FILENO))
+		return false;
+	p->x = x;
+	p->act = act;
+	p->all = all;
+	snprintf(p->group, sizeof(p->group), "%s", group);
+	p->name = name;
+	/* what to watch: the processes the request may change, with their wait */
+	struct reply rep;
+	memset(&rep, 0, sizeof(rep));
+	if (ctl_request(&x->c, "GET", "/v1/config", NULL, 0, &rep.resp, NULL, NULL) < 0 ||
+	    rep.resp.status != 200) {
+		ctl_resp_free(&rep.resp);
+		return false;
+	}
+	rep.j = json_loadb(rep.resp.body ? rep.resp.body : "", rep.resp.len, 0, NULL);
+	p->watch = json_object();
+	p->shown = json_object();
+	json_t *progs = json_object_get(rep.j, "programs");
+	char ns[600];
+	for (size_t i = 0; i < json_array_size(progs); i++) {
+		json_t *o = json_array_get(progs, i);
+		if (!json_is_true(json_object_get(o, "inuse")) || !spec_matches(p, o))
+			continue;
+		ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns, sizeof(ns));
+		/* -1: a supd that does not say (no countdown then) */
+		json_t *w = json_object_get(o, act == ACT_STOP ? "stopwaitsecs" : "startsecs");
+		json_object_set_new(p->watch, ns,
+				    json_integer(json_is_integer(w) ? json_integer_value(w) : -1));
+	}
+	ctl_reply_free(&rep);
+	/* which of them are already where the request takes them: no line */
+	if (ctl_request(&x->c, "GET", "/v1/processes?fields=group,name,state", NULL, 0, &rep.resp,
+			NULL, NULL) == 0) {
+		rep.j = json_loadb(rep.resp.body ? rep.resp.body : "", rep.resp.len, 0, NULL);
+		json_t *all_p = json_object_get(rep.j, "processes");
+		for (size_t i = 0; i < json_array_size(all_p); i++) {
+			json_t *o = json_array_get(all_p, i);
+			long long st = ctl_jint(o, "state");
+			bool there = act == ACT_STOP ? (st == 0 || st == 100 || st == 200)
+						     : (st == 20 || st == 10);
+			ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns,
+					  sizeof(ns));
+			if (there)
+				json_object_del(p->watch, ns);
+		}
+		ctl_reply_free(&rep);
+	}
+	if (!json_object_size(p->watch)) {
+		json_decref(p->watch);
+		json_decref(p->shown);
+		return false;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &p->t0);
+	atomic_init(&p->done, false);
+	/* signals (the shell's Ctrl-C) stay the main thread's */
+	sigset_t all_sigs, old;
+	sigfillset(&all_sigs);
+	pthread_sigmask(SIG_BLOCK, &all_sigs, &old);
+	int r = pthread_create(&p->th, NULL, progress_main, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		json_decref(p->watch);
+		json_decref(p->shown);
+		return false;
+	}
+	return true;
+}
+
+static void progress_end(struct progress *p)
+{
+	atomic_store(&p->done, true);
+	pthread_join(p->th, NULL);
+	clear_status(p);
+	fflush(stdout);
+	json_decref(p->watch);
 }
 
 static void act_one(struct ctl *x, enum action act, const char *spec)
@@ -193,8 +409,18 @@ static void act_one(struct ctl *x, enum action act, const char *spec)
 			 act == ACT_START ? "start" : "stop");
 	}
 	struct reply rep;
-	if (ctl_call(x, "POST", path, &rep) < 0)
+	struct progress prog;
+	bool shows = progress_start(&prog, x, act, all, group, name);
+	int r = ctl_call(x, "POST", path, &rep);
+	json_t *shown = NULL;
+	if (shows) {
+		progress_end(&prog);
+		shown = prog.shown;
+	}
+	if (r < 0) {
+		json_decref(shown);
 		return;
+	}
 	if (all || !name) {
 		if (rep.code && !strcmp(rep.code, "BAD_NAME")) {
 			ctl_err(x, rep.code, "%s: ERROR (no such group)", group);
@@ -204,13 +430,14 @@ static void act_one(struct ctl *x, enum action act, const char *spec)
 				rep.msg ? rep.msg : rep.code);
 			fault_exit(x, rep.code, NULL);
 		} else {
-			print_results(x, act, rep.j);
+			print_results(x, act, rep.j, shown);
 		}
 	} else if (rep.code) {
-		print_result(x, act, group, name, rep.code, rep.msg);
+		print_result(x, act, group, name, rep.code, rep.msg, shown);
 	} else {
-		print_result(x, act, group, name, "SUCCESS", NULL);
+		print_result(x, act, group, name, "SUCCESS", NULL, shown);
 	}
+	json_decref(shown);
 	ctl_reply_free(&rep);
 }
 
