@@ -238,6 +238,8 @@ static double since(const struct timespec *t0)
  * the others. */
 static void progress_poll(struct progress *p, struct ctl_client *c)
 {
+	if (ctl_interrupted())
+		return; /* the shell's Ctrl-C: the command says nothing more */
 	struct ctl_resp resp;
 	memset(&resp, 0, sizeof(resp));
 	if (ctl_request(c, "GET", "/v1/processes?fields=group,name,state", NULL, 0, &resp, NULL,
@@ -316,7 +318,7 @@ static bool progress_start(struct progress *p, struct ctl *x, enum action act, b
 			   const char *group, const char *name)
 {
 	memset(p, 0, sizeof(*p));
-	if (x->json || x->interactive || !isatty(STDOUT_FILENO))
+	if (x->json || !isatty(STDOUT_FILENO))
 		return false;
 	p->x = x;
 	p->act = act;

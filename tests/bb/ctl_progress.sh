@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On a terminal, supctl stop of a program that takes its time shows what
 # it waits for and the seconds left before SIGKILL, and stop/start all
-# print each process's line as it happens, not all at the end.  On a pipe,
+# print each process's line as it happens, not all at the end (in the
+# shell too).  On a pipe,
 # the output is supervisorctl's, unchanged.  Driven on a pseudo-terminal by
 # python3's pty module.
 . "$(dirname "$0")/lib.sh"
@@ -80,6 +81,46 @@ pty_run start all >"$T/start.out" 2>&1 || fail "pty run: $(cat "$T/start.out")"
 grep -q "slow: started" "$T/start.out" && grep -q "quick: started" "$T/start.out" ||
 	fail "start all: $(cat "$T/start.out")"
 ok "start all on a terminal"
+
+# the shell: the same progress, then the prompt
+cat >"$T/shell_pty.py" <<'EOPY'
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "-c", sys.argv[2]])
+out = b""
+def until(pat, secs=30):
+    global out
+    end = time.time() + secs
+    while time.time() < end:
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                return False
+            if pat in out:
+                return True
+    return False
+def step(ok, what):
+    if not ok:
+        print("FAIL:", what, repr(out[-400:]))
+        sys.exit(1)
+step(until(b"supervisor> "), "no first prompt")
+out = b""
+os.write(fd, b"stop slow\n")
+step(until(b"waiting for slow to stop (SIGKILL in"), "no countdown in the shell")
+step(until(b"slow: stopped\r\nsupervisor> "), "no result then prompt")
+step(out.count(b"slow: stopped") == 1, "the result twice")
+os.write(fd, b"quit\n")
+_, st = os.waitpid(pid, 0)
+step(os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0, "supctl ended with %d" % st)
+print("ok")
+EOPY
+bb_wait 20 running slow
+out=$(timeout 60 python3 "$T/shell_pty.py" "$SUPCTL" "$T/supd.conf" 2>&1) || fail "$out"
+expect_eq ok "$out" "the shell session"
+ok "the shell shows the progress too"
+ctl start slow >/dev/null
 
 # not a terminal: supervisorctl's lines, nothing else
 bb_wait 20 running slow
