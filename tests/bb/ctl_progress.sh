@@ -2,9 +2,8 @@
 # On a terminal, supctl stop of a program that takes its time shows what
 # it waits for and the seconds left before SIGKILL, and stop/start all
 # print each process's line as it happens, not all at the end (in the
-# shell too).  On a pipe,
-# the output is supervisorctl's, unchanged.  Driven on a pseudo-terminal by
-# python3's pty module.
+# shell too).  On a pipe, the output is supervisorctl's, unchanged.
+# Driven on a pseudo-terminal by python3's pty module.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || {
 	echo "SKIP: no python3"
