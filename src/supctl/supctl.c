@@ -53,18 +53,21 @@ static int cmd_daemon(struct ctl *x, const char *what)
 			return 0;
 		}
 		if (r == -ENOENT)
-			ctl_out("ERROR: %s no such file (already shut down?)", x->url);
+			ctl_err(x, "NO_FILE", "ERROR: %s no such file (already shut down?)",
+				x->url);
 		else if (r == -ECONNREFUSED)
-			ctl_out("ERROR: %s refused connection (already shut down?)", x->url);
+			ctl_err(x, "REFUSED", "ERROR: %s refused connection (already shut down?)",
+				x->url);
 		else {
 			char why[160];
-			ctl_out("ERROR: %s: %s", x->url, ctl_strerror(&x->c, r, why, sizeof(why)));
+			ctl_err(x, "NO_CONNECTION", "ERROR: %s: %s", x->url,
+				ctl_strerror(&x->c, r, why, sizeof(why)));
 		}
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
 	if (rep.resp.status == 401) {
-		ctl_out("Server requires authentication");
+		ctl_err(x, "UNAUTHORIZED", "Server requires authentication");
 		x->exitstatus = EX_GENERIC;
 	} else if (rep.resp.status >= 400) {
 		json_t *j = json_loadb(rep.resp.body ? rep.resp.body : "", rep.resp.len, 0, NULL);
@@ -73,15 +76,17 @@ static int cmd_daemon(struct ctl *x, const char *what)
 		const char *msg =
 		    json_string_value(json_object_get(json_object_get(j, "error"), "message"));
 		if (code && !strcmp(code, "SHUTDOWN_STATE"))
-			ctl_out("ERROR: already shutting down");
+			ctl_err(x, code, "ERROR: already shutting down");
 		else if (msg) /* why a reload was refused */
-			ctl_out("ERROR: %s", msg);
+			ctl_err(x, code ? code : "FAILED", "ERROR: %s", msg);
 		else
-			ctl_out("ERROR: %s", code ? code : "unexpected answer");
+			ctl_err(x, code ? code : "BAD_ANSWER", "ERROR: %s",
+				code ? code : "unexpected answer");
 		x->exitstatus = EX_GENERIC;
 		json_decref(j);
 	} else {
-		ctl_out(sd ? "Shut down" : "Restarted supervisord");
+		ctl_result(x, "supd", sd ? "shut down" : "restarted", "%s",
+			   sd ? "Shut down" : "Restarted supervisord");
 	}
 	ctl_resp_free(&rep.resp);
 	return 0;
@@ -95,10 +100,10 @@ static int cmd_reopen(struct ctl *x, int argc, char **argv)
 	if (ctl_call(x, "POST", "/v1/reopen", &rep) < 0)
 		return 0;
 	if (rep.code) {
-		ctl_out("ERROR: %s", rep.msg ? rep.msg : rep.code);
+		ctl_err(x, rep.code, "ERROR: %s", rep.msg ? rep.msg : rep.code);
 		x->exitstatus = EX_GENERIC;
 	} else {
-		ctl_out("Reopened the log files");
+		ctl_result(x, "supd", "reopened", "Reopened the log files");
 	}
 	ctl_reply_free(&rep);
 	return 0;
@@ -111,7 +116,10 @@ static int cmd_version(struct ctl *x, int argc, char **argv)
 	struct reply rep;
 	if (ctl_call(x, "GET", "/v1/version", &rep) < 0)
 		return 0;
-	ctl_out("%s", ctl_jstr(rep.j, "version"));
+	if (x->json)
+		ctl_jset(x, json_incref(rep.j));
+	else
+		ctl_out("%s", ctl_jstr(rep.j, "version"));
 	ctl_reply_free(&rep);
 	return 0;
 }
@@ -128,8 +136,8 @@ static bool reload_conf_ok(struct ctl *x)
 		return false;
 	bool ok = !rep.code || strcmp(rep.code, "CANT_REREAD") != 0;
 	if (!ok) {
-		ctl_out("ERROR: not reloading, the configuration has errors:");
-		ctl_out("%s", rep.msg ? rep.msg : "");
+		ctl_err(x, rep.code, "ERROR: not reloading, the configuration has errors:\n%s",
+			rep.msg ? rep.msg : "");
 		x->exitstatus = EX_GENERIC;
 	}
 	ctl_reply_free(&rep);
@@ -151,13 +159,13 @@ static int cmd_shutdown(struct ctl *x, int argc, char **argv)
 static int cmd_open(struct ctl *x, int argc, char **argv)
 {
 	if (argc != 1 || (strncmp(argv[0], "unix:", 5) && strncmp(argv[0], "http://", 7))) {
-		ctl_out("ERROR: url must be http:// or unix://");
+		ctl_err(x, "BAD_ARGUMENTS", "ERROR: url must be http:// or unix://");
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
 	struct ctl_client c;
 	if (ctl_client_init(&c, argv[0], x->user, x->pass) < 0) {
-		ctl_out("ERROR: bad url %s", argv[0]);
+		ctl_err(x, "BAD_ARGUMENTS", "ERROR: bad url %s", argv[0]);
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
@@ -250,8 +258,9 @@ bool ctl_no_args(struct ctl *x, int argc, const char *cmd)
 {
 	if (argc == 0)
 		return true;
-	ctl_out("Error: %s accepts no arguments", cmd);
-	ctl_help_line(cmd);
+	ctl_err(x, "BAD_ARGUMENTS", "Error: %s accepts no arguments", cmd);
+	if (!x->json)
+		ctl_help_line(cmd);
 	x->exitstatus = EX_GENERIC;
 	return false;
 }
@@ -371,10 +380,11 @@ static int supctl_dispatch(struct ctl *x, int argc, char **argv, const char *lin
 					cmds[i].fn == cmd_update || cmds[i].fn == cmd_add ||
 					cmds[i].fn == cmd_remove;
 			cmds[i].fn(x, n - 1, argv + 1);
+			ctl_jflush(x);
 			fflush(stdout);
 			return 0;
 		}
-	ctl_out("*** Unknown syntax: %s", line);
+	ctl_err(x, "UNKNOWN_COMMAND", "*** Unknown syntax: %s", line);
 	x->exitstatus = EX_GENERIC;
 	return 0;
 }
@@ -421,7 +431,7 @@ int supctl_line(struct ctl *x, const char *text)
 		cl++;
 	int r = 0;
 	if (cl == 0) {
-		ctl_out("*** Unknown syntax: %s", line);
+		ctl_err(x, "UNKNOWN_COMMAND", "*** Unknown syntax: %s", line);
 		x->exitstatus = EX_GENERIC;
 	} else if (cl == 3 && !strncmp(line, "EOF", 3)) {
 		putchar('\n'); /* supervisorctl's do_EOF */
@@ -477,7 +487,7 @@ static void usage(FILE *f)
 	    "-u/--username USERNAME -- username to use for authentication with server\n"
 	    "-p/--password PASSWORD -- password to use for authentication with server\n"
 	    "-r/--history-file -- keep a readline history (if readline is available)\n"
-	    "--json -- machine-readable output for status and avail\n"
+	    "--json -- machine-readable output (JSON; errors as JSON on stderr)\n"
 	    "--connect-timeout SECS -- the longest wait to connect (default 10; 0: none)\n"
 	    "--timeout SECS -- the longest wait for an answer's next bytes (default 600)\n"
 	    "--follow-timeout SECS -- the same for tail -f, maintail -f, fg (default 86400)\n"

@@ -26,6 +26,83 @@ void ctl_out(const char *fmt, ...)
 	putchar('\n');
 }
 
+static char *vfmt(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		return NULL;
+	return s;
+}
+
+/* An error of the whole command (no server, no such group, a bad
+ * argument): supervisorctl's line on stdout, or with --json one object a
+ * line on stderr, {"error": {"code", "message"}}, the message the same
+ * words. */
+void ctl_err(struct ctl *x, const char *code, const char *fmt, ...)
+{
+	if (ctl_interrupted())
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *line = vfmt(fmt, ap);
+	va_end(ap);
+	if (!x->json) {
+		puts(line ? line : "ERROR");
+	} else {
+		json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
+				      line ? line : code);
+		char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		fflush(stdout);
+		fprintf(stderr, "%s\n", s ? s : "{\"error\":{\"code\":\"NO_MEMORY\"}}");
+		free(s);
+		json_decref(j);
+	}
+	free(line);
+}
+
+/* One name's result (started, stopped, signalled, added...): the line, or
+ * with --json {"name", "status", "message"} in the command's array. */
+void ctl_result(struct ctl *x, const char *name, const char *status, const char *fmt, ...)
+{
+	if (ctl_interrupted())
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *line = vfmt(fmt, ap);
+	va_end(ap);
+	if (!x->json) {
+		puts(line ? line : "");
+		fflush(stdout);
+	} else {
+		if (!x->jdoc)
+			x->jdoc = json_array();
+		json_array_append_new(x->jdoc, json_pack("{s:s,s:s,s:s}", "name", name, "status",
+							 status, "message", line ? line : ""));
+	}
+	free(line);
+}
+
+/* --json: the command's one document (replacing any). */
+void ctl_jset(struct ctl *x, json_t *doc)
+{
+	json_decref(x->jdoc);
+	x->jdoc = doc;
+}
+
+/* --json: the document out, once the command is done. */
+void ctl_jflush(struct ctl *x)
+{
+	if (!x->jdoc)
+		return;
+	char *s = json_dumps(x->jdoc, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	if (s)
+		puts(s);
+	free(s);
+	json_decref(x->jdoc);
+	x->jdoc = NULL;
+	fflush(stdout);
+}
+
 void ctl_reply_free(struct reply *r)
 {
 	json_decref(r->j);
@@ -37,19 +114,20 @@ void ctl_reply_free(struct reply *r)
 void ctl_conn_error(struct ctl *x, int err, bool for_status)
 {
 	if (err == -ENOENT) {
-		ctl_out("%s no such file", x->url);
+		ctl_err(x, "NO_FILE", "%s no such file", x->url);
 		x->exitstatus = for_status	? EX_STATUS_UNKNOWN
 				: x->no_upcheck ? EX_GENERIC
 						: EX_NOT_RUNNING;
 	} else if (err == -ECONNREFUSED) {
-		ctl_out("%s refused connection", x->url);
+		ctl_err(x, "REFUSED", "%s refused connection", x->url);
 		x->exitstatus = x->no_upcheck && !for_status ? EX_GENERIC : EX_CONN_REFUSED;
 	} else if (err == -EACCES) {
-		ctl_out("%s permission denied", x->url);
+		ctl_err(x, "PERMISSION_DENIED", "%s permission denied", x->url);
 		x->exitstatus = for_status ? EX_STATUS_UNKNOWN : EX_GENERIC;
 	} else {
 		char why[160];
-		ctl_out("error: %s: %s", x->url, ctl_strerror(&x->c, err, why, sizeof(why)));
+		ctl_err(x, "NO_CONNECTION", "error: %s: %s", x->url,
+			ctl_strerror(&x->c, err, why, sizeof(why)));
 		x->exitstatus = for_status ? EX_STATUS_UNKNOWN : EX_GENERIC;
 	}
 }
@@ -100,7 +178,7 @@ int ctl_call_ex(struct ctl *x, const char *method, const char *path, struct repl
 		return ctl_call_ex(x, method, path, rep, for_status, cb, arg);
 	}
 	if (rep->status == 401) {
-		ctl_out("Server requires authentication");
+		ctl_err(x, "UNAUTHORIZED", "Server requires authentication");
 		x->exitstatus = for_status ? EX_STATUS_UNKNOWN : EX_GENERIC;
 		ctl_reply_free(rep);
 		return -1;
@@ -115,7 +193,7 @@ int ctl_call_ex(struct ctl *x, const char *method, const char *path, struct repl
 		}
 	}
 	if (rep->status >= 400 && !rep->code) {
-		ctl_out("error: %s %s: HTTP %d", method, path, rep->status);
+		ctl_err(x, "HTTP_ERROR", "error: %s %s: HTTP %d", method, path, rep->status);
 		x->exitstatus = EX_GENERIC;
 		ctl_reply_free(rep);
 		return -1;
@@ -124,7 +202,7 @@ int ctl_call_ex(struct ctl *x, const char *method, const char *path, struct repl
 	    (!rep->resp.content_type ||
 	     (strncmp(rep->resp.content_type, "text/plain", 10) &&
 	      strncmp(rep->resp.content_type, "text/event-stream", 17)))) {
-		ctl_out("error: %s %s: unexpected answer", method, path);
+		ctl_err(x, "BAD_ANSWER", "error: %s %s: unexpected answer", method, path);
 		x->exitstatus = EX_GENERIC;
 		ctl_reply_free(rep);
 		return -1;

@@ -41,6 +41,10 @@ struct ctl {
 	 * ctl_set_limits; the command line's win over the file's. */
 	char *lim_val[CTL_LIM_N], *lim_where[CTL_LIM_N];
 	bool json;
+	/* --json: the command's document, printed on stdout when it ends
+	 * (an array of results, or one object); errors go to stderr at once,
+	 * one JSON object a line. */
+	json_t *jdoc;
 	bool interactive;
 	/* avail, reread, update, add, remove: supervisorctl does not check the
 	 * server first for these, and a dead server is a generic error (1). */
@@ -58,6 +62,12 @@ struct reply {
 
 /* supctl_call.c */
 void ctl_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ctl_err(struct ctl *x, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ctl_result(struct ctl *x, const char *name, const char *status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void ctl_jset(struct ctl *x, json_t *doc);
+void ctl_jflush(struct ctl *x);
 void ctl_reply_free(struct reply *r);
 void ctl_conn_error(struct ctl *x, int err, bool for_status);
 int ctl_call_ex(struct ctl *x, const char *method, const char *path, struct reply *rep,

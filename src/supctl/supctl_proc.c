@@ -5,9 +5,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "supctl_int.h"
 
@@ -96,9 +101,10 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 			}
 			if (!found) {
 				if (!name)
-					ctl_out("%s: ERROR (no such group)", group);
+					ctl_err(x, "BAD_NAME", "%s: ERROR (no such group)", group);
 				else
-					ctl_out("%s: ERROR (no such process)", argv[a]);
+					ctl_err(x, "BAD_NAME", "%s: ERROR (no such process)",
+						argv[a]);
 				x->exitstatus = EX_STATUS_UNKNOWN;
 			}
 		}
@@ -107,11 +113,7 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 		json_t *arr = json_array();
 		for (size_t i = 0; i < k; i++)
 			json_array_append(arr, match[i]);
-		char *s = json_dumps(arr, JSON_INDENT(2));
-		if (s)
-			puts(s);
-		free(s);
-		json_decref(arr);
+		ctl_jset(x, arr);
 	} else {
 		show_statuses(match, k);
 	}
@@ -148,12 +150,14 @@ static const char *fault_text(const char *code)
 }
 
 static void print_result(struct ctl *x, enum action act, const char *group, const char *name,
-			 const char *code, const char *desc)
+			 const char *code, const char *desc, json_t *shown)
 {
 	char ns[600];
 	ctl_make_namespec(group, name, ns, sizeof(ns));
+	if (!strcmp(code, "SUCCESS") && json_object_get(shown, ns))
+		return; /* the progress printed it as it happened */
 	if (!strcmp(code, "SUCCESS")) {
-		ctl_out("%s: %s", ns, act == ACT_START ? "started" : "stopped");
+		ctl_result(x, ns, code, "%s: %s", ns, act == ACT_START ? "started" : "stopped");
 		return;
 	}
 	/* The API tells a quick exit (ABNORMAL_TERMINATION, its description
@@ -165,20 +169,231 @@ static void print_result(struct ctl *x, enum action act, const char *group, cons
 		code = "SPAWN_ERROR";
 	const char *e = fault_text(code);
 	if (e)
-		ctl_out("%s: ERROR (%s)", ns, e);
+		ctl_result(x, ns, code, "%s: ERROR (%s)", ns, e);
 	else
-		ctl_out("%s: ERROR (%s)", ns, desc && *desc ? desc : code);
+		ctl_result(x, ns, code, "%s: ERROR (%s)", ns, desc && *desc ? desc : code);
 	fault_exit(x, code, act == ACT_START ? "ALREADY_STARTED" : "NOT_RUNNING");
 }
 
-static void print_results(struct ctl *x, enum action act, json_t *j)
+static void print_results(struct ctl *x, enum action act, json_t *j, json_t *shown)
 {
 	json_t *res = json_object_get(j, "results");
 	for (size_t i = 0; i < json_array_size(res); i++) {
 		json_t *o = json_array_get(res, i);
 		print_result(x, act, ctl_jstr(o, "group"), ctl_jstr(o, "name"),
-			     ctl_jstr(o, "status"), ctl_jstr(o, "description"));
+			     ctl_jstr(o, "status"), ctl_jstr(o, "description"), shown);
 	}
+}
+
+/* ---------------------------------------------------------------- progress
+ *
+ * On a terminal, a start or stop that takes time shows what it waits for:
+ * a line, rewritten in place, naming the processes still STARTING or
+ * STOPPING and, for a stop, the seconds left before supd sends SIGKILL
+ * (stopwaitsecs, counted from the request); and each process's
+ * "started"/"stopped" line as soon as it is so, not when the whole answer
+ * comes.  A thread polls the process list on its own connection while the
+ * request waits; the answer then prints what the thread has not (every
+ * failure among them, in supervisorctl's words).  Not on a terminal, none
+ * of this runs: scripts see supervisorctl's output exactly. */
+
+struct progress {
+	struct ctl *x;
+	enum action act;
+	char group[512];
+	const char *name; /* NULL: the group (or all) */
+	bool all;
+	json_t *watch; /* namespec -> wait (stopwaitsecs or startsecs) */
+	json_t *shown; /* namespec -> true: its line is out */
+	struct timespec t0;
+	pthread_t th;
+	atomic_bool done;
+	bool status_line; /* a progress line is on the screen */
+};
+
+static bool spec_matches(const struct progress *p, json_t *proc)
+{
+	if (p->all)
+		return true;
+	if (strcmp(ctl_jstr(proc, "group"), p->group))
+		return false;
+	return !p->name || !strcmp(ctl_jstr(proc, "name"), p->name);
+}
+
+static void clear_status(struct progress *p)
+{
+	if (p->status_line)
+		fputs("\r\033[K", stdout);
+	p->status_line = false;
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* One look at the processes: lines for those done, the status line for
+ * the others. */
+static void progress_poll(struct progress *p, struct ctl_client *c)
+{
+	if (ctl_interrupted())
+		return; /* the shell's Ctrl-C: the command says nothing more */
+	struct ctl_resp resp;
+	memset(&resp, 0, sizeof(resp));
+	if (ctl_request(c, "GET", "/v1/processes?fields=group,name,state", NULL, 0, &resp, NULL,
+			NULL) < 0 ||
+	    resp.status != 200) {
+		ctl_resp_free(&resp);
+		return;
+	}
+	json_t *j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
+	json_t *all = json_object_get(j, "processes");
+	char ns[600], line[1024] = "";
+	size_t waiting = 0, off = 0;
+	double left = -1;
+	for (size_t i = 0; i < json_array_size(all); i++) {
+		json_t *o = json_array_get(all, i);
+		ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns, sizeof(ns));
+		json_t *w = json_object_get(p->watch, ns);
+		if (!w || json_object_get(p->shown, ns))
+			continue;
+		long long st = ctl_jint(o, "state");
+		bool stopped = st == 0 || st == 100 || st == 200;
+		if ((p->act == ACT_STOP && stopped) || (p->act == ACT_START && st == 20)) {
+			clear_status(p);
+			printf("%s: %s\n", ns, p->act == ACT_START ? "started" : "stopped");
+			json_object_set_new(p->shown, ns, json_true());
+			continue;
+		}
+		if (st != 10 && st != 40)
+			continue; /* not under way (yet): nothing to say */
+		waiting++;
+		if (off < sizeof(line) - 1)
+			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
+						waiting > 1 ? ", " : "", ns);
+		if (st == 40 && json_integer_value(w) >= 0) {
+			double l = (double)json_integer_value(w) - since(&p->t0);
+			if (left < 0 || l < left)
+				left = l < 0 ? 0 : l;
+		}
+	}
+	json_decref(j);
+	ctl_resp_free(&resp);
+	clear_status(p);
+	if (waiting) {
+		if (off >= 40) /* the line fits in 80 columns */
+			snprintf(line, sizeof(line), "%zu processes", waiting);
+		if (left >= 0)
+			printf("waiting for %s to stop (SIGKILL in %.0fs)", line, left + 0.49);
+		else
+			printf("waiting for %s to %s", line,
+			       p->act == ACT_START ? "start" : "stop");
+		p->status_line = true;
+	}
+	fflush(stdout);
+}
+
+static void *progress_main(void *arg)
+{
+	struct progress *p = arg;
+	struct ctl_client c;
+	if (ctl_client_init(&c, p->x->url, p->x->user, p->x->pass) < 0)
+		return NULL;
+	/* a moment first: a quick answer needs no progress at all */
+	const struct timespec tick = {.tv_nsec = 250 * 1000 * 1000};
+	for (int n = 0; !atomic_load(&p->done); n++) {
+		nanosleep(&tick, NULL);
+		if (n >= 1 && !atomic_load(&p->done))
+			progress_poll(p, &c);
+	}
+	ctl_client_free(&c);
+	return NULL;
+}
+
+/* Starts the progress of a start or stop of spec, when stdout is a
+ * terminal; false when there is none. */
+static bool progress_start(struct progress *p, struct ctl *x, enum action act, bool all,
+			   const char *group, const char *name)
+{
+	memset(p, 0, sizeof(*p));
+	if (x->json || !isatty(STDOUT_FILENO))
+		return false;
+	p->x = x;
+	p->act = act;
+	p->all = all;
+	snprintf(p->group, sizeof(p->group), "%s", group);
+	p->name = name;
+	/* what to watch: the processes the request may change, with their wait */
+	struct reply rep;
+	memset(&rep, 0, sizeof(rep));
+	if (ctl_request(&x->c, "GET", "/v1/config", NULL, 0, &rep.resp, NULL, NULL) < 0 ||
+	    rep.resp.status != 200) {
+		ctl_resp_free(&rep.resp);
+		return false;
+	}
+	rep.j = json_loadb(rep.resp.body ? rep.resp.body : "", rep.resp.len, 0, NULL);
+	p->watch = json_object();
+	p->shown = json_object();
+	json_t *progs = json_object_get(rep.j, "programs");
+	char ns[600];
+	for (size_t i = 0; i < json_array_size(progs); i++) {
+		json_t *o = json_array_get(progs, i);
+		if (!json_is_true(json_object_get(o, "inuse")) || !spec_matches(p, o))
+			continue;
+		ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns, sizeof(ns));
+		/* -1: a supd that does not say (no countdown then) */
+		json_t *w = json_object_get(o, act == ACT_STOP ? "stopwaitsecs" : "startsecs");
+		json_object_set_new(p->watch, ns,
+				    json_integer(json_is_integer(w) ? json_integer_value(w) : -1));
+	}
+	ctl_reply_free(&rep);
+	/* which of them are already where the request takes them: no line */
+	if (ctl_request(&x->c, "GET", "/v1/processes?fields=group,name,state", NULL, 0, &rep.resp,
+			NULL, NULL) == 0) {
+		rep.j = json_loadb(rep.resp.body ? rep.resp.body : "", rep.resp.len, 0, NULL);
+		json_t *all_p = json_object_get(rep.j, "processes");
+		for (size_t i = 0; i < json_array_size(all_p); i++) {
+			json_t *o = json_array_get(all_p, i);
+			long long st = ctl_jint(o, "state");
+			bool there = act == ACT_STOP ? (st == 0 || st == 100 || st == 200)
+						     : (st == 20 || st == 10);
+			ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns,
+					  sizeof(ns));
+			if (there)
+				json_object_del(p->watch, ns);
+		}
+		ctl_reply_free(&rep);
+	}
+	if (!json_object_size(p->watch)) {
+		json_decref(p->watch);
+		json_decref(p->shown);
+		return false;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &p->t0);
+	atomic_init(&p->done, false);
+	/* signals (the shell's Ctrl-C) stay the main thread's */
+	sigset_t all_sigs, old;
+	sigfillset(&all_sigs);
+	pthread_sigmask(SIG_BLOCK, &all_sigs, &old);
+	int r = pthread_create(&p->th, NULL, progress_main, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		json_decref(p->watch);
+		json_decref(p->shown);
+		return false;
+	}
+	return true;
+}
+
+static void progress_end(struct progress *p)
+{
+	atomic_store(&p->done, true);
+	pthread_join(p->th, NULL);
+	clear_status(p);
+	fflush(stdout);
+	json_decref(p->watch);
 }
 
 static void act_one(struct ctl *x, enum action act, const char *spec)
@@ -196,24 +411,35 @@ static void act_one(struct ctl *x, enum action act, const char *spec)
 			 act == ACT_START ? "start" : "stop");
 	}
 	struct reply rep;
-	if (ctl_call(x, "POST", path, &rep) < 0)
+	struct progress prog;
+	bool shows = progress_start(&prog, x, act, all, group, name);
+	int r = ctl_call(x, "POST", path, &rep);
+	json_t *shown = NULL;
+	if (shows) {
+		progress_end(&prog);
+		shown = prog.shown;
+	}
+	if (r < 0) {
+		json_decref(shown);
 		return;
+	}
 	if (all || !name) {
 		if (rep.code && !strcmp(rep.code, "BAD_NAME")) {
-			ctl_out("%s: ERROR (no such group)", group);
+			ctl_err(x, rep.code, "%s: ERROR (no such group)", group);
 			x->exitstatus = act == ACT_START ? EX_INVALID_ARGS : EX_GENERIC;
 		} else if (rep.code) {
-			ctl_out("%s: ERROR (%s)", all ? "all" : group,
+			ctl_err(x, rep.code, "%s: ERROR (%s)", all ? "all" : group,
 				rep.msg ? rep.msg : rep.code);
 			fault_exit(x, rep.code, NULL);
 		} else {
-			print_results(x, act, rep.j);
+			print_results(x, act, rep.j, shown);
 		}
 	} else if (rep.code) {
-		print_result(x, act, group, name, rep.code, rep.msg);
+		print_result(x, act, group, name, rep.code, rep.msg, shown);
 	} else {
-		print_result(x, act, group, name, "SUCCESS", NULL);
+		print_result(x, act, group, name, "SUCCESS", NULL, shown);
 	}
+	json_decref(shown);
 	ctl_reply_free(&rep);
 }
 
@@ -224,8 +450,9 @@ static bool need_names(struct ctl *x, int argc, const char *cmd, int status)
 {
 	if (argc > 0)
 		return true;
-	ctl_out("Error: %s requires a process name", cmd);
-	ctl_help_line(cmd);
+	ctl_err(x, "BAD_ARGUMENTS", "Error: %s requires a process name", cmd);
+	if (!x->json)
+		ctl_help_line(cmd);
 	x->exitstatus = status;
 	return false;
 }
@@ -263,23 +490,25 @@ static void signal_result(struct ctl *x, const char *group, const char *name, co
 	char ns[600];
 	ctl_make_namespec(group, name, ns, sizeof(ns));
 	if (!strcmp(code, "SUCCESS"))
-		ctl_out("%s: signalled", ns);
+		ctl_result(x, ns, code, "%s: signalled", ns);
 	else if (!strcmp(code, "BAD_NAME"))
-		ctl_out("%s: ERROR (no such process)", ns);
+		ctl_result(x, ns, code, "%s: ERROR (no such process)", ns);
 	else if (!strcmp(code, "BAD_SIGNAL"))
-		ctl_out("%s: ERROR (bad signal name)", ns);
+		ctl_result(x, ns, code, "%s: ERROR (bad signal name)", ns);
 	else if (!strcmp(code, "NOT_RUNNING"))
-		ctl_out("%s: ERROR (not running)", ns);
+		ctl_result(x, ns, code, "%s: ERROR (not running)", ns);
 	else
-		ctl_out("%s: ERROR (%s)", ns, desc && *desc ? desc : code);
+		ctl_result(x, ns, code, "%s: ERROR (%s)", ns, desc && *desc ? desc : code);
 	fault_exit(x, code, NULL);
 }
 
 int cmd_signal(struct ctl *x, int argc, char **argv)
 {
 	if (argc < 2) {
-		ctl_out("Error: signal requires a signal name and a process name");
-		ctl_help_line("signal");
+		ctl_err(x, "BAD_ARGUMENTS",
+			"Error: signal requires a signal name and a process name");
+		if (!x->json)
+			ctl_help_line("signal");
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
@@ -301,13 +530,14 @@ int cmd_signal(struct ctl *x, int argc, char **argv)
 			continue;
 		if (all || !name) {
 			if (rep.code && !strcmp(rep.code, "BAD_NAME")) {
-				ctl_out("%s: ERROR (no such group)", group);
+				ctl_err(x, rep.code, "%s: ERROR (no such group)", group);
 				x->exitstatus = EX_GENERIC;
 			} else if (rep.code && !strcmp(rep.code, "BAD_SIGNAL")) {
-				ctl_out("%s: ERROR (bad signal name)", all ? "all" : group);
+				ctl_err(x, rep.code, "%s: ERROR (bad signal name)",
+					all ? "all" : group);
 				x->exitstatus = EX_GENERIC;
 			} else if (rep.code) {
-				ctl_out("%s: ERROR (%s)", all ? "all" : group,
+				ctl_err(x, rep.code, "%s: ERROR (%s)", all ? "all" : group,
 					rep.msg ? rep.msg : rep.code);
 				fault_exit(x, rep.code, NULL);
 			} else {
@@ -327,12 +557,31 @@ int cmd_signal(struct ctl *x, int argc, char **argv)
 	return 0;
 }
 
+/* A process's pid: the line, or {"name", "pid"} in --json's array. */
+static void pid_line(struct ctl *x, json_t *p)
+{
+	long long pid = ctl_jint(p, "pid");
+	if (!x->json) {
+		ctl_out("%lld", pid);
+		return;
+	}
+	char ns[600];
+	ctl_make_namespec(ctl_jstr(p, "group"), ctl_jstr(p, "name"), ns, sizeof(ns));
+	if (!x->jdoc)
+		x->jdoc = json_array();
+	json_array_append_new(x->jdoc, json_pack("{s:s,s:I}", "name", ns, "pid", (json_int_t)pid));
+}
+
 int cmd_pid(struct ctl *x, int argc, char **argv)
 {
 	struct reply rep;
 	if (argc == 0) {
 		if (ctl_call(x, "GET", "/v1/version", &rep) == 0) {
-			ctl_out("%lld", ctl_jint(rep.j, "pid"));
+			if (x->json)
+				ctl_jset(x, json_pack("{s:I}", "pid",
+						      (json_int_t)ctl_jint(rep.j, "pid")));
+			else
+				ctl_out("%lld", ctl_jint(rep.j, "pid"));
 			ctl_reply_free(&rep);
 		}
 		return 0;
@@ -346,11 +595,11 @@ int cmd_pid(struct ctl *x, int argc, char **argv)
 		}
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "all")) {
-			if (ctl_call(x, "GET", "/v1/processes?fields=pid", &rep) < 0)
+			if (ctl_call(x, "GET", "/v1/processes?fields=group,name,pid", &rep) < 0)
 				continue;
 			json_t *all = json_object_get(rep.j, "processes");
 			for (size_t k = 0; k < json_array_size(all); k++)
-				ctl_out("%lld", ctl_jint(json_array_get(all, k), "pid"));
+				pid_line(x, json_array_get(all, k));
 			ctl_reply_free(&rep);
 			continue;
 		}
@@ -360,11 +609,11 @@ int cmd_pid(struct ctl *x, int argc, char **argv)
 		if (ctl_call(x, "GET", path, &rep) < 0)
 			continue;
 		if (rep.code) {
-			ctl_out("No such process %s", argv[i]);
+			ctl_err(x, rep.code, "No such process %s", argv[i]);
 			x->exitstatus = EX_GENERIC;
 		} else {
 			long long pid = ctl_jint(rep.j, "pid");
-			ctl_out("%lld", pid);
+			pid_line(x, rep.j);
 			if (pid == 0)
 				x->exitstatus = EX_NOT_RUNNING;
 		}
@@ -392,7 +641,7 @@ static int tail_modifier(struct ctl *x, const char *mod, bool *follow, long *byt
 	errno = 0;
 	long n = strtol(o, &end, 10);
 	if (!*o || *end || n < 0 || errno) {
-		ctl_out("Error: bad argument %s", mod);
+		ctl_err(x, "BAD_ARGUMENTS", "Error: bad argument %s", mod);
 		x->exitstatus = EX_GENERIC;
 		return -1;
 	}
@@ -403,11 +652,11 @@ static int tail_modifier(struct ctl *x, const char *mod, bool *follow, long *byt
 static void log_error_line(struct ctl *x, const char *who, const char *code)
 {
 	if (!strcmp(code, "BAD_NAME"))
-		ctl_out("%s: ERROR (no such process name)", who);
+		ctl_err(x, code, "%s: ERROR (no such process name)", who);
 	else if (!strcmp(code, "NO_FILE"))
-		ctl_out("%s: ERROR (no log file)", who);
+		ctl_err(x, code, "%s: ERROR (no log file)", who);
 	else
-		ctl_out("%s: ERROR (unknown error reading log)", who);
+		ctl_err(x, code, "%s: ERROR (unknown error reading log)", who);
 	x->exitstatus = EX_GENERIC;
 }
 
@@ -520,11 +769,41 @@ static bool tail_name_known(struct ctl *x, const char *enc, const char *name)
 		return false;
 	bool known = !rep.code;
 	if (rep.code && !strcmp(rep.code, "BAD_NAME"))
-		ctl_out("%s: ERROR (no such process)", name);
+		ctl_err(x, rep.code, "%s: ERROR (no such process)", name);
 	else if (rep.code)
 		log_error_line(x, name, rep.code);
 	ctl_reply_free(&rep);
 	return known;
+}
+
+/* tail -f --json: one JSON object a line, {"name", "line"}, for each line
+ * of the log as it arrives (a line not in UTF-8 comes as "line": null). */
+static int json_lines_out(void *arg, const char *buf, size_t len)
+{
+	struct skip_filter *f = arg;
+	char *s = realloc(f->held, f->nheld + len);
+	if (!s)
+		return -ENOMEM;
+	memcpy(s + f->nheld, buf, len);
+	f->held = s;
+	f->nheld += len;
+	size_t from = 0;
+	for (size_t i = 0; i < f->nheld; i++) {
+		if (s[i] != '\n')
+			continue;
+		json_t *t = json_stringn(s + from, i - from);
+		json_t *j = json_pack("{s:s,s:o}", "name", f->who, "line", t ? t : json_null());
+		char *out = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		if (out)
+			puts(out);
+		free(out);
+		json_decref(j);
+		from = i + 1;
+	}
+	fflush(stdout);
+	memmove(s, s + from, f->nheld - from);
+	f->nheld -= from;
+	return 0;
 }
 
 static void read_log(struct ctl *x, const char *who, const char *base, bool follow, long bytes)
@@ -534,11 +813,16 @@ static void read_log(struct ctl *x, const char *who, const char *base, bool foll
 	if (follow) {
 		snprintf(path, sizeof(path), "%s%cfollow=true", base,
 			 strchr(base, '?') ? '&' : '?');
-		ctl_out("==> Press Ctrl-C to exit <==");
-		fflush(stdout);
 		struct skip_filter sf = {.who = who};
-		int e = ctl_call_ex(x, "GET", path, &rep, false, skip_out, &sf);
-		if (sf.nheld) /* a line that only looked like a marker's start */
+		int e;
+		if (x->json) {
+			e = ctl_call_ex(x, "GET", path, &rep, false, json_lines_out, &sf);
+		} else {
+			ctl_out("==> Press Ctrl-C to exit <==");
+			fflush(stdout);
+			e = ctl_call_ex(x, "GET", path, &rep, false, skip_out, &sf);
+		}
+		if (sf.nheld && !x->json) /* a line that only looked like a marker's start */
 			ctl_write_out(NULL, sf.held, sf.nheld);
 		free(sf.held);
 		if (e < 0)
@@ -549,7 +833,12 @@ static void read_log(struct ctl *x, const char *who, const char *base, bool foll
 		if (ctl_call(x, "GET", path, &rep) < 0)
 			return;
 		/* supervisorctl prints the bytes as a line: a newline after */
-		if (!rep.code) {
+		if (!rep.code && x->json) {
+			json_t *t = json_stringn(rep.resp.body ? rep.resp.body : "", rep.resp.len);
+			if (!t) /* not UTF-8: the bytes as Latin-1 would lie; say so */
+				t = json_null();
+			ctl_jset(x, json_pack("{s:s,s:o}", "name", who, "text", t));
+		} else if (!rep.code) {
 			if (rep.resp.body)
 				fwrite(rep.resp.body, 1, rep.resp.len, stdout);
 			putchar('\n');
@@ -566,8 +855,9 @@ static void read_log(struct ctl *x, const char *who, const char *base, bool foll
 int cmd_tail(struct ctl *x, int argc, char **argv)
 {
 	if (argc < 1 || argc > 3) {
-		ctl_out("Error: too %s arguments", argc < 1 ? "few" : "many");
-		ctl_help_line("tail");
+		ctl_err(x, "BAD_ARGUMENTS", "Error: too %s arguments", argc < 1 ? "few" : "many");
+		if (!x->json)
+			ctl_help_line("tail");
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
@@ -578,7 +868,7 @@ int cmd_tail(struct ctl *x, int argc, char **argv)
 		argv++;
 	}
 	if (argc == 0) {
-		ctl_out("Error: tail requires process name");
+		ctl_err(x, "BAD_ARGUMENTS", "Error: tail requires process name");
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
@@ -590,7 +880,7 @@ int cmd_tail(struct ctl *x, int argc, char **argv)
 			ch[i] = (char)(w[i] >= 'A' && w[i] <= 'Z' ? w[i] - 'A' + 'a' : w[i]);
 		ch[i] = '\0';
 		if (w[i] || (strcmp(ch, "stdout") && strcmp(ch, "stderr"))) {
-			ctl_out("Error: bad channel '%s'", w);
+			ctl_err(x, "BAD_ARGUMENTS", "Error: bad channel '%s'", w);
 			x->exitstatus = EX_GENERIC;
 			return 0;
 		}
@@ -611,13 +901,14 @@ int cmd_tail(struct ctl *x, int argc, char **argv)
 int cmd_maintail(struct ctl *x, int argc, char **argv)
 {
 	if (argc > 1) {
-		ctl_out("Error: too many arguments");
-		ctl_help_line("maintail");
+		ctl_err(x, "BAD_ARGUMENTS", "Error: too many arguments");
+		if (!x->json)
+			ctl_help_line("maintail");
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
 	if (argc == 1 && argv[0][0] != '-') {
-		ctl_out("Error: bad argument %s", argv[0]);
+		ctl_err(x, "BAD_ARGUMENTS", "Error: bad argument %s", argv[0]);
 		x->exitstatus = EX_GENERIC;
 		return 0;
 	}
@@ -643,7 +934,7 @@ int cmd_clear(struct ctl *x, int argc, char **argv)
 			continue;
 		json_t *res = json_object_get(rep.j, "results");
 		if (rep.code) {
-			ctl_out("%s: ERROR (%s)", argv[i],
+			ctl_err(x, rep.code, "%s: ERROR (%s)", argv[i],
 				!strcmp(rep.code, "BAD_NAME") ? "no such process" : "failed");
 			x->exitstatus = EX_GENERIC;
 		} else if (res) {
@@ -653,14 +944,15 @@ int cmd_clear(struct ctl *x, int argc, char **argv)
 				ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns,
 						  sizeof(ns));
 				if (!strcmp(ctl_jstr(o, "status"), "SUCCESS")) {
-					ctl_out("%s: cleared", ns);
+					ctl_result(x, ns, "SUCCESS", "%s: cleared", ns);
 				} else {
-					ctl_out("%s: ERROR (failed)", ns);
+					ctl_result(x, ns, ctl_jstr(o, "status"),
+						   "%s: ERROR (failed)", ns);
 					x->exitstatus = EX_GENERIC;
 				}
 			}
 		} else {
-			ctl_out("%s: cleared", argv[i]);
+			ctl_result(x, argv[i], "SUCCESS", "%s: cleared", argv[i]);
 		}
 		ctl_reply_free(&rep);
 	}

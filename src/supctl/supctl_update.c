@@ -20,10 +20,7 @@ int cmd_avail(struct ctl *x, int argc, char **argv)
 		return 0;
 	json_t *all = json_object_get(rep.j, "programs");
 	if (x->json) {
-		char *s = json_dumps(all, JSON_INDENT(2));
-		if (s)
-			puts(s);
-		free(s);
+		ctl_jset(x, json_incref(all));
 	} else {
 		char ns[600], prio[64];
 		for (size_t i = 0; i < json_array_size(all); i++) {
@@ -49,9 +46,9 @@ static int reread(struct ctl *x, struct reply *rep)
 		return -1;
 	if (rep->code) {
 		if (!strcmp(rep->code, "CANT_REREAD"))
-			ctl_out("ERROR: CANT_REREAD: %s", rep->msg ? rep->msg : "");
+			ctl_err(x, rep->code, "ERROR: CANT_REREAD: %s", rep->msg ? rep->msg : "");
 		else
-			ctl_out("ERROR: %s: %s", rep->code, rep->msg ? rep->msg : "");
+			ctl_err(x, rep->code, "ERROR: %s: %s", rep->code, rep->msg ? rep->msg : "");
 		x->exitstatus = EX_GENERIC;
 		ctl_reply_free(rep);
 		return -1;
@@ -94,8 +91,10 @@ int cmd_reread(struct ctl *x, int argc, char **argv)
 	}
 	qsort(v, m, sizeof(*v), cmp_change);
 	for (size_t i = 0; i < m; i++)
-		ctl_out("%s: %s", v[i].name, v[i].what);
-	if (m == 0)
+		ctl_result(x, v[i].name, v[i].what, "%s: %s", v[i].name, v[i].what);
+	if (m == 0 && x->json)
+		ctl_jset(x, json_array());
+	else if (m == 0)
 		ctl_out("No config updates to processes");
 	free(v);
 	ctl_reply_free(&rep);
@@ -176,7 +175,7 @@ int cmd_update(struct ctl *x, int argc, char **argv)
 				if (!strcmp(ctl_jstr(json_array_get(ps, j), "group"), argv[i]))
 					known = true;
 			if (!known) {
-				ctl_out("ERROR: no such group: %s", argv[i]);
+				ctl_err(x, "BAD_NAME", "ERROR: no such group: %s", argv[i]);
 				x->exitstatus = EX_GENERIC;
 			}
 		}
@@ -188,25 +187,25 @@ int cmd_update(struct ctl *x, int argc, char **argv)
 		if (!g || !wanted(argc, argv, g))
 			continue;
 		bool fails = stop_group(x, g);
-		ctl_out("%s: stopped", g);
+		ctl_result(x, g, "stopped", "%s: stopped", g);
 		if (fails) {
-			ctl_out("%s: has problems; not removing", g);
+			ctl_result(x, g, "has_problems", "%s: has problems; not removing", g);
 			continue;
 		}
 		free(group_call(x, "DELETE", g, &cf));
 		if (!cf)
-			ctl_out("%s: removed process group", g);
+			ctl_result(x, g, "removed", "%s: removed process group", g);
 	}
 	for (size_t i = 0; i < json_array_size(changed); i++) {
 		const char *g = json_string_value(json_array_get(changed, i));
 		if (!g || !wanted(argc, argv, g))
 			continue;
 		stop_group(x, g);
-		ctl_out("%s: stopped", g);
+		ctl_result(x, g, "stopped", "%s: stopped", g);
 		free(group_call(x, "DELETE", g, &cf));
 		free(group_call(x, "POST", g, &cf));
 		if (!cf)
-			ctl_out("%s: updated process group", g);
+			ctl_result(x, g, "updated", "%s: updated process group", g);
 	}
 	for (size_t i = 0; i < json_array_size(added); i++) {
 		const char *g = json_string_value(json_array_get(added, i));
@@ -214,8 +213,10 @@ int cmd_update(struct ctl *x, int argc, char **argv)
 			continue;
 		free(group_call(x, "POST", g, &cf));
 		if (!cf)
-			ctl_out("%s: added process group", g);
+			ctl_result(x, g, "added", "%s: added process group", g);
 	}
+	if (x->json && !x->jdoc)
+		ctl_jset(x, json_array());
 	ctl_reply_free(&rep);
 	return 0;
 }
@@ -230,16 +231,19 @@ static void add_remove(struct ctl *x, int argc, char **argv, bool add)
 		if (cf)
 			continue;
 		if (!code) {
-			ctl_out("%s: %s process group", argv[i], add ? "added" : "removed");
+			ctl_result(x, argv[i], add ? "added" : "removed", "%s: %s process group",
+				   argv[i], add ? "added" : "removed");
 		} else if (add && !strcmp(code, "ALREADY_ADDED")) {
-			ctl_out("ERROR: process group already active");
+			ctl_result(x, argv[i], code, "ERROR: process group already active");
 		} else {
 			if (!add && !strcmp(code, "STILL_RUNNING"))
-				ctl_out("ERROR: process/group still running: %s", argv[i]);
+				ctl_result(x, argv[i], code,
+					   "ERROR: process/group still running: %s", argv[i]);
 			else if (!strcmp(code, "BAD_NAME"))
-				ctl_out("ERROR: no such process/group: %s", argv[i]);
+				ctl_result(x, argv[i], code, "ERROR: no such process/group: %s",
+					   argv[i]);
 			else
-				ctl_out("ERROR: %s: %s", argv[i], code);
+				ctl_result(x, argv[i], code, "ERROR: %s: %s", argv[i], code);
 			x->exitstatus = EX_GENERIC;
 		}
 		free(code);

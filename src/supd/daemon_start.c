@@ -55,8 +55,12 @@ static int drop_privileges(const char *user, char *info, size_t infolen)
 		fprintf(stderr, "Error: Invalid user name %s\n", user);
 		return 2;
 	}
-	if (getuid() == pw->pw_uid)
+	/* supervisord says so too when it had nothing to drop: user=root
+	 * as root is the way to say that root is meant (no CRIT then). */
+	if (getuid() == pw->pw_uid) {
+		snprintf(info, infolen, "Set uid to user %u succeeded", (unsigned)pw->pw_uid);
 		return 0;
+	}
 	if (getuid() != 0) {
 		fprintf(stderr, "Error: Can't drop privilege as nonroot user\n");
 		return 2;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # [supervisord] user drops supd's privileges; a program's user= that a
-# non-root supd cannot switch to is a named spawn error.
+# non-root supd cannot switch to is a named spawn error; user=root as root
+# is no CRIT.
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || ! id nobody >/dev/null 2>&1; then
@@ -39,5 +40,25 @@ grep -q "spawnerr: couldn't setuid to root: Can't drop privilege as nonroot user
 	fail "no clear error for user=root under a non-root supd"
 ok "user= a non-root supd cannot take is a named spawn error"
 
+bb_stop 10
+expect_eq 0 "$SUPD_STATUS" "supd exit status"
+
+# user=root as root says that root is meant: supervisord then logs the
+# (empty) switch and no CRIT about privileges kept, and so does supd.
+bb_conf <<'EOC'
+[supervisord]
+logfile=@T@/supd2.log
+childlogdir=@T@
+user=root
+
+[program:plain]
+command=sleep 100
+startsecs=0
+EOC
+bb_start
+bb_wait 10 grep -q "spawned: 'plain'" "$T/supd2.log"
+grep -q "Set uid to user 0 succeeded" "$T/supd2.log" || fail "user=root: no 'Set uid' line"
+! grep -q "CRIT" "$T/supd2.log" || fail "user=root as root: $(grep CRIT "$T/supd2.log")"
+ok "user=root as root: no CRIT"
 bb_stop 10
 expect_eq 0 "$SUPD_STATUS" "supd exit status"
