@@ -219,6 +219,13 @@ fail_tmp:
 int listen_unix(struct listen_unix *u, char *err, size_t errlen)
 {
 	bool took = false;
+	/* Refused before the lock file is made: a path no socket can have must
+	 * leave nothing behind. */
+	struct sockaddr_un sa;
+	char tmp[sizeof(sa.sun_path) + 32];
+	snprintf(tmp, sizeof(tmp), "%s.%ld", u->path, (long)getpid());
+	if (unix_addr(&sa, tmp) < 0)
+		return buf_errf(err, errlen, -ENAMETOOLONG, "socket path too long: %s", u->path);
 	if (u->lock && u->lock_fd < 0) {
 		int lfd = take_lock(u->path, err, errlen);
 		if (lfd < 0)

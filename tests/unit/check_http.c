@@ -298,6 +298,10 @@ START_TEST(test_path_too_long)
 	struct http *h;
 	char err[512];
 	ck_assert_int_eq(http_new(&h, L, &C, &handlers, NULL, err, sizeof(err)), -ENAMETOOLONG);
+	/* and no lock file beside a socket that cannot be */
+	char lock[sizeof(p) + 8];
+	snprintf(lock, sizeof(lock), "%s.lock", p);
+	ck_assert_int_ne(access(lock, F_OK), 0);
 }
 END_TEST
 
