@@ -123,6 +123,60 @@ int cv_bytes(const char *s, uint64_t *out)
 	return 0;
 }
 
+int cv_duration(const char *s, int64_t *out)
+{
+	static const struct {
+		const char *name;
+		int64_t ms;
+	} units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
+	const char *b;
+	size_t n;
+	trim(s, &b, &n);
+	if (!n)
+		return -EINVAL;
+	const char *end = b + n;
+	int64_t total = 0;
+	size_t next_unit = 0; /* units must come in decreasing order */
+	bool any_unit = false;
+	while (b < end) {
+		if (!isdigit((unsigned char)*b))
+			return -EINVAL;
+		int64_t v = 0;
+		while (b < end && isdigit((unsigned char)*b)) {
+			if (v > (INT64_MAX / 2) / 10)
+				return -ERANGE;
+			v = v * 10 + (*b++ - '0');
+		}
+		size_t ul = 0;
+		while (b + ul < end && isalpha((unsigned char)b[ul]))
+			ul++;
+		int64_t mult;
+		if (!ul) {
+			/* A bare number is seconds, and only on its own. */
+			if (any_unit)
+				return -EINVAL;
+			mult = 1000;
+			next_unit = sizeof(units) / sizeof(units[0]);
+		} else {
+			size_t u = next_unit;
+			while (u < sizeof(units) / sizeof(units[0]) &&
+			       (strlen(units[u].name) != ul || strncasecmp(units[u].name, b, ul)))
+				u++;
+			if (u == sizeof(units) / sizeof(units[0]))
+				return -EINVAL;
+			mult = units[u].ms;
+			next_unit = u + 1;
+			any_unit = true;
+			b += ul;
+		}
+		if (v > (INT64_MAX / 2 - total) / mult)
+			return -ERANGE;
+		total += v * mult;
+	}
+	*out = total;
+	return 0;
+}
+
 int cv_octal(const char *s, int *out)
 {
 	const char *b;

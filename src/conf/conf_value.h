@@ -21,6 +21,13 @@ int cv_int(const char *s, long min, long max, long *out);
 /* An integer with an optional KB/MB/GB suffix (any case, powers of 1024). */
 int cv_bytes(const char *s, uint64_t *out);
 
+/* A duration in milliseconds: a plain number is seconds ("30"), or one
+ * or more number-unit pairs in decreasing units with no spaces between
+ * them: "500ms", "30s", "5m", "1h30m", "2d".  Units: ms s m h d.  At
+ * most *out <= INT64_MAX / 2; -EINVAL for anything else (a unit repeated
+ * or out of order, a sign, a fraction). */
+int cv_duration(const char *s, int64_t *out);
+
 /* An octal number 0..0777 (umask, chmod, socket_mode). */
 int cv_octal(const char *s, int *out);
 

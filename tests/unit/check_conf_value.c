@@ -50,6 +50,32 @@ START_TEST(test_int)
 }
 END_TEST
 
+START_TEST(test_duration)
+{
+	int64_t v;
+	ck_assert_int_eq(cv_duration("30", &v), 0);
+	ck_assert_int_eq(v, 30000);
+	ck_assert_int_eq(cv_duration(" 500ms ", &v), 0);
+	ck_assert_int_eq(v, 500);
+	ck_assert_int_eq(cv_duration("5m", &v), 0);
+	ck_assert_int_eq(v, 300000);
+	ck_assert_int_eq(cv_duration("1h30m", &v), 0);
+	ck_assert_int_eq(v, 5400000);
+	ck_assert_int_eq(cv_duration("1d2h3m4s5ms", &v), 0);
+	ck_assert_int_eq(v, 93784005);
+	ck_assert_int_eq(cv_duration("0", &v), 0);
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(cv_duration("2S", &v), 0);
+	ck_assert_int_eq(v, 2000);
+	const char *bad[] = {"",      " ",    "s",	"-1",	"+1s",	"1.5s", "1x",
+			     "30m1h", "1s1s", "1h 30m", "1m30", "30sm", "1msx"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(cv_duration(bad[i], &v) == -EINVAL, "'%s' accepted", bad[i]);
+	ck_assert_int_eq(cv_duration("99999999999999999999", &v), -ERANGE);
+	ck_assert_int_eq(cv_duration("9999999999999d", &v), -ERANGE);
+}
+END_TEST
+
 START_TEST(test_bytes)
 {
 	uint64_t v;
@@ -428,6 +454,7 @@ int main(void)
 	tcase_add_test(tc, test_bool);
 	tcase_add_test(tc, test_int);
 	tcase_add_test(tc, test_bytes);
+	tcase_add_test(tc, test_duration);
 	tcase_add_test(tc, test_octal);
 	tcase_add_test(tc, test_signal);
 	tcase_add_test(tc, test_exitcodes);
