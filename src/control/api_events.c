@@ -4,7 +4,8 @@
  * One hook on the process table's transitions (the same facts the API,
  * XML-RPC and the web page read) and the daemon's config notices append
  * each event, once formatted as its SSE frame, to a bounded ring of the
- * last EV_RING events with an increasing sequence number.  The ring is
+ * last events (at most EV_RING of them and EV_RING_BYTES of frames) with an
+ * increasing sequence number.  The ring is
  * every client's buffer: a client only keeps the sequence number of the
  * next event it needs.  A client whose socket does not take its bytes
  * (more than EV_CLIENT_MAX pending) is skipped; when it drains, the
@@ -12,7 +13,13 @@
  * ring has moved past it, a "lost" frame saying how many events it lost.
  * So a slow reader costs a bounded amount and never blocks supd, and a
  * client that reconnects with Last-Event-ID misses nothing the ring still
- * holds.  Nothing is timed: no keep-alive pings, no wakeups when idle. */
+ * holds.  Nothing is timed: no keep-alive pings, no wakeups when idle.
+ *
+ * The ring is made when the first client connects: until then events are
+ * only counted, so a supd nobody watches pays neither the memory (the
+ * frames carry whole process objects: a start-up of 1000 programs would
+ * fill the ring) nor the formatting.  A client that asks for events from
+ * before that gets a "lost" frame, as one that fell behind does. */
 #include "config.h"
 
 #include <errno.h>
@@ -27,7 +34,8 @@
 #include "log.h"
 
 #define EV_RING	      1024
-#define EV_CLIENT_MAX (64 * 1024) /* bytes queued for one client before it is skipped */
+#define EV_RING_BYTES (256 * 1024) /* of frames held for replay */
+#define EV_CLIENT_MAX (64 * 1024)  /* bytes queued for one client before it is skipped */
 
 struct ev_rec {
 	uint64_t seq;
@@ -46,9 +54,11 @@ struct api_events {
 	struct api *a;
 	struct procs *hooked;
 	struct proc_hook hook;
-	struct ev_rec ring[EV_RING];
-	uint64_t seq;  /* the last event's seq; 0: none yet */
-	uint64_t lost; /* events clients lost (skipped past) */
+	struct ev_rec *ring; /* EV_RING slots; NULL until the first client */
+	uint64_t first;	     /* the oldest seq the ring holds; > seq: none */
+	size_t bytes;	     /* of the frames it holds */
+	uint64_t seq;	     /* the last event's seq; 0: none yet */
+	uint64_t lost;	     /* events clients lost (skipped past) */
 	struct ev_client *clients;
 	size_t nclients;
 };
@@ -62,7 +72,18 @@ static const struct ev_rec *rec_of(const struct api_events *e, uint64_t seq)
 
 static uint64_t oldest(const struct api_events *e)
 {
-	return e->seq >= EV_RING ? e->seq - EV_RING + 1 : 1;
+	return e->first;
+}
+
+/* Drops the ring's oldest frame. */
+static void ring_drop(struct api_events *e)
+{
+	struct ev_rec *r = &e->ring[e->first % EV_RING];
+	e->bytes -= r->len;
+	free(r->frame);
+	r->frame = NULL;
+	r->len = 0;
+	e->first++;
 }
 
 /* Sends c what it needs from the ring, as far as its socket takes it. */
@@ -132,6 +153,14 @@ static uint64_t start_seq(const struct api_events *e, struct http_req *r)
 void api_events_request(struct api *a, struct http_req *r)
 {
 	struct api_events *e = a->events;
+	if (!e->ring) {
+		e->ring = calloc(EV_RING, sizeof(*e->ring));
+		if (!e->ring) {
+			api_reply_error(r, "FAILED", "out of memory");
+			return;
+		}
+		e->first = e->seq + 1;
+	}
 	struct ev_client *c = calloc(1, sizeof(*c));
 	if (!c) {
 		api_reply_error(r, "FAILED", "out of memory");
@@ -186,19 +215,32 @@ static void emit(struct api_events *e, const char *type, struct buf *body)
 		log_warn("events: out of memory, a %s event is lost", type);
 		return;
 	}
+	while (e->first < seq && (seq - e->first >= EV_RING || e->bytes + f.len > EV_RING_BYTES))
+		ring_drop(e);
 	struct ev_rec *r = &e->ring[seq % EV_RING];
-	free(r->frame);
 	r->seq = seq;
 	r->frame = f.p;
 	r->len = f.len;
+	e->bytes += f.len;
 	e->seq = seq;
 	for (struct ev_client *c = e->clients; c; c = c->link.next)
 		client_feed(c);
 }
 
+/* Until a client has connected, an event is only counted (above). */
+static bool recording(struct api_events *e)
+{
+	if (e->ring)
+		return true;
+	e->seq++;
+	return false;
+}
+
 static void on_transition(struct proc *p, enum proc_state from, enum proc_state to, void *arg)
 {
 	struct api_events *e = arg;
+	if (!recording(e))
+		return;
 	struct buf b = {0};
 	buf_putf(&b, "\"from\":\"%s\",\"to\":\"%s\",\"process\":", proc_state_name(from),
 		 to == PROC_REMOVED ? "REMOVED" : proc_state_name(to));
@@ -208,6 +250,8 @@ static void on_transition(struct proc *p, enum proc_state from, enum proc_state 
 
 void api_events_config(struct api *a, const char *what, const char *group)
 {
+	if (!recording(a->events))
+		return;
 	struct buf b = {0};
 	buf_put(&b, "\"action\":", 9);
 	api_json_str(&b, what);
@@ -218,11 +262,14 @@ void api_events_config(struct api *a, const char *what, const char *group)
 	emit(a->events, "config", &b);
 }
 
-void api_events_stats(const struct api *a, uint64_t *emitted, uint64_t *lost, size_t *clients)
+void api_events_stats(const struct api *a, struct api_events_stats *s)
 {
-	*emitted = a->events->seq;
-	*lost = a->events->lost;
-	*clients = a->events->nclients;
+	const struct api_events *e = a->events;
+	s->emitted = e->seq;
+	s->lost = e->lost;
+	s->clients = e->nclients;
+	s->held = e->ring ? e->seq + 1 - e->first : 0;
+	s->held_bytes = e->bytes;
 }
 
 uint64_t api_events_seq(const struct api *a)
@@ -259,8 +306,10 @@ void api_events_free(struct api *a)
 		free(c);
 	}
 	procs_remove_hook(e->hooked, &e->hook);
-	for (size_t i = 0; i < EV_RING; i++)
-		free(e->ring[i].frame);
+	if (e->ring)
+		while (e->first <= e->seq)
+			ring_drop(e);
+	free(e->ring);
 	free(e);
 	a->events = NULL;
 }

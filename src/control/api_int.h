@@ -25,7 +25,7 @@ struct api {
 	struct xmlrpc *xr;
 	struct held_act *acts;
 	struct follow *follows;
-	struct follow_hub *hub; /* api_follow.c's inotify instance; NULL when none follows */
+	struct follow_hub *hub;	   /* api_follow.c's inotify instance; NULL when none follows */
 	struct api_events *events; /* api_events.c */
 	struct metrics *metrics;   /* metrics.c */
 };
@@ -63,6 +63,12 @@ void api_follow_free(struct follow *f);
 int api_events_new(struct api *a);
 void api_events_free(struct api *a);
 void api_events_request(struct api *a, struct http_req *r);
-void api_events_stats(const struct api *a, uint64_t *emitted, uint64_t *lost, size_t *clients);
+struct api_events_stats {
+	uint64_t emitted, lost; /* since supd started */
+	size_t clients;
+	uint64_t held;	   /* events the replay ring holds now */
+	size_t held_bytes; /* and their frames' size */
+};
+void api_events_stats(const struct api *a, struct api_events_stats *s);
 
 #endif

@@ -436,17 +436,22 @@ void metrics_render(struct api *a, struct buf *b, bool with_stat)
 		buf_putf(b, "\",code=\"%u\"} %llu\n", m->v[i].code, (unsigned long long)m->v[i].n);
 	}
 
-	uint64_t emitted, lost;
-	size_t clients;
-	api_events_stats(a, &emitted, &lost, &clients);
+	struct api_events_stats es;
+	api_events_stats(a, &es);
 	head(b, "supd_events_total", "counter",
 	     "Events put in the event stream (GET /v1/events) since supd started");
-	buf_putf(b, "supd_events_total %llu\n", (unsigned long long)emitted);
+	buf_putf(b, "supd_events_total %llu\n", (unsigned long long)es.emitted);
 	head(b, "supd_events_lost_total", "counter",
 	     "Events that slow event stream clients lost (the ring moved past them)");
-	buf_putf(b, "supd_events_lost_total %llu\n", (unsigned long long)lost);
+	buf_putf(b, "supd_events_lost_total %llu\n", (unsigned long long)es.lost);
 	head(b, "supd_event_stream_clients", "gauge", "Clients of the event stream now");
-	buf_putf(b, "supd_event_stream_clients %zu\n", clients);
+	buf_putf(b, "supd_event_stream_clients %zu\n", es.clients);
+	head(b, "supd_event_stream_replay_events", "gauge",
+	     "Events the event stream keeps for clients that reconnect");
+	buf_putf(b, "supd_event_stream_replay_events %llu\n", (unsigned long long)es.held);
+	head(b, "supd_event_stream_replay_bytes", "gauge",
+	     "Bytes of the events the event stream keeps for clients that reconnect");
+	buf_putf(b, "supd_event_stream_replay_bytes %zu\n", es.held_bytes);
 
 	struct procs *t = a->d->procs(a->d->arg);
 	head(b, "supd_processes", "gauge", "Processes in the process table");

@@ -55,6 +55,15 @@ clients_are() {
 		sed -n 's/^supd_event_stream_clients //p')" = "$1" ]
 }
 ids() { sed -n 's/^id: //p' "$1"; }
+metric() {
+	timeout 10 curl -s --unix-socket "$SOCK" http://localhost/metrics | sed -n "s/^$1 //p"
+}
+
+# ---- nobody has watched yet: events are counted, none is kept
+[ "$(metric supd_events_total)" -gt 0 ] || fail "no event counted at start-up"
+expect_eq 0 "$(metric supd_event_stream_replay_events)" "events kept before any client"
+expect_eq 0 "$(metric supd_event_stream_replay_bytes)" "bytes kept before any client"
+ok "before the first client, events cost no memory"
 
 # ---- supctl events, and the reconnect
 timeout 300 "$SUPCTL" -c "$T/supd.conf" events >"$T/ctl.out" 2>&1 &
@@ -99,12 +108,13 @@ bb_wait 10 clients_are 0
 
 # ---- a stalled reader
 # Events come from a program that exits at once and is restarted (3 events
-# a spawn).  First the ring is filled; then a reader connects from the
-# ring's oldest event (?after=) and reads nothing: what it needs at once
-# (~650 KiB) is more than the sockets and its 64 KiB hold, so it stalls
-# right away; then some 800 more events move the ring past it.  (This
-# way the stall lasts only as long as those 800, well under the 60 s after
-# which supd drops an answer nobody reads, even in a sanitizer build.)
+# a spawn).  First the ring is filled (to its byte bound, some 400 events);
+# then a reader connects from the ring's oldest event (?after=) and reads
+# nothing: what it needs at once (~256 KiB) about fills the sockets and its
+# 64 KiB, so it stalls at once or within a few events; then some 800 more
+# events move the ring past it.  (This way the stall lasts only as long as
+# those 800, well under the 60 s after which supd drops an answer nobody
+# reads, even in a sanitizer build.)
 stream "$T/s3"
 bb_wait 10 has "$T/s3" ': supd events'
 events_total() {
@@ -117,7 +127,12 @@ bb_wait 180 total_ge 1100
 ctl stop flap >/dev/null 2>&1 || true
 bb_wait 20 is_state flap STOPPED
 S=$(events_total)
-python3 - "$SOCK" "$T/stalled.go" "$T/stalled.out" $((S - 1024)) <<'PY' &
+HELD=$(metric supd_event_stream_replay_events)
+HELD_BYTES=$(metric supd_event_stream_replay_bytes)
+[ "$HELD" -gt 100 ] && [ "$HELD" -le 1024 ] || fail "the ring holds $HELD events"
+[ "$HELD_BYTES" -gt 100000 ] && [ "$HELD_BYTES" -le 262144 ] || fail "the ring holds $HELD_BYTES bytes"
+ok "the replay ring is bounded: $HELD events, $HELD_BYTES bytes"
+python3 - "$SOCK" "$T/stalled.go" "$T/stalled.out" $((S - HELD)) <<'PY' &
 import os, socket, sys, time
 sock, go, out, after = sys.argv[1:5]
 s = socket.socket(socket.AF_UNIX)
