@@ -388,6 +388,10 @@ static void popt_socket_owner(struct pbuild *b, struct opt *o)
 #define LISTENER KIND(CONF_EVENTLISTENER)
 #define FCGI	 KIND(CONF_FCGI)
 
+/* A row names only the fields its type uses; the rest are zero on purpose
+ * (clang warns of every positional initializer that stops short). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct popt popts[P_N] = {
     [P_COMMAND] = {T_STR, 0, FIELD(command), .whole = true},
     [P_PROCESS_NAME] = {T_STR, 0, FIELD(name)},
@@ -435,6 +439,7 @@ static const struct popt popts[P_N] = {
     [P_SOCKET_OWNER] = {T_FN, FCGI, .fn = popt_socket_owner},
     [P_SOCKET_MODE] = {T_OCTAL, FCGI, FIELD(socket_mode)},
 };
+#pragma GCC diagnostic pop
 
 static void popt_apply(struct pbuild *b, const struct popt *d, struct opt *o)
 {
