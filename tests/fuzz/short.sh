@@ -17,9 +17,13 @@ export LSAN_OPTIONS
 # ASan's quarantine (256 MB by default) keeps freed memory out of reuse to
 # catch late use-after-free; with inputs that each allocate and free
 # thousands of blocks, it means fresh pages, page faults and memset for
-# every allocation: the config targets ran 2.5 times slower.  16 MB still
-# holds thousands of an input's own blocks.
-ASAN_OPTIONS=quarantine_size_mb=16${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+# every allocation.  The config targets' time went mostly to the
+# allocator (perf: Allocate, the stack depot, page faults and the 0xbe
+# fill of new blocks): a 1 MB quarantine still holds many inputs' worth of
+# an input's own blocks, 4 frames of allocation stack are enough to name
+# the allocating function, and the fill finds nothing ASan checks.  2.2x
+# faster for fuzz_ini (1,250 -> 2,700 runs/s, same load).
+ASAN_OPTIONS=quarantine_size_mb=1:malloc_context_size=4:max_malloc_fill_size=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
 export ASAN_OPTIONS
 
 for t in $targets; do
