@@ -8,9 +8,10 @@
  *    query, they parse back to the same names and values, in order;
  *  - http_pct_decode never lengthens a string, and a plus only turns into
  *    a space when asked to;
- *  - fields= yields a mask of known fields only.
- * The API's offset/length/tail parsing is static in api.c today; when it
- * becomes a function of its own, it belongs here too. */
+ *  - fields= yields a mask of known fields only;
+ *  - offset=, length= and tail= (log_range.c) parse only into a range
+ *    that log_range_span accepts, and that range over files of several
+ *    sizes (from the input too) lies inside the file. */
 #include "config.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 
 #include "api_int.h"
 #include "http_parse.h"
+#include "log_range.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -126,6 +128,29 @@ static void check_decode(const uint8_t *data, size_t size)
 	free(p);
 }
 
+/* A log read's arguments, the way api.c hands them over. */
+static void check_range(const struct http_head *h, const uint8_t *data, size_t size)
+{
+	struct log_range lr;
+	if (log_range_parse(http_head_arg(h, "offset"), http_head_arg(h, "length"),
+			    http_head_arg(h, "tail"), &lr) < 0)
+		return;
+	if (lr.length < 0 || (lr.offset < 0 && lr.length != 0) || (lr.none && lr.offset != 0))
+		abort();
+	int64_t from_input = 0;
+	memcpy(&from_input, data, size < sizeof(from_input) ? size : sizeof(from_input));
+	const int64_t sizes[] = {0, 1, 1600, INT64_MAX, from_input, -1};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int64_t s, e, sz = sizes[i] < 0 ? 0 : sizes[i];
+		if (log_range_span(lr.offset, lr.length, sizes[i], &s, &e) < 0)
+			abort(); /* parse promised a span */
+		if (s < 0 || s > e || e > sz)
+			abort();
+		if (lr.length > 0 && e - s > lr.length)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > 4096)
@@ -166,6 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *fields = http_head_arg(&h, "fields");
 	if (api_parse_fields(fields, &mask) == 0 && (mask & ~API_ALL_FIELDS))
 		abort();
+	check_range(&h, data, size);
 out:
 	free(buf);
 	return 0;
