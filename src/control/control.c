@@ -275,6 +275,9 @@ int control_start(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "starting the API: %s", strerror(-r));
 		return r;
 	}
+	/* supervisord's words: every listener answers its XML-RPC interface */
+	if (d->cref->c->nservers > 0)
+		log_info("RPC interface 'supervisor' initialized");
 	r = http_new(&d->http, d->loop, d->cref->c, &api_http_handlers, d->api, err, errlen);
 	if (r < 0) {
 		api_free(d->api);

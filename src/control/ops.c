@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "ops.h"
 #include "output.h"
 
@@ -199,6 +200,10 @@ static void item_stop(struct ops_act *a, struct ops_item *it)
 	it->phase = IT_STOP_WAIT;
 	if (!a->wait && a->kind == OPS_STOP)
 		item_done(a, it, NULL, NULL);
+	else if (!proc_is_stopped(it->p))
+		/* supervisord's words when its stop RPC starts to wait (it
+		 * repeats them every 2 s while it polls; supd does not poll) */
+		log_info("waiting for %s to stop", it->p->conf->name);
 }
 
 /* Moves an item along from its process's current state. */

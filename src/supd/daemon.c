@@ -339,6 +339,7 @@ static void signal_cb(struct loop *l, int fd, uint32_t events, void *arg)
 			control_restore(d);
 			break;
 		case SIGCHLD:
+			log_debug("received SIGCHLD indicating a child quit");
 			break;
 		}
 	}

@@ -337,6 +337,7 @@ int daemon_start_detach(struct daemon *d)
 		else
 			d->pidfile = strdup(s->pidfile);
 	}
-	log_info("supd started with pid %d", (int)getpid());
+	/* supervisord's words: what entrypoints and log watchers wait for */
+	log_info("supervisord started with pid %d", (int)getpid());
 	return 0;
 }

@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "list.h"
 #include "log.h"
+#include "utf8.h"
 
 struct pool {
 	LIST_LINK(struct pool) link;
@@ -360,7 +362,15 @@ static void proto_cb(void *arg, enum ev_proto_what what, const char *data, size_
 		lstate(l, EVL_READY, EVL_UNKNOWN);
 		break;
 	case EVP_BAD_RESULT:
-		log_warn("%s: bad result line: '%.*s'", name, (int)len, data);
+		if (utf8_valid((const unsigned char *)data, len)) {
+			log_warn("%s: bad result line: '%.*s'", name, (int)len, data);
+		} else {
+			/* the listener's bytes, kept out of supd's log as they are */
+			struct buf b = {0};
+			utf8_pyrepr(&b, (const unsigned char *)data, len);
+			log_warn("%s: bad result line: %s", name, b.oom ? "(undecodable)" : b.p);
+			free(b.p);
+		}
 		lstate(l, EVL_BUSY, EVL_UNKNOWN);
 		result_reset(l);
 		reject(l);

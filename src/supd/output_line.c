@@ -13,9 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "journal.h"
 #include "log.h"
 #include "output_int.h"
+#include "utf8.h"
 
 static void sl_flush(struct out_chan *c);
 static void capture_add(struct out_chan *c, const char *p, size_t n);
@@ -458,15 +460,33 @@ static void capture_add(struct out_chan *c, const char *p, size_t n)
 	k->len += n;
 }
 
+/* At loglevel debug, each chunk in supd's log as supervisord writes it:
+ * as text when it is UTF-8, else as Python's repr of the bytes, so that
+ * supd's own log stays valid UTF-8 whatever a child writes. */
+static void debug_chunk(struct out_chan *c, const char *p, size_t n)
+{
+	if (log_get_level() > LL_DEBG)
+		return;
+	if (utf8_valid((const unsigned char *)p, n)) {
+		log_debug("'%s' %s output:\n%.*s", c->o->name, c->label, (int)n, p);
+		return;
+	}
+	struct buf b = {0};
+	utf8_pyrepr(&b, (const unsigned char *)p, n);
+	if (b.oom)
+		log_debug("'%s' %s output:\nUndecodable: (%zu bytes)", c->o->name, c->label, n);
+	else
+		log_debug("'%s' %s output:\nUndecodable: %s", c->o->name, c->label, b.p);
+	free(b.p);
+}
+
 /* At a token: BEGIN starts a capture, END sends what was captured as a
  * PROCESS_COMMUNICATION event. */
 static void capture_toggle(struct out_chan *c)
 {
 	struct out_capture *k = c->capture;
 	if (k->on) {
-		if (log_get_level() <= LL_DEBG)
-			log_debug("'%s' %s output:\n%.*s", c->o->name, c->label, (int)k->len,
-				  k->buf ? k->buf : "");
+		debug_chunk(c, k->buf ? k->buf : "", k->len);
 		if (c->o->event_cb)
 			c->o->event_cb(c->o, c->id, OUTPUT_EV_COMMUNICATION, k->buf ? k->buf : "",
 				       k->len, c->o->event_arg);
@@ -531,8 +551,7 @@ static void capture_end_of_pipe(struct out_chan *c)
  * pieces. */
 void out_chunk(struct out_chan *c, char *p, size_t n)
 {
-	if (log_get_level() <= LL_DEBG)
-		log_debug("'%s' %s output:\n%.*s", c->o->name, c->label, (int)n, p);
+	debug_chunk(c, p, n);
 	if (c->capture)
 		capture_scan(c, p, n);
 	else

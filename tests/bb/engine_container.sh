@@ -23,7 +23,7 @@ start_container() {
 		>"$T/supd.stdout" 2>"$T/supd.stderr" &
 	SUPD_PID=$!
 	BB_PIDS+=("$SUPD_PID")
-	bb_wait 10 sh -c "grep -q 'supd started with pid 1\$' '$T/supd.stderr'"
+	bb_wait 10 sh -c "grep -q 'supervisord started with pid 1\$' '$T/supd.stderr'"
 	INNER=$(bb_descendants "$SUPD_PID" | cut -d' ' -f1)
 	[ -n "$INNER" ] || fail "no supd process under unshare"
 }

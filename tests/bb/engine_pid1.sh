@@ -27,7 +27,7 @@ EOC
 unshare --pid --fork --mount-proc "$SUPD" -n -c "$T/supd.conf" >"$T/supd.stdout" 2>"$T/supd.stderr" &
 SUPD_PID=$!
 BB_PIDS+=("$SUPD_PID")
-bb_wait_log 5 "supd started with pid 1\$"
+bb_wait_log 5 "supervisord started with pid 1\$"
 bb_wait_log 5 "spawned: 'plain'"
 bb_wait_log 5 "spawned: 'orphaner'"
 ok "supd runs as PID 1"

@@ -130,7 +130,7 @@ r = c.getresponse()
 assert r.status == 200 and r.read() == b"", "/v1 HEAD"
 c.request("GET", "/v1/log?offset=0&length=0")
 r = c.getresponse()
-assert r.status == 200 and b"supd started" in r.read(), "/v1/log"
+assert r.status == 200 and b"supervisord started" in r.read(), "/v1/log"
 PYEOF
 ok "a full read gets every byte, escaped as xmlrpclib would"
 
