@@ -637,6 +637,44 @@ int ctl_request(struct ctl_client *c, const char *method, const char *path, cons
 	}
 }
 
+int ctl_stream_begin(struct ctl_stream *s, struct ctl_client *c, const char *path, ctl_body_cb cb,
+		     void *arg)
+{
+	memset(s, 0, sizeof(*s));
+	s->c = c;
+	int r = c->fd < 0 ? ctl_connect(c) : 0;
+	if (r < 0)
+		return r;
+	ctl_parser_init(&s->p, &s->resp, cb, arg);
+	s->p.max_body = c->lim.max_response ? c->lim.max_response : SIZE_MAX / 2;
+	r = send_request(c, "GET", path, NULL, 0);
+	if (r < 0)
+		disconnect(c);
+	return r;
+}
+
+int ctl_stream_step(struct ctl_stream *s)
+{
+	struct ctl_client *c = s->c;
+	if (c->fd < 0)
+		return -ENOTCONN;
+	ssize_t k;
+	do
+		k = recv(c->fd, c->buf, sizeof(c->buf), 0);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return -errno;
+	size_t used;
+	return ctl_parser_feed(&s->p, c->buf, (size_t)k, &used);
+}
+
+void ctl_stream_end(struct ctl_stream *s)
+{
+	if (s->c)
+		disconnect(s->c);
+	ctl_resp_free(&s->resp);
+}
+
 const char *ctl_strerror(const struct ctl_client *c, int err, char *buf, size_t len)
 {
 	if ((err == -ETIMEDOUT || err == -ETIME) && c->expired) {

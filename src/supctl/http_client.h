@@ -139,6 +139,22 @@ int ctl_connect(struct ctl_client *c);
 int ctl_request(struct ctl_client *c, const char *method, const char *path, const char *body,
 		size_t len, struct ctl_resp *resp, ctl_body_cb cb, void *arg);
 
+/* A streamed answer read piece by piece, by a caller that waits for other
+ * things too (poll(2) on c->fd): ctl_stream_begin connects and sends the
+ * request; each ctl_stream_step then takes what one recv(2) gives (it may
+ * block when nothing is there: poll first) and hands the body to cb.
+ * ctl_stream_step returns 0 (more to come), 1 (the answer ended) or a
+ * negative errno; ctl_stream_end disconnects. */
+struct ctl_stream {
+	struct ctl_client *c;
+	struct ctl_parser p;
+	struct ctl_resp resp;
+};
+int ctl_stream_begin(struct ctl_stream *s, struct ctl_client *c, const char *path, ctl_body_cb cb,
+		     void *arg);
+int ctl_stream_step(struct ctl_stream *s);
+void ctl_stream_end(struct ctl_stream *s);
+
 /* A request's failure in words, naming the limit that ran out and how to
  * raise it ("no answer for 600 s (timeout)"); strerror otherwise. */
 const char *ctl_strerror(const struct ctl_client *c, int err, char *buf, size_t len);

@@ -1,6 +1,7 @@
 /* supctl events [--json]: GET /v1/events (doc/api.md, "Events") printed
  * as it happens, one line per event, like `docker events`; --json prints
- * each event's JSON object as supd sent it. */
+ * each event's JSON object as supd sent it.  The stream's frames are cut
+ * here for the progress of start/stop too (ctl_sse_body). */
 #include "config.h"
 
 #include <errno.h>
@@ -10,12 +11,6 @@
 #include <time.h>
 
 #include "supctl_int.h"
-
-struct sse {
-	struct ctl *x;
-	char *buf;
-	size_t len, cap;
-};
 
 /* "2026-12-06T07:20:00.123" in local time, from the event's "time". */
 static void stamp(json_t *j, char *out, size_t len)
@@ -28,9 +23,10 @@ static void stamp(json_t *j, char *out, size_t len)
 	snprintf(out + n, len - n, ".%03d", (int)((t - (double)s) * 1000) % 1000);
 }
 
-static void print_event(struct sse *s, const char *event, const char *data)
+static void print_event(void *arg, const char *event, const char *data)
 {
-	if (s->x->json) {
+	struct ctl *x = arg;
+	if (x->json) {
 		ctl_out("%s", data);
 		fflush(stdout);
 		return;
@@ -60,7 +56,7 @@ static void print_event(struct sse *s, const char *event, const char *data)
 
 /* One frame: its "event:" and "data:" lines (comments, id and retry are
  * for reconnecting clients). */
-static void frame(struct sse *s, char *f)
+static void frame(struct ctl_sse *s, char *f)
 {
 	const char *event = "message", *data = NULL;
 	for (char *line = strtok(f, "\n"); line; line = strtok(NULL, "\n")) {
@@ -70,12 +66,13 @@ static void frame(struct sse *s, char *f)
 			data = line + 6;
 	}
 	if (data)
-		print_event(s, event, data);
+		s->frame(s->arg, event, data);
 }
 
-static int on_body(void *arg, const char *buf, size_t len)
+int ctl_sse_body(void *arg, const char *buf, size_t len)
 {
-	struct sse *s = arg;
+	struct ctl_sse *s = arg;
+	s->any = true;
 	if (s->len + len + 1 > s->cap) {
 		size_t nc = (s->len + len + 1) * 2;
 		char *nb = realloc(s->buf, nc);
@@ -107,9 +104,9 @@ int cmd_events(struct ctl *x, int argc, char **argv)
 		x->exitstatus = EX_INVALID_ARGS;
 		return 0;
 	}
-	struct sse s = {.x = x};
+	struct ctl_sse s = {.frame = print_event, .arg = x};
 	struct reply rep;
-	if (ctl_call_ex(x, "GET", "/v1/events", &rep, false, on_body, &s) == 0) {
+	if (ctl_call_ex(x, "GET", "/v1/events", &rep, false, ctl_sse_body, &s) == 0) {
 		if (rep.code) {
 			ctl_out("error: %s", rep.msg ? rep.msg : rep.code);
 			x->exitstatus = EX_GENERIC;

@@ -116,4 +116,16 @@ int cmd_fg(struct ctl *x, int argc, char **argv);
 /* supctl_events.c */
 int cmd_events(struct ctl *x, int argc, char **argv);
 
+/* The frames of a /v1/events stream: ctl_sse_body (a ctl_body_cb) cuts the
+ * body into frames and calls frame with each one's event name and data.
+ * Zero it but frame and arg; free(buf) at the end. */
+struct ctl_sse {
+	void (*frame)(void *arg, const char *event, const char *data);
+	void *arg;
+	char *buf;
+	size_t len, cap;
+	bool any; /* a byte came: the server has the client (its hello) */
+};
+int ctl_sse_body(void *arg, const char *buf, size_t len);
+
 #endif

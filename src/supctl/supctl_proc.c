@@ -5,9 +5,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,8 +193,10 @@ static void print_results(struct ctl *x, enum action act, json_t *j, json_t *sho
  * STOPPING and, for a stop, the seconds left before supd sends SIGKILL
  * (stopwaitsecs, counted from the request); and each process's
  * "started"/"stopped" line as soon as it is so, not when the whole answer
- * comes.  A thread polls the process list on its own connection while the
- * request waits; the answer then prints what the thread has not (every
+ * comes.  A thread follows supd's event stream (GET /v1/events) on a
+ * connection of its own while the request waits, and redraws the line
+ * when an event comes and once a second for the countdown; it asks supd
+ * nothing more.  The answer then prints what the thread has not (every
  * failure among them, in supervisorctl's words).  Not on a terminal, none
  * of this runs: scripts see supervisorctl's output exactly. */
 
@@ -203,11 +206,15 @@ struct progress {
 	char group[512];
 	const char *name; /* NULL: the group (or all) */
 	bool all;
-	json_t *watch; /* namespec -> wait (stopwaitsecs or startsecs) */
-	json_t *shown; /* namespec -> true: its line is out */
+	json_t *watch;	/* namespec -> wait (stopwaitsecs or startsecs) */
+	json_t *shown;	/* namespec -> true: its line is out */
+	json_t *states; /* namespec -> its state now, for those watched */
 	struct timespec t0;
+	struct ctl_client ev; /* the event stream's connection */
+	struct ctl_stream stream;
+	struct ctl_sse sse;
+	int wake[2]; /* the main thread's word that the answer came */
 	pthread_t th;
-	atomic_bool done;
 	bool status_line; /* a progress line is on the screen */
 };
 
@@ -234,53 +241,52 @@ static double since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* One look at the processes: lines for those done, the status line for
- * the others. */
-static void progress_poll(struct progress *p, struct ctl_client *c)
+static bool is_stopped_state(long long st)
+{
+	return st == 0 || st == 100 || st == 200;
+}
+
+/* A watched process is now in state st: its line when it got where the
+ * request takes it. */
+static void progress_state(struct progress *p, const char *ns, long long st)
+{
+	if (!json_object_get(p->watch, ns) || json_object_get(p->shown, ns))
+		return;
+	json_object_set_new(p->states, ns, json_integer(st));
+	if ((p->act == ACT_STOP && is_stopped_state(st)) || (p->act == ACT_START && st == 20)) {
+		clear_status(p);
+		printf("%s: %s\n", ns, p->act == ACT_START ? "started" : "stopped");
+		fflush(stdout);
+		json_object_set_new(p->shown, ns, json_true());
+	}
+}
+
+/* The status line: who is still under way, and the nearest SIGKILL. */
+static void progress_draw(struct progress *p)
 {
 	if (ctl_interrupted())
 		return; /* the shell's Ctrl-C: the command says nothing more */
-	struct ctl_resp resp;
-	memset(&resp, 0, sizeof(resp));
-	if (ctl_request(c, "GET", "/v1/processes?fields=group,name,state", NULL, 0, &resp, NULL,
-			NULL) < 0 ||
-	    resp.status != 200) {
-		ctl_resp_free(&resp);
-		return;
-	}
-	json_t *j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
-	json_t *all = json_object_get(j, "processes");
-	char ns[600], line[1024] = "";
+	char line[1024] = "";
 	size_t waiting = 0, off = 0;
 	double left = -1;
-	for (size_t i = 0; i < json_array_size(all); i++) {
-		json_t *o = json_array_get(all, i);
-		ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns, sizeof(ns));
-		json_t *w = json_object_get(p->watch, ns);
-		if (!w || json_object_get(p->shown, ns))
-			continue;
-		long long st = ctl_jint(o, "state");
-		bool stopped = st == 0 || st == 100 || st == 200;
-		if ((p->act == ACT_STOP && stopped) || (p->act == ACT_START && st == 20)) {
-			clear_status(p);
-			printf("%s: %s\n", ns, p->act == ACT_START ? "started" : "stopped");
-			json_object_set_new(p->shown, ns, json_true());
-			continue;
-		}
-		if (st != 10 && st != 40)
-			continue; /* not under way (yet): nothing to say */
+	const char *ns;
+	json_t *v;
+	json_object_foreach(p->states, ns, v)
+	{
+		long long st = json_integer_value(v);
+		if (json_object_get(p->shown, ns) || (st != 10 && st != 40))
+			continue; /* done, or not under way (yet): nothing to say */
 		waiting++;
 		if (off < sizeof(line) - 1)
 			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
 						waiting > 1 ? ", " : "", ns);
+		json_t *w = json_object_get(p->watch, ns);
 		if (st == 40 && json_integer_value(w) >= 0) {
 			double l = (double)json_integer_value(w) - since(&p->t0);
 			if (left < 0 || l < left)
 				left = l < 0 ? 0 : l;
 		}
 	}
-	json_decref(j);
-	ctl_resp_free(&resp);
 	clear_status(p);
 	if (waiting) {
 		if (off >= 40) /* the line fits in 80 columns */
@@ -295,21 +301,84 @@ static void progress_poll(struct progress *p, struct ctl_client *c)
 	fflush(stdout);
 }
 
+/* A frame of the event stream. */
+static void progress_frame(void *arg, const char *event, const char *data)
+{
+	struct progress *p = arg;
+	if (strcmp(event, "process") || ctl_interrupted())
+		return;
+	json_t *j = json_loads(data, 0, NULL);
+	json_t *o = json_object_get(j, "process");
+	if (o) {
+		char ns[600];
+		ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns, sizeof(ns));
+		progress_state(p, ns, ctl_jint(o, "state"));
+	}
+	json_decref(j);
+}
+
+/* A quick answer needs no status line: it waits this long first. */
+#define PROGRESS_DELAY 0.25
+
 static void *progress_main(void *arg)
 {
 	struct progress *p = arg;
-	struct ctl_client c;
-	if (ctl_client_init(&c, p->x->url, p->x->user, p->x->pass) < 0)
-		return NULL;
-	/* a moment first: a quick answer needs no progress at all */
-	const struct timespec tick = {.tv_nsec = 250 * 1000 * 1000};
-	for (int n = 0; !atomic_load(&p->done); n++) {
-		nanosleep(&tick, NULL);
-		if (n >= 1 && !atomic_load(&p->done))
-			progress_poll(p, &c);
+	struct pollfd fds[2] = {{.fd = p->ev.fd, .events = POLLIN},
+				{.fd = p->wake[0], .events = POLLIN}};
+	for (;;) {
+		/* until the next whole second of the countdown (or the delay) */
+		double t = since(&p->t0);
+		double next = t < PROGRESS_DELAY ? PROGRESS_DELAY : (double)((long)t + 1);
+		int ms = (int)((next - t) * 1000) + 1;
+		int n = poll(fds, 2, ms);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents)
+			break;
+		if (fds[0].revents && ctl_stream_step(&p->stream) != 0)
+			fds[0].fd = -1; /* the stream ended: the countdown goes on */
+		if (since(&p->t0) >= PROGRESS_DELAY)
+			progress_draw(p);
 	}
-	ctl_client_free(&c);
 	return NULL;
+}
+
+/* Opens the event stream and waits until supd has it (its first bytes),
+ * so that no transition after the snapshot that follows is missed. */
+static int progress_listen(struct progress *p)
+{
+	int r = ctl_client_init(&p->ev, p->x->url, p->x->user, p->x->pass);
+	if (r < 0)
+		return r;
+	p->sse.frame = progress_frame;
+	p->sse.arg = p;
+	r = ctl_stream_begin(&p->stream, &p->ev, "/v1/events", ctl_sse_body, &p->sse);
+	while (r == 0 && !p->sse.any) {
+		struct pollfd pfd = {.fd = p->ev.fd, .events = POLLIN};
+		r = poll(&pfd, 1, 2000);
+		if (r == 0)
+			r = -ETIMEDOUT;
+		else if (r > 0)
+			r = ctl_stream_step(&p->stream);
+		if (r > 0) /* the answer ended: no stream (an old supd) */
+			r = -EPROTO;
+	}
+	if (r == 0 && p->stream.resp.status != 200)
+		r = -EPROTO;
+	return r;
+}
+
+static void progress_free(struct progress *p)
+{
+	ctl_stream_end(&p->stream);
+	ctl_client_free(&p->ev);
+	free(p->sse.buf);
+	json_decref(p->watch);
+	json_decref(p->states);
+	if (p->wake[0] >= 0) {
+		close(p->wake[0]);
+		close(p->wake[1]);
+	}
 }
 
 /* Starts the progress of a start or stop of spec, when stdout is a
@@ -318,6 +387,7 @@ static bool progress_start(struct progress *p, struct ctl *x, enum action act, b
 			   const char *group, const char *name)
 {
 	memset(p, 0, sizeof(*p));
+	p->wake[0] = p->wake[1] = -1;
 	if (x->json || !isatty(STDOUT_FILENO))
 		return false;
 	p->x = x;
@@ -336,6 +406,7 @@ static bool progress_start(struct progress *p, struct ctl *x, enum action act, b
 	rep.j = json_loadb(rep.resp.body ? rep.resp.body : "", rep.resp.len, 0, NULL);
 	p->watch = json_object();
 	p->shown = json_object();
+	p->states = json_object();
 	json_t *progs = json_object_get(rep.j, "programs");
 	char ns[600];
 	for (size_t i = 0; i < json_array_size(progs); i++) {
@@ -349,51 +420,50 @@ static bool progress_start(struct progress *p, struct ctl *x, enum action act, b
 				    json_integer(json_is_integer(w) ? json_integer_value(w) : -1));
 	}
 	ctl_reply_free(&rep);
-	/* which of them are already where the request takes them: no line */
+	if (progress_listen(p) < 0 || pipe2(p->wake, O_CLOEXEC) < 0)
+		goto none;
+	/* where they are now; those already where the request takes them get
+	 * no line */
 	if (ctl_request(&x->c, "GET", "/v1/processes?fields=group,name,state", NULL, 0, &rep.resp,
-			NULL, NULL) == 0) {
-		rep.j = json_loadb(rep.resp.body ? rep.resp.body : "", rep.resp.len, 0, NULL);
-		json_t *all_p = json_object_get(rep.j, "processes");
-		for (size_t i = 0; i < json_array_size(all_p); i++) {
-			json_t *o = json_array_get(all_p, i);
-			long long st = ctl_jint(o, "state");
-			bool there = act == ACT_STOP ? (st == 0 || st == 100 || st == 200)
-						     : (st == 20 || st == 10);
-			ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns,
-					  sizeof(ns));
-			if (there)
-				json_object_del(p->watch, ns);
-		}
-		ctl_reply_free(&rep);
+			NULL, NULL) < 0)
+		goto none;
+	rep.j = json_loadb(rep.resp.body ? rep.resp.body : "", rep.resp.len, 0, NULL);
+	json_t *all_p = json_object_get(rep.j, "processes");
+	for (size_t i = 0; i < json_array_size(all_p); i++) {
+		json_t *o = json_array_get(all_p, i);
+		long long st = ctl_jint(o, "state");
+		bool there = act == ACT_STOP ? is_stopped_state(st) : (st == 20 || st == 10);
+		ctl_make_namespec(ctl_jstr(o, "group"), ctl_jstr(o, "name"), ns, sizeof(ns));
+		if (there)
+			json_object_del(p->watch, ns);
+		else if (json_object_get(p->watch, ns))
+			json_object_set_new(p->states, ns, json_integer(st));
 	}
-	if (!json_object_size(p->watch)) {
-		json_decref(p->watch);
-		json_decref(p->shown);
-		return false;
-	}
+	ctl_reply_free(&rep);
+	if (!json_object_size(p->watch))
+		goto none;
 	clock_gettime(CLOCK_MONOTONIC, &p->t0);
-	atomic_init(&p->done, false);
 	/* signals (the shell's Ctrl-C) stay the main thread's */
 	sigset_t all_sigs, old;
 	sigfillset(&all_sigs);
 	pthread_sigmask(SIG_BLOCK, &all_sigs, &old);
 	int r = pthread_create(&p->th, NULL, progress_main, p);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0) {
-		json_decref(p->watch);
-		json_decref(p->shown);
-		return false;
-	}
-	return true;
+	if (r == 0)
+		return true;
+none:
+	progress_free(p);
+	json_decref(p->shown);
+	return false;
 }
 
 static void progress_end(struct progress *p)
 {
-	atomic_store(&p->done, true);
+	(void)!write(p->wake[1], "", 1);
 	pthread_join(p->th, NULL);
 	clear_status(p);
 	fflush(stdout);
-	json_decref(p->watch);
+	progress_free(p);
 }
 
 static void act_one(struct ctl *x, enum action act, const char *spec)

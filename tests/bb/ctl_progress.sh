@@ -61,8 +61,16 @@ pty_run() { timeout 60 python3 "$T/drive_pty.py" "$SUPCTL" "$T/supd.conf" "$@"; 
 
 # stop all: quick (stopped at once) is told before slow's SIGKILL, and
 # while slow waits the line counts down to it.
+lists() { # GET /v1/processes answered so far
+	timeout 10 curl -s --unix-socket "$T/supd.sock" http://localhost/metrics |
+		sed -n 's|^supd_http_requests_total{route="/v1/processes",code="200"} ||p'
+}
+L0=$(lists)
 pty_run stop all >"$T/stop.out" 2>&1 || fail "pty run: $(cat "$T/stop.out")"
 cat "$T/stop.out"
+# Events tell the progress what happens: one look at the list to begin
+# with, none while it waits (it polled once a second before).
+expect_eq $((${L0:-0} + 1)) "$(lists)" "process lists asked for by a 4 s stop"
 # stopwaitsecs=4: the count starts at 4 or 3 and goes down to 1 or 0
 grep -q "^[0-9.]* waiting for slow to stop (SIGKILL in [34]s)$" "$T/stop.out" &&
 	grep -q "^[0-9.]* waiting for slow to stop (SIGKILL in [01]s)$" "$T/stop.out" ||
