@@ -253,6 +253,13 @@ static int op_remote_comm(void *arg, const char *type, const char *data)
 			     ev_newf(EV_REMOTE_COMMUNICATION, "type:%s\n%s", type, data));
 }
 
+static void op_pools(void *arg, events_pool_cb *cb, void *cbarg)
+{
+	struct daemon *d = arg;
+	if (d->events)
+		events_pool_stats(d->events, cb, cbarg);
+}
+
 /* ---------------------------------------------------------------- lifecycle */
 
 int control_start(struct daemon *d, char *err, size_t errlen)
@@ -269,6 +276,7 @@ int control_start(struct daemon *d, char *err, size_t errlen)
 	    .add_group = op_add_group,
 	    .remove_group = op_remove_group,
 	    .remote_comm = op_remote_comm,
+	    .pools = op_pools,
 	};
 	int r = api_new(&d->api, d->loop, &ops);
 	if (r < 0) {

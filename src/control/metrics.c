@@ -201,6 +201,33 @@ static void label_value(struct buf *b, const char *s)
 	}
 }
 
+static void pool_counters(const char *pool, const struct events_pool_stats *s, void *arg)
+{
+	struct buf *b = arg;
+	const struct {
+		const char *name;
+		uint64_t v;
+	} outcomes[] = {{"buffered", s->buffered},
+			{"dispatched", s->dispatched},
+			{"processed", s->processed},
+			{"rejected", s->rejected},
+			{"dropped", s->dropped}};
+	for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++) {
+		put(b, "supd_eventlistener_events_total{pool=\"");
+		label_value(b, pool);
+		buf_putf(b, "\",outcome=\"%s\"} %llu\n", outcomes[i].name,
+			 (unsigned long long)outcomes[i].v);
+	}
+}
+
+static void pool_queued(const char *pool, const struct events_pool_stats *s, void *arg)
+{
+	struct buf *b = arg;
+	put(b, "supd_eventlistener_queued_events{pool=\"");
+	label_value(b, pool);
+	buf_putf(b, "\"} %zu\n", s->queued);
+}
+
 static void head(struct buf *b, const char *name, const char *type, const char *help)
 {
 	buf_putf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -452,6 +479,18 @@ void metrics_render(struct api *a, struct buf *b, bool with_stat)
 	head(b, "supd_event_stream_replay_bytes", "gauge",
 	     "Bytes of the events the event stream keeps for clients that reconnect");
 	buf_putf(b, "supd_event_stream_replay_bytes %zu\n", es.held_bytes);
+
+	if (a->d->pools) {
+		head(b, "supd_eventlistener_events_total", "counter",
+		     "Events of each event listener pool, by what happened to them: buffered "
+		     "(offered to the pool), dispatched (sent to a listener), processed "
+		     "(answered OK), rejected (FAIL, an error, or the listener died), dropped "
+		     "(pushed out of a full buffer)");
+		a->d->pools(a->d->arg, pool_counters, b);
+		head(b, "supd_eventlistener_queued_events", "gauge",
+		     "Events waiting in each event listener pool's buffer");
+		a->d->pools(a->d->arg, pool_queued, b);
+	}
 
 	struct procs *t = a->d->procs(a->d->arg);
 	head(b, "supd_processes", "gauge", "Processes in the process table");

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "events.h"
 #include "list.h"
 #include "loop.h"
 #include "proc.h"
@@ -56,6 +57,8 @@ struct ops_daemon {
 	/* sendRemoteCommEvent: a REMOTE_COMMUNICATION event.  Returns 0 or a
 	 * negative errno.  NULL: dropped. */
 	int (*remote_comm)(void *arg, const char *type, const char *data);
+	/* The event listener pools' counters (metrics).  NULL: none. */
+	void (*pools)(void *arg, events_pool_cb *cb, void *cbarg);
 };
 
 /* supervisord's fault for a negative errno of proc_start/stop/signal

@@ -26,6 +26,7 @@ struct pool {
 	size_t want; /* buffer_size, while configuring */
 	bool keep;
 	bool to_stdout; /* result_handler=supervisor_stdout:event_handler */
+	struct events_pool_stats st;
 };
 
 /* supervisor_stdout's handler prints the result body: keep that much of
@@ -103,9 +104,13 @@ static void accept_event(struct events *e, struct pool *pool, struct ev *ev, uin
 			 bool head)
 {
 	uint64_t dropped;
-	if (ev_queue_push(&pool->q, ev, poolserial, head, &dropped) > 0)
+	if (!head)
+		pool->st.buffered++;
+	if (ev_queue_push(&pool->q, ev, poolserial, head, &dropped) > 0) {
+		pool->st.dropped++;
 		log_error("pool %s event buffer overflowed, discarding event %llu", pool->name,
 			  (unsigned long long)dropped);
+	}
 }
 
 static void dispatch(struct events *e, struct pool *pool);
@@ -120,6 +125,7 @@ static void reject(struct pool_listener *l)
 		return;
 	struct pool *pool = find_pool(l->e, l->p->conf->group);
 	if (pool) {
+		pool->st.rejected++;
 		log_debug("rebuffering event %llu for pool %s (buf size=%zu, max=%zu)",
 			  (unsigned long long)ev->serial, pool->name, pool->q.n, pool->q.cap);
 		accept_event(l->e, pool, ev, l->cur_poolserial, true);
@@ -234,6 +240,7 @@ static void dispatch(struct events *e, struct pool *pool)
 			continue;
 		}
 		ev_queue_pop(&pool->q, &s);
+		pool->st.dispatched++;
 		l->cur = s.ev; /* the queue's reference */
 		l->cur_poolserial = s.poolserial;
 		ev_proto_sent(&l->proto);
@@ -381,6 +388,9 @@ static void proto_cb(void *arg, enum ev_proto_what what, const char *data, size_
 	case EVP_RESULT: {
 		int r = handle_result(l, data, len);
 		if (r == 0) {
+			struct pool *pool = find_pool(l->e, l->p->conf->group);
+			if (pool)
+				pool->st.processed++;
 			log_debug("%s: event was processed", name);
 			lstate(l, EVL_BUSY, EVL_ACKNOWLEDGED);
 			ev_put(l->cur);
@@ -499,6 +509,15 @@ int events_attach(struct proc *p, int fd_out, void *arg)
 }
 
 /* ---------------------------------------------------------------- events */
+
+void events_pool_stats(const struct events *e, events_pool_cb *cb, void *arg)
+{
+	for (const struct pool *p = e->pools; p; p = p->link.next) {
+		struct events_pool_stats s = p->st;
+		s.queued = p->q.n;
+		cb(p->name, &s, arg);
+	}
+}
 
 bool events_wanted(const struct events *e, enum ev_type t)
 {

@@ -49,6 +49,20 @@ void events_log(struct proc *p, int channel, bool comm, const char *data, size_t
  * built). */
 int events_notify(struct events *e, struct ev *ev);
 
+/* What happened to a pool's events since supd started (its counters
+ * survive reloads that keep the pool). */
+struct events_pool_stats {
+	uint64_t buffered;   /* events offered to the pool */
+	uint64_t dispatched; /* sent to a listener (again after a rejection too) */
+	uint64_t processed;  /* answered OK */
+	uint64_t rejected;   /* answered FAIL, an error or never (the listener died) */
+	uint64_t dropped;    /* pushed out of a full buffer (buffer_size) */
+	size_t queued;	     /* waiting in the buffer now */
+};
+typedef void events_pool_cb(const char *pool, const struct events_pool_stats *s, void *arg);
+/* Calls cb for each pool. */
+void events_pool_stats(const struct events *e, events_pool_cb *cb, void *arg);
+
 /* Whether a pool subscribes to type t (to skip building payloads). */
 bool events_wanted(const struct events *e, enum ev_type t);
 

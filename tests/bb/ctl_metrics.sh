@@ -61,6 +61,21 @@ startsecs=0
 
 [group:g]
 programs=a
+
+# event listener pools: one answers OK, one FAIL once and then OK, one
+# never gets READY and its buffer of 2 overflows
+[eventlistener:okl]
+command=sh -c 'while :; do printf "READY\\n"; read -r h || exit 0; head -c "\${h##*len:}" >/dev/null; printf "RESULT 2\\nOK"; done'
+events=PROCESS_STATE_RUNNING
+
+[eventlistener:failer]
+command=sh -c 'r="RESULT 4\\nFAIL"; while :; do printf "READY\\n"; read -r h || exit 0; head -c "\${h##*len:}" >/dev/null; printf "\$r"; r="RESULT 2\\nOK"; done'
+events=PROCESS_STATE_RUNNING
+
+[eventlistener:stuck]
+command=sleep 1000
+events=PROCESS_STATE_RUNNING
+buffer_size=2
 EOF
 bb_start
 SOCK=$T/supd.sock
@@ -117,11 +132,32 @@ has_re '^supd_process_uptime_seconds\{group="web",name="web"\} [0-9]+$'
 has_re '^supd_build_info\{version="[^"]+"\} 1$'
 has_re '^process_start_time_seconds [0-9.]+$'
 has_re '^process_open_fds [1-9][0-9]*$'
-has 'supd_processes 5'
+has 'supd_processes 8'
 # no cpu figures for a process without a pid
 grep -q 'supd_process_cpu_seconds_total{group="quit"' "$T/metrics" &&
 	fail "cpu seconds of a process without a pid"
 ok "families and values"
+
+# The pools: every event offered is buffered; okl and failer get each one
+# and answer it (failer's first FAIL puts it back and it goes again);
+# stuck's buffer keeps 2 and drops the rest.
+pool() { sed -n "s/^supd_eventlistener_events_total{pool=\"$1\",outcome=\"$2\"} //p" "$T/metrics"; }
+pools_settled() {
+	scrape >/dev/null && [ "$(pool okl processed)" = "$(pool okl buffered)" ] &&
+		[ "$(pool failer processed)" = "$(pool failer buffered)" ] &&
+		[ "$(pool okl buffered)" -ge 4 ]
+}
+bb_wait 20 pools_settled
+B=$(pool okl buffered)
+expect_eq "$B" "$(pool okl dispatched)" "okl: dispatched"
+expect_eq 0 "$(pool okl rejected)" "okl: rejected"
+expect_eq $((B + 1)) "$(pool failer dispatched)" "failer: dispatched (the rejected one twice)"
+expect_eq 1 "$(pool failer rejected)" "failer: rejected"
+expect_eq 0 "$(pool stuck dispatched)" "stuck: dispatched"
+expect_eq $(($(pool stuck buffered) - 2)) "$(pool stuck dropped)" "stuck: dropped"
+has 'supd_eventlistener_queued_events{pool="stuck"} 2'
+has 'supd_eventlistener_queued_events{pool="okl"} 0'
+ok "event listener pools: buffered, dispatched, processed, rejected, dropped ($B events)"
 
 # A restart the test causes shows in the counter; the requests counted
 # by route and code include this test's own.
