@@ -248,6 +248,37 @@ static void on_transition(struct proc *p, enum proc_state from, enum proc_state 
 	emit(e, "process", &b);
 }
 
+/* A log file stopped or started again taking a process's output. */
+static void on_log_notice(const struct output_notice *n, void *arg)
+{
+	struct api_events *e = arg;
+	if (!recording(e))
+		return;
+	struct buf b = {0};
+	buf_put(&b, "\"action\":", 9);
+	api_json_str(&b, n->dropping ? "dropping" : "resumed");
+	buf_put(&b, ",\"stream\":", 10);
+	api_json_str(&b, n->stream);
+	buf_put(&b, ",\"path\":", 8);
+	api_json_str(&b, n->path ? n->path : "");
+	if (n->dropping) {
+		buf_put(&b, ",\"error\":", 9);
+		api_json_str(&b, strerror(n->err));
+	} else {
+		buf_putf(&b, ",\"dropped_bytes\":%llu", (unsigned long long)n->dropped);
+	}
+	/* the process, as the other events show it (its name is unique) */
+	struct proc *const *v = procs_ordered(e->hooked);
+	for (size_t i = 0, k = procs_count(e->hooked); i < k; i++) {
+		if (strcmp(v[i]->conf->name, n->name))
+			continue;
+		buf_put(&b, ",\"process\":", 11);
+		api_json_proc(&b, v[i], time(NULL), API_ALL_FIELDS);
+		break;
+	}
+	emit(e, "log", &b);
+}
+
 void api_events_config(struct api *a, const char *what, const char *group)
 {
 	if (!recording(a->events))
@@ -289,6 +320,7 @@ int api_events_new(struct api *a)
 	e->hook.arg = e;
 	e->hooked = a->d->procs(a->d->arg);
 	procs_add_hook(e->hooked, &e->hook);
+	procs_set_output_notice(e->hooked, on_log_notice, e);
 	a->events = e;
 	return 0;
 }
@@ -306,6 +338,7 @@ void api_events_free(struct api *a)
 		free(c);
 	}
 	procs_remove_hook(e->hooked, &e->hook);
+	procs_set_output_notice(e->hooked, NULL, NULL);
 	if (e->ring)
 		while (e->first <= e->seq)
 			ring_drop(e);

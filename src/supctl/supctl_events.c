@@ -45,6 +45,19 @@ static void print_event(void *arg, const char *event, const char *data)
 		const char *d = ctl_jstr(p, "description");
 		ctl_out("%s process %s %s -> %s%s%s%s", when, ns, ctl_jstr(j, "from"),
 			ctl_jstr(j, "to"), *d ? " (" : "", d, *d ? ")" : "");
+	} else if (!strcmp(event, "log")) {
+		/* "... log web stdout dropping (/var/log/web.log: No space left on
+		 * device)", "... log web stdout resumed (4096 bytes dropped)" */
+		json_t *p = json_object_get(j, "process");
+		stamp(j, when, sizeof(when));
+		ctl_make_namespec(ctl_jstr(p, "group"), ctl_jstr(p, "name"), ns, sizeof(ns));
+		const char *act = ctl_jstr(j, "action");
+		if (!strcmp(act, "dropping"))
+			ctl_out("%s log %s %s dropping (%s: %s)", when, ns, ctl_jstr(j, "stream"),
+				ctl_jstr(j, "path"), ctl_jstr(j, "error"));
+		else
+			ctl_out("%s log %s %s %s (%lld bytes dropped)", when, ns,
+				ctl_jstr(j, "stream"), act, ctl_jint(j, "dropped_bytes"));
 	} else {
 		stamp(j, when, sizeof(when));
 		const char *g = ctl_jstr(j, "group");

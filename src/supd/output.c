@@ -52,6 +52,12 @@ void output_ctx_free(struct output_ctx *x)
 	free(x);
 }
 
+void output_ctx_set_notice(struct output_ctx *x, output_notice_fn fn, void *arg)
+{
+	x->notice = fn;
+	x->notice_arg = arg;
+}
+
 void output_ctx_set_syslog(struct output_ctx *x, output_syslog_fn fn)
 {
 	x->syslog_sink = fn ? fn : default_syslog;

@@ -120,6 +120,21 @@ void output_set_notify(struct output *o, output_notify_cb cb, void *arg);
 typedef void (*output_syslog_fn)(int prio, const char *name, const char *line, size_t len);
 void output_ctx_set_syslog(struct output_ctx *x, output_syslog_fn fn);
 
+/* A log file stopped taking a channel's bytes (dropping: err says why,
+ * and the bytes are dropped from then on) or takes them again (dropped:
+ * how many were lost meanwhile).  supd's log says both; fn (NULL: none)
+ * hears them too, for the event stream. */
+struct output_notice {
+	const char *name;   /* the process */
+	const char *stream; /* "stdout" or "stderr" */
+	const char *path;
+	bool dropping;
+	int err;	  /* dropping: the write's errno */
+	uint64_t dropped; /* !dropping: bytes lost */
+};
+typedef void (*output_notice_fn)(const struct output_notice *n, void *arg);
+void output_ctx_set_notice(struct output_ctx *x, output_notice_fn fn, void *arg);
+
 /* Events of a channel's output, to cb:
  * - OUTPUT_EV_LOG (*_events_enabled, PROCESS_LOG): each chunk read, after
  *   strip_ansi, as supervisord emits one event per read;

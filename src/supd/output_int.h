@@ -125,6 +125,8 @@ struct output {
 struct output_ctx {
 	struct loop *l;
 	output_syslog_fn syslog_sink;
+	output_notice_fn notice;
+	void *notice_arg;
 	char *wbuf; /* stamped and forwarded bytes are built here */
 	size_t wcap;
 	/* The relay (relay_ready below): -1 until the first regular log

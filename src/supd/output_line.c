@@ -69,16 +69,33 @@ static void write_fully(int fd, const char *p, size_t n)
 
 /* ---------------------------------------------------------------- files */
 
+static void notice(struct out_chan *c, bool dropping, int err, uint64_t dropped)
+{
+	struct output_ctx *x = c->o->x;
+	if (!x->notice)
+		return;
+	struct output_notice n = {.name = c->o->name,
+				  .stream = c->label,
+				  .path = c->lf.path,
+				  .dropping = dropping,
+				  .err = err,
+				  .dropped = dropped};
+	x->notice(&n, x->notice_arg);
+}
+
 static void file_result(struct out_chan *c, int was, int r)
 {
-	if (r < 0 && !was)
+	if (r < 0 && !was) {
 		log_warn("'%s' %s log %s: %s: dropping output until writing works again",
 			 c->o->name, c->label, c->lf.path, strerror(-r));
-	else if (r >= 0 && was && c->lf.last_error == 0) {
+		notice(c, true, -r, 0);
+	} else if (r >= 0 && was && c->lf.last_error == 0) {
+		uint64_t lost = c->lf.dropped;
 		log_warn("'%s' %s log %s: writing works again, %llu bytes were dropped", c->o->name,
-			 c->label, c->lf.path, (unsigned long long)c->lf.dropped);
-		c->dropped += c->lf.dropped;
+			 c->label, c->lf.path, (unsigned long long)lost);
+		c->dropped += lost;
 		c->lf.dropped = 0;
+		notice(c, false, 0, lost);
 	}
 }
 

@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "list.h"
 #include "loop.h"
+#include "output.h"
 
 enum proc_state {
 	PROC_STOPPED = 0,
@@ -160,6 +161,10 @@ size_t procs_count(const struct procs *t);
 /* Processes in start order: ascending (group priority, priority), then
  * group and name.  Valid until the next procs_add/procs_remove. */
 struct proc *const *procs_ordered(struct procs *t);
+
+/* The processes' log files' dropping notices (output.h) go to fn (NULL:
+ * nowhere). */
+void procs_set_output_notice(struct procs *t, output_notice_fn fn, void *arg);
 
 void procs_add_hook(struct procs *t, struct proc_hook *h);
 void procs_remove_hook(struct procs *t, struct proc_hook *h);

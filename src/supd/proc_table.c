@@ -121,6 +121,11 @@ int procs_new(struct procs **out, const struct procs_env *env)
 	return 0;
 }
 
+void procs_set_output_notice(struct procs *t, output_notice_fn fn, void *arg)
+{
+	output_ctx_set_notice(t->outs, fn, arg);
+}
+
 void procs_set_env(struct procs *t, const struct procs_env *env)
 {
 	/* The loop stays: the outputs' shared context was made for it. */

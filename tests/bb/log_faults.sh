@@ -110,8 +110,11 @@ logfile=@T@/supd.log
 childlogdir=@T@
 pidfile=@T@/supd.pid
 
+[unix_http_server]
+file=@T@/supd.sock
+
 [program:fill]
-command=sh -c 'seq 1 300000; touch @T@/seqdone; while [ ! -e @T@/go ]; do sleep 0.02; done; echo after; exec sleep 60'
+command=sh -c 'while [ ! -e @T@/begin ]; do sleep 0.02; done; seq 1 300000; touch @T@/seqdone; while [ ! -e @T@/go ]; do sleep 0.02; done; echo after; exec sleep 60'
 stdout_logfile=@T@/fill.log
 stdout_logfile_maxbytes=0
 startsecs=0
@@ -123,6 +126,21 @@ EOF
 ) &
 SUPD_PID=$!
 BB_PIDS+=("$SUPD_PID")
+# the event stream tells it too (if curl is there to listen)
+if command -v curl >/dev/null; then
+	bb_wait 10 test -S "$T/supd.sock"
+	timeout 60 curl -sN --unix-socket "$T/supd.sock" http://localhost/v1/events >"$T/events" 2>&1 &
+	BB_PIDS+=($!)
+	timeout 60 "$SUPCTL" -c "$T/supd.conf" events >"$T/ctl_events" 2>&1 &
+	BB_PIDS+=($!)
+	bb_wait 10 grep -q ': supd events' "$T/events"
+	evclients() {
+		[ "$(timeout 10 curl -s --unix-socket "$T/supd.sock" http://localhost/metrics |
+			sed -n 's/^supd_event_stream_clients //p')" = 2 ]
+	}
+	bb_wait 10 evclients
+fi
+touch "$T/begin"
 bb_wait 10 grep -q "dropping output" "$T/supd.log"
 # The child finished writing 2 MB through a 1 MB file: supd kept draining.
 bb_wait 20 test -e "$T/seqdone"
@@ -135,4 +153,15 @@ bb_wait 10 grep -q "writing works again, $lost bytes were dropped" "$T/supd.log"
 { seq 1 300000 | head -c 1024000; echo after; } | cmp -s - "$T/fill.log" ||
 	fail "fill.log: not the first 1,024,000 bytes and then 'after'"
 ok "a full file: pipe drained, loss logged once, then the recovery with the count"
+if command -v curl >/dev/null; then
+	bb_wait 10 grep -q '"action":"resumed"' "$T/events"
+	grep -q '^data: {"seq":[0-9]*,"time":[0-9.]*,"type":"log","action":"dropping","stream":"stdout","path":"[^"]*/fill.log","error":"File too large","process":{.*"name":"fill"' "$T/events" ||
+		fail "no dropping event: $(cat "$T/events")"
+	grep -q "\"type\":\"log\",\"action\":\"resumed\",\"stream\":\"stdout\",\"path\":\"[^\"]*/fill.log\",\"dropped_bytes\":$lost," "$T/events" ||
+		fail "no resumed event with $lost bytes: $(cat "$T/events")"
+	bb_wait 10 grep -q "log fill stdout resumed ($lost bytes dropped)\$" "$T/ctl_events"
+	grep -q "log fill stdout dropping (.*/fill.log: File too large)\$" "$T/ctl_events" ||
+		fail "supctl events: $(cat "$T/ctl_events")"
+	ok "the event stream says when a log drops output and when it resumes, with the count"
+fi
 bb_stop
