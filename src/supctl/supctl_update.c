@@ -11,6 +11,21 @@
 
 #include "supctl_int.h"
 
+struct by_name {
+	const char *name;
+	size_t i;
+};
+
+static int cmp_by_name(const void *a, const void *b)
+{
+	const struct by_name *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+	return r ? r : (x->i > y->i) - (x->i < y->i);
+}
+
+/* avail lists by process name, as supervisord's getAllConfigInfo sorts
+ * them; equal names (one program in two groups) keep the config's order.
+ * --json gives the API's list (the config's order). */
 int cmd_avail(struct ctl *x, int argc, char **argv)
 {
 	if (!ctl_no_args(x, argc, "avail"))
@@ -23,8 +38,19 @@ int cmd_avail(struct ctl *x, int argc, char **argv)
 		ctl_jset(x, json_incref(all));
 	} else {
 		char ns[600], prio[64];
-		for (size_t i = 0; i < json_array_size(all); i++) {
-			json_t *p = json_array_get(all, i);
+		size_t n = json_array_size(all);
+		struct by_name *v = calloc(n ? n : 1, sizeof(*v));
+		if (!v) {
+			ctl_reply_free(&rep);
+			ctl_out("error: out of memory");
+			x->exitstatus = EX_GENERIC;
+			return 0;
+		}
+		for (size_t i = 0; i < n; i++)
+			v[i] = (struct by_name){ctl_jstr(json_array_get(all, i), "name"), i};
+		qsort(v, n, sizeof(*v), cmp_by_name);
+		for (size_t k = 0; k < n; k++) {
+			json_t *p = json_array_get(all, v[k].i);
 			ctl_make_namespec(ctl_jstr(p, "group"), ctl_jstr(p, "name"), ns,
 					  sizeof(ns));
 			snprintf(prio, sizeof(prio), "%lld:%lld", ctl_jint(p, "group_prio"),
@@ -34,6 +60,7 @@ int cmd_avail(struct ctl *x, int argc, char **argv)
 				json_is_true(json_object_get(p, "autostart")) ? "auto" : "manual",
 				prio);
 		}
+		free(v);
 	}
 	ctl_reply_free(&rep);
 	return 0;

@@ -90,10 +90,9 @@ run_side() {
 			continue
 			;;
 		esac
-		# '@sorted LINE': its output lines compared sorted.  supervisord
-		# 4.2.5 keeps its groups in an order that is neither the file's
-		# nor (priority, name) (doc/compat.md): avail and the "all"
-		# actions list them so.
+		# '@sorted LINE': its output lines compared sorted: the "all"
+		# actions list results in the order processes finish, which two
+		# finishing at once do not fix (doc/compat.md).
 		local sorted=
 		case $line in '@sorted '*) sorted=1 line=${line#@sorted } ;; esac
 		eval "set -- $line"
