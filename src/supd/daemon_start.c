@@ -266,14 +266,38 @@ static int open_log(struct daemon *d, const struct conf_supd *s)
 	return 0;
 }
 
-static void log_identity(const char *uinfo, const char *info)
+/* supervisord says CRIT whenever root runs it without user=, even when
+ * every program drops its privileges, and in a container, where root is
+ * the rule: the first thing a user of the example saw was a CRIT line.
+ * supd warns where it applies: as root (not PID 1), naming the programs
+ * that will run as root because they set no user= either. */
+static void warn_root_programs(const struct conf *c)
+{
+	char names[256] = "";
+	size_t n = 0, off = 0;
+	for (size_t i = 0; i < c->nprocs; i++) {
+		if (c->procs[i].user)
+			continue;
+		if (n++ < 4 && off < sizeof(names))
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+						n > 1 ? ", " : "", c->procs[i].name);
+	}
+	if (!n)
+		return;
+	if (n > 4 && off < sizeof(names))
+		snprintf(names + off, sizeof(names) - off, " and %zu more", n - 4);
+	log_warn("supd is running as root, and so will %s (no user= in the config): set "
+		 "user= where root is not needed, or user=root in [supervisord] to say that it "
+		 "is meant",
+		 names);
+}
+
+static void log_identity(const struct conf *c, const char *uinfo, const char *info)
 {
 	if (uinfo[0])
 		log_info("%s", uinfo);
-	else if (getuid() == 0)
-		log_crit("supd is running as root.  Privileges were not dropped because no user "
-			 "is specified in the config file.  If you intend to run as root, you can "
-			 "set user=root in the config file to avoid this message.");
+	else if (getuid() == 0 && getpid() != 1)
+		warn_root_programs(c);
 	daemon_log_lines(LL_INFO, info);
 }
 
@@ -297,7 +321,7 @@ int daemon_start_process(struct daemon *d, struct conf *c)
 		rc = open_log(d, s);
 	}
 	if (!rc) {
-		log_identity(uinfo, info);
+		log_identity(c, uinfo, info);
 		int r = loop_new(&d->loop);
 		if (r < 0) {
 			daemon_startup_fail(d, "creating the event loop: %s", strerror(-r));
