@@ -122,8 +122,15 @@ static void caller_where(const struct http_req *r, char *out, size_t len)
 unsigned http_req_allow(const struct http_req *r, enum conf_role need, const char *what, char *msg,
 			size_t len)
 {
-	char where[256];
+	char where[256], w[512];
 	caller_where(r, where, sizeof(where));
+	/* what holds the client's words (a path, a program name): no control
+	 * characters in supd's log */
+	snprintf(w, sizeof(w), "%s", what);
+	for (char *p = w; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	what = w;
 	if (r->role >= need) {
 		if (need >= CONF_ROLE_OPERATE)
 			log_info("control: %s %s", what, where);

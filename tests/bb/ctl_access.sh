@@ -206,11 +206,13 @@ case "$OUT" in *p*RUNNING*) ;; *) fail "supervisorctl status as reader: $OUT" ;;
 SCTL "$R" stop p
 case "$OUT" in *"permission denied: user $R may only read"*) ;; *) fail "supervisorctl stop as reader: $OUT" ;; esac
 [ "$RC" != 0 ] || fail "supervisorctl stop as reader exited 0"
+ok "supervisorctl stop p as reader: $OUT (exit $RC)"
 SCTL "$O" start q
 case "$OUT" in *"q: started"*) ;; *) fail "supervisorctl start as operator: $OUT" ;; esac
 SCTL "$O" shutdown
 [ "$RC" != 0 ] || fail "supervisorctl shutdown as operator exited 0: $OUT"
 case "$OUT" in *"permission denied"*) ;; *) fail "supervisorctl shutdown as operator: $OUT" ;; esac
+ok "supervisorctl shutdown as operator: $OUT (exit $RC)"
 ok "supervisorctl: faults for refused calls"
 
 # ---- TCP: users= with every password form
@@ -238,6 +240,14 @@ done
 bb_wait_log 10 "inet_http_server: 5 failed logins in a row from one client: answering the next after 500 ms"
 expect_eq 200 "$(tcode -u ry:pw-y "$U/v1/processes")" "right login after failures"
 ok "TCP: repeated failures slowed down"
+
+# ---- a reload applies new lists: the reader may operate now
+sed -i "s/^read_users=$R\$/read_users=$R\noperate_users=$R/" "$T/supd.conf"
+grep -q "^operate_users=$R\$" "$T/supd.conf" || fail "conf not edited"
+sc "$A" reload
+case "$OUT" in *"Restarted supervisord"*) ;; *) fail "reload as admin: $OUT" ;; esac
+bb_wait 30 sh -c "'$SUPCTL' -c '$T/supd.conf' status p | grep -q RUNNING"
+allowed "$R" stop p
 
 # ---- admin: shutdown
 sc "$A" shutdown
