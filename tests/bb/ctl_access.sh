@@ -33,18 +33,7 @@ for u in "$R" "$O" "$A"; do
 done
 usermod -a -G "$G" "$O"
 
-free_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	fail "no free port found"
-}
-PORT=$(free_port)
+PORT=$(bb_free_port)
 
 # Every stored form of a password (plain, {SHA}, yescrypt, sha512-crypt,
 # bcrypt), one user each.
