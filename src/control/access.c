@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "access.h"
 #include "http.h"
@@ -215,6 +216,74 @@ bool access_password_ok(const char *stored, const char *given)
 	return access_const_eq(stored, given);
 }
 
+/* Logins a crypt(3) hash verified lately, so that a client's next
+ * requests do not each cost the hash's time on the loop (a yescrypt check
+ * takes tens of milliseconds and more).  An entry is a keyed SHA-1 of the
+ * stored hash and the password given, with a key drawn at start: it binds
+ * the two (a changed password no longer matches) and holds neither. */
+#define CACHE_SLOTS  16
+#define CACHE_TTL_MS 600000
+
+struct access_cache {
+	unsigned char key[16];
+	struct {
+		char mac[41];
+		int64_t until;
+	} e[CACHE_SLOTS];
+	unsigned next;
+};
+
+struct access_cache *access_cache_new(void)
+{
+	struct access_cache *c = calloc(1, sizeof(*c));
+	if (c && getrandom(c->key, sizeof(c->key), 0) != (ssize_t)sizeof(c->key)) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void access_cache_free(struct access_cache *c)
+{
+	if (c)
+		explicit_bzero(c, sizeof(*c));
+	free(c);
+}
+
+static bool cache_mac(const struct access_cache *c, const char *stored, const char *given,
+		      char mac[41])
+{
+	char buf[2048];
+	size_t ls = strlen(stored), lg = strlen(given);
+	if (sizeof(c->key) + ls + 1 + lg > sizeof(buf))
+		return false;
+	memcpy(buf, c->key, sizeof(c->key));
+	memcpy(buf + sizeof(c->key), stored, ls + 1);
+	memcpy(buf + sizeof(c->key) + ls + 1, given, lg);
+	http_sha1_hex(buf, sizeof(c->key) + ls + 1 + lg, mac);
+	explicit_bzero(buf, sizeof(buf));
+	return true;
+}
+
+bool access_password_check(struct access_cache *c, const char *stored, const char *given,
+			   int64_t now_ms)
+{
+	char mac[41];
+	if (!c || stored[0] != '$' || !cache_mac(c, stored, given, mac))
+		return access_password_ok(stored, given);
+	bool hit = false;
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		hit |= c->e[i].until > now_ms && access_const_eq(c->e[i].mac, mac);
+	if (hit)
+		return true;
+	if (!access_password_ok(stored, given))
+		return false;
+	memcpy(c->e[c->next].mac, mac, sizeof(mac));
+	c->e[c->next].until = now_ms + CACHE_TTL_MS;
+	c->next = (c->next + 1) % CACHE_SLOTS;
+	return true;
+}
+
 /* ---------------------------------------------------------------- failures */
 
 struct fail_slot {
@@ -222,6 +291,7 @@ struct fail_slot {
 	unsigned char key[8];
 	unsigned count;
 	int64_t last;
+	int64_t until; /* the next attempt's turn */
 };
 
 struct access_fails {
@@ -247,6 +317,16 @@ static struct fail_slot *slot_of(struct access_fails *f, unsigned family,
 	return NULL;
 }
 
+/* The wait between attempts after count failures in a row. */
+static int64_t fail_delay(unsigned count)
+{
+	if (count <= ACCESS_FAIL_FREE)
+		return 0;
+	unsigned shift = count - ACCESS_FAIL_FREE - 1;
+	int64_t d = shift > 10 ? ACCESS_FAIL_MAX_MS : (int64_t)ACCESS_FAIL_DELAY_MS << shift;
+	return d > ACCESS_FAIL_MAX_MS ? ACCESS_FAIL_MAX_MS : d;
+}
+
 int access_fail(struct access_fails *f, unsigned family, const unsigned char key[8], int64_t now_ms,
 		unsigned *count)
 {
@@ -260,19 +340,34 @@ int access_fail(struct access_fails *f, unsigned family, const unsigned char key
 		for (size_t i = 0; i < ACCESS_FAIL_SLOTS && s->family; i++)
 			if (!f->s[i].family || f->s[i].last < s->last)
 				s = &f->s[i];
+		memset(s, 0, sizeof(*s));
 		s->family = family;
 		memcpy(s->key, key, 8);
-		s->count = 0;
 	}
 	s->count++;
 	s->last = now_ms;
+	int64_t d = fail_delay(s->count);
+	if (s->until < now_ms + d)
+		s->until = now_ms + d;
 	if (count)
 		*count = s->count;
-	if (s->count <= ACCESS_FAIL_FREE)
+	return (int)d;
+}
+
+int access_fail_wait(struct access_fails *f, unsigned family, const unsigned char key[8],
+		     int64_t now_ms)
+{
+	struct fail_slot *s = f ? slot_of(f, family, key) : NULL;
+	if (!s || now_ms - s->last > ACCESS_FAIL_FORGET_MS)
 		return 0;
-	unsigned shift = s->count - ACCESS_FAIL_FREE - 1;
-	int64_t d = shift > 10 ? ACCESS_FAIL_MAX_MS : (int64_t)ACCESS_FAIL_DELAY_MS << shift;
-	return (int)(d > ACCESS_FAIL_MAX_MS ? ACCESS_FAIL_MAX_MS : d);
+	int64_t d = fail_delay(s->count);
+	if (!d)
+		return 0;
+	/* each attempt takes the next turn: however many connections wait,
+	 * their credentials are checked one per delay */
+	int64_t turn = s->until > now_ms ? s->until : now_ms;
+	s->until = turn + d;
+	return (int)(turn - now_ms);
 }
 
 void access_fail_clear(struct access_fails *f, unsigned family, const unsigned char key[8])

@@ -46,6 +46,15 @@ bool access_password_ok(const char *stored, const char *given);
 /* Compares without an early exit. */
 bool access_const_eq(const char *a, const char *b);
 
+/* access_password_ok, remembering for a while the logins a crypt(3) hash
+ * verified, so that a client's next requests cost no hash (see
+ * access.c).  c NULL: access_password_ok. */
+struct access_cache;
+struct access_cache *access_cache_new(void); /* NULL on error */
+void access_cache_free(struct access_cache *c);
+bool access_password_check(struct access_cache *c, const char *stored, const char *given,
+			   int64_t now_ms);
+
 /* ---- failed logins per address: bounded memory, oldest entry reused */
 
 #define ACCESS_FAIL_SLOTS     64     /* addresses remembered */
@@ -60,10 +69,19 @@ struct access_fails;
 struct access_fails *access_fails_new(void);
 void access_fails_free(struct access_fails *f);
 /* Counts a failed login from key (an address: family and 8 bytes; unix
- * peers by uid) at now_ms; returns how long to hold its 401 (0 for the
- * first ACCESS_FAIL_FREE) and the count in *count. */
+ * peers by uid) at now_ms, *count set to the failures in a row; returns
+ * the wait its next attempt will have (0 for the first ACCESS_FAIL_FREE
+ * failures, then ACCESS_FAIL_DELAY_MS doubled each time, at most
+ * ACCESS_FAIL_MAX_MS). */
 int access_fail(struct access_fails *f, unsigned family, const unsigned char key[8], int64_t now_ms,
 		unsigned *count);
+/* How long an attempt from key arriving at now_ms waits before its
+ * credentials are checked: 0 unless key failed more than
+ * ACCESS_FAIL_FREE times in a row; then each attempt takes the next turn,
+ * one per wait, so that many connections check no more credentials (and
+ * spend no more of supd's time on hashes) than one. */
+int access_fail_wait(struct access_fails *f, unsigned family, const unsigned char key[8],
+		     int64_t now_ms);
 /* A login from key succeeded: it starts afresh. */
 void access_fail_clear(struct access_fails *f, unsigned family, const unsigned char key[8]);
 

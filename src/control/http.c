@@ -146,10 +146,15 @@ bool http_authorized(const struct listener *ls, const char *h, enum conf_role *r
 	bool main_user = ls->username && access_const_eq(ls->username, dec);
 	const struct conf_account *acc = access_account(ls->access, dec);
 	bool ok = false;
+	struct http *hp = ls->http;
+	if (!hp->logins)
+		hp->logins = access_cache_new(); /* (without it, every login costs its hash) */
+	int64_t now = loop_now_ms();
 	if (main_user) {
-		ok = access_password_ok(ls->password ? ls->password : "", colon + 1);
+		ok = access_password_check(hp->logins, ls->password ? ls->password : "", colon + 1,
+					   now);
 	} else if (acc) {
-		ok = access_password_ok(acc->password, colon + 1);
+		ok = access_password_check(hp->logins, acc->password, colon + 1, now);
 		*role = acc->role;
 	} else {
 		/* an unknown name costs what a known one does */
@@ -696,6 +701,7 @@ void http_free(struct http *h)
 	free(h->ls);
 	retired_gc(h, true);
 	access_fails_free(h->fails);
+	access_cache_free(h->logins);
 	free(h);
 }
 

@@ -380,31 +380,42 @@ static void login_ok(struct conn *c)
 		access_fail_clear(c->http->fails, fam, key);
 }
 
-/* A failed login: answered at once the first few times from one address,
- * then held longer each time (the connection parked on its timer, the
- * loop free), so that guessing is slow however many connections try. */
+/* A failed login, counted against its address (it is answered at once). */
 static void unauthorized(struct conn *c, bool close)
 {
 	struct http *h = c->http;
 	unsigned char key[8];
 	unsigned fam = fail_key(c, key);
 	unsigned count = 0;
-	int delay = 0;
 	if (!h->fails)
 		h->fails = access_fails_new();
-	if (h->fails)
-		delay = access_fail(h->fails, fam, key, now_ms(), &count);
-	if (delay <= 0) {
-		conn_error(c, 401, "UNAUTHORIZED", "authentication required", close);
-		return;
-	}
-	log_warn("%s: %u failed logins in a row from one client: answering the next after %d ms",
-		 c->ls->section, count, delay);
+	int delay = h->fails ? access_fail(h->fails, fam, key, now_ms(), &count) : 0;
+	if (delay > 0)
+		log_warn("%s: %u failed logins in a row from one client: its next attempts wait "
+			 "their turn, %d ms apart",
+			 c->ls->section, count, delay);
+	conn_error(c, 401, "UNAUTHORIZED", "authentication required", close);
+}
+
+/* After more than a few failed logins from c's address, its requests
+ * wait their turn before their credentials are checked (a hash costs
+ * supd's loop its time): parked on the connection's own timer, the loop
+ * free meanwhile.  True when c now waits. */
+static bool wait_turn(struct conn *c)
+{
+	struct http *h = c->http;
+	if (c->waited || !h->fails || (!c->ls->username && !access_accounts(c->ls->access)))
+		return false;
+	unsigned char key[8];
+	unsigned fam = fail_key(c, key);
+	int w = access_fail_wait(h->fails, fam, key, now_ms());
+	if (w <= 0)
+		return false;
 	c->penalty = true;
-	c->penalty_close = close;
-	c->state = CS_REQ;
+	c->state = CS_REQ; /* reads nothing more meanwhile */
 	c->req->phase = PH_DEFERRED;
-	c->deadline = now_ms() + delay;
+	c->deadline = now_ms() + w;
+	return true;
 }
 
 /* The role of a unix peer: its uid and groups as the kernel saw them at
@@ -446,6 +457,9 @@ static void start_request(struct conn *c)
 		return;
 	}
 	bool body = c->chunked || len > 0;
+	if (wait_turn(c))
+		return;
+	c->waited = false;
 	/* An early answer leaves the body unread: the connection cannot go on. */
 	if (!http_authorized(c->ls, http_head_header(hd, "Authorization"), &r->role, &r->user)) {
 		unauthorized(c, body);
@@ -660,9 +674,12 @@ static void on_conn_timer(struct loop *l, void *arg)
 {
 	struct conn *c = arg;
 	if (c->penalty) {
+		/* its turn: the request goes on from its head */
 		c->penalty = false;
-		c->req->phase = PH_HANDLER;
-		conn_error(c, 401, "UNAUTHORIZED", "authentication required", c->penalty_close);
+		c->waited = true;
+		c->state = CS_HEAD;
+		c->req->phase = PH_READING;
+		start_request(c);
 		conn_run(c);
 		conn_update(c);
 		return;

@@ -59,8 +59,9 @@ struct http {
 	int idle_ms;
 	int head_ms;
 	bool closing;
-	struct retired *retired;    /* closed listeners, until no connection names them */
-	struct access_fails *fails; /* failed logins per address; NULL until the first */
+	struct retired *retired;     /* closed listeners, until no connection names them */
+	struct access_fails *fails;  /* failed logins per address; NULL until the first */
+	struct access_cache *logins; /* crypt(3) logins verified lately; NULL until one */
 };
 
 enum conn_state {
@@ -141,9 +142,10 @@ struct conn {
 	bool close_after; /* shut down and linger once the output is out */
 	bool dead;	  /* free at the end of this event */
 	struct http_req *req;
-	/* a failed login's 401, held until the deadline (access_fail) */
+	/* the request waits its turn to log in until the deadline
+	 * (access_fail_wait), then has it */
 	bool penalty;
-	bool penalty_close;
+	bool waited;
 };
 
 /* http_conn.c */

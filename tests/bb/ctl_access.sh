@@ -222,11 +222,11 @@ grep -q "control: POST /v1/processes/p/restart by user o6 via inet_http_server" 
 	fail "TCP action not logged with its user"
 ok "TCP: roles enforced"
 
-# ---- repeated failures from one address are answered later
+# ---- repeated failures from one address: its next attempts wait their turn
 for i in 1 2 3 4 5; do
 	expect_eq 401 "$(timeout 30 curl -s -o /dev/null -w '%{http_code}' -u ry:bad "$U/v1/processes")" "bad login $i"
 done
-bb_wait_log 10 "inet_http_server: 5 failed logins in a row from one client: answering the next after 500 ms"
+bb_wait_log 10 "inet_http_server: 5 failed logins in a row from one client: its next attempts wait their turn, 500 ms apart"
 expect_eq 200 "$(tcode -u ry:pw-y "$U/v1/processes")" "right login after failures"
 ok "TCP: repeated failures slowed down"
 

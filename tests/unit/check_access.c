@@ -151,6 +151,63 @@ START_TEST(test_fails)
 }
 END_TEST
 
+/* After the free failures, attempts from one address take turns, one per
+ * delay, however many come at once. */
+START_TEST(test_fail_turns)
+{
+	struct access_fails *f = access_fails_new();
+	unsigned char k[8] = {127, 0, 0, 1};
+	int64_t t = 5000000;
+	for (int i = 0; i < ACCESS_FAIL_FREE; i++) {
+		access_fail(f, 2, k, t, NULL);
+		ck_assert_int_eq(access_fail_wait(f, 2, k, t), 0);
+	}
+	ck_assert_int_eq(access_fail(f, 2, k, t, NULL), ACCESS_FAIL_DELAY_MS);
+	/* three attempts at once: the first at the failure's delay, the
+	 * others one delay apart */
+	ck_assert_int_eq(access_fail_wait(f, 2, k, t), ACCESS_FAIL_DELAY_MS);
+	ck_assert_int_eq(access_fail_wait(f, 2, k, t), 2 * ACCESS_FAIL_DELAY_MS);
+	ck_assert_int_eq(access_fail_wait(f, 2, k, t), 3 * ACCESS_FAIL_DELAY_MS);
+	/* once the turns are past, the next waits nothing, the one after a delay */
+	int64_t later = t + 10 * ACCESS_FAIL_DELAY_MS;
+	ck_assert_int_eq(access_fail_wait(f, 2, k, later), 0);
+	ck_assert_int_eq(access_fail_wait(f, 2, k, later), ACCESS_FAIL_DELAY_MS);
+	/* another address does not wait */
+	unsigned char k2[8] = {127, 0, 0, 2};
+	ck_assert_int_eq(access_fail_wait(f, 2, k2, t), 0);
+	/* a right login: no more waiting */
+	access_fail_clear(f, 2, k);
+	ck_assert_int_eq(access_fail_wait(f, 2, k, later), 0);
+	access_fails_free(f);
+	ck_assert_int_eq(access_fail_wait(NULL, 2, k, t), 0);
+}
+END_TEST
+
+START_TEST(test_cache)
+{
+	struct access_cache *c = access_cache_new();
+	ck_assert_ptr_nonnull(c);
+	const char *h = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQS"
+			"pT0Y77vwPZN.Pq.H91p5hVO1";
+	int64_t t = 1000;
+	ck_assert(!access_password_check(c, h, "wrong", t));
+	ck_assert(access_password_check(c, h, "secret", t));
+	/* remembered: right again, and a wrong one still wrong */
+	ck_assert(access_password_check(c, h, "secret", t + 1));
+	ck_assert(!access_password_check(c, h, "wrong", t + 1));
+	ck_assert(!access_password_check(c, h, "secret2", t + 1));
+	/* bound to the stored hash: another hash does not take it */
+	ck_assert(!access_password_check(c, "$6$saltsalt$other", "secret", t + 1));
+	/* expired: checked again (and still right) */
+	ck_assert(access_password_check(c, h, "secret", t + 3600 * 1000));
+	/* plain and {SHA} pass through */
+	ck_assert(access_password_check(c, "plain", "plain", t));
+	ck_assert(!access_password_check(c, "plain", "plan", t));
+	ck_assert(access_password_check(NULL, h, "secret", t));
+	access_cache_free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("access");
@@ -159,6 +216,8 @@ int main(void)
 	tcase_add_test(tc, test_accounts);
 	tcase_add_test(tc, test_passwords);
 	tcase_add_test(tc, test_fails);
+	tcase_add_test(tc, test_fail_turns);
+	tcase_add_test(tc, test_cache);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
