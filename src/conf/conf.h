@@ -158,7 +158,38 @@ struct conf_server {
 	int port;    /* inet */
 	char *username;
 	char *password; /* plain, or {SHA}hex */
+	/* access by role (doc/security.md): NULL when the server sets none
+	 * of its options, and whoever is let in is admin */
+	struct conf_access *access;
 };
+
+/* The roles of the control plane, each allowing what the one before it
+ * does (doc/security.md). */
+enum conf_role { CONF_ROLE_NONE, CONF_ROLE_READ, CONF_ROLE_OPERATE, CONF_ROLE_ADMIN };
+#define CONF_ROLES 3 /* read, operate, admin: index role - 1 */
+
+/* [inet_http_server] users=: one "name:role:password" entry. */
+struct conf_account {
+	char *name;
+	enum conf_role role;
+	char *password; /* plain, {SHA}hex, or a crypt(3) hash */
+};
+
+/* [unix_http_server] read_users=... (peer credentials) and
+ * [inet_http_server] users= (Basic authentication). */
+struct conf_access {
+	/* [role - 1]: comma-separated user (group) names or numeric ids,
+	 * "*" for everyone; NULL unset */
+	char *users[CONF_ROLES];
+	char *groups[CONF_ROLES];
+	struct conf_account *accounts;
+	size_t naccounts;
+};
+
+/* "read", "operate", "admin" ("none" for CONF_ROLE_NONE). */
+const char *conf_role_name(enum conf_role r);
+/* The role named s; CONF_ROLE_NONE when s is none of them. */
+enum conf_role conf_role_parse(const char *s);
 
 /* [supervisorctl] / [supctl]: read by supctl only. */
 struct conf_ctl {

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <libgen.h>
 #include <limits.h>
 #include <pwd.h>
@@ -211,9 +212,145 @@ static void type_supd(struct ctx *x, const struct raw_kv **v)
 
 /* ---------------------------------------------------------------- servers, ctl, plugins */
 
-enum { H_FILE, H_CHMOD, H_CHOWN, H_PORT, H_USERNAME, H_PASSWORD, H_N };
-static const char *const server_opts[H_N] = {"file", "chmod",	 "chown",
-					     "port", "username", "password"};
+/* From H_READ_USERS on: access by role (doc/security.md); the role lists
+ * are [unix_http_server]'s, users is [inet_http_server]'s. */
+enum {
+	H_FILE,
+	H_CHMOD,
+	H_CHOWN,
+	H_PORT,
+	H_USERNAME,
+	H_PASSWORD,
+	H_READ_USERS,
+	H_READ_GROUPS,
+	H_OPERATE_USERS,
+	H_OPERATE_GROUPS,
+	H_ADMIN_USERS,
+	H_ADMIN_GROUPS,
+	H_USERS,
+	H_N
+};
+static const char *const server_opts[H_N] = {
+    "file",	   "chmod",	   "chown",	  "port",	   "username",
+    "password",	   "read_users",   "read_groups", "operate_users", "operate_groups",
+    "admin_users", "admin_groups", "users"};
+
+static bool unix_only(int i)
+{
+	return i == H_FILE || i == H_CHMOD || i == H_CHOWN || (i >= H_READ_USERS && i < H_USERS);
+}
+
+static bool inet_only(int i)
+{
+	return i == H_PORT || i == H_USERS;
+}
+
+static struct conf_access *access_of(struct ctx *x, struct conf_server *sv)
+{
+	if (!sv->access && !(sv->access = calloc(1, sizeof(*sv->access))))
+		x->oom = true;
+	return sv->access;
+}
+
+/* A role list: names or numeric ids separated by commas or blanks, or
+ * "*"; kept comma-separated.  A name this machine does not know is
+ * warned about (the list may be meant for another host). */
+static void t_role_list(struct ctx *x, struct opt *o, bool groups, char **out)
+{
+	char *norm = calloc(1, strlen(o->v) + 1);
+	if (!norm) {
+		x->oom = true;
+		return;
+	}
+	const char *p = o->v;
+	while (*p) {
+		p += strspn(p, ", \t\n");
+		size_t k = strcspn(p, ", \t\n");
+		if (!k)
+			break;
+		char *name = strndup(p, k);
+		if (!name) {
+			x->oom = true;
+			break;
+		}
+		bool numeric = strspn(name, "0123456789") == k;
+		if (strcmp(name, "*") && !numeric &&
+		    !(groups ? (void *)getgrnam(name) : (void *)getpwnam(name)))
+			diag_warn(x->d, o->kv->file, o->kv->line, 0,
+				  "%s '%s' does not exist on this machine (%s)",
+				  groups ? "group" : "user", name, o->kv->key);
+		if (*norm)
+			strcat(norm, ",");
+		strcat(norm, name);
+		free(name);
+		p += k;
+	}
+	if (!*norm) {
+		free(norm);
+		cb_bad_value(o, groups ? "group names or gids, or *" : "user names or uids, or *");
+		return;
+	}
+	free(*out);
+	*out = norm;
+}
+
+/* users=name:role:password, ...: the password is the rest of the entry,
+ * so it may hold colons but no comma or blank (a crypt hash never does). */
+static void t_accounts(struct ctx *x, struct opt *o, struct conf_access *a)
+{
+	const char *p = o->v;
+	while (*p && !x->oom) {
+		p += strspn(p, ", \t\n");
+		size_t k = strcspn(p, ", \t\n");
+		if (!k)
+			break;
+		char *e = strndup(p, k);
+		p += k;
+		if (!e) {
+			x->oom = true;
+			break;
+		}
+		char *c1 = strchr(e, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2 || c1 == e) {
+			diag_error(x->d, o->kv->file, o->kv->line, 0,
+				   "bad entry '%s' for users (name:role:password, role read, "
+				   "operate or admin)",
+				   e);
+			free(e);
+			continue;
+		}
+		*c1 = *c2 = '\0';
+		enum conf_role role = conf_role_parse(c1 + 1);
+		bool dup = false;
+		for (size_t i = 0; i < a->naccounts; i++)
+			dup |= !strcmp(a->accounts[i].name, e);
+		if (!role || dup) {
+			if (dup)
+				diag_error(x->d, o->kv->file, o->kv->line, 0,
+					   "user '%s' is given twice in users", e);
+			else
+				diag_error(
+				    x->d, o->kv->file, o->kv->line, 0,
+				    "unknown role '%s' for user '%s' in users (read, operate "
+				    "or admin)",
+				    c1 + 1, e);
+			free(e);
+			continue;
+		}
+		struct conf_account *v =
+		    realloc(a->accounts, (a->naccounts + 1) * sizeof(*a->accounts));
+		if (!v) {
+			free(e);
+			x->oom = true;
+			break;
+		}
+		a->accounts = v;
+		v[a->naccounts++] = (struct conf_account){
+		    .name = cb_xstrdup(x, e), .role = role, .password = cb_xstrdup(x, c2 + 1)};
+		explicit_bzero(e, k);
+		free(e);
+	}
+}
 
 static void build_server(struct ctx *x, const struct raw_section *sec, bool inet)
 {
@@ -232,8 +369,10 @@ static void build_server(struct ctx *x, const struct raw_section *sec, bool inet
 	cb_gather(x, sec, server_opts, H_N, v, false);
 	for (size_t k = 0; k < sec->nkv; k++) {
 		const struct raw_kv *kv = &sec->kv[k];
-		bool ok = inet ? (kv == v[H_PORT] || kv == v[H_USERNAME] || kv == v[H_PASSWORD])
-			       : (kv != v[H_PORT]);
+		bool ok = true;
+		for (int i = 0; i < H_N; i++)
+			if (kv == v[i])
+				ok = inet ? !unix_only(i) : !inet_only(i);
 		if (!ok)
 			diag_warn(x->d, kv->file, kv->line, 0,
 				  "unknown option '%s' in [%s] (ignored)", kv->key, sec->name);
@@ -241,8 +380,7 @@ static void build_server(struct ctx *x, const struct raw_section *sec, bool inet
 	struct names n = {.x = x, .env1 = &x->c->supd.env};
 	struct opt o;
 	for (int i = 0; i < H_N; i++) {
-		if (!v[i] || (inet && (i == H_FILE || i == H_CHMOD || i == H_CHOWN)) ||
-		    (!inet && i == H_PORT))
+		if (!v[i] || (inet && unix_only(i)) || (!inet && inet_only(i)))
 			continue;
 		char *here = cb_dir_of(v[i]->file);
 		n.here = here;
@@ -291,6 +429,18 @@ static void build_server(struct ctx *x, const struct raw_section *sec, bool inet
 		case H_PASSWORD:
 			cb_t_str(&o, &sv->password);
 			break;
+		case H_USERS:
+			if (access_of(x, sv))
+				t_accounts(x, &o, sv->access);
+			break;
+		default: { /* the role lists: read_users, read_groups, operate_users... */
+			int k = i - H_READ_USERS;
+			if (access_of(x, sv))
+				t_role_list(x, &o, k % 2,
+					    k % 2 ? &sv->access->groups[k / 2]
+						  : &sv->access->users[k / 2]);
+			break;
+		}
 		}
 		free(t);
 	}

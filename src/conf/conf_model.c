@@ -32,6 +32,39 @@ void cb_proc_free(struct conf_process *p)
 	free(p->socket_owner);
 }
 
+static void conf_access_free(struct conf_access *a)
+{
+	if (!a)
+		return;
+	for (int i = 0; i < CONF_ROLES; i++) {
+		free(a->users[i]);
+		free(a->groups[i]);
+	}
+	for (size_t i = 0; i < a->naccounts; i++) {
+		free(a->accounts[i].name);
+		if (a->accounts[i].password)
+			explicit_bzero(a->accounts[i].password, strlen(a->accounts[i].password));
+		free(a->accounts[i].password);
+	}
+	free(a->accounts);
+	free(a);
+}
+
+static const char *const role_names[] = {"none", "read", "operate", "admin"};
+
+const char *conf_role_name(enum conf_role r)
+{
+	return (unsigned)r < 4 ? role_names[r] : "none";
+}
+
+enum conf_role conf_role_parse(const char *s)
+{
+	for (int r = CONF_ROLE_READ; r <= CONF_ROLE_ADMIN; r++)
+		if (!strcmp(s, role_names[r]))
+			return (enum conf_role)r;
+	return CONF_ROLE_NONE;
+}
+
 void conf_free(struct conf *c)
 {
 	if (!c)
@@ -54,6 +87,7 @@ void conf_free(struct conf *c)
 		free(v->host);
 		free(v->username);
 		free(v->password);
+		conf_access_free(v->access);
 	}
 	free(c->servers);
 	free(c->ctl.serverurl);

@@ -65,6 +65,32 @@ static void ini_octal(FILE *f, const char *key, int v)
 	fprintf(f, "%s=0%o\n", key, (unsigned)v);
 }
 
+static const char *const role_list_keys[CONF_ROLES][2] = {
+    {"read_users", "read_groups"},
+    {"operate_users", "operate_groups"},
+    {"admin_users", "admin_groups"},
+};
+
+/* users= as "name:role:password" entries, one a line. */
+static void ini_access(FILE *f, const struct conf_access *a)
+{
+	if (!a)
+		return;
+	for (int r = 0; r < CONF_ROLES; r++) {
+		if (a->users[r])
+			ini_kv(f, role_list_keys[r][0], a->users[r]);
+		if (a->groups[r])
+			ini_kv(f, role_list_keys[r][1], a->groups[r]);
+	}
+	if (!a->naccounts)
+		return;
+	fputs("users=", f);
+	for (size_t i = 0; i < a->naccounts; i++)
+		fprintf(f, "%s%s:%s:%s", i ? ",\n\t" : "", a->accounts[i].name,
+			conf_role_name(a->accounts[i].role), a->accounts[i].password);
+	fputc('\n', f);
+}
+
 /* KEY="value" pairs, quoted with whichever quote the value lacks. */
 static void ini_env(FILE *f, const struct conf_env *e)
 {
@@ -255,6 +281,7 @@ int conf_print_ini(const struct conf *c, FILE *f)
 			ini_kv(f, "username", v->username);
 		if (v->password)
 			ini_kv(f, "password", v->password);
+		ini_access(f, v->access);
 	}
 	if (c->ctl.present) {
 		fputs("\n[supervisorctl]\n", f);
@@ -393,6 +420,31 @@ static void jk_octal(struct js *j, const char *k, int v)
 	char buf[16];
 	snprintf(buf, sizeof(buf), "0%o", (unsigned)v);
 	jk_str(j, k, buf);
+}
+
+static void jk_access(struct js *j, const struct conf_access *a)
+{
+	if (!a)
+		return;
+	for (int r = 0; r < CONF_ROLES; r++) {
+		if (a->users[r])
+			jk_str(j, role_list_keys[r][0], a->users[r]);
+		if (a->groups[r])
+			jk_str(j, role_list_keys[r][1], a->groups[r]);
+	}
+	if (!a->naccounts)
+		return;
+	js_key(j, "users");
+	js_open(j, '[');
+	for (size_t i = 0; i < a->naccounts; i++) {
+		js_item(j);
+		js_open(j, '{');
+		jk_str(j, "name", a->accounts[i].name);
+		jk_str(j, "role", conf_role_name(a->accounts[i].role));
+		jk_str(j, "password", a->accounts[i].password);
+		js_close(j, '}');
+	}
+	js_close(j, ']');
 }
 
 static void jk_env(struct js *j, const char *k, const struct conf_env *e)
@@ -548,6 +600,7 @@ int conf_print_json(const struct conf *c, FILE *f)
 		}
 		jk_str(&j, "username", v->username);
 		jk_str(&j, "password", v->password);
+		jk_access(&j, v->access);
 		js_close(&j, '}');
 	}
 	js_close(&j, ']');

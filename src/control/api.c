@@ -53,7 +53,7 @@ static const struct {
     {"NOT_RUNNING", 409},	 {"ALREADY_ADDED", 409},
     {"STILL_RUNNING", 409},	 {"NOT_IMPLEMENTED", 501},
     {"SHUTDOWN_STATE", 503},	 {"FORBIDDEN", 403},
-    {"UNSUPPORTED_MEDIA_TYPE", 415},
+    {"PERMISSION_DENIED", 403},	 {"UNSUPPORTED_MEDIA_TYPE", 415},
 };
 
 unsigned api_fault_status(const char *fault)
@@ -638,18 +638,6 @@ static size_t split_path(char *path, char **seg, size_t max)
 	return strtok(NULL, "/") ? max + 1 : n;
 }
 
-static void log_peer(struct http_req *r)
-{
-	uid_t uid;
-	pid_t pid;
-	if (http_req_peer(r, &uid, &pid) == 0)
-		log_info("control: %s %s by uid %ld (pid %ld)", http_req_method(r),
-			 http_req_path(r), (long)uid, (long)pid);
-	else
-		log_info("control: %s %s via %s", http_req_method(r), http_req_path(r),
-			 http_req_listener(r));
-}
-
 /* ---------------------------------------------------------------- the router */
 
 #define ROUTE_SEGS 4
@@ -678,6 +666,10 @@ struct route {
 	 * decides). */
 	const char *methods;
 	void (*fn)(struct api *a, struct http_req *r, const struct route_match *m);
+	/* who may (doc/security.md): the role its methods other than GET and
+	 * HEAD need (those need read); /RPC2's methods and the web page's
+	 * buttons check their own */
+	enum conf_role role;
 };
 
 static void rt_xmlrpc(struct api *a, struct http_req *r, const struct route_match *m)
@@ -782,37 +774,38 @@ static void rt_signal(struct api *a, struct http_req *r, const struct route_matc
 	handle_signal(a, r, &m->sp);
 }
 
-/* Every path the control plane answers, one row each.  The R_EXACT and
- * R_PREFIX rows come first; the R_V1 rows are tried after route's guard
+/* Every path the control plane answers, one row each, with the role it
+ * needs (a new row names its own).  The R_EXACT and R_PREFIX rows come
+ * first; the R_V1 rows are tried after route's guard
  * on /v1's state-changing requests (doc/security.md). */
 static const struct route routes[] = {
     /* supervisord matches every path that starts with /RPC2. */
-    {R_PREFIX, "/RPC2", NULL, rt_xmlrpc},
-    {R_PREFIX, "/logtail/", NULL, rt_logtail},
-    {R_EXACT, "/mainlogtail", NULL, rt_logtail},
-    {R_EXACT, "/", NULL, rt_webui},
-    {R_EXACT, "/index.html", NULL, rt_webui},
-    {R_EXACT, "/tail.html", NULL, rt_webui},
-    {R_EXACT, "/webui.js", NULL, rt_webui},
-    {R_EXACT, "/metrics", "GET", rt_metrics},
-    {R_EXACT, "/v1/events", "GET", rt_events},
-    {R_V1, "version", "GET", rt_version},
-    {R_V1, "processes", "GET", rt_list},
-    {R_V1, "config", "GET", rt_config},
-    {R_V1, "log", "GET, DELETE", rt_main_log},
-    {R_V1, "shutdown", "POST", rt_daemon_op},
-    {R_V1, "reload", "POST", rt_daemon_op},
-    {R_V1, "reread", "POST", rt_daemon_op},
-    {R_V1, "reopen", "POST", rt_daemon_op},
-    {R_V1, "groups/*", "POST, DELETE", rt_group},
-    {R_V1, "processes/@", "GET", rt_proc},
-    {R_V1, "processes/@/log", "GET, DELETE", rt_proc_log},
-    {R_V1, "processes/@/log/*", "GET, DELETE", rt_proc_log},
-    {R_V1, "processes/@/start", "POST", rt_start},
-    {R_V1, "processes/@/stop", "POST", rt_stop},
-    {R_V1, "processes/@/restart", "POST", rt_restart},
-    {R_V1, "processes/@/stdin", "POST", rt_stdin},
-    {R_V1, "processes/@/signal", "POST", rt_signal},
+    {R_PREFIX, "/RPC2", NULL, rt_xmlrpc, CONF_ROLE_READ},
+    {R_PREFIX, "/logtail/", NULL, rt_logtail, CONF_ROLE_READ},
+    {R_EXACT, "/mainlogtail", NULL, rt_logtail, CONF_ROLE_READ},
+    {R_EXACT, "/", NULL, rt_webui, CONF_ROLE_READ},
+    {R_EXACT, "/index.html", NULL, rt_webui, CONF_ROLE_READ},
+    {R_EXACT, "/tail.html", NULL, rt_webui, CONF_ROLE_READ},
+    {R_EXACT, "/webui.js", NULL, rt_webui, CONF_ROLE_READ},
+    {R_EXACT, "/metrics", "GET", rt_metrics, CONF_ROLE_READ},
+    {R_EXACT, "/v1/events", "GET", rt_events, CONF_ROLE_READ},
+    {R_V1, "version", "GET", rt_version, CONF_ROLE_READ},
+    {R_V1, "processes", "GET", rt_list, CONF_ROLE_READ},
+    {R_V1, "config", "GET", rt_config, CONF_ROLE_READ},
+    {R_V1, "log", "GET, DELETE", rt_main_log, CONF_ROLE_OPERATE},
+    {R_V1, "shutdown", "POST", rt_daemon_op, CONF_ROLE_ADMIN},
+    {R_V1, "reload", "POST", rt_daemon_op, CONF_ROLE_ADMIN},
+    {R_V1, "reread", "POST", rt_daemon_op, CONF_ROLE_ADMIN},
+    {R_V1, "reopen", "POST", rt_daemon_op, CONF_ROLE_ADMIN},
+    {R_V1, "groups/*", "POST, DELETE", rt_group, CONF_ROLE_ADMIN},
+    {R_V1, "processes/@", "GET", rt_proc, CONF_ROLE_READ},
+    {R_V1, "processes/@/log", "GET, DELETE", rt_proc_log, CONF_ROLE_OPERATE},
+    {R_V1, "processes/@/log/*", "GET, DELETE", rt_proc_log, CONF_ROLE_OPERATE},
+    {R_V1, "processes/@/start", "POST", rt_start, CONF_ROLE_OPERATE},
+    {R_V1, "processes/@/stop", "POST", rt_stop, CONF_ROLE_OPERATE},
+    {R_V1, "processes/@/restart", "POST", rt_restart, CONF_ROLE_OPERATE},
+    {R_V1, "processes/@/stdin", "POST", rt_stdin, CONF_ROLE_OPERATE},
+    {R_V1, "processes/@/signal", "POST", rt_signal, CONF_ROLE_OPERATE},
 };
 
 /* m is in methods ("GET, DELETE"); GET takes HEAD. */
@@ -861,9 +854,8 @@ static int match_segments(const char *pattern, struct route_match *m)
 }
 
 /* The guard before every state-changing /v1 request, matched or not:
- * cross-site pages and wrong content types are refused, the caller is
- * logged, and nothing but shutdown goes while supd shuts down.  False
- * when it answered r. */
+ * cross-site pages and wrong content types are refused, and nothing but shutdown goes while supd
+ * shuts down.  False when it answered r. */
 static bool v1_guard(struct api *a, struct http_req *r, const struct route_match *m)
 {
 	const char *meth = http_req_method(r);
@@ -885,13 +877,26 @@ static bool v1_guard(struct api *a, struct http_req *r, const struct route_match
 		    to_stdin ? "application/json or application/octet-stream" : "application/json");
 		return false;
 	}
-	log_peer(r);
 	if (a->d->state && a->d->state(a->d->arg) != 1 &&
 	    !(m->n == 1 && !strcmp(m->seg[0], "shutdown"))) {
 		api_reply_error(r, "SHUTDOWN_STATE", "supd is shutting down");
 		return false;
 	}
 	return true;
+}
+
+/* The row's role against the caller's (http_req_allow, which logs): false
+ * when it answered r. */
+static bool route_allowed(struct http_req *r, const struct route *rt)
+{
+	const char *meth = http_req_method(r);
+	bool get = !strcmp(meth, "GET") || !strcmp(meth, "HEAD");
+	char what[512], msg[1024];
+	snprintf(what, sizeof(what), "%s %s", meth, http_req_path(r));
+	if (!http_req_allow(r, get ? CONF_ROLE_READ : rt->role, what, msg, sizeof(msg)))
+		return true;
+	api_reply_error(r, "PERMISSION_DENIED", "%s", msg);
+	return false;
 }
 
 /* The one matcher: the first row whose path matches and takes the
@@ -937,7 +942,8 @@ static void route(struct api *a, struct http_req *r)
 				continue;
 		}
 		if (method_in(rt->methods, meth)) {
-			rt->fn(a, r, &m);
+			if (route_allowed(r, rt))
+				rt->fn(a, r, &m);
 			return;
 		}
 		if (!allowed)

@@ -118,34 +118,16 @@ void http_sha1_hex(const void *data, size_t len, char out[41])
 
 /* ---------------------------------------------------------------- auth */
 
-/* Compares without an early exit, so the time taken does not say how much
- * of a guess was right. */
-static bool const_eq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t n = la > lb ? la : lb;
-	unsigned diff = la != lb;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char x = i < la ? (unsigned char)a[i] : 0;
-		unsigned char y = i < lb ? (unsigned char)b[i] : 0;
-		diff |= x ^ y;
-	}
-	return diff == 0;
-}
-
 bool http_password_ok(const char *stored, const char *given)
 {
-	if (!strncmp(stored, "{SHA}", 5)) {
-		char hex[41];
-		http_sha1_hex(given, strlen(given), hex);
-		return const_eq(stored + 5, hex);
-	}
-	return const_eq(stored, given);
+	return access_password_ok(stored, given);
 }
 
-bool http_authorized(const struct listener *ls, const char *h)
+bool http_authorized(const struct listener *ls, const char *h, enum conf_role *role, char **user)
 {
-	if (!ls->username)
+	*role = CONF_ROLE_ADMIN;
+	*user = NULL;
+	if (!ls->username && !access_accounts(ls->access))
 		return true;
 	if (!h || strncasecmp(h, "Basic ", 6))
 		return false;
@@ -159,11 +141,29 @@ bool http_authorized(const struct listener *ls, const char *h)
 	if (!colon)
 		return false;
 	*colon = '\0';
-	/* Both compared every time: no shortcut on a wrong user name. */
-	bool user_ok = const_eq(ls->username, dec);
-	bool pass_ok = http_password_ok(ls->password ? ls->password : "", colon + 1);
+	/* supervisord's username is admin; users= entries have their role.
+	 * Names are compared every time: no shortcut on a wrong one. */
+	bool main_user = ls->username && access_const_eq(ls->username, dec);
+	const struct conf_account *acc = access_account(ls->access, dec);
+	bool ok = false;
+	struct http *hp = ls->http;
+	if (!hp->logins)
+		hp->logins = access_cache_new(); /* (without it, every login costs its hash) */
+	int64_t now = loop_now_ms();
+	if (main_user) {
+		ok = access_password_check(hp->logins, ls->password ? ls->password : "", colon + 1,
+					   now);
+	} else if (acc) {
+		ok = access_password_check(hp->logins, acc->password, colon + 1, now);
+		*role = acc->role;
+	} else {
+		/* an unknown name costs what a known one does */
+		access_password_ok(ls->password ? ls->password : "x", colon + 1);
+	}
+	if (ok)
+		*user = strdup(dec);
 	explicit_bzero(dec, sizeof(dec));
-	return user_ok && pass_ok;
+	return ok;
 }
 
 /* ---------------------------------------------------------------- listeners */
@@ -298,6 +298,8 @@ static int listener_settings(struct listener *ls, const struct conf_server *s, c
 	ls->owner = dup_or_null(s->chown, &oom);
 	ls->port = s->port;
 	ls->mode = s->chmod;
+	if (access_new(&ls->access, s->access) < 0)
+		oom = true;
 	return oom ? buf_errf(err, errlen, -ENOMEM, "out of memory") : 0;
 }
 
@@ -329,10 +331,11 @@ static int listener_open(struct listener *ls, const struct conf_server *s, bool 
 
 static void listener_warn(const struct listener *ls, bool loopback)
 {
-	if (!ls->is_unix && !ls->username)
+	if (!ls->is_unix && !ls->username && !access_accounts(ls->access))
 		log_crit("Server '%s' running without any HTTP authentication checking",
 			 ls->section);
-	if (!ls->is_unix && !loopback && (!ls->password || !*ls->password))
+	if (!ls->is_unix && !loopback && (!ls->password || !*ls->password) &&
+	    !access_accounts(ls->access))
 		log_warn("Server '%s' listens on a non-loopback address (%s:%d) WITHOUT A "
 			 "PASSWORD: anyone who can reach it controls every process",
 			 ls->section, ls->host && *ls->host ? ls->host : "*", ls->port);
@@ -372,6 +375,7 @@ static void listener_free(struct listener *ls)
 	free(ls->file);
 	free(ls->host);
 	free(ls->owner);
+	access_free(ls->access);
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -562,7 +566,8 @@ static int plan_commit(struct http *h, struct plan *p)
 		if (p->keep[i] >= 0) {
 			struct listener *old = &h->ls[p->keep[i]];
 			/* (the address is the same: only the credentials matter) */
-			warn = !ls->username && old->username;
+			warn = !ls->username && !access_accounts(ls->access) &&
+			       (old->username || access_accounts(old->access));
 			take_over(ls, old);
 		}
 		if (p->borrow[i] >= 0)
@@ -640,6 +645,8 @@ int http_restore(struct http *h, char *err, size_t errlen)
 		    .port = ls->port,
 		    .username = ls->username,
 		    .password = ls->password,
+		    /* (read only: the cast is for the struct's type) */
+		    .access = (struct conf_access *)access_conf(ls->access),
 		};
 	}
 	r = http_reconfigure(h, &c, err, errlen);
@@ -693,6 +700,8 @@ void http_free(struct http *h)
 		listener_free(&h->ls[i]);
 	free(h->ls);
 	retired_gc(h, true);
+	access_fails_free(h->fails);
+	access_cache_free(h->logins);
 	free(h);
 }
 

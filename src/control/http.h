@@ -162,6 +162,16 @@ const char *http_req_listener(const struct http_req *r);
  * send no Origin: supervisorctl and xmlrpc.client pass. */
 unsigned http_req_guard(const struct http_req *r, const char *const *types);
 
+/* The one check of who may do what (doc/security.md), which every
+ * front-end makes with the role its route, method or action names: 0
+ * when r's caller has need (or more); else 403, with msg saying so
+ * ("permission denied: user alice may only read (what needs operate)").
+ * what names the call ("POST /v1/processes/x/stop", an XML-RPC method
+ * and its program).  Logs each refusal, and each allowed call that needs
+ * operate or admin, with the caller's uid and pid (or login name). */
+unsigned http_req_allow(const struct http_req *r, enum conf_role need, const char *what, char *msg,
+			size_t len);
+
 /* Handler-owned pointer carried by a deferred request. */
 void http_req_set_data(struct http_req *r, void *data);
 void *http_req_data(const struct http_req *r);

@@ -140,6 +140,7 @@ static bool conn_new(struct listener *ls, int fd, const struct sockaddr *sa, soc
 			c->have_peer = true;
 			c->uid = uc.uid;
 			c->pid = uc.pid;
+			c->gid = uc.gid;
 		}
 	} else {
 		http_peer_key(sa, salen, &c->peer_family, c->peer_key);

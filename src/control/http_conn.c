@@ -140,6 +140,7 @@ static void req_free(struct http_req *r)
 	buf_free(&r->body);
 	buf_free(&r->rhdrs);
 	buf_free(&r->sbuf);
+	free(r->user);
 	free(r);
 }
 
@@ -358,6 +359,80 @@ static void dispatch(struct conn *c)
 		conn_error(c, 500, "FAILED", "request not answered", false);
 }
 
+/* The failure count's key for c's peer: its address, or a unix peer's
+ * uid. */
+static unsigned fail_key(const struct conn *c, unsigned char key[8])
+{
+	memset(key, 0, 8);
+	if (c->peer_family) {
+		memcpy(key, c->peer_key, 8);
+		return c->peer_family;
+	}
+	memcpy(key, &c->uid, sizeof(c->uid));
+	return AF_UNIX;
+}
+
+static void login_ok(struct conn *c)
+{
+	unsigned char key[8];
+	unsigned fam = fail_key(c, key);
+	if (c->http->fails && (c->ls->username || access_accounts(c->ls->access)))
+		access_fail_clear(c->http->fails, fam, key);
+}
+
+/* A failed login, counted against its address (it is answered at once). */
+static void unauthorized(struct conn *c, bool close)
+{
+	struct http *h = c->http;
+	unsigned char key[8];
+	unsigned fam = fail_key(c, key);
+	unsigned count = 0;
+	if (!h->fails)
+		h->fails = access_fails_new();
+	int delay = h->fails ? access_fail(h->fails, fam, key, now_ms(), &count) : 0;
+	if (delay > 0)
+		log_warn("%s: %u failed logins in a row from one client: its next attempts wait "
+			 "their turn, %d ms apart",
+			 c->ls->section, count, delay);
+	conn_error(c, 401, "UNAUTHORIZED", "authentication required", close);
+}
+
+/* After more than a few failed logins from c's address, its requests
+ * wait their turn before their credentials are checked (a hash costs
+ * supd's loop its time): parked on the connection's own timer, the loop
+ * free meanwhile.  True when c now waits. */
+static bool wait_turn(struct conn *c)
+{
+	struct http *h = c->http;
+	if (c->waited || !h->fails || (!c->ls->username && !access_accounts(c->ls->access)))
+		return false;
+	unsigned char key[8];
+	unsigned fam = fail_key(c, key);
+	int w = access_fail_wait(h->fails, fam, key, now_ms());
+	if (w <= 0)
+		return false;
+	c->penalty = true;
+	c->state = CS_REQ; /* reads nothing more meanwhile */
+	c->req->phase = PH_DEFERRED;
+	c->deadline = now_ms() + w;
+	return true;
+}
+
+/* The role of a unix peer: its uid and groups as the kernel saw them at
+ * connect (SO_PEERCRED, SO_PEERGROUPS). */
+static enum conf_role peer_role(struct conn *c)
+{
+	if (!c->have_peer)
+		return CONF_ROLE_NONE;
+	gid_t gids[256];
+	gids[0] = c->gid;
+	socklen_t len = sizeof(gids) - sizeof(gid_t);
+	size_t n = 1;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, gids + 1, &len) == 0)
+		n += len / sizeof(gid_t);
+	return access_peer_role(c->ls->access, c->uid, gids, n, geteuid());
+}
+
 /* After the head: checks what the body will be and authentication. */
 static void start_request(struct conn *c)
 {
@@ -382,11 +457,17 @@ static void start_request(struct conn *c)
 		return;
 	}
 	bool body = c->chunked || len > 0;
+	if (wait_turn(c))
+		return;
+	c->waited = false;
 	/* An early answer leaves the body unread: the connection cannot go on. */
-	if (!http_authorized(c->ls, http_head_header(hd, "Authorization"))) {
-		conn_error(c, 401, "UNAUTHORIZED", "authentication required", body);
+	if (!http_authorized(c->ls, http_head_header(hd, "Authorization"), &r->role, &r->user)) {
+		unauthorized(c, body);
 		return;
 	}
+	login_ok(c);
+	if (c->ls->is_unix && access_has_roles(c->ls->access))
+		r->role = peer_role(c);
 	c->served = true;
 	const char *expect = http_head_header(hd, "Expect");
 	if (expect && strcasecmp(expect, "100-continue")) {
@@ -584,14 +665,25 @@ static void on_conn_event(struct loop *l, int fd, uint32_t events, void *arg)
 	conn_run(c);
 	/* A parked request whose client is gone (shutdown(SHUT_WR) looks
 	 * the same) is abandoned; an answer going out is finished. */
-	if (c->state == CS_REQ && c->rdhup && c->req && c->req->held)
-		c->dead = true;
+	if (c->state == CS_REQ && c->rdhup && ((c->req && c->req->held) || c->penalty))
+		c->dead = true; /* (a held 401 too: a client that hangs up is dropped) */
 	conn_update(c);
 }
 
 static void on_conn_timer(struct loop *l, void *arg)
 {
 	struct conn *c = arg;
+	if (c->penalty) {
+		/* its turn: the request goes on from its head */
+		c->penalty = false;
+		c->waited = true;
+		c->state = CS_HEAD;
+		c->req->phase = PH_READING;
+		start_request(c);
+		conn_run(c);
+		conn_update(c);
+		return;
+	}
 	if (c->state == CS_HEAD && (c->started || !c->served))
 		log_debug("%s: closing a connection whose request head took over %d ms",
 			  c->ls->section, head_ms(c->http));
@@ -621,7 +713,7 @@ static void conn_mask(struct conn *c)
 	if (ev != c->events && loop_modify_fd(h->loop, c->fd, ev) == 0)
 		c->events = ev;
 	int64_t d = c->deadline;
-	if (c->state == CS_REQ && !writing)
+	if (c->state == CS_REQ && !writing && !c->penalty)
 		d = 0; /* parked: the handler decides */
 	if (!d)
 		loop_timer_cancel(h->loop, &c->timer);

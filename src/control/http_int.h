@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "http.h"
+#include "access.h"
 #include "list.h"
 #include "buf.h"
 #include "http_parse.h"
@@ -38,7 +39,8 @@ struct listener {
 	int port;
 	int mode;
 	char *owner;
-	int lock_fd; /* unix: the lock on "<file>.lock", -1 when none */
+	int lock_fd;	       /* unix: the lock on "<file>.lock", -1 when none */
+	struct access *access; /* roles (doc/security.md); NULL: everyone let in is admin */
 };
 
 struct retired;
@@ -57,7 +59,9 @@ struct http {
 	int idle_ms;
 	int head_ms;
 	bool closing;
-	struct retired *retired; /* closed listeners, until no connection names them */
+	struct retired *retired;     /* closed listeners, until no connection names them */
+	struct access_fails *fails;  /* failed logins per address; NULL until the first */
+	struct access_cache *logins; /* crypt(3) logins verified lately; NULL until one */
 };
 
 enum conn_state {
@@ -95,6 +99,10 @@ struct http_req {
 	/* http_hold's: told when r goes / may write on, with data */
 	void (*on_gone)(void *data);
 	void (*on_writable)(void *data);
+	/* access (http_req_allow): the caller's role, and the name it
+	 * logged in with (NULL: none, or a unix peer) */
+	enum conf_role role;
+	char *user;
 };
 
 struct conn {
@@ -109,6 +117,7 @@ struct conn {
 	bool have_peer;
 	uid_t uid;
 	pid_t pid;
+	gid_t gid;
 	/* A TCP peer's address as counted against HTTP_MAX_PER_PEER: the
 	 * IPv4 address, or an IPv6 address's /64 (family 0: unix) */
 	sa_family_t peer_family;
@@ -133,6 +142,10 @@ struct conn {
 	bool close_after; /* shut down and linger once the output is out */
 	bool dead;	  /* free at the end of this event */
 	struct http_req *req;
+	/* the request waits its turn to log in until the deadline
+	 * (access_fail_wait), then has it */
+	bool penalty;
+	bool waited;
 };
 
 /* http_conn.c */
@@ -153,7 +166,10 @@ void http_listener_resume(struct listener *ls);
 bool http_peer_key(const struct sockaddr *sa, socklen_t len, sa_family_t *family,
 		   unsigned char key[8]);
 
-/* http.c: does the Authorization header (NULL when absent) satisfy ls? */
-bool http_authorized(const struct listener *ls, const char *authorization);
+/* http.c: does the Authorization header (NULL when absent) satisfy ls?
+ * If so, *role is what it allows (admin without users=) and *user the
+ * name it gave (malloc'ed; NULL without authentication). */
+bool http_authorized(const struct listener *ls, const char *authorization, enum conf_role *role,
+		     char **user);
 
 #endif

@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,7 @@
 #include "buf.h"
 #include "http_int.h"
 #include "http_parse.h"
+#include "log.h"
 
 /* ---------------------------------------------------------------- the request */
 
@@ -85,6 +88,64 @@ unsigned http_req_guard(const struct http_req *r, const char *const *types)
 		if (http_media_type_is(ctype, *types))
 			return 0;
 	return 415;
+}
+
+/* Who r's caller is, for messages: the name it logged in with, a unix
+ * peer's user name (its uid when it has none), or "anonymous". */
+static void caller_name(const struct http_req *r, char *out, size_t len)
+{
+	if (r->user) {
+		snprintf(out, len, "%s", r->user);
+	} else if (r->c->have_peer) {
+		struct passwd pw, *res = NULL;
+		char tmp[1024];
+		if (getpwuid_r(r->c->uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+			snprintf(out, len, "%s", pw.pw_name);
+		else
+			snprintf(out, len, "uid %ld", (long)r->c->uid);
+	} else {
+		snprintf(out, len, "anonymous");
+	}
+}
+
+/* "by uid 1000 (pid 42)", "by user alice via inet_http_server". */
+static void caller_where(const struct http_req *r, char *out, size_t len)
+{
+	if (r->c->have_peer)
+		snprintf(out, len, "by uid %ld (pid %ld)", (long)r->c->uid, (long)r->c->pid);
+	else if (r->user)
+		snprintf(out, len, "by user %s via %s", r->user, r->c->ls->section);
+	else
+		snprintf(out, len, "via %s", r->c->ls->section);
+}
+
+unsigned http_req_allow(const struct http_req *r, enum conf_role need, const char *what, char *msg,
+			size_t len)
+{
+	char where[256], w[512];
+	caller_where(r, where, sizeof(where));
+	/* what holds the client's words (a path, a program name): no control
+	 * characters in supd's log */
+	snprintf(w, sizeof(w), "%s", what);
+	for (char *p = w; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	what = w;
+	if (r->role >= need) {
+		if (need >= CONF_ROLE_OPERATE)
+			log_info("control: %s %s", what, where);
+		return 0;
+	}
+	char who[256];
+	caller_name(r, who, sizeof(who));
+	if (r->role == CONF_ROLE_NONE)
+		snprintf(msg, len, "permission denied: user %s has no role here (%s needs %s)", who,
+			 what, conf_role_name(need));
+	else
+		snprintf(msg, len, "permission denied: user %s may only %s (%s needs %s)", who,
+			 conf_role_name(r->role), what, conf_role_name(need));
+	log_warn("control: refused %s %s (%s): needs %s", what, where, who, conf_role_name(need));
+	return 403;
 }
 
 void http_req_set_data(struct http_req *r, void *data)

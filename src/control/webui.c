@@ -663,10 +663,15 @@ static void handle_post(struct ops *core, struct http_req *r)
 	} else if (ops_state(core) != 1 && a != A_REFRESH) {
 		reply_note(r, 503, "Shutting down", "supd is shutting down.");
 	} else {
-		if (a != A_REFRESH)
-			log_info("web UI: %s%s%s via %s", action_names[a], one ? " " : "",
-				 one ? f.processname : "", http_req_listener(r));
-		act(core, r, a, one ? f.processname : NULL);
+		/* every button but refresh operates (http_req_allow logs it) */
+		char what[256], msg[512];
+		snprintf(what, sizeof(what), "web UI: %s%s%s", action_names[a], one ? " " : "",
+			 one ? f.processname : "");
+		if (http_req_allow(r, a == A_REFRESH ? CONF_ROLE_READ : CONF_ROLE_OPERATE, what,
+				   msg, sizeof(msg)))
+			reply_note(r, 403, "Permission denied", "%s", msg);
+		else
+			act(core, r, a, one ? f.processname : NULL);
 	}
 	free(body);
 }

@@ -61,87 +61,98 @@ struct method {
 	const char *args;
 	void (*fn)(struct xr_call *c, const struct xv *p, struct res *r);
 	const char *help;
+	enum conf_role role; /* who may call it (doc/security.md) */
 };
 
 /* Sorted by name: system.listMethods answers in this order. */
 static const struct method methods[] = {
     {"supervisor.addProcessGroup", "boolean", "s", xrm_add_group,
-     "Update the config for a running process from config file."},
+     "Update the config for a running process from config file.", CONF_ROLE_ADMIN},
     {"supervisor.clearAllProcessLogs", "array", "", xrm_clear_all_logs,
-     "Clears all process log files."},
-    {"supervisor.clearLog", "boolean", "", xrm_clear_log, "Clear the main log."},
+     "Clears all process log files.", CONF_ROLE_OPERATE},
+    {"supervisor.clearLog", "boolean", "", xrm_clear_log, "Clear the main log.", CONF_ROLE_OPERATE},
     {"supervisor.clearProcessLog", "boolean", "s", xrm_clear_proc_logs,
-     "Clear the stdout and stderr logs for the named process and reopen them."},
+     "Clear the stdout and stderr logs for the named process and reopen them.", CONF_ROLE_OPERATE},
     {"supervisor.clearProcessLogs", "boolean", "s", xrm_clear_proc_logs,
-     "Clear the stdout and stderr logs for the named process and reopen them."},
+     "Clear the stdout and stderr logs for the named process and reopen them.", CONF_ROLE_OPERATE},
     {"supervisor.getAPIVersion", "string", "", xrm_api_version,
-     "Return the version of the RPC API used by supervisord."},
+     "Return the version of the RPC API used by supervisord.", CONF_ROLE_READ},
     {"supervisor.getAllConfigInfo", "array", "", xrm_all_config_info,
-     "Get info about all available process configurations."},
+     "Get info about all available process configurations.", CONF_ROLE_READ},
     {"supervisor.getAllProcessInfo", "array", "", xrm_all_proc_info,
-     "Get info about all processes."},
+     "Get info about all processes.", CONF_ROLE_READ},
     {"supervisor.getIdentification", "string", "", xrm_identification,
-     "Return identifying string of supervisord."},
-    {"supervisor.getPID", "int", "", xrm_pid, "Return the PID of supervisord."},
-    {"supervisor.getProcessInfo", "struct", "s", xrm_proc_info, "Get info about a process."},
+     "Return identifying string of supervisord.", CONF_ROLE_READ},
+    {"supervisor.getPID", "int", "", xrm_pid, "Return the PID of supervisord.", CONF_ROLE_READ},
+    {"supervisor.getProcessInfo", "struct", "s", xrm_proc_info, "Get info about a process.",
+     CONF_ROLE_READ},
     {"supervisor.getState", "struct", "", xrm_state,
-     "Return current state of supervisord as a struct."},
+     "Return current state of supervisord as a struct.", CONF_ROLE_READ},
     {"supervisor.getSupervisorVersion", "string", "", xrm_supd_version,
-     "Return the version of the supervisor package in use by supervisord."},
+     "Return the version of the supervisor package in use by supervisord.", CONF_ROLE_READ},
     {"supervisor.getVersion", "string", "", xrm_api_version,
-     "Return the version of the RPC API used by supervisord."},
+     "Return the version of the RPC API used by supervisord.", CONF_ROLE_READ},
     {"supervisor.readLog", "string", "ii", xrm_read_log,
-     "Read length bytes from the main log starting at offset."},
+     "Read length bytes from the main log starting at offset.", CONF_ROLE_READ},
     {"supervisor.readMainLog", "string", "ii", xrm_read_log,
-     "Read length bytes from the main log starting at offset."},
+     "Read length bytes from the main log starting at offset.", CONF_ROLE_READ},
     {"supervisor.readProcessLog", "string", "sii", xrm_read_proc_log,
-     "Read length bytes from name's stdout log starting at offset."},
+     "Read length bytes from name's stdout log starting at offset.", CONF_ROLE_READ},
     {"supervisor.readProcessStderrLog", "string", "sii", xrm_read_proc_log,
-     "Read length bytes from name's stderr log starting at offset."},
+     "Read length bytes from name's stderr log starting at offset.", CONF_ROLE_READ},
     {"supervisor.readProcessStdoutLog", "string", "sii", xrm_read_proc_log,
-     "Read length bytes from name's stdout log starting at offset."},
-    {"supervisor.reloadConfig", "array", "", xrm_reload_config, "Reload the configuration."},
+     "Read length bytes from name's stdout log starting at offset.", CONF_ROLE_READ},
+    {"supervisor.reloadConfig", "array", "", xrm_reload_config, "Reload the configuration.",
+     CONF_ROLE_ADMIN},
     {"supervisor.removeProcessGroup", "boolean", "s", xrm_remove_group,
-     "Remove a stopped process from the active configuration."},
-    {"supervisor.restart", "boolean", "", xrm_shutdown, "Restart the supervisor process."},
+     "Remove a stopped process from the active configuration.", CONF_ROLE_ADMIN},
+    {"supervisor.restart", "boolean", "", xrm_shutdown, "Restart the supervisor process.",
+     CONF_ROLE_ADMIN},
     {"supervisor.sendProcessStdin", "boolean", "ss", xrm_stdin,
-     "Send a string of chars to the stdin of the process name."},
+     "Send a string of chars to the stdin of the process name.", CONF_ROLE_OPERATE},
     {"supervisor.sendRemoteCommEvent", "boolean", "ss", xrm_remote_comm,
      "Send an event that will be received by event listener subprocesses subscribing to "
-     "the RemoteCommunicationEvent (supd has none: the event is dropped)."},
-    {"supervisor.shutdown", "boolean", "", xrm_shutdown, "Shut down the supervisor process."},
+     "the RemoteCommunicationEvent (supd has none: the event is dropped).",
+     CONF_ROLE_OPERATE},
+    {"supervisor.shutdown", "boolean", "", xrm_shutdown, "Shut down the supervisor process.",
+     CONF_ROLE_ADMIN},
     {"supervisor.signalAllProcesses", "array", "S", xrm_signal_all,
-     "Send a signal to all processes in the process list."},
+     "Send a signal to all processes in the process list.", CONF_ROLE_OPERATE},
     {"supervisor.signalProcess", "boolean", "sS", xrm_signal,
-     "Send an arbitrary UNIX signal to the process named by name."},
+     "Send an arbitrary UNIX signal to the process named by name.", CONF_ROLE_OPERATE},
     {"supervisor.signalProcessGroup", "array", "sS", xrm_signal_group,
-     "Send a signal to all processes in the group named 'name'."},
+     "Send a signal to all processes in the group named 'name'.", CONF_ROLE_OPERATE},
     {"supervisor.startAllProcesses", "array", "|b", xrm_start_all,
-     "Start all processes listed in the configuration file."},
-    {"supervisor.startProcess", "boolean", "s|b", xrm_start, "Start a process."},
+     "Start all processes listed in the configuration file.", CONF_ROLE_OPERATE},
+    {"supervisor.startProcess", "boolean", "s|b", xrm_start, "Start a process.", CONF_ROLE_OPERATE},
     {"supervisor.startProcessGroup", "array", "s|b", xrm_start_group,
-     "Start all processes in the group named 'name'."},
+     "Start all processes in the group named 'name'.", CONF_ROLE_OPERATE},
     {"supervisor.stopAllProcesses", "array", "|b", xrm_stop_all,
-     "Stop all processes in the process list."},
-    {"supervisor.stopProcess", "boolean", "s|b", xrm_stop, "Stop a process named by name."},
+     "Stop all processes in the process list.", CONF_ROLE_OPERATE},
+    {"supervisor.stopProcess", "boolean", "s|b", xrm_stop, "Stop a process named by name.",
+     CONF_ROLE_OPERATE},
     {"supervisor.stopProcessGroup", "array", "s|b", xrm_stop_group,
-     "Stop all processes in the process group named 'name'."},
+     "Stop all processes in the process group named 'name'.", CONF_ROLE_OPERATE},
     {"supervisor.tailProcessLog", "array", "sii", xrm_tail_proc_log,
-     "Provides a more efficient way to tail the (stdout) log than readProcessStdoutLog()."},
+     "Provides a more efficient way to tail the (stdout) log than readProcessStdoutLog().",
+     CONF_ROLE_READ},
     {"supervisor.tailProcessStderrLog", "array", "sii", xrm_tail_proc_log,
-     "Provides a more efficient way to tail the (stderr) log than readProcessStderrLog()."},
+     "Provides a more efficient way to tail the (stderr) log than readProcessStderrLog().",
+     CONF_ROLE_READ},
     {"supervisor.tailProcessStdoutLog", "array", "sii", xrm_tail_proc_log,
-     "Provides a more efficient way to tail the (stdout) log than readProcessStdoutLog()."},
+     "Provides a more efficient way to tail the (stdout) log than readProcessStdoutLog().",
+     CONF_ROLE_READ},
     {"system.listMethods", "array", "", xrm_list_methods,
-     "Return an array listing the available method names."},
+     "Return an array listing the available method names.", CONF_ROLE_READ},
     {"system.methodHelp", "string", "s", xrm_method_help,
-     "Return a string showing the method's documentation."},
+     "Return a string showing the method's documentation.", CONF_ROLE_READ},
     {"system.methodSignature", "array", "s", xrm_method_signature,
      "Return an array describing the method signature in the form [rtype, ptype, "
      "ptype...] where rtype is the return data type of the method, and ptypes are the "
-     "parameter data types that the method accepts in method argument order."},
+     "parameter data types that the method accepts in method argument order.",
+     CONF_ROLE_READ},
     {"system.multicall", "array", "a", NULL,
-     "Process an array of calls, and return an array of results."},
+     "Process an array of calls, and return an array of results.", CONF_ROLE_READ},
 };
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
 
@@ -256,6 +267,15 @@ static void call_one(struct xr_call *c, const char *name, const struct xv *param
 	}
 	if (!params_ok(m, params)) {
 		xr_fault0(r, "INCORRECT_PARAMETERS");
+		return;
+	}
+	/* Each call of a multicall too.  A fault supervisorctl prints as
+	 * it is (FAILED's description). */
+	char what[256], msg[512];
+	const char *arg = params->n && params->v[0]->type == XV_STRING ? params->v[0]->s : NULL;
+	snprintf(what, sizeof(what), "XML-RPC %s%s%s", name, arg ? " " : "", arg ? arg : "");
+	if (http_req_allow(c->req, m->role, what, msg, sizeof(msg))) {
+		xr_fault(r, "FAILED", "%s", msg);
 		return;
 	}
 	if (!strncmp(name, "supervisor.", 11) && strcmp(name, "supervisor.sendRemoteCommEvent") &&

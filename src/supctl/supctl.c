@@ -77,6 +77,8 @@ static int cmd_daemon(struct ctl *x, const char *what)
 		    json_string_value(json_object_get(json_object_get(j, "error"), "message"));
 		if (code && !strcmp(code, "SHUTDOWN_STATE"))
 			ctl_err(x, code, "ERROR: already shutting down");
+		else if (code && !strcmp(code, "PERMISSION_DENIED"))
+			ctl_err(x, code, "ERROR (%s)", msg ? msg : "permission denied");
 		else if (msg) /* why a reload was refused */
 			ctl_err(x, code ? code : "FAILED", "ERROR: %s", msg);
 		else

@@ -192,6 +192,14 @@ int ctl_call_ex(struct ctl *x, const char *method, const char *path, struct repl
 			rep->msg = json_string_value(json_object_get(e, "message"));
 		}
 	}
+	/* A role too small (doc/security.md): one line for any command, as a
+	 * connection failure is. */
+	if (rep->status == 403 && rep->code && !strcmp(rep->code, "PERMISSION_DENIED")) {
+		ctl_err(x, rep->code, "ERROR (%s)", rep->msg ? rep->msg : "permission denied");
+		x->exitstatus = for_status ? EX_STATUS_UNKNOWN : EX_GENERIC;
+		ctl_reply_free(rep);
+		return -1;
+	}
 	if (rep->status >= 400 && !rep->code) {
 		ctl_err(x, "HTTP_ERROR", "error: %s %s: HTTP %d", method, path, rep->status);
 		x->exitstatus = EX_GENERIC;

@@ -13,20 +13,9 @@ for t in curl prometheus python3; do
 done
 bb_setup
 
-free_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	fail "no free port found"
-}
-PORT=$(free_port)
-PPORT=$(free_port)
-[ "$PORT" != "$PPORT" ] || PPORT=$(free_port)
+PORT=$(bb_free_port)
+PPORT=$(bb_free_port)
+[ "$PORT" != "$PPORT" ] || PPORT=$(bb_free_port)
 
 bb_conf <<EOF
 [supervisord]

@@ -10,6 +10,7 @@
 #   bb_wait SECS CMD...           run CMD until it succeeds, or fail after SECS
 #   bb_wait_log SECS REGEX        wait for a line of supd's log ($T/supd.log)
 #   bb_log_pid NAME               pid of the last "spawned: 'NAME' with pid N"
+#   bb_free_port                  a loopback TCP port nobody listens on (now)
 #   bb_stop [SECS]                SIGTERM supd, wait for it to exit; sets $SUPD_STATUS
 #   fail MSG / ok MSG             report; fail exits 1
 #   expect_eq WANT GOT WHAT       compare strings
@@ -130,6 +131,18 @@ bb_wait_log() {
 
 bb_log_pid() {
 	sed -n "s/.*spawned: '$1' with pid \([0-9]*\).*/\1/p" "$T/supd.log" | tail -n 1
+}
+
+bb_free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	fail "no free port found"
 }
 
 bb_stop() {
