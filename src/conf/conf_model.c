@@ -30,6 +30,7 @@ void cb_proc_free(struct conf_process *p)
 	free(p->result_handler);
 	free(p->socket);
 	free(p->socket_owner);
+	free(p->limits);
 }
 
 void conf_free(struct conf *c)
@@ -133,6 +134,10 @@ bool conf_process_equal(const struct conf_process *a, const struct conf_process 
 	for (size_t i = 0; i < a->nevents; i++)
 		if (strcmp(a->events[i], b->events[i]))
 			return false;
+	/* both zeroed at allocation: no padding differs */
+	if (!a->limits != !b->limits ||
+	    (a->limits && memcmp(a->limits, b->limits, sizeof(*a->limits)) != 0))
+		return false;
 	return true;
 }
 
