@@ -263,6 +263,10 @@ struct conf_supd {
 	/* supd extensions */
 	bool forward_output;	 /* default for every program's forward_output */
 	bool forward_timestamps; /* forwarded lines start with a timestamp */
+	/* supd (issue #15): where the running processes' pids are kept for
+	 * a supd started after this one died.  NULL: the pidfile's path with
+	 * .state for .pid (or added); "": none (statefile=NONE) */
+	char *statefile;
 };
 
 struct conf {

@@ -47,6 +47,7 @@ void conf_free(struct conf *c)
 	free(s->directory);
 	conf_env_free(&s->env);
 	free(s->identifier);
+	free(s->statefile);
 	for (size_t i = 0; i < c->nservers; i++) {
 		struct conf_server *v = &c->servers[i];
 		free(v->section);

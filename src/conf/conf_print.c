@@ -258,6 +258,8 @@ int conf_print_ini(const struct conf *c, FILE *f)
 	ini_kv(f, "identifier", s->identifier);
 	ini_bool(f, "forward_output", s->forward_output);
 	ini_bool(f, "forward_timestamps", s->forward_timestamps);
+	if (s->statefile)
+		ini_kv(f, "statefile", *s->statefile ? s->statefile : "NONE");
 
 	for (size_t i = 0; i < c->nservers; i++) {
 		const struct conf_server *v = &c->servers[i];
@@ -569,6 +571,8 @@ int conf_print_json(const struct conf *c, FILE *f)
 	jk_str(&j, "identifier", s->identifier);
 	jk_bool(&j, "forward_output", s->forward_output);
 	jk_bool(&j, "forward_timestamps", s->forward_timestamps);
+	if (s->statefile)
+		jk_str(&j, "statefile", *s->statefile ? s->statefile : "NONE");
 	js_close(&j, '}');
 
 	js_key(&j, "servers");
