@@ -125,3 +125,26 @@ grep -q "WARN state file $state is damaged (a line is not understood): ignored" 
 ok "a damaged state file is ignored with a warning"
 bb_stop
 expect_eq 0 "$SUPD_STATUS" "supd exit status"
+
+# two supds given one state file: the second leaves the first's processes
+# alone (and says so)
+mv "$T/supd.log" "$T/supd.log.3"
+bb_start
+bb_wait 10 running
+first=$SUPD_PID first_plain=$(bb_log_pid plain)
+bb_wait 10 grep -q "^proc $first_plain " "$state"
+mkdir "$T/b"
+sed -e "s|^logfile=.*|logfile=$T/b/supd.log|" -e "s|^pidfile=.*|pidfile=$T/b/supd.pid\nstatefile=$state|" \
+	-e "s|^childlogdir=.*|childlogdir=$T/b|" -e "s|sleep 100|sleep 200|" -e "s|@T@|$T/b|" \
+	"$T/supd.conf" >"$T/b/supd.conf"
+"$SUPD" -n -c "$T/b/supd.conf" >"$T/b/stdout" 2>&1 &
+second=$!
+BB_PIDS+=("$second")
+bb_wait 10 grep -q "the supd that keeps $state (pid $first) still runs: its processes are left alone" "$T/b/supd.log"
+bb_wait 10 grep -q "success: plain entered RUNNING" "$T/b/supd.log"
+kill -0 "$first_plain" || fail "the first supd's plain was stopped by the second supd"
+ok "a second supd on the same state file leaves the first's processes alone"
+kill -TERM "$second"
+bb_wait 20 bb_not_alive "$second"
+bb_stop
+expect_eq 0 "$SUPD_STATUS" "supd exit status"
