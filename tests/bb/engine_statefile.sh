@@ -20,8 +20,9 @@ command=sleep 1001
 startsecs=0
 
 [program:deaf]
-; ignores its stopsignal: needs the SIGKILL after stopwaitsecs
-command=sh -c 'trap "" TERM; echo ready; while :; do sleep 1; done'
+; its first run ignores its stopsignal: needs the SIGKILL after
+; stopwaitsecs (later runs stop at once, to keep the test short)
+command=sh -c 'if [ -e @T@/deaf.once ]; then exec sleep 1002; fi; touch @T@/deaf.once; trap "" TERM; echo ready; while :; do sleep 1; done'
 stdout_logfile=@T@/deaf.out
 startsecs=0
 stopwaitsecs=1
@@ -38,12 +39,13 @@ stopasgroup=true
 startsecs=0
 EOF2
 
-# the pids of the processes whose command line is exactly $1
-pids_of() {
-	ps -eo pid=,args= | awk -v c="$1" '{ p = $1; sub(/^ *[0-9]+ /, ""); if ($0 == c) print p }'
+# the pids of the processes whose command line is exactly $1, in a snapshot
+# of ps taken by snap (one ps: it is slow on a busy machine)
+snap() {
+	SNAP=$(ps -eo pid=,args=)
 }
-count() {
-	pids_of "$1" | wc -l
+pids_of() {
+	awk -v c="$1" '{ p = $1; sub(/^ *[0-9]+ /, ""); if ($0 == c) print p }' <<<"$SNAP"
 }
 running() {
 	local p
@@ -55,11 +57,11 @@ running() {
 bb_start
 bb_wait 10 running
 bb_wait 10 test -s "$T/deaf.out"
-bb_wait 10 test -n "$(pids_of 'sleep 1004')"
+bb_wait 10 test -n "$(bb_descendants "$(bb_log_pid grp)")"
 state=$T/supd.state
 bb_wait 10 grep -q "^proc .* grp:grp$" "$state"
 old_plain=$(bb_log_pid plain) old_deaf=$(bb_log_pid deaf) old_int=$(bb_log_pid int)
-old_grp=$(bb_log_pid grp) old_sleep=$(pids_of 'sleep 1004')
+old_grp=$(bb_log_pid grp) old_sleep=$(bb_descendants "$(bb_log_pid grp)")
 for p in plain deaf int grp; do
 	grep -q "^proc $(bb_log_pid $p) [0-9]* .* $p:$p\$" "$state" || fail "$p not in the state file"
 done
@@ -102,8 +104,9 @@ done
 kill -0 "$stranger" || fail "the process holding a reused pid was signalled"
 ok "the old processes are gone, the stranger with a recorded pid still runs"
 
+snap
 for c in 'sleep 1001' 'sleep 1003' 'sleep 1004'; do
-	expect_eq 1 "$(count "$c")" "copies of '$c'"
+	expect_eq 1 "$(pids_of "$c" | wc -l)" "copies of '$c'"
 done
 new_plain=$(bb_log_pid plain)
 [ "$new_plain" != "$old_plain" ] && kill -0 "$new_plain" || fail "plain is not running anew"
