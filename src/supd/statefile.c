@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,9 +70,17 @@ static int parse_proc(const char *s, struct statefile_entry *e)
 	return e->spec ? 0 : -ENOMEM;
 }
 
-static int parse_line(const char *l, struct statefile_data *d, bool *have_boot, bool *have_supd)
+static int parse_line(const char *l, struct statefile_data *d, bool *have_boot, bool *have_supd,
+		      bool *have_ns)
 {
 	uint64_t pid, start;
+	if (!strncmp(l, "pidns ", 6) && !*have_ns) {
+		const char *s = l + 6;
+		if (take_num(&s, UINT64_MAX, &d->pidns) || *s)
+			return -EINVAL;
+		*have_ns = true;
+		return 0;
+	}
 	if (!strncmp(l, "boot ", 5) && !*have_boot) {
 		size_t n = strlen(l + 5);
 		if (!n || n >= sizeof(d->boot) || strchr(l + 5, ' '))
@@ -107,7 +116,7 @@ int statefile_parse(const char *text, size_t len, struct statefile_data *out, co
 	*why = "not a supd state file";
 	if (len < sizeof(MAGIC) - 1 || memcmp(text, MAGIC, sizeof(MAGIC) - 1) != 0)
 		return -EINVAL;
-	bool have_boot = false, have_supd = false;
+	bool have_boot = false, have_supd = false, have_ns = false;
 	char line[LINE_MAX_LEN + 1];
 	for (size_t at = sizeof(MAGIC) - 1; at < len;) {
 		const char *nl = memchr(text + at, '\n', len - at);
@@ -123,7 +132,7 @@ int statefile_parse(const char *text, size_t len, struct statefile_data *out, co
 		*why = "a line holds a NUL";
 		if (strlen(line) != n)
 			goto bad;
-		int r = parse_line(line, out, &have_boot, &have_supd);
+		int r = parse_line(line, out, &have_boot, &have_supd, &have_ns);
 		if (r == -ENOMEM) {
 			statefile_data_free(out);
 			return r;
@@ -133,8 +142,8 @@ int statefile_parse(const char *text, size_t len, struct statefile_data *out, co
 			goto bad;
 		at += n + 1;
 	}
-	*why = "the boot or supd line is missing";
-	if (!have_boot || !have_supd)
+	*why = "the boot, pidns or supd line is missing";
+	if (!have_boot || !have_supd || !have_ns)
 		goto bad;
 	return 0;
 bad:
@@ -202,6 +211,13 @@ static void boot_id(char out[STATEFILE_BOOT_LEN])
 		return;
 	memcpy(out, buf, (size_t)n);
 	out[n] = '\0';
+}
+
+/* The inode of our pid namespace, or 0. */
+static uint64_t pid_ns(void)
+{
+	struct stat st;
+	return stat("/proc/self/ns/pid", &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
 char *statefile_path(const struct conf_supd *s)
@@ -447,8 +463,13 @@ void statefile_recover(const char *path, const struct conf *c)
 	boot_id(boot);
 	uint64_t self = 0, other = 0;
 	statefile_pid_start(getpid(), &self);
+	uint64_t ns = pid_ns();
 	if (strcmp(boot, "-") && strcmp(sd.boot, "-") && strcmp(boot, sd.boot)) {
 		log_info("state file %s is from an earlier boot: nothing of it runs", path);
+	} else if (ns && sd.pidns && ns != sd.pidns) {
+		log_warn("state file %s was written in another pid namespace: its pids are not "
+			 "this supd's to stop; ignored",
+			 path);
 	} else if (sd.supd_pid == getpid() && sd.supd_start == self) {
 		/* exec of itself (an upgrade in place): the processes are
 		 * this supd's own children, still running */
@@ -471,8 +492,8 @@ void statefile_recover(const char *path, const struct conf *c)
 static int write_file(struct statefile *sf)
 {
 	struct buf b = {0};
-	buf_putf(&b, MAGIC "boot %s\nsupd %d %" PRIu64 "\n", sf->boot, (int)getpid(),
-		 sf->self_start);
+	buf_putf(&b, MAGIC "boot %s\npidns %" PRIu64 "\nsupd %d %" PRIu64 "\n", sf->boot, sf->pidns,
+		 (int)getpid(), sf->self_start);
 	struct proc *const *v = procs_ordered(sf->procs);
 	size_t n = procs_count(sf->procs);
 	for (size_t i = 0; i < n; i++) {
@@ -556,6 +577,7 @@ int statefile_open(struct statefile *sf, char *path, struct loop *loop, struct p
 	sf->loop = loop;
 	sf->procs = procs;
 	boot_id(sf->boot);
+	sf->pidns = pid_ns();
 	statefile_pid_start(getpid(), &sf->self_start);
 	loop_timer_init(&sf->timer, write_cb, sf);
 	int r = write_file(sf);

@@ -10,12 +10,15 @@
  *
  *   supd-state 1
  *   boot <the kernel's boot_id, or ->
+ *   pidns <the inode of supd's pid namespace, or 0>
  *   supd <pid> <start time>
  *   proc <pid> <start time> <stopsignal> <stopwaitsecs> <stopasgroup 0|1>
  *        <killasgroup 0|1> <group>:<name>          (one line each)
  *
  * A start time is field 22 of /proc/PID/stat: a pid whose process has
- * another start time was reused and is never signalled. */
+ * another start time was reused and is never signalled.  The pids mean
+ * something only in the pid namespace they were written in (a supd as PID
+ * 1 of a container beside one outside it, sharing a directory). */
 #ifndef SUPD_STATEFILE_H
 #define SUPD_STATEFILE_H
 
@@ -42,6 +45,7 @@ struct statefile_entry {
 /* A state file as read. */
 struct statefile_data {
 	char boot[STATEFILE_BOOT_LEN]; /* "-": unknown */
+	uint64_t pidns;		       /* 0: unknown */
 	pid_t supd_pid;
 	uint64_t supd_start;
 	struct statefile_entry *v;
@@ -80,6 +84,7 @@ struct statefile {
 	struct loop_timer timer; /* the coalesced write, at the end of a loop turn */
 	struct proc_hook hook;
 	char boot[STATEFILE_BOOT_LEN];
+	uint64_t pidns;
 	uint64_t self_start;
 	bool failing; /* the last write failed: said once */
 };

@@ -118,8 +118,23 @@ expect_eq 0 "$SUPD_STATUS" "supd exit status"
 [ ! -e "$state" ] || fail "a clean stop left the state file"
 ok "a clean stop removes the state file"
 
+# written in another pid namespace (a supd as PID 1 of a container sharing
+# the directory): the pids are not ours, even with the right start time
+start=$(sed 's/^.*) //' "/proc/$stranger/stat" | awk '{print $20}')
+printf 'supd-state 1\nboot -\npidns 1\nsupd 1 1\nproc %d %s 15 10 0 0 gone:gone\n' \
+	"$stranger" "$start" >"$state"
+mv "$T/supd.log" "$T/supd.log.ns"
+bb_start
+bb_wait 10 running
+grep -q "WARN state file $state was written in another pid namespace" "$T/supd.log" ||
+	fail "no word of the other pid namespace"
+kill -0 "$stranger" || fail "a pid of another pid namespace was signalled"
+ok "a state file of another pid namespace is ignored"
+bb_stop
+expect_eq 0 "$SUPD_STATUS" "supd exit status"
+
 # damaged: refused whole, with a warning, and the programs start
-printf 'supd-state 1\nboot x\nsupd 1 2\nproc 12 zz\n' >"$state"
+printf 'supd-state 1\nboot x\npidns 1\nsupd 1 2\nproc 12 zz\n' >"$state"
 mv "$T/supd.log" "$T/supd.log.2"
 bb_start
 bb_wait 10 running

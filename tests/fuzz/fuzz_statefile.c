@@ -25,8 +25,8 @@ static char *format(const struct statefile_data *d, size_t *len)
 	FILE *f = open_memstream(&out, len);
 	if (!f)
 		abort();
-	fprintf(f, "supd-state 1\nboot %s\nsupd %d %" PRIu64 "\n", d->boot, (int)d->supd_pid,
-		d->supd_start);
+	fprintf(f, "supd-state 1\nboot %s\npidns %" PRIu64 "\nsupd %d %" PRIu64 "\n", d->boot,
+		d->pidns, (int)d->supd_pid, d->supd_start);
 	for (size_t i = 0; i < d->n; i++) {
 		const struct statefile_entry *e = &d->v[i];
 		fprintf(f, "proc %d %" PRIu64 " %d %d %d %d %s\n", (int)e->pid, e->start,
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *again = format(&d, &len);
 	struct statefile_data d2;
 	if (statefile_parse(again, len, &d2, &why) != 0 || d2.n != d.n ||
-	    d2.supd_pid != d.supd_pid || d2.supd_start != d.supd_start ||
+	    d2.supd_pid != d.supd_pid || d2.supd_start != d.supd_start || d2.pidns != d.pidns ||
 	    strcmp(d2.boot, d.boot) != 0)
 		abort();
 	for (size_t i = 0; i < d.n; i++)
