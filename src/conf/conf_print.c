@@ -141,23 +141,35 @@ static const char *kind_word(enum conf_kind k)
 				       : "program";
 }
 
-/* rlimit_*, nice, oom_score_adj, cpu_affinity: only those set. */
-static void ini_limits(FILE *f, const struct conf_limits *l)
+/* rlimit_*, nice, oom_score_adj, cpu_affinity: only those set, as text
+ * (str) or numbers (num), for both printers. */
+static void each_limit(const struct conf_limits *l, void (*str)(void *, const char *, const char *),
+		       void (*num)(void *, const char *, long), void *arg)
 {
 	char key[32], buf[CONF_CPUS_MAX * 4];
 	for (int r = 0; r < CONF_RL_N; r++) {
 		if (!(l->rl_set >> r & 1))
 			continue;
 		snprintf(key, sizeof(key), "rlimit_%s", conf_rl_name((enum conf_rl)r));
-		ini_kv(f, key,
-		       conf_rl_format((enum conf_rl)r, l->cur[r], l->max[r], buf, sizeof(buf)));
+		str(arg, key,
+		    conf_rl_format((enum conf_rl)r, l->cur[r], l->max[r], buf, sizeof(buf)));
 	}
 	if (l->has_nice)
-		ini_int(f, "nice", l->nice);
+		num(arg, "nice", l->nice);
 	if (l->has_oom_score_adj)
-		ini_int(f, "oom_score_adj", l->oom_score_adj);
+		num(arg, "oom_score_adj", l->oom_score_adj);
 	if (l->has_cpus)
-		ini_kv(f, "cpu_affinity", conf_cpus_format(l->cpus, buf, sizeof(buf)));
+		str(arg, "cpu_affinity", conf_cpus_format(l->cpus, buf, sizeof(buf)));
+}
+
+static void ini_limit_str(void *f, const char *k, const char *v)
+{
+	ini_kv(f, k, v);
+}
+
+static void ini_limit_num(void *f, const char *k, long v)
+{
+	ini_int(f, k, v);
 }
 
 static void ini_process(FILE *f, const struct conf *c, const struct conf_process *p)
@@ -205,7 +217,7 @@ static void ini_process(FILE *f, const struct conf *c, const struct conf_process
 		ini_kv(f, "result_handler", p->result_handler);
 	}
 	if (p->limits)
-		ini_limits(f, p->limits);
+		each_limit(p->limits, ini_limit_str, ini_limit_num, f);
 	if (p->kind == CONF_FCGI) {
 		ini_kv(f, "socket", p->socket);
 		ini_int(f, "socket_backlog", p->socket_backlog);
@@ -450,22 +462,14 @@ static void js_stream(struct js *j, const char *ch, const struct conf_stream *s)
 	jk_bool(j, key, s->timestamps);
 }
 
-static void js_limits(struct js *j, const struct conf_limits *l)
+static void js_limit_str(void *j, const char *k, const char *v)
 {
-	char key[32], buf[CONF_CPUS_MAX * 4];
-	for (int r = 0; r < CONF_RL_N; r++) {
-		if (!(l->rl_set >> r & 1))
-			continue;
-		snprintf(key, sizeof(key), "rlimit_%s", conf_rl_name((enum conf_rl)r));
-		jk_str(j, key,
-		       conf_rl_format((enum conf_rl)r, l->cur[r], l->max[r], buf, sizeof(buf)));
-	}
-	if (l->has_nice)
-		jk_int(j, "nice", l->nice);
-	if (l->has_oom_score_adj)
-		jk_int(j, "oom_score_adj", l->oom_score_adj);
-	if (l->has_cpus)
-		jk_str(j, "cpu_affinity", conf_cpus_format(l->cpus, buf, sizeof(buf)));
+	jk_str(j, k, v);
+}
+
+static void js_limit_num(void *j, const char *k, long v)
+{
+	jk_int(j, k, v);
 }
 
 static void js_process(struct js *j, const struct conf_process *p)
@@ -531,7 +535,7 @@ static void js_process(struct js *j, const struct conf_process *p)
 		jk_str(j, "result_handler", p->result_handler);
 	}
 	if (p->limits)
-		js_limits(j, p->limits);
+		each_limit(p->limits, js_limit_str, js_limit_num, j);
 	if (p->kind == CONF_FCGI) {
 		jk_str(j, "socket", p->socket);
 		jk_int(j, "socket_backlog", p->socket_backlog);

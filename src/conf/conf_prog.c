@@ -450,26 +450,29 @@ static void popt_rlimit(struct pbuild *b, struct opt *o)
 	l->rl_set |= 1u << r;
 }
 
+/* An integer within [min, max] in *v; the limits to keep it in, or NULL
+ * (a bad value, said). */
+static struct conf_limits *limit_int(struct pbuild *b, struct opt *o, int min, int max, int *v)
+{
+	*v = 0;
+	cb_t_int(o, min, max, v);
+	return o->bad ? NULL : limits_of(b);
+}
+
 static void popt_nice(struct pbuild *b, struct opt *o)
 {
-	int v = 0;
-	cb_t_int(o, -20, 19, &v);
-	struct conf_limits *l = o->bad ? NULL : limits_of(b);
-	if (l) {
-		l->nice = v;
-		l->has_nice = true;
-	}
+	int v;
+	struct conf_limits *l = limit_int(b, o, -20, 19, &v);
+	if (l)
+		l->nice = v, l->has_nice = true;
 }
 
 static void popt_oom_score_adj(struct pbuild *b, struct opt *o)
 {
-	int v = 0;
-	cb_t_int(o, -1000, 1000, &v);
-	struct conf_limits *l = o->bad ? NULL : limits_of(b);
-	if (l) {
-		l->oom_score_adj = v;
-		l->has_oom_score_adj = true;
-	}
+	int v;
+	struct conf_limits *l = limit_int(b, o, -1000, 1000, &v);
+	if (l)
+		l->oom_score_adj = v, l->has_oom_score_adj = true;
 }
 
 static void popt_cpu_affinity(struct pbuild *b, struct opt *o)
