@@ -126,5 +126,17 @@ else
 fi
 ok "a refused setting is a spawn error naming it"
 
+# a reload that changes a setting restarts the program with the new value
+sed -i 's/^nice=7$/nice=9/' "$T/supd.conf"
+kill -HUP "$SUPD_PID"
+lim_respawned() {
+	[ "$(bb_log_pid lim)" != "$pid" ]
+}
+bb_wait 10 lim_respawned
+pid=$(bb_log_pid lim)
+bb_wait 10 test -e "/proc/$pid/stat"
+expect_eq 9 "$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $17}')" "nice of lim after the reload"
+ok "a reload changing nice restarts the program with it"
+
 bb_stop
 expect_eq 0 "$SUPD_STATUS" "supd exit status"
