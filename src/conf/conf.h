@@ -81,6 +81,62 @@ enum conf_kind {
 	CONF_FCGI,
 };
 
+/* supd extension (doc/compat.md, issue #15): the rlimits a child gets
+ * before exec, in the kernel's units (bytes, seconds for cpu, microseconds
+ * for rttime, counts).  Indices of conf_limits.cur/max; conf_rl_name()
+ * gives the option's name. */
+enum conf_rl {
+	CONF_RL_AS,
+	CONF_RL_CORE,
+	CONF_RL_CPU,
+	CONF_RL_DATA,
+	CONF_RL_FSIZE,
+	CONF_RL_MEMLOCK,
+	CONF_RL_MSGQUEUE,
+	CONF_RL_NICE,
+	CONF_RL_NOFILE,
+	CONF_RL_NPROC,
+	CONF_RL_RTPRIO,
+	CONF_RL_RTTIME,
+	CONF_RL_SIGPENDING,
+	CONF_RL_STACK,
+	CONF_RL_N
+};
+
+#define CONF_RLIM_INFINITY UINT64_MAX
+#define CONF_CPUS_MAX	   1024 /* cpu_affinity: CPUs 0 .. 1023 */
+
+/* rlimit_*, nice, oom_score_adj, cpu_affinity (supd extension, issue #15):
+ * what needs no cgroup, set in the child before exec.  Allocated only for a
+ * process that sets one of them (conf_process.limits), zeroed first, so
+ * two compare with memcmp. */
+struct conf_limits {
+	uint64_t cur[CONF_RL_N], max[CONF_RL_N]; /* soft and hard limits */
+	uint64_t cpus[CONF_CPUS_MAX / 64];	 /* bit per CPU */
+	uint32_t rl_set;			 /* bit per enum conf_rl given */
+	int nice;
+	int oom_score_adj;
+	bool has_nice, has_oom_score_adj, has_cpus;
+};
+
+/* "nofile" for CONF_RL_NOFILE: the option is "rlimit_" and this name. */
+const char *conf_rl_name(enum conf_rl r);
+/* The RLIMIT_* resource of r. */
+int conf_rl_resource(enum conf_rl r);
+/* The rlimit_* option named key (case-insensitive), or -1. */
+int conf_rl_by_key(const char *key);
+/* Parses "soft:hard", one value meaning both, "infinity"/"unlimited" in
+ * either place; sizes take K, M, G, T (1024-based, optional B), cpu and
+ * rttime are durations (cv_duration).  Returns 0 or -EINVAL/-ERANGE with a
+ * short reason in *why. */
+int conf_rl_parse(enum conf_rl r, const char *s, uint64_t *cur, uint64_t *max, const char **why);
+/* The value as conf_rl_parse reads it again. */
+const char *conf_rl_format(enum conf_rl r, uint64_t cur, uint64_t max, char *buf, size_t len);
+/* "0,2-3": a bitmap of CPUs below CONF_CPUS_MAX, at least one.  Returns 0
+ * or -EINVAL/-ERANGE. */
+int conf_cpus_parse(const char *s, uint64_t cpus[CONF_CPUS_MAX / 64]);
+const char *conf_cpus_format(const uint64_t cpus[CONF_CPUS_MAX / 64], char *buf, size_t len);
+
 /* One process, after numprocs expansion: what the engine runs. */
 struct conf_process {
 	char *name;	 /* process name (process_name after expansion) */
@@ -133,6 +189,9 @@ struct conf_process {
 	 * line and prefixed with the name, to supd's stdout/stderr; default:
 	 * [supervisord] forward_output */
 	bool forward_output;
+	/* supd extension (issue #15): rlimit_*, nice, oom_score_adj,
+	 * cpu_affinity; NULL: none of them set */
+	struct conf_limits *limits;
 };
 
 /* A process group: a [program:x] with its numprocs processes (homogeneous),
@@ -235,6 +294,10 @@ struct conf_supd {
 	/* supd extensions */
 	bool forward_output;	 /* default for every program's forward_output */
 	bool forward_timestamps; /* forwarded lines start with a timestamp */
+	/* supd (issue #15): where the running processes' pids are kept for
+	 * a supd started after this one died.  NULL: the pidfile's path with
+	 * .state for .pid (or added); "": none (statefile=NONE) */
+	char *statefile;
 };
 
 struct conf {

@@ -44,6 +44,7 @@ enum {
 	S_PROFILE_OPTIONS,
 	S_FORWARD_OUTPUT,
 	S_FORWARD_TIMESTAMPS,
+	S_STATEFILE, /* supd: after supd itself dies (issue #15) */
 	S_N
 };
 
@@ -68,6 +69,7 @@ static const char *const supd_opts[S_N] = {
     "profile_options",
     "forward_output",
     "forward_timestamps",
+    "statefile",
 };
 
 static void build_supd(struct ctx *x)
@@ -204,6 +206,19 @@ static void type_supd(struct ctx *x, const struct raw_kv **v)
 			break;
 		case S_FORWARD_TIMESTAMPS:
 			cb_t_bool(&o, &s->forward_timestamps);
+			break;
+		case S_STATEFILE:
+			/* NONE: none kept; "" would be no path at all */
+			if (!*o.v) {
+				cb_bad_value(&o, "a path, or NONE");
+			} else if (!strcasecmp(o.v, "NONE")) {
+				free(s->statefile);
+				s->statefile = cb_xstrdup(x, "");
+			} else {
+				cb_t_path(&o, &s->statefile);
+				if (s->statefile)
+					cb_check_dir_of(x, o.kv, s->statefile);
+			}
 			break;
 		}
 	}

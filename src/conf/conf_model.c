@@ -30,6 +30,7 @@ void cb_proc_free(struct conf_process *p)
 	free(p->result_handler);
 	free(p->socket);
 	free(p->socket_owner);
+	free(p->limits);
 }
 
 static void conf_access_free(struct conf_access *a)
@@ -79,6 +80,7 @@ void conf_free(struct conf *c)
 	free(s->directory);
 	conf_env_free(&s->env);
 	free(s->identifier);
+	free(s->statefile);
 	for (size_t i = 0; i < c->nservers; i++) {
 		struct conf_server *v = &c->servers[i];
 		free(v->section);
@@ -167,6 +169,10 @@ bool conf_process_equal(const struct conf_process *a, const struct conf_process 
 	for (size_t i = 0; i < a->nevents; i++)
 		if (strcmp(a->events[i], b->events[i]))
 			return false;
+	/* both zeroed at allocation: no padding differs */
+	if (!a->limits != !b->limits ||
+	    (a->limits && memcmp(a->limits, b->limits, sizeof(*a->limits)) != 0))
+		return false;
 	return true;
 }
 

@@ -167,6 +167,37 @@ static const char *kind_word(enum conf_kind k)
 				       : "program";
 }
 
+/* rlimit_*, nice, oom_score_adj, cpu_affinity: only those set, as text
+ * (str) or numbers (num), for both printers. */
+static void each_limit(const struct conf_limits *l, void (*str)(void *, const char *, const char *),
+		       void (*num)(void *, const char *, long), void *arg)
+{
+	char key[32], buf[CONF_CPUS_MAX * 4];
+	for (int r = 0; r < CONF_RL_N; r++) {
+		if (!(l->rl_set >> r & 1))
+			continue;
+		snprintf(key, sizeof(key), "rlimit_%s", conf_rl_name((enum conf_rl)r));
+		str(arg, key,
+		    conf_rl_format((enum conf_rl)r, l->cur[r], l->max[r], buf, sizeof(buf)));
+	}
+	if (l->has_nice)
+		num(arg, "nice", l->nice);
+	if (l->has_oom_score_adj)
+		num(arg, "oom_score_adj", l->oom_score_adj);
+	if (l->has_cpus)
+		str(arg, "cpu_affinity", conf_cpus_format(l->cpus, buf, sizeof(buf)));
+}
+
+static void ini_limit_str(void *f, const char *k, const char *v)
+{
+	ini_kv(f, k, v);
+}
+
+static void ini_limit_num(void *f, const char *k, long v)
+{
+	ini_int(f, k, v);
+}
+
 static void ini_process(FILE *f, const struct conf *c, const struct conf_process *p)
 {
 	char sec[512], buf[1100];
@@ -211,6 +242,8 @@ static void ini_process(FILE *f, const struct conf *c, const struct conf_process
 		ini_int(f, "buffer_size", p->buffer_size);
 		ini_kv(f, "result_handler", p->result_handler);
 	}
+	if (p->limits)
+		each_limit(p->limits, ini_limit_str, ini_limit_num, f);
 	if (p->kind == CONF_FCGI) {
 		ini_kv(f, "socket", p->socket);
 		ini_int(f, "socket_backlog", p->socket_backlog);
@@ -263,6 +296,8 @@ int conf_print_ini(const struct conf *c, FILE *f)
 	ini_kv(f, "identifier", s->identifier);
 	ini_bool(f, "forward_output", s->forward_output);
 	ini_bool(f, "forward_timestamps", s->forward_timestamps);
+	if (s->statefile)
+		ini_kv(f, "statefile", *s->statefile ? s->statefile : "NONE");
 
 	for (size_t i = 0; i < c->nservers; i++) {
 		const struct conf_server *v = &c->servers[i];
@@ -479,6 +514,16 @@ static void js_stream(struct js *j, const char *ch, const struct conf_stream *s)
 	jk_bool(j, key, s->timestamps);
 }
 
+static void js_limit_str(void *j, const char *k, const char *v)
+{
+	jk_str(j, k, v);
+}
+
+static void js_limit_num(void *j, const char *k, long v)
+{
+	jk_int(j, k, v);
+}
+
 static void js_process(struct js *j, const struct conf_process *p)
 {
 	char buf[32];
@@ -541,6 +586,8 @@ static void js_process(struct js *j, const struct conf_process *p)
 		jk_int(j, "buffer_size", p->buffer_size);
 		jk_str(j, "result_handler", p->result_handler);
 	}
+	if (p->limits)
+		each_limit(p->limits, js_limit_str, js_limit_num, j);
 	if (p->kind == CONF_FCGI) {
 		jk_str(j, "socket", p->socket);
 		jk_int(j, "socket_backlog", p->socket_backlog);
@@ -580,6 +627,8 @@ int conf_print_json(const struct conf *c, FILE *f)
 	jk_str(&j, "identifier", s->identifier);
 	jk_bool(&j, "forward_output", s->forward_output);
 	jk_bool(&j, "forward_timestamps", s->forward_timestamps);
+	if (s->statefile)
+		jk_str(&j, "statefile", *s->statefile ? s->statefile : "NONE");
 	js_close(&j, '}');
 
 	js_key(&j, "servers");

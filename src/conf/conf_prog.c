@@ -65,6 +65,24 @@ enum {
 	P_SOCKET_BACKLOG,
 	P_SOCKET_OWNER,
 	P_SOCKET_MODE,
+	/* supd: limits that need no cgroup (issue #15, conf_limits.c) */
+	P_RLIMIT_AS,
+	P_RLIMIT_CORE,
+	P_RLIMIT_CPU,
+	P_RLIMIT_DATA,
+	P_RLIMIT_FSIZE,
+	P_RLIMIT_MEMLOCK,
+	P_RLIMIT_MSGQUEUE,
+	P_RLIMIT_NICE,
+	P_RLIMIT_NOFILE,
+	P_RLIMIT_NPROC,
+	P_RLIMIT_RTPRIO,
+	P_RLIMIT_RTTIME,
+	P_RLIMIT_SIGPENDING,
+	P_RLIMIT_STACK,
+	P_NICE,
+	P_OOM_SCORE_ADJ,
+	P_CPU_AFFINITY,
 	P_N
 };
 
@@ -113,6 +131,23 @@ static const char *const prog_opts[P_N] = {
     "socket_backlog",
     "socket_owner",
     "socket_mode",
+    "rlimit_as",
+    "rlimit_core",
+    "rlimit_cpu",
+    "rlimit_data",
+    "rlimit_fsize",
+    "rlimit_memlock",
+    "rlimit_msgqueue",
+    "rlimit_nice",
+    "rlimit_nofile",
+    "rlimit_nproc",
+    "rlimit_rtprio",
+    "rlimit_rttime",
+    "rlimit_sigpending",
+    "rlimit_stack",
+    "nice",
+    "oom_score_adj",
+    "cpu_affinity",
 };
 
 /* A [program:x], [eventlistener:x] or [fcgi-program:x] section. */
@@ -385,6 +420,75 @@ static void popt_socket_owner(struct pbuild *b, struct opt *o)
 		cb_t_str(o, &b->p->socket_owner);
 }
 
+/* The process's conf_limits, made on first use. */
+static struct conf_limits *limits_of(struct pbuild *b)
+{
+	if (!b->p->limits) {
+		b->p->limits = calloc(1, sizeof(*b->p->limits));
+		if (!b->p->limits)
+			b->x->oom = true;
+	}
+	return b->p->limits;
+}
+
+static void popt_rlimit(struct pbuild *b, struct opt *o)
+{
+	int r = conf_rl_by_key(o->kv->key);
+	uint64_t cur, max;
+	const char *why = "";
+	if (r < 0)
+		return;
+	if (conf_rl_parse((enum conf_rl)r, o->v, &cur, &max, &why) < 0) {
+		cb_bad_value(o, why);
+		return;
+	}
+	struct conf_limits *l = limits_of(b);
+	if (!l)
+		return;
+	l->cur[r] = cur;
+	l->max[r] = max;
+	l->rl_set |= 1u << r;
+}
+
+/* An integer within [min, max] in *v; the limits to keep it in, or NULL
+ * (a bad value, said). */
+static struct conf_limits *limit_int(struct pbuild *b, struct opt *o, int min, int max, int *v)
+{
+	*v = 0;
+	cb_t_int(o, min, max, v);
+	return o->bad ? NULL : limits_of(b);
+}
+
+static void popt_nice(struct pbuild *b, struct opt *o)
+{
+	int v;
+	struct conf_limits *l = limit_int(b, o, -20, 19, &v);
+	if (l)
+		l->nice = v, l->has_nice = true;
+}
+
+static void popt_oom_score_adj(struct pbuild *b, struct opt *o)
+{
+	int v;
+	struct conf_limits *l = limit_int(b, o, -1000, 1000, &v);
+	if (l)
+		l->oom_score_adj = v, l->has_oom_score_adj = true;
+}
+
+static void popt_cpu_affinity(struct pbuild *b, struct opt *o)
+{
+	uint64_t cpus[CONF_CPUS_MAX / 64];
+	if (conf_cpus_parse(o->v, cpus) < 0) {
+		cb_bad_value(o, "a list of CPU numbers and ranges below 1024, like 0,2-3");
+		return;
+	}
+	struct conf_limits *l = limits_of(b);
+	if (l) {
+		memcpy(l->cpus, cpus, sizeof(cpus));
+		l->has_cpus = true;
+	}
+}
+
 #define LISTENER KIND(CONF_EVENTLISTENER)
 #define FCGI	 KIND(CONF_FCGI)
 
@@ -438,6 +542,24 @@ static const struct popt popts[P_N] = {
     [P_SOCKET_BACKLOG] = {T_INT, FCGI, FIELD(socket_backlog), 1, 65535},
     [P_SOCKET_OWNER] = {T_FN, FCGI, .fn = popt_socket_owner},
     [P_SOCKET_MODE] = {T_OCTAL, FCGI, FIELD(socket_mode)},
+    /* supd: limits that need no cgroup (issue #15) */
+    [P_RLIMIT_AS] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_CORE] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_CPU] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_DATA] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_FSIZE] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_MEMLOCK] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_MSGQUEUE] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_NICE] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_NOFILE] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_NPROC] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_RTPRIO] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_RTTIME] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_SIGPENDING] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_RLIMIT_STACK] = {T_FN, .whole = true, .fn = popt_rlimit},
+    [P_NICE] = {T_FN, .fn = popt_nice},
+    [P_OOM_SCORE_ADJ] = {T_FN, .fn = popt_oom_score_adj},
+    [P_CPU_AFFINITY] = {T_FN, .fn = popt_cpu_affinity},
 };
 #pragma GCC diagnostic pop
 
@@ -973,11 +1095,8 @@ void cb_build_programs(struct ctx *x, struct raw_conf *r)
 				for (o = 0; o < P_N; o++)
 					if (pg->v[o] == kv)
 						break;
-				bool ok = o < P_N &&
-					  (pg->kind == CONF_EVENTLISTENER ||
-					   (o != P_EVENTS && o != P_BUFFER_SIZE &&
-					    o != P_RESULT_HANDLER)) &&
-					  (pg->kind == CONF_FCGI || o < P_SOCKET);
+				bool ok =
+				    o < P_N && (!popts[o].kinds || popts[o].kinds & KIND(pg->kind));
 				if (!ok)
 					diag_warn(x->d, kv->file, kv->line, 0,
 						  "unknown option '%s' in [%s] (ignored)", kv->key,

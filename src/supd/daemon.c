@@ -29,6 +29,7 @@
 #include "output.h"
 #include "proc.h"
 #include "spawn.h"
+#include "statefile.h"
 #include "sysd.h"
 
 /* ---------------------------------------------------------------- glue */
@@ -397,6 +398,11 @@ static void cleanup(struct daemon *d)
 {
 	control_stop(d);
 	conf_ref_put(d->reread);
+	if (d->state) {
+		/* every process is stopped by now: nothing to find */
+		statefile_close(d->state, true);
+		free(d->state);
+	}
 	if (d->pidfile) {
 		unlink(d->pidfile);
 		free(d->pidfile);
@@ -458,6 +464,32 @@ static int open_control(struct daemon *d)
 	return 0;
 }
 
+/* Before any program starts: what a supd that died left running is
+ * stopped, then this one's record is kept (statefile.h).  A failure is
+ * logged, never fatal. */
+static void open_state(struct daemon *d)
+{
+	char *path = statefile_path(&d->cref->c->supd);
+	if (!path)
+		return;
+	statefile_recover(path, d->cref->c);
+	d->state = malloc(sizeof(*d->state));
+	if (!d->state) {
+		log_error("out of memory: no state file %s kept", path);
+		free(path);
+		return;
+	}
+	int r = statefile_open(d->state, path, d->loop, d->procs);
+	if (r < 0) {
+		log_warn("could not write the state file %s: %s (a supd started after this one "
+			 "dies may run second copies of the programs)",
+			 path, strerror(-r));
+		statefile_close(d->state, false);
+		free(d->state);
+		d->state = NULL;
+	}
+}
+
 /* The config's programs in the table, their groups announced and the
  * autostart ones started. */
 static int start_programs(struct daemon *d)
@@ -512,8 +544,10 @@ int daemon_run(const struct supd_opts *o, struct conf *c)
 		rc = open_control(d);
 	if (!rc)
 		rc = daemon_start_detach(d);
-	if (!rc)
+	if (!rc) {
+		open_state(d);
 		rc = start_programs(d);
+	}
 	if (rc) {
 		cleanup(d);
 		return rc;

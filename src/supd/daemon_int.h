@@ -15,6 +15,7 @@
 
 struct http;
 struct api;
+struct statefile;
 
 #define ORPHAN_GRACE_MS 5000
 #define WAIT_REPORT_MS	3000
@@ -64,6 +65,9 @@ struct daemon {
 	struct http *http;
 	struct api *api;
 	struct conf_ref *reread; /* the config of the last reread, not yet applied */
+
+	/* after supd itself dies (statefile.h, issue #15); NULL: none kept */
+	struct statefile *state;
 };
 
 /* daemon.c: the run loop and the glue the steps share */

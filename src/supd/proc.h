@@ -80,6 +80,10 @@ struct proc {
 	size_t order_idx;
 	LIST_LINK(struct proc) by_pid, by_name; /* hash chains */
 	LIST_LINK(struct proc) exec_link;	/* procs whose exec is unconfirmed */
+	/* statefile.c (issue #15): the start time of pid (/proc/PID/stat
+	 * field 22), read at the first state file write after the spawn; 0:
+	 * not read yet */
+	uint64_t pid_start;
 };
 
 /* A reference-counted config, so a process removed or changed by a reload

@@ -59,6 +59,11 @@ enum stage {
 	ST_CHDIR,
 	ST_NICE,
 	ST_EXEC,
+	/* the program's own settings (conf_limits), each named in the error */
+	ST_LIM_NICE,
+	ST_LIM_OOM,
+	ST_LIM_AFFINITY,
+	ST_LIM_RLIMIT, /* + enum conf_rl: must stay last */
 };
 
 struct child_err {
@@ -91,6 +96,20 @@ struct plan {
 	struct child_err *shared;
 	bool restore_nice; /* the child started boosted: set nice back to nice */
 	int nice;
+	/* The program's rlimit_*, nice, oom_score_adj and cpu_affinity
+	 * (conf_limits), in the form the system calls take. */
+	struct {
+		int resource;
+		int which; /* enum conf_rl, for the error */
+		struct rlimit rl;
+	} rlimits[CONF_RL_N];
+	int nrlimits;
+	bool set_nice; /* nice: the program's, set before the user switch */
+	int lim_nice;
+	int oom_len; /* >0: oom_text is written to /proc/self/oom_score_adj */
+	char oom_text[16];
+	bool set_affinity;
+	cpu_set_t cpus;
 };
 
 /* The kernel's sigaction, called directly: glibc's refuses the two
@@ -388,6 +407,35 @@ static int plan_user(const struct conf_process *p, struct plan *pl, char *err, s
 	return 0;
 }
 
+/* The program's conf_limits as plan->rlimits etc.  Its rlimit_nofile
+ * replaces supd's child_nofile. */
+static void plan_limits(const struct conf_limits *l, struct plan *pl)
+{
+	for (int r = 0; r < CONF_RL_N; r++) {
+		if (!(l->rl_set >> r & 1))
+			continue;
+		pl->rlimits[pl->nrlimits].resource = conf_rl_resource((enum conf_rl)r);
+		pl->rlimits[pl->nrlimits].which = r;
+		pl->rlimits[pl->nrlimits].rl.rlim_cur =
+		    l->cur[r] == CONF_RLIM_INFINITY ? RLIM_INFINITY : (rlim_t)l->cur[r];
+		pl->rlimits[pl->nrlimits].rl.rlim_max =
+		    l->max[r] == CONF_RLIM_INFINITY ? RLIM_INFINITY : (rlim_t)l->max[r];
+		pl->nrlimits++;
+		if (r == CONF_RL_NOFILE)
+			pl->nofile = 0;
+	}
+	pl->set_nice = l->has_nice;
+	pl->lim_nice = l->nice;
+	if (l->has_oom_score_adj)
+		pl->oom_len =
+		    snprintf(pl->oom_text, sizeof(pl->oom_text), "%d\n", l->oom_score_adj);
+	pl->set_affinity = l->has_cpus;
+	CPU_ZERO(&pl->cpus);
+	for (int c = 0; l->has_cpus && c < CONF_CPUS_MAX && c < CPU_SETSIZE; c++)
+		if (l->cpus[c / 64] >> (c % 64) & 1)
+			CPU_SET(c, &pl->cpus);
+}
+
 /* ---------------------------------------------------------------- child side */
 
 static CHILD_SIDE __attribute__((noreturn)) void child_fail(const struct plan *pl, int stage)
@@ -461,6 +509,21 @@ static CHILD_SIDE __attribute__((noreturn)) void child(const struct plan *pl)
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		child_fail(pl, ST_SIGNALS);
+	/* Before the user switch: raising a hard limit, lowering nice or
+	 * oom_score_adj need the privilege supd may have and the user not. */
+	for (int i = 0; i < pl->nrlimits; i++)
+		if (setrlimit(pl->rlimits[i].resource, &pl->rlimits[i].rl) < 0)
+			child_fail(pl, ST_LIM_RLIMIT + pl->rlimits[i].which);
+	if (pl->set_nice && setpriority(PRIO_PROCESS, 0, pl->lim_nice) < 0)
+		child_fail(pl, ST_LIM_NICE);
+	if (pl->oom_len > 0) {
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, pl->oom_text, (size_t)pl->oom_len) != pl->oom_len)
+			child_fail(pl, ST_LIM_OOM);
+		close(fd);
+	}
+	if (pl->set_affinity && sched_setaffinity(0, sizeof(pl->cpus), &pl->cpus) < 0)
+		child_fail(pl, ST_LIM_AFFINITY);
 	if (pl->switch_user) {
 		if (setgroups((size_t)pl->ngroups, pl->groups) < 0)
 			child_fail(pl, ST_SETGROUPS);
@@ -480,7 +543,7 @@ static CHILD_SIDE __attribute__((noreturn)) void child(const struct plan *pl)
 			setrlimit(RLIMIT_NOFILE, &rl);
 		}
 	}
-	if (pl->restore_nice && setpriority(PRIO_PROCESS, 0, pl->nice) < 0)
+	if (pl->restore_nice && !pl->set_nice && setpriority(PRIO_PROCESS, 0, pl->nice) < 0)
 		child_fail(pl, ST_NICE);
 	execve(pl->file, pl->argv, pl->envp);
 	child_fail(pl, ST_EXEC);
@@ -520,8 +583,21 @@ static void child_error_text(const struct conf_process *p, const struct child_er
 	case ST_EXEC:
 		snprintf(err, errlen, "couldn't exec %s: %s", p->argv[0], e);
 		break;
+	case ST_LIM_NICE:
+		snprintf(err, errlen, "nice: %s", e);
+		break;
+	case ST_LIM_OOM:
+		snprintf(err, errlen, "oom_score_adj: %s", e);
+		break;
+	case ST_LIM_AFFINITY:
+		snprintf(err, errlen, "cpu_affinity: %s", e);
+		break;
 	default:
-		snprintf(err, errlen, "child failed before exec: %s", e);
+		if (ce->stage >= ST_LIM_RLIMIT && ce->stage < ST_LIM_RLIMIT + CONF_RL_N)
+			snprintf(err, errlen, "rlimit_%s: %s",
+				 conf_rl_name((enum conf_rl)(ce->stage - ST_LIM_RLIMIT)), e);
+		else
+			snprintf(err, errlen, "child failed before exec: %s", e);
 	}
 }
 
@@ -650,6 +726,8 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 	pl.dir = p->directory;
 	pl.umask = p->umask;
 	pl.nofile = r->child_nofile;
+	if (p->limits)
+		plan_limits(p->limits, &pl);
 	pl.redirect_stderr = p->redirect_stderr;
 	pl.envp = build_env(r);
 	if (!pl.envp) {

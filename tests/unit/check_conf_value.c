@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "conf_value.h"
 
 START_TEST(test_bool)
@@ -447,6 +448,75 @@ START_TEST(test_names_ports_events)
 }
 END_TEST
 
+/* rlimit_* values (conf_limits.c): pairs, infinity, suffixes, bounds. */
+START_TEST(test_rlimit)
+{
+	uint64_t c, m;
+	const char *why = NULL;
+	char buf[64];
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_NOFILE, "1024:4096", &c, &m, &why), 0);
+	ck_assert(c == 1024 && m == 4096);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_NOFILE, " 512 ", &c, &m, &why), 0);
+	ck_assert(c == 512 && m == 512);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_CORE, "0:Unlimited", &c, &m, &why), 0);
+	ck_assert(c == 0 && m == CONF_RLIM_INFINITY);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_AS, "infinity", &c, &m, &why), 0);
+	ck_assert(c == CONF_RLIM_INFINITY && m == CONF_RLIM_INFINITY);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_STACK, "8M:1g", &c, &m, &why), 0);
+	ck_assert(c == 8u << 20 && m == 1u << 30);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_MEMLOCK, "64KB", &c, &m, &why), 0);
+	ck_assert(c == 65536);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_FSIZE, "2T", &c, &m, &why), 0);
+	ck_assert(c == 2ULL << 40);
+	/* a size suffix on a count, a stray unit, overflow, order */
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_NOFILE, "1K", &c, &m, &why), -EINVAL);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_AS, "1KiB", &c, &m, &why), -EINVAL);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_AS, "16777216T", &c, &m, &why), -ERANGE);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_AS, "99999999999999999999", &c, &m, &why), -ERANGE);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_NOFILE, "10:5", &c, &m, &why), -ERANGE);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_NOFILE, "infinity:5", &c, &m, &why), -ERANGE);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_NOFILE, "1:2:3", &c, &m, &why), -EINVAL);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_NOFILE, ":5", &c, &m, &why), -EINVAL);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_NOFILE, "-1", &c, &m, &why), -EINVAL);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_NICE, "40", &c, &m, &why), 0);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_NICE, "41", &c, &m, &why), -ERANGE);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_RTPRIO, "0:100", &c, &m, &why), -ERANGE);
+	/* durations: seconds for cpu (a part of one is one), microseconds for rttime */
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_CPU, "90", &c, &m, &why), 0);
+	ck_assert(c == 90);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_CPU, "1h30m:1500ms", &c, &m, &why), -ERANGE);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_CPU, "1500ms:1h", &c, &m, &why), 0);
+	ck_assert(c == 2 && m == 3600);
+	ck_assert_int_eq(conf_rl_parse(CONF_RL_RTTIME, "500ms", &c, &m, &why), 0);
+	ck_assert(c == 500000);
+	ck_assert_str_eq(
+	    conf_rl_format(CONF_RL_RTTIME, 500000, CONF_RLIM_INFINITY, buf, sizeof(buf)),
+	    "500ms:infinity");
+	ck_assert_str_eq(conf_rl_format(CONF_RL_STACK, 1024, 1024, buf, sizeof(buf)), "1024");
+	ck_assert_int_eq(conf_rl_by_key("RLIMIT_NOFILE"), CONF_RL_NOFILE);
+	ck_assert_int_eq(conf_rl_by_key("rlimit_rss"), -1);
+}
+END_TEST
+
+START_TEST(test_cpus)
+{
+	uint64_t cpus[CONF_CPUS_MAX / 64];
+	char buf[256];
+	ck_assert_int_eq(conf_cpus_parse("0, 2-3,7 ,8-9", cpus), 0);
+	ck_assert_str_eq(conf_cpus_format(cpus, buf, sizeof(buf)), "0,2-3,7-9");
+	ck_assert_int_eq(conf_cpus_parse("1023", cpus), 0);
+	ck_assert_str_eq(conf_cpus_format(cpus, buf, sizeof(buf)), "1023");
+	ck_assert_int_eq(conf_cpus_parse("0-1023", cpus), 0);
+	ck_assert_str_eq(conf_cpus_format(cpus, buf, sizeof(buf)), "0-1023");
+	ck_assert_int_eq(conf_cpus_parse("1024", cpus), -ERANGE);
+	ck_assert_int_eq(conf_cpus_parse("3-1", cpus), -EINVAL);
+	ck_assert_int_eq(conf_cpus_parse("", cpus), -EINVAL);
+	ck_assert_int_eq(conf_cpus_parse("1,", cpus), -EINVAL);
+	ck_assert_int_eq(conf_cpus_parse("1-", cpus), -EINVAL);
+	ck_assert_int_eq(conf_cpus_parse("a", cpus), -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conf_value");
@@ -464,6 +534,8 @@ int main(void)
 	tcase_add_test(tc, test_shlex);
 	tcase_add_test(tc, test_expand);
 	tcase_add_test(tc, test_names_ports_events);
+	tcase_add_test(tc, test_rlimit);
+	tcase_add_test(tc, test_cpus);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
