@@ -35,8 +35,10 @@ mv "$T/supd.log" "$T/supd.moved"
 out=$(ctl reopen) || fail "supctl reopen failed: $out"
 expect_eq "Reopened the log files" "$out" "supctl reopen"
 bb_wait 10 has_lines "$T/r.log" 5
-grep -q "control: POST /v1/reopen" "$T/supd.moved" || fail "the request not logged"
 bb_wait 10 grep -q "INFO log files reopened$" "$T/supd.log"
+# supd's own log also follows a rename by itself (it checks its path about
+# once a second): the request's line is in the old file or the new one.
+cat "$T/supd.moved" "$T/supd.log" | grep -q "control: POST /v1/reopen" || fail "the request not logged"
 touch "$T/stop"
 bb_wait 10 grep -q "exited: ticker (exit status 0" "$T/supd.log"
 cat "$T/r.moved" "$T/r.log" >"$T/r.all"
