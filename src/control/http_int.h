@@ -58,6 +58,10 @@ struct http {
 	int head_ms;
 	bool closing;
 	struct retired *retired; /* closed listeners, until no connection names them */
+	/* upgrade in place: the sockets the previous image passed, during
+	 * http_new_inherited only */
+	struct http_inherited *inh;
+	size_t ninh;
 };
 
 enum conn_state {

@@ -10,7 +10,8 @@
  *   supctl_update.c  avail, reread, update, add, remove
  *   supctl_shell.c   the interactive shell, and fg
  *   supctl_conf.c    supctl's own settings from the config file
- *   supctl_events.c  events (the event stream, printed) */
+ *   supctl_events.c  events (the event stream, printed)
+ *   supctl_upgrade.c upgrade (supd execs itself in place) */
 #ifndef SUPD_SUPCTL_INT_H
 #define SUPD_SUPCTL_INT_H
 
@@ -115,5 +116,7 @@ int cmd_remove(struct ctl *x, int argc, char **argv);
 int cmd_fg(struct ctl *x, int argc, char **argv);
 /* supctl_events.c */
 int cmd_events(struct ctl *x, int argc, char **argv);
+/* supctl_upgrade.c */
+int cmd_upgrade(struct ctl *x, int argc, char **argv);
 
 #endif
