@@ -266,6 +266,8 @@ void daemon_reap(struct daemon *d)
 			continue;
 		if (pid <= 0)
 			break;
+		if (daemon_upgrade_reaped(d, pid, st))
+			continue;
 		struct proc *p = procs_find_pid(d->procs, pid);
 		if (p) {
 			proc_exited(p, st);
@@ -518,7 +520,8 @@ static int run_until_stopped(struct daemon *d)
 
 int daemon_run(const struct supd_opts *o, struct conf *c)
 {
-	struct daemon dd = {.opts = o, .sfd = -1, .foreground = o->foreground, .ready_fd = -1};
+	struct daemon dd = {
+	    .opts = o, .sfd = -1, .foreground = o->foreground, .ready_fd = -1, .probe_fd = -1};
 	struct daemon *d = &dd;
 	/* Before the start-up opens anything: the document names fds. */
 	bool upgrade_failed = o->upgrade_fd >= 0 && daemon_upgrade_take(d) < 0;

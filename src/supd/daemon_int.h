@@ -72,6 +72,13 @@ struct daemon {
 	char *upgrade_error;	    /* why the last one failed; NULL: it did not */
 	struct loop_timer upgrade_timer;
 	struct upg_state *upg; /* the new image: what the old one handed over */
+	pid_t probe_pid;       /* the new binary's probe run; 0: none */
+	int probe_fd;	       /* its output; -1: ended */
+	int probe_status;
+	bool probe_exited, probe_timed_out;
+	struct loop_timer probe_timer;
+	char probe_out[1400];
+	size_t probe_len;
 };
 
 /* daemon.c: the run loop and the glue the steps share */
@@ -139,10 +146,11 @@ int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errl
 
 /* daemon_upgrade.c (doc/upgrade.md) */
 /* supctl upgrade and SIGUSR1: checks the binary (path, or NULL: supd's
- * own file) with a probe run of it, then stops accepting and arms the
- * exec for the next turn of the loop.  Returns 0 with the generation the
- * new image will have in *gen, or a negative errno with why in err
- * (nothing changed). */
+ * own file) and starts a probe run of it in the background; when that
+ * answers, supd stops accepting and execs at the next turn of the loop,
+ * or the refusal is logged and kept for /v1/version (upgrade_error).
+ * Returns 0 with the generation the new image will have in *gen, or a
+ * negative errno with why in err (nothing changed). */
 int daemon_upgrade_begin(struct daemon *d, const char *path, unsigned *gen, char *err,
 			 size_t errlen);
 /* The new image, before anything else: reads the document (d->upg) and
@@ -153,6 +161,8 @@ int daemon_upgrade_take(struct daemon *d);
  * whatever exited meanwhile is reaped. */
 void daemon_upgrade_adopt(struct daemon *d);
 int daemon_upgrade_read(int fd, struct upg_state **out, char *err, size_t errlen);
+/* The reaper's: pid is the probe's (true: taken, with its status st). */
+bool daemon_upgrade_reaped(struct daemon *d, pid_t pid, int st);
 /* daemon.c's reaper (waitpid until nothing is left). */
 void daemon_reap(struct daemon *d);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -188,95 +189,6 @@ static char **exec_argv(const struct daemon *d, const char *extra)
 	return v;
 }
 
-/* Runs "path <argv> --upgrade-probe" with a copy of the document: a
- * binary that cannot exec, exits at once, is not a supd, cannot read this
- * document or this config is caught here, while the old image still
- * runs.  Returns 0 with the new version in ver, or a negative errno with
- * why in err. */
-static int probe(struct daemon *d, const char *path, int memfd, char *ver, size_t verlen, char *err,
-		 size_t errlen)
-{
-	char **argv = exec_argv(d, "--upgrade-probe");
-	int pp[2];
-	if (!argv || pipe2(pp, O_CLOEXEC) < 0) {
-		free(argv);
-		return buf_errf(err, errlen, -ENOMEM, "cannot run %s: %s", path, strerror(errno));
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		free(argv);
-		close(pp[0]);
-		close(pp[1]);
-		return buf_errf(err, errlen, -e, "cannot run %s: %s", path, strerror(e));
-	}
-	if (pid == 0) {
-		int fd = dup(memfd); /* (dup: not close-on-exec) */
-		char num[16];
-		snprintf(num, sizeof(num), "%d", fd);
-		sigset_t all;
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		if (fd < 0 || dup2(pp[1], 1) < 0 || dup2(pp[1], 2) < 0 ||
-		    setenv(UPG_ENV, num, 1) < 0)
-			_exit(127);
-		execv(path, argv);
-		dprintf(1, "cannot execute %s: %s", path, strerror(errno));
-		_exit(127);
-	}
-	free(argv);
-	close(pp[1]);
-	char out[1024];
-	size_t n = 0;
-	int64_t until = loop_now_ms() + PROBE_MS;
-	bool timeout = false;
-	for (;;) {
-		int64_t left = until - loop_now_ms();
-		struct pollfd pfd = {.fd = pp[0], .events = POLLIN};
-		if (left <= 0) {
-			timeout = true;
-			break;
-		}
-		int k = poll(&pfd, 1, (int)left);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			timeout = k == 0;
-			break;
-		}
-		ssize_t r = read(pp[0], out + n, sizeof(out) - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n == sizeof(out) - 1)
-			break;
-	}
-	close(pp[0]);
-	out[n] = 0;
-	if (timeout)
-		kill(pid, SIGKILL);
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	/* its last line is what it says */
-	while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
-		out[--n] = 0;
-	if (timeout)
-		return buf_errf(err, errlen, -ETIMEDOUT,
-				"%s --upgrade-probe did not answer within %d s", path,
-				PROBE_MS / 1000);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || strncmp(out, "ok ", 3) != 0) {
-		char how[96];
-		proc_exit_text(st, how, sizeof(how));
-		return buf_errf(err, errlen, -ENOEXEC, "%s --upgrade-probe failed (%s)%s%s", path,
-				how, n ? ": " : "", out);
-	}
-	snprintf(ver, verlen, "%.100s", out + 3);
-	return 0;
-}
-
 /* The processes of the applied config against those of the file: the new
  * image reads the file, so a program changed there and not applied yet
  * would change under a running process. */
@@ -351,12 +263,162 @@ static int resolve(const char *path, char *out, size_t outlen)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- the probe */
+
+/* What the probe child prints when the old image's own check refuses. */
+#define REFUSED "refused: "
+
+static void probe_finish(struct daemon *d);
+
+static void probe_read_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct daemon *d = arg;
+	(void)events;
+	for (;;) {
+		size_t room = sizeof(d->probe_out) - 1 - d->probe_len;
+		ssize_t r = room ? read(fd, d->probe_out + d->probe_len, room) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		if (r > 0) {
+			d->probe_len += (size_t)r;
+			continue;
+		}
+		break; /* EOF, an error, or enough said */
+	}
+	loop_unwatch_fd(l, fd);
+	close(fd);
+	d->probe_fd = -1;
+	probe_finish(d);
+}
+
+static void probe_timeout_cb(struct loop *l, void *arg)
+{
+	struct daemon *d = arg;
+	(void)l;
+	d->probe_timed_out = true;
+	if (d->probe_pid > 0)
+		kill(d->probe_pid, SIGKILL); /* reaped by daemon_reap */
+}
+
+/* Starts "path <argv> --upgrade-probe" with a copy of the document, in
+ * the background: a binary that cannot exec, exits at once, is not a
+ * supd, cannot read this document or this config is caught while the old
+ * image still runs and serves.  The forked child first checks, with the
+ * old image's memory, that the config file says what is applied (a
+ * config load: not in the loop's time).  Returns 0 or a negative errno
+ * with why in err. */
+static int probe_start(struct daemon *d, const char *path, int memfd, char *err, size_t errlen)
+{
+	char **argv = exec_argv(d, "--upgrade-probe");
+	int pp[2];
+	if (!argv || pipe2(pp, O_CLOEXEC) < 0) {
+		free(argv);
+		return buf_errf(err, errlen, -ENOMEM, "cannot run %s: %s", path, strerror(errno));
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		free(argv);
+		close(pp[0]);
+		close(pp[1]);
+		return buf_errf(err, errlen, -e, "cannot run %s: %s", path, strerror(e));
+	}
+	if (pid == 0) {
+		char why[1024];
+		if (dup2(pp[1], 1) < 0 || dup2(pp[1], 2) < 0)
+			_exit(127);
+		log_set_echo(false); /* (the parent's log is not the child's to write) */
+		if (same_programs(d, why, sizeof(why)) < 0) {
+			dprintf(1, REFUSED "%s", why);
+			_exit(3);
+		}
+		int fd = dup(memfd); /* (dup: not close-on-exec) */
+		char num[16];
+		snprintf(num, sizeof(num), "%d", fd);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (fd < 0 || setenv(UPG_ENV, num, 1) < 0)
+			_exit(127);
+		execv(path, argv);
+		dprintf(1, "cannot execute %s: %s", path, strerror(errno));
+		_exit(127);
+	}
+	free(argv);
+	close(pp[1]);
+	fcntl(pp[0], F_SETFL, O_NONBLOCK);
+	d->probe_pid = pid;
+	d->probe_fd = pp[0];
+	d->probe_len = 0;
+	d->probe_exited = false;
+	d->probe_timed_out = false;
+	if (loop_watch_fd(d->loop, pp[0], EPOLLIN, probe_read_cb, d) < 0) {
+		close(pp[0]);
+		d->probe_fd = -1;
+	}
+	loop_timer_init(&d->probe_timer, probe_timeout_cb, d);
+	loop_timer_arm(d->loop, &d->probe_timer, loop_now_ms() + PROBE_MS);
+	return 0;
+}
+
+bool daemon_upgrade_reaped(struct daemon *d, pid_t pid, int st)
+{
+	if (pid <= 0 || pid != d->probe_pid)
+		return false;
+	d->probe_pid = 0;
+	d->probe_exited = true;
+	d->probe_status = st;
+	probe_finish(d);
+	return true;
+}
+
 static void exec_now(struct loop *l, void *arg);
+static void exec_failed(struct daemon *d, const char *why);
+
+/* Once the probe has exited and its output ended: on to the exec, or the
+ * upgrade is refused (said in supd's log and in /v1/version). */
+static void probe_finish(struct daemon *d)
+{
+	if (!d->probe_exited || d->probe_fd >= 0)
+		return;
+	loop_timer_cancel(d->loop, &d->probe_timer);
+	char *out = d->probe_out;
+	size_t n = d->probe_len;
+	out[n] = 0;
+	while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
+		out[--n] = 0;
+	char why[1400];
+	int st = d->probe_status;
+	if (d->probe_timed_out) {
+		snprintf(why, sizeof(why), "%s --upgrade-probe did not answer within %d s",
+			 d->upgrade_path, PROBE_MS / 1000);
+	} else if (WIFEXITED(st) && WEXITSTATUS(st) == 3 &&
+		   !strncmp(out, REFUSED, strlen(REFUSED))) {
+		snprintf(why, sizeof(why), "%s", out + strlen(REFUSED));
+	} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || strncmp(out, "ok ", 3) != 0) {
+		char how[96];
+		proc_exit_text(st, how, sizeof(how));
+		snprintf(why, sizeof(why), "%s --upgrade-probe failed (%s)%s%.1024s",
+			 d->upgrade_path, how, n ? ": " : "", out);
+	} else {
+		log_info("upgrading in place to %s (version %.100s), generation %u",
+			 d->upgrade_path, out + 3, d->upgrades + 1);
+		/* No new client until the new image listens. */
+		if (d->http)
+			http_pause(d->http, true);
+		loop_timer_init(&d->upgrade_timer, exec_now, d);
+		loop_timer_arm(d->loop, &d->upgrade_timer, loop_now_ms());
+		return;
+	}
+	exec_failed(d, why);
+}
 
 int daemon_upgrade_begin(struct daemon *d, const char *path, unsigned *gen, char *err,
 			 size_t errlen)
 {
-	char exe[PATH_MAX], ver[128];
+	char exe[PATH_MAX];
 	if (d->phase != PH_RUNNING)
 		return buf_errf(err, errlen, -ESHUTDOWN, "supd is shutting down");
 	if (d->upgrade_path)
@@ -372,8 +434,6 @@ int daemon_upgrade_begin(struct daemon *d, const char *path, unsigned *gen, char
 	if (!S_ISREG(st.st_mode))
 		return buf_errf(err, errlen, -EACCES, "%s: not a regular file", exe);
 	r = unsupported(d, err, errlen);
-	if (r == 0)
-		r = same_programs(d, err, errlen);
 	if (r < 0)
 		return r;
 	struct upg_state s = {0};
@@ -382,22 +442,21 @@ int daemon_upgrade_begin(struct daemon *d, const char *path, unsigned *gen, char
 	upg_state_free(&s);
 	if (r < 0)
 		return buf_errf(err, errlen, r, "writing the state document: %s", strerror(-r));
-	r = probe(d, exe, memfd, ver, sizeof(ver), err, errlen);
-	close(memfd);
-	if (r < 0)
-		return r;
 	d->upgrade_path = strdup(exe);
-	if (!d->upgrade_path)
+	if (!d->upgrade_path) {
+		close(memfd);
 		return buf_errf(err, errlen, -ENOMEM, "out of memory");
+	}
+	r = probe_start(d, exe, memfd, err, errlen);
+	close(memfd);
+	if (r < 0) {
+		free(d->upgrade_path);
+		d->upgrade_path = NULL;
+		return r;
+	}
 	free(d->upgrade_error);
 	d->upgrade_error = NULL;
-	log_info("upgrading in place to %s (version %s), generation %u", exe, ver, d->upgrades + 1);
-	/* No new client until the new image listens; the exec itself comes
-	 * once this request's answer is queued. */
-	if (d->http)
-		http_pause(d->http, true);
-	loop_timer_init(&d->upgrade_timer, exec_now, d);
-	loop_timer_arm(d->loop, &d->upgrade_timer, loop_now_ms());
+	log_info("upgrade in place to %s: checking it (%s --upgrade-probe)", exe, exe);
 	if (gen)
 		*gen = d->upgrades + 1;
 	return 0;
@@ -420,6 +479,10 @@ static void exec_now(struct loop *l, void *arg)
 	struct daemon *d = arg;
 	(void)l;
 	char why[512];
+	if (d->phase != PH_RUNNING) {
+		exec_failed(d, "supd is shutting down");
+		return;
+	}
 	if (unsupported(d, why, sizeof(why)) < 0) {
 		exec_failed(d, why);
 		return;

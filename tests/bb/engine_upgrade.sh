@@ -5,7 +5,8 @@
 # pid and start time unchanged, no program restarted, supd's pid the same;
 # SIGUSR1 upgrades too; a state document of the previous version is read;
 # a failing upgrade (no such file, a binary that exits at once, one that is
-# not supd) leaves supd serving as before.
+# not supd, a config file that differs from the applied one) leaves supd
+# serving as before.
 # Scaled for make check (20 programs, 5 upgrades, each writing bursts of
 # 100 lines 10 times a second, so that the test takes seconds on a loaded
 # 2-core machine); SOAK=1: 100 programs writing flat out, 10 upgrades.
@@ -56,7 +57,7 @@ upgrades() {
 }
 
 bb_start
-bb_wait 30 all_running
+bb_wait 90 all_running
 before=$(table)
 spawned=$(grep -c "spawned: " "$T/supd.log")
 
@@ -74,7 +75,7 @@ ok "$NUPG upgrades: supd keeps its pid, $NPROG programs their pids and start tim
 
 # SIGUSR1 (unused by supervisord) starts one too.
 kill -USR1 "$SUPD_PID"
-bb_wait 30 test "$(upgrades)" = $((NUPG + 1))
+bb_wait 60 test "$(upgrades)" = $((NUPG + 1))
 expect_eq "$before" "$(table)" "the table after the SIGUSR1 upgrade"
 ok "SIGUSR1 upgrades in place"
 
@@ -90,14 +91,23 @@ case $OUT in *"--upgrade-probe failed (exit status 3)"*) ;; *) fail "exits at on
 run upgrade /bin/true
 expect_eq 1 "$RC" "upgrade to a binary that is not supd: exit status"
 case $OUT in *"--upgrade-probe failed (exit status 0)"*) ;; *) fail "not supd: $OUT" ;; esac
+# The new image reads the config file: one that says other than what is
+# applied is refused until applied.
+cp "$T/supd.conf" "$T/supd.conf.orig"
+sed -i 's/^startsecs=1$/startsecs=2/' "$T/supd.conf"
+run upgrade
+expect_eq 1 "$RC" "upgrade with a changed config file: exit status"
+case $OUT in *"differs in the config file from the applied config: run supctl update"*) ;;
+*) fail "changed config: $OUT" ;; esac
+mv "$T/supd.conf.orig" "$T/supd.conf"
 expect_eq $((NUPG + 1)) "$(upgrades)" "upgrades counted after the refusals"
 expect_eq "$before" "$(table)" "the table after the refused upgrades"
-ok "a missing binary, one that exits at once and one that is not supd are refused; supd serves on"
+ok "a missing binary, one that exits at once, one that is not supd and a changed config are refused; supd serves on"
 
 # Every line once, in order: the programs stop by themselves, their
 # last bytes drained at their exit.
 touch "$T/stop"
-bb_wait 60 test "$(table | grep -c ' EXITED$')" = "$NPROG"
+bb_wait 90 test "$(table | grep -c ' EXITED$')" = "$NPROG"
 expect_eq "$spawned" "$(grep -c "spawned: " "$T/supd.log")" "spawns (no program restarted)"
 for i in $(seq 1 "$NPROG"); do
 	awk -v f="w$i.log" '$0 != "line" NR { print f ": line " NR " is " $0; bad = 1; exit }
@@ -118,7 +128,7 @@ expect_eq 0 "$SUPD_STATUS" "supd's exit status"
 # write version 1) is read.
 rm -f "$T/stop" "$T"/w*.log
 SUPD_UPGRADE_WRITE_VERSION=1 bb_start
-bb_wait 30 all_running
+bb_wait 90 all_running
 before=$(table)
 out=$(ctl upgrade) || fail "upgrade from a version 1 document: $out"
 expect_eq "$before" "$(table)" "the table after an upgrade from a version 1 document"
