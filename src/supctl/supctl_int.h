@@ -50,6 +50,9 @@ struct ctl {
 	/* avail, reread, update, add, remove: supervisorctl does not check the
 	 * server first for these, and a dead server is a generic error (1). */
 	bool no_upcheck;
+	/* tail -f: a connection failure is returned (a negative errno) rather
+	 * than said, for the caller to reconnect (an upgrade in place cut it) */
+	bool conn_errors_returned;
 	int exitstatus;
 };
 

@@ -3,6 +3,7 @@
 # as fast as they can while supctl upgrade runs several times in a row:
 # every line exactly once and in order in each log (AUTO logs too), every
 # pid and start time unchanged, no program restarted, supd's pid the same;
+# a tail -f and an events client carry on;
 # SIGUSR1 upgrades too; a state document of the previous version is read;
 # a failing upgrade (no such file, a binary that exits at once, one that is
 # not supd, a config file that differs from the applied one) leaves supd
@@ -60,6 +61,12 @@ bb_start
 bb_wait 90 all_running
 before=$(table)
 spawned=$(grep -c "spawned: " "$T/supd.log")
+# A tail -f and an events client open across the upgrades.
+timeout 300 "$SUPCTL" -c "$T/supd.conf" tail -f w2 >"$T/tail.out" 2>"$T/tail.err" &
+BB_PIDS+=($!) # (ended with supd by the cleanup)
+timeout 300 "$SUPCTL" -c "$T/supd.conf" events >"$T/events.out" 2>"$T/events.err" &
+BB_PIDS+=($!)
+bb_wait 30 grep -q '^line' "$T/tail.out"
 
 for k in $(seq 1 "$NUPG"); do
 	out=$(ctl upgrade) || fail "supctl upgrade #$k failed: $out"
@@ -121,6 +128,9 @@ for i in $(seq 1 "$NPROG"); do
 	fi
 done
 ok "every line exactly once and in order in each of $NPROG logs (stdout and AUTO stderr)"
+bb_wait 30 grep -qx "$(tail -n 1 "$T/w2.log")" "$T/tail.out"
+bb_wait 30 grep -q "process w2 RUNNING -> EXITED" "$T/events.out"
+ok "tail -f and events clients carry on across the upgrades"
 bb_stop
 expect_eq 0 "$SUPD_STATUS" "supd's exit status"
 
