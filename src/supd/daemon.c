@@ -30,6 +30,7 @@
 #include "proc.h"
 #include "spawn.h"
 #include "sysd.h"
+#include "upgrade.h"
 
 /* ---------------------------------------------------------------- glue */
 
@@ -424,6 +425,10 @@ static void cleanup(struct daemon *d)
 	free(d->notify_socket);
 	free(d->upgrade_path);
 	free(d->upgrade_error);
+	if (d->upg) { /* (a start-up that failed before taking it over) */
+		upg_state_free(d->upg);
+		free(d->upg);
+	}
 }
 
 /* The signals, the process table with its event listener pools and fcgi
