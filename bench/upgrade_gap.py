@@ -85,7 +85,7 @@ def main():
                 except OSError:
                     pass
 
-        t = threading.Thread(target=loop)
+        t = threading.Thread(target=loop, daemon=True)  # (ends with the bench)
         t.start()
         time.sleep(1.0)
         base_end = time.monotonic()
