@@ -20,7 +20,7 @@ _supctl_groups() {
 _supctl() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local commands="add avail clear exit fg help maintail open pid quit reload remove
-		reopen reread restart shutdown signal start status stop tail update version"
+		reopen reread restart shutdown signal start status stop tail update upgrade version"
 	local options="-c --configuration -h --help -i --interactive -s --serverurl
 		-u --username -p --password -r --history-file --json -v --version"
 	local i cmd= cmdi=0
@@ -85,6 +85,9 @@ _supctl() {
 		;;
 	fg)
 		[ $n = 1 ] && COMPREPLY=($(compgen -W "$(_supctl_names status)" -- "$cur"))
+		;;
+	upgrade)
+		[ $n = 1 ] && COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	add | remove | update)
 		COMPREPLY=($(compgen -W "$([ "$cmd" = update ] && echo all) $(_supctl_groups)" -- "$cur"))

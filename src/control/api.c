@@ -500,11 +500,42 @@ static void handle_version(struct api *a, struct http_req *r)
 			   : st == 0 ? "RESTARTING"
 			   : st == 2 ? "FATAL"
 				     : "SHUTDOWN";
-	reply_json(r, 200,
-		   json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:i}", "version", PACKAGE_VERSION, "api", 1,
-			     "supervisor_api", "3.0", "identification",
-			     c && c->supd.identifier ? c->supd.identifier : "supervisor", "pid",
-			     (int)getpid(), "state", name, "statecode", st));
+	json_t *j =
+	    json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:i}", "version", PACKAGE_VERSION, "api", 1,
+		      "supervisor_api", "3.0", "identification",
+		      c && c->supd.identifier ? c->supd.identifier : "supervisor", "pid",
+		      (int)getpid(), "state", name, "statecode", st);
+	/* upgrade in place: supctl upgrade waits for the generation */
+	if (j && a->d->upgrades) {
+		const char *err = NULL;
+		json_object_set_new(j, "upgrades", json_integer(a->d->upgrades(a->d->arg, &err)));
+		if (err)
+			json_object_set_new(j, "upgrade_error", json_string(err));
+	}
+	reply_json(r, 200, j);
+}
+
+/* POST /v1/upgrade[?path=/usr/sbin/supd]: answered before the exec, with
+ * the generation the new image will report in /v1/version. */
+static void handle_upgrade(struct api *a, struct http_req *r)
+{
+	const struct ops_daemon *o = a->d;
+	if (!o->upgrade) {
+		api_reply_error(r, "NOT_IMPLEMENTED", "upgrade is not available");
+		return;
+	}
+	const char *path = http_req_arg(r, "path");
+	char err[1024] = "";
+	unsigned gen = 0;
+	int e = o->upgrade(o->arg, path && *path ? path : NULL, &gen, err, sizeof(err));
+	if (e < 0) {
+		api_reply_error(r, e == -ESHUTDOWN ? "SHUTDOWN_STATE" : "FAILED", "upgrade: %s",
+				*err ? err : strerror(-e));
+		return;
+	}
+	reply_json(r, 202,
+		   json_pack("{s:s,s:s,s:i,s:i}", "status", "UPGRADING", "version",
+			     PACKAGE_VERSION, "pid", (int)getpid(), "generation", (int)gen));
 }
 
 static void handle_list(struct api *a, struct http_req *r)
@@ -724,6 +755,12 @@ static void rt_daemon_op(struct api *a, struct http_req *r, const struct route_m
 	handle_daemon_op(a, r, m->seg[0]);
 }
 
+static void rt_upgrade(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	(void)m;
+	handle_upgrade(a, r);
+}
+
 static void rt_group(struct api *a, struct http_req *r, const struct route_match *m)
 {
 	handle_group(a, r, m->seg[1]);
@@ -797,6 +834,7 @@ static const struct route routes[] = {
     {R_V1, "reload", "POST", rt_daemon_op, CONF_ROLE_ADMIN},
     {R_V1, "reread", "POST", rt_daemon_op, CONF_ROLE_ADMIN},
     {R_V1, "reopen", "POST", rt_daemon_op, CONF_ROLE_ADMIN},
+    {R_V1, "upgrade", "POST", rt_upgrade, CONF_ROLE_ADMIN},
     {R_V1, "groups/*", "POST, DELETE", rt_group, CONF_ROLE_ADMIN},
     {R_V1, "processes/@", "GET", rt_proc, CONF_ROLE_READ},
     {R_V1, "processes/@/log", "GET, DELETE", rt_proc_log, CONF_ROLE_OPERATE},

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "buf.h"
@@ -13,6 +14,46 @@
 #include "events.h"
 #include "http.h"
 #include "log.h"
+#include "upgrade.h"
+
+/* ---------------------------------------------------------------- listeners */
+
+/* The config's listeners; after an upgrade in place, the sockets the
+ * image before held at their addresses (clients waiting in their
+ * backlogs are served), and those the config no longer has closed. */
+static int open_http(struct daemon *d, char *err, size_t errlen)
+{
+	if (!d->upg)
+		return http_new(&d->http, d->loop, d->cref->c, &api_http_handlers, d->api, err,
+				errlen);
+	const struct upg_state *s = d->upg;
+	struct http_inherited *v = calloc(s->nls + 1, sizeof(*v));
+	if (!v)
+		return buf_errf(err, errlen, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->nls; i++)
+		v[i] = (struct http_inherited){
+		    .fd = s->ls[i].fd,
+		    .lock_fd = s->ls[i].lock_fd,
+		    .is_unix = s->ls[i].is_unix,
+		    .activated = s->ls[i].activated,
+		    .path = s->ls[i].path,
+		    .host = s->ls[i].host,
+		    .port = s->ls[i].port,
+		    .dev = (dev_t)s->ls[i].dev,
+		    .ino = (ino_t)s->ls[i].ino,
+		};
+	int r = http_new_inherited(&d->http, d->loop, d->cref->c, &api_http_handlers, d->api, v,
+				   s->nls, err, errlen);
+	for (size_t i = 0; i < s->nls; i++) {
+		if (v[i].taken) /* (h's now, or closed by its failure) */
+			continue;
+		close(v[i].fd);
+		if (v[i].lock_fd >= 0)
+			close(v[i].lock_fd);
+	}
+	free(v);
+	return r;
+}
 
 /* ---------------------------------------------------------------- api ops */
 
@@ -244,6 +285,18 @@ static int op_reopen(void *arg)
 	return daemon_reopen_logs(arg);
 }
 
+static int op_upgrade(void *arg, const char *path, unsigned *gen, char *err, size_t errlen)
+{
+	return daemon_upgrade_begin(arg, path, gen, err, errlen);
+}
+
+static unsigned op_upgrades(void *arg, const char **error)
+{
+	struct daemon *d = arg;
+	*error = d->upgrade_error;
+	return d->upgrades;
+}
+
 static int op_remote_comm(void *arg, const char *type, const char *data)
 {
 	struct daemon *d = arg;
@@ -277,6 +330,8 @@ int control_start(struct daemon *d, char *err, size_t errlen)
 	    .remove_group = op_remove_group,
 	    .remote_comm = op_remote_comm,
 	    .pools = op_pools,
+	    .upgrade = op_upgrade,
+	    .upgrades = op_upgrades,
 	};
 	int r = api_new(&d->api, d->loop, &ops);
 	if (r < 0) {
@@ -286,7 +341,7 @@ int control_start(struct daemon *d, char *err, size_t errlen)
 	/* supervisord's words: every listener answers its XML-RPC interface */
 	if (d->cref->c->nservers > 0)
 		log_info("RPC interface 'supervisor' initialized");
-	r = http_new(&d->http, d->loop, d->cref->c, &api_http_handlers, d->api, err, errlen);
+	r = open_http(d, err, errlen);
 	if (r < 0) {
 		api_free(d->api);
 		d->api = NULL;

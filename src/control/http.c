@@ -303,12 +303,48 @@ static int listener_settings(struct listener *ls, const struct conf_server *s, c
 	return oom ? buf_errf(err, errlen, -ENOMEM, "out of memory") : 0;
 }
 
-/* Opens s's socket (or takes it from systemd); not yet watched. */
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Upgrade in place: the socket the previous image had at s's address,
+ * with its lock and identity.  Returns whether there was one. */
+static bool inherited_socket(struct listener *ls, const struct conf_server *s)
+{
+	struct http *h = ls->http;
+	for (size_t i = 0; i < h->ninh; i++) {
+		struct http_inherited *in = &h->inh[i];
+		if (in->taken || in->is_unix != !s->inet)
+			continue;
+		if (in->is_unix ? !str_eq(in->path, s->file)
+				: in->port != s->port || !str_eq(in->host, s->host))
+			continue;
+		if (in->is_unix && !in->activated) {
+			ls->unix_path = strdup(in->path);
+			if (!ls->unix_path)
+				return false;
+			ls->unix_dev = in->dev;
+			ls->unix_ino = in->ino;
+		}
+		in->taken = true;
+		ls->fd = in->fd;
+		ls->lock_fd = in->lock_fd;
+		ls->activated = in->activated;
+		return true;
+	}
+	return false;
+}
+
+/* Opens s's socket (or takes it from systemd, or from the image before an
+ * upgrade); not yet watched. */
 static int listener_open(struct listener *ls, const struct conf_server *s, bool *loopback,
 			 char *err, size_t errlen)
 {
 	int fd = -1, r = -ENOENT;
 	*loopback = true;
+	if (inherited_socket(ls, s))
+		return 0;
 #ifdef HAVE_SYSTEMD
 	r = fd = activated_socket(s);
 	ls->activated = r >= 0;
@@ -376,11 +412,6 @@ static void listener_free(struct listener *ls)
 	free(ls->host);
 	free(ls->owner);
 	access_free(ls->access);
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
 }
 
 static bool same_address(const struct listener *ls, const struct conf_server *s)
@@ -668,6 +699,13 @@ static unsigned http_tcp_fd_share(void)
 int http_new(struct http **out, struct loop *l, const struct conf *c,
 	     const struct http_handlers *hs, void *ctx, char *err, size_t errlen)
 {
+	return http_new_inherited(out, l, c, hs, ctx, NULL, 0, err, errlen);
+}
+
+int http_new_inherited(struct http **out, struct loop *l, const struct conf *c,
+		       const struct http_handlers *hs, void *ctx, struct http_inherited *inh,
+		       size_t ninh, char *err, size_t errlen)
+{
 	if (errlen)
 		err[0] = '\0';
 	struct http *h = calloc(1, sizeof(*h));
@@ -680,7 +718,11 @@ int http_new(struct http **out, struct loop *l, const struct conf *c,
 	h->idle_ms = HTTP_IDLE_TIMEOUT_S * 1000;
 	h->head_ms = HTTP_HEAD_TIMEOUT_S * 1000;
 	h->max_tcp = http_tcp_fd_share();
+	h->inh = inh;
+	h->ninh = ninh;
 	int r = http_reconfigure(h, c, err, errlen);
+	h->inh = NULL;
+	h->ninh = 0;
 	if (r < 0) {
 		http_free(h);
 		return r;
@@ -728,4 +770,38 @@ void http_set_head_timeout_ms(struct http *h, int ms)
 void http_set_max_connections(struct http *h, unsigned n)
 {
 	h->max_conns = n;
+}
+
+size_t http_export(const struct http *h, struct http_inherited *v, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < h->nls; i++) {
+		const struct listener *ls = &h->ls[i];
+		if (ls->fd < 0)
+			continue;
+		if (n < max)
+			v[n] = (struct http_inherited){
+			    .fd = ls->fd,
+			    .lock_fd = ls->lock_fd,
+			    .is_unix = ls->is_unix,
+			    .activated = ls->activated,
+			    .path = ls->file,
+			    .host = ls->host,
+			    .port = ls->port,
+			    .dev = ls->unix_dev,
+			    .ino = ls->unix_ino,
+			};
+		n++;
+	}
+	return n;
+}
+
+void http_pause(struct http *h, bool on)
+{
+	for (size_t i = 0; i < h->nls; i++) {
+		struct listener *ls = &h->ls[i];
+		/* (a listener paused for room stays as it is) */
+		if (ls->fd >= 0 && !ls->paused)
+			loop_modify_fd(h->loop, ls->fd, on ? 0 : EPOLLIN);
+	}
 }

@@ -227,4 +227,29 @@ bool http_password_ok(const char *stored, const char *given);
 /* SHA-1 of data as 40 lowercase hex digits and a NUL. */
 void http_sha1_hex(const void *data, size_t len, char out[41]);
 
+/* Upgrade in place (daemon_upgrade.c).  A listening socket handed from
+ * one supd image to the next: http_export describes h's (at most max into
+ * v, returns how many h has), http_new_inherited is http_new taking, for
+ * each listener of c, the inherited socket at its address (marked taken)
+ * rather than opening one.  The strings of an exported entry are h's. */
+struct http_inherited {
+	int fd, lock_fd;
+	bool is_unix, activated, taken;
+	const char *path, *host;
+	int port;
+	dev_t dev;
+	ino_t ino;
+};
+size_t http_export(const struct http *h, struct http_inherited *v, size_t max);
+int http_new_inherited(struct http **out, struct loop *l, const struct conf *c,
+		       const struct http_handlers *hs, void *ctx, struct http_inherited *inh,
+		       size_t ninh, char *err, size_t errlen);
+/* Stops (on) or resumes accepting on every listener: new clients wait in
+ * the backlog while supd execs itself. */
+void http_pause(struct http *h, bool on);
+/* Sends what every connection has queued, waiting at most ms for slow
+ * readers; what is still unsent then is dropped with the connection at
+ * the exec. */
+void http_flush_all(struct http *h, int ms);
+
 #endif

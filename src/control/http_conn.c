@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -776,4 +777,25 @@ void http_conn_kill(struct conn *c)
 {
 	c->dead = true;
 	loop_modify_fd(c->http->loop, c->fd, EPOLLOUT);
+}
+
+void http_flush_all(struct http *h, int ms)
+{
+	int64_t until = now_ms() + ms;
+	for (;;) {
+		struct pollfd pfd[64];
+		nfds_t n = 0;
+		for (struct conn *c = h->conns; c; c = c->link.next) {
+			if (c->dead)
+				continue;
+			conn_flush(c);
+			if (!c->dead && out_pending(c) && n < 64)
+				pfd[n++] = (struct pollfd){.fd = c->fd, .events = POLLOUT};
+		}
+		int64_t left = until - now_ms();
+		if (n == 0 || left <= 0)
+			return;
+		if (poll(pfd, n, (int)left) < 0 && errno != EINTR)
+			return;
+	}
 }

@@ -62,6 +62,10 @@ struct http {
 	struct retired *retired;     /* closed listeners, until no connection names them */
 	struct access_fails *fails;  /* failed logins per address; NULL until the first */
 	struct access_cache *logins; /* crypt(3) logins verified lately; NULL until one */
+	/* upgrade in place: the sockets the previous image passed, during
+	 * http_new_inherited only */
+	struct http_inherited *inh;
+	size_t ninh;
 };
 
 enum conn_state {

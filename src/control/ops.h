@@ -59,6 +59,13 @@ struct ops_daemon {
 	int (*remote_comm)(void *arg, const char *type, const char *data);
 	/* The event listener pools' counters (metrics).  NULL: none. */
 	void (*pools)(void *arg, events_pool_cb *cb, void *cbarg);
+	/* Upgrade in place (doc/upgrade.md): checks the binary (path; NULL:
+	 * supd's own) and arms the exec.  Returns 0 with the generation the
+	 * new image will report, or a negative errno with why in err. */
+	int (*upgrade)(void *arg, const char *path, unsigned *gen, char *err, size_t errlen);
+	/* Upgrades of this pid so far, and why the last one failed (NULL:
+	 * it did not). */
+	unsigned (*upgrades)(void *arg, const char **error);
 };
 
 /* supervisord's fault for a negative errno of proc_start/stop/signal

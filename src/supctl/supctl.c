@@ -245,6 +245,8 @@ static const struct {
      "update\t\t\tReload config and add/remove as necessary, and will restart affected programs\n"
      "update all\t\tReload config and add/remove as necessary, and will restart affected programs\n"
      "update <gname> [...]\tUpdate specific groups"},
+    {"upgrade", "upgrade\t\t\tRe-execute supd in place: every program keeps running\n"
+		"upgrade <path>\t\tthe same with the supd binary at <path>"},
     {"version", "version\t\t\tShow the version of the remote supervisord process"},
 };
 
@@ -344,7 +346,7 @@ static const struct {
     {"reread", cmd_reread},	{"restart", cmd_restart}, {"shutdown", cmd_shutdown},
     {"signal", cmd_signal},	{"start", cmd_start},	  {"status", cmd_status},
     {"stop", cmd_stop},		{"tail", cmd_tail},	  {"update", cmd_update},
-    {"version", cmd_version},
+    {"upgrade", cmd_upgrade},	{"version", cmd_version},
 };
 
 const char *const *ctl_command_names(void)

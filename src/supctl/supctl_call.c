@@ -168,6 +168,8 @@ int ctl_call_ex(struct ctl *x, const char *method, const char *path, struct repl
 {
 	memset(rep, 0, sizeof(*rep));
 	int r = ctl_request(&x->c, method, path, NULL, 0, &rep->resp, cb, arg);
+	if (r < 0 && x->conn_errors_returned)
+		return r;
 	if (r < 0) {
 		ctl_conn_error(x, r, for_status);
 		return -1;

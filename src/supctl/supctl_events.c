@@ -119,7 +119,22 @@ int cmd_events(struct ctl *x, int argc, char **argv)
 	}
 	struct ctl_sse s = {.frame = print_event, .arg = x};
 	struct reply rep;
-	if (ctl_call_ex(x, "GET", "/v1/events", &rep, false, ctl_sse_body, &s) == 0) {
+	/* A stream cut (supd upgraded in place: the new image has the same
+	 * socket) is asked for again, for up to 30 s of tries:
+	 * the events go on from the new image's first. */
+	x->conn_errors_returned = true;
+	int e = ctl_call_ex(x, "GET", "/v1/events", &rep, false, ctl_sse_body, &s);
+	for (int tries = 0; (e == -EPROTO || e == -ECONNRESET || e == -EPIPE) && tries < 300;
+	     tries++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		s.len = 0;
+		e = ctl_call_ex(x, "GET", "/v1/events", &rep, false, ctl_sse_body, &s);
+	}
+	x->conn_errors_returned = false;
+	if (e < -1)
+		ctl_conn_error(x, e, false);
+	if (e == 0) {
 		if (rep.code) {
 			ctl_out("error: %s", rep.msg ? rep.msg : rep.code);
 			x->exitstatus = EX_GENERIC;

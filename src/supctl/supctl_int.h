@@ -10,7 +10,8 @@
  *   supctl_update.c  avail, reread, update, add, remove
  *   supctl_shell.c   the interactive shell, and fg
  *   supctl_conf.c    supctl's own settings from the config file
- *   supctl_events.c  events (the event stream, printed) */
+ *   supctl_events.c  events (the event stream, printed)
+ *   supctl_upgrade.c upgrade (supd execs itself in place) */
 #ifndef SUPD_SUPCTL_INT_H
 #define SUPD_SUPCTL_INT_H
 
@@ -49,6 +50,9 @@ struct ctl {
 	/* avail, reread, update, add, remove: supervisorctl does not check the
 	 * server first for these, and a dead server is a generic error (1). */
 	bool no_upcheck;
+	/* tail -f: a connection failure is returned (a negative errno) rather
+	 * than said, for the caller to reconnect (an upgrade in place cut it) */
+	bool conn_errors_returned;
 	int exitstatus;
 };
 
@@ -115,6 +119,8 @@ int cmd_remove(struct ctl *x, int argc, char **argv);
 int cmd_fg(struct ctl *x, int argc, char **argv);
 /* supctl_events.c */
 int cmd_events(struct ctl *x, int argc, char **argv);
+/* supctl_upgrade.c */
+int cmd_upgrade(struct ctl *x, int argc, char **argv);
 
 /* The frames of a /v1/events stream: ctl_sse_body (a ctl_body_cb) cuts the
  * body into frames and calls frame with each one's event name and data.

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -734,6 +735,9 @@ static void log_error_line(struct ctl *x, const char *who, const char *code)
  * were read (a line of its own, doc/api.md) turned into a notice on
  * stderr.  A line that may be a marker cut between two reads is held until
  * its end arrives. */
+/* bytes of the end of what tail -f printed, to find it again after a
+ * reconnect */
+#define RESUME_KEY 128
 #define SKIP_HEAD "==> "
 #define SKIP_TAIL " bytes skipped: rotated out before they were read <==\n"
 
@@ -742,6 +746,12 @@ struct skip_filter {
 	char *held;
 	size_t nheld;
 	bool mid_line; /* the last byte out was not a newline */
+	/* reconnecting after a cut stream (an upgrade in place): the bytes
+	 * last passed on, to find where the new stream's history ends */
+	char last[RESUME_KEY];
+	size_t nlast;
+	uint64_t passed; /* bytes passed on since the stream began */
+	bool resync;
 };
 
 /* The marker's length at s, 0 when s does not start one, -1 when s[0..n)
@@ -876,6 +886,82 @@ static int json_lines_out(void *arg, const char *buf, size_t len)
 	return 0;
 }
 
+/* In front of the stream's own filter: remembers the last bytes passed
+ * on and, after a reconnect, skips the history the new stream repeats
+ * (its first bytes, up to the server's 1024, that end with those). */
+struct resume {
+	struct skip_filter *sf;
+	ctl_body_cb next;
+};
+
+static int resume_cb(void *arg, const char *buf, size_t len)
+{
+	struct resume *rs = arg;
+	struct skip_filter *f = rs->sf;
+	if (f->resync && f->nlast) {
+		size_t scope = len < 1024 + f->nlast ? len : 1024 + f->nlast;
+		const char *hit = NULL;
+		for (const char *p = buf; p + f->nlast <= buf + scope; p++) {
+			p = memmem(p, (size_t)(buf + scope - p), f->last, f->nlast);
+			if (!p)
+				break;
+			hit = p;
+		}
+		if (hit) {
+			size_t skip = (size_t)(hit - buf) + f->nlast;
+			buf += skip;
+			len -= skip;
+		} else {
+			fflush(stdout);
+			fprintf(stderr, "supctl: %s: the stream was cut (supd upgraded in place?) and "
+					"more was written meanwhile than it sends again: bytes may be "
+					"missing here (not in the log file)\n",
+				f->who);
+		}
+	}
+	f->resync = false;
+	if (len >= RESUME_KEY) {
+		memcpy(f->last, buf + len - RESUME_KEY, RESUME_KEY);
+		f->nlast = RESUME_KEY;
+	} else if (len) {
+		size_t keep = f->nlast + len > RESUME_KEY ? RESUME_KEY - len : f->nlast;
+		memmove(f->last, f->last + f->nlast - keep, keep);
+		memcpy(f->last + keep, buf, len);
+		f->nlast = keep + len;
+	}
+	f->passed += len;
+	return len ? rs->next(f, buf, len) : 0;
+}
+
+/* A stream cut by an upgrade in place: the connection reset, or ended in
+ * the middle of the answer. */
+static bool stream_cut(int e)
+{
+	return e == -EPROTO || e == -ECONNRESET || e == -EPIPE;
+}
+
+/* tail -f: the stream, and after a cut (an upgrade in place) the stream
+ * again, for up to 30 s of tries, without the bytes already printed. */
+static int follow_stream(struct ctl *x, const char *path, struct reply *rep, ctl_body_cb cb,
+			 struct skip_filter *sf)
+{
+	struct resume rs = {.sf = sf, .next = cb};
+	x->conn_errors_returned = true;
+	int e = ctl_call_ex(x, "GET", path, rep, false, resume_cb, &rs);
+	for (int tries = 0; stream_cut(e) && tries < 300; tries++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		sf->resync = true;
+		e = ctl_call_ex(x, "GET", path, rep, false, resume_cb, &rs);
+	}
+	x->conn_errors_returned = false;
+	if (e < -1) {
+		ctl_conn_error(x, e, false);
+		return -1;
+	}
+	return e;
+}
+
 static void read_log(struct ctl *x, const char *who, const char *base, bool follow, long bytes)
 {
 	char path[1600];
@@ -886,11 +972,11 @@ static void read_log(struct ctl *x, const char *who, const char *base, bool foll
 		struct skip_filter sf = {.who = who};
 		int e;
 		if (x->json) {
-			e = ctl_call_ex(x, "GET", path, &rep, false, json_lines_out, &sf);
+			e = follow_stream(x, path, &rep, json_lines_out, &sf);
 		} else {
 			ctl_out("==> Press Ctrl-C to exit <==");
 			fflush(stdout);
-			e = ctl_call_ex(x, "GET", path, &rep, false, skip_out, &sf);
+			e = follow_stream(x, path, &rep, skip_out, &sf);
 		}
 		if (sf.nheld && !x->json) /* a line that only looked like a marker's start */
 			ctl_write_out(NULL, sf.held, sf.nheld);

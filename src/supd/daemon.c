@@ -31,6 +31,7 @@
 #include "spawn.h"
 #include "statefile.h"
 #include "sysd.h"
+#include "upgrade.h"
 
 /* ---------------------------------------------------------------- glue */
 
@@ -258,7 +259,7 @@ void daemon_log_lines(int level, const char *text)
 
 /* ---------------------------------------------------------------- reaping */
 
-static void reap(struct daemon *d)
+void daemon_reap(struct daemon *d)
 {
 	for (;;) {
 		int st;
@@ -267,6 +268,8 @@ static void reap(struct daemon *d)
 			continue;
 		if (pid <= 0)
 			break;
+		if (daemon_upgrade_reaped(d, pid, st))
+			continue;
 		struct proc *p = procs_find_pid(d->procs, pid);
 		if (p) {
 			proc_exited(p, st);
@@ -282,7 +285,7 @@ static void reap(struct daemon *d)
 
 /* ---------------------------------------------------------------- signals */
 
-static const int handled[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2, SIGCHLD};
+static const int handled[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2, SIGCHLD, SIGUSR1};
 
 int daemon_reopen_logs(struct daemon *d)
 {
@@ -339,13 +342,22 @@ static void signal_cb(struct loop *l, int fd, uint32_t events, void *arg)
 			daemon_reopen_logs(d);
 			control_restore(d);
 			break;
+		case SIGUSR1: {
+			/* supervisord leaves SIGUSR1 unused: upgrade in place,
+			 * for hosts where only a signal can be sent. */
+			log_info("received SIGUSR1 indicating upgrade request");
+			char err[1024];
+			if (daemon_upgrade_begin(d, NULL, NULL, err, sizeof(err)) < 0)
+				log_error("upgrade refused: %s", err);
+			break;
+		}
 		case SIGCHLD:
 			log_debug("received SIGCHLD indicating a child quit");
 			break;
 		}
 	}
 	/* Reap after every read: a SIGCHLD coalesces several exits. */
-	reap(d);
+	daemon_reap(d);
 }
 
 static int open_signalfd(struct daemon *d, const sigset_t *set)
@@ -418,6 +430,12 @@ static void cleanup(struct daemon *d)
 	if (d->have_slots)
 		spawn_slots_close(&d->slots);
 	free(d->notify_socket);
+	free(d->upgrade_path);
+	free(d->upgrade_error);
+	if (d->upg) { /* (a start-up that failed before taking it over) */
+		upg_state_free(d->upg);
+		free(d->upg);
+	}
 }
 
 /* The signals, the process table with its event listener pools and fcgi
@@ -496,7 +514,8 @@ static int start_programs(struct daemon *d)
 {
 	const struct conf *c = d->cref->c;
 	const struct conf_supd *s = &c->supd;
-	if (!s->nocleanup && s->childlogdir) {
+	/* (an upgrade in place keeps the AUTO logs it appends to) */
+	if (!s->nocleanup && s->childlogdir && !d->upg) {
 		int n = output_cleanup_auto(s->childlogdir, s->identifier);
 		if (n < 0)
 			log_warn("removing old AUTO child logs in %s: %s", s->childlogdir,
@@ -506,6 +525,13 @@ static int start_programs(struct daemon *d)
 	if (r < 0) {
 		daemon_startup_fail(d, "adding processes: %s", strerror(-r));
 		return 1;
+	}
+	if (d->upg) {
+		/* An upgrade in place: the processes run on, nothing starts. */
+		daemon_upgrade_adopt(d);
+		daemon_notify(d, "READY=1");
+		daemon_trim_heap();
+		return 0;
 	}
 	/* Buffered until listeners are READY, as supervisord's are. */
 	daemon_group_events(d, NULL, c);
@@ -532,13 +558,18 @@ static int run_until_stopped(struct daemon *d)
 
 int daemon_run(const struct supd_opts *o, struct conf *c)
 {
-	struct daemon dd = {.opts = o, .sfd = -1, .foreground = o->foreground, .ready_fd = -1};
+	struct daemon dd = {
+	    .opts = o, .sfd = -1, .foreground = o->foreground, .ready_fd = -1, .probe_fd = -1};
 	struct daemon *d = &dd;
+	/* Before the start-up opens anything: the document names fds. */
+	bool upgrade_failed = o->upgrade_fd >= 0 && daemon_upgrade_take(d) < 0;
 
 	/* A failure here leaves nothing to free. */
 	int rc = daemon_start_process(d, c);
 	if (rc)
 		return rc;
+	if (upgrade_failed)
+		log_crit("upgrade in place failed, starting afresh: %s", d->upgrade_error);
 	rc = open_engine(d);
 	if (!rc)
 		rc = open_control(d);

@@ -11,10 +11,19 @@ struct supd_opts {
 	enum conf_format format;
 	const char *const *overrides;       /* [supervisord] values from the command line */
 	bool foreground;                    /* -n, or nodaemon=true */
+	/* upgrade in place: supd's argv (to exec again), and the state
+	 * document's fd when this image is the new one (-1: a fresh start) */
+	char *const *argv;
+	int upgrade_fd;
 };
 
 /* Runs until shutdown.  Takes ownership of c.  Returns the process exit
  * code (0 after a clean shutdown). */
 int daemon_run(const struct supd_opts *o, struct conf *c);
+
+/* supd --upgrade-probe (daemon_upgrade.c): reads the state document at
+ * fd ($SUPD_UPGRADE_STATE; -1: none) and checks it against c; prints "ok
+ * VERSION" when this binary can take over.  Returns the exit status. */
+int daemon_upgrade_probe(const struct conf *c, int fd);
 
 #endif

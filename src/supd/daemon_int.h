@@ -16,6 +16,7 @@
 struct http;
 struct api;
 struct statefile;
+struct upg_state;
 
 #define ORPHAN_GRACE_MS 5000
 #define WAIT_REPORT_MS	3000
@@ -68,6 +69,20 @@ struct daemon {
 
 	/* after supd itself dies (statefile.h, issue #15); NULL: none kept */
 	struct statefile *state;
+
+	/* upgrade in place (daemon_upgrade.c) */
+	unsigned upgrades;	    /* in-place upgrades of this pid so far */
+	char *upgrade_path;	    /* the binary an upgrade under way execs */
+	char *upgrade_error;	    /* why the last one failed; NULL: it did not */
+	struct loop_timer upgrade_timer;
+	struct upg_state *upg; /* the new image: what the old one handed over */
+	pid_t probe_pid;       /* the new binary's probe run; 0: none */
+	int probe_fd;	       /* its output; -1: ended */
+	int probe_status;
+	bool probe_exited, probe_timed_out;
+	struct loop_timer probe_timer;
+	char probe_out[1400];
+	size_t probe_len;
 };
 
 /* daemon.c: the run loop and the glue the steps share */
@@ -132,6 +147,28 @@ int daemon_reload(struct daemon *d, char *why, size_t whylen);
  * a new model in *out, or a negative errno with the errors in err (several
  * lines). */
 int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errlen);
+
+/* daemon_upgrade.c (doc/upgrade.md) */
+/* supctl upgrade and SIGUSR1: checks the binary (path, or NULL: supd's
+ * own file) and starts a probe run of it in the background; when that
+ * answers, supd stops accepting and execs at the next turn of the loop,
+ * or the refusal is logged and kept for /v1/version (upgrade_error).
+ * Returns 0 with the generation the new image will have in *gen, or a
+ * negative errno with why in err (nothing changed). */
+int daemon_upgrade_begin(struct daemon *d, const char *path, unsigned *gen, char *err,
+			 size_t errlen);
+/* The new image, before anything else: reads the document (d->upg) and
+ * makes the fds it names close-on-exec again.  Returns 0 or a negative
+ * errno (d->upgrade_error says why; supd then starts afresh). */
+int daemon_upgrade_take(struct daemon *d);
+/* Once the processes are in the table: each takes its state back, then
+ * whatever exited meanwhile is reaped. */
+void daemon_upgrade_adopt(struct daemon *d);
+int daemon_upgrade_read(int fd, struct upg_state **out, char *err, size_t errlen);
+/* The reaper's: pid is the probe's (true: taken, with its status st). */
+bool daemon_upgrade_reaped(struct daemon *d, pid_t pid, int st);
+/* daemon.c's reaper (waitpid until nothing is left). */
+void daemon_reap(struct daemon *d);
 
 /* control.c: the HTTP listeners and the API over the process table. */
 int control_start(struct daemon *d, char *err, size_t errlen);

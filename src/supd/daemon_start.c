@@ -341,7 +341,8 @@ int daemon_start_process(struct daemon *d, struct conf *c)
 int daemon_start_detach(struct daemon *d)
 {
 	const struct conf_supd *s = &d->cref->c->supd;
-	if (!d->foreground) {
+	/* An upgrade in place is the same process, detached already. */
+	if (!d->foreground && !d->upg) {
 		if (daemonize(d, s) != 0)
 			return 2;
 		int r = daemon_reopen_signalfd(d);

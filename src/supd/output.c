@@ -432,3 +432,47 @@ void output_free(struct output *o)
 	free(o->group);
 	free(o);
 }
+
+size_t output_pipes(const struct output *o, int *fds, int *chs, size_t max)
+{
+	size_t n = 0;
+	for (const struct out_pipe *pp = o->pipes; pp; pp = pp->link.next) {
+		if (n < max) {
+			fds[n] = pp->fd;
+			chs[n] = (int)pp->ch->id;
+		}
+		n++;
+	}
+	return n;
+}
+
+void output_flush_held(struct output *o)
+{
+	for (int i = 0; i < 2; i++)
+		out_flush_held(&o->ch[i]);
+}
+
+void output_set_bytes(struct output *o, enum output_channel ch, uint64_t n)
+{
+	/* An in-memory tail starts empty in the new image: its virtual
+	 * offsets must start with it. */
+	if (o->ch[ch].has_file)
+		o->ch[ch].total = n;
+}
+
+void output_take_log(struct output *o, enum output_channel ch, const char *path)
+{
+	struct out_chan *c = &o->ch[ch];
+	if (!c->has_file || !strcmp(c->lf.path, path))
+		return;
+	uint64_t maxbytes = c->lf.maxbytes;
+	int backups = c->lf.backups;
+	char *made = strdup(c->lf.path);
+	logfile_close(&c->lf);
+	if (made)
+		unlink(made);
+	free(made);
+	(void)logfile_open(&c->lf, path, maxbytes, backups); /* retried at each write */
+	if (!c->lf.path)
+		c->has_file = false; /* (out of memory: as output_new would) */
+}

@@ -28,6 +28,7 @@
 #include "output.h"
 #include "proc_int.h"
 #include "spawn.h"
+#include "upgrade.h"
 
 /* ---------------------------------------------------------------- resources */
 
@@ -821,4 +822,69 @@ void proc_retire(struct proc *p)
 		proc_stop(p);
 	else
 		finish_pending(p);
+}
+
+/* ---------------------------------------------------------------- upgrade */
+
+/* Not a transition: the process was in this state in the image before,
+ * and nothing happened to it.  So no hook runs and no event is sent. */
+int proc_adopt(struct proc *p, const struct upg_proc *u)
+{
+	struct procs *t = p->tab;
+	if (p->pid)
+		return -EALREADY;
+	switch (u->state) {
+	case PROC_STOPPED:
+	case PROC_STARTING:
+	case PROC_RUNNING:
+	case PROC_BACKOFF:
+	case PROC_STOPPING:
+	case PROC_EXITED:
+	case PROC_FATAL:
+	case PROC_UNKNOWN:
+		break;
+	default:
+		return -EINVAL;
+	}
+	p->state = (enum proc_state)u->state;
+	p->pid = u->pid;
+	p->last_pid = u->last_pid;
+	p->laststart = (time_t)u->laststart;
+	p->laststop = (time_t)u->laststop;
+	p->start_ms = u->start_ms;
+	p->backoff = u->backoff;
+	p->starts = u->starts;
+	p->exitstatus = u->exitstatus;
+	p->wstatus = u->wstatus;
+	set_spawnerr(p, u->spawnerr);
+	if (p->pid)
+		procs_pid_insert(t, p);
+	p->stdin_fd = u->stdin_fd;
+	for (int c = 0; c < 2 && p->out; c++)
+		if (u->log[c])
+			output_take_log(p->out, (enum output_channel)c, u->log[c]);
+	if (p->out) {
+		output_set_bytes(p->out, OUTPUT_STDOUT, u->bytes[0]);
+		output_set_bytes(p->out, OUTPUT_STDERR, u->bytes[1]);
+		if (p->pid)
+			output_set_pid(p->out, p->pid);
+	}
+	int r = 0;
+	for (size_t i = 0; i < u->npipes; i++) {
+		int fd = u->pipes[i].fd;
+		int e = p->out ? output_attach(p->out, u->pipes[i].ch == 0 ? fd : -1,
+					       u->pipes[i].ch == 1 ? fd : -1)
+			       : (close(fd), -ENOMEM);
+		if (e < 0 && r == 0)
+			r = e;
+	}
+	if (u->exec_fd >= 0) {
+		p->exec_fd = u->exec_fd;
+		list_push(&t->execs, p, exec_link);
+		if (loop_watch_fd(t->env.loop, p->exec_fd, EPOLLIN, on_exec, p) < 0)
+			settle_exec(p);
+	}
+	if (u->deadline_ms >= 0)
+		loop_timer_arm(t->env.loop, &p->timer, u->deadline_ms);
+	return r;
 }

@@ -244,4 +244,13 @@ const char *proc_description(const struct proc *p, time_t now, char *buf, size_t
 /* "exit status 1" / "terminated by SIGTERM (core dumped)" */
 const char *proc_exit_text(int wstatus, char *buf, size_t len);
 
+/* Upgrade in place (daemon_upgrade.c): p, just added and never
+ * started, takes the state, pid, times, counts and fds (output pipes,
+ * stdin, the exec pipe) it had in the image before the exec, and the
+ * deadline of its state; no hook runs.  Returns 0, -EINVAL for a state
+ * that does not exist, or the first error attaching a pipe (the process
+ * is adopted all the same). */
+struct upg_proc;
+int proc_adopt(struct proc *p, const struct upg_proc *u);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "diag.h"
+#include "upgrade.h"
 
 #define MAX_OVERRIDES 24
 
@@ -64,6 +66,7 @@ enum {
 	OPT_PRINT,
 	OPT_JSON,
 	OPT_FORMAT,
+	OPT_UPGRADE_PROBE,
 };
 
 static const struct option long_opts[] = {
@@ -91,6 +94,7 @@ static const struct option long_opts[] = {
 	{"print-config", no_argument, NULL, OPT_PRINT},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"format", required_argument, NULL, OPT_FORMAT},
+	{"upgrade-probe", no_argument, NULL, OPT_UPGRADE_PROBE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -132,8 +136,19 @@ int main(int argc, char **argv)
 	size_t nov = 0;
 	const char *path = NULL;
 	enum conf_format format = CONF_FMT_AUTO;
-	bool check = false, print = false, json = false;
+	bool check = false, print = false, json = false, probe = false;
 	int c;
+	/* Upgrade in place: the state document from the image before
+	 * (doc/upgrade.md); never for the programs' environment. */
+	int upgrade_fd = -1;
+	const char *ue = getenv(UPG_ENV);
+	if (ue) {
+		char *end;
+		long v = strtol(ue, &end, 10);
+		if (*ue && !*end && v > 2 && v < INT_MAX)
+			upgrade_fd = (int)v;
+		unsetenv(UPG_ENV);
+	}
 
 	opterr = 0; /* our own message names the option */
 	while ((c = getopt_long(argc, argv, "c:nsh?vu:m:d:l:y:z:e:j:i:q:ka:t", long_opts, NULL)) !=
@@ -173,6 +188,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_UPGRADE_PROBE:
+			probe = true;
 			break;
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "ini"))
@@ -232,6 +250,14 @@ int main(int argc, char **argv)
 		free(found);
 		return 0;
 	}
+	if (probe) {
+		/* The image before reads "ok VERSION" from this (daemon_upgrade.c). */
+		r = daemon_upgrade_probe(conf, upgrade_fd);
+		conf_free(conf);
+		free(found);
+		fflush(stdout);
+		return r;
+	}
 	if (print) {
 		r = json ? conf_print_json(conf, stdout) : conf_print_ini(conf, stdout);
 		conf_free(conf);
@@ -246,6 +272,8 @@ int main(int argc, char **argv)
 		.format = format,
 		.overrides = overrides,
 		.foreground = conf->supd.nodaemon,
+		.argv = argv,
+		.upgrade_fd = upgrade_fd,
 	};
 	r = daemon_run(&so, conf);
 	free(found);

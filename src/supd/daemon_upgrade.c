@@ -1,0 +1,699 @@
+/* Upgrade in place (doc/upgrade.md): supd execs itself, or a new binary,
+ * in the same process, so that it stays the parent of every program.
+ * The old image checks the new one first (a probe run of it reads a copy
+ * of the state document), then hands over its listeners, pipes and
+ * process table (upgrade.h) and execs; the new image adopts them. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "daemon_int.h"
+#include "http.h"
+#include "log.h"
+#include "output.h"
+#include "proc.h"
+#include "upgrade.h"
+
+/* How long the probe of the new binary may take (it loads the config). */
+#define PROBE_MS 10000
+/* How long answers already queued on control connections may take to go
+ * out before the exec closes them. */
+#define FLUSH_MS 20
+
+/* ---------------------------------------------------------------- the old image */
+
+static int set_cloexec(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFD);
+	if (fl < 0)
+		return -errno;
+	fl = on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC;
+	return fcntl(fd, F_SETFD, fl) < 0 ? -errno : 0;
+}
+
+/* What the process table and the listeners hold, as a document.  The
+ * strings are copies (upg_state_free frees them). */
+static int gather(struct daemon *d, struct upg_state *s)
+{
+	s->generation = d->upgrades + 1;
+	s->prev_version = strdup(PACKAGE_VERSION);
+	if (!s->prev_version)
+		return -ENOMEM;
+	if (d->http) {
+		size_t n = http_export(d->http, NULL, 0);
+		struct http_inherited *v = calloc(n + 1, sizeof(*v));
+		s->ls = calloc(n + 1, sizeof(*s->ls));
+		if (!v || !s->ls) {
+			free(v);
+			return -ENOMEM;
+		}
+		http_export(d->http, v, n);
+		for (size_t i = 0; i < n; i++) {
+			struct upg_listener *l = &s->ls[s->nls++];
+			*l = (struct upg_listener){
+			    .fd = v[i].fd,
+			    .lock_fd = v[i].lock_fd,
+			    .is_unix = v[i].is_unix,
+			    .activated = v[i].activated,
+			    .path = v[i].path ? strdup(v[i].path) : NULL,
+			    .host = v[i].host ? strdup(v[i].host) : NULL,
+			    .port = v[i].port,
+			    .dev = (uint64_t)v[i].dev,
+			    .ino = (uint64_t)v[i].ino,
+			};
+			if ((v[i].path && !l->path) || (v[i].host && !l->host)) {
+				free(v);
+				return -ENOMEM;
+			}
+		}
+		free(v);
+	}
+	size_t n = procs_count(d->procs);
+	struct proc *const *pv = procs_ordered(d->procs);
+	s->procs = calloc(n + 1, sizeof(*s->procs));
+	if (!s->procs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct proc *p = pv[i];
+		struct upg_proc *u = &s->procs[s->nprocs++];
+		*u = (struct upg_proc){
+		    .group = strdup(p->conf->group),
+		    .name = strdup(p->conf->name),
+		    .state = (int)p->state,
+		    .pid = (int)p->pid,
+		    .last_pid = (int)p->last_pid,
+		    .laststart = (int64_t)p->laststart,
+		    .laststop = (int64_t)p->laststop,
+		    .start_ms = p->start_ms,
+		    .deadline_ms = loop_timer_armed(&p->timer) ? p->timer.when_ms : -1,
+		    .backoff = p->backoff,
+		    .starts = p->starts,
+		    .exitstatus = p->exitstatus,
+		    .wstatus = p->wstatus,
+		    .spawnerr = p->spawnerr ? strdup(p->spawnerr) : NULL,
+		    .exec_fd = p->exec_fd,
+		    .stdin_fd = p->stdin_fd,
+		};
+		if (!u->group || !u->name || (p->spawnerr && !u->spawnerr))
+			return -ENOMEM;
+		if (!p->out)
+			continue;
+		u->bytes[0] = output_bytes(p->out, OUTPUT_STDOUT);
+		u->bytes[1] = output_bytes(p->out, OUTPUT_STDERR);
+		for (int c = 0; c < 2; c++) {
+			const char *lp = output_path(p->out, (enum output_channel)c);
+			if (lp && !(u->log[c] = strdup(lp)))
+				return -ENOMEM;
+		}
+		int fds[UPG_MAX_PIPES], chs[UPG_MAX_PIPES];
+		size_t k = output_pipes(p->out, fds, chs, UPG_MAX_PIPES);
+		if (k > UPG_MAX_PIPES)
+			return -E2BIG;
+		u->pipes = calloc(k + 1, sizeof(*u->pipes));
+		if (!u->pipes)
+			return -ENOMEM;
+		for (size_t j = 0; j < k; j++)
+			u->pipes[u->npipes++] = (struct upg_pipe){.fd = fds[j], .ch = chs[j]};
+	}
+	return 0;
+}
+
+/* The document in a memfd (close-on-exec), at version env
+ * SUPD_UPGRADE_WRITE_VERSION says (a test hook: an older writer), or the
+ * current one. */
+static int write_doc(struct daemon *d, struct upg_state *s, int *memfd)
+{
+	int r = gather(d, s);
+	if (r < 0)
+		return r;
+	const char *wv = getenv("SUPD_UPGRADE_WRITE_VERSION");
+	char *text;
+	size_t len;
+	r = upg_format(s, wv ? atoi(wv) : UPG_VERSION, &text, &len);
+	if (r < 0)
+		return r;
+	int fd = memfd_create("supd-state", MFD_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		free(text);
+		return r;
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r = w < 0 ? -errno : -EIO;
+			break;
+		}
+		off += (size_t)w;
+	}
+	free(text);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	*memfd = fd;
+	return 0;
+}
+
+/* argv of the image to exec: supd's own, plus extra (NULL: none). */
+static char **exec_argv(const struct daemon *d, const char *extra)
+{
+	size_t n = 0;
+	while (d->opts->argv && d->opts->argv[n])
+		n++;
+	char **v = calloc(n + 3, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		v[i] = d->opts->argv[i];
+	if (!n)
+		v[n++] = (char *)"supd";
+	if (extra)
+		v[n++] = (char *)extra;
+	return v;
+}
+
+/* The processes of the applied config against those of the file: the new
+ * image reads the file, so a program changed there and not applied yet
+ * would change under a running process. */
+static int same_programs(struct daemon *d, char *err, size_t errlen)
+{
+	struct conf *nc = NULL;
+	char cerr[2048];
+	int r = daemon_load_conf(d, &nc, cerr, sizeof(cerr));
+	if (r < 0)
+		return buf_errf(err, errlen, r, "the config file has errors: %s", cerr);
+	const struct conf *c = d->cref->c;
+	r = 0;
+	if (nc->nprocs != c->nprocs)
+		r = buf_errf(err, errlen, -ESTALE,
+			     "the config file has %zu programs, the applied config %zu: run "
+			     "supctl update (or reload) first",
+			     nc->nprocs, c->nprocs);
+	for (size_t i = 0; i < c->nprocs && r == 0; i++) {
+		const struct conf_process *p = &c->procs[i];
+		const struct conf_process *q = conf_find_process(nc, p->group, p->name);
+		if (!q || !conf_process_equal(p, q))
+			r = buf_errf(err, errlen, -ESTALE,
+				     "program '%s' differs in the config file from the applied "
+				     "config: run supctl update (or reload) first",
+				     p->name);
+	}
+	conf_free(nc);
+	return r;
+}
+
+/* What the new image would have to take over that this version does not
+ * hand over yet (doc/upgrade.md). */
+static int unsupported(struct daemon *d, char *err, size_t errlen)
+{
+	size_t n = procs_count(d->procs);
+	struct proc *const *v = procs_ordered(d->procs);
+	for (size_t i = 0; i < n; i++) {
+		const struct proc *p = v[i];
+		if (!p->pid)
+			continue;
+		if (p->conf->kind == CONF_EVENTLISTENER)
+			return buf_errf(err, errlen, -EBUSY,
+					"event listener '%s' is running: stop it first (event "
+					"listeners are not handed over yet)",
+					p->conf->name);
+		if (p->conf->kind == CONF_FCGI)
+			return buf_errf(err, errlen, -EBUSY,
+					"FastCGI program '%s' is running: stop it first (FastCGI "
+					"sockets are not handed over yet)",
+					p->conf->name);
+	}
+	return 0;
+}
+
+/* The binary to run: PATH, or the file supd was started from (by name:
+ * a package upgrade replaces the file, and the new one is meant). */
+static int resolve(const char *path, char *out, size_t outlen)
+{
+	if (path && *path) {
+		if (snprintf(out, outlen, "%s", path) >= (int)outlen)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	ssize_t n = readlink("/proc/self/exe", out, outlen - 1);
+	if (n < 0)
+		return -errno;
+	out[n] = 0;
+	static const char del[] = " (deleted)";
+	size_t dl = sizeof(del) - 1;
+	if ((size_t)n > dl && !strcmp(out + n - dl, del))
+		out[n - dl] = 0;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the probe */
+
+/* What the probe child prints when the old image's own check refuses. */
+#define REFUSED "refused: "
+
+static void probe_finish(struct daemon *d);
+
+static void probe_read_cb(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct daemon *d = arg;
+	(void)events;
+	for (;;) {
+		size_t room = sizeof(d->probe_out) - 1 - d->probe_len;
+		ssize_t r = room ? read(fd, d->probe_out + d->probe_len, room) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		if (r > 0) {
+			d->probe_len += (size_t)r;
+			continue;
+		}
+		break; /* EOF, an error, or enough said */
+	}
+	loop_unwatch_fd(l, fd);
+	close(fd);
+	d->probe_fd = -1;
+	probe_finish(d);
+}
+
+static void probe_timeout_cb(struct loop *l, void *arg)
+{
+	struct daemon *d = arg;
+	(void)l;
+	d->probe_timed_out = true;
+	if (d->probe_pid > 0)
+		kill(d->probe_pid, SIGKILL); /* reaped by daemon_reap */
+}
+
+/* Starts "path <argv> --upgrade-probe" with a copy of the document, in
+ * the background: a binary that cannot exec, exits at once, is not a
+ * supd, cannot read this document or this config is caught while the old
+ * image still runs and serves.  The forked child first checks, with the
+ * old image's memory, that the config file says what is applied (a
+ * config load: not in the loop's time).  Returns 0 or a negative errno
+ * with why in err. */
+static int probe_start(struct daemon *d, const char *path, int memfd, char *err, size_t errlen)
+{
+	char **argv = exec_argv(d, "--upgrade-probe");
+	int pp[2];
+	if (!argv || pipe2(pp, O_CLOEXEC) < 0) {
+		free(argv);
+		return buf_errf(err, errlen, -ENOMEM, "cannot run %s: %s", path, strerror(errno));
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		free(argv);
+		close(pp[0]);
+		close(pp[1]);
+		return buf_errf(err, errlen, -e, "cannot run %s: %s", path, strerror(e));
+	}
+	if (pid == 0) {
+		char why[1024];
+		if (dup2(pp[1], 1) < 0 || dup2(pp[1], 2) < 0)
+			_exit(127);
+		log_set_echo(false); /* (the parent's log is not the child's to write) */
+		if (same_programs(d, why, sizeof(why)) < 0) {
+			dprintf(1, REFUSED "%s", why);
+			_exit(3);
+		}
+		int fd = dup(memfd); /* (dup: not close-on-exec) */
+		char num[16];
+		snprintf(num, sizeof(num), "%d", fd);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (fd < 0 || setenv(UPG_ENV, num, 1) < 0)
+			_exit(127);
+		execv(path, argv);
+		dprintf(1, "cannot execute %s: %s", path, strerror(errno));
+		_exit(127);
+	}
+	free(argv);
+	close(pp[1]);
+	fcntl(pp[0], F_SETFL, O_NONBLOCK);
+	d->probe_pid = pid;
+	d->probe_fd = pp[0];
+	d->probe_len = 0;
+	d->probe_exited = false;
+	d->probe_timed_out = false;
+	if (loop_watch_fd(d->loop, pp[0], EPOLLIN, probe_read_cb, d) < 0) {
+		close(pp[0]);
+		d->probe_fd = -1;
+	}
+	loop_timer_init(&d->probe_timer, probe_timeout_cb, d);
+	loop_timer_arm(d->loop, &d->probe_timer, loop_now_ms() + PROBE_MS);
+	return 0;
+}
+
+bool daemon_upgrade_reaped(struct daemon *d, pid_t pid, int st)
+{
+	if (pid <= 0 || pid != d->probe_pid)
+		return false;
+	d->probe_pid = 0;
+	d->probe_exited = true;
+	d->probe_status = st;
+	probe_finish(d);
+	return true;
+}
+
+static void exec_now(struct loop *l, void *arg);
+static void exec_failed(struct daemon *d, const char *why);
+
+/* Once the probe has exited and its output ended: on to the exec, or the
+ * upgrade is refused (said in supd's log and in /v1/version). */
+static void probe_finish(struct daemon *d)
+{
+	if (!d->probe_exited || d->probe_fd >= 0)
+		return;
+	loop_timer_cancel(d->loop, &d->probe_timer);
+	char *out = d->probe_out;
+	size_t n = d->probe_len;
+	out[n] = 0;
+	while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
+		out[--n] = 0;
+	char why[1400];
+	int st = d->probe_status;
+	if (d->probe_timed_out) {
+		snprintf(why, sizeof(why), "%s --upgrade-probe did not answer within %d s",
+			 d->upgrade_path, PROBE_MS / 1000);
+	} else if (WIFEXITED(st) && WEXITSTATUS(st) == 3 &&
+		   !strncmp(out, REFUSED, strlen(REFUSED))) {
+		snprintf(why, sizeof(why), "%s", out + strlen(REFUSED));
+	} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || strncmp(out, "ok ", 3) != 0) {
+		char how[96];
+		proc_exit_text(st, how, sizeof(how));
+		snprintf(why, sizeof(why), "%s --upgrade-probe failed (%s)%s%.1024s",
+			 d->upgrade_path, how, n ? ": " : "", out);
+	} else {
+		log_info("upgrading in place to %s (version %.100s), generation %u",
+			 d->upgrade_path, out + 3, d->upgrades + 1);
+		/* No new client until the new image listens. */
+		if (d->http)
+			http_pause(d->http, true);
+		loop_timer_init(&d->upgrade_timer, exec_now, d);
+		loop_timer_arm(d->loop, &d->upgrade_timer, loop_now_ms());
+		return;
+	}
+	exec_failed(d, why);
+}
+
+int daemon_upgrade_begin(struct daemon *d, const char *path, unsigned *gen, char *err,
+			 size_t errlen)
+{
+	char exe[PATH_MAX];
+	if (d->phase != PH_RUNNING)
+		return buf_errf(err, errlen, -ESHUTDOWN, "supd is shutting down");
+	if (d->upgrade_path)
+		return buf_errf(err, errlen, -EALREADY, "an upgrade is already under way");
+	int r = resolve(path, exe, sizeof(exe));
+	if (r < 0)
+		return buf_errf(err, errlen, r, "the binary to run: %s", strerror(-r));
+	if (exe[0] != '/')
+		return buf_errf(err, errlen, -EINVAL, "%s: not an absolute path", exe);
+	struct stat st;
+	if (stat(exe, &st) < 0 || access(exe, X_OK) < 0)
+		return buf_errf(err, errlen, -errno, "%s: %s", exe, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return buf_errf(err, errlen, -EACCES, "%s: not a regular file", exe);
+	r = unsupported(d, err, errlen);
+	if (r < 0)
+		return r;
+	struct upg_state s = {0};
+	int memfd = -1;
+	r = write_doc(d, &s, &memfd);
+	upg_state_free(&s);
+	if (r < 0)
+		return buf_errf(err, errlen, r, "writing the state document: %s", strerror(-r));
+	d->upgrade_path = strdup(exe);
+	if (!d->upgrade_path) {
+		close(memfd);
+		return buf_errf(err, errlen, -ENOMEM, "out of memory");
+	}
+	r = probe_start(d, exe, memfd, err, errlen);
+	close(memfd);
+	if (r < 0) {
+		free(d->upgrade_path);
+		d->upgrade_path = NULL;
+		return r;
+	}
+	free(d->upgrade_error);
+	d->upgrade_error = NULL;
+	log_info("upgrade in place to %s: checking it (%s --upgrade-probe)", exe, exe);
+	if (gen)
+		*gen = d->upgrades + 1;
+	return 0;
+}
+
+/* The exec failed: everything as it was. */
+static void exec_failed(struct daemon *d, const char *why)
+{
+	log_error("upgrade to %s failed: %s; supd carries on", d->upgrade_path, why);
+	free(d->upgrade_error);
+	d->upgrade_error = strdup(why);
+	free(d->upgrade_path);
+	d->upgrade_path = NULL;
+	if (d->http)
+		http_pause(d->http, false);
+}
+
+static void exec_now(struct loop *l, void *arg)
+{
+	struct daemon *d = arg;
+	(void)l;
+	char why[512];
+	if (d->phase != PH_RUNNING) {
+		exec_failed(d, "supd is shutting down");
+		return;
+	}
+	if (unsupported(d, why, sizeof(why)) < 0) {
+		exec_failed(d, why);
+		return;
+	}
+	size_t n = procs_count(d->procs);
+	struct proc *const *v = procs_ordered(d->procs);
+	/* Bytes in the pipes stay there for the new image; bytes supd holds
+	 * (partial lines for forwarding and syslog) go out now. */
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->out)
+			output_flush_held(v[i]->out);
+	procs_settle_execs(d->procs);
+	struct upg_state s = {0};
+	int memfd = -1;
+	int r = write_doc(d, &s, &memfd);
+	if (r < 0) {
+		upg_state_free(&s);
+		snprintf(why, sizeof(why), "writing the state document: %s", strerror(-r));
+		exec_failed(d, why);
+		return;
+	}
+	if (d->http)
+		http_flush_all(d->http, FLUSH_MS);
+	size_t nfd = upg_fds(&s, NULL, 0);
+	int *fds = calloc(nfd + 1, sizeof(int));
+	char **argv = exec_argv(d, NULL);
+	char num[16];
+	snprintf(num, sizeof(num), "%d", memfd);
+	if (!fds || !argv || setenv(UPG_ENV, num, 1) < 0 ||
+	    (d->notify_socket && setenv("NOTIFY_SOCKET", d->notify_socket, 1) < 0)) {
+		free(fds);
+		free(argv);
+		close(memfd);
+		upg_state_free(&s);
+		exec_failed(d, "out of memory");
+		return;
+	}
+	upg_fds(&s, fds, nfd);
+	fds[nfd++] = memfd;
+	for (size_t i = 0; i < nfd; i++)
+		set_cloexec(fds[i], false);
+	log_info("exec %s (generation %u): %zu processes, %zu listeners handed over",
+		 d->upgrade_path, s.generation, s.nprocs, s.nls);
+	execv(d->upgrade_path, argv);
+	int e = errno;
+	for (size_t i = 0; i < nfd; i++)
+		set_cloexec(fds[i], true);
+	unsetenv(UPG_ENV);
+	unsetenv("NOTIFY_SOCKET");
+	close(memfd);
+	free(fds);
+	free(argv);
+	upg_state_free(&s);
+	snprintf(why, sizeof(why), "exec: %s", strerror(e));
+	exec_failed(d, why);
+}
+
+/* ---------------------------------------------------------------- the new image */
+
+int daemon_upgrade_read(int fd, struct upg_state **out, char *err, size_t errlen)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return buf_errf(err, errlen, -errno, "the state document (fd %d): %s", fd,
+				strerror(errno));
+	if (st.st_size < 0 || (uint64_t)st.st_size > UPG_MAX_DOC)
+		return buf_errf(err, errlen, -EFBIG, "the state document is too large");
+	size_t len = (size_t)st.st_size;
+	char *text = malloc(len + 1);
+	struct upg_state *s = calloc(1, sizeof(*s));
+	if (!text || !s) {
+		free(text);
+		free(s);
+		return buf_errf(err, errlen, -ENOMEM, "out of memory");
+	}
+	size_t got = 0;
+	while (got < len) {
+		ssize_t r = pread(fd, text + got, len - got, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	char why[256];
+	int r = upg_parse(text, got, s, why, sizeof(why));
+	free(text);
+	if (r < 0) {
+		upg_state_free(s);
+		free(s);
+		return buf_errf(err, errlen, r, "the state document: %s", why);
+	}
+	*out = s;
+	return 0;
+}
+
+/* The fds the document names are the old image's: each must be open
+ * here (else the document lies), and close-on-exec again. */
+static int claim_fds(const struct upg_state *s, char *err, size_t errlen)
+{
+	size_t n = upg_fds(s, NULL, 0);
+	int *v = calloc(n + 1, sizeof(int));
+	if (!v)
+		return buf_errf(err, errlen, -ENOMEM, "out of memory");
+	upg_fds(s, v, n);
+	int r = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] <= 2) {
+			r = buf_errf(err, errlen, -EBADF, "the state document names fd %d", v[i]);
+			break;
+		}
+		if (set_cloexec(v[i], true) < 0) {
+			r = buf_errf(err, errlen, -EBADF,
+				     "the state document names fd %d, which is not open", v[i]);
+			break;
+		}
+	}
+	free(v);
+	return r;
+}
+
+int daemon_upgrade_probe(const struct conf *c, int fd)
+{
+	char err[512];
+	if (fd < 0) {
+		fprintf(stderr, "--upgrade-probe: no state document (%s unset)\n", UPG_ENV);
+		return 2;
+	}
+	struct upg_state *s = NULL;
+	int r = daemon_upgrade_read(fd, &s, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < s->nprocs && !rc; i++) {
+		if (!conf_find_process(c, s->procs[i].group, s->procs[i].name)) {
+			fprintf(stderr, "program '%s' of the running supd is not in the config\n",
+				s->procs[i].name);
+			rc = 2;
+		}
+	}
+	upg_state_free(s);
+	free(s);
+	if (!rc)
+		printf("ok %s\n", PACKAGE_VERSION);
+	return rc;
+}
+
+int daemon_upgrade_take(struct daemon *d)
+{
+	char err[512];
+	int r = daemon_upgrade_read(d->opts->upgrade_fd, &d->upg, err, sizeof(err));
+	close(d->opts->upgrade_fd);
+	if (r == 0)
+		r = claim_fds(d->upg, err, sizeof(err));
+	if (r < 0) {
+		if (d->upg) {
+			upg_state_free(d->upg);
+			free(d->upg);
+			d->upg = NULL;
+		}
+		free(d->upgrade_error);
+		d->upgrade_error = strdup(err);
+		return r;
+	}
+	d->upgrades = d->upg->generation;
+	return 0;
+}
+
+static void close_proc_fds(const struct upg_proc *u)
+{
+	if (u->exec_fd >= 0)
+		close(u->exec_fd);
+	if (u->stdin_fd >= 0)
+		close(u->stdin_fd);
+	for (size_t i = 0; i < u->npipes; i++)
+		close(u->pipes[i].fd);
+}
+
+void daemon_upgrade_adopt(struct daemon *d)
+{
+	struct upg_state *s = d->upg;
+	size_t adopted = 0;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct upg_proc *u = &s->procs[i];
+		struct proc *p = procs_find(d->procs, u->group, u->name);
+		if (!p) {
+			log_error("upgrade: program '%s' (pid %d) is not in the config: supd no "
+				  "longer watches it",
+				  u->name, u->pid);
+			close_proc_fds(u);
+			continue;
+		}
+		int r = proc_adopt(p, u);
+		if (r == -EINVAL || r == -EALREADY) {
+			log_error("upgrade: '%s': state %d cannot be taken over", u->name,
+				  u->state);
+			close_proc_fds(u);
+			continue;
+		}
+		if (r < 0)
+			log_warn("upgrade: the output of '%s': %s", u->name, strerror(-r));
+		adopted++;
+	}
+	log_info("upgraded in place from version %s: %zu processes taken over (generation %u)",
+		 s->prev_version ? s->prev_version : "?", adopted, s->generation);
+	upg_state_free(s);
+	free(s);
+	d->upg = NULL;
+	/* Children that exited while no image watched: their SIGCHLD may be
+	 * pending in the signalfd too, but reaping now costs nothing. */
+	daemon_reap(d);
+}

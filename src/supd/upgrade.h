@@ -1,0 +1,111 @@
+/* Upgrade in place: the state document one supd image hands the next
+ * across execve(2) (doc/upgrade.md).  This module only writes and reads
+ * the document; daemon_upgrade.c gathers what goes in it and applies what
+ * comes out.
+ *
+ * The document is text, one "key value" line per field, so that a field
+ * is added by one line in the writer and one in the reader:
+ *
+ *	supd-state 2
+ *	generation 1
+ *	version 0.9
+ *	listener
+ *	fd 5
+ *	...
+ *	proc
+ *	group web
+ *	name web
+ *	pid 1234
+ *	...
+ *	end
+ *
+ * "listener" and "proc" begin a record; the keys after one belong to it.
+ * A reader ignores a key it does not know (a newer writer's) and leaves a
+ * field a record lacks (an older writer's) at its default; a document
+ * whose version is above UPG_VERSION, or that does not end with "end"
+ * (cut short), is refused.  Values are escaped: a backslash, a newline
+ * and a carriage return are written "\\", "\n" and "\r".
+ *
+ * Versions: 1 had no "starts", "bytes.N" and "log.N"; 2 added them (a
+ * version 1 document reads with starts = 1 for a process that has a pid,
+ * 0 bytes, and the log file names the new image makes). */
+#ifndef SUPD_UPGRADE_H
+#define SUPD_UPGRADE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UPG_VERSION 2
+/* The environment variable that carries the document's fd across exec. */
+#define UPG_ENV "SUPD_UPGRADE_STATE"
+/* At most this many records of each kind, and this many pipes per
+ * process: a damaged count cannot make a reader allocate without end. */
+#define UPG_MAX_RECORDS 1000000
+#define UPG_MAX_PIPES	64
+#define UPG_MAX_DOC	(256u * 1024 * 1024)
+
+struct upg_listener {
+	int fd;	     /* the listening socket */
+	int lock_fd; /* unix: the lock on "<path>.lock"; -1: none */
+	bool is_unix;
+	bool activated; /* from systemd: not supd's to unlink */
+	char *path;	/* unix: the configured path */
+	char *host;	/* inet */
+	int port;
+	uint64_t dev, ino; /* unix: the socket file's identity */
+};
+
+struct upg_pipe {
+	int fd;
+	int ch; /* 0 stdout, 1 stderr */
+};
+
+struct upg_proc {
+	char *group, *name;
+	int state; /* enum proc_state's value */
+	int pid, last_pid;
+	int64_t laststart, laststop; /* wall clock seconds */
+	int64_t start_ms;	     /* CLOCK_MONOTONIC, the same across exec */
+	int64_t deadline_ms;	     /* the state's timer; -1: none */
+	int backoff;
+	uint64_t starts; /* v2 */
+	int exitstatus, wstatus;
+	char *spawnerr; /* NULL: none */
+	int exec_fd;	/* the spawn's error pipe, exec unconfirmed; -1 */
+	int stdin_fd;	/* -1: none */
+	struct upg_pipe *pipes;
+	size_t npipes;
+	uint64_t bytes[2]; /* v2: bytes read per channel */
+	char *log[2];	   /* v2: the log file per channel (AUTO names are random) */
+};
+
+struct upg_state {
+	int version;	     /* as read (the writer's) */
+	unsigned generation; /* upgrades of this pid so far, this one included */
+	char *prev_version;  /* the writer's PACKAGE_VERSION */
+	struct upg_listener *ls;
+	size_t nls;
+	struct upg_proc *procs;
+	size_t nprocs;
+};
+
+/* Appends s as a document of the given version (1..UPG_VERSION; a lower
+ * one leaves out the fields it did not have) to the malloc'd *out of
+ * *len bytes.  Returns 0 or -ENOMEM. */
+int upg_format(const struct upg_state *s, int version, char **out, size_t *len);
+
+/* Parses len bytes of text (need not be NUL-terminated) into *s (zero
+ * it first; free it with upg_state_free even on error).  Returns 0, or
+ * -EINVAL with why in err ("line 3: ..."), -EPROTONOSUPPORT for a
+ * version this supd does not read, -ENOMEM. */
+int upg_parse(const char *text, size_t len, struct upg_state *s, char *err, size_t errlen);
+
+void upg_state_free(struct upg_state *s);
+
+/* Every fd the document names (listeners, locks, pipes, stdin and exec
+ * pipes) into v (at most max); returns how many there are (may be more
+ * than max). */
+size_t upg_fds(const struct upg_state *s, int *v, size_t max);
+
+#endif

@@ -1,0 +1,217 @@
+/* upgrade.c: the state document of an upgrade in place.  A document
+ * round-trips; one of the previous version (no start count, byte counts
+ * or log names) reads with their defaults; a newer version, a cut or
+ * damaged document, and records that say impossible things are refused
+ * with the line named; unknown keys (a newer writer's) are skipped. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "upgrade.h"
+
+static int parse(const char *text, struct upg_state *s, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	return upg_parse(text, strlen(text), s, err, errlen);
+}
+
+START_TEST(test_round_trip)
+{
+	struct upg_pipe pipes[2] = {{.fd = 10, .ch = 0}, {.fd = 11, .ch = 1}};
+	struct upg_listener ls = {.fd = 5,
+				  .lock_fd = 6,
+				  .is_unix = true,
+				  .path = (char *)"/run/supd.sock",
+				  .dev = 42,
+				  .ino = 4242};
+	struct upg_proc p = {.group = (char *)"web",
+			     .name = (char *)"web_1",
+			     .state = 20,
+			     .pid = 1234,
+			     .last_pid = 1234,
+			     .laststart = 1700000000,
+			     .start_ms = 123456789,
+			     .deadline_ms = -1,
+			     .backoff = 0,
+			     .starts = 3,
+			     .exitstatus = -1,
+			     .wstatus = 15,
+			     .spawnerr = (char *)"a\\b\nc\rd",
+			     .exec_fd = -1,
+			     .stdin_fd = 12,
+			     .pipes = pipes,
+			     .npipes = 2,
+			     .bytes = {100, 200},
+			     .log = {(char *)"/var/log/web.log", NULL}};
+	struct upg_state s = {.generation = 7,
+			      .prev_version = (char *)"1.2.3",
+			      .ls = &ls,
+			      .nls = 1,
+			      .procs = &p,
+			      .nprocs = 1};
+	char *text;
+	size_t len;
+	ck_assert_int_eq(upg_format(&s, UPG_VERSION, &text, &len), 0);
+	struct upg_state r = {0};
+	char err[256];
+	ck_assert_int_eq(upg_parse(text, len, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(r.version, UPG_VERSION);
+	ck_assert_uint_eq(r.generation, 7);
+	ck_assert_str_eq(r.prev_version, "1.2.3");
+	ck_assert_uint_eq(r.nls, 1);
+	ck_assert_int_eq(r.ls[0].fd, 5);
+	ck_assert_int_eq(r.ls[0].lock_fd, 6);
+	ck_assert(r.ls[0].is_unix);
+	ck_assert_str_eq(r.ls[0].path, "/run/supd.sock");
+	ck_assert_uint_eq(r.ls[0].ino, 4242);
+	ck_assert_uint_eq(r.nprocs, 1);
+	struct upg_proc *q = &r.procs[0];
+	ck_assert_str_eq(q->group, "web");
+	ck_assert_str_eq(q->name, "web_1");
+	ck_assert_int_eq(q->state, 20);
+	ck_assert_int_eq(q->pid, 1234);
+	ck_assert_int_eq(q->start_ms, 123456789);
+	ck_assert_int_eq(q->deadline_ms, -1);
+	ck_assert_uint_eq(q->starts, 3);
+	ck_assert_int_eq(q->exitstatus, -1);
+	ck_assert_str_eq(q->spawnerr, "a\\b\nc\rd");
+	ck_assert_int_eq(q->stdin_fd, 12);
+	ck_assert_uint_eq(q->npipes, 2);
+	ck_assert_int_eq(q->pipes[1].fd, 11);
+	ck_assert_int_eq(q->pipes[1].ch, 1);
+	ck_assert_uint_eq(q->bytes[1], 200);
+	ck_assert_str_eq(q->log[0], "/var/log/web.log");
+	ck_assert_ptr_null(q->log[1]);
+	int fds[8];
+	ck_assert_uint_eq(upg_fds(&r, fds, 8), 5);
+	ck_assert_int_eq(fds[0], 5);
+	ck_assert_int_eq(fds[2], 12);
+	upg_state_free(&r);
+
+	/* written as version 1: the fields version 2 added are left out */
+	free(text);
+	ck_assert_int_eq(upg_format(&s, 1, &text, &len), 0);
+	ck_assert_ptr_null(strstr(text, "starts"));
+	ck_assert_ptr_null(strstr(text, "log.0"));
+	ck_assert_int_eq(upg_parse(text, len, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(r.version, 1);
+	ck_assert_uint_eq(r.procs[0].starts, 1);
+	upg_state_free(&r);
+	free(text);
+}
+END_TEST
+
+/* What a version 1 supd wrote, kept as text: a newer reader must read it. */
+static const char v1_doc[] = "supd-state 1\n"
+			     "generation 1\n"
+			     "version 0.1.0\n"
+			     "listener\n"
+			     "fd 5\n"
+			     "lock_fd 6\n"
+			     "unix 1\n"
+			     "activated 0\n"
+			     "path /tmp/s.sock\n"
+			     "port 0\n"
+			     "dev 2049\n"
+			     "ino 77\n"
+			     "proc\n"
+			     "group w\n"
+			     "name w\n"
+			     "state 20\n"
+			     "pid 4321\n"
+			     "last_pid 4321\n"
+			     "laststart 1796551431\n"
+			     "laststop 0\n"
+			     "start_ms 9000\n"
+			     "deadline_ms -1\n"
+			     "backoff 0\n"
+			     "exitstatus 0\n"
+			     "wstatus 0\n"
+			     "exec_fd -1\n"
+			     "stdin_fd 9\n"
+			     "pipe 0 10\n"
+			     "pipe 1 11\n"
+			     "proc\n"
+			     "group w\n"
+			     "name never\n"
+			     "state 0\n"
+			     "pid 0\n"
+			     "end\n";
+
+START_TEST(test_previous_version)
+{
+	struct upg_state s;
+	char err[256];
+	ck_assert_int_eq(parse(v1_doc, &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(s.version, 1);
+	ck_assert_uint_eq(s.nprocs, 2);
+	ck_assert_int_eq(s.procs[0].pid, 4321);
+	ck_assert_uint_eq(s.procs[0].starts, 1); /* had a pid: started once */
+	ck_assert_uint_eq(s.procs[1].starts, 0);
+	ck_assert_uint_eq(s.procs[0].bytes[0], 0);
+	ck_assert_ptr_null(s.procs[0].log[0]); /* the new image names it */
+	ck_assert_uint_eq(s.procs[0].npipes, 2);
+	ck_assert_int_eq(s.procs[1].stdin_fd, -1); /* defaults */
+	upg_state_free(&s);
+}
+END_TEST
+
+START_TEST(test_refused)
+{
+	struct upg_state s;
+	char err[256];
+	ck_assert_int_eq(parse("supd-state 3\nend\n", &s, err, sizeof(err)), -EPROTONOSUPPORT);
+	ck_assert_str_eq(err, "line 1: state version 3 is newer than this supd reads (2)");
+	upg_state_free(&s);
+	ck_assert_int_eq(parse("hello\n", &s, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "line 1: not a supd state document");
+	upg_state_free(&s);
+	ck_assert_int_eq(parse("supd-state 2\nproc\n", &s, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "line 2: cut short (no 'end')");
+	upg_state_free(&s);
+	ck_assert_int_eq(parse("supd-state 2\nproc\nname x", &s, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "line 3: cut short (no newline)");
+	upg_state_free(&s);
+	ck_assert_int_eq(parse("supd-state 2\nproc\npid 12x\nend\n", &s, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, "line 3: pid: bad number '12x'");
+	upg_state_free(&s);
+	ck_assert_int_eq(parse("supd-state 2\nproc\npid 1\nend\n", &s, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "line 0: process record 1 has no name or group");
+	upg_state_free(&s);
+	ck_assert_int_eq(
+	    parse("supd-state 2\nproc\ngroup g\nname n\nstdin_fd 4\nend\n", &s, err, sizeof(err)),
+	    -EINVAL);
+	upg_state_free(&s);
+	ck_assert_int_eq(parse("supd-state 2\nproc\nspawnerr a\\x\nend\n", &s, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, "line 3: spawnerr: bad escape");
+	upg_state_free(&s);
+	ck_assert_int_eq(parse("supd-state 2\nproc\npipe 2 9\nend\n", &s, err, sizeof(err)),
+			 -EINVAL);
+	upg_state_free(&s);
+	/* a newer writer's keys are skipped */
+	ck_assert_int_eq(parse("supd-state 2\nfuture 1\nproc\ngroup g\nname n\nhealth ok\nend\n",
+			       &s, err, sizeof(err)),
+			 0);
+	upg_state_free(&s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("upgrade");
+	TCase *tc = tcase_create("upgrade");
+	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_previous_version);
+	tcase_add_test(tc, test_refused);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
