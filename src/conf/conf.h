@@ -81,6 +81,27 @@ enum conf_kind {
 	CONF_FCGI,
 };
 
+/* supd (doc/supd.conf.5): backoff= */
+enum conf_backoff {
+	CONF_BACKOFF_LINEAR, /* supervisord's: the n-th failed start waits n s */
+	CONF_BACKOFF_EXPONENTIAL,
+};
+
+/* supd extensions for kinds of services (issue #14: env_file, backoff,
+ * fatal_retry_after, ...).  Allocated only for a program that sets one of
+ * them (conf_process.kinds), so 10,000 plain programs pay a pointer each;
+ * a NULL kinds reads as these defaults. */
+struct conf_kinds {
+	/* env_file=, as given but absolute; a leading '-': may be missing.
+	 * Their contents are already merged into conf_process.env. */
+	char **env_files;
+	size_t nenv_files;
+	int64_t backoff_max_ms;	      /* exponential: the longest delay */
+	int64_t backoff_reset_ms;     /* 0: the count resets on RUNNING */
+	int64_t fatal_retry_after_ms; /* 0: FATAL is final */
+	enum conf_backoff backoff;
+};
+
 /* One process, after numprocs expansion: what the engine runs. */
 struct conf_process {
 	char *name;	 /* process name (process_name after expansion) */
@@ -133,6 +154,8 @@ struct conf_process {
 	 * line and prefixed with the name, to supd's stdout/stderr; default:
 	 * [supervisord] forward_output */
 	bool forward_output;
+	/* svc-kinds: env_file, backoff, fatal_retry_after...; NULL: none set */
+	struct conf_kinds *kinds;
 };
 
 /* A process group: a [program:x] with its numprocs processes (homogeneous),
@@ -204,6 +227,9 @@ struct conf_supd {
 	/* supd extensions */
 	bool forward_output;	 /* default for every program's forward_output */
 	bool forward_timestamps; /* forwarded lines start with a timestamp */
+	/* svc-kinds: env_file=, as conf_kinds.env_files (already in env) */
+	char **env_files;
+	size_t nenv_files;
 };
 
 struct conf {

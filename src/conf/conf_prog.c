@@ -65,6 +65,12 @@ enum {
 	P_SOCKET_BACKLOG,
 	P_SOCKET_OWNER,
 	P_SOCKET_MODE,
+	/* svc-kinds (issue #14) */
+	P_ENV_FILE,
+	P_BACKOFF,
+	P_BACKOFF_MAX,
+	P_BACKOFF_RESET,
+	P_FATAL_RETRY_AFTER,
 	P_N
 };
 
@@ -113,6 +119,11 @@ static const char *const prog_opts[P_N] = {
     "socket_backlog",
     "socket_owner",
     "socket_mode",
+    "env_file",
+    "backoff",
+    "backoff_max",
+    "backoff_reset",
+    "fatal_retry_after",
 };
 
 /* A [program:x], [eventlistener:x] or [fcgi-program:x] section. */
@@ -385,6 +396,66 @@ static void popt_socket_owner(struct pbuild *b, struct opt *o)
 		cb_t_str(o, &b->p->socket_owner);
 }
 
+/* svc-kinds: the options that live in p->kinds, made on first use. */
+static struct conf_kinds *kinds_of(struct pbuild *b)
+{
+	if (!b->p->kinds) {
+		b->p->kinds = calloc(1, sizeof(*b->p->kinds));
+		if (!b->p->kinds) {
+			b->x->oom = true;
+			return NULL;
+		}
+		b->p->kinds->backoff_max_ms = CONF_BACKOFF_MAX_MS;
+	}
+	return b->p->kinds;
+}
+
+static void t_duration(struct opt *o, int64_t min_ms, int64_t *out)
+{
+	int64_t v;
+	if (cv_duration(o->v, &v) < 0 || v < min_ms)
+		cb_bad_value(o, min_ms ? "a duration of at least 1s, like 30s, 5m or 1h30m"
+				       : "a duration like 30s, 5m, 1h30m or 500ms; 0: never");
+	else
+		*out = v;
+}
+
+static void popt_backoff(struct pbuild *b, struct opt *o)
+{
+	const char *v = o->v + strspn(o->v, " \t");
+	size_t l = strcspn(v, " \t");
+	bool lin = l == 6 && !strncasecmp(v, "linear", 6);
+	bool exp = l == 11 && !strncasecmp(v, "exponential", 11);
+	if (v[l + strspn(v + l, " \t")] || (!lin && !exp)) {
+		cb_bad_value(o, "linear or exponential");
+		return;
+	}
+	struct conf_kinds *k = kinds_of(b);
+	if (k)
+		k->backoff = exp ? CONF_BACKOFF_EXPONENTIAL : CONF_BACKOFF_LINEAR;
+}
+
+static void popt_backoff_max(struct pbuild *b, struct opt *o)
+{
+	struct conf_kinds *k = kinds_of(b);
+	if (k)
+		t_duration(o, 1000, &k->backoff_max_ms);
+}
+
+static void popt_backoff_reset(struct pbuild *b, struct opt *o)
+{
+	struct conf_kinds *k = kinds_of(b);
+	if (k)
+		t_duration(o, 0, &k->backoff_reset_ms);
+}
+
+static void popt_fatal_retry_after(struct pbuild *b, struct opt *o)
+{
+	struct conf_kinds *k = kinds_of(b);
+	if (k)
+		t_duration(o, 0, &k->fatal_retry_after_ms);
+}
+
 #define LISTENER KIND(CONF_EVENTLISTENER)
 #define FCGI	 KIND(CONF_FCGI)
 
@@ -434,6 +505,12 @@ static const struct popt popts[P_N] = {
     [P_SOCKET_BACKLOG] = {T_INT, FCGI, FIELD(socket_backlog), 1, 65535},
     [P_SOCKET_OWNER] = {T_FN, FCGI, .fn = popt_socket_owner},
     [P_SOCKET_MODE] = {T_OCTAL, FCGI, FIELD(socket_mode)},
+    /* svc-kinds */
+    [P_ENV_FILE] = {T_ELSEWHERE},
+    [P_BACKOFF] = {T_FN, .fn = popt_backoff},
+    [P_BACKOFF_MAX] = {T_FN, .fn = popt_backoff_max},
+    [P_BACKOFF_RESET] = {T_FN, .fn = popt_backoff_reset},
+    [P_FATAL_RETRY_AFTER] = {T_FN, .fn = popt_fatal_retry_after},
 };
 
 static void popt_apply(struct pbuild *b, const struct popt *d, struct opt *o)
@@ -520,23 +597,35 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 	 * [supervisord]'s keys, not its own; those are ENV_ names for every
 	 * other option */
 	n.env1 = &sd->env;
+	/* svc-kinds: [supervisord]'s environment, the program's env_file, its
+	 * environment: the later wins (doc/supd.conf.5) */
+	for (size_t i = 0; i < sd->env.n; i++)
+		if (conf_env_set(&p->env, sd->env.keys[i], sd->env.vals[i]) < 0)
+			x->oom = true;
+	if (v[P_ENV_FILE]) {
+		char *here = cb_dir_of(v[P_ENV_FILE]->file);
+		n.here = here;
+		char *t = NULL;
+		struct pbuild b = {.x = x, .p = p};
+		if (here && cb_opt_get(x, &n, v[P_ENV_FILE], &o, &t, ",") && kinds_of(&b)) {
+			cb_t_env_files(x, &o, here, &p->kinds->env_files, &p->kinds->nenv_files,
+				       &p->env);
+			if (o.bad)
+				pg->bad = true;
+		}
+		free(t);
+		free(here);
+	}
 	if (v[P_ENVIRONMENT]) {
 		char *here = cb_dir_of(v[P_ENVIRONMENT]->file);
 		n.here = here;
 		struct conf_env own = {0};
 		cb_t_env(x, &n, v[P_ENVIRONMENT], &own);
 		free(here);
-		for (size_t i = 0; i < sd->env.n; i++)
-			if (conf_env_set(&p->env, sd->env.keys[i], sd->env.vals[i]) < 0)
-				x->oom = true;
 		for (size_t i = 0; i < own.n; i++)
 			if (conf_env_set(&p->env, own.keys[i], own.vals[i]) < 0)
 				x->oom = true;
 		conf_env_free(&own);
-	} else {
-		for (size_t i = 0; i < sd->env.n; i++)
-			if (conf_env_set(&p->env, sd->env.keys[i], sd->env.vals[i]) < 0)
-				x->oom = true;
 	}
 	n.env2 = &p->env;
 
@@ -969,10 +1058,7 @@ void cb_build_programs(struct ctx *x, struct raw_conf *r)
 					if (pg->v[o] == kv)
 						break;
 				bool ok = o < P_N &&
-					  (pg->kind == CONF_EVENTLISTENER ||
-					   (o != P_EVENTS && o != P_BUFFER_SIZE &&
-					    o != P_RESULT_HANDLER)) &&
-					  (pg->kind == CONF_FCGI || o < P_SOCKET);
+					  (!popts[o].kinds || (popts[o].kinds & KIND(pg->kind)));
 				if (!ok)
 					diag_warn(x->d, kv->file, kv->line, 0,
 						  "unknown option '%s' in [%s] (ignored)", kv->key,

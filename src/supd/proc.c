@@ -209,32 +209,64 @@ static void change_state(struct proc *p, enum proc_state to)
 	}
 }
 
+/* FATAL; with fatal_retry_after (svc-kinds), FATAL's deadline is the next
+ * try (its TIMER cell). */
 static int give_up(struct proc *p)
 {
+	const struct conf_kinds *k = p->conf->kinds;
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
 	p->backoff = 0;
 	change_state(p, PROC_FATAL);
 	log_info("gave up: %s entered FATAL state, too many start retries too quickly",
 		 p->conf->name);
+	if (k && k->fatal_retry_after_ms > 0 && !p->tab->shutting_down) {
+		loop_timer_arm(p->tab->env.loop, &p->timer,
+			       loop_now_ms() + k->fatal_retry_after_ms);
+		log_info("%s: trying again in %lld ms (fatal_retry_after)", p->conf->name,
+			 (long long)k->fatal_retry_after_ms);
+	}
 	return 0;
 }
 
-/* The n-th failed start in a row waits n seconds, unless it is one too
- * many.  The count is up before the hooks run: BACKOFF's event says it. */
+/* The delay before the next try after p->backoff failed starts in a row.
+ * supervisord's: n seconds.  Exponential (svc-kinds): 1 s, 2 s, 4 s... up
+ * to backoff_max, each up to a fifth shorter at random, so that programs
+ * which failed together (a database went away) do not retry in step. */
+static int64_t backoff_delay_ms(const struct proc *p)
+{
+	const struct conf_kinds *k = p->conf->kinds;
+	if (!k || k->backoff != CONF_BACKOFF_EXPONENTIAL)
+		return 1000LL * p->backoff;
+	int64_t d = k->backoff_max_ms;
+	if (p->backoff <= 30 && (1000LL << (p->backoff - 1)) < d)
+		d = 1000LL << (p->backoff - 1);
+	return d - (int64_t)arc4random_uniform((uint32_t)(d / 5) + 1);
+}
+
+/* The n-th failed start in a row waits backoff_delay_ms, unless it is one
+ * too many.  The count is up before the hooks run: BACKOFF's event says
+ * it. */
 static int enter_backoff(struct proc *p)
 {
 	p->backoff++;
-	loop_timer_arm(p->tab->env.loop, &p->timer, loop_now_ms() + 1000LL * p->backoff);
+	int64_t delay = backoff_delay_ms(p);
+	loop_timer_arm(p->tab->env.loop, &p->timer, loop_now_ms() + delay);
 	change_state(p, PROC_BACKOFF);
 	if (p->backoff > p->conf->startretries)
 		give_up(p);
+	else if (p->conf->kinds && p->conf->kinds->backoff == CONF_BACKOFF_EXPONENTIAL)
+		log_info("%s: retrying in %lld ms (backoff=exponential, failure %d)", p->conf->name,
+			 (long long)delay, p->backoff);
 	return 0;
 }
 
+/* With backoff_reset (svc-kinds), the count of failed starts survives
+ * RUNNING: it is reset by a run that lasted backoff_reset (exited). */
 static void enter_running(struct proc *p)
 {
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
-	p->backoff = 0;
+	if (!p->conf->kinds || !p->conf->kinds->backoff_reset_ms)
+		p->backoff = 0;
 	change_state(p, PROC_RUNNING);
 	log_info("success: %s entered RUNNING state, process has stayed up for > than %d seconds "
 		 "(startsecs)",
@@ -540,7 +572,11 @@ static int exited(struct proc *p)
 	const struct conf_process *c = p->conf;
 	char msg[128];
 	bool expected = exit_expected(p, msg, sizeof(msg));
-	p->backoff = 0;
+	/* svc-kinds: a run shorter than backoff_reset is one more failure */
+	int64_t reset_ms = c->kinds ? c->kinds->backoff_reset_ms : 0;
+	bool short_run = reset_ms && loop_now_ms() - p->start_ms < reset_ms;
+	if (!short_run)
+		p->backoff = 0;
 	if (p->state == PROC_STARTING)
 		change_state(p, PROC_RUNNING);
 	if (expected) {
@@ -555,8 +591,11 @@ static int exited(struct proc *p)
 	if (t->env.exited)
 		t->env.exited(p, p->wstatus, expected, t->env.exited_arg);
 	/* EXITED's own start: a reload waiting for it acts instead. */
-	if (!t->shutting_down && !p->removing && !p->next_conf && wants_restart(p, expected))
+	if (!t->shutting_down && !p->removing && !p->next_conf && wants_restart(p, expected)) {
+		if (short_run)
+			return enter_backoff(p);
 		start(p);
+	}
 	return 0;
 }
 
@@ -577,10 +616,34 @@ static int exited_starting(struct proc *p)
 	return enter_backoff(p);
 }
 
+/* svc-kinds: fatal_retry_after passed in FATAL: a new series of tries. */
+static int revive(struct proc *p)
+{
+	if (p->tab->shutting_down)
+		return 0;
+	log_info("%s: trying again after FATAL (fatal_retry_after)", p->conf->name);
+	start(p);
+	return 0;
+}
+
+/* A stop request in FATAL: supervisord's answer, unless a retry is due
+ * (fatal_retry_after): the operator's stop cancels it, and the program is
+ * STOPPED, as after any stop. */
+static int stop_fatal(struct proc *p)
+{
+	if (!loop_timer_armed(&p->timer))
+		return -ESRCH;
+	loop_timer_cancel(p->tab->env.loop, &p->timer);
+	change_state(p, PROC_STOPPED);
+	log_info("stopped: %s (its retry after FATAL is cancelled)", p->conf->name);
+	return 0;
+}
+
 /* A reload swapped the config of a stopped process: a new process as far
  * as supervisord is concerned. */
 static int reset(struct proc *p)
 {
+	loop_timer_cancel(p->tab->env.loop, &p->timer);
 	p->laststart = 0;
 	p->laststop = 0;
 	p->backoff = 0;
@@ -641,7 +704,7 @@ static proc_action *const actions[NROWS][PROC_NEVENTS] = {
 [R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing, nothing},
 [R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing, enter_unknown},
 [R_EXITED]   = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing},
-[R_FATAL]    = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing},
+[R_FATAL]    = {start,          stop_fatal,         nothing, revive,    nothing, nothing,       nothing,         reset,   nothing},
 [R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset,   nothing},
 };
 // clang-format on
