@@ -99,6 +99,9 @@ struct conf_kinds {
 	int64_t backoff_max_ms;	      /* exponential: the longest delay */
 	int64_t backoff_reset_ms;     /* 0: the count resets on RUNNING */
 	int64_t fatal_retry_after_ms; /* 0: FATAL is final */
+	/* schedule= (cron.h), trimmed; NULL: not scheduled.  A scheduled
+	 * program runs when due, never autostarts or autorestarts. */
+	char *schedule;
 	enum conf_backoff backoff;
 };
 

@@ -5,6 +5,7 @@
 
 #include "conf_int.h"
 #include "conf_value.h"
+#include "cron.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -71,6 +72,7 @@ enum {
 	P_BACKOFF_MAX,
 	P_BACKOFF_RESET,
 	P_FATAL_RETRY_AFTER,
+	P_SCHEDULE,
 	P_N
 };
 
@@ -124,6 +126,7 @@ static const char *const prog_opts[P_N] = {
     "backoff_max",
     "backoff_reset",
     "fatal_retry_after",
+    "schedule",
 };
 
 /* A [program:x], [eventlistener:x] or [fcgi-program:x] section. */
@@ -456,6 +459,30 @@ static void popt_fatal_retry_after(struct pbuild *b, struct opt *o)
 		t_duration(o, 0, &k->fatal_retry_after_ms);
 }
 
+static void popt_schedule(struct pbuild *b, struct opt *o)
+{
+	struct cron c;
+	const char *why = NULL;
+	if (cron_parse(o->v, &c, &why) < 0) {
+		diag_error(b->x->d, o->kv->file, o->kv->line, 0,
+			   "schedule: %s in '%s' (write 'MINUTE HOUR DAY MONTH WEEKDAY' as "
+			   "crontab does, or an @name)",
+			   why, o->v);
+		o->bad = true;
+		return;
+	}
+	struct conf_kinds *k = kinds_of(b);
+	if (!k)
+		return;
+	size_t lead = strspn(o->v, " \t"), n = strlen(o->v + lead);
+	while (n && strchr(" \t", o->v[lead + n - 1]))
+		n--;
+	free(k->schedule);
+	k->schedule = strndup(o->v + lead, n);
+	if (!k->schedule)
+		b->x->oom = true;
+}
+
 #define LISTENER KIND(CONF_EVENTLISTENER)
 #define FCGI	 KIND(CONF_FCGI)
 
@@ -511,6 +538,7 @@ static const struct popt popts[P_N] = {
     [P_BACKOFF_MAX] = {T_FN, .fn = popt_backoff_max},
     [P_BACKOFF_RESET] = {T_FN, .fn = popt_backoff_reset},
     [P_FATAL_RETRY_AFTER] = {T_FN, .fn = popt_fatal_retry_after},
+    [P_SCHEDULE] = {T_FN, KIND(CONF_PROGRAM), .whole = true, .fn = popt_schedule},
 };
 
 static void popt_apply(struct pbuild *b, const struct popt *d, struct opt *o)

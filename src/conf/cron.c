@@ -167,8 +167,8 @@ int cron_parse(const char *s, struct cron *c, const char **why)
 		for (size_t i = 0; i < sizeof(nicknames) / sizeof(*nicknames); i++)
 			if (strlen(nicknames[i].name) == n && !strncasecmp(s, nicknames[i].name, n))
 				return cron_parse(nicknames[i].spec, c, why);
-		*why = "unknown @name (@yearly, @monthly, @weekly, @daily, @hourly or "
-		       "@every DURATION)";
+		*why = "an unknown @name (@yearly, @monthly, @weekly, @daily, @hourly, @every "
+		       "DURATION)";
 		return -EINVAL;
 	}
 	uint64_t bits[5];

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cron.h"
 #include "list.h"
 #include "log.h"
 #include "output.h"
@@ -33,6 +34,8 @@
 
 static void on_timer(struct loop *l, void *arg);
 static void on_exec(struct loop *l, int fd, uint32_t events, void *arg);
+static void sched_arm(struct proc *p, bool from_now);
+static void sched_free(struct proc *p);
 
 static void close_exec(struct proc *p)
 {
@@ -79,6 +82,7 @@ void proc_init(struct proc *p)
 	p->stdin_fd = -1;
 	loop_timer_init(&p->timer, on_timer, p);
 	open_output(p);
+	sched_arm(p, true);
 }
 
 void proc_free(struct proc *p)
@@ -87,6 +91,7 @@ void proc_free(struct proc *p)
 	close_stdin(p);
 	free(p->exec_err);
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
+	sched_free(p);
 	output_free(p->out);
 	free(p->spawnerr);
 	conf_ref_put(p->cref);
@@ -182,6 +187,14 @@ const char *proc_description(const struct proc *p, time_t now, char *buf, size_t
 	default:
 		if (len)
 			buf[0] = 0;
+	}
+	time_t next = proc_next_run(p);
+	size_t n = strlen(buf);
+	if (next && n + 40 < len) {
+		struct tm tm;
+		localtime_r(&next, &tm);
+		n += (size_t)snprintf(buf + n, len - n, "%snext run ", n ? ", " : "");
+		strftime(buf + n, len - n, "%Y-%m-%d %H:%M:%S", &tm);
 	}
 	return buf;
 }
@@ -362,8 +375,114 @@ static void on_timer(struct loop *l, void *arg)
 	proc_event(arg, PROC_EV_TIMER);
 }
 
+/* ---------------------------------------------------------------- schedules */
+
+/* svc-kinds: a scheduled program's own deadline (p->timer belongs to its
+ * state), the next run's wall-clock time for status, and for @every the
+ * monotonic time it is due (each run due one period after the last, so
+ * the runs do not drift by the time it takes to start one). */
+struct proc_kinds {
+	struct loop_timer sched;
+	time_t next_run; /* 0: never due again */
+	int64_t due_ms;	 /* @every */
+};
+
+static bool scheduled(const struct proc *p)
+{
+	return p->conf->kinds && p->conf->kinds->schedule;
+}
+
+time_t proc_next_run(const struct proc *p)
+{
+	return p->kinds ? p->kinds->next_run : 0;
+}
+
+static int64_t real_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sched_free(struct proc *p)
+{
+	if (!p->kinds)
+		return;
+	loop_timer_cancel(p->tab->env.loop, &p->kinds->sched);
+	free(p->kinds);
+	p->kinds = NULL;
+}
+
+static void on_schedule(struct loop *l, void *arg)
+{
+	(void)l;
+	struct proc *p = arg;
+	/* the wall clock was set back since the timer was armed: not due */
+	if (!p->kinds->due_ms && real_ms() < (int64_t)p->kinds->next_run * 1000 - 1000) {
+		sched_arm(p, true);
+		return;
+	}
+	proc_event(p, PROC_EV_SCHEDULE);
+	sched_arm(p, false);
+}
+
+/* Arms the next run of p's schedule (none: frees the state): from now, or
+ * after the run just due.  A crontab time is a wall-clock time (cron.h);
+ * the loop's deadline is monotonic, so a clock set forward runs it late
+ * and a clock set back is noticed when the deadline comes. */
+static void sched_arm(struct proc *p, bool from_now)
+{
+	struct loop *loop = p->tab->env.loop;
+	if (!scheduled(p)) {
+		sched_free(p);
+		return;
+	}
+	if (!p->kinds) {
+		p->kinds = calloc(1, sizeof(*p->kinds));
+		if (!p->kinds) {
+			log_warn("schedule of '%s': %s", p->conf->name, strerror(ENOMEM));
+			return;
+		}
+		loop_timer_init(&p->kinds->sched, on_schedule, p);
+		from_now = true;
+	}
+	struct proc_kinds *k = p->kinds;
+	struct cron c;
+	const char *why;
+	if (cron_parse(p->conf->kinds->schedule, &c, &why) < 0)
+		return; /* the config checked it */
+	int64_t now = loop_now_ms(), rnow = real_ms();
+	if (c.every_ms) {
+		k->due_ms = from_now ? now + c.every_ms : k->due_ms + c.every_ms;
+		/* runs missed while the machine slept are not made up */
+		if (k->due_ms <= now)
+			k->due_ms = now + c.every_ms;
+		k->next_run = (time_t)((rnow + k->due_ms - now + 999) / 1000);
+		loop_timer_arm(loop, &k->sched, k->due_ms);
+		return;
+	}
+	k->due_ms = 0;
+	time_t after = (time_t)(rnow / 1000);
+	/* the deadline may come a little before the wall clock says */
+	if (!from_now && k->next_run > after)
+		after = k->next_run;
+	time_t next = cron_next(&c, after);
+	if (next < 0) {
+		log_warn("schedule of '%s' ('%s') is never due", p->conf->name,
+			 p->conf->kinds->schedule);
+		k->next_run = 0;
+		loop_timer_cancel(loop, &k->sched);
+		return;
+	}
+	k->next_run = next;
+	loop_timer_arm(loop, &k->sched, now + ((int64_t)next * 1000 - rnow));
+}
+
 static bool wants_restart(const struct proc *p, bool expected)
 {
+	/* a scheduled program's run ends with its exit */
+	if (scheduled(p))
+		return false;
 	switch (p->conf->autorestart) {
 	case CONF_AR_TRUE:
 		return true;
@@ -605,7 +724,8 @@ static int exited_starting(struct proc *p)
 {
 	struct procs *t = p->tab;
 	const struct conf_process *c = p->conf;
-	if (loop_now_ms() - p->start_ms >= 1000LL * c->startsecs)
+	/* a scheduled run may be short: any exit after exec ends it */
+	if (loop_now_ms() - p->start_ms >= 1000LL * c->startsecs || scheduled(p))
 		return exited(p);
 	char msg[128];
 	bool expected = exit_expected(p, msg, sizeof(msg));
@@ -639,11 +759,32 @@ static int stop_fatal(struct proc *p)
 	return 0;
 }
 
+/* svc-kinds: a scheduled run is due and the program is not running. */
+static int run_due(struct proc *p)
+{
+	if (p->tab->shutting_down || p->removing || p->next_conf)
+		return 0;
+	log_info("scheduled: %s is due", p->conf->name);
+	p->backoff = 0;
+	start(p);
+	return 0;
+}
+
+/* ... and it still runs: runs never overlap, this one is skipped. */
+static int skip_due(struct proc *p)
+{
+	log_warn("skipped: the scheduled run of %s, still %s from the last one (runs never "
+		 "overlap)",
+		 p->conf->name, proc_state_name(p->state));
+	return 0;
+}
+
 /* A reload swapped the config of a stopped process: a new process as far
  * as supervisord is concerned. */
 static int reset(struct proc *p)
 {
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
+	sched_arm(p, true);
 	p->laststart = 0;
 	p->laststop = 0;
 	p->backoff = 0;
@@ -697,15 +838,15 @@ static enum proc_row row_of(enum proc_state s)
  * refuse_* cells answer the requests a state does not take. */
 // clang-format off
 static proc_action *const actions[NROWS][PROC_NEVENTS] = {
-/*              START           STOP                SHUTDOWN TIMER      SPAWNED  SPAWN_FAILED   EXITED           RESET    LOST */
-[R_STOPPED]  = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing},
-[R_STARTING] = {refuse_started, stop,               stop,    started,   spawned, enter_backoff, exited_starting, nothing, enter_unknown},
-[R_RUNNING]  = {refuse_started, stop,               stop,    nothing,   nothing, enter_backoff, exited,          nothing, enter_unknown},
-[R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing, nothing},
-[R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing, enter_unknown},
-[R_EXITED]   = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing},
-[R_FATAL]    = {start,          stop_fatal,         nothing, revive,    nothing, nothing,       nothing,         reset,   nothing},
-[R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset,   nothing},
+/*              START           STOP                SHUTDOWN TIMER      SPAWNED  SPAWN_FAILED   EXITED           RESET    LOST           SCHEDULE */
+[R_STOPPED]  = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due},
+[R_STARTING] = {refuse_started, stop,               stop,    started,   spawned, enter_backoff, exited_starting, nothing, enter_unknown, skip_due},
+[R_RUNNING]  = {refuse_started, stop,               stop,    nothing,   nothing, enter_backoff, exited,          nothing, enter_unknown, skip_due},
+[R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing, nothing,       skip_due},
+[R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing, enter_unknown, skip_due},
+[R_EXITED]   = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due},
+[R_FATAL]    = {start,          stop_fatal,         nothing, revive,    nothing, nothing,       nothing,         reset,   nothing,       run_due},
+[R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset,   nothing,       skip_due},
 };
 // clang-format on
 
@@ -789,8 +930,9 @@ int proc_start(struct proc *p)
 
 int proc_autostart(struct proc *p)
 {
+	/* a scheduled program starts when due (svc-kinds) */
 	if (p->tab->shutting_down || !p->conf->autostart || p->laststart ||
-	    p->state != PROC_STOPPED)
+	    p->state != PROC_STOPPED || scheduled(p))
 		return 0;
 	return proc_event(p, PROC_EV_START);
 }
