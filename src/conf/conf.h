@@ -102,6 +102,9 @@ struct conf_kinds {
 	/* schedule= (cron.h), trimmed; NULL: not scheduled.  A scheduled
 	 * program runs when due, never autostarts or autorestarts. */
 	char *schedule;
+	/* pidfile= (absolute): the command is a launcher that exits 0 once
+	 * the daemon whose pid this file names runs; NULL: none */
+	char *pidfile;
 	enum conf_backoff backoff;
 };
 

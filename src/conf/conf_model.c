@@ -35,6 +35,7 @@ void cb_proc_free(struct conf_process *p)
 			free(p->kinds->env_files[i]);
 		free(p->kinds->env_files);
 		free(p->kinds->schedule);
+		free(p->kinds->pidfile);
 		free(p->kinds);
 	}
 }
@@ -129,7 +130,7 @@ static bool kinds_eq(const struct conf_kinds *a, const struct conf_kinds *b)
 	return a->backoff == b->backoff && a->backoff_max_ms == b->backoff_max_ms &&
 	       a->backoff_reset_ms == b->backoff_reset_ms &&
 	       a->fatal_retry_after_ms == b->fatal_retry_after_ms &&
-	       str_eq(a->schedule, b->schedule);
+	       str_eq(a->schedule, b->schedule) && str_eq(a->pidfile, b->pidfile);
 }
 
 bool conf_process_equal(const struct conf_process *a, const struct conf_process *b)

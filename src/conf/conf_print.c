@@ -125,6 +125,8 @@ static void ini_kinds(FILE *f, const struct conf_kinds *k)
 	ini_duration(f, "fatal_retry_after", k->fatal_retry_after_ms);
 	if (k->schedule)
 		ini_kv(f, "schedule", k->schedule);
+	if (k->pidfile)
+		ini_kv(f, "pidfile", k->pidfile);
 }
 
 static void ini_stream(FILE *f, const char *ch, const struct conf_stream *s)
@@ -476,6 +478,7 @@ static void js_kinds(struct js *j, const struct conf_kinds *k)
 	jk_int(j, "backoff_reset_ms", k->backoff_reset_ms);
 	jk_int(j, "fatal_retry_after_ms", k->fatal_retry_after_ms);
 	jk_str(j, "schedule", k->schedule);
+	jk_str(j, "pidfile", k->pidfile);
 }
 
 static void js_stream(struct js *j, const char *ch, const struct conf_stream *s)

@@ -73,6 +73,7 @@ enum {
 	P_BACKOFF_RESET,
 	P_FATAL_RETRY_AFTER,
 	P_SCHEDULE,
+	P_PIDFILE,
 	P_N
 };
 
@@ -127,6 +128,7 @@ static const char *const prog_opts[P_N] = {
     "backoff_reset",
     "fatal_retry_after",
     "schedule",
+    "pidfile",
 };
 
 /* A [program:x], [eventlistener:x] or [fcgi-program:x] section. */
@@ -483,6 +485,18 @@ static void popt_schedule(struct pbuild *b, struct opt *o)
 		b->x->oom = true;
 }
 
+static void popt_pidfile(struct pbuild *b, struct opt *o)
+{
+	if (o->v[0] != '/') {
+		cb_bad_value(o, "an absolute path, like %(here)s/app.pid");
+		return;
+	}
+	struct conf_kinds *k = kinds_of(b);
+	if (k)
+		cb_t_str(o, &k->pidfile);
+	cb_check_dir_of(b->x, o->kv, o->v);
+}
+
 #define LISTENER KIND(CONF_EVENTLISTENER)
 #define FCGI	 KIND(CONF_FCGI)
 
@@ -539,6 +553,7 @@ static const struct popt popts[P_N] = {
     [P_BACKOFF_RESET] = {T_FN, .fn = popt_backoff_reset},
     [P_FATAL_RETRY_AFTER] = {T_FN, .fn = popt_fatal_retry_after},
     [P_SCHEDULE] = {T_FN, KIND(CONF_PROGRAM), .whole = true, .fn = popt_schedule},
+    [P_PIDFILE] = {T_FN, KIND(CONF_PROGRAM), .whole = true, .fn = popt_pidfile},
 };
 
 static void popt_apply(struct pbuild *b, const struct popt *d, struct opt *o)

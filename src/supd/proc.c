@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +38,8 @@ static void on_timer(struct loop *l, void *arg);
 static void on_exec(struct loop *l, int fd, uint32_t events, void *arg);
 static void sched_arm(struct proc *p, bool from_now);
 static void sched_free(struct proc *p);
+static void on_schedule(struct loop *l, void *arg);
+static void launch_end(struct proc *p);
 
 static void close_exec(struct proc *p)
 {
@@ -261,6 +265,7 @@ static int64_t backoff_delay_ms(const struct proc *p)
  * it. */
 static int enter_backoff(struct proc *p)
 {
+	launch_end(p);
 	p->backoff++;
 	int64_t delay = backoff_delay_ms(p);
 	loop_timer_arm(p->tab->env.loop, &p->timer, loop_now_ms() + delay);
@@ -385,6 +390,10 @@ struct proc_kinds {
 	struct loop_timer sched;
 	time_t next_run; /* 0: never due again */
 	int64_t due_ms;	 /* @every */
+	/* pidfile=: the launcher runs, or its daemon's pid is awaited */
+	bool launching;
+	int ino_fd; /* inotify on the pid file's directory while awaited; -1 */
+	int pidfd;  /* the adopted daemon, for its exit if not supd's child; -1 */
 };
 
 static bool scheduled(const struct proc *p)
@@ -404,11 +413,67 @@ static int64_t real_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static bool forking(const struct proc *p)
+{
+	return p->conf->kinds && p->conf->kinds->pidfile;
+}
+
+static bool launching(const struct proc *p)
+{
+	return p->kinds && p->kinds->launching;
+}
+
+static struct proc_kinds *kinds_get(struct proc *p)
+{
+	if (!p->kinds) {
+		p->kinds = calloc(1, sizeof(*p->kinds));
+		if (!p->kinds) {
+			log_warn("'%s': %s", p->conf->name, strerror(ENOMEM));
+			return NULL;
+		}
+		loop_timer_init(&p->kinds->sched, on_schedule, p);
+		p->kinds->ino_fd = -1;
+		p->kinds->pidfd = -1;
+	}
+	return p->kinds;
+}
+
+static void unwatch_pidfile(struct proc *p)
+{
+	struct proc_kinds *k = p->kinds;
+	if (k && k->ino_fd >= 0) {
+		loop_unwatch_fd(p->tab->env.loop, k->ino_fd);
+		close(k->ino_fd);
+		k->ino_fd = -1;
+	}
+}
+
+/* Not (or no longer) waiting for a launcher or its pid file. */
+static void launch_end(struct proc *p)
+{
+	if (p->kinds) {
+		p->kinds->launching = false;
+		unwatch_pidfile(p);
+	}
+}
+
+static void close_pidfd(struct proc *p)
+{
+	struct proc_kinds *k = p->kinds;
+	if (k && k->pidfd >= 0) {
+		loop_unwatch_fd(p->tab->env.loop, k->pidfd);
+		close(k->pidfd);
+		k->pidfd = -1;
+	}
+}
+
 static void sched_free(struct proc *p)
 {
 	if (!p->kinds)
 		return;
 	loop_timer_cancel(p->tab->env.loop, &p->kinds->sched);
+	unwatch_pidfile(p);
+	close_pidfd(p);
 	free(p->kinds);
 	p->kinds = NULL;
 }
@@ -434,19 +499,19 @@ static void sched_arm(struct proc *p, bool from_now)
 {
 	struct loop *loop = p->tab->env.loop;
 	if (!scheduled(p)) {
-		sched_free(p);
+		if (p->kinds) {
+			loop_timer_cancel(loop, &p->kinds->sched);
+			p->kinds->next_run = 0;
+		}
+		if (!forking(p) && !p->pid)
+			sched_free(p);
 		return;
 	}
-	if (!p->kinds) {
-		p->kinds = calloc(1, sizeof(*p->kinds));
-		if (!p->kinds) {
-			log_warn("schedule of '%s': %s", p->conf->name, strerror(ENOMEM));
-			return;
-		}
-		loop_timer_init(&p->kinds->sched, on_schedule, p);
+	if (!p->kinds)
 		from_now = true;
-	}
-	struct proc_kinds *k = p->kinds;
+	struct proc_kinds *k = kinds_get(p);
+	if (!k)
+		return;
 	struct cron c;
 	const char *why;
 	if (cron_parse(p->conf->kinds->schedule, &c, &why) < 0)
@@ -476,6 +541,169 @@ static void sched_arm(struct proc *p, bool from_now)
 	}
 	k->next_run = next;
 	loop_timer_arm(loop, &k->sched, now + ((int64_t)next * 1000 - rnow));
+}
+
+/* ---------------------------------------------------------------- forking daemons */
+
+/* svc-kinds, pidfile=: the command is a launcher; once it exits 0, the
+ * process named by the pid file is the program.  supd is a child
+ * subreaper, so the daemon, orphaned by the launcher, becomes supd's child
+ * and its exit is reaped like any other.  The launcher's exit and the pid
+ * file must come within this long of the start. */
+#define PIDFILE_WAIT_MS 10000
+
+/* The pid the file names, when it is a running process; 0 otherwise (no
+ * file yet, half written, stale). */
+static pid_t read_pidfile(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *end;
+	errno = 0;
+	long v = strtol(buf, &end, 10);
+	end += strspn(end, " \t\r\n");
+	if (errno || *end || v <= 1 || v > INT_MAX)
+		return 0;
+	if (kill((pid_t)v, 0) < 0 && errno != EPERM)
+		return 0;
+	return (pid_t)v;
+}
+
+/* The adopted daemon exited but was not reaped: not supd's child (a
+ * process between them still runs), so its status is unknown. */
+static void on_pidfd(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	struct proc *p = arg;
+	pid_t pid = p->pid;
+	int st;
+	close_pidfd(p);
+	pid_t r = waitpid(pid, &st, WNOHANG);
+	if (r == pid) {
+		proc_exited(p, st);
+	} else if (r < 0) {
+		log_warn(
+		    "'%s' (pid %d) exited, but not as supd's child: its exit status is unknown",
+		    p->conf->name, (int)pid);
+		proc_exited(p, W_EXITCODE(255, 0));
+	}
+}
+
+/* The daemon runs: it is the program from now on, STARTING for startsecs
+ * from now. */
+static void adopt(struct proc *p, pid_t pid)
+{
+	struct procs *t = p->tab;
+	struct proc_kinds *k = p->kinds;
+	launch_end(p);
+	p->pid = pid;
+	p->last_pid = pid;
+	procs_pid_insert(t, p);
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0 && loop_watch_fd(t->env.loop, fd, EPOLLIN, on_pidfd, p) == 0)
+		k->pidfd = fd;
+	else if (fd >= 0)
+		close(fd);
+	log_info("adopted: '%s' is pid %d (from %s)", p->conf->name, (int)pid,
+		 p->conf->kinds->pidfile);
+	p->start_ms = loop_now_ms();
+	loop_timer_cancel(t->env.loop, &p->timer);
+	if (p->conf->startsecs > 0)
+		loop_timer_arm(t->env.loop, &p->timer,
+			       p->start_ms + 1000LL * p->conf->startsecs + 1);
+	else
+		enter_running(p);
+}
+
+static void on_pidfile_event(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	(void)l;
+	(void)events;
+	struct proc *p = arg;
+	char buf[4096];
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pid_t pid = read_pidfile(p->conf->kinds->pidfile);
+	if (pid)
+		adopt(p, pid);
+}
+
+/* Watches the pid file's directory until the file names a live process. */
+static void watch_pidfile(struct proc *p)
+{
+	const char *path = p->conf->kinds->pidfile;
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0 ||
+	    inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY) < 0 ||
+	    loop_watch_fd(p->tab->env.loop, fd, EPOLLIN, on_pidfile_event, p) < 0) {
+		/* the deadline still ends the wait */
+		log_warn("'%s': cannot watch %s for its pid file: %s", p->conf->name, dir,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	p->kinds->ino_fd = fd;
+}
+
+/* STARTING's launcher was reaped: exit 0 and the daemon's pid (now, or
+ * when the file names a running process), else a failed start. */
+static int launcher_exited(struct proc *p)
+{
+	const char *path = p->conf->kinds->pidfile;
+	char msg[128], why[192];
+	proc_exit_text(p->wstatus, msg, sizeof(msg));
+	if (!WIFEXITED(p->wstatus) || WEXITSTATUS(p->wstatus) != 0) {
+		snprintf(why, sizeof(why), "the launcher failed (%s)", msg);
+		set_spawnerr(p, why);
+		log_warn("exited: %s (%s; its launcher must exit 0 once %s is written)",
+			 p->conf->name, msg, path);
+		return enter_backoff(p);
+	}
+	log_debug("'%s': the launcher exited 0, reading %s", p->conf->name, path);
+	pid_t pid = read_pidfile(path);
+	if (!pid) {
+		watch_pidfile(p);
+		/* written between the read and the watch */
+		pid = read_pidfile(path);
+	}
+	if (pid)
+		adopt(p, pid);
+	return 0;
+}
+
+/* STARTING's deadline while launching: the launcher is stuck (killed:
+ * its exit is the failed start), or the pid file never named a process. */
+static int launch_timeout(struct proc *p)
+{
+	char why[PATH_MAX + 64];
+	if (p->pid) {
+		log_warn("'%s': the launcher did not exit within %d s: killing it with SIGKILL",
+			 p->conf->name, PIDFILE_WAIT_MS / 1000);
+		kill(p->pid, SIGKILL);
+		return 0;
+	}
+	snprintf(why, sizeof(why), "%s named no running process within %d s",
+		 p->conf->kinds->pidfile, PIDFILE_WAIT_MS / 1000);
+	set_spawnerr(p, why);
+	log_warn("'%s': %s", p->conf->name, why);
+	return enter_backoff(p);
 }
 
 static bool wants_restart(const struct proc *p, bool expected)
@@ -557,6 +785,13 @@ static int start(struct proc *p)
 	struct spawn_child ch;
 	char err[512];
 	int r = 0;
+	/* svc-kinds: a stale pid file would name another process */
+	if (forking(p) && kinds_get(p)) {
+		if (unlink(c->kinds->pidfile) < 0 && errno != ENOENT)
+			log_warn("'%s': removing the old %s: %s", c->name, c->kinds->pidfile,
+				 strerror(errno));
+		p->kinds->launching = true;
+	}
 	if (c->kind == CONF_FCGI) {
 		req.fcgi = true;
 		if (t->env.fcgi_socket) {
@@ -597,7 +832,9 @@ static int start(struct proc *p)
 	log_info("spawned: '%s' with pid %d", c->name, (int)ch.pid);
 	free(p->exec_err);
 	p->exec_err = NULL;
-	if (c->startsecs > 0)
+	if (launching(p))
+		loop_timer_arm(t->env.loop, &p->timer, p->start_ms + PIDFILE_WAIT_MS);
+	else if (c->startsecs > 0)
 		loop_timer_arm(t->env.loop, &p->timer, p->start_ms + 1000LL * c->startsecs + 1);
 	if (ch.fd_exec < 0) {
 		/* The outcome is known already (spawn.h). */
@@ -617,7 +854,8 @@ static int start(struct proc *p)
 /* STARTING's exec is confirmed: with startsecs=0 that is RUNNING. */
 static int spawned(struct proc *p)
 {
-	if (p->conf->startsecs <= 0)
+	/* a launcher's exec is not the daemon's start */
+	if (p->conf->startsecs <= 0 && !launching(p))
 		enter_running(p);
 	return 0;
 }
@@ -628,6 +866,8 @@ static int started(struct proc *p)
 {
 	if (p->exec_fd >= 0)
 		settle_exec(p);
+	if (launching(p) && !p->exec_err)
+		return launch_timeout(p);
 	if (!p->exec_err && p->state == PROC_STARTING)
 		enter_running(p);
 	return 0;
@@ -643,6 +883,14 @@ static int retry(struct proc *p)
 
 static int stop(struct proc *p)
 {
+	/* svc-kinds: awaiting the pid file, nothing to signal */
+	if (launching(p) && !p->pid) {
+		launch_end(p);
+		loop_timer_cancel(p->tab->env.loop, &p->timer);
+		change_state(p, PROC_STOPPED);
+		log_info("stopped: %s (before its pid file named a process)", p->conf->name);
+		return 0;
+	}
 	return kill_proc(p, p->conf->stopsignal);
 }
 
@@ -724,6 +972,8 @@ static int exited_starting(struct proc *p)
 {
 	struct procs *t = p->tab;
 	const struct conf_process *c = p->conf;
+	if (launching(p))
+		return launcher_exited(p);
 	/* a scheduled run may be short: any exit after exec ends it */
 	if (loop_now_ms() - p->start_ms >= 1000LL * c->startsecs || scheduled(p))
 		return exited(p);
@@ -859,6 +1109,7 @@ int proc_event(struct proc *p, enum proc_event ev)
 
 void proc_exited(struct proc *p, int st)
 {
+	close_pidfd(p);
 	if (p->out)
 		output_drain(p->out);
 	if (p->exec_fd >= 0)
