@@ -438,14 +438,20 @@ static struct proc_kinds *kinds_get(struct proc *p)
 	return p->kinds;
 }
 
+/* Unwatches and closes one of p->kinds' fds (-1: none). */
+static void drop_fd(struct proc *p, int *fd)
+{
+	if (*fd >= 0) {
+		loop_unwatch_fd(p->tab->env.loop, *fd);
+		close(*fd);
+		*fd = -1;
+	}
+}
+
 static void unwatch_pidfile(struct proc *p)
 {
-	struct proc_kinds *k = p->kinds;
-	if (k && k->ino_fd >= 0) {
-		loop_unwatch_fd(p->tab->env.loop, k->ino_fd);
-		close(k->ino_fd);
-		k->ino_fd = -1;
-	}
+	if (p->kinds)
+		drop_fd(p, &p->kinds->ino_fd);
 }
 
 /* Not (or no longer) waiting for a launcher or its pid file. */
@@ -459,12 +465,8 @@ static void launch_end(struct proc *p)
 
 static void close_pidfd(struct proc *p)
 {
-	struct proc_kinds *k = p->kinds;
-	if (k && k->pidfd >= 0) {
-		loop_unwatch_fd(p->tab->env.loop, k->pidfd);
-		close(k->pidfd);
-		k->pidfd = -1;
-	}
+	if (p->kinds)
+		drop_fd(p, &p->kinds->pidfd);
 }
 
 static void sched_free(struct proc *p)
