@@ -194,6 +194,12 @@ const char *proc_description(const struct proc *p, time_t now, char *buf, size_t
 	}
 	time_t next = proc_next_run(p);
 	size_t n = strlen(buf);
+	/* svc-kinds: FATAL with a deadline waits for fatal_retry_after */
+	if (p->state == PROC_FATAL && loop_timer_armed(&p->timer) && n + 32 < len) {
+		int64_t left = p->timer.when_ms - loop_now_ms();
+		n += (size_t)snprintf(buf + n, len - n, ", retry in %lld s",
+				      (long long)(left > 0 ? (left + 999) / 1000 : 0));
+	}
 	if (next && n + 40 < len) {
 		struct tm tm;
 		localtime_r(&next, &tm);

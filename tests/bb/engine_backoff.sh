@@ -80,7 +80,7 @@ grep -q "success: short entered RUNNING" "$T/supd.log" || fail "short never RUNN
 ok "backoff_reset: runs shorter than it count as failed starts, FATAL after startretries"
 
 # stop cancel while FATAL waits for its next try
-bb_wait 30 sh -c "timeout 10 '$SUPCTL' -c '$T/supd.conf' status cancel | grep -q FATAL"
+bb_wait 30 sh -c "timeout 10 '$SUPCTL' -c '$T/supd.conf' status cancel | grep -q 'FATAL.*, retry in [01] s'"
 run stop cancel
 [ "$RC" = 0 ] || fail "stop of a FATAL program waiting to retry: $RC $OUT"
 bb_wait_log 10 "stopped: cancel \(its retry after FATAL is cancelled\)"
