@@ -137,6 +137,33 @@ const char *conf_rl_format(enum conf_rl r, uint64_t cur, uint64_t max, char *buf
 int conf_cpus_parse(const char *s, uint64_t cpus[CONF_CPUS_MAX / 64]);
 const char *conf_cpus_format(const uint64_t cpus[CONF_CPUS_MAX / 64], char *buf, size_t len);
 
+/* supd (doc/supd.conf.5): backoff= */
+enum conf_backoff {
+	CONF_BACKOFF_LINEAR, /* supervisord's: the n-th failed start waits n s */
+	CONF_BACKOFF_EXPONENTIAL,
+};
+
+/* supd extensions for kinds of services (issue #14: env_file, backoff,
+ * fatal_retry_after, ...).  Allocated only for a program that sets one of
+ * them (conf_process.kinds), so 10,000 plain programs pay a pointer each;
+ * a NULL kinds reads as these defaults. */
+struct conf_kinds {
+	/* env_file=, as given but absolute; a leading '-': may be missing.
+	 * Their contents are already merged into conf_process.env. */
+	char **env_files;
+	size_t nenv_files;
+	int64_t backoff_max_ms;	      /* exponential: the longest delay */
+	int64_t backoff_reset_ms;     /* 0: the count resets on RUNNING */
+	int64_t fatal_retry_after_ms; /* 0: FATAL is final */
+	/* schedule= (cron.h), trimmed; NULL: not scheduled.  A scheduled
+	 * program runs when due, never autostarts or autorestarts. */
+	char *schedule;
+	/* pidfile= (absolute): the command is a launcher that exits 0 once
+	 * the daemon whose pid this file names runs; NULL: none */
+	char *pidfile;
+	enum conf_backoff backoff;
+};
+
 /* One process, after numprocs expansion: what the engine runs. */
 struct conf_process {
 	char *name;	 /* process name (process_name after expansion) */
@@ -192,6 +219,8 @@ struct conf_process {
 	/* supd extension (issue #15): rlimit_*, nice, oom_score_adj,
 	 * cpu_affinity; NULL: none of them set */
 	struct conf_limits *limits;
+	/* svc-kinds: env_file, backoff, fatal_retry_after...; NULL: none set */
+	struct conf_kinds *kinds;
 };
 
 /* A process group: a [program:x] with its numprocs processes (homogeneous),
@@ -298,6 +327,9 @@ struct conf_supd {
 	 * a supd started after this one died.  NULL: the pidfile's path with
 	 * .state for .pid (or added); "": none (statefile=NONE) */
 	char *statefile;
+	/* svc-kinds: env_file=, as conf_kinds.env_files (already in env) */
+	char **env_files;
+	size_t nenv_files;
 };
 
 struct conf {

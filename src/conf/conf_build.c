@@ -45,6 +45,7 @@ enum {
 	S_FORWARD_OUTPUT,
 	S_FORWARD_TIMESTAMPS,
 	S_STATEFILE, /* supd: after supd itself dies (issue #15) */
+	S_ENV_FILE, /* svc-kinds */
 	S_N
 };
 
@@ -70,6 +71,7 @@ static const char *const supd_opts[S_N] = {
     "forward_output",
     "forward_timestamps",
     "statefile",
+    "env_file",
 };
 
 static void build_supd(struct ctx *x)
@@ -95,11 +97,23 @@ static void type_supd(struct ctx *x, const struct raw_kv **v)
 	struct opt o;
 	char *t = NULL;
 
-	/* environment first: its keys are ENV_ names for everything else */
+	/* env_file, then environment (which wins over the files) first: their
+	 * keys are ENV_ names for everything else */
+	if (v[S_ENV_FILE]) {
+		char *here =
+		    strcmp(v[S_ENV_FILE]->file, CMDLINE) ? cb_dir_of(v[S_ENV_FILE]->file) : NULL;
+		n.here = here ? here : x->c->here;
+		if (cb_opt_get(x, &n, v[S_ENV_FILE], &o, &t, ","))
+			cb_t_env_files(x, &o, n.here, &s->env_files, &s->nenv_files, &s->env);
+		free(here);
+		free(t);
+		t = NULL;
+		n.here = x->c->here;
+	}
 	if (v[S_ENVIRONMENT])
 		cb_t_env(x, &n, v[S_ENVIRONMENT], &s->env);
 	for (int i = 0; i < S_N; i++) {
-		if (i == S_ENVIRONMENT || !v[i])
+		if (i == S_ENVIRONMENT || i == S_ENV_FILE || !v[i])
 			continue;
 		char *here =
 		    v[i]->file && strcmp(v[i]->file, CMDLINE) ? cb_dir_of(v[i]->file) : NULL;

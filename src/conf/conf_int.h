@@ -18,6 +18,7 @@
 #define DEFAULT_RESULT_HANDLER "supervisor.dispatchers:default_handler"
 #define MAIN_RPC_FACTORY       "supervisor.rpcinterface:make_main_rpcinterface"
 #define CMDLINE		       "command line"
+#define CONF_BACKOFF_MAX_MS    60000 /* backoff_max's default */
 
 /* One model being built. */
 struct ctx {
@@ -82,6 +83,11 @@ void cb_check_dir(struct ctx *x, const struct raw_kv *kv, const char *dir);
 
 /* [supervisord] or its alias [supd] */
 bool cb_is_supd_section(const char *name);
+
+/* conf_kinds.c: env_file= (o->v, a comma list; here: the directory of the
+ * file naming it) read into env, each file's path appended to files. */
+void cb_t_env_files(struct ctx *x, struct opt *o, const char *here, char ***files, size_t *nfiles,
+		    struct conf_env *env);
 
 /* conf_prog.c */
 void cb_build_programs(struct ctx *x, struct raw_conf *r);

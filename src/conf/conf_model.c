@@ -31,6 +31,14 @@ void cb_proc_free(struct conf_process *p)
 	free(p->socket);
 	free(p->socket_owner);
 	free(p->limits);
+	if (p->kinds) {
+		for (size_t i = 0; i < p->kinds->nenv_files; i++)
+			free(p->kinds->env_files[i]);
+		free(p->kinds->env_files);
+		free(p->kinds->schedule);
+		free(p->kinds->pidfile);
+		free(p->kinds);
+	}
 }
 
 static void conf_access_free(struct conf_access *a)
@@ -81,6 +89,9 @@ void conf_free(struct conf *c)
 	conf_env_free(&s->env);
 	free(s->identifier);
 	free(s->statefile);
+	for (size_t i = 0; i < s->nenv_files; i++)
+		free(s->env_files[i]);
+	free(s->env_files);
 	for (size_t i = 0; i < c->nservers; i++) {
 		struct conf_server *v = &c->servers[i];
 		free(v->section);
@@ -145,6 +156,19 @@ static bool env_eq(const struct conf_env *a, const struct conf_env *b)
 	return true;
 }
 
+/* env_files are left out: their contents are in env, and a file renamed
+ * with the same contents runs the same program. */
+static bool kinds_eq(const struct conf_kinds *a, const struct conf_kinds *b)
+{
+	static const struct conf_kinds none = {.backoff_max_ms = CONF_BACKOFF_MAX_MS};
+	a = a ? a : &none;
+	b = b ? b : &none;
+	return a->backoff == b->backoff && a->backoff_max_ms == b->backoff_max_ms &&
+	       a->backoff_reset_ms == b->backoff_reset_ms &&
+	       a->fatal_retry_after_ms == b->fatal_retry_after_ms &&
+	       str_eq(a->schedule, b->schedule) && str_eq(a->pidfile, b->pidfile);
+}
+
 bool conf_process_equal(const struct conf_process *a, const struct conf_process *b)
 {
 	/* program, process_num, numprocs, file and line only say where the
@@ -164,7 +188,8 @@ bool conf_process_equal(const struct conf_process *a, const struct conf_process 
 	    a->shutdown_on != b->shutdown_on || a->nevents != b->nevents ||
 	    a->buffer_size != b->buffer_size || !str_eq(a->result_handler, b->result_handler) ||
 	    !str_eq(a->socket, b->socket) || a->socket_backlog != b->socket_backlog ||
-	    !str_eq(a->socket_owner, b->socket_owner) || a->socket_mode != b->socket_mode)
+	    !str_eq(a->socket_owner, b->socket_owner) || a->socket_mode != b->socket_mode ||
+	    !kinds_eq(a->kinds, b->kinds))
 		return false;
 	for (size_t i = 0; i < a->nevents; i++)
 		if (strcmp(a->events[i], b->events[i]))

@@ -106,6 +106,55 @@ static void ini_env(FILE *f, const struct conf_env *e)
 	fputc('\n', f);
 }
 
+/* svc-kinds: a comma list of env files (a leading '-' kept). */
+static void ini_env_files(FILE *f, char *const *files, size_t n)
+{
+	if (!n)
+		return;
+	fputs("env_file=", f);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		ini_str(f, files[i]);
+	}
+	fputc('\n', f);
+}
+
+/* A duration as cv_duration reads it: "1h30m", "500ms", "0". */
+static void ini_duration(FILE *f, const char *key, int64_t ms)
+{
+	static const struct {
+		const char *unit;
+		int64_t ms;
+	} units[] = {{"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}, {"ms", 1}};
+	fprintf(f, "%s=", key);
+	if (!ms)
+		fputc('0', f);
+	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
+		if (ms >= units[i].ms) {
+			fprintf(f, "%lld%s", (long long)(ms / units[i].ms), units[i].unit);
+			ms %= units[i].ms;
+		}
+	}
+	fputc('\n', f);
+}
+
+/* svc-kinds' options, only for a program that set one of them. */
+static void ini_kinds(FILE *f, const struct conf_kinds *k)
+{
+	if (!k)
+		return;
+	ini_env_files(f, k->env_files, k->nenv_files);
+	ini_kv(f, "backoff", k->backoff == CONF_BACKOFF_EXPONENTIAL ? "exponential" : "linear");
+	ini_duration(f, "backoff_max", k->backoff_max_ms);
+	ini_duration(f, "backoff_reset", k->backoff_reset_ms);
+	ini_duration(f, "fatal_retry_after", k->fatal_retry_after_ms);
+	if (k->schedule)
+		ini_kv(f, "schedule", k->schedule);
+	if (k->pidfile)
+		ini_kv(f, "pidfile", k->pidfile);
+}
+
 static void ini_stream(FILE *f, const char *ch, const struct conf_stream *s)
 {
 	char key[64];
@@ -225,6 +274,7 @@ static void ini_process(FILE *f, const struct conf *c, const struct conf_process
 	ini_bool(f, "redirect_stderr", p->redirect_stderr);
 	ini_stream(f, "stdout", &p->out);
 	ini_stream(f, "stderr", &p->err);
+	ini_kinds(f, p->kinds);
 	ini_env(f, &p->env);
 	if (p->directory)
 		ini_kv(f, "directory", p->directory);
@@ -292,6 +342,7 @@ int conf_print_ini(const struct conf *c, FILE *f)
 	if (s->directory)
 		ini_kv(f, "directory", s->directory);
 	ini_bool(f, "strip_ansi", s->strip_ansi);
+	ini_env_files(f, s->env_files, s->nenv_files);
 	ini_env(f, &s->env);
 	ini_kv(f, "identifier", s->identifier);
 	ini_bool(f, "forward_output", s->forward_output);
@@ -491,6 +542,32 @@ static void jk_env(struct js *j, const char *k, const struct conf_env *e)
 	js_close(j, '}');
 }
 
+static void jk_env_files(struct js *j, char *const *files, size_t n)
+{
+	if (!n)
+		return;
+	js_key(j, "env_file");
+	js_open(j, '[');
+	for (size_t i = 0; i < n; i++) {
+		js_item(j);
+		js_str(j->f, files[i]);
+	}
+	js_close(j, ']');
+}
+
+static void js_kinds(struct js *j, const struct conf_kinds *k)
+{
+	if (!k)
+		return;
+	jk_env_files(j, k->env_files, k->nenv_files);
+	jk_str(j, "backoff", k->backoff == CONF_BACKOFF_EXPONENTIAL ? "exponential" : "linear");
+	jk_int(j, "backoff_max_ms", k->backoff_max_ms);
+	jk_int(j, "backoff_reset_ms", k->backoff_reset_ms);
+	jk_int(j, "fatal_retry_after_ms", k->fatal_retry_after_ms);
+	jk_str(j, "schedule", k->schedule);
+	jk_str(j, "pidfile", k->pidfile);
+}
+
 static void js_stream(struct js *j, const char *ch, const struct conf_stream *s)
 {
 	char key[64];
@@ -565,6 +642,7 @@ static void js_process(struct js *j, const struct conf_process *p)
 	jk_bool(j, "redirect_stderr", p->redirect_stderr);
 	js_stream(j, "stdout", &p->out);
 	js_stream(j, "stderr", &p->err);
+	js_kinds(j, p->kinds);
 	jk_env(j, "environment", &p->env);
 	jk_str(j, "directory", p->directory);
 	if (p->umask >= 0)
@@ -623,6 +701,7 @@ int conf_print_json(const struct conf *c, FILE *f)
 	jk_str(&j, "user", s->user);
 	jk_str(&j, "directory", s->directory);
 	jk_bool(&j, "strip_ansi", s->strip_ansi);
+	jk_env_files(&j, s->env_files, s->nenv_files);
 	jk_env(&j, "environment", &s->env);
 	jk_str(&j, "identifier", s->identifier);
 	jk_bool(&j, "forward_output", s->forward_output);

@@ -5,6 +5,7 @@
 
 #include "conf_int.h"
 #include "conf_value.h"
+#include "cron.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -83,6 +84,14 @@ enum {
 	P_NICE,
 	P_OOM_SCORE_ADJ,
 	P_CPU_AFFINITY,
+	/* svc-kinds (issue #14) */
+	P_ENV_FILE,
+	P_BACKOFF,
+	P_BACKOFF_MAX,
+	P_BACKOFF_RESET,
+	P_FATAL_RETRY_AFTER,
+	P_SCHEDULE,
+	P_PIDFILE,
 	P_N
 };
 
@@ -148,6 +157,13 @@ static const char *const prog_opts[P_N] = {
     "nice",
     "oom_score_adj",
     "cpu_affinity",
+    "env_file",
+    "backoff",
+    "backoff_max",
+    "backoff_reset",
+    "fatal_retry_after",
+    "schedule",
+    "pidfile",
 };
 
 /* A [program:x], [eventlistener:x] or [fcgi-program:x] section. */
@@ -489,6 +505,102 @@ static void popt_cpu_affinity(struct pbuild *b, struct opt *o)
 	}
 }
 
+/* svc-kinds: the options that live in p->kinds, made on first use. */
+static struct conf_kinds *kinds_of(struct pbuild *b)
+{
+	if (!b->p->kinds) {
+		b->p->kinds = calloc(1, sizeof(*b->p->kinds));
+		if (!b->p->kinds) {
+			b->x->oom = true;
+			return NULL;
+		}
+		b->p->kinds->backoff_max_ms = CONF_BACKOFF_MAX_MS;
+	}
+	return b->p->kinds;
+}
+
+static void t_duration(struct opt *o, int64_t min_ms, int64_t *out)
+{
+	int64_t v;
+	if (cv_duration(o->v, &v) < 0 || v < min_ms)
+		cb_bad_value(o, min_ms ? "a duration of at least 1s, like 30s, 5m or 1h30m"
+				       : "a duration like 30s, 5m, 1h30m or 500ms; 0: never");
+	else
+		*out = v;
+}
+
+static void popt_backoff(struct pbuild *b, struct opt *o)
+{
+	const char *v = o->v + strspn(o->v, " \t");
+	size_t l = strcspn(v, " \t");
+	bool lin = l == 6 && !strncasecmp(v, "linear", 6);
+	bool exp = l == 11 && !strncasecmp(v, "exponential", 11);
+	if (v[l + strspn(v + l, " \t")] || (!lin && !exp)) {
+		cb_bad_value(o, "linear or exponential");
+		return;
+	}
+	struct conf_kinds *k = kinds_of(b);
+	if (k)
+		k->backoff = exp ? CONF_BACKOFF_EXPONENTIAL : CONF_BACKOFF_LINEAR;
+}
+
+static void popt_backoff_max(struct pbuild *b, struct opt *o)
+{
+	struct conf_kinds *k = kinds_of(b);
+	if (k)
+		t_duration(o, 1000, &k->backoff_max_ms);
+}
+
+static void popt_backoff_reset(struct pbuild *b, struct opt *o)
+{
+	struct conf_kinds *k = kinds_of(b);
+	if (k)
+		t_duration(o, 0, &k->backoff_reset_ms);
+}
+
+static void popt_fatal_retry_after(struct pbuild *b, struct opt *o)
+{
+	struct conf_kinds *k = kinds_of(b);
+	if (k)
+		t_duration(o, 0, &k->fatal_retry_after_ms);
+}
+
+static void popt_schedule(struct pbuild *b, struct opt *o)
+{
+	struct cron c;
+	const char *why = NULL;
+	if (cron_parse(o->v, &c, &why) < 0) {
+		diag_error(b->x->d, o->kv->file, o->kv->line, 0,
+			   "schedule: %s in '%s' (write 'MINUTE HOUR DAY MONTH WEEKDAY' as "
+			   "crontab does, or an @name)",
+			   why, o->v);
+		o->bad = true;
+		return;
+	}
+	struct conf_kinds *k = kinds_of(b);
+	if (!k)
+		return;
+	size_t lead = strspn(o->v, " \t"), n = strlen(o->v + lead);
+	while (n && strchr(" \t", o->v[lead + n - 1]))
+		n--;
+	free(k->schedule);
+	k->schedule = strndup(o->v + lead, n);
+	if (!k->schedule)
+		b->x->oom = true;
+}
+
+static void popt_pidfile(struct pbuild *b, struct opt *o)
+{
+	if (o->v[0] != '/') {
+		cb_bad_value(o, "an absolute path, like %(here)s/app.pid");
+		return;
+	}
+	struct conf_kinds *k = kinds_of(b);
+	if (k)
+		cb_t_str(o, &k->pidfile);
+	cb_check_dir_of(b->x, o->kv, o->v);
+}
+
 #define LISTENER KIND(CONF_EVENTLISTENER)
 #define FCGI	 KIND(CONF_FCGI)
 
@@ -560,6 +672,14 @@ static const struct popt popts[P_N] = {
     [P_NICE] = {T_FN, .fn = popt_nice},
     [P_OOM_SCORE_ADJ] = {T_FN, .fn = popt_oom_score_adj},
     [P_CPU_AFFINITY] = {T_FN, .fn = popt_cpu_affinity},
+    /* svc-kinds */
+    [P_ENV_FILE] = {T_ELSEWHERE},
+    [P_BACKOFF] = {T_FN, .fn = popt_backoff},
+    [P_BACKOFF_MAX] = {T_FN, .fn = popt_backoff_max},
+    [P_BACKOFF_RESET] = {T_FN, .fn = popt_backoff_reset},
+    [P_FATAL_RETRY_AFTER] = {T_FN, .fn = popt_fatal_retry_after},
+    [P_SCHEDULE] = {T_FN, KIND(CONF_PROGRAM), .whole = true, .fn = popt_schedule},
+    [P_PIDFILE] = {T_FN, KIND(CONF_PROGRAM), .whole = true, .fn = popt_pidfile},
 };
 #pragma GCC diagnostic pop
 
@@ -647,23 +767,35 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 	 * [supervisord]'s keys, not its own; those are ENV_ names for every
 	 * other option */
 	n.env1 = &sd->env;
+	/* svc-kinds: [supervisord]'s environment, the program's env_file, its
+	 * environment: the later wins (doc/supd.conf.5) */
+	for (size_t i = 0; i < sd->env.n; i++)
+		if (conf_env_set(&p->env, sd->env.keys[i], sd->env.vals[i]) < 0)
+			x->oom = true;
+	if (v[P_ENV_FILE]) {
+		char *here = cb_dir_of(v[P_ENV_FILE]->file);
+		n.here = here;
+		char *t = NULL;
+		struct pbuild b = {.x = x, .p = p};
+		if (here && cb_opt_get(x, &n, v[P_ENV_FILE], &o, &t, ",") && kinds_of(&b)) {
+			cb_t_env_files(x, &o, here, &p->kinds->env_files, &p->kinds->nenv_files,
+				       &p->env);
+			if (o.bad)
+				pg->bad = true;
+		}
+		free(t);
+		free(here);
+	}
 	if (v[P_ENVIRONMENT]) {
 		char *here = cb_dir_of(v[P_ENVIRONMENT]->file);
 		n.here = here;
 		struct conf_env own = {0};
 		cb_t_env(x, &n, v[P_ENVIRONMENT], &own);
 		free(here);
-		for (size_t i = 0; i < sd->env.n; i++)
-			if (conf_env_set(&p->env, sd->env.keys[i], sd->env.vals[i]) < 0)
-				x->oom = true;
 		for (size_t i = 0; i < own.n; i++)
 			if (conf_env_set(&p->env, own.keys[i], own.vals[i]) < 0)
 				x->oom = true;
 		conf_env_free(&own);
-	} else {
-		for (size_t i = 0; i < sd->env.n; i++)
-			if (conf_env_set(&p->env, sd->env.keys[i], sd->env.vals[i]) < 0)
-				x->oom = true;
 	}
 	n.env2 = &p->env;
 

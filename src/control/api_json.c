@@ -56,6 +56,7 @@ static const char *const proc_fields[] = {
     "start",	   "stop",	     "now",
     "uptime",	   "exitstatus",     "spawnerr",
     "description", "stdout_logfile", "stderr_logfile",
+    "next_run", /* svc-kinds */
 };
 #define NFIELDS (sizeof(proc_fields) / sizeof(proc_fields[0]))
 _Static_assert(API_ALL_FIELDS == (1u << NFIELDS) - 1, "API_ALL_FIELDS names every field");
@@ -148,6 +149,13 @@ void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mas
 			break;
 		case 14:
 			api_json_str(b, p->out ? output_path(p->out, OUTPUT_STDERR) : NULL);
+			break;
+		case 15:
+			/* a scheduled program's next run (unix seconds), else null */
+			if (proc_next_run(p))
+				buf_putf(b, "%lld", (long long)proc_next_run(p));
+			else
+				buf_put(b, "null", 4);
 			break;
 		}
 	}

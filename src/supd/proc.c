@@ -19,10 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cron.h"
 #include "list.h"
 #include "log.h"
 #include "output.h"
@@ -34,6 +37,10 @@
 
 static void on_timer(struct loop *l, void *arg);
 static void on_exec(struct loop *l, int fd, uint32_t events, void *arg);
+static void sched_arm(struct proc *p, bool from_now);
+static void sched_free(struct proc *p);
+static void on_schedule(struct loop *l, void *arg);
+static void launch_end(struct proc *p);
 
 static void close_exec(struct proc *p)
 {
@@ -80,6 +87,7 @@ void proc_init(struct proc *p)
 	p->stdin_fd = -1;
 	loop_timer_init(&p->timer, on_timer, p);
 	open_output(p);
+	sched_arm(p, true);
 }
 
 void proc_free(struct proc *p)
@@ -88,6 +96,7 @@ void proc_free(struct proc *p)
 	close_stdin(p);
 	free(p->exec_err);
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
+	sched_free(p);
 	output_free(p->out);
 	free(p->spawnerr);
 	conf_ref_put(p->cref);
@@ -184,6 +193,20 @@ const char *proc_description(const struct proc *p, time_t now, char *buf, size_t
 		if (len)
 			buf[0] = 0;
 	}
+	time_t next = proc_next_run(p);
+	size_t n = strlen(buf);
+	/* svc-kinds: FATAL with a deadline waits for fatal_retry_after */
+	if (p->state == PROC_FATAL && loop_timer_armed(&p->timer) && n + 32 < len) {
+		int64_t left = p->timer.when_ms - loop_now_ms();
+		n += (size_t)snprintf(buf + n, len - n, ", retry in %lld s",
+				      (long long)(left > 0 ? (left + 999) / 1000 : 0));
+	}
+	if (next && n + 40 < len) {
+		struct tm tm;
+		localtime_r(&next, &tm);
+		n += (size_t)snprintf(buf + n, len - n, "%snext run ", n ? ", " : "");
+		strftime(buf + n, len - n, "%Y-%m-%d %H:%M:%S", &tm);
+	}
 	return buf;
 }
 
@@ -210,32 +233,65 @@ static void change_state(struct proc *p, enum proc_state to)
 	}
 }
 
+/* FATAL; with fatal_retry_after (svc-kinds), FATAL's deadline is the next
+ * try (its TIMER cell). */
 static int give_up(struct proc *p)
 {
+	const struct conf_kinds *k = p->conf->kinds;
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
 	p->backoff = 0;
 	change_state(p, PROC_FATAL);
 	log_info("gave up: %s entered FATAL state, too many start retries too quickly",
 		 p->conf->name);
+	if (k && k->fatal_retry_after_ms > 0 && !p->tab->shutting_down) {
+		loop_timer_arm(p->tab->env.loop, &p->timer,
+			       loop_now_ms() + k->fatal_retry_after_ms);
+		log_info("%s: trying again in %lld ms (fatal_retry_after)", p->conf->name,
+			 (long long)k->fatal_retry_after_ms);
+	}
 	return 0;
 }
 
-/* The n-th failed start in a row waits n seconds, unless it is one too
- * many.  The count is up before the hooks run: BACKOFF's event says it. */
+/* The delay before the next try after p->backoff failed starts in a row.
+ * supervisord's: n seconds.  Exponential (svc-kinds): 1 s, 2 s, 4 s... up
+ * to backoff_max, each up to a fifth shorter at random, so that programs
+ * which failed together (a database went away) do not retry in step. */
+static int64_t backoff_delay_ms(const struct proc *p)
+{
+	const struct conf_kinds *k = p->conf->kinds;
+	if (!k || k->backoff != CONF_BACKOFF_EXPONENTIAL)
+		return 1000LL * p->backoff;
+	int64_t d = k->backoff_max_ms;
+	if (p->backoff <= 30 && (1000LL << (p->backoff - 1)) < d)
+		d = 1000LL << (p->backoff - 1);
+	return d - (int64_t)arc4random_uniform((uint32_t)(d / 5) + 1);
+}
+
+/* The n-th failed start in a row waits backoff_delay_ms, unless it is one
+ * too many.  The count is up before the hooks run: BACKOFF's event says
+ * it. */
 static int enter_backoff(struct proc *p)
 {
+	launch_end(p);
 	p->backoff++;
-	loop_timer_arm(p->tab->env.loop, &p->timer, loop_now_ms() + 1000LL * p->backoff);
+	int64_t delay = backoff_delay_ms(p);
+	loop_timer_arm(p->tab->env.loop, &p->timer, loop_now_ms() + delay);
 	change_state(p, PROC_BACKOFF);
 	if (p->backoff > p->conf->startretries)
 		give_up(p);
+	else if (p->conf->kinds && p->conf->kinds->backoff == CONF_BACKOFF_EXPONENTIAL)
+		log_info("%s: retrying in %lld ms (backoff=exponential, failure %d)", p->conf->name,
+			 (long long)delay, p->backoff);
 	return 0;
 }
 
+/* With backoff_reset (svc-kinds), the count of failed starts survives
+ * RUNNING: it is reset by a run that lasted backoff_reset (exited). */
 static void enter_running(struct proc *p)
 {
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
-	p->backoff = 0;
+	if (!p->conf->kinds || !p->conf->kinds->backoff_reset_ms)
+		p->backoff = 0;
 	change_state(p, PROC_RUNNING);
 	log_info("success: %s entered RUNNING state, process has stayed up for > than %d seconds "
 		 "(startsecs)",
@@ -331,8 +387,339 @@ static void on_timer(struct loop *l, void *arg)
 	proc_event(arg, PROC_EV_TIMER);
 }
 
+/* ---------------------------------------------------------------- schedules */
+
+/* svc-kinds: a scheduled program's own deadline (p->timer belongs to its
+ * state), the next run's wall-clock time for status, and for @every the
+ * monotonic time it is due (each run due one period after the last, so
+ * the runs do not drift by the time it takes to start one). */
+struct proc_kinds {
+	struct loop_timer sched;
+	time_t next_run; /* 0: never due again */
+	int64_t due_ms;	 /* @every */
+	/* pidfile=: the launcher runs, or its daemon's pid is awaited */
+	bool launching;
+	int ino_fd; /* inotify on the pid file's directory while awaited; -1 */
+	int pidfd;  /* the adopted daemon, for its exit if not supd's child; -1 */
+};
+
+static bool scheduled(const struct proc *p)
+{
+	return p->conf->kinds && p->conf->kinds->schedule;
+}
+
+time_t proc_next_run(const struct proc *p)
+{
+	return p->kinds ? p->kinds->next_run : 0;
+}
+
+static int64_t real_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool forking(const struct proc *p)
+{
+	return p->conf->kinds && p->conf->kinds->pidfile;
+}
+
+static bool launching(const struct proc *p)
+{
+	return p->kinds && p->kinds->launching;
+}
+
+static struct proc_kinds *kinds_get(struct proc *p)
+{
+	if (!p->kinds) {
+		p->kinds = calloc(1, sizeof(*p->kinds));
+		if (!p->kinds) {
+			log_warn("'%s': %s", p->conf->name, strerror(ENOMEM));
+			return NULL;
+		}
+		loop_timer_init(&p->kinds->sched, on_schedule, p);
+		p->kinds->ino_fd = -1;
+		p->kinds->pidfd = -1;
+	}
+	return p->kinds;
+}
+
+/* Unwatches and closes one of p->kinds' fds (-1: none). */
+static void drop_fd(struct proc *p, int *fd)
+{
+	if (*fd >= 0) {
+		loop_unwatch_fd(p->tab->env.loop, *fd);
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static void unwatch_pidfile(struct proc *p)
+{
+	if (p->kinds)
+		drop_fd(p, &p->kinds->ino_fd);
+}
+
+/* Not (or no longer) waiting for a launcher or its pid file. */
+static void launch_end(struct proc *p)
+{
+	if (p->kinds) {
+		p->kinds->launching = false;
+		unwatch_pidfile(p);
+	}
+}
+
+static void close_pidfd(struct proc *p)
+{
+	if (p->kinds)
+		drop_fd(p, &p->kinds->pidfd);
+}
+
+static void sched_free(struct proc *p)
+{
+	if (!p->kinds)
+		return;
+	loop_timer_cancel(p->tab->env.loop, &p->kinds->sched);
+	unwatch_pidfile(p);
+	close_pidfd(p);
+	free(p->kinds);
+	p->kinds = NULL;
+}
+
+static void on_schedule(struct loop *l, void *arg)
+{
+	(void)l;
+	struct proc *p = arg;
+	/* the wall clock was set back since the timer was armed: not due */
+	if (!p->kinds->due_ms && real_ms() < (int64_t)p->kinds->next_run * 1000 - 1000) {
+		sched_arm(p, true);
+		return;
+	}
+	proc_event(p, PROC_EV_SCHEDULE);
+	sched_arm(p, false);
+}
+
+/* Arms the next run of p's schedule (none: frees the state): from now, or
+ * after the run just due.  A crontab time is a wall-clock time (cron.h);
+ * the loop's deadline is monotonic, so a clock set forward runs it late
+ * and a clock set back is noticed when the deadline comes. */
+static void sched_arm(struct proc *p, bool from_now)
+{
+	struct loop *loop = p->tab->env.loop;
+	if (!scheduled(p)) {
+		if (p->kinds) {
+			loop_timer_cancel(loop, &p->kinds->sched);
+			p->kinds->next_run = 0;
+		}
+		if (!forking(p) && !p->pid)
+			sched_free(p);
+		return;
+	}
+	if (!p->kinds)
+		from_now = true;
+	struct proc_kinds *k = kinds_get(p);
+	if (!k)
+		return;
+	struct cron c;
+	const char *why;
+	if (cron_parse(p->conf->kinds->schedule, &c, &why) < 0)
+		return; /* the config checked it */
+	int64_t now = loop_now_ms(), rnow = real_ms();
+	if (c.every_ms) {
+		k->due_ms = from_now ? now + c.every_ms : k->due_ms + c.every_ms;
+		/* runs missed while the machine slept are not made up */
+		if (k->due_ms <= now)
+			k->due_ms = now + c.every_ms;
+		k->next_run = (time_t)((rnow + k->due_ms - now + 999) / 1000);
+		loop_timer_arm(loop, &k->sched, k->due_ms);
+		return;
+	}
+	k->due_ms = 0;
+	time_t after = (time_t)(rnow / 1000);
+	/* the deadline may come a little before the wall clock says */
+	if (!from_now && k->next_run > after)
+		after = k->next_run;
+	time_t next = cron_next(&c, after);
+	if (next < 0) {
+		log_warn("schedule of '%s' ('%s') is never due", p->conf->name,
+			 p->conf->kinds->schedule);
+		k->next_run = 0;
+		loop_timer_cancel(loop, &k->sched);
+		return;
+	}
+	k->next_run = next;
+	loop_timer_arm(loop, &k->sched, now + ((int64_t)next * 1000 - rnow));
+}
+
+/* ---------------------------------------------------------------- forking daemons */
+
+/* svc-kinds, pidfile=: the command is a launcher; once it exits 0, the
+ * process named by the pid file is the program.  supd is a child
+ * subreaper, so the daemon, orphaned by the launcher, becomes supd's child
+ * and its exit is reaped like any other.  The launcher's exit and the pid
+ * file must come within this long of the start. */
+#define PIDFILE_WAIT_MS 10000
+
+/* The pid the file names, when it is a running process; 0 otherwise (no
+ * file yet, half written, stale). */
+static pid_t read_pidfile(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *end;
+	errno = 0;
+	long v = strtol(buf, &end, 10);
+	end += strspn(end, " \t\r\n");
+	if (errno || *end || v <= 1 || v > INT_MAX)
+		return 0;
+	if (kill((pid_t)v, 0) < 0 && errno != EPERM)
+		return 0;
+	return (pid_t)v;
+}
+
+/* The adopted daemon exited but was not reaped: not supd's child (a
+ * process between them still runs), so its status is unknown. */
+static void on_pidfd(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	struct proc *p = arg;
+	pid_t pid = p->pid;
+	int st;
+	close_pidfd(p);
+	pid_t r = waitpid(pid, &st, WNOHANG);
+	if (r == pid) {
+		proc_exited(p, st);
+	} else if (r < 0) {
+		log_warn(
+		    "'%s' (pid %d) exited, but not as supd's child: its exit status is unknown",
+		    p->conf->name, (int)pid);
+		proc_exited(p, W_EXITCODE(255, 0));
+	}
+}
+
+/* The daemon runs: it is the program from now on, STARTING for startsecs
+ * from now. */
+static void adopt(struct proc *p, pid_t pid)
+{
+	struct procs *t = p->tab;
+	struct proc_kinds *k = p->kinds;
+	launch_end(p);
+	p->pid = pid;
+	p->last_pid = pid;
+	procs_pid_insert(t, p);
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0 && loop_watch_fd(t->env.loop, fd, EPOLLIN, on_pidfd, p) == 0)
+		k->pidfd = fd;
+	else if (fd >= 0)
+		close(fd);
+	log_info("adopted: '%s' is pid %d (from %s)", p->conf->name, (int)pid,
+		 p->conf->kinds->pidfile);
+	p->start_ms = loop_now_ms();
+	loop_timer_cancel(t->env.loop, &p->timer);
+	if (p->conf->startsecs > 0)
+		loop_timer_arm(t->env.loop, &p->timer,
+			       p->start_ms + 1000LL * p->conf->startsecs + 1);
+	else
+		enter_running(p);
+}
+
+static void on_pidfile_event(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	(void)l;
+	(void)events;
+	struct proc *p = arg;
+	char buf[4096];
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	pid_t pid = read_pidfile(p->conf->kinds->pidfile);
+	if (pid)
+		adopt(p, pid);
+}
+
+/* Watches the pid file's directory until the file names a live process. */
+static void watch_pidfile(struct proc *p)
+{
+	const char *path = p->conf->kinds->pidfile;
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0 ||
+	    inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY) < 0 ||
+	    loop_watch_fd(p->tab->env.loop, fd, EPOLLIN, on_pidfile_event, p) < 0) {
+		/* the deadline still ends the wait */
+		log_warn("'%s': cannot watch %s for its pid file: %s", p->conf->name, dir,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	p->kinds->ino_fd = fd;
+}
+
+/* STARTING's launcher was reaped: exit 0 and the daemon's pid (now, or
+ * when the file names a running process), else a failed start. */
+static int launcher_exited(struct proc *p)
+{
+	const char *path = p->conf->kinds->pidfile;
+	char msg[128], why[192];
+	proc_exit_text(p->wstatus, msg, sizeof(msg));
+	if (!WIFEXITED(p->wstatus) || WEXITSTATUS(p->wstatus) != 0) {
+		snprintf(why, sizeof(why), "the launcher failed (%s)", msg);
+		set_spawnerr(p, why);
+		log_warn("exited: %s (%s; its launcher must exit 0 once %s is written)",
+			 p->conf->name, msg, path);
+		return enter_backoff(p);
+	}
+	log_debug("'%s': the launcher exited 0, reading %s", p->conf->name, path);
+	pid_t pid = read_pidfile(path);
+	if (!pid) {
+		watch_pidfile(p);
+		/* written between the read and the watch */
+		pid = read_pidfile(path);
+	}
+	if (pid)
+		adopt(p, pid);
+	return 0;
+}
+
+/* STARTING's deadline while launching: the launcher is stuck (killed:
+ * its exit is the failed start), or the pid file never named a process. */
+static int launch_timeout(struct proc *p)
+{
+	char why[PATH_MAX + 64];
+	if (p->pid) {
+		log_warn("'%s': the launcher did not exit within %d s: killing it with SIGKILL",
+			 p->conf->name, PIDFILE_WAIT_MS / 1000);
+		kill(p->pid, SIGKILL);
+		return 0;
+	}
+	snprintf(why, sizeof(why), "%s named no running process within %d s",
+		 p->conf->kinds->pidfile, PIDFILE_WAIT_MS / 1000);
+	set_spawnerr(p, why);
+	log_warn("'%s': %s", p->conf->name, why);
+	return enter_backoff(p);
+}
+
 static bool wants_restart(const struct proc *p, bool expected)
 {
+	/* a scheduled program's run ends with its exit */
+	if (scheduled(p))
+		return false;
 	switch (p->conf->autorestart) {
 	case CONF_AR_TRUE:
 		return true;
@@ -407,6 +794,13 @@ static int start(struct proc *p)
 	struct spawn_child ch;
 	char err[512];
 	int r = 0;
+	/* svc-kinds: a stale pid file would name another process */
+	if (forking(p) && kinds_get(p)) {
+		if (unlink(c->kinds->pidfile) < 0 && errno != ENOENT)
+			log_warn("'%s': removing the old %s: %s", c->name, c->kinds->pidfile,
+				 strerror(errno));
+		p->kinds->launching = true;
+	}
 	if (c->kind == CONF_FCGI) {
 		req.fcgi = true;
 		if (t->env.fcgi_socket) {
@@ -447,7 +841,9 @@ static int start(struct proc *p)
 	log_info("spawned: '%s' with pid %d", c->name, (int)ch.pid);
 	free(p->exec_err);
 	p->exec_err = NULL;
-	if (c->startsecs > 0)
+	if (launching(p))
+		loop_timer_arm(t->env.loop, &p->timer, p->start_ms + PIDFILE_WAIT_MS);
+	else if (c->startsecs > 0)
 		loop_timer_arm(t->env.loop, &p->timer, p->start_ms + 1000LL * c->startsecs + 1);
 	if (ch.fd_exec < 0) {
 		/* The outcome is known already (spawn.h). */
@@ -467,7 +863,8 @@ static int start(struct proc *p)
 /* STARTING's exec is confirmed: with startsecs=0 that is RUNNING. */
 static int spawned(struct proc *p)
 {
-	if (p->conf->startsecs <= 0)
+	/* a launcher's exec is not the daemon's start */
+	if (p->conf->startsecs <= 0 && !launching(p))
 		enter_running(p);
 	return 0;
 }
@@ -478,6 +875,8 @@ static int started(struct proc *p)
 {
 	if (p->exec_fd >= 0)
 		settle_exec(p);
+	if (launching(p) && !p->exec_err)
+		return launch_timeout(p);
 	if (!p->exec_err && p->state == PROC_STARTING)
 		enter_running(p);
 	return 0;
@@ -493,6 +892,14 @@ static int retry(struct proc *p)
 
 static int stop(struct proc *p)
 {
+	/* svc-kinds: awaiting the pid file, nothing to signal */
+	if (launching(p) && !p->pid) {
+		launch_end(p);
+		loop_timer_cancel(p->tab->env.loop, &p->timer);
+		change_state(p, PROC_STOPPED);
+		log_info("stopped: %s (before its pid file named a process)", p->conf->name);
+		return 0;
+	}
 	return kill_proc(p, p->conf->stopsignal);
 }
 
@@ -541,7 +948,11 @@ static int exited(struct proc *p)
 	const struct conf_process *c = p->conf;
 	char msg[128];
 	bool expected = exit_expected(p, msg, sizeof(msg));
-	p->backoff = 0;
+	/* svc-kinds: a run shorter than backoff_reset is one more failure */
+	int64_t reset_ms = c->kinds ? c->kinds->backoff_reset_ms : 0;
+	bool short_run = reset_ms && loop_now_ms() - p->start_ms < reset_ms;
+	if (!short_run)
+		p->backoff = 0;
 	if (p->state == PROC_STARTING)
 		change_state(p, PROC_RUNNING);
 	if (expected) {
@@ -556,8 +967,11 @@ static int exited(struct proc *p)
 	if (t->env.exited)
 		t->env.exited(p, p->wstatus, expected, t->env.exited_arg);
 	/* EXITED's own start: a reload waiting for it acts instead. */
-	if (!t->shutting_down && !p->removing && !p->next_conf && wants_restart(p, expected))
+	if (!t->shutting_down && !p->removing && !p->next_conf && wants_restart(p, expected)) {
+		if (short_run)
+			return enter_backoff(p);
 		start(p);
+	}
 	return 0;
 }
 
@@ -567,7 +981,10 @@ static int exited_starting(struct proc *p)
 {
 	struct procs *t = p->tab;
 	const struct conf_process *c = p->conf;
-	if (loop_now_ms() - p->start_ms >= 1000LL * c->startsecs)
+	if (launching(p))
+		return launcher_exited(p);
+	/* a scheduled run may be short: any exit after exec ends it */
+	if (loop_now_ms() - p->start_ms >= 1000LL * c->startsecs || scheduled(p))
 		return exited(p);
 	char msg[128];
 	bool expected = exit_expected(p, msg, sizeof(msg));
@@ -578,10 +995,55 @@ static int exited_starting(struct proc *p)
 	return enter_backoff(p);
 }
 
+/* svc-kinds: fatal_retry_after passed in FATAL: a new series of tries. */
+static int revive(struct proc *p)
+{
+	if (p->tab->shutting_down)
+		return 0;
+	log_info("%s: trying again after FATAL (fatal_retry_after)", p->conf->name);
+	start(p);
+	return 0;
+}
+
+/* A stop request in FATAL: supervisord's answer, unless a retry is due
+ * (fatal_retry_after): the operator's stop cancels it, and the program is
+ * STOPPED, as after any stop. */
+static int stop_fatal(struct proc *p)
+{
+	if (!loop_timer_armed(&p->timer))
+		return -ESRCH;
+	loop_timer_cancel(p->tab->env.loop, &p->timer);
+	change_state(p, PROC_STOPPED);
+	log_info("stopped: %s (its retry after FATAL is cancelled)", p->conf->name);
+	return 0;
+}
+
+/* svc-kinds: a scheduled run is due and the program is not running. */
+static int run_due(struct proc *p)
+{
+	if (p->tab->shutting_down || p->removing || p->next_conf)
+		return 0;
+	log_info("scheduled: %s is due", p->conf->name);
+	p->backoff = 0;
+	start(p);
+	return 0;
+}
+
+/* ... and it still runs: runs never overlap, this one is skipped. */
+static int skip_due(struct proc *p)
+{
+	log_warn("skipped: the scheduled run of %s, still %s from the last one (runs never "
+		 "overlap)",
+		 p->conf->name, proc_state_name(p->state));
+	return 0;
+}
+
 /* A reload swapped the config of a stopped process: a new process as far
  * as supervisord is concerned. */
 static int reset(struct proc *p)
 {
+	loop_timer_cancel(p->tab->env.loop, &p->timer);
+	sched_arm(p, true);
 	p->laststart = 0;
 	p->laststop = 0;
 	p->backoff = 0;
@@ -635,15 +1097,15 @@ static enum proc_row row_of(enum proc_state s)
  * refuse_* cells answer the requests a state does not take. */
 // clang-format off
 static proc_action *const actions[NROWS][PROC_NEVENTS] = {
-/*              START           STOP                SHUTDOWN TIMER      SPAWNED  SPAWN_FAILED   EXITED           RESET    LOST */
-[R_STOPPED]  = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing},
-[R_STARTING] = {refuse_started, stop,               stop,    started,   spawned, enter_backoff, exited_starting, nothing, enter_unknown},
-[R_RUNNING]  = {refuse_started, stop,               stop,    nothing,   nothing, enter_backoff, exited,          nothing, enter_unknown},
-[R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing, nothing},
-[R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing, enter_unknown},
-[R_EXITED]   = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing},
-[R_FATAL]    = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing},
-[R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset,   nothing},
+/*              START           STOP                SHUTDOWN TIMER      SPAWNED  SPAWN_FAILED   EXITED           RESET    LOST           SCHEDULE */
+[R_STOPPED]  = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due},
+[R_STARTING] = {refuse_started, stop,               stop,    started,   spawned, enter_backoff, exited_starting, nothing, enter_unknown, skip_due},
+[R_RUNNING]  = {refuse_started, stop,               stop,    nothing,   nothing, enter_backoff, exited,          nothing, enter_unknown, skip_due},
+[R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing, nothing,       skip_due},
+[R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing, enter_unknown, skip_due},
+[R_EXITED]   = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due},
+[R_FATAL]    = {start,          stop_fatal,         nothing, revive,    nothing, nothing,       nothing,         reset,   nothing,       run_due},
+[R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset,   nothing,       skip_due},
 };
 // clang-format on
 
@@ -656,6 +1118,7 @@ int proc_event(struct proc *p, enum proc_event ev)
 
 void proc_exited(struct proc *p, int st)
 {
+	close_pidfd(p);
 	if (p->out)
 		output_drain(p->out);
 	if (p->exec_fd >= 0)
@@ -727,8 +1190,9 @@ int proc_start(struct proc *p)
 
 int proc_autostart(struct proc *p)
 {
+	/* a scheduled program starts when due (svc-kinds) */
 	if (p->tab->shutting_down || !p->conf->autostart || p->laststart ||
-	    p->state != PROC_STOPPED)
+	    p->state != PROC_STOPPED || scheduled(p))
 		return 0;
 	return proc_event(p, PROC_EV_START);
 }

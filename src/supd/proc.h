@@ -84,6 +84,9 @@ struct proc {
 	 * field 22), read at the first state file write after the spawn; 0:
 	 * not read yet */
 	uint64_t pid_start;
+	/* svc-kinds: a scheduled program's timer and next run (proc.c);
+	 * NULL for any other */
+	struct proc_kinds *kinds;
 };
 
 /* A reference-counted config, so a process removed or changed by a reload
@@ -195,6 +198,7 @@ enum proc_event {
 	PROC_EV_EXITED,	      /* the child was reaped (p->wstatus) */
 	PROC_EV_RESET,	      /* a reload gave it a new config: a new process */
 	PROC_EV_LOST,	      /* kill() failed, not for a gone process */
+	PROC_EV_SCHEDULE,     /* svc-kinds: a scheduled run is due */
 	PROC_NEVENTS,
 };
 
@@ -241,6 +245,9 @@ const char *proc_state_name(enum proc_state s);
 /* supervisorctl's description column: "pid 123, uptime 0:01:02", "Nov 22
  * 08:26 PM", "Not started", the spawn error... now is the wall clock. */
 const char *proc_description(const struct proc *p, time_t now, char *buf, size_t len);
+/* svc-kinds: when a scheduled program runs next (unix seconds), or 0 (not
+ * scheduled, or never due again). */
+time_t proc_next_run(const struct proc *p);
 /* "exit status 1" / "terminated by SIGTERM (core dumped)" */
 const char *proc_exit_text(int wstatus, char *buf, size_t len);
 

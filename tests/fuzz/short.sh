@@ -9,7 +9,7 @@ set -eu
 top_build=${TOP_BUILDDIR:-.}
 top_src=${TOP_SRCDIR:-$(dirname "$0")/../..}
 secs=${FUZZ_SECONDS:-10}
-targets=${FUZZ_TARGETS:-ini yaml cfg ctl_resp http_api http_req xmlrpc query statefile upgrade}
+targets=${FUZZ_TARGETS:-ini yaml cfg ctl_resp http_api http_req xmlrpc query statefile upgrade envfile cron}
 work=$(mktemp -d "${TMPDIR:-/tmp}/supd-fuzz-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 LSAN_OPTIONS=suppressions=$top_src/tests/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}

@@ -1,0 +1,155 @@
+/* conf_kinds: typing the options of issue #14's kinds of services that need
+ * more than a value parser: env_file= reads files at load time (so a reload
+ * sees a changed file as a changed program). */
+#include "config.h"
+
+#include "conf_int.h"
+#include "conf_value.h"
+#include "envfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* An env file larger than this is a mistake (a log, a binary), not an
+ * environment: execve's own limit on the whole environment is lower. */
+#define ENV_FILE_MAX (1024 * 1024)
+
+static int env_set(void *arg, const char *key, const char *val)
+{
+	return conf_env_set(arg, key, val);
+}
+
+/* The file's bytes, NUL-terminated, or a negative errno (-EFBIG: too big). */
+static int slurp(const char *path, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		int e = S_ISDIR(st.st_mode) ? -EISDIR : -errno;
+		close(fd);
+		return e;
+	}
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap);
+	int r = b ? 0 : -ENOMEM;
+	while (r == 0) {
+		if (n + 1 >= cap) {
+			char *nb = cap > ENV_FILE_MAX ? NULL : realloc(b, cap * 2);
+			if (!nb) {
+				r = cap > ENV_FILE_MAX ? -EFBIG : -ENOMEM;
+				break;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		ssize_t k = read(fd, b + n, cap - n - 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			r = -errno;
+		else if (k == 0)
+			break;
+		else
+			n += (size_t)k;
+	}
+	close(fd);
+	if (r == 0 && n > ENV_FILE_MAX)
+		r = -EFBIG;
+	if (r < 0) {
+		free(b);
+		return r;
+	}
+	b[n] = '\0';
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+static int add_file(char ***files, size_t *n, const char *s)
+{
+	char *c = strdup(s);
+	char **v = c ? realloc(*files, (*n + 1) * sizeof(*v)) : NULL;
+	if (!v) {
+		free(c);
+		return -ENOMEM;
+	}
+	*files = v;
+	v[(*n)++] = c;
+	return 0;
+}
+
+/* One env file (path absolute, optional: a leading '-' was given). */
+static void read_one(struct ctx *x, struct opt *o, const char *path, bool optional,
+		     struct conf_env *env)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r = slurp(path, &text, &len);
+	if (r == -ENOENT && optional)
+		return;
+	if (r == -ENOMEM) {
+		x->oom = true;
+		return;
+	}
+	if (r < 0) {
+		diag_error(x->d, o->kv->file, o->kv->line, 0, "env_file: %s: %s%s", path,
+			   r == -EFBIG ? "larger than 1 MB" : strerror(-r),
+			   r == -ENOENT ? " (a leading '-' makes a file optional)" : "");
+		o->bad = true;
+		return;
+	}
+	int line = 0;
+	const char *why = NULL;
+	r = envfile_parse(text, len, env_set, env, &line, &why);
+	free(text);
+	if (r == -ENOMEM) {
+		x->oom = true;
+	} else if (r < 0) {
+		diag_error(x->d, path, line, 0, "%s (env_file at %s:%d)", why, o->kv->file,
+			   o->kv->line);
+		o->bad = true;
+	}
+}
+
+void cb_t_env_files(struct ctx *x, struct opt *o, const char *here, char ***files, size_t *nfiles,
+		    struct conf_env *env)
+{
+	char *copy = cb_xstrdup(x, o->v);
+	if (!copy)
+		return;
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t += strspn(t, " \t\n");
+		size_t l = strlen(t);
+		while (l && strchr(" \t\n", t[l - 1]))
+			t[--l] = '\0';
+		if (!l)
+			continue;
+		bool optional = *t == '-';
+		const char *rel = optional ? t + 1 : t;
+		if (!*rel) {
+			cb_bad_value(o, "a comma list of files (-FILE: may be missing)");
+			break;
+		}
+		/* relative to the file that names it, as docker compose does */
+		char *abs = NULL;
+		if (asprintf(&abs, "%s%s%s%s", optional ? "-" : "", *rel == '/' ? "" : here,
+			     *rel == '/' ? "" : "/", rel) < 0) {
+			x->oom = true;
+			break;
+		}
+		if (add_file(files, nfiles, abs) < 0)
+			x->oom = true;
+		else
+			read_one(x, o, abs + optional, optional, env);
+		free(abs);
+	}
+	free(copy);
+}
