@@ -30,6 +30,7 @@ void cb_proc_free(struct conf_process *p)
 	free(p->result_handler);
 	free(p->socket);
 	free(p->socket_owner);
+	cb_deps_free(p->deps);
 }
 
 void conf_free(struct conf *c)
@@ -128,7 +129,8 @@ bool conf_process_equal(const struct conf_process *a, const struct conf_process 
 	    a->shutdown_on != b->shutdown_on || a->nevents != b->nevents ||
 	    a->buffer_size != b->buffer_size || !str_eq(a->result_handler, b->result_handler) ||
 	    !str_eq(a->socket, b->socket) || a->socket_backlog != b->socket_backlog ||
-	    !str_eq(a->socket_owner, b->socket_owner) || a->socket_mode != b->socket_mode)
+	    !str_eq(a->socket_owner, b->socket_owner) || a->socket_mode != b->socket_mode ||
+	    !cb_deps_equal(a->deps, b->deps))
 		return false;
 	for (size_t i = 0; i < a->nevents; i++)
 		if (strcmp(a->events[i], b->events[i]))

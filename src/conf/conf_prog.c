@@ -65,6 +65,9 @@ enum {
 	P_SOCKET_BACKLOG,
 	P_SOCKET_OWNER,
 	P_SOCKET_MODE,
+	/* svc-deps (doc/dependencies.md) */
+	P_DEPENDS_ON,
+	P_KIND,
 	P_N
 };
 
@@ -113,6 +116,8 @@ static const char *const prog_opts[P_N] = {
     "socket_backlog",
     "socket_owner",
     "socket_mode",
+    "depends_on",
+    "kind",
 };
 
 /* A [program:x], [eventlistener:x] or [fcgi-program:x] section. */
@@ -385,6 +390,16 @@ static void popt_socket_owner(struct pbuild *b, struct opt *o)
 		cb_t_str(o, &b->p->socket_owner);
 }
 
+static void popt_depends_on(struct pbuild *b, struct opt *o)
+{
+	cb_t_depends_on(o, b->p);
+}
+
+static void popt_kind(struct pbuild *b, struct opt *o)
+{
+	cb_t_kind(o, b->p);
+}
+
 #define LISTENER KIND(CONF_EVENTLISTENER)
 #define FCGI	 KIND(CONF_FCGI)
 
@@ -434,6 +449,9 @@ static const struct popt popts[P_N] = {
     [P_SOCKET_BACKLOG] = {T_INT, FCGI, FIELD(socket_backlog), 1, 65535},
     [P_SOCKET_OWNER] = {T_FN, FCGI, .fn = popt_socket_owner},
     [P_SOCKET_MODE] = {T_OCTAL, FCGI, FIELD(socket_mode)},
+    /* svc-deps */
+    [P_DEPENDS_ON] = {T_FN, .fn = popt_depends_on},
+    [P_KIND] = {T_FN, .fn = popt_kind},
 };
 
 static void popt_apply(struct pbuild *b, const struct popt *d, struct opt *o)
@@ -550,11 +568,22 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 		char *t = NULL;
 		/* the socket is shared by the processes: no per-process names */
 		struct names sock = {.x = x, .here = here, .program = pg->name, .env1 = &sd->env};
+		/* depends_on's mapping form reads as its INI list */
+		struct raw_kv flat;
+		const struct raw_kv *kv = v[i];
+		if (i == P_DEPENDS_ON && kv->kind == RAW_MAP) {
+			flat = *kv;
+			flat.kind = RAW_SCALAR;
+			flat.value = cb_deps_map_text(x, kv);
+			kv = flat.value ? &flat : NULL;
+		}
 		bool got =
-		    cb_opt_get(x, d->shared ? &sock : &n, v[i], &o, &t, d->whole ? NULL : ",");
+		    kv && cb_opt_get(x, d->shared ? &sock : &n, kv, &o, &t, d->whole ? NULL : ",");
 		free(here);
 		if (got)
 			popt_apply(&b, d, &o);
+		if (kv == &flat)
+			free(flat.value);
 		free(t);
 	}
 	if (!b.have_kill)
@@ -968,11 +997,12 @@ void cb_build_programs(struct ctx *x, struct raw_conf *r)
 				for (o = 0; o < P_N; o++)
 					if (pg->v[o] == kv)
 						break;
-				bool ok = o < P_N &&
-					  (pg->kind == CONF_EVENTLISTENER ||
-					   (o != P_EVENTS && o != P_BUFFER_SIZE &&
-					    o != P_RESULT_HANDLER)) &&
-					  (pg->kind == CONF_FCGI || o < P_SOCKET);
+				bool ok =
+				    o < P_N &&
+				    (pg->kind == CONF_EVENTLISTENER ||
+				     (o != P_EVENTS && o != P_BUFFER_SIZE &&
+				      o != P_RESULT_HANDLER)) &&
+				    (pg->kind == CONF_FCGI || o < P_SOCKET || o > P_SOCKET_MODE);
 				if (!ok)
 					diag_warn(x->d, kv->file, kv->line, 0,
 						  "unknown option '%s' in [%s] (ignored)", kv->key,
@@ -1018,6 +1048,8 @@ void cb_build_programs(struct ctx *x, struct raw_conf *r)
 	if (x->c->ngroups)
 		qsort(x->c->groups, x->c->ngroups, sizeof(*x->c->groups), group_cmp);
 	link_groups(x);
+	if (!x->oom && x->d->nerrors == x->errors0)
+		cb_check_deps(x);
 out:
 	for (size_t i = 0; ps && i < nps; i++)
 		free(ps[i].name);
