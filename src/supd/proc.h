@@ -79,6 +79,10 @@ struct proc {
 	size_t order_idx;
 	LIST_LINK(struct proc) by_pid, by_name; /* hash chains */
 	LIST_LINK(struct proc) exec_link;	/* procs whose exec is unconfirmed */
+
+	/* svc-deps: what it depends on and who depends on it, its wait
+	 * (proc_deps.c); NULL: no dependency either way */
+	struct proc_deps *deps;
 };
 
 /* A reference-counted config, so a process removed or changed by a reload
@@ -186,6 +190,11 @@ enum proc_event {
 	PROC_EV_EXITED,	      /* the child was reaped (p->wstatus) */
 	PROC_EV_RESET,	      /* a reload gave it a new config: a new process */
 	PROC_EV_LOST,	      /* kill() failed, not for a gone process */
+	/* svc-deps: the conditions of a program waiting for its dependencies
+	 * now hold / one of them can no longer hold (proc_deps.c, once per
+	 * loop pass after transitions) */
+	PROC_EV_DEPS_READY,
+	PROC_EV_DEP_FAILED,
 	PROC_NEVENTS,
 };
 
@@ -234,5 +243,19 @@ const char *proc_state_name(enum proc_state s);
 const char *proc_description(const struct proc *p, time_t now, char *buf, size_t len);
 /* "exit status 1" / "terminated by SIGTERM (core dumped)" */
 const char *proc_exit_text(int wstatus, char *buf, size_t len);
+
+/* ---- dependencies (depends_on, kind=oneshot; proc_deps.c) */
+
+/* Whether q meets a dependency condition: the one test every dependent,
+ * /v1/health and supctl wait agree on. */
+bool proc_dep_holds(const struct proc *q, enum conf_dep_cond c);
+/* A one-shot whose last run exited with an expected code. */
+bool proc_completed_ok(const struct proc *p);
+/* What a program waiting for its dependencies waits for ("db (running),
+ * migrate (completed_successfully)"), or NULL when it does not wait. */
+const char *proc_waiting_for(const struct proc *p);
+/* Shutdown: asks p's dependents (and theirs first) to stop.  Returns
+ * true while any of them is still up: p must wait. */
+bool proc_stop_dependents(struct proc *p);
 
 #endif
