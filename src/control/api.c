@@ -717,6 +717,12 @@ static void rt_list(struct api *a, struct http_req *r, const struct route_match 
 	handle_list(a, r);
 }
 
+static void rt_health(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	(void)m;
+	api_health(a, r);
+}
+
 static void rt_config(struct api *a, struct http_req *r, const struct route_match *m)
 {
 	handle_config(a, r);
@@ -813,6 +819,7 @@ static const struct route routes[] = {
     {R_V1, "processes/@/restart", "POST", rt_restart},
     {R_V1, "processes/@/stdin", "POST", rt_stdin},
     {R_V1, "processes/@/signal", "POST", rt_signal},
+    {R_V1, "health", "GET", rt_health},
 };
 
 /* m is in methods ("GET, DELETE"); GET takes HEAD. */

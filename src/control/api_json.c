@@ -56,6 +56,8 @@ static const char *const proc_fields[] = {
     "start",	   "stop",	     "now",
     "uptime",	   "exitstatus",     "spawnerr",
     "description", "stdout_logfile", "stderr_logfile",
+    /* svc-deps: a one-shot that completed successfully */
+    "completed",
 };
 #define NFIELDS (sizeof(proc_fields) / sizeof(proc_fields[0]))
 _Static_assert(API_ALL_FIELDS == (1u << NFIELDS) - 1, "API_ALL_FIELDS names every field");
@@ -148,6 +150,10 @@ void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mas
 			break;
 		case 14:
 			api_json_str(b, p->out ? output_path(p->out, OUTPUT_STDERR) : NULL);
+			break;
+		case 15:
+			buf_put(b, proc_completed_ok(p) ? "true" : "false",
+				proc_completed_ok(p) ? 4 : 5);
 			break;
 		}
 	}

@@ -71,7 +71,8 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 	struct reply rep;
 	/* Only the columns shown: less to send and parse (--json: all). */
 	const char *path = x->json ? "/v1/processes"
-				   : "/v1/processes?fields=group,name,state,statename,description";
+				   : "/v1/processes?fields=group,name,state,statename,description,"
+				     "completed";
 	if (ctl_call_ex(x, "GET", path, &rep, true, NULL, NULL) < 0)
 		return 0;
 	json_t *all = json_object_get(rep.j, "processes");
@@ -118,7 +119,9 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 		show_statuses(match, k);
 	}
 	for (size_t i = 0; i < k; i++)
-		if (stopped_state(ctl_jint(match[i], "state")))
+		/* a one-shot that completed successfully is where it should be */
+		if (stopped_state(ctl_jint(match[i], "state")) &&
+		    !json_is_true(json_object_get(match[i], "completed")))
 			x->exitstatus = EX_STATUS_NOT_RUNNING;
 	free(match);
 	ctl_reply_free(&rep);
