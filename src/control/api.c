@@ -46,13 +46,20 @@ static const struct {
 	const char *code;
 	unsigned status;
 } fault_status[] = {
-    {"BAD_NAME", 404},		 {"UNKNOWN_METHOD", 404},
-    {"BAD_ARGUMENTS", 400},	 {"INCORRECT_PARAMETERS", 400},
-    {"BAD_SIGNAL", 400},	 {"UNAUTHORIZED", 401},
-    {"METHOD_NOT_ALLOWED", 405}, {"ALREADY_STARTED", 409},
-    {"NOT_RUNNING", 409},	 {"ALREADY_ADDED", 409},
-    {"STILL_RUNNING", 409},	 {"NOT_IMPLEMENTED", 501},
-    {"SHUTDOWN_STATE", 503},	 {"FORBIDDEN", 403},
+    {"BAD_NAME", 404},
+    {"UNKNOWN_METHOD", 404},
+    {"BAD_ARGUMENTS", 400},
+    {"INCORRECT_PARAMETERS", 400},
+    {"BAD_SIGNAL", 400},
+    {"UNAUTHORIZED", 401},
+    {"METHOD_NOT_ALLOWED", 405},
+    {"ALREADY_STARTED", 409},
+    {"NOT_RUNNING", 409},
+    {"ALREADY_ADDED", 409},
+    {"STILL_RUNNING", 409},
+    {"NOT_IMPLEMENTED", 501},
+    {"SHUTDOWN_STATE", 503},
+    {"FORBIDDEN", 403},
     {"UNSUPPORTED_MEDIA_TYPE", 415},
 };
 

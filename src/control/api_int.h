@@ -25,7 +25,7 @@ struct api {
 	struct xmlrpc *xr;
 	struct held_act *acts;
 	struct follow *follows;
-	struct follow_hub *hub; /* api_follow.c's inotify instance; NULL when none follows */
+	struct follow_hub *hub;	   /* api_follow.c's inotify instance; NULL when none follows */
 	struct api_events *events; /* api_events.c */
 	struct metrics *metrics;   /* metrics.c */
 };

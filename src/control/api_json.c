@@ -51,11 +51,21 @@ void api_json_str(struct buf *b, const char *str)
 
 /* The fields of a process, in their order; ?fields= selects some. */
 static const char *const proc_fields[] = {
-    "name",	   "group",	     "namespec",
-    "state",	   "statename",	     "pid",
-    "start",	   "stop",	     "now",
-    "uptime",	   "exitstatus",     "spawnerr",
-    "description", "stdout_logfile", "stderr_logfile",
+    "name",
+    "group",
+    "namespec",
+    "state",
+    "statename",
+    "pid",
+    "start",
+    "stop",
+    "now",
+    "uptime",
+    "exitstatus",
+    "spawnerr",
+    "description",
+    "stdout_logfile",
+    "stderr_logfile",
     /* svc-deps: a one-shot that completed successfully */
     "completed",
 };

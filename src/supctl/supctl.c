@@ -244,6 +244,10 @@ static const struct {
      "update all\t\tReload config and add/remove as necessary, and will restart affected programs\n"
      "update <gname> [...]\tUpdate specific groups"},
     {"version", "version\t\t\tShow the version of the remote supervisord process"},
+    {"wait", "wait [--ready|--healthy|--completed] [<name> ...] [--timeout S]\n"
+	     "\t\t\tWait until the processes are ready (running, or a one-shot\n"
+	     "\t\t\tcompleted), healthy or completed; no name: until\n"
+	     "\t\t\t/v1/health is 200.  Exit 1 when not in time or FATAL"},
 };
 
 void ctl_help_line(const char *cmd)
@@ -342,7 +346,7 @@ static const struct {
     {"reread", cmd_reread},	{"restart", cmd_restart}, {"shutdown", cmd_shutdown},
     {"signal", cmd_signal},	{"start", cmd_start},	  {"status", cmd_status},
     {"stop", cmd_stop},		{"tail", cmd_tail},	  {"update", cmd_update},
-    {"version", cmd_version},
+    {"version", cmd_version},	{"wait", cmd_wait},
 };
 
 const char *const *ctl_command_names(void)

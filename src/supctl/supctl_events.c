@@ -11,12 +11,6 @@
 
 #include "supctl_int.h"
 
-struct sse {
-	struct ctl *x;
-	char *buf;
-	size_t len, cap;
-};
-
 /* "2026-12-06T07:20:00.123" in local time, from the event's "time". */
 static void stamp(json_t *j, char *out, size_t len)
 {
@@ -28,8 +22,9 @@ static void stamp(json_t *j, char *out, size_t len)
 	snprintf(out + n, len - n, ".%03d", (int)((t - (double)s) * 1000) % 1000);
 }
 
-static void print_event(struct sse *s, const char *event, const char *data)
+static void print_event(void *arg, const char *event, const char *data)
 {
+	struct sse *s = arg;
 	if (s->x->json) {
 		ctl_out("%s", data);
 		fflush(stdout);
@@ -59,21 +54,22 @@ static void print_event(struct sse *s, const char *event, const char *data)
 }
 
 /* One frame: its "event:" and "data:" lines (comments, id and retry are
- * for reconnecting clients). */
-static void frame(struct sse *s, char *f)
+ * for reconnecting clients); a frame without data (supd's hello) is
+ * given with data NULL. */
+static int frame(struct sse *s, char *f)
 {
 	const char *event = "message", *data = NULL;
-	for (char *line = strtok(f, "\n"); line; line = strtok(NULL, "\n")) {
+	char *save = NULL;
+	for (char *line = strtok_r(f, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "event: ", 7))
 			event = line + 7;
 		else if (!strncmp(line, "data: ", 6))
 			data = line + 6;
 	}
-	if (data)
-		print_event(s, event, data);
+	return s->frame(s->arg, event, data);
 }
 
-static int on_body(void *arg, const char *buf, size_t len)
+int ctl_sse_body(void *arg, const char *buf, size_t len)
 {
 	struct sse *s = arg;
 	if (s->len + len + 1 > s->cap) {
@@ -88,13 +84,21 @@ static int on_body(void *arg, const char *buf, size_t len)
 	s->len += len;
 	s->buf[s->len] = '\0';
 	char *start = s->buf, *end;
-	while ((end = strstr(start, "\n\n"))) {
+	int r = 0;
+	while (r == 0 && (end = strstr(start, "\n\n"))) {
 		*end = '\0';
-		frame(s, start);
+		r = frame(s, start);
 		start = end + 2;
 	}
 	s->len -= (size_t)(start - s->buf);
 	memmove(s->buf, start, s->len);
+	return r;
+}
+
+static int print_frame(void *arg, const char *event, const char *data)
+{
+	if (data)
+		print_event(arg, event, data);
 	return 0;
 }
 
@@ -107,9 +111,10 @@ int cmd_events(struct ctl *x, int argc, char **argv)
 		x->exitstatus = EX_INVALID_ARGS;
 		return 0;
 	}
-	struct sse s = {.x = x};
+	struct sse s = {.x = x, .frame = print_frame};
+	s.arg = &s;
 	struct reply rep;
-	if (ctl_call_ex(x, "GET", "/v1/events", &rep, false, on_body, &s) == 0) {
+	if (ctl_call_ex(x, "GET", "/v1/events", &rep, false, ctl_sse_body, &s) == 0) {
 		if (rep.code) {
 			ctl_out("error: %s", rep.msg ? rep.msg : rep.code);
 			x->exitstatus = EX_GENERIC;

@@ -115,5 +115,18 @@ int cmd_remove(struct ctl *x, int argc, char **argv);
 int cmd_fg(struct ctl *x, int argc, char **argv);
 /* supctl_events.c */
 int cmd_events(struct ctl *x, int argc, char **argv);
+/* A Server-Sent Events body (ctl_body_cb) cut into frames: frame gets
+ * each one's event name and data (NULL: a frame without data); its
+ * non-zero return stops the stream with that error. */
+struct sse {
+	struct ctl *x;
+	char *buf;
+	size_t len, cap;
+	int (*frame)(void *arg, const char *event, const char *data);
+	void *arg;
+};
+int ctl_sse_body(void *arg, const char *buf, size_t len);
+/* supctl_wait.c */
+int cmd_wait(struct ctl *x, int argc, char **argv);
 
 #endif
