@@ -92,6 +92,8 @@ int ctl_sse_body(void *arg, const char *buf, size_t len)
 	}
 	s->len -= (size_t)(start - s->buf);
 	memmove(s->buf, start, s->len);
+	if (r == 0 && s->read_end)
+		r = s->read_end(s->arg);
 	return r;
 }
 

@@ -123,6 +123,9 @@ struct sse {
 	char *buf;
 	size_t len, cap;
 	int (*frame)(void *arg, const char *event, const char *data);
+	/* NULL, or called after the frames of each piece read: work that a
+	 * burst of frames needs once */
+	int (*read_end)(void *arg);
 	void *arg;
 };
 int ctl_sse_body(void *arg, const char *buf, size_t len);

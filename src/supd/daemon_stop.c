@@ -39,6 +39,7 @@ static void shutdown_step(struct daemon *d)
 {
 	if (d->phase != PH_STOPPING)
 		return;
+	procs_stop_dependents_begin(d->procs);
 	while (d->shut_hi > 0) {
 		size_t hi = d->shut_hi, lo = hi - 1;
 		struct proc *top = NULL;

@@ -255,7 +255,10 @@ bool proc_completed_ok(const struct proc *p);
  * migrate (completed_successfully)"), or NULL when it does not wait. */
 const char *proc_waiting_for(const struct proc *p);
 /* Shutdown: asks p's dependents (and theirs first) to stop.  Returns
- * true while any of them is still up: p must wait. */
+ * true while any of them is still up: p must wait.  Each shutdown step
+ * begins with procs_stop_dependents_begin: within a step a process is
+ * walked once. */
+void procs_stop_dependents_begin(struct procs *t);
 bool proc_stop_dependents(struct proc *p);
 
 #endif

@@ -39,6 +39,10 @@ struct proc_deps {
 	char *waitfor; /* waiting: for what (the description) */
 	bool waiting;
 	bool pulling; /* a start request is starting its dependencies */
+	/* a shutdown step's walk: visited in walk number `visit`, with that
+	 * answer (a layered graph would be walked exponentially often) */
+	bool visit_up;
+	uint64_t visit;
 };
 
 /* The table's side. */
@@ -46,6 +50,7 @@ struct procs_deps {
 	uint64_t gen; /* deps_gen the links were resolved at */
 	size_t nwaiting;
 	struct loop_timer pass;
+	uint64_t walk; /* the shutdown step's walk number */
 };
 
 static void pass_cb(struct loop *l, void *arg);
@@ -343,10 +348,16 @@ static void pass_cb(struct loop *l, void *arg)
 
 static bool stop_dependents(struct proc *p, int depth)
 {
-	resolve(p->tab);
 	struct proc_deps *d = p->deps;
+	uint64_t walk = p->tab->deps ? p->tab->deps->walk : 0;
+	if (!d)
+		return false;
+	if (d->visit == walk)
+		return d->visit_up;
+	d->visit = walk;
+	d->visit_up = false; /* a cycle (across a reload) ends here */
 	bool up = false;
-	for (size_t i = 0; d && i < d->nby; i++) {
+	for (size_t i = 0; i < d->nby; i++) {
 		struct proc *q = d->by[i];
 		if (proc_is_stopped(q))
 			continue;
@@ -356,7 +367,15 @@ static bool stop_dependents(struct proc *p, int depth)
 			continue;
 		proc_stop_for_shutdown(q);
 	}
+	d->visit_up = up;
 	return up;
+}
+
+void procs_stop_dependents_begin(struct procs *t)
+{
+	resolve(t);
+	if (t->deps)
+		t->deps->walk++;
 }
 
 bool proc_stop_dependents(struct proc *p)
