@@ -611,7 +611,7 @@ static int start_or_wait(struct proc *p)
 	}
 	if (v == DEPS_HOLD)
 		return start(p);
-	proc_deps_set_waiting(p, true);
+	proc_deps_set_waiting(p, why);
 	if (v == DEPS_FAILED) {
 		/* refused like a spawn error: the request's answer says why */
 		fail_deps(p, why);
@@ -627,7 +627,7 @@ static int deps_ready(struct proc *p)
 {
 	if (!proc_deps_waiting(p))
 		return 0;
-	proc_deps_set_waiting(p, false);
+	proc_deps_set_waiting(p, NULL);
 	return start(p);
 }
 
@@ -635,7 +635,7 @@ static int deps_ready(struct proc *p)
  * (FATAL, with why as its description). */
 static void fail_deps(struct proc *p, const char *why)
 {
-	proc_deps_set_waiting(p, false);
+	proc_deps_set_waiting(p, NULL);
 	set_spawnerr(p, why);
 	log_warn("gave up: %s entered FATAL state, %s", p->conf->name, why);
 	change_state(p, PROC_FATAL);
@@ -657,7 +657,7 @@ static int stop_waiting(struct proc *p)
 {
 	if (!proc_deps_waiting(p))
 		return -ESRCH;
-	proc_deps_set_waiting(p, false);
+	proc_deps_set_waiting(p, NULL);
 	log_info("stopped waiting: %s", p->conf->name);
 	return 0;
 }
@@ -666,7 +666,7 @@ static int stop_waiting(struct proc *p)
  * as supervisord is concerned. */
 static int reset(struct proc *p)
 {
-	proc_deps_set_waiting(p, false);
+	proc_deps_set_waiting(p, NULL);
 	p->laststart = 0;
 	p->laststop = 0;
 	p->backoff = 0;

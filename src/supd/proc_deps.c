@@ -247,23 +247,6 @@ const char *proc_waiting_for(const struct proc *p)
 	return proc_deps_waiting(p) ? p->deps->waitfor : NULL;
 }
 
-void proc_deps_set_waiting(struct proc *p, bool on)
-{
-	struct procs_deps *td = tab_deps(p->tab);
-	struct proc_deps *d = own(p);
-	if (!td || !d || d->waiting == on)
-		return;
-	d->waiting = on;
-	if (on)
-		td->nwaiting++;
-	else
-		td->nwaiting--;
-	if (!on) {
-		free(d->waitfor);
-		d->waitfor = NULL;
-	}
-}
-
 /* A waiting program's description, kept current by each pass. */
 static void set_waitfor(struct proc *p, const char *why)
 {
@@ -272,6 +255,26 @@ static void set_waitfor(struct proc *p, const char *why)
 		return;
 	free(d->waitfor);
 	d->waitfor = strdup(why);
+}
+
+void proc_deps_set_waiting(struct proc *p, const char *why)
+{
+	struct procs_deps *td = tab_deps(p->tab);
+	struct proc_deps *d = own(p);
+	if (!td || !d)
+		return;
+	if (why)
+		set_waitfor(p, why);
+	if (d->waiting == (why != NULL))
+		return;
+	d->waiting = why != NULL;
+	if (d->waiting) {
+		td->nwaiting++;
+	} else {
+		td->nwaiting--;
+		free(d->waitfor);
+		d->waitfor = NULL;
+	}
 }
 
 void proc_deps_pull(struct proc *p)

@@ -46,7 +46,8 @@ enum deps_verdict {
 enum deps_verdict proc_deps_eval(struct proc *p, char *why, size_t len);
 /* A start request of a waiting program starts its stopped dependencies. */
 void proc_deps_pull(struct proc *p);
-void proc_deps_set_waiting(struct proc *p, bool on);
+/* why: what p waits for (its description); NULL: it no longer waits. */
+void proc_deps_set_waiting(struct proc *p, const char *why);
 bool proc_deps_waiting(const struct proc *p);
 /* A transition happened: re-evaluate the waiting programs (once per loop
  * pass, not per transition). */
