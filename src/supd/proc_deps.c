@@ -212,6 +212,9 @@ static bool dep_failed(const struct proc *q, enum conf_dep_cond c, char *why, si
 
 enum deps_verdict proc_deps_eval(struct proc *p, char *why, size_t len)
 {
+	/* a config without depends_on never allocates or resolves anything */
+	if (!p->conf->deps || !p->conf->deps->n)
+		return DEPS_HOLD;
 	resolve(p->tab);
 	struct proc_deps *d = p->deps;
 	if (!d || !d->non)
@@ -376,9 +379,11 @@ static bool stop_dependents(struct proc *p, int depth)
 
 void procs_stop_dependents_begin(struct procs *t)
 {
+	/* no table side: no process with depends_on was ever started */
+	if (!t->deps)
+		return;
 	resolve(t);
-	if (t->deps)
-		t->deps->walk++;
+	t->deps->walk++;
 }
 
 bool proc_stop_dependents(struct proc *p)
