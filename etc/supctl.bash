@@ -20,7 +20,7 @@ _supctl_groups() {
 _supctl() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local commands="add avail clear exit fg help maintail open pid quit reload remove
-		reopen reread restart shutdown signal start status stop tail update upgrade version"
+		reopen reread restart shutdown signal start status stop tail update upgrade version wait"
 	local options="-c --configuration -h --help -i --interactive -s --serverurl
 		-u --username -p --password -r --history-file --json -v --version"
 	local i cmd= cmdi=0
@@ -63,6 +63,13 @@ _supctl() {
 		;;
 	start | stop | restart | status | pid | clear)
 		COMPREPLY=($(compgen -W "all $(_supctl_names status)" -- "$cur"))
+		;;
+	wait)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--ready --healthy --completed --timeout" -- "$cur"))
+		elif [ "$prev" != --timeout ]; then
+			COMPREPLY=($(compgen -W "$(_supctl_names status)" -- "$cur"))
+		fi
 		;;
 	signal)
 		if [ $n = 1 ]; then

@@ -164,6 +164,31 @@ struct conf_kinds {
 	enum conf_backoff backoff;
 };
 
+/* supd extension (depends_on, kind; doc/dependencies.md): what a
+ * dependency must have reached before its dependent starts. */
+enum conf_dep_cond {
+	CONF_DEP_STARTED,      /* STARTING or later */
+	CONF_DEP_RUNNING,      /* RUNNING (a one-shot: or completed successfully) */
+	CONF_DEP_HEALTHY,      /* as running until health checks exist */
+	CONF_DEP_COMPLETED,    /* exited (a one-shot), whatever its code */
+	CONF_DEP_COMPLETED_OK, /* exited with an expected code */
+};
+
+struct conf_dep {
+	char *name; /* a program or a group */
+	enum conf_dep_cond cond;
+};
+
+/* The dependency settings of one process, allocated only when it sets
+ * depends_on or kind (10,000 programs without them pay one pointer). */
+struct conf_deps {
+	struct conf_dep *v;
+	size_t n;
+	bool oneshot; /* kind=oneshot */
+	char *file;   /* where depends_on was set, for the checks across */
+	int line;     /* programs (cycles, missing names) */
+};
+
 /* One process, after numprocs expansion: what the engine runs. */
 struct conf_process {
 	char *name;	 /* process name (process_name after expansion) */
@@ -221,6 +246,8 @@ struct conf_process {
 	struct conf_limits *limits;
 	/* svc-kinds: env_file, backoff, fatal_retry_after...; NULL: none set */
 	struct conf_kinds *kinds;
+	/* svc-deps: depends_on and kind=oneshot; NULL: neither */
+	struct conf_deps *deps;
 };
 
 /* A process group: a [program:x] with its numprocs processes (homogeneous),
@@ -404,6 +431,11 @@ int conf_print_json(const struct conf *c, FILE *f);
 char *conf_search_default(void);
 
 bool conf_exitcode_expected(const struct conf_process *p, int code);
+
+/* depends_on: "started", "running"... */
+const char *conf_dep_cond_name(enum conf_dep_cond c);
+/* kind=oneshot: its successful exit is its completion, never restarted. */
+bool conf_is_oneshot(const struct conf_process *p);
 
 const char *conf_loglevel_name(int level); /* "INFO" ... */
 

@@ -91,6 +91,14 @@ void cb_t_env_files(struct ctx *x, struct opt *o, const char *here, char ***file
 
 /* conf_prog.c */
 void cb_build_programs(struct ctx *x, struct raw_conf *r);
+/* conf_deps.c: depends_on= and kind= of one process; the checks across
+ * programs once they are all built (names, conditions, cycles). */
+void cb_t_depends_on(struct opt *o, struct conf_process *p);
+void cb_t_kind(struct opt *o, struct conf_process *p);
+char *cb_deps_map_text(struct ctx *x, const struct raw_kv *kv);
+void cb_check_deps(struct ctx *x);
+void cb_deps_free(struct conf_deps *d);
+bool cb_deps_equal(const struct conf_deps *a, const struct conf_deps *b);
 /* conf_model.c */
 void cb_proc_free(struct conf_process *p);
 

@@ -39,6 +39,7 @@ void cb_proc_free(struct conf_process *p)
 		free(p->kinds->pidfile);
 		free(p->kinds);
 	}
+	cb_deps_free(p->deps);
 }
 
 static void conf_access_free(struct conf_access *a)
@@ -189,7 +190,7 @@ bool conf_process_equal(const struct conf_process *a, const struct conf_process 
 	    a->buffer_size != b->buffer_size || !str_eq(a->result_handler, b->result_handler) ||
 	    !str_eq(a->socket, b->socket) || a->socket_backlog != b->socket_backlog ||
 	    !str_eq(a->socket_owner, b->socket_owner) || a->socket_mode != b->socket_mode ||
-	    !kinds_eq(a->kinds, b->kinds))
+	    !kinds_eq(a->kinds, b->kinds) || !cb_deps_equal(a->deps, b->deps))
 		return false;
 	for (size_t i = 0; i < a->nevents; i++)
 		if (strcmp(a->events[i], b->events[i]))

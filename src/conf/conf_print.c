@@ -247,6 +247,20 @@ static void ini_limit_num(void *f, const char *k, long v)
 	ini_int(f, k, v);
 }
 
+/* svc-deps: printed only when set, so configs without them print as before. */
+static void ini_deps(FILE *f, const struct conf_deps *d)
+{
+	if (d->n) {
+		fputs("depends_on=", f);
+		for (size_t i = 0; i < d->n; i++)
+			fprintf(f, "%s%s:%s", i ? "," : "", d->v[i].name,
+				conf_dep_cond_name(d->v[i].cond));
+		fputc('\n', f);
+	}
+	if (d->oneshot)
+		ini_kv(f, "kind", "oneshot");
+}
+
 static void ini_process(FILE *f, const struct conf *c, const struct conf_process *p)
 {
 	char sec[512], buf[1100];
@@ -284,6 +298,8 @@ static void ini_process(FILE *f, const struct conf *c, const struct conf_process
 	ini_bool(f, "forward_output", p->forward_output);
 	ini_bytes(f, "tail_buffer", p->tail_buffer);
 	ini_kv(f, "shutdown_on", cv_shutdown_on_name(p->shutdown_on));
+	if (p->deps)
+		ini_deps(f, p->deps);
 	if (p->kind == CONF_EVENTLISTENER) {
 		fputs("events=", f);
 		for (size_t i = 0; i < p->nevents; i++)
@@ -653,6 +669,19 @@ static void js_process(struct js *j, const struct conf_process *p)
 	jk_bool(j, "forward_output", p->forward_output);
 	jk_int(j, "tail_buffer", (long long)p->tail_buffer);
 	jk_str(j, "shutdown_on", cv_shutdown_on_name(p->shutdown_on));
+	if (p->deps) {
+		js_key(j, "depends_on");
+		js_open(j, '[');
+		for (size_t i = 0; i < p->deps->n; i++) {
+			js_item(j);
+			js_open(j, '{');
+			jk_str(j, "name", p->deps->v[i].name);
+			jk_str(j, "condition", conf_dep_cond_name(p->deps->v[i].cond));
+			js_close(j, '}');
+		}
+		js_close(j, ']');
+		jk_str(j, "kind", p->deps->oneshot ? "oneshot" : "service");
+	}
 	if (p->kind == CONF_EVENTLISTENER) {
 		js_key(j, "events");
 		js_open(j, '[');

@@ -92,6 +92,9 @@ enum {
 	P_FATAL_RETRY_AFTER,
 	P_SCHEDULE,
 	P_PIDFILE,
+	/* svc-deps (doc/dependencies.md) */
+	P_DEPENDS_ON,
+	P_KIND,
 	P_N
 };
 
@@ -164,6 +167,8 @@ static const char *const prog_opts[P_N] = {
     "fatal_retry_after",
     "schedule",
     "pidfile",
+    "depends_on",
+    "kind",
 };
 
 /* A [program:x], [eventlistener:x] or [fcgi-program:x] section. */
@@ -601,6 +606,16 @@ static void popt_pidfile(struct pbuild *b, struct opt *o)
 	cb_check_dir_of(b->x, o->kv, o->v);
 }
 
+static void popt_depends_on(struct pbuild *b, struct opt *o)
+{
+	cb_t_depends_on(o, b->p);
+}
+
+static void popt_kind(struct pbuild *b, struct opt *o)
+{
+	cb_t_kind(o, b->p);
+}
+
 #define LISTENER KIND(CONF_EVENTLISTENER)
 #define FCGI	 KIND(CONF_FCGI)
 
@@ -680,6 +695,9 @@ static const struct popt popts[P_N] = {
     [P_FATAL_RETRY_AFTER] = {T_FN, .fn = popt_fatal_retry_after},
     [P_SCHEDULE] = {T_FN, KIND(CONF_PROGRAM), .whole = true, .fn = popt_schedule},
     [P_PIDFILE] = {T_FN, KIND(CONF_PROGRAM), .whole = true, .fn = popt_pidfile},
+    /* svc-deps */
+    [P_DEPENDS_ON] = {T_FN, .fn = popt_depends_on},
+    [P_KIND] = {T_FN, .fn = popt_kind},
 };
 #pragma GCC diagnostic pop
 
@@ -809,11 +827,22 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 		char *t = NULL;
 		/* the socket is shared by the processes: no per-process names */
 		struct names sock = {.x = x, .here = here, .program = pg->name, .env1 = &sd->env};
+		/* depends_on's mapping form reads as its INI list */
+		struct raw_kv flat;
+		const struct raw_kv *kv = v[i];
+		if (i == P_DEPENDS_ON && kv->kind == RAW_MAP) {
+			flat = *kv;
+			flat.kind = RAW_SCALAR;
+			flat.value = cb_deps_map_text(x, kv);
+			kv = flat.value ? &flat : NULL;
+		}
 		bool got =
-		    cb_opt_get(x, d->shared ? &sock : &n, v[i], &o, &t, d->whole ? NULL : ",");
+		    kv && cb_opt_get(x, d->shared ? &sock : &n, kv, &o, &t, d->whole ? NULL : ",");
 		free(here);
 		if (got)
 			popt_apply(&b, d, &o);
+		if (kv == &flat)
+			free(flat.value);
 		free(t);
 	}
 	if (!b.have_kill)
@@ -1274,6 +1303,8 @@ void cb_build_programs(struct ctx *x, struct raw_conf *r)
 	if (x->c->ngroups)
 		qsort(x->c->groups, x->c->ngroups, sizeof(*x->c->groups), group_cmp);
 	link_groups(x);
+	if (!x->oom && x->d->nerrors == x->errors0)
+		cb_check_deps(x);
 out:
 	for (size_t i = 0; ps && i < nps; i++)
 		free(ps[i].name);

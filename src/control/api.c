@@ -740,6 +740,12 @@ static void rt_list(struct api *a, struct http_req *r, const struct route_match 
 	handle_list(a, r);
 }
 
+static void rt_health(struct api *a, struct http_req *r, const struct route_match *m)
+{
+	(void)m;
+	api_health(a, r);
+}
+
 static void rt_config(struct api *a, struct http_req *r, const struct route_match *m)
 {
 	handle_config(a, r);
@@ -827,6 +833,7 @@ static const struct route routes[] = {
     {R_EXACT, "/metrics", "GET", rt_metrics, CONF_ROLE_READ},
     {R_EXACT, "/v1/events", "GET", rt_events, CONF_ROLE_READ},
     {R_V1, "version", "GET", rt_version, CONF_ROLE_READ},
+    {R_V1, "health", "GET", rt_health, CONF_ROLE_READ},
     {R_V1, "processes", "GET", rt_list, CONF_ROLE_READ},
     {R_V1, "config", "GET", rt_config, CONF_ROLE_READ},
     {R_V1, "log", "GET, DELETE", rt_main_log, CONF_ROLE_OPERATE},

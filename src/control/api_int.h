@@ -46,9 +46,12 @@ __attribute__((format(printf, 3, 4))) void api_reply_error(struct http_req *r, c
 void api_json_str(struct buf *b, const char *str);
 /* A process's fields, all or those of ?fields= ("name,state" -> a mask;
  * an unknown name is -EINVAL). */
-#define API_ALL_FIELDS 0xffffu
+#define API_ALL_FIELDS 0x1ffffu
 int api_parse_fields(const char *spec, unsigned *mask);
 void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask);
+
+/* api_health.c: GET /v1/health, 200 or 503 with who is not there. */
+void api_health(struct api *a, struct http_req *r);
 
 /* api_follow.c: streams a log to r (chunked) from its last 1024 bytes on,
  * or answers NO_FILE/FAILED. */

@@ -56,7 +56,8 @@ static const char *const proc_fields[] = {
     "start",	   "stop",	     "now",
     "uptime",	   "exitstatus",     "spawnerr",
     "description", "stdout_logfile", "stderr_logfile",
-    "next_run", /* svc-kinds */
+    "next_run",	 /* svc-kinds */
+    "completed", /* svc-deps: a one-shot that completed successfully */
 };
 #define NFIELDS (sizeof(proc_fields) / sizeof(proc_fields[0]))
 _Static_assert(API_ALL_FIELDS == (1u << NFIELDS) - 1, "API_ALL_FIELDS names every field");
@@ -156,6 +157,10 @@ void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mas
 				buf_putf(b, "%lld", (long long)proc_next_run(p));
 			else
 				buf_put(b, "null", 4);
+			break;
+		case 16:
+			buf_put(b, proc_completed_ok(p) ? "true" : "false",
+				proc_completed_ok(p) ? 4 : 5);
 			break;
 		}
 	}

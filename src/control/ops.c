@@ -225,9 +225,9 @@ static void item_eval(struct ops_act *a, struct ops_item *it)
 		}
 		return;
 	case IT_START_WAIT:
-		if (p->state == PROC_RUNNING) {
+		if (p->state == PROC_RUNNING || proc_completed_ok(p)) {
 			item_done(a, it, NULL, NULL);
-		} else if (p->state != PROC_STARTING) {
+		} else if (p->state != PROC_STARTING && !proc_waiting_for(p)) {
 			/* The engine reports failures in the child before exec
 			 * (chdir, setuid...) after proc_start returned: they are
 			 * spawn errors, told apart from a quick exit by their
@@ -322,7 +322,9 @@ int ops_act_begin(struct ops *o, struct proc *const *v, size_t n, enum ops_kind 
 	for (size_t i = 0; i < a->n; i++) {
 		struct ops_item *it = &a->items[i];
 		if (kind == OPS_START) {
-			item_start(a, it);
+			/* started since by an earlier item that depends on it */
+			if (!(multi && proc_is_running(it->p)))
+				item_start(a, it);
 		} else if (kind == OPS_STOP) {
 			item_stop(a, it);
 		} else if (proc_is_running(it->p) || it->p->state == PROC_STOPPING) {

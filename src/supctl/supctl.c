@@ -248,6 +248,10 @@ static const struct {
     {"upgrade", "upgrade\t\t\tRe-execute supd in place: every program keeps running\n"
 		"upgrade <path>\t\tthe same with the supd binary at <path>"},
     {"version", "version\t\t\tShow the version of the remote supervisord process"},
+    {"wait", "wait [--ready|--healthy|--completed] [<name> ...] [--timeout S]\n"
+	     "\t\t\tWait until the processes are ready (running, or a one-shot\n"
+	     "\t\t\tcompleted), healthy or completed; no name: until\n"
+	     "\t\t\t/v1/health is 200.  Exit 1 when not in time or FATAL"},
 };
 
 void ctl_help_line(const char *cmd)
@@ -347,6 +351,7 @@ static const struct {
     {"signal", cmd_signal},	{"start", cmd_start},	  {"status", cmd_status},
     {"stop", cmd_stop},		{"tail", cmd_tail},	  {"update", cmd_update},
     {"upgrade", cmd_upgrade},	{"version", cmd_version},
+    {"wait", cmd_wait},
 };
 
 const char *const *ctl_command_names(void)

@@ -68,18 +68,19 @@ static void print_event(void *arg, const char *event, const char *data)
 }
 
 /* One frame: its "event:" and "data:" lines (comments, id and retry are
- * for reconnecting clients). */
-static void frame(struct ctl_sse *s, char *f)
+ * for reconnecting clients); a frame without data (supd's hello) is
+ * given with data NULL. */
+static int frame(struct ctl_sse *s, char *f)
 {
 	const char *event = "message", *data = NULL;
-	for (char *line = strtok(f, "\n"); line; line = strtok(NULL, "\n")) {
+	char *save = NULL;
+	for (char *line = strtok_r(f, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "event: ", 7))
 			event = line + 7;
 		else if (!strncmp(line, "data: ", 6))
 			data = line + 6;
 	}
-	if (data)
-		s->frame(s->arg, event, data);
+	return s->frame(s->arg, event, data);
 }
 
 int ctl_sse_body(void *arg, const char *buf, size_t len)
@@ -98,13 +99,23 @@ int ctl_sse_body(void *arg, const char *buf, size_t len)
 	s->len += len;
 	s->buf[s->len] = '\0';
 	char *start = s->buf, *end;
-	while ((end = strstr(start, "\n\n"))) {
+	int r = 0;
+	while (r == 0 && (end = strstr(start, "\n\n"))) {
 		*end = '\0';
-		frame(s, start);
+		r = frame(s, start);
 		start = end + 2;
 	}
 	s->len -= (size_t)(start - s->buf);
 	memmove(s->buf, start, s->len);
+	if (r == 0 && s->read_end)
+		r = s->read_end(s->arg);
+	return r;
+}
+
+static int print_frame(void *arg, const char *event, const char *data)
+{
+	if (data)
+		print_event(arg, event, data);
 	return 0;
 }
 
@@ -117,7 +128,7 @@ int cmd_events(struct ctl *x, int argc, char **argv)
 		x->exitstatus = EX_INVALID_ARGS;
 		return 0;
 	}
-	struct ctl_sse s = {.frame = print_event, .arg = x};
+	struct ctl_sse s = {.frame = print_frame, .arg = x};
 	struct reply rep;
 	/* A stream cut (supd upgraded in place: the new image has the same
 	 * socket) is asked for again, for up to 30 s of tries:

@@ -122,16 +122,22 @@ int cmd_events(struct ctl *x, int argc, char **argv);
 /* supctl_upgrade.c */
 int cmd_upgrade(struct ctl *x, int argc, char **argv);
 
-/* The frames of a /v1/events stream: ctl_sse_body (a ctl_body_cb) cuts the
- * body into frames and calls frame with each one's event name and data.
- * Zero it but frame and arg; free(buf) at the end. */
+/* The frames of a /v1/events stream (a Server-Sent Events body):
+ * ctl_sse_body (a ctl_body_cb) cuts it into frames and calls frame with
+ * each one's event name and data (NULL: a frame without data, such as
+ * supd's hello); a non-zero return stops the stream with that error.
+ * read_end (NULL: none) runs after the frames of each piece read, for work
+ * a burst of frames needs once.  Zero the rest; free(buf) at the end. */
 struct ctl_sse {
-	void (*frame)(void *arg, const char *event, const char *data);
+	int (*frame)(void *arg, const char *event, const char *data);
+	int (*read_end)(void *arg);
 	void *arg;
 	char *buf;
 	size_t len, cap;
 	bool any; /* a byte came: the server has the client (its hello) */
 };
 int ctl_sse_body(void *arg, const char *buf, size_t len);
+/* supctl_wait.c */
+int cmd_wait(struct ctl *x, int argc, char **argv);
 
 #endif

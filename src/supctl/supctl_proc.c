@@ -73,7 +73,8 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 	struct reply rep;
 	/* Only the columns shown: less to send and parse (--json: all). */
 	const char *path = x->json ? "/v1/processes"
-				   : "/v1/processes?fields=group,name,state,statename,description";
+				   : "/v1/processes?fields=group,name,state,statename,description,"
+				     "completed";
 	if (ctl_call_ex(x, "GET", path, &rep, true, NULL, NULL) < 0)
 		return 0;
 	json_t *all = json_object_get(rep.j, "processes");
@@ -120,7 +121,9 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 		show_statuses(match, k);
 	}
 	for (size_t i = 0; i < k; i++)
-		if (stopped_state(ctl_jint(match[i], "state")))
+		/* a one-shot that completed successfully is where it should be */
+		if (stopped_state(ctl_jint(match[i], "state")) &&
+		    !json_is_true(json_object_get(match[i], "completed")))
 			x->exitstatus = EX_STATUS_NOT_RUNNING;
 	free(match);
 	ctl_reply_free(&rep);
@@ -303,11 +306,11 @@ static void progress_draw(struct progress *p)
 }
 
 /* A frame of the event stream. */
-static void progress_frame(void *arg, const char *event, const char *data)
+static int progress_frame(void *arg, const char *event, const char *data)
 {
 	struct progress *p = arg;
-	if (strcmp(event, "process") || ctl_interrupted())
-		return;
+	if (!data || strcmp(event, "process") || ctl_interrupted())
+		return 0;
 	json_t *j = json_loads(data, 0, NULL);
 	json_t *o = json_object_get(j, "process");
 	if (o) {
@@ -316,6 +319,7 @@ static void progress_frame(void *arg, const char *event, const char *data)
 		progress_state(p, ns, ctl_jint(o, "state"));
 	}
 	json_decref(j);
+	return 0;
 }
 
 /* A quick answer needs no status line: it waits this long first. */

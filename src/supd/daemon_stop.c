@@ -5,7 +5,9 @@
  * first; all processes of one priority stop in parallel, and the next
  * priority starts when they are all down.  Then every remaining child
  * (orphans re-parented to us, as PID 1 or subreaper) gets SIGTERM, then
- * SIGKILL after ORPHAN_GRACE_MS, and supd waits until waitpid says ECHILD. */
+ * SIGKILL after ORPHAN_GRACE_MS, and supd waits until waitpid says ECHILD.
+ * Dependencies come before priorities: a process's dependents are stopped
+ * (theirs first) before it is. */
 #include "config.h"
 
 #include <dirent.h>
@@ -37,6 +39,7 @@ static void shutdown_step(struct daemon *d)
 {
 	if (d->phase != PH_STOPPING)
 		return;
+	procs_stop_dependents_begin(d->procs);
 	while (d->shut_hi > 0) {
 		size_t hi = d->shut_hi, lo = hi - 1;
 		struct proc *top = NULL;
@@ -58,6 +61,12 @@ static void shutdown_step(struct daemon *d)
 			struct proc *p = d->shut_v[i];
 			if (!p)
 				continue;
+			/* what depends on p stops first, whatever its priority
+			 * (doc/dependencies.md); p waits for them */
+			if (proc_stop_dependents(p)) {
+				up = true;
+				continue;
+			}
 			proc_stop_for_shutdown(p);
 			/* proc_stop_for_shutdown never frees; a retired process
 			 * is freed later by its exit, which nulls its slot. */

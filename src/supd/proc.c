@@ -101,6 +101,7 @@ void proc_free(struct proc *p)
 	free(p->spawnerr);
 	conf_ref_put(p->cref);
 	conf_ref_put(p->next_cref);
+	proc_deps_free(p);
 	free(p);
 }
 
@@ -180,7 +181,19 @@ const char *proc_description(const struct proc *p, time_t now, char *buf, size_t
 		break;
 	case PROC_STOPPED:
 	case PROC_EXITED:
-		if (p->laststart) {
+		if (proc_waiting_for(p)) {
+			snprintf(buf, len, "waiting for %s", proc_waiting_for(p));
+		} else if (p->state == PROC_EXITED && conf_is_oneshot(p->conf)) {
+			/* a one-shot's end is its result: when and how */
+			char when[64], how[96];
+			struct tm tm;
+			time_t t = p->laststop;
+			localtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%b %d %I:%M %p", &tm);
+			snprintf(buf, len, "%s %s (%s)",
+				 proc_completed_ok(p) ? "completed" : "failed", when,
+				 proc_exit_text(p->wstatus, how, sizeof(how)));
+		} else if (p->laststart) {
 			struct tm tm;
 			time_t t = p->laststop;
 			localtime_r(&t, &tm);
@@ -231,6 +244,7 @@ static void change_state(struct proc *p, enum proc_state to)
 	list_foreach_safe (h, p->tab->hooks, link, next) {
 		h->cb(p, from, to, h->arg);
 	}
+	proc_deps_changed(p->tab);
 }
 
 /* FATAL; with fatal_retry_after (svc-kinds), FATAL's deadline is the next
@@ -720,6 +734,8 @@ static bool wants_restart(const struct proc *p, bool expected)
 	/* a scheduled program's run ends with its exit */
 	if (scheduled(p))
 		return false;
+	if (conf_is_oneshot(p->conf))
+		return false; /* its exit is its end, whatever autorestart says */
 	switch (p->conf->autorestart) {
 	case CONF_AR_TRUE:
 		return true;
@@ -983,8 +999,10 @@ static int exited_starting(struct proc *p)
 	const struct conf_process *c = p->conf;
 	if (launching(p))
 		return launcher_exited(p);
-	/* a scheduled run may be short: any exit after exec ends it */
-	if (loop_now_ms() - p->start_ms >= 1000LL * c->startsecs || scheduled(p))
+	/* a scheduled run may be short: any exit after exec ends it; a
+	 * one-shot that is done quickly did its job */
+	if (loop_now_ms() - p->start_ms >= 1000LL * c->startsecs || scheduled(p) ||
+	    conf_is_oneshot(c))
 		return exited(p);
 	char msg[128];
 	bool expected = exit_expected(p, msg, sizeof(msg));
@@ -1038,12 +1056,81 @@ static int skip_due(struct proc *p)
 	return 0;
 }
 
+static void fail_deps(struct proc *p, const char *why);
+
+/* A start request: at once when the dependencies' conditions hold;
+ * else the ones stopped are started, and p waits (STOPPED, its
+ * description says for what) for DEPS_READY or DEP_FAILED. */
+static int start_or_wait(struct proc *p)
+{
+	char why[512];
+	if (proc_deps_waiting(p))
+		return 0;
+	enum deps_verdict v = proc_deps_eval(p, why, sizeof(why));
+	if (v == DEPS_WAIT) {
+		proc_deps_pull(p);
+		v = proc_deps_eval(p, why, sizeof(why));
+	}
+	if (v == DEPS_HOLD)
+		return start(p);
+	proc_deps_set_waiting(p, why);
+	if (v == DEPS_FAILED) {
+		/* refused like a spawn error: the request's answer says why */
+		fail_deps(p, why);
+		return -ECHILD;
+	}
+	log_info("waiting: %s for %s", p->conf->name, why);
+	change_state(p, PROC_STOPPED);
+	proc_deps_changed(p->tab);
+	return 0;
+}
+
+static int deps_ready(struct proc *p)
+{
+	if (!proc_deps_waiting(p))
+		return 0;
+	proc_deps_set_waiting(p, NULL);
+	return start(p);
+}
+
+/* A dependency can no longer meet its condition: p fails without a try
+ * (FATAL, with why as its description). */
+static void fail_deps(struct proc *p, const char *why)
+{
+	proc_deps_set_waiting(p, NULL);
+	set_spawnerr(p, why);
+	log_warn("gave up: %s entered FATAL state, %s", p->conf->name, why);
+	change_state(p, PROC_FATAL);
+}
+
+static int deps_failed(struct proc *p)
+{
+	char why[512];
+	if (!proc_deps_waiting(p))
+		return 0;
+	snprintf(why, sizeof(why), "%s",
+		 proc_waiting_for(p) ? proc_waiting_for(p) : "a dependency failed");
+	fail_deps(p, why);
+	return 0;
+}
+
+/* A stop request cancels a wait. */
+static int stop_waiting(struct proc *p)
+{
+	if (!proc_deps_waiting(p))
+		return -ESRCH;
+	proc_deps_set_waiting(p, NULL);
+	log_info("stopped waiting: %s", p->conf->name);
+	return 0;
+}
+
 /* A reload swapped the config of a stopped process: a new process as far
  * as supervisord is concerned. */
 static int reset(struct proc *p)
 {
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
 	sched_arm(p, true);
+	proc_deps_set_waiting(p, NULL);
 	p->laststart = 0;
 	p->laststop = 0;
 	p->backoff = 0;
@@ -1097,15 +1184,15 @@ static enum proc_row row_of(enum proc_state s)
  * refuse_* cells answer the requests a state does not take. */
 // clang-format off
 static proc_action *const actions[NROWS][PROC_NEVENTS] = {
-/*              START           STOP                SHUTDOWN TIMER      SPAWNED  SPAWN_FAILED   EXITED           RESET    LOST           SCHEDULE */
-[R_STOPPED]  = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due},
-[R_STARTING] = {refuse_started, stop,               stop,    started,   spawned, enter_backoff, exited_starting, nothing, enter_unknown, skip_due},
-[R_RUNNING]  = {refuse_started, stop,               stop,    nothing,   nothing, enter_backoff, exited,          nothing, enter_unknown, skip_due},
-[R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing, nothing,       skip_due},
-[R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing, enter_unknown, skip_due},
-[R_EXITED]   = {start,          refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due},
-[R_FATAL]    = {start,          stop_fatal,         nothing, revive,    nothing, nothing,       nothing,         reset,   nothing,       run_due},
-[R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset,   nothing,       skip_due},
+/*              START           STOP                SHUTDOWN TIMER      SPAWNED  SPAWN_FAILED   EXITED           RESET    LOST           SCHEDULE  DEPS_READY  DEP_FAILED */
+[R_STOPPED]  = {start_or_wait,  stop_waiting,       nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due,  deps_ready, deps_failed},
+[R_STARTING] = {refuse_started, stop,               stop,    started,   spawned, enter_backoff, exited_starting, nothing, enter_unknown, skip_due, nothing,    nothing},
+[R_RUNNING]  = {refuse_started, stop,               stop,    nothing,   nothing, enter_backoff, exited,          nothing, enter_unknown, skip_due, nothing,    nothing},
+[R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing, nothing,       skip_due, nothing,    nothing},
+[R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing, enter_unknown, skip_due, nothing,    nothing},
+[R_EXITED]   = {start_or_wait,  refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due,  nothing,    nothing},
+[R_FATAL]    = {start_or_wait,  stop_fatal,         nothing, revive,    nothing, nothing,       nothing,         reset,   nothing,       run_due,  nothing,    nothing},
+[R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset,   nothing,       skip_due, nothing,    nothing},
 };
 // clang-format on
 
@@ -1165,6 +1252,7 @@ static void finish_pending(struct proc *p)
 	p->next_cref = NULL;
 	procs_name_insert(t, p);
 	t->dirty = true;
+	t->deps_gen++;
 	output_free(p->out);
 	p->out = NULL;
 	open_output(p);
@@ -1261,6 +1349,7 @@ void proc_rebind(struct proc *p, const struct conf_process *pc, struct conf_ref 
 	p->conf = pc;
 	p->cref = conf_ref_get(cref);
 	procs_name_insert(t, p);
+	t->deps_gen++;
 	if (p->gprio != gprio)
 		t->dirty = true;
 	p->gprio = gprio;
@@ -1282,6 +1371,7 @@ void proc_replace(struct proc *p, const struct conf_process *pc, struct conf_ref
 void proc_retire(struct proc *p)
 {
 	p->removing = true;
+	p->tab->deps_gen++;
 	if (proc_is_running(p))
 		proc_stop(p);
 	else

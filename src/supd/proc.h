@@ -87,6 +87,10 @@ struct proc {
 	/* svc-kinds: a scheduled program's timer and next run (proc.c);
 	 * NULL for any other */
 	struct proc_kinds *kinds;
+
+	/* svc-deps: what it depends on and who depends on it, its wait
+	 * (proc_deps.c); NULL: no dependency either way */
+	struct proc_deps *deps;
 };
 
 /* A reference-counted config, so a process removed or changed by a reload
@@ -199,6 +203,11 @@ enum proc_event {
 	PROC_EV_RESET,	      /* a reload gave it a new config: a new process */
 	PROC_EV_LOST,	      /* kill() failed, not for a gone process */
 	PROC_EV_SCHEDULE,     /* svc-kinds: a scheduled run is due */
+	/* svc-deps: the conditions of a program waiting for its dependencies
+	 * now hold / one of them can no longer hold (proc_deps.c, once per
+	 * loop pass after transitions) */
+	PROC_EV_DEPS_READY,
+	PROC_EV_DEP_FAILED,
 	PROC_NEVENTS,
 };
 
@@ -259,5 +268,22 @@ const char *proc_exit_text(int wstatus, char *buf, size_t len);
  * is adopted all the same). */
 struct upg_proc;
 int proc_adopt(struct proc *p, const struct upg_proc *u);
+
+/* ---- dependencies (depends_on, kind=oneshot; proc_deps.c) */
+
+/* Whether q meets a dependency condition: the one test every dependent,
+ * /v1/health and supctl wait agree on. */
+bool proc_dep_holds(const struct proc *q, enum conf_dep_cond c);
+/* A one-shot whose last run exited with an expected code. */
+bool proc_completed_ok(const struct proc *p);
+/* What a program waiting for its dependencies waits for ("db (running),
+ * migrate (completed_successfully)"), or NULL when it does not wait. */
+const char *proc_waiting_for(const struct proc *p);
+/* Shutdown: asks p's dependents (and theirs first) to stop.  Returns
+ * true while any of them is still up: p must wait.  Each shutdown step
+ * begins with procs_stop_dependents_begin: within a step a process is
+ * walked once. */
+void procs_stop_dependents_begin(struct procs *t);
+bool proc_stop_dependents(struct proc *p);
 
 #endif

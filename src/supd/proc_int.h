@@ -18,6 +18,10 @@ struct procs {
 	bool shutting_down;
 	struct proc *execs;	 /* spawned, exec not confirmed (exec_link list) */
 	struct output_ctx *outs; /* what the processes' outputs share */
+	/* svc-deps (proc_deps.c): bumped when names may resolve to other
+	 * processes (added, removed, new config); NULL until a dependency */
+	uint64_t deps_gen;
+	struct procs_deps *deps;
 };
 
 /* proc_table.c: p's pid (> 0) or its name (p->conf) is now a key. */
@@ -32,5 +36,23 @@ struct conf_ref *conf_ref_get(struct conf_ref *r);
  * its fds, frees it; its table links are the caller's). */
 void proc_init(struct proc *p);
 void proc_free(struct proc *p);
+
+/* proc_deps.c: the engine's side of dependencies. */
+enum deps_verdict {
+	DEPS_HOLD,   /* start now */
+	DEPS_WAIT,   /* some condition does not hold yet */
+	DEPS_FAILED, /* one can no longer hold (why says which) */
+};
+enum deps_verdict proc_deps_eval(struct proc *p, char *why, size_t len);
+/* A start request of a waiting program starts its stopped dependencies. */
+void proc_deps_pull(struct proc *p);
+/* why: what p waits for (its description); NULL: it no longer waits. */
+void proc_deps_set_waiting(struct proc *p, const char *why);
+bool proc_deps_waiting(const struct proc *p);
+/* A transition happened: re-evaluate the waiting programs (once per loop
+ * pass, not per transition). */
+void proc_deps_changed(struct procs *t);
+void proc_deps_free(struct proc *p);
+void procs_deps_free(struct procs *t);
 
 #endif

@@ -142,6 +142,7 @@ void procs_free(struct procs *t)
 	free(t->byname);
 	free(t->bypid);
 	output_ctx_free(t->outs);
+	procs_deps_free(t);
 	free(t);
 }
 
@@ -169,6 +170,7 @@ int procs_add(struct procs *t, const struct conf_process *pc, struct conf_ref *c
 	p->order_idx = t->n;
 	t->v[t->n++] = p;
 	t->dirty = true;
+	t->deps_gen++;
 	procs_name_insert(t, p);
 	if (out)
 		*out = p;

@@ -114,8 +114,8 @@ run_side() {
 
 # supd's deliberate differences (doc/compat.md), applied to supervisorctl's
 # output: `tail -f` of an unknown name says so instead of "Cannot read,
-# status code 404" after the banner; help lists supd's `reopen` and
-# `events` too.
+# status code 404" after the banner; help lists supd's `reopen`,
+# `events` and `wait` too.
 deliberate() {
 	awk '
 		/^==> Press Ctrl-C to exit <==$/ { held = $0; next }
@@ -139,7 +139,7 @@ deliberate() {
 			print "avail  exit    open      reload  reread   signal    stop    version"; next
 		}
 		/^clear  maintail  quit  reread  signal    stop    version$/ {
-			print "clear  fg      pid       remove  restart  start     tail  "; next
+			print "clear  fg      pid       remove  restart  start     tail    wait   "; next
 		}
 		{ print }
 		END { if (held != "") print held }'

@@ -587,6 +587,114 @@ START_TEST(test_ten_thousand)
 }
 END_TEST
 
+/* depends_on / kind=oneshot by hand: name depends on `on` with cond. */
+static void set_dep(struct conf_process *p, const char *on, enum conf_dep_cond cond)
+{
+	if (!p->deps)
+		p->deps = calloc(1, sizeof(*p->deps));
+	p->deps->v = realloc(p->deps->v, (p->deps->n + 1) * sizeof(*p->deps->v));
+	p->deps->v[p->deps->n].name = strdup(on);
+	p->deps->v[p->deps->n++].cond = cond;
+}
+
+static void set_oneshot(struct conf_process *p)
+{
+	if (!p->deps)
+		p->deps = calloc(1, sizeof(*p->deps));
+	p->deps->oneshot = true;
+}
+
+static void free_deps(struct conf_process *p)
+{
+	if (!p->deps)
+		return;
+	for (size_t i = 0; i < p->deps->n; i++)
+		free(p->deps->v[i].name);
+	free(p->deps->v);
+	free(p->deps);
+	p->deps = NULL;
+}
+
+/* The dependency cells: a start request whose condition does not hold
+ * starts the dependency and waits (STOPPED, described), DEPS_READY starts
+ * it, a failed one-shot is DEP_FAILED (FATAL, named), a stop cancels a
+ * wait; a one-shot is never restarted and says how it completed. */
+START_TEST(test_dependency_cells)
+{
+	struct fixture f;
+	fx_init(&f);
+	const char *ok[] = {"/bin/sh", "-c", "sleep 0.2", NULL};
+	const char *bad[] = {"/bin/sh", "-c", "exit 3", NULL};
+	const char *run[] = {"/bin/sleep", "30", NULL};
+	struct conf_process *job = mkproc("job", ok), *app = mkproc("app", run);
+	struct conf_process *fail = mkproc("fail", bad), *dep = mkproc("dep", run);
+	struct conf_process *lone = mkproc("lone", run), *never = mkproc("never", run);
+	set_oneshot(job);
+	job->autorestart = CONF_AR_TRUE; /* a one-shot ignores it */
+	set_oneshot(fail);
+	set_dep(app, "job", CONF_DEP_COMPLETED_OK);
+	set_dep(dep, "fail", CONF_DEP_COMPLETED_OK);
+	set_dep(lone, "never", CONF_DEP_RUNNING);
+	never->autostart = false;
+	struct proc *pj, *pa, *pf, *pd, *pl, *pn;
+	ck_assert_int_eq(procs_add(f.t, job, NULL, 999, &pj), 0);
+	ck_assert_int_eq(procs_add(f.t, app, NULL, 999, &pa), 0);
+	ck_assert_int_eq(procs_add(f.t, fail, NULL, 999, &pf), 0);
+	ck_assert_int_eq(procs_add(f.t, dep, NULL, 999, &pd), 0);
+	ck_assert_int_eq(procs_add(f.t, lone, NULL, 999, &pl), 0);
+	ck_assert_int_eq(procs_add(f.t, never, NULL, 999, &pn), 0);
+
+	ck_assert_int_eq(proc_start(pa), 0);
+	ck_assert_int_eq(pa->state, PROC_STOPPED);
+	ck_assert_str_eq(proc_waiting_for(pa), "job (completed_successfully)");
+	char buf[256];
+	ck_assert_str_eq(proc_description(pa, time(NULL), buf, sizeof(buf)),
+			 "waiting for job (completed_successfully)");
+	ck_assert(proc_is_running(pj)); /* pulled */
+	run_until(&f, pa, PROC_RUNNING, 5000);
+	ck_assert_int_eq(pj->state, PROC_EXITED);
+	ck_assert(proc_completed_ok(pj));
+	ck_assert(strncmp(proc_description(pj, time(NULL), buf, sizeof(buf)), "completed ", 10) ==
+		  0);
+	ck_assert(strstr(buf, "(exit status 0)"));
+	ck_assert(proc_dep_holds(pj, CONF_DEP_RUNNING));
+	ck_assert(proc_dep_holds(pj, CONF_DEP_COMPLETED));
+
+	ck_assert_int_eq(proc_start(pd), 0);
+	run_until(&f, pd, PROC_FATAL, 5000);
+	ck_assert_str_eq(pd->spawnerr,
+			 "dependency fail did not complete successfully (exit status 3)");
+	ck_assert_int_eq(pf->state, PROC_EXITED); /* not restarted, no BACKOFF */
+	ck_assert_int_eq(pf->starts, 1);
+	/* a new request answers at once: the dependency still failed */
+	ck_assert_int_eq(proc_start(pd), -ECHILD);
+	ck_assert_int_eq(pd->state, PROC_FATAL);
+
+	/* never's command is started by the pull; a stop cancels lone's wait */
+	ck_assert_int_eq(proc_start(pl), 0);
+	ck_assert(proc_waiting_for(pl) != NULL);
+	ck_assert_int_eq(proc_stop(pl), 0);
+	ck_assert(proc_waiting_for(pl) == NULL);
+	ck_assert_int_eq(proc_stop(pl), -ESRCH);
+	run_until(&f, pn, PROC_RUNNING, 5000);
+	ck_assert_int_eq(pl->state, PROC_STOPPED); /* no longer waits */
+	for (size_t i = 0; i < 5 && pl->state == PROC_STOPPED; i++)
+		loop_run_once(f.l, 5);
+	ck_assert_int_eq(pl->state, PROC_STOPPED);
+
+	proc_stop(pa);
+	proc_stop(pn);
+	run_until(&f, pa, PROC_STOPPED, 5000);
+	run_until(&f, pn, PROC_STOPPED, 5000);
+	fx_free(&f);
+	struct conf_process *all[] = {job, app, fail, dep, lone, never};
+	for (size_t i = 0; i < 6; i++) {
+		free_deps(all[i]);
+		freeproc(all[i]);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	supd_conf.childlogdir = "/tmp";
@@ -605,6 +713,7 @@ int main(void)
 	tcase_add_test(tc, test_child_stdin);
 	tcase_add_test(tc, test_send_stdin);
 	tcase_add_test(tc, test_ten_thousand);
+	tcase_add_test(tc, test_dependency_cells);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
