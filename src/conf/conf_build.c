@@ -43,6 +43,7 @@ enum {
 	S_PROFILE_OPTIONS,
 	S_FORWARD_OUTPUT,
 	S_FORWARD_TIMESTAMPS,
+	S_CGROUPS, /* cgroups */
 	S_N
 };
 
@@ -67,6 +68,7 @@ static const char *const supd_opts[S_N] = {
     "profile_options",
     "forward_output",
     "forward_timestamps",
+    "cgroups",
 };
 
 static void build_supd(struct ctx *x)
@@ -203,6 +205,10 @@ static void type_supd(struct ctx *x, const struct raw_kv **v)
 			break;
 		case S_FORWARD_TIMESTAMPS:
 			cb_t_bool(&o, &s->forward_timestamps);
+			break;
+		case S_CGROUPS:
+			if (cv_cgroups(o.v, &s->cgroups) < 0)
+				cb_bad_value(&o, "auto or off");
 			break;
 		}
 	}

@@ -141,6 +141,52 @@ static const char *kind_word(enum conf_kind k)
 				       : "program";
 }
 
+/* cgroups: each setting the process sets, as key and value text
+ * (shared by both outputs). */
+static void cgroup_settings(const struct conf_cgroup *g,
+			    void (*put)(void *arg, const char *k, const char *v), void *arg)
+{
+	char b[64];
+	if (!g)
+		return;
+	if (g->set & CONF_CG_KILL_MODE)
+		put(arg, "kill_mode", cv_kill_mode_name(g->kill_mode));
+	if (g->set & CONF_CG_MEMORY_MAX)
+		put(arg, "memory_max", cv_limit_name(g->memory_max, b, sizeof(b)));
+	if (g->set & CONF_CG_MEMORY_HIGH)
+		put(arg, "memory_high", cv_limit_name(g->memory_high, b, sizeof(b)));
+	if (g->set & CONF_CG_MEMORY_SWAP_MAX)
+		put(arg, "memory_swap_max", cv_limit_name(g->memory_swap_max, b, sizeof(b)));
+	if (g->set & CONF_CG_CPU_MAX) {
+		if (g->cpu_quota_us < 0)
+			snprintf(b, sizeof(b), "max");
+		else
+			snprintf(b, sizeof(b), "%lld %lld", (long long)g->cpu_quota_us,
+				 (long long)g->cpu_period_us);
+		put(arg, "cpu_max", b);
+	}
+	if (g->set & CONF_CG_CPU_WEIGHT) {
+		snprintf(b, sizeof(b), "%d", g->cpu_weight);
+		put(arg, "cpu_weight", b);
+	}
+	if (g->set & CONF_CG_PIDS_MAX) {
+		if (g->pids_max == UINT64_MAX)
+			snprintf(b, sizeof(b), "max");
+		else
+			snprintf(b, sizeof(b), "%llu", (unsigned long long)g->pids_max);
+		put(arg, "pids_max", b);
+	}
+	if (g->set & CONF_CG_IO_WEIGHT) {
+		snprintf(b, sizeof(b), "%d", g->io_weight);
+		put(arg, "io_weight", b);
+	}
+}
+
+static void ini_put(void *arg, const char *k, const char *v)
+{
+	ini_kv(arg, k, v);
+}
+
 static void ini_process(FILE *f, const struct conf *c, const struct conf_process *p)
 {
 	char sec[512], buf[1100];
@@ -177,6 +223,7 @@ static void ini_process(FILE *f, const struct conf *c, const struct conf_process
 	ini_bool(f, "forward_output", p->forward_output);
 	ini_bytes(f, "tail_buffer", p->tail_buffer);
 	ini_kv(f, "shutdown_on", cv_shutdown_on_name(p->shutdown_on));
+	cgroup_settings(p->cgroup, ini_put, f);
 	if (p->kind == CONF_EVENTLISTENER) {
 		fputs("events=", f);
 		for (size_t i = 0; i < p->nevents; i++)
@@ -237,6 +284,8 @@ int conf_print_ini(const struct conf *c, FILE *f)
 	ini_kv(f, "identifier", s->identifier);
 	ini_bool(f, "forward_output", s->forward_output);
 	ini_bool(f, "forward_timestamps", s->forward_timestamps);
+	if (s->cgroups != CONF_CGROUPS_AUTO)
+		ini_kv(f, "cgroups", cv_cgroups_name(s->cgroups));
 
 	for (size_t i = 0; i < c->nservers; i++) {
 		const struct conf_server *v = &c->servers[i];
@@ -427,6 +476,11 @@ static void js_stream(struct js *j, const char *ch, const struct conf_stream *s)
 	jk_bool(j, key, s->timestamps);
 }
 
+static void jk_put(void *arg, const char *k, const char *v)
+{
+	jk_str(arg, k, v);
+}
+
 static void js_process(struct js *j, const struct conf_process *p)
 {
 	char buf[32];
@@ -478,6 +532,7 @@ static void js_process(struct js *j, const struct conf_process *p)
 	jk_bool(j, "forward_output", p->forward_output);
 	jk_int(j, "tail_buffer", (long long)p->tail_buffer);
 	jk_str(j, "shutdown_on", cv_shutdown_on_name(p->shutdown_on));
+	cgroup_settings(p->cgroup, jk_put, j);
 	if (p->kind == CONF_EVENTLISTENER) {
 		js_key(j, "events");
 		js_open(j, '[');
@@ -528,6 +583,7 @@ int conf_print_json(const struct conf *c, FILE *f)
 	jk_str(&j, "identifier", s->identifier);
 	jk_bool(&j, "forward_output", s->forward_output);
 	jk_bool(&j, "forward_timestamps", s->forward_timestamps);
+	jk_str(&j, "cgroups", cv_cgroups_name(s->cgroups));
 	js_close(&j, '}');
 
 	js_key(&j, "servers");

@@ -64,6 +64,8 @@ struct daemon {
 	struct http *http;
 	struct api *api;
 	struct conf_ref *reread; /* the config of the last reread, not yet applied */
+
+	struct cgroups *cgroups; /* cgroups: supd's subtree (cgroup.h); NULL: off */
 };
 
 /* daemon.c: the run loop and the glue the steps share */

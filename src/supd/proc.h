@@ -79,6 +79,18 @@ struct proc {
 	size_t order_idx;
 	LIST_LINK(struct proc) by_pid, by_name; /* hash chains */
 	LIST_LINK(struct proc) exec_link;	/* procs whose exec is unconfirmed */
+	/* cgroups: the leaf and its stop's state; NULL until the first start
+	 * with cgroups on */
+	struct proc_cg *cg;
+};
+
+/* cgroups: a process's leaf (cgroup.h) and what its stop waits for. */
+struct proc_cg {
+	struct cgroup *leaf;
+	uint64_t oom_base;	  /* memory.events oom_kill when this run began */
+	int64_t stop_deadline_ms; /* STOPPING: when what is left gets SIGKILL */
+	bool waiting;		  /* STOPPING, the main process reaped: until the leaf is empty */
+	bool oom;		  /* the last exit came with an OOM kill in the leaf */
 };
 
 /* A reference-counted config, so a process removed or changed by a reload
@@ -131,6 +143,8 @@ struct procs_env {
 	 * from here prevents the restart.  NULL: none. */
 	void (*exited)(struct proc *p, int st, bool expected, void *arg);
 	void *exited_arg;
+	/* cgroups: supd's subtree (cgroup.h); NULL: process groups only */
+	struct cgroups *cgroups;
 };
 
 int procs_new(struct procs **out, const struct procs_env *env);
@@ -186,6 +200,7 @@ enum proc_event {
 	PROC_EV_EXITED,	      /* the child was reaped (p->wstatus) */
 	PROC_EV_RESET,	      /* a reload gave it a new config: a new process */
 	PROC_EV_LOST,	      /* kill() failed, not for a gone process */
+	PROC_EV_CGROUP_EMPTY, /* cgroups: the process's leaf holds no process any more */
 	PROC_NEVENTS,
 };
 
@@ -232,6 +247,12 @@ const char *proc_state_name(enum proc_state s);
 /* supervisorctl's description column: "pid 123, uptime 0:01:02", "Nov 22
  * 08:26 PM", "Not started", the spawn error... now is the wall clock. */
 const char *proc_description(const struct proc *p, time_t now, char *buf, size_t len);
+/* cgroups: the process's kill_mode (its own, else cgroup with a leaf,
+ * else process group as supervisord). */
+enum conf_kill_mode proc_kill_mode(const struct proc *p);
+/* cgroups: a reload changed only p's cgroup settings: the running leaf
+ * gets the new limits (a failure is logged). */
+void proc_apply_limits(struct proc *p);
 /* "exit status 1" / "terminated by SIGTERM (core dumped)" */
 const char *proc_exit_text(int wstatus, char *buf, size_t len);
 

@@ -59,6 +59,7 @@ enum stage {
 	ST_CHDIR,
 	ST_NICE,
 	ST_EXEC,
+	ST_CGROUP, /* cgroups: joining the process's leaf */
 };
 
 struct child_err {
@@ -91,6 +92,7 @@ struct plan {
 	struct child_err *shared;
 	bool restore_nice; /* the child started boosted: set nice back to nice */
 	int nice;
+	const char *cgroup_procs; /* cgroups: joined first; NULL: none */
 };
 
 /* The kernel's sigaction, called directly: glibc's refuses the two
@@ -437,6 +439,14 @@ static CHILD_SIDE __attribute__((noreturn)) void child(const struct plan *pl)
 		if (close_range((unsigned)pl->unshare_from, ~0U, CLOSE_RANGE_UNSHARE) < 0)
 			child_fail(pl, ST_CLOSE);
 	}
+	if (pl->cgroup_procs) {
+		/* Into the process's cgroup before anything of the program
+		 * runs: what it forks is born there. */
+		int cfd = open(pl->cgroup_procs, O_WRONLY | O_CLOEXEC);
+		if (cfd < 0 || write(cfd, "0", 1) != 1)
+			child_fail(pl, ST_CGROUP);
+		close(cfd);
+	}
 	if (setpgid(0, 0) < 0)
 		child_fail(pl, ST_SETPGID);
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -519,6 +529,9 @@ static void child_error_text(const struct conf_process *p, const struct child_er
 		break;
 	case ST_EXEC:
 		snprintf(err, errlen, "couldn't exec %s: %s", p->argv[0], e);
+		break;
+	case ST_CGROUP:
+		snprintf(err, errlen, "couldn't join its cgroup: %s", e);
 		break;
 	default:
 		snprintf(err, errlen, "child failed before exec: %s", e);
@@ -651,6 +664,7 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 	pl.umask = p->umask;
 	pl.nofile = r->child_nofile;
 	pl.redirect_stderr = p->redirect_stderr;
+	pl.cgroup_procs = r->cgroup_procs;
 	pl.envp = build_env(r);
 	if (!pl.envp) {
 		ret = -ENOMEM;

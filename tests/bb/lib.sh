@@ -87,6 +87,22 @@ bb_cleanup() {
 	for p in "${BB_PIDS[@]+"${BB_PIDS[@]}"}"; do
 		wait "$p" 2>/dev/null || true
 	done
+	# cgroups: what a killed supd could not remove (its log names the
+	# subtree), leaves first; a leaf still populated stays, and says so.
+	if [ -n "$T" ] && [ -f "$T/supd.log" ]; then
+		local cg
+		for cg in $(sed -n 's/.*cgroups on, host: .* programs go under \(.*\)$/\1/p' "$T/supd.log" | sort -u); do
+			[ -d "$cg" ] || continue
+			for p in "$cg"/*/*/cgroup.kill; do
+				[ -e "$p" ] && echo 1 >"$p" 2>/dev/null
+			done
+			for p in $(seq 250); do
+				find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+				[ -d "$cg" ] || break
+				sleep 0.02
+			done
+		done
+	fi
 	if [ -n "$T" ] && [ -z "${BB_KEEP:-}" ]; then
 		rm -rf "$T"
 	fi
