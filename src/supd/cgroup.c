@@ -281,10 +281,17 @@ int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, 
 			close(dfd);
 		}
 	}
-	if (root && !o->pid1) {
-		/* The host's root (or a namespace root shared with other
-		 * processes): a subtree of supd's own, named after its
-		 * config; supd stays where it is. */
+	/* The hierarchy's true root has no cgroup.events; the root of a
+	 * cgroup namespace (a container's own cgroup) has. */
+	char evp[PATH_MAX + 16];
+	snprintf(evp, sizeof(evp), "%s/cgroup.events", cg->own);
+	bool host_root = root && access(evp, F_OK) < 0;
+	bool given = !host_root && (o->pid1 || o->delegated);
+	if (!given) {
+		/* The host's root, or a cgroup supd shares with others (a
+		 * shell's session, a container's PID 1 that is not supd): a
+		 * subtree of supd's own, named after its config; supd stays
+		 * where it is. */
 		cg->mode = CGROUP_HOST;
 		cg->base = path_join(cg->own, o->name ? o->name : "supd");
 		if (!cg->base || (r = make_dir(cg->base)) < 0) {
@@ -297,9 +304,16 @@ int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, 
 		cg->made_base = true;
 		unsigned en = enable_controllers(cg->own, avail);
 		cg->ctrl = enable_controllers(cg->base, en);
-		snprintf(why, whylen, "host: supd's cgroup is the root of the cgroup2 hierarchy at "
-				      "%s; programs go under %s",
-			 fs, cg->base);
+		if (host_root)
+			snprintf(why, whylen,
+				 "host: supd's cgroup is the root of the cgroup2 hierarchy at %s; "
+				 "programs go under %s",
+				 fs, cg->base);
+		else
+			snprintf(why, whylen,
+				 "nested: supd's cgroup %s is shared (not PID 1, not a systemd "
+				 "service), hierarchy at %s; programs go under %s",
+				 rel, fs, cg->base);
 	} else {
 		/* A cgroup given to supd: it moves into a leaf of its own
 		 * ("no internal processes"), the programs beside it. */

@@ -26,7 +26,7 @@ enum cgroup_mode {
 	CGROUP_OFF,	  /* no subtree: process groups, as supervisord */
 	CGROUP_CONTAINER, /* PID 1 at the root of its own cgroup namespace */
 	CGROUP_DELEGATED, /* in a cgroup of its own (systemd Delegate=yes) */
-	CGROUP_HOST,	  /* at the root of the host's hierarchy: a subtree made for it */
+	CGROUP_HOST,	  /* at the host's root, or in a shared cgroup: a subtree made for it */
 };
 
 /* The controllers supd uses, as a bit set. */
@@ -46,6 +46,7 @@ struct cgroups_opts {
 	const char *self;  /* supd's cgroup path in it; NULL: from /proc/self/cgroup */
 	const char *name;  /* host mode: the subtree's name under supd's cgroup */
 	bool pid1;	   /* supd is PID 1 */
+	bool delegated;	   /* a systemd service ($INVOCATION_ID): its cgroup is supd's */
 	struct loop *loop; /* for the emptiness watches; NULL: none (tests) */
 };
 

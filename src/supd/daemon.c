@@ -435,6 +435,7 @@ static void open_cgroups(struct daemon *d)
 	    .fs = fs && *fs ? fs : NULL,
 	    .name = name,
 	    .pid1 = getpid() == 1,
+	    .delegated = getenv("INVOCATION_ID") != NULL,
 	    .loop = d->loop,
 	};
 	int r = cgroups_open(&d->cgroups, &o, why, sizeof(why));

@@ -91,7 +91,7 @@ bb_cleanup() {
 	# subtree), leaves first; a leaf still populated stays, and says so.
 	if [ -n "$T" ] && [ -f "$T/supd.log" ]; then
 		local cg
-		for cg in $(sed -n 's/.*cgroups on, host: .* programs go under \(.*\)$/\1/p' "$T/supd.log" | sort -u); do
+		for cg in $(sed -n 's/.*cgroups on, .* programs go under \(.*\)$/\1/p' "$T/supd.log" | sort -u); do
 			[ -d "$cg" ] || continue
 			for p in "$cg"/*/*/cgroup.kill; do
 				[ -e "$p" ] && echo 1 >"$p" 2>/dev/null
