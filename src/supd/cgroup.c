@@ -32,6 +32,7 @@ struct cgroups {
 	char *base;	/* the subtree's root (absolute) */
 	char *self;	/* supd's own leaf; NULL: supd stays in own */
 	bool made_base; /* base was made by us (host mode): removed at close */
+	bool fake;	/* tests: a plain directory (cgroups_opts) */
 	unsigned ctrl;	/* CGROUP_C_* the leaves get */
 	int ino;	/* inotify fd for the emptiness watches; -1 until needed */
 	struct cgroup *watched;
@@ -61,9 +62,10 @@ const char *cgroups_controller_name(unsigned c)
 
 /* ---------------------------------------------------------------- small file i/o */
 
-static int write_at(int dfd, const char *file, const char *s)
+/* create: a fake cgroupfs (tests), where a file is made by its write. */
+static int write_at(int dfd, const char *file, const char *s, bool create)
 {
-	int fd = openat(dfd, file, O_WRONLY | O_CLOEXEC);
+	int fd = openat(dfd, file, O_WRONLY | O_TRUNC | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
 	if (fd < 0)
 		return -errno;
 	ssize_t n = write(fd, s, strlen(s));
@@ -72,9 +74,9 @@ static int write_at(int dfd, const char *file, const char *s)
 	return e;
 }
 
-static int write_path(const char *path, const char *s)
+static int write_path(const char *path, const char *s, bool create)
 {
-	return write_at(AT_FDCWD, path, s);
+	return write_at(AT_FDCWD, path, s, create);
 }
 
 /* Reads a small file whole (cgroup files are read in one go). */
@@ -166,7 +168,7 @@ static unsigned read_controllers(int dfd, const char *file)
 
 /* Enables each of want in dir's subtree_control (one at a time: one the
  * kernel refuses does not stop the others); returns those enabled. */
-static unsigned enable_controllers(const char *dir, unsigned want)
+static unsigned enable_controllers(const char *dir, unsigned want, bool fake)
 {
 	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -176,7 +178,7 @@ static unsigned enable_controllers(const char *dir, unsigned want)
 			continue;
 		char w[16];
 		snprintf(w, sizeof(w), "+%s", ctrl_names[i]);
-		write_at(dfd, "cgroup.subtree_control", w);
+		write_at(dfd, "cgroup.subtree_control", w, fake);
 	}
 	unsigned got = read_controllers(dfd, "cgroup.subtree_control") & want;
 	close(dfd);
@@ -215,7 +217,7 @@ int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, 
 	}
 	const char *fs = o->fs;
 	if (fs) {
-		if (!is_cgroup2(fs)) {
+		if (!o->fake && !is_cgroup2(fs)) {
 			snprintf(why, whylen, "%s is not a cgroup2 filesystem", fs);
 			return -ENOENT;
 		}
@@ -245,6 +247,7 @@ int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, 
 	}
 	cg->ino = -1;
 	cg->loop = o->loop;
+	cg->fake = o->fake;
 	bool root = !strcmp(rel, "/");
 	cg->fs = strdup(fs);
 	if (asprintf(&cg->own, "%s%s", fs, root ? "" : rel) < 0)
@@ -302,8 +305,10 @@ int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, 
 			return r;
 		}
 		cg->made_base = true;
-		unsigned en = enable_controllers(cg->own, avail);
-		cg->ctrl = enable_controllers(cg->base, en);
+		unsigned en = enable_controllers(cg->own, avail, o->fake);
+		cg->ctrl = enable_controllers(cg->base, en, o->fake);
+		if (o->fake)
+			cg->ctrl = avail;
 		if (host_root)
 			snprintf(why, whylen,
 				 "host: supd's cgroup is the root of the cgroup2 hierarchy at %s; "
@@ -327,14 +332,16 @@ int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, 
 		}
 		char sp[PATH_MAX + 16];
 		snprintf(sp, sizeof(sp), "%s/cgroup.procs", cg->self);
-		if ((r = make_dir(cg->self)) < 0 || (r = write_path(sp, "0")) < 0) {
+		if ((r = make_dir(cg->self)) < 0 || (r = write_path(sp, "0", o->fake)) < 0) {
 			snprintf(why, whylen, "cannot move supd into %s: %s", cg->self,
 				 strerror(-r));
 			rmdir(cg->self);
 			cgroups_free(cg);
 			return r;
 		}
-		cg->ctrl = enable_controllers(cg->base, avail);
+		cg->ctrl = enable_controllers(cg->base, avail, o->fake);
+		if (o->fake)
+			cg->ctrl = avail;
 		if (root)
 			snprintf(why, whylen,
 				 "container: PID 1 at the root of its cgroup namespace (%s); supd "
@@ -394,7 +401,7 @@ void cgroups_close(struct cgroups *cg)
 		/* Back where it came from, so that its leaf can go. */
 		char p[PATH_MAX + 16];
 		snprintf(p, sizeof(p), "%s/cgroup.procs", cg->own);
-		if (write_path(p, "0") == 0)
+		if (write_path(p, "0", cg->fake) == 0)
 			rmdir(cg->self);
 	}
 	remove_tree(cg->base, 2);
@@ -463,7 +470,7 @@ int cgroup_open(struct cgroups *cg, const char *group, const char *process, stru
 		goto fail;
 	/* The leaves get the controllers the base has. */
 	if (fresh && cg->ctrl)
-		enable_controllers(gp, cg->ctrl);
+		enable_controllers(gp, cg->ctrl, cg->fake);
 	if ((r = make_dir(c->path)) < 0)
 		goto fail;
 	c->dfd = open(c->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -576,7 +583,7 @@ int cgroup_signal(struct cgroup *c, int sig)
 
 int cgroup_kill(struct cgroup *c)
 {
-	int r = write_at(c->dfd, "cgroup.kill", "1");
+	int r = write_at(c->dfd, "cgroup.kill", "1", false);
 	if (r != -ENOENT)
 		return r;
 	/* Before 5.14: each member, again while new ones appear (a fork
@@ -729,7 +736,7 @@ int cgroup_set_limits(struct cgroup *c, const struct conf_cgroup *l, unsigned *m
 	for (int i = 0; i < 7; i++) {
 		if (!(have & w[i].ctrl))
 			continue;
-		int r = write_at(c->dfd, w[i].file, w[i].val);
+		int r = write_at(c->dfd, w[i].file, w[i].val, c->cg->fake);
 		/* memory.swap.max is absent without swap accounting: only a
 		 * limit asked for is an error. */
 		if (r < 0 && (l->set & w[i].bit) && !first) {

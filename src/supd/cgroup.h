@@ -48,6 +48,9 @@ struct cgroups_opts {
 	bool pid1;	   /* supd is PID 1 */
 	bool delegated;	   /* a systemd service ($INVOCATION_ID): its cgroup is supd's */
 	struct loop *loop; /* for the emptiness watches; NULL: none (tests) */
+	/* tests: fs is a plain directory made to look like a cgroupfs; the
+	 * controllers its cgroup.controllers lists count as enabled */
+	bool fake;
 };
 
 /* Finds out whether supd can manage a subtree and sets it up (on success
