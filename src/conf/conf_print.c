@@ -583,7 +583,8 @@ int conf_print_json(const struct conf *c, FILE *f)
 	jk_str(&j, "identifier", s->identifier);
 	jk_bool(&j, "forward_output", s->forward_output);
 	jk_bool(&j, "forward_timestamps", s->forward_timestamps);
-	jk_str(&j, "cgroups", cv_cgroups_name(s->cgroups));
+	if (s->cgroups != CONF_CGROUPS_AUTO)
+		jk_str(&j, "cgroups", cv_cgroups_name(s->cgroups));
 	js_close(&j, '}');
 
 	js_key(&j, "servers");
