@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "conf_value.h"
 #include "list.h"
 #include "log.h"
 #include "output.h"
@@ -155,9 +156,10 @@ const char *proc_exit_text(int st, char *buf, size_t len)
 static const char *oom_text(const struct proc *p, char *buf, size_t len)
 {
 	const struct conf_cgroup *l = p->conf->cgroup;
+	char v[32];
 	if (l && (l->set & CONF_CG_MEMORY_MAX) && l->memory_max != UINT64_MAX)
-		snprintf(buf, len, "OOM-killed (memory_max=%llu)",
-			 (unsigned long long)l->memory_max);
+		snprintf(buf, len, "OOM-killed (memory_max=%s)",
+			 cv_limit_name(l->memory_max, v, sizeof(v)));
 	else
 		snprintf(buf, len, "OOM-killed");
 	return buf;

@@ -93,9 +93,9 @@ EOC
 : >"$T/supd.log"
 bb_start
 bb_wait_log 20 "exited: hog"
-grep -q "exited: hog (terminated by SIGKILL, OOM-killed (memory_max=33554432); not expected)" "$T/supd.log" ||
+grep -q "exited: hog (terminated by SIGKILL, OOM-killed (memory_max=32MB); not expected)" "$T/supd.log" ||
 	fail "the OOM kill is not told: $(grep 'exited: hog' "$T/supd.log")"
 run status hog
-case "$OUT" in *"Exited: OOM-killed (memory_max=33554432)"*) ;; *) fail "status: $OUT" ;; esac
+case "$OUT" in *"Exited: OOM-killed (memory_max=32MB)"*) ;; *) fail "status: $OUT" ;; esac
 ok "an OOM kill is told in the log and the status"
 bb_stop 20
