@@ -490,6 +490,63 @@ void proc_apply_limits(struct proc *p)
 		set_limits(p, p->cg->leaf);
 }
 
+/* /proc/PID's CPU time, RSS and peak RSS. */
+static int pid_resources(pid_t pid, struct proc_resources *r)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* the fields after the command, which may hold ')' */
+	char *rest = strrchr(buf, ')');
+	unsigned long long ut = 0, st = 0;
+	long long rss = 0;
+	if (!rest || sscanf(rest + 2,
+			    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d "
+			    "%*d %*d %*d %*u %*u %lld",
+			    &ut, &st, &rss) != 3)
+		return -EIO;
+	long hz = sysconf(_SC_CLK_TCK);
+	r->cpu_usec = (int64_t)((ut + st) * (1000000ULL / (unsigned long long)(hz > 0 ? hz : 100)));
+	r->mem_current = rss * sysconf(_SC_PAGESIZE);
+	r->nprocs = 1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (f) {
+		char line[256];
+		long long kb;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "VmHWM: %lld kB", &kb) == 1)
+				r->mem_peak = kb * 1024;
+		fclose(f);
+	}
+	return 0;
+}
+
+int proc_resources(const struct proc *p, struct proc_resources *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->cpu_usec = r->mem_current = r->mem_peak = r->nprocs = -1;
+	r->oom_killed = p->cg && p->cg->oom;
+	struct cgroup *leaf = leaf_of(p);
+	struct cgroup_stats s;
+	if (leaf && cgroup_stats(leaf, &s) == 0) {
+		r->cgroup = true;
+		r->cpu_usec = (int64_t)s.cpu_usec;
+		r->mem_current = s.mem_current;
+		r->mem_peak = s.mem_peak;
+		r->nprocs = s.nprocs;
+		return 0;
+	}
+	if (!p->pid)
+		return -ESRCH;
+	return pid_resources(p->pid, r);
+}
+
 /* -> STARTING, then RUNNING (startsecs=0 and the exec known at once),
  * STARTING (startsecs armed) or BACKOFF (spawn error, -ECHILD). */
 static int start(struct proc *p)

@@ -253,6 +253,19 @@ enum conf_kill_mode proc_kill_mode(const struct proc *p);
 /* cgroups: a reload changed only p's cgroup settings: the running leaf
  * gets the new limits (a failure is logged). */
 void proc_apply_limits(struct proc *p);
+/* cgroups: what p uses now, from its leaf (every process in it), else
+ * from /proc of its main process (that process alone).  -1: not known
+ * (memory without the memory controller...).  Returns 0, or -ESRCH when
+ * there is neither (no leaf, no pid). */
+struct proc_resources {
+	bool cgroup;	     /* from the leaf */
+	bool oom_killed;     /* the last exit came with an OOM kill */
+	int64_t cpu_usec;    /* user + system */
+	int64_t mem_current; /* bytes (the main process's RSS without a leaf) */
+	int64_t mem_peak;    /* bytes (its VmHWM without a leaf) */
+	int64_t nprocs;
+};
+int proc_resources(const struct proc *p, struct proc_resources *r);
 /* "exit status 1" / "terminated by SIGTERM (core dumped)" */
 const char *proc_exit_text(int wstatus, char *buf, size_t len);
 

@@ -49,6 +49,16 @@ check_limit pids pids.max 50
 check_limit cpu cpu.weight 200
 ok "limits at start: written, or said unavailable naming program and controller"
 
+# Resource use: from the leaf (CPU time and the processes in it always;
+# memory only with the memory controller).
+run status --resources lim
+expect_eq 0 "$RC" "status --resources: $OUT"
+printf '%s\n' "$OUT" | grep -Eq '^NAME +STATE +CPU +MEM +PEAK +PROCS +DESCRIPTION$' || fail "status --resources header: $OUT"
+printf '%s\n' "$OUT" | grep -Eq '^lim +RUNNING +[0-9]+\.[0-9]{2}s +[^ ]+ +[^ ]+ +1 +pid [0-9]+' || fail "status --resources line: $OUT"
+run --json status --resources lim
+printf '%s' "$OUT" | tr -d ' \n' | grep -q '"resources":{"source":"cgroup","cpu_usec":[0-9]*,' || fail "--json status --resources: $OUT"
+ok "status --resources: CPU, memory, peak and processes from the leaf"
+
 sed -i 's/^pids_max=50$/pids_max=80/; s/^cpu_weight=200$/cpu_weight=300/' "$T/supd.conf"
 : >"$T/supd.log.mark"
 n0=$(grep -c "not applied" "$T/supd.log")
