@@ -192,6 +192,8 @@ static int make_dir(const char *path)
 	return 0;
 }
 
+static int open_inotify(struct cgroups *cg);
+
 static void cgroups_free(struct cgroups *cg)
 {
 	if (!cg)
@@ -351,6 +353,9 @@ int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, 
 			snprintf(why, whylen, "delegated: supd's cgroup %s is its own; supd moved to %s",
 				 rel, cg->self);
 	}
+	/* Made now rather than at the first stop: supd's fd count stays what
+	 * it was at start (a failure is retried then). */
+	open_inotify(cg);
 	*out = cg;
 	return 0;
 }
@@ -624,22 +629,31 @@ static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)
 	}
 }
 
+/* The one inotify fd of every emptiness watch, in the loop. */
+static int open_inotify(struct cgroups *cg)
+{
+	if (cg->ino >= 0)
+		return 0;
+	cg->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (cg->ino < 0)
+		return -errno;
+	if (cg->loop) {
+		int r = loop_watch_fd(cg->loop, cg->ino, EPOLLIN, on_inotify, cg);
+		if (r < 0) {
+			close(cg->ino);
+			cg->ino = -1;
+			return r;
+		}
+	}
+	return 0;
+}
+
 int cgroup_watch_empty(struct cgroup *c, void (*cb)(struct cgroup *c, void *arg), void *arg)
 {
 	struct cgroups *cg = c->cg;
-	if (cg->ino < 0) {
-		cg->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (cg->ino < 0)
-			return -errno;
-		if (cg->loop) {
-			int r = loop_watch_fd(cg->loop, cg->ino, EPOLLIN, on_inotify, cg);
-			if (r < 0) {
-				close(cg->ino);
-				cg->ino = -1;
-				return r;
-			}
-		}
-	}
+	int r = open_inotify(cg);
+	if (r < 0)
+		return r;
 	cgroup_unwatch(c);
 	char ev[PATH_MAX + 32];
 	snprintf(ev, sizeof(ev), "%s/cgroup.events", c->path);
