@@ -578,6 +578,7 @@ static int start(struct proc *p)
 	struct cgroup *leaf = open_leaf(p);
 	if (leaf) {
 		req.cgroup_procs = cgroup_procs_path(leaf);
+		req.cgroup_fd = cgroup_fd(leaf);
 		if (cgroup_oom_kills(leaf, &p->cg->oom_base) < 0)
 			p->cg->oom_base = 0;
 	}

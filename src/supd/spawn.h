@@ -60,6 +60,9 @@ struct spawn_req {
 	/* cgroups: the leaf's cgroup.procs, which the child joins before
 	 * anything else (NULL: stays in supd's cgroup) */
 	const char *cgroup_procs;
+	int cgroup_fd; /* with cgroup_procs: the leaf's directory, for clone3's
+			* CLONE_INTO_CGROUP on the clone path (the child is born
+			* in it; cgroup_procs is the fallback) */
 };
 
 struct spawn_child {
