@@ -241,7 +241,8 @@ struct conf_supd {
 	/* supd extensions */
 	bool forward_output;	 /* default for every program's forward_output */
 	bool forward_timestamps; /* forwarded lines start with a timestamp */
-	enum conf_cgroups cgroups; /* supd: cgroups=auto|off (doc/cgroups.md) */
+	/* supd: cgroups=auto|off (doc/cgroups.md) */
+	enum conf_cgroups cgroups;
 };
 
 struct conf {

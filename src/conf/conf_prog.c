@@ -425,7 +425,8 @@ static void popt_kill_mode(struct pbuild *b, struct opt *o)
 	}
 }
 
-static void cg_limit(struct pbuild *b, struct opt *o, unsigned bit, uint64_t *(*field)(struct conf_cgroup *))
+static void cg_limit(struct pbuild *b, struct opt *o, unsigned bit,
+		     uint64_t *(*field)(struct conf_cgroup *))
 {
 	uint64_t v;
 	struct conf_cgroup *g;
@@ -1109,12 +1110,12 @@ void cb_build_programs(struct ctx *x, struct raw_conf *r)
 				for (o = 0; o < P_N; o++)
 					if (pg->v[o] == kv)
 						break;
-				bool ok = o < P_N &&
-					  (pg->kind == CONF_EVENTLISTENER ||
-					   (o != P_EVENTS && o != P_BUFFER_SIZE &&
-					    o != P_RESULT_HANDLER)) &&
-					  (pg->kind == CONF_FCGI || o < P_SOCKET ||
-					   o > P_SOCKET_MODE);
+				bool ok =
+				    o < P_N &&
+				    (pg->kind == CONF_EVENTLISTENER ||
+				     (o != P_EVENTS && o != P_BUFFER_SIZE &&
+				      o != P_RESULT_HANDLER)) &&
+				    (pg->kind == CONF_FCGI || o < P_SOCKET || o > P_SOCKET_MODE);
 				if (!ok)
 					diag_warn(x->d, kv->file, kv->line, 0,
 						  "unknown option '%s' in [%s] (ignored)", kv->key,

@@ -129,10 +129,9 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 	argc = na;
 	/* Only the columns shown: less to send and parse (--json: all). */
 	const char *path =
-	    x->json ? (resources ? "/v1/processes?resources=true" : "/v1/processes")
-	    : resources
-		? "/v1/processes?fields=group,name,state,statename,description,resources"
-		: "/v1/processes?fields=group,name,state,statename,description";
+	    x->json	? (resources ? "/v1/processes?resources=true" : "/v1/processes")
+	    : resources ? "/v1/processes?fields=group,name,state,statename,description,resources"
+			: "/v1/processes?fields=group,name,state,statename,description";
 	if (ctl_call_ex(x, "GET", path, &rep, true, NULL, NULL) < 0)
 		return 0;
 	json_t *all = json_object_get(rep.j, "processes");

@@ -350,8 +350,9 @@ int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, 
 				 "moved to %s",
 				 fs, cg->self);
 		else
-			snprintf(why, whylen, "delegated: supd's cgroup %s is its own; supd moved to %s",
-				 rel, cg->self);
+			snprintf(why, whylen,
+				 "delegated: supd's cgroup %s is its own; supd moved to %s", rel,
+				 cg->self);
 	}
 	/* Made now rather than at the first stop: supd's fd count stays what
 	 * it was at start (a failure is retried then). */

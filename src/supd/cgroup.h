@@ -71,9 +71,8 @@ const char *cgroups_controller_name(unsigned c);
 /* The leaves a previous supd left under the base that still hold
  * processes: for each, cb(group, process, arg).  Returns how many, or a
  * negative errno. */
-int cgroups_leftovers(struct cgroups *cg, void (*cb)(const char *group, const char *process,
-						      void *arg),
-		      void *arg);
+int cgroups_leftovers(struct cgroups *cg,
+		      void (*cb)(const char *group, const char *process, void *arg), void *arg);
 
 /* One process's leaf: made if missing (with its group's directory). */
 int cgroup_open(struct cgroups *cg, const char *group, const char *process, struct cgroup **out);
@@ -110,11 +109,11 @@ int cgroup_set_limits(struct cgroup *c, const struct conf_cgroup *l, unsigned *m
 unsigned cgroup_limits_need(const struct conf_cgroup *l);
 
 struct cgroup_stats {
-	uint64_t cpu_usec;    /* cpu.stat usage_usec */
-	int64_t mem_current;  /* memory.current; -1: no memory controller */
-	int64_t mem_peak;     /* memory.peak; -1: not known */
-	int64_t nprocs;	      /* pids.current, or cgroup.procs counted */
-	uint64_t oom_kills;   /* memory.events oom_kill (0 without memory) */
+	uint64_t cpu_usec;   /* cpu.stat usage_usec */
+	int64_t mem_current; /* memory.current; -1: no memory controller */
+	int64_t mem_peak;    /* memory.peak; -1: not known */
+	int64_t nprocs;	     /* pids.current, or cgroup.procs counted */
+	uint64_t oom_kills;  /* memory.events oom_kill (0 without memory) */
 };
 int cgroup_stats(const struct cgroup *c, struct cgroup_stats *s);
 /* memory.events oom_kill alone (cheap: one read). */

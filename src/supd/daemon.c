@@ -404,7 +404,8 @@ static void cleanup(struct daemon *d)
 	}
 	events_free(d->events);
 	procs_free(d->procs);
-	cgroups_close(d->cgroups); /* after the processes: they held leaves */
+	/* after the processes: they held leaves */
+	cgroups_close(d->cgroups);
 	fcgi_free(d->fcgi); /* after the processes: they held the sockets */
 	if (d->sfd >= 0)
 		close(d->sfd);

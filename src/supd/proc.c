@@ -476,8 +476,8 @@ static struct cgroup *open_leaf(struct proc *p)
 		return NULL;
 	int r = cgroup_open(cg, p->conf->group, p->conf->name, &p->cg->leaf);
 	if (r < 0) {
-		log_warn("no cgroup for '%s' under %s: %s; it runs in supd's cgroup",
-			 p->conf->name, cgroups_base(cg), strerror(-r));
+		log_warn("no cgroup for '%s' under %s: %s; it runs in supd's cgroup", p->conf->name,
+			 cgroups_base(cg), strerror(-r));
 		return NULL;
 	}
 	set_limits(p, p->cg->leaf);

@@ -613,8 +613,8 @@ static bool spawn_shares_memory(const struct spawn_slots *sl)
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 struct clone3_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-	    set_tid, set_tid_size, cgroup;
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+	    set_tid_size, cgroup;
 };
 /* Returns the child's pid, or a negative errno. */
 long supd_clone3_run(struct clone3_args *a, size_t size, int (*fn)(void *), void *arg)
@@ -625,8 +625,8 @@ __asm__(".text\n"
 	".type supd_clone3_run, @function\n"
 	"supd_clone3_run:\n"
 	"\tendbr64\n"
-	"\tmov %rdx, %r9\n" /* fn: r8 and r9 survive the syscall, rcx does not */
-	"\tmov %rcx, %r8\n" /* arg */
+	"\tmov %rdx, %r9\n"  /* fn: r8 and r9 survive the syscall, rcx does not */
+	"\tmov %rcx, %r8\n"  /* arg */
 	"\tmov $435, %eax\n" /* SYS_clone3 */
 	"\tsyscall\n"
 	"\ttest %rax, %rax\n"

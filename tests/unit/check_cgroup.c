@@ -183,7 +183,9 @@ START_TEST(test_missing_controller)
 	ck_assert_uint_eq(cgroups_controllers(cg), CGROUP_C_CPU);
 	struct cgroup *c;
 	ck_assert_int_eq(cgroup_open(cg, "m", "m", &c), 0);
-	struct conf_cgroup l = {.memory_max = 1 << 20, .pids_max = 5, .cpu_weight = 10,
+	struct conf_cgroup l = {.memory_max = 1 << 20,
+				.pids_max = 5,
+				.cpu_weight = 10,
 				.set = CONF_CG_MEMORY_MAX | CONF_CG_PIDS_MAX | CONF_CG_CPU_WEIGHT};
 	unsigned missing = 0;
 	char err[512];
