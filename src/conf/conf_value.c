@@ -204,18 +204,26 @@ static const char *const shutdown_on_names[] = {
     [CONF_SO_EXIT] = "exit",
 };
 
-int cv_shutdown_on(const char *s, enum conf_shutdown_on *out)
+/* Which of names s is (surrounding blanks ignored), or -EINVAL. */
+static int word_index(const char *s, const char *const *names, size_t count)
 {
 	const char *b;
 	size_t n;
 	trim(s, &b, &n);
-	for (size_t i = 0; i < sizeof(shutdown_on_names) / sizeof(shutdown_on_names[0]); i++) {
-		if (word_eq(b, n, shutdown_on_names[i])) {
-			*out = (enum conf_shutdown_on)i;
-			return 0;
-		}
-	}
+	for (size_t i = 0; i < count; i++)
+		if (word_eq(b, n, names[i]))
+			return (int)i;
 	return -EINVAL;
+}
+
+int cv_shutdown_on(const char *s, enum conf_shutdown_on *out)
+{
+	int i = word_index(s, shutdown_on_names,
+			   sizeof(shutdown_on_names) / sizeof(shutdown_on_names[0]));
+	if (i < 0)
+		return i;
+	*out = (enum conf_shutdown_on)i;
+	return 0;
 }
 
 const char *cv_shutdown_on_name(enum conf_shutdown_on v)
@@ -958,16 +966,11 @@ static const char *const cgroups_names[] = {
 
 int cv_cgroups(const char *s, enum conf_cgroups *out)
 {
-	const char *b;
-	size_t n;
-	trim(s, &b, &n);
-	for (size_t i = 0; i < sizeof(cgroups_names) / sizeof(cgroups_names[0]); i++) {
-		if (word_eq(b, n, cgroups_names[i])) {
-			*out = (enum conf_cgroups)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int i = word_index(s, cgroups_names, sizeof(cgroups_names) / sizeof(cgroups_names[0]));
+	if (i < 0)
+		return i;
+	*out = (enum conf_cgroups)i;
+	return 0;
 }
 
 const char *cv_cgroups_name(enum conf_cgroups v)
@@ -983,16 +986,12 @@ static const char *const kill_mode_names[] = {
 
 int cv_kill_mode(const char *s, enum conf_kill_mode *out)
 {
-	const char *b;
-	size_t n;
-	trim(s, &b, &n);
-	for (size_t i = 0; i < sizeof(kill_mode_names) / sizeof(kill_mode_names[0]); i++) {
-		if (word_eq(b, n, kill_mode_names[i])) {
-			*out = (enum conf_kill_mode)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int i =
+	    word_index(s, kill_mode_names, sizeof(kill_mode_names) / sizeof(kill_mode_names[0]));
+	if (i < 0)
+		return i;
+	*out = (enum conf_kill_mode)i;
+	return 0;
 }
 
 const char *cv_kill_mode_name(enum conf_kill_mode v)

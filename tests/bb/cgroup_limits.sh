@@ -25,12 +25,8 @@ cpu_weight=200
 EOC
 bb_start
 bb_wait_log 10 "success: lim entered RUNNING"
-if grep -q "cgroups off" "$T/supd.log"; then
-	echo "SKIP: supd cannot have a cgroup v2 subtree here: $(grep -o 'cgroups off (.*)' "$T/supd.log")"
-	exit 77
-fi
-base=$(sed -n 's/.*cgroups on, .* programs go under \(.*\)$/\1/p' "$T/supd.log")
-[ -n "$base" ] || base=$(sed -n 's/.*cgroups on, .*; supd moved to \(.*\)\/supd.self$/\1/p' "$T/supd.log")
+bb_cgroup_base
+base=$CG_BASE
 leaf=$base/lim/lim
 ctrls=" $(cat "$base/cgroup.subtree_control") "
 has() { case "$ctrls" in *" $1 "*) return 0 ;; esac; return 1; }
