@@ -92,16 +92,16 @@ rel=${own%/}/${base##*/}
 [ -e "$base/supd.self" ] && rel=${own%/supd.self}
 ok "cgroups on, subtree $base"
 
-bb_wait 10 test -s "$T/first.cg"
+bb_wait 30 test -s "$T/first.cg"
 expect_eq "0::$rel/first/first" "$(grep '^0::' "$T/first.cg")" "the first thing the child read of /proc/self/cgroup"
 ok "a child is in its leaf cgroup from its first instruction"
 
 for f in cg grp proc atexit; do
-	bb_wait 10 test -s "$T/$f.it"
+	bb_wait 30 test -s "$T/$f.it"
 done
-bb_wait 10 test -s "$T/many.ready"
-bb_wait 10 test -s "$T/exits.it"
-bb_wait 10 test -s "$T/exitsgrp.it"
+bb_wait 60 test -s "$T/many.ready"
+bb_wait 30 test -s "$T/exits.it"
+bb_wait 30 test -s "$T/exitsgrp.it"
 pids_of() { cat "$T/$1.df" "$T/$1.ss" "$T/$1.it"; }
 alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 none_alive() { ! alive "$@"; }
@@ -132,9 +132,9 @@ populated proc || fail "proc: its leaf emptied"
 ok "kill_mode=process: the main process stops, what it forked runs on"
 
 # An exit by itself: kill_mode=cgroup kills what it left, group does not.
-bb_wait_log 10 "exited: exits "
-bb_wait 10 none_alive $(pids_of exits)
-bb_wait_log 10 "exited: exitsgrp "
+bb_wait_log 30 "exited: exits "
+bb_wait 30 none_alive $(pids_of exits)
+bb_wait_log 30 "exited: exitsgrp "
 alive $(cat "$T/exitsgrp.ss") || fail "exitsgrp: kill_mode=group killed what an exit left"
 ok "an exit by itself: kill_mode=cgroup kills the leftovers, group keeps them"
 
@@ -150,6 +150,6 @@ ok "a program with $N children stopped cleanly"
 keep="$(pids_of proc) $(pids_of exitsgrp) $(pids_of atexit)"
 bb_stop 30
 expect_eq 0 "$SUPD_STATUS" "supd exit status"
-bb_wait 10 none_alive $keep
+bb_wait 30 none_alive $keep
 [ -e "$base" ] && fail "supd left $base behind: $(find "$base" -type d)"
 ok "shutdown: no process of any program left, the subtree removed"
