@@ -88,11 +88,11 @@ bb_cleanup() {
 	for p in "${BB_PIDS[@]+"${BB_PIDS[@]}"}"; do
 		wait "$p" 2>/dev/null || true
 	done
-	# cgroups: what a killed supd could not remove (its log names the
-	# subtree), leaves first; a leaf still populated stays, and says so.
-	if [ -n "$T" ] && [ -f "$T/supd.log" ]; then
+	# cgroups: what a killed supd could not remove (its log, even renamed,
+	# names the subtree), leaves first, emptied with cgroup.kill.
+	if [ -n "$T" ]; then
 		local cg
-		for cg in $(sed -n 's/.*cgroups on, .* programs go under \(.*\)$/\1/p' "$T/supd.log" | sort -u); do
+		for cg in $(cat "$T"/supd.* 2>/dev/null | sed -n 's/.*cgroups on, .* programs go under \(.*\)$/\1/p' | sort -u); do
 			[ -d "$cg" ] || continue
 			for p in "$cg"/*/*/cgroup.kill; do
 				[ -e "$p" ] && echo 1 >"$p" 2>/dev/null
