@@ -61,7 +61,14 @@ _supctl() {
 	help)
 		[ $n = 1 ] && COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		;;
-	start | stop | restart | status | pid | clear)
+	status)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--resources" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "all $(_supctl_names status)" -- "$cur"))
+		fi
+		;;
+	start | stop | restart | pid | clear)
 		COMPREPLY=($(compgen -W "all $(_supctl_names status)" -- "$cur"))
 		;;
 	wait)

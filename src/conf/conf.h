@@ -75,6 +75,40 @@ struct conf_stream {
 	bool timestamps;
 };
 
+/* supd: kill_mode, what a stop kills (doc/cgroups.md). */
+enum conf_kill_mode {
+	CONF_KM_CGROUP,	 /* stopsignal to every process of the cgroup, then SIGKILL to all */
+	CONF_KM_GROUP,	 /* stopsignal as supervisord (stopasgroup), then SIGKILL to all */
+	CONF_KM_PROCESS, /* the main process only; what it leaves runs on */
+};
+
+/* supd: a process's cgroup settings, separately allocated (most programs
+ * set none).  A limit counts when its CONF_CG_* bit is in set; a value of
+ * UINT64_MAX (or a cpu quota of -1) is "max". */
+enum {
+	CONF_CG_MEMORY_MAX = 1,
+	CONF_CG_MEMORY_HIGH = 2,
+	CONF_CG_MEMORY_SWAP_MAX = 4,
+	CONF_CG_CPU_MAX = 8,
+	CONF_CG_CPU_WEIGHT = 16,
+	CONF_CG_PIDS_MAX = 32,
+	CONF_CG_IO_WEIGHT = 64,
+	CONF_CG_KILL_MODE = 128,
+};
+struct conf_cgroup {
+	uint64_t memory_max, memory_high, memory_swap_max, pids_max;
+	int64_t cpu_quota_us; /* -1: max */
+	int64_t cpu_period_us;
+	int cpu_weight, io_weight; /* 1..10000 */
+	enum conf_kill_mode kill_mode;
+	unsigned set;
+};
+
+enum conf_cgroups {
+	CONF_CGROUPS_AUTO, /* a cgroup per process when supd can have a subtree */
+	CONF_CGROUPS_OFF,
+};
+
 enum conf_kind {
 	CONF_PROGRAM,
 	CONF_EVENTLISTENER,
@@ -248,6 +282,9 @@ struct conf_process {
 	struct conf_kinds *kinds;
 	/* svc-deps: depends_on and kind=oneshot; NULL: neither */
 	struct conf_deps *deps;
+	/* supd: cgroup settings (kill_mode and the limits, doc/cgroups.md);
+	 * NULL when the program sets none of them */
+	struct conf_cgroup *cgroup;
 };
 
 /* A process group: a [program:x] with its numprocs processes (homogeneous),
@@ -357,6 +394,8 @@ struct conf_supd {
 	/* svc-kinds: env_file=, as conf_kinds.env_files (already in env) */
 	char **env_files;
 	size_t nenv_files;
+	/* supd: cgroups=auto|off (doc/cgroups.md) */
+	enum conf_cgroups cgroups;
 };
 
 struct conf {
@@ -412,6 +451,9 @@ enum conf_format conf_format_for_path(const char *path);
 /* Same options, same values: the engine keeps such a process running across a
  * reload.  Compares everything but the process's position in the arrays. */
 bool conf_process_equal(const struct conf_process *a, const struct conf_process *b);
+/* cgroups: the same settings (NULL is none).  conf_process_equal leaves
+ * them out: a reload applies them to the running process (proc.h). */
+bool conf_cgroup_equal(const struct conf_cgroup *a, const struct conf_cgroup *b);
 
 /* The process's "group:name" or "name" when both are equal. Returns a
  * static-lifetime-of-c string. */

@@ -46,6 +46,7 @@ enum {
 	S_FORWARD_TIMESTAMPS,
 	S_STATEFILE, /* supd: after supd itself dies (issue #15) */
 	S_ENV_FILE, /* svc-kinds */
+	S_CGROUPS, /* cgroups */
 	S_N
 };
 
@@ -72,6 +73,7 @@ static const char *const supd_opts[S_N] = {
     "forward_timestamps",
     "statefile",
     "env_file",
+    "cgroups",
 };
 
 static void build_supd(struct ctx *x)
@@ -233,6 +235,10 @@ static void type_supd(struct ctx *x, const struct raw_kv **v)
 				if (s->statefile)
 					cb_check_dir_of(x, o.kv, s->statefile);
 			}
+			break;
+		case S_CGROUPS:
+			if (cv_cgroups(o.v, &s->cgroups) < 0)
+				cb_bad_value(&o, "auto or off");
 			break;
 		}
 	}

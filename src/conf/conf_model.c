@@ -40,6 +40,7 @@ void cb_proc_free(struct conf_process *p)
 		free(p->kinds);
 	}
 	cb_deps_free(p->deps);
+	free(p->cgroup);
 }
 
 static void conf_access_free(struct conf_access *a)
@@ -200,6 +201,20 @@ bool conf_process_equal(const struct conf_process *a, const struct conf_process 
 	    (a->limits && memcmp(a->limits, b->limits, sizeof(*a->limits)) != 0))
 		return false;
 	return true;
+}
+
+bool conf_cgroup_equal(const struct conf_cgroup *a, const struct conf_cgroup *b)
+{
+	static const struct conf_cgroup none = {0};
+	if (!a)
+		a = &none;
+	if (!b)
+		b = &none;
+	return a->set == b->set && a->memory_max == b->memory_max &&
+	       a->memory_high == b->memory_high && a->memory_swap_max == b->memory_swap_max &&
+	       a->pids_max == b->pids_max && a->cpu_quota_us == b->cpu_quota_us &&
+	       a->cpu_period_us == b->cpu_period_us && a->cpu_weight == b->cpu_weight &&
+	       a->io_weight == b->io_weight && a->kill_mode == b->kill_mode;
 }
 
 const char *conf_process_namespec(const struct conf_process *p, char *buf, size_t len)

@@ -261,6 +261,52 @@ static void ini_deps(FILE *f, const struct conf_deps *d)
 		ini_kv(f, "kind", "oneshot");
 }
 
+/* cgroups: each setting the process sets, as key and value text
+ * (shared by both outputs). */
+static void cgroup_settings(const struct conf_cgroup *g,
+			    void (*put)(void *arg, const char *k, const char *v), void *arg)
+{
+	char b[64];
+	if (!g)
+		return;
+	if (g->set & CONF_CG_KILL_MODE)
+		put(arg, "kill_mode", cv_kill_mode_name(g->kill_mode));
+	if (g->set & CONF_CG_MEMORY_MAX)
+		put(arg, "memory_max", cv_limit_name(g->memory_max, b, sizeof(b)));
+	if (g->set & CONF_CG_MEMORY_HIGH)
+		put(arg, "memory_high", cv_limit_name(g->memory_high, b, sizeof(b)));
+	if (g->set & CONF_CG_MEMORY_SWAP_MAX)
+		put(arg, "memory_swap_max", cv_limit_name(g->memory_swap_max, b, sizeof(b)));
+	if (g->set & CONF_CG_CPU_MAX) {
+		if (g->cpu_quota_us < 0)
+			snprintf(b, sizeof(b), "max");
+		else
+			snprintf(b, sizeof(b), "%lld %lld", (long long)g->cpu_quota_us,
+				 (long long)g->cpu_period_us);
+		put(arg, "cpu_max", b);
+	}
+	if (g->set & CONF_CG_CPU_WEIGHT) {
+		snprintf(b, sizeof(b), "%d", g->cpu_weight);
+		put(arg, "cpu_weight", b);
+	}
+	if (g->set & CONF_CG_PIDS_MAX) {
+		if (g->pids_max == UINT64_MAX)
+			snprintf(b, sizeof(b), "max");
+		else
+			snprintf(b, sizeof(b), "%llu", (unsigned long long)g->pids_max);
+		put(arg, "pids_max", b);
+	}
+	if (g->set & CONF_CG_IO_WEIGHT) {
+		snprintf(b, sizeof(b), "%d", g->io_weight);
+		put(arg, "io_weight", b);
+	}
+}
+
+static void ini_put(void *arg, const char *k, const char *v)
+{
+	ini_kv(arg, k, v);
+}
+
 static void ini_process(FILE *f, const struct conf *c, const struct conf_process *p)
 {
 	char sec[512], buf[1100];
@@ -300,6 +346,7 @@ static void ini_process(FILE *f, const struct conf *c, const struct conf_process
 	ini_kv(f, "shutdown_on", cv_shutdown_on_name(p->shutdown_on));
 	if (p->deps)
 		ini_deps(f, p->deps);
+	cgroup_settings(p->cgroup, ini_put, f);
 	if (p->kind == CONF_EVENTLISTENER) {
 		fputs("events=", f);
 		for (size_t i = 0; i < p->nevents; i++)
@@ -365,6 +412,8 @@ int conf_print_ini(const struct conf *c, FILE *f)
 	ini_bool(f, "forward_timestamps", s->forward_timestamps);
 	if (s->statefile)
 		ini_kv(f, "statefile", *s->statefile ? s->statefile : "NONE");
+	if (s->cgroups != CONF_CGROUPS_AUTO)
+		ini_kv(f, "cgroups", cv_cgroups_name(s->cgroups));
 
 	for (size_t i = 0; i < c->nservers; i++) {
 		const struct conf_server *v = &c->servers[i];
@@ -617,6 +666,11 @@ static void js_limit_num(void *j, const char *k, long v)
 	jk_int(j, k, v);
 }
 
+static void jk_put(void *arg, const char *k, const char *v)
+{
+	jk_str(arg, k, v);
+}
+
 static void js_process(struct js *j, const struct conf_process *p)
 {
 	char buf[32];
@@ -682,6 +736,7 @@ static void js_process(struct js *j, const struct conf_process *p)
 		js_close(j, ']');
 		jk_str(j, "kind", p->deps->oneshot ? "oneshot" : "service");
 	}
+	cgroup_settings(p->cgroup, jk_put, j);
 	if (p->kind == CONF_EVENTLISTENER) {
 		js_key(j, "events");
 		js_open(j, '[');
@@ -737,6 +792,8 @@ int conf_print_json(const struct conf *c, FILE *f)
 	jk_bool(&j, "forward_timestamps", s->forward_timestamps);
 	if (s->statefile)
 		jk_str(&j, "statefile", *s->statefile ? s->statefile : "NONE");
+	if (s->cgroups != CONF_CGROUPS_AUTO)
+		jk_str(&j, "cgroups", cv_cgroups_name(s->cgroups));
 	js_close(&j, '}');
 
 	js_key(&j, "servers");

@@ -95,6 +95,15 @@ enum {
 	/* svc-deps (doc/dependencies.md) */
 	P_DEPENDS_ON,
 	P_KIND,
+	/* cgroups (doc/cgroups.md) */
+	P_KILL_MODE,
+	P_MEMORY_MAX,
+	P_MEMORY_HIGH,
+	P_MEMORY_SWAP_MAX,
+	P_CPU_MAX,
+	P_CPU_WEIGHT,
+	P_PIDS_MAX,
+	P_IO_WEIGHT,
 	P_N
 };
 
@@ -169,6 +178,14 @@ static const char *const prog_opts[P_N] = {
     "pidfile",
     "depends_on",
     "kind",
+    "kill_mode",
+    "memory_max",
+    "memory_high",
+    "memory_swap_max",
+    "cpu_max",
+    "cpu_weight",
+    "pids_max",
+    "io_weight",
 };
 
 /* A [program:x], [eventlistener:x] or [fcgi-program:x] section. */
@@ -616,6 +633,122 @@ static void popt_kind(struct pbuild *b, struct opt *o)
 	cb_t_kind(o, b->p);
 }
 
+/* cgroups: the settings struct, made on the first such option. */
+static struct conf_cgroup *cgroup_of(struct pbuild *b)
+{
+	if (!b->p->cgroup) {
+		b->p->cgroup = calloc(1, sizeof(*b->p->cgroup));
+		if (!b->p->cgroup)
+			b->x->oom = true;
+	}
+	return b->p->cgroup;
+}
+
+static void popt_kill_mode(struct pbuild *b, struct opt *o)
+{
+	enum conf_kill_mode m;
+	struct conf_cgroup *g;
+	if (cv_kill_mode(o->v, &m) < 0)
+		cb_bad_value(o, "cgroup, group or process");
+	else if ((g = cgroup_of(b))) {
+		g->kill_mode = m;
+		g->set |= CONF_CG_KILL_MODE;
+	}
+}
+
+static void cg_limit(struct pbuild *b, struct opt *o, unsigned bit,
+		     uint64_t *(*field)(struct conf_cgroup *))
+{
+	uint64_t v;
+	struct conf_cgroup *g;
+	if (cv_limit(o->v, &v) < 0)
+		cb_bad_value(o, "a size (256M, 1GB, bytes) or max");
+	else if ((g = cgroup_of(b))) {
+		*field(g) = v;
+		g->set |= bit;
+	}
+}
+
+static uint64_t *f_memory_max(struct conf_cgroup *g)
+{
+	return &g->memory_max;
+}
+
+static uint64_t *f_memory_high(struct conf_cgroup *g)
+{
+	return &g->memory_high;
+}
+
+static uint64_t *f_memory_swap_max(struct conf_cgroup *g)
+{
+	return &g->memory_swap_max;
+}
+
+static void popt_memory_max(struct pbuild *b, struct opt *o)
+{
+	cg_limit(b, o, CONF_CG_MEMORY_MAX, f_memory_max);
+}
+
+static void popt_memory_high(struct pbuild *b, struct opt *o)
+{
+	cg_limit(b, o, CONF_CG_MEMORY_HIGH, f_memory_high);
+}
+
+static void popt_memory_swap_max(struct pbuild *b, struct opt *o)
+{
+	cg_limit(b, o, CONF_CG_MEMORY_SWAP_MAX, f_memory_swap_max);
+}
+
+static void popt_pids_max(struct pbuild *b, struct opt *o)
+{
+	long v;
+	struct conf_cgroup *g;
+	const char *s = o->v + strspn(o->v, " \t");
+	bool max = !strncmp(s, "max", 3) && !s[3 + strspn(s + 3, " \t")];
+	if (!max && cv_int(o->v, 1, INT_MAX, &v) < 0)
+		cb_bad_value(o, "a number of processes (1 or more) or max");
+	else if ((g = cgroup_of(b))) {
+		g->pids_max = max ? UINT64_MAX : (uint64_t)v;
+		g->set |= CONF_CG_PIDS_MAX;
+	}
+}
+
+static void popt_cpu_max(struct pbuild *b, struct opt *o)
+{
+	int64_t q, per;
+	struct conf_cgroup *g;
+	if (cv_cpu_max(o->v, &q, &per) < 0)
+		cb_bad_value(o, "max, a percentage of one CPU (50%, 200%) or 'QUOTA PERIOD' in "
+				"microseconds");
+	else if ((g = cgroup_of(b))) {
+		g->cpu_quota_us = q;
+		g->cpu_period_us = per;
+		g->set |= CONF_CG_CPU_MAX;
+	}
+}
+
+static void cg_weight(struct pbuild *b, struct opt *o, unsigned bit, bool io)
+{
+	long v;
+	struct conf_cgroup *g;
+	if (cv_int(o->v, 1, 10000, &v) < 0)
+		cb_bad_value(o, "a weight from 1 to 10000");
+	else if ((g = cgroup_of(b))) {
+		*(io ? &g->io_weight : &g->cpu_weight) = (int)v;
+		g->set |= bit;
+	}
+}
+
+static void popt_cpu_weight(struct pbuild *b, struct opt *o)
+{
+	cg_weight(b, o, CONF_CG_CPU_WEIGHT, false);
+}
+
+static void popt_io_weight(struct pbuild *b, struct opt *o)
+{
+	cg_weight(b, o, CONF_CG_IO_WEIGHT, true);
+}
+
 #define LISTENER KIND(CONF_EVENTLISTENER)
 #define FCGI	 KIND(CONF_FCGI)
 
@@ -698,6 +831,15 @@ static const struct popt popts[P_N] = {
     /* svc-deps */
     [P_DEPENDS_ON] = {T_FN, .fn = popt_depends_on},
     [P_KIND] = {T_FN, .fn = popt_kind},
+    /* cgroups */
+    [P_KILL_MODE] = {T_FN, .fn = popt_kill_mode},
+    [P_MEMORY_MAX] = {T_FN, .fn = popt_memory_max},
+    [P_MEMORY_HIGH] = {T_FN, .fn = popt_memory_high},
+    [P_MEMORY_SWAP_MAX] = {T_FN, .fn = popt_memory_swap_max},
+    [P_CPU_MAX] = {T_FN, .fn = popt_cpu_max},
+    [P_CPU_WEIGHT] = {T_FN, .fn = popt_cpu_weight},
+    [P_PIDS_MAX] = {T_FN, .fn = popt_pids_max},
+    [P_IO_WEIGHT] = {T_FN, .fn = popt_io_weight},
 };
 #pragma GCC diagnostic pop
 

@@ -204,18 +204,26 @@ static const char *const shutdown_on_names[] = {
     [CONF_SO_EXIT] = "exit",
 };
 
-int cv_shutdown_on(const char *s, enum conf_shutdown_on *out)
+/* Which of names s is (surrounding blanks ignored), or -EINVAL. */
+static int word_index(const char *s, const char *const *names, size_t count)
 {
 	const char *b;
 	size_t n;
 	trim(s, &b, &n);
-	for (size_t i = 0; i < sizeof(shutdown_on_names) / sizeof(shutdown_on_names[0]); i++) {
-		if (word_eq(b, n, shutdown_on_names[i])) {
-			*out = (enum conf_shutdown_on)i;
-			return 0;
-		}
-	}
+	for (size_t i = 0; i < count; i++)
+		if (word_eq(b, n, names[i]))
+			return (int)i;
 	return -EINVAL;
+}
+
+int cv_shutdown_on(const char *s, enum conf_shutdown_on *out)
+{
+	int i = word_index(s, shutdown_on_names,
+			   sizeof(shutdown_on_names) / sizeof(shutdown_on_names[0]));
+	if (i < 0)
+		return i;
+	*out = (enum conf_shutdown_on)i;
+	return 0;
 }
 
 const char *cv_shutdown_on_name(enum conf_shutdown_on v)
@@ -947,4 +955,145 @@ bool cv_event_known(const char *s)
 		if (!strcmp(s, event_names[i]))
 			return true;
 	return false;
+}
+
+/* ---------------------------------------------------------------- cgroups */
+
+static const char *const cgroups_names[] = {
+    [CONF_CGROUPS_AUTO] = "auto",
+    [CONF_CGROUPS_OFF] = "off",
+};
+
+int cv_cgroups(const char *s, enum conf_cgroups *out)
+{
+	int i = word_index(s, cgroups_names, sizeof(cgroups_names) / sizeof(cgroups_names[0]));
+	if (i < 0)
+		return i;
+	*out = (enum conf_cgroups)i;
+	return 0;
+}
+
+const char *cv_cgroups_name(enum conf_cgroups v)
+{
+	return cgroups_names[v];
+}
+
+static const char *const kill_mode_names[] = {
+    [CONF_KM_CGROUP] = "cgroup",
+    [CONF_KM_GROUP] = "group",
+    [CONF_KM_PROCESS] = "process",
+};
+
+int cv_kill_mode(const char *s, enum conf_kill_mode *out)
+{
+	int i =
+	    word_index(s, kill_mode_names, sizeof(kill_mode_names) / sizeof(kill_mode_names[0]));
+	if (i < 0)
+		return i;
+	*out = (enum conf_kill_mode)i;
+	return 0;
+}
+
+const char *cv_kill_mode_name(enum conf_kill_mode v)
+{
+	return kill_mode_names[v];
+}
+
+int cv_limit(const char *s, uint64_t *out)
+{
+	const char *b;
+	size_t n;
+	trim(s, &b, &n);
+	if (word_eq(b, n, "max") || word_eq(b, n, "infinity")) {
+		*out = UINT64_MAX;
+		return 0;
+	}
+	/* "256M" as well as supervisord's "256MB" */
+	char tmp[64];
+	if (!n || n >= sizeof(tmp) - 1)
+		return -EINVAL;
+	memcpy(tmp, b, n);
+	tmp[n] = 0;
+	char last = (char)tolower((unsigned char)tmp[n - 1]);
+	if (last == 'k' || last == 'm' || last == 'g') {
+		tmp[n] = 'b';
+		tmp[n + 1] = 0;
+	} else if (last == 't') {
+		uint64_t v;
+		tmp[n - 1] = 0;
+		int r = cv_bytes(tmp, &v);
+		if (r < 0)
+			return r;
+		if (v > UINT64_MAX / (1ULL << 40))
+			return -ERANGE;
+		*out = v << 40;
+		return 0;
+	}
+	int r = cv_bytes(tmp, out);
+	if (r == 0 && *out == UINT64_MAX)
+		return -ERANGE;
+	return r;
+}
+
+const char *cv_limit_name(uint64_t v, char *buf, size_t len)
+{
+	static const char *const suf[] = {"GB", "MB", "KB"};
+	static const int shift[] = {30, 20, 10};
+	if (v == UINT64_MAX) {
+		snprintf(buf, len, "max");
+		return buf;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (v && !(v & ((1ULL << shift[i]) - 1))) {
+			snprintf(buf, len, "%llu%s", (unsigned long long)(v >> shift[i]), suf[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+int cv_cpu_max(const char *s, int64_t *quota_us, int64_t *period_us)
+{
+	const char *b;
+	size_t n;
+	trim(s, &b, &n);
+	char tmp[64];
+	if (!n || n >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, b, n);
+	tmp[n] = 0;
+	*period_us = 100000;
+	if (!strcmp(tmp, "max")) {
+		*quota_us = -1;
+		return 0;
+	}
+	char *end;
+	if (tmp[n - 1] == '%') {
+		/* a share of one CPU: 250% is two and a half */
+		errno = 0;
+		double pct = strtod(tmp, &end);
+		if (end != tmp + n - 1 || errno || !(pct > 0) || pct > 100000)
+			return -EINVAL;
+		*quota_us = (int64_t)(pct * 1000 + 0.5);
+		if (*quota_us < 1000)
+			return -ERANGE;
+		return 0;
+	}
+	/* the kernel's form: "QUOTA PERIOD" or "QUOTA/PERIOD" in microseconds */
+	errno = 0;
+	long long q = strtoll(tmp, &end, 10);
+	if (end == tmp || errno || q < 1000)
+		return -EINVAL;
+	*quota_us = q;
+	if (*end == 0)
+		return 0;
+	if (*end != ' ' && *end != '/')
+		return -EINVAL;
+	char *p2 = end + 1;
+	long long per = strtoll(p2, &end, 10);
+	if (end == p2 || *end || errno || per < 1000 || per > 1000000)
+		return -EINVAL;
+	*period_us = per;
+	return 0;
 }

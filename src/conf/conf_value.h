@@ -45,6 +45,20 @@ const char *cv_autorestart_name(enum conf_autorestart a);
 /* never, fatal, unexpected or exit (any case). */
 int cv_shutdown_on(const char *s, enum conf_shutdown_on *out);
 const char *cv_shutdown_on_name(enum conf_shutdown_on v);
+/* cgroups: "auto" / "off" */
+int cv_cgroups(const char *s, enum conf_cgroups *out);
+const char *cv_cgroups_name(enum conf_cgroups v);
+/* cgroups: "cgroup" / "group" / "process" */
+int cv_kill_mode(const char *s, enum conf_kill_mode *out);
+const char *cv_kill_mode_name(enum conf_kill_mode v);
+/* cgroups: a byte limit ("256M", "256MB", "1G", a number) or "max" /
+ * "infinity" (UINT64_MAX); cv_limit_name prints it so that it reads back. */
+int cv_limit(const char *s, uint64_t *out);
+const char *cv_limit_name(uint64_t v, char *buf, size_t len);
+/* cgroups: cpu_max: "max", "50%" (of one CPU, period 100 ms), or the
+ * kernel's "QUOTA PERIOD" / "QUOTA/PERIOD" in microseconds.  A quota of
+ * -1 is max. */
+int cv_cpu_max(const char *s, int64_t *quota_us, int64_t *period_us);
 
 /* critical/error/warn/info/debug/trace/blather (any case; also the 4-letter
  * names and supervisord's aliases). */

@@ -548,6 +548,9 @@ static void handle_list(struct api *a, struct http_req *r)
 		api_reply_error(r, "BAD_ARGUMENTS", "unknown field in fields=");
 		return;
 	}
+	const char *res = http_req_arg(r, "resources");
+	if (res && (!strcmp(res, "true") || !strcmp(res, "1")))
+		mask |= API_F_RESOURCES;
 	struct buf b = {0};
 	time_t now = time(NULL);
 	buf_put(&b, "{\"processes\":[", 14);

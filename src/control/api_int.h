@@ -47,6 +47,10 @@ void api_json_str(struct buf *b, const char *str);
 /* A process's fields, all or those of ?fields= ("name,state" -> a mask;
  * an unknown name is -EINVAL). */
 #define API_ALL_FIELDS 0x1ffffu
+/* cgroups: "resources" in ?fields= (or ?resources=true): an object with
+ * the process's resource use (proc_resources), only when asked: it reads
+ * files per process. */
+#define API_F_RESOURCES (1u << 31)
 int api_parse_fields(const char *spec, unsigned *mask);
 void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask);
 

@@ -72,6 +72,11 @@ int api_parse_fields(const char *spec, unsigned *mask)
 	while (*spec) {
 		size_t n = strcspn(spec, ",");
 		size_t i;
+		if (n == 9 && !strncmp(spec, "resources", 9)) {
+			*mask |= API_F_RESOURCES;
+			spec += n + (spec[n] == ',');
+			continue;
+		}
 		for (i = 0; i < NFIELDS; i++)
 			if (strlen(proc_fields[i]) == n && !strncmp(proc_fields[i], spec, n))
 				break;
@@ -162,6 +167,33 @@ void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mas
 			buf_put(b, proc_completed_ok(p) ? "true" : "false",
 				proc_completed_ok(p) ? 4 : 5);
 			break;
+		}
+	}
+	/* cgroups: only when the last exit was an OOM kill */
+	if (p->cg && p->cg->oom) {
+		buf_put(b, first ? "{" : ",", 1);
+		buf_put(b, "\"oom_killed\":true", 17);
+		first = false;
+	}
+	if (mask & API_F_RESOURCES) {
+		struct proc_resources res;
+		buf_put(b, first ? "{" : ",", 1);
+		first = false;
+		if (proc_resources(p, &res) < 0) {
+			buf_put(b, "\"resources\":null", 16);
+		} else {
+			buf_putf(b, "\"resources\":{\"source\":\"%s\",\"cpu_usec\":%lld",
+				 res.cgroup ? "cgroup" : "proc", (long long)res.cpu_usec);
+			/* unknown is null */
+			const char *k[] = {"memory_current", "memory_peak", "processes"};
+			int64_t v[] = {res.mem_current, res.mem_peak, res.nprocs};
+			for (int j = 0; j < 3; j++) {
+				if (v[j] < 0)
+					buf_putf(b, ",\"%s\":null", k[j]);
+				else
+					buf_putf(b, ",\"%s\":%lld", k[j], (long long)v[j]);
+			}
+			buf_put(b, "}", 1);
 		}
 	}
 	buf_put(b, first ? "{}" : "}", first ? 2 : 1);

@@ -133,8 +133,10 @@ static bool group_changed(struct daemon *d, const struct conf *nc, const struct 
 	for (size_t i = 0; i < g->nprocs; i++) {
 		const struct conf_process *np = &nc->procs[g->procs[i]];
 		struct proc *p = procs_find(d->procs, np->group, np->name);
+		/* cgroups: update restarts a program whose limits changed
+		 * (supctl reload applies them to it running) */
 		if (!p || p->removing || p->next_conf || !conf_process_equal(p->conf, np) ||
-		    p->gprio != g->priority)
+		    !conf_cgroup_equal(p->conf->cgroup, np->cgroup) || p->gprio != g->priority)
 			return true;
 	}
 	return g->nprocs != procs_in_group(d->procs, g->name);

@@ -52,7 +52,50 @@ static bool stopped_state(long long st)
 	return st == 0 || st == 100 || st == 200 || st == 1000;
 }
 
-static void show_statuses(json_t **v, size_t n)
+/* --resources: "12.3M", "-" when unknown. */
+static const char *human_bytes(json_t *res, const char *k, char *buf, size_t len)
+{
+	json_t *v = res ? json_object_get(res, k) : NULL;
+	if (!json_is_integer(v)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	double b = (double)json_integer_value(v);
+	const char *u = "B";
+	if (b >= 1024.0 * 1024 * 1024) {
+		b /= 1024.0 * 1024 * 1024;
+		u = "G";
+	} else if (b >= 1024.0 * 1024) {
+		b /= 1024.0 * 1024;
+		u = "M";
+	} else if (b >= 1024.0) {
+		b /= 1024.0;
+		u = "K";
+	}
+	snprintf(buf, len, u[0] == 'B' ? "%.0f%s" : "%.1f%s", b, u);
+	return buf;
+}
+
+/* --resources: the columns between the state and the description. */
+static void show_resources(json_t *p)
+{
+	json_t *res = json_object_get(p, "resources");
+	char cpu[32], mem[32], peak[32], procs[32];
+	json_t *c = res ? json_object_get(res, "cpu_usec") : NULL;
+	if (json_is_integer(c) && json_integer_value(c) >= 0)
+		snprintf(cpu, sizeof(cpu), "%.2fs", (double)json_integer_value(c) / 1e6);
+	else
+		snprintf(cpu, sizeof(cpu), "-");
+	json_t *np = res ? json_object_get(res, "processes") : NULL;
+	if (json_is_integer(np))
+		snprintf(procs, sizeof(procs), "%lld", (long long)json_integer_value(np));
+	else
+		snprintf(procs, sizeof(procs), "-");
+	printf("%-10s%-9s%-9s%-7s", cpu, human_bytes(res, "memory_current", mem, sizeof(mem)),
+	       human_bytes(res, "memory_peak", peak, sizeof(peak)), procs);
+}
+
+static void show_statuses(json_t **v, size_t n, bool resources)
 {
 	size_t maxlen = 30;
 	char ns[600];
@@ -61,20 +104,37 @@ static void show_statuses(json_t **v, size_t n)
 		if (strlen(ns) > maxlen)
 			maxlen = strlen(ns);
 	}
+	if (resources && n)
+		printf("%-*s%-10s%-10s%-9s%-9s%-7s%s\n", (int)maxlen + 3, "NAME", "STATE", "CPU",
+		       "MEM", "PEAK", "PROCS", "DESCRIPTION");
 	for (size_t i = 0; i < n; i++) {
 		ctl_make_namespec(ctl_jstr(v[i], "group"), ctl_jstr(v[i], "name"), ns, sizeof(ns));
-		printf("%-*s%-10s%s\n", (int)maxlen + 3, ns, ctl_jstr(v[i], "statename"),
-		       ctl_jstr(v[i], "description"));
+		printf("%-*s%-10s", (int)maxlen + 3, ns, ctl_jstr(v[i], "statename"));
+		if (resources)
+			show_resources(v[i]);
+		printf("%s\n", ctl_jstr(v[i], "description"));
 	}
 }
 
 int cmd_status(struct ctl *x, int argc, char **argv)
 {
 	struct reply rep;
+	/* --resources (cgroups): CPU time, memory, peak, processes */
+	bool resources = false;
+	int na = 0;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--resources"))
+			resources = true;
+		else
+			argv[na++] = argv[i];
+	}
+	argc = na;
 	/* Only the columns shown: less to send and parse (--json: all). */
-	const char *path = x->json ? "/v1/processes"
-				   : "/v1/processes?fields=group,name,state,statename,description,"
-				     "completed";
+	const char *path =
+	    x->json ? (resources ? "/v1/processes?resources=true" : "/v1/processes")
+	    : resources
+		? "/v1/processes?fields=group,name,state,statename,description,completed,resources"
+		: "/v1/processes?fields=group,name,state,statename,description,completed";
 	if (ctl_call_ex(x, "GET", path, &rep, true, NULL, NULL) < 0)
 		return 0;
 	json_t *all = json_object_get(rep.j, "processes");
@@ -118,7 +178,7 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 			json_array_append(arr, match[i]);
 		ctl_jset(x, arr);
 	} else {
-		show_statuses(match, k);
+		show_statuses(match, k, resources);
 	}
 	for (size_t i = 0; i < k; i++)
 		/* a one-shot that completed successfully is where it should be */

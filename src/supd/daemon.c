@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "cgroup.h"
 #include "daemon_int.h"
 #include "events.h"
 #include "fcgi.h"
@@ -151,6 +152,7 @@ void daemon_set_procs_env(struct daemon *d)
 	    .fcgi_arg = d->fcgi,
 	    .exited = daemon_proc_exited,
 	    .exited_arg = d,
+	    .cgroups = d->cgroups,
 	};
 	procs_set_env(d->procs, &env);
 	if (d->events && events_configure(d->events, d->cref->c) < 0)
@@ -421,6 +423,8 @@ static void cleanup(struct daemon *d)
 	}
 	events_free(d->events);
 	procs_free(d->procs);
+	/* after the processes: they held leaves */
+	cgroups_close(d->cgroups);
 	fcgi_free(d->fcgi); /* after the processes: they held the sockets */
 	if (d->sfd >= 0)
 		close(d->sfd);
@@ -438,6 +442,36 @@ static void cleanup(struct daemon *d)
 	}
 }
 
+/* cgroups: supd's subtree, or why not, said once.  Before daemonizing:
+ * the daemon is born in the leaf supd moved to. */
+static void open_cgroups(struct daemon *d)
+{
+	const struct conf *c = d->cref->c;
+	char real[PATH_MAX], name[32], why[PATH_MAX + 256];
+	/* On a host the subtree is named after the config, so that a supd
+	 * started again on it finds what the last one left. */
+	const char *key = c->path && realpath(c->path, real) ? real : c->path ? c->path : "";
+	uint32_t h = 2166136261u;
+	for (const char *k = key; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	snprintf(name, sizeof(name), "supd-%08x", h);
+	const char *fs = getenv("SUPD_CGROUP_FS");
+	struct cgroups_opts o = {
+	    .off = c->supd.cgroups == CONF_CGROUPS_OFF,
+	    .fs = fs && *fs ? fs : NULL,
+	    .name = name,
+	    .pid1 = getpid() == 1,
+	    .delegated = getenv("INVOCATION_ID") != NULL,
+	    .loop = d->loop,
+	};
+	int r = cgroups_open(&d->cgroups, &o, why, sizeof(why));
+	if (r < 0)
+		log_info("cgroups off (%s): programs are stopped through their process groups",
+			 why);
+	else
+		log_info("cgroups on, %s", why);
+}
+
 /* The signals, the process table with its event listener pools and fcgi
  * sockets, wired to the loop.  Returns 0 or the exit status. */
 static int open_engine(struct daemon *d)
@@ -453,6 +487,7 @@ static int open_engine(struct daemon *d)
 		return 1;
 	}
 	daemon_compute_server_url(d, d->cref->c);
+	open_cgroups(d);
 	struct procs_env env = {.loop = d->loop, .supd = &d->cref->c->supd};
 	r = procs_new(&d->procs, &env);
 	if (r == 0)

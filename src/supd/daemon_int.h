@@ -83,6 +83,8 @@ struct daemon {
 	struct loop_timer probe_timer;
 	char probe_out[1400];
 	size_t probe_len;
+
+	struct cgroups *cgroups; /* cgroups: supd's subtree (cgroup.h); NULL: off */
 };
 
 /* daemon.c: the run loop and the glue the steps share */

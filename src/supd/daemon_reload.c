@@ -89,7 +89,14 @@ static void reload_match(struct daemon *d, struct reload *rl)
 			p->removing = false;
 			proc_replace(p, np, rl->ncref, rl->gp[i]);
 		} else if (conf_process_equal(p->conf, np)) {
+			/* cgroups: new limits go to the running leaf, no restart */
+			bool limits = !conf_cgroup_equal(p->conf->cgroup, np->cgroup);
 			proc_rebind(p, np, rl->ncref, rl->gp[i]);
+			if (limits) {
+				log_info("changed: cgroup settings of '%s', applied to it running",
+					 np->name);
+				proc_apply_limits(p);
+			}
 		} else {
 			log_info("changed: '%s', restarting it", np->name);
 			proc_replace(p, np, rl->ncref, rl->gp[i]);

@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "cron.h"
+#include "cgroup.h"
+#include "conf_value.h"
 #include "list.h"
 #include "log.h"
 #include "output.h"
@@ -99,6 +101,10 @@ void proc_free(struct proc *p)
 	sched_free(p);
 	output_free(p->out);
 	free(p->spawnerr);
+	if (p->cg) {
+		cgroup_close(p->cg->leaf);
+		free(p->cg);
+	}
 	conf_ref_put(p->cref);
 	conf_ref_put(p->next_cref);
 	proc_deps_free(p);
@@ -157,6 +163,32 @@ const char *proc_exit_text(int st, char *buf, size_t len)
 	return buf;
 }
 
+/* cgroups: "OOM-killed (memory_max=256M)". */
+static const char *oom_text(const struct proc *p, char *buf, size_t len)
+{
+	const struct conf_cgroup *l = p->conf->cgroup;
+	char v[32];
+	if (l && (l->set & CONF_CG_MEMORY_MAX) && l->memory_max != UINT64_MAX)
+		snprintf(buf, len, "OOM-killed (memory_max=%s)",
+			 cv_limit_name(l->memory_max, v, sizeof(v)));
+	else
+		snprintf(buf, len, "OOM-killed");
+	return buf;
+}
+
+enum conf_kill_mode proc_kill_mode(const struct proc *p)
+{
+	const struct conf_cgroup *l = p->conf->cgroup;
+	if (l && (l->set & CONF_CG_KILL_MODE))
+		return l->kill_mode;
+	return p->cg && p->cg->leaf ? CONF_KM_CGROUP : CONF_KM_GROUP;
+}
+
+static struct cgroup *leaf_of(const struct proc *p)
+{
+	return p->cg ? p->cg->leaf : NULL;
+}
+
 const char *proc_description(const struct proc *p, time_t now, char *buf, size_t len)
 {
 	switch (p->state) {
@@ -179,8 +211,14 @@ const char *proc_description(const struct proc *p, time_t now, char *buf, size_t
 		else
 			snprintf(buf, len, "unknown error (try \"tail %s\")", p->conf->name);
 		break;
-	case PROC_STOPPED:
 	case PROC_EXITED:
+		if (p->cg && p->cg->oom) {
+			char lim[96];
+			snprintf(buf, len, "Exited: %s", oom_text(p, lim, sizeof(lim)));
+			break;
+		}
+		/* fall through */
+	case PROC_STOPPED:
 		if (proc_waiting_for(p)) {
 			snprintf(buf, len, "waiting for %s", proc_waiting_for(p));
 		} else if (p->state == PROC_EXITED && conf_is_oneshot(p->conf)) {
@@ -332,10 +370,29 @@ static int kill_proc(struct proc *p, int sig)
 		return -ESRCH;
 	}
 	bool as_group = p->state == PROC_STOPPING ? p->conf->killasgroup : p->conf->stopasgroup;
+	/* cgroups: kill_mode=cgroup signals every process of the leaf, and
+	 * kill_mode=group (or a shutdown) kills them all at the SIGKILL. */
+	struct cgroup *leaf = leaf_of(p);
+	enum conf_kill_mode km = proc_kill_mode(p);
+	bool all = leaf && (km == CONF_KM_CGROUP ||
+			    (sig == SIGKILL && (km == CONF_KM_GROUP || p->tab->shutting_down)));
 	log_debug("killing %s (pid %d) %swith signal %s", p->conf->name, (int)p->pid,
-		  as_group ? "process group " : "", spawn_signame(sig, sn, sizeof(sn)));
-	loop_timer_arm(p->tab->env.loop, &p->timer, loop_now_ms() + 1000LL * p->conf->stopwaitsecs);
+		  all	     ? "and every process of its cgroup "
+		  : as_group ? "process group "
+			     : "",
+		  spawn_signame(sig, sn, sizeof(sn)));
+	int64_t deadline = loop_now_ms() + 1000LL * p->conf->stopwaitsecs;
+	loop_timer_arm(p->tab->env.loop, &p->timer, deadline);
+	if (p->cg)
+		p->cg->stop_deadline_ms = deadline;
 	change_state(p, PROC_STOPPING);
+	if (all) {
+		int r = sig == SIGKILL ? cgroup_kill(leaf) : cgroup_signal(leaf, sig);
+		if (r >= 0)
+			return 0; /* none signalled: it exited, the reaper will say so */
+		log_warn("cannot signal the cgroup of '%s' (%s): %s", p->conf->name,
+			 cgroup_path(leaf), strerror(-r));
+	}
 	if (kill(as_group ? -p->pid : p->pid, sig) < 0) {
 		if (errno == ESRCH) {
 			/* It exited on its own; the reaper will say so. */
@@ -751,6 +808,11 @@ static bool wants_restart(const struct proc *p, bool expected)
 static bool exit_expected(const struct proc *p, char *msg, size_t len)
 {
 	proc_exit_text(p->wstatus, msg, len);
+	if (p->cg && p->cg->oom) {
+		size_t l = strlen(msg);
+		char o[96];
+		snprintf(msg + l, len - l, ", %s", oom_text(p, o, sizeof(o)));
+	}
 	return p->exitstatus >= 0 && conf_exitcode_expected(p->conf, p->exitstatus);
 }
 
@@ -780,6 +842,113 @@ static int refuse_unknown(struct proc *p)
 {
 	(void)p;
 	return -EIO;
+}
+
+/* cgroups: writes p's limits into its leaf; a limit the leaf cannot
+ * take (its controller not delegated) is said, naming both. */
+static void set_limits(struct proc *p, struct cgroup *leaf)
+{
+	unsigned missing = 0;
+	char err[PATH_MAX + 64];
+	int r = cgroup_set_limits(leaf, p->conf->cgroup, &missing, err, sizeof(err));
+	if (r < 0)
+		log_warn("limits of '%s': %s", p->conf->name, err);
+	for (unsigned b = 1; b <= CGROUP_C_IO; b <<= 1)
+		if (missing & b)
+			log_warn("program '%s': its %s limits are not applied: the %s controller "
+				 "is not available in %s (doc/cgroups.md)",
+				 p->conf->name, cgroups_controller_name(b),
+				 cgroups_controller_name(b), cgroups_base(p->tab->env.cgroups));
+}
+
+/* cgroups: p's leaf, made at its first start (NULL: cgroups are off, or
+ * the leaf could not be made: it runs in supd's cgroup, said once). */
+static struct cgroup *open_leaf(struct proc *p)
+{
+	struct cgroups *cg = p->tab->env.cgroups;
+	if (p->cg)
+		return p->cg->leaf;
+	if (!cg) {
+		if (cgroup_limits_need(p->conf->cgroup))
+			log_warn("program '%s': its cgroup limits are not applied: supd runs "
+				 "without cgroups",
+				 p->conf->name);
+		return NULL;
+	}
+	p->cg = calloc(1, sizeof(*p->cg));
+	if (!p->cg)
+		return NULL;
+	int r = cgroup_open(cg, p->conf->group, p->conf->name, &p->cg->leaf);
+	if (r < 0) {
+		log_warn("no cgroup for '%s' under %s: %s; it runs in supd's cgroup", p->conf->name,
+			 cgroups_base(cg), strerror(-r));
+		return NULL;
+	}
+	set_limits(p, p->cg->leaf);
+	return p->cg->leaf;
+}
+
+void proc_apply_limits(struct proc *p)
+{
+	if (p->cg && p->cg->leaf)
+		set_limits(p, p->cg->leaf);
+}
+
+/* /proc/PID's CPU time, RSS and peak RSS. */
+static int pid_resources(pid_t pid, struct proc_resources *r)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* the fields after the command, which may hold ')' */
+	char *rest = strrchr(buf, ')');
+	unsigned long long ut = 0, st = 0;
+	long long rss = 0;
+	if (!rest || sscanf(rest + 2,
+			    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d "
+			    "%*d %*d %*d %*u %*u %lld",
+			    &ut, &st, &rss) != 3)
+		return -EIO;
+	long hz = sysconf(_SC_CLK_TCK);
+	r->cpu_usec = (int64_t)((ut + st) * (1000000ULL / (unsigned long long)(hz > 0 ? hz : 100)));
+	r->mem_current = rss * sysconf(_SC_PAGESIZE);
+	r->nprocs = 1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (f) {
+		char line[256];
+		long long kb;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "VmHWM: %lld kB", &kb) == 1)
+				r->mem_peak = kb * 1024;
+		fclose(f);
+	}
+	return 0;
+}
+
+int proc_resources(const struct proc *p, struct proc_resources *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->cpu_usec = r->mem_current = r->mem_peak = r->nprocs = -1;
+	r->oom_killed = p->cg && p->cg->oom;
+	struct cgroup *leaf = leaf_of(p);
+	struct cgroup_stats s;
+	if (leaf && cgroup_stats(leaf, &s) == 0) {
+		r->cgroup = true;
+		r->cpu_usec = (int64_t)s.cpu_usec;
+		r->mem_current = s.mem_current;
+		r->mem_peak = s.mem_peak;
+		r->nprocs = s.nprocs;
+		return 0;
+	}
+	if (!p->pid)
+		return -ESRCH;
+	return pid_resources(p->pid, r);
 }
 
 /* -> STARTING, then RUNNING (startsecs=0 and the exec known at once),
@@ -816,6 +985,13 @@ static int start(struct proc *p)
 			log_warn("'%s': removing the old %s: %s", c->name, c->kinds->pidfile,
 				 strerror(errno));
 		p->kinds->launching = true;
+	}
+	struct cgroup *leaf = open_leaf(p);
+	if (leaf) {
+		req.cgroup_procs = cgroup_procs_path(leaf);
+		req.cgroup_fd = cgroup_fd(leaf);
+		if (cgroup_oom_kills(leaf, &p->cg->oom_base) < 0)
+			p->cg->oom_base = 0;
 	}
 	if (c->kind == CONF_FCGI) {
 		req.fcgi = true;
@@ -920,6 +1096,7 @@ static int stop(struct proc *p)
 }
 
 static void finish_pending(struct proc *p);
+static int exited_stopping(struct proc *p);
 
 /* BACKOFF has nothing to signal: STOPPED at once, and a reload waiting
  * for it to stop acts now. */
@@ -935,6 +1112,16 @@ static int stop_backoff(struct proc *p)
 /* STOPPING's stopwaitsecs passed: SIGKILL, again every stopwaitsecs. */
 static int kill_hard(struct proc *p)
 {
+	if (!p->pid && p->cg && p->cg->waiting) {
+		log_warn("killing what is left of '%s' in its cgroup with SIGKILL", p->conf->name);
+		int r = cgroup_kill(p->cg->leaf);
+		if (r < 0)
+			log_warn("cannot kill the cgroup of '%s' (%s): %s", p->conf->name,
+				 cgroup_path(p->cg->leaf), strerror(-r));
+		loop_timer_arm(p->tab->env.loop, &p->timer,
+			       loop_now_ms() + 1000LL * p->conf->stopwaitsecs);
+		return 0;
+	}
 	log_warn("killing '%s' (%d) with SIGKILL", p->conf->name, (int)p->pid);
 	return kill_proc(p, SIGKILL);
 }
@@ -946,8 +1133,58 @@ static int stopped(struct proc *p)
 	return 0;
 }
 
+static void on_empty(struct cgroup *c, void *arg)
+{
+	(void)c;
+	proc_event(arg, PROC_EV_CGROUP_EMPTY);
+}
+
+/* cgroups: STOPPING's main process is reaped; unless kill_mode=process
+ * (and not at shutdown) the stop lasts until the leaf is empty, with the
+ * same SIGKILL deadline.  Whether it waits. */
+static bool wait_leaf(struct proc *p)
+{
+	struct cgroup *leaf = leaf_of(p);
+	if (!leaf || (proc_kill_mode(p) == CONF_KM_PROCESS && !p->tab->shutting_down))
+		return false;
+	int r = cgroup_watch_empty(leaf, on_empty, p);
+	if (r < 0) {
+		log_warn("cannot watch the cgroup of '%s' (%s): %s; killing what is left in it",
+			 p->conf->name, cgroup_path(leaf), strerror(-r));
+		cgroup_kill(leaf);
+		return false;
+	}
+	/* Read after the watch began: an emptying in between is seen. */
+	if (cgroup_populated(leaf) != 1) {
+		cgroup_unwatch(leaf);
+		return false;
+	}
+	p->cg->waiting = true;
+	log_info("stopping: '%s' exited, waiting for the %d process(es) left in its cgroup",
+		 p->conf->name, cgroup_pids(leaf, NULL, 0));
+	int64_t now = loop_now_ms();
+	loop_timer_arm(p->tab->env.loop, &p->timer,
+		       p->cg->stop_deadline_ms > now ? p->cg->stop_deadline_ms : now);
+	return true;
+}
+
+/* cgroups: the leaf of a STOPPING process whose main process is reaped
+ * is empty: the stop is over. */
+static int emptied(struct proc *p)
+{
+	if (p->pid || !p->cg || !p->cg->waiting)
+		return 0;
+	p->cg->waiting = false;
+	loop_timer_cancel(p->tab->env.loop, &p->timer);
+	exited_stopping(p);
+	finish_pending(p);
+	return 0;
+}
+
 static int exited_stopping(struct proc *p)
 {
+	if (!(p->cg && p->cg->waiting) && wait_leaf(p))
+		return 0;
 	char msg[128];
 	bool expected = exit_expected(p, msg, sizeof(msg));
 	change_state(p, PROC_STOPPED);
@@ -1006,7 +1243,14 @@ static int exited_starting(struct proc *p)
 		return exited(p);
 	char msg[128];
 	bool expected = exit_expected(p, msg, sizeof(msg));
-	set_spawnerr(p, "Exited too quickly (process log may have details)");
+	char oom[128];
+	if (p->cg && p->cg->oom) {
+		char o[96];
+		snprintf(oom, sizeof(oom), "Exited: %s", oom_text(p, o, sizeof(o)));
+		set_spawnerr(p, oom);
+	} else {
+		set_spawnerr(p, "Exited too quickly (process log may have details)");
+	}
 	log_warn("exited: %s (%s; not expected)", c->name, msg);
 	if (t->env.exited)
 		t->env.exited(p, p->wstatus, expected, t->env.exited_arg);
@@ -1184,15 +1428,15 @@ static enum proc_row row_of(enum proc_state s)
  * refuse_* cells answer the requests a state does not take. */
 // clang-format off
 static proc_action *const actions[NROWS][PROC_NEVENTS] = {
-/*              START           STOP                SHUTDOWN TIMER      SPAWNED  SPAWN_FAILED   EXITED           RESET    LOST           SCHEDULE  DEPS_READY  DEP_FAILED */
-[R_STOPPED]  = {start_or_wait,  stop_waiting,       nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due,  deps_ready, deps_failed},
-[R_STARTING] = {refuse_started, stop,               stop,    started,   spawned, enter_backoff, exited_starting, nothing, enter_unknown, skip_due, nothing,    nothing},
-[R_RUNNING]  = {refuse_started, stop,               stop,    nothing,   nothing, enter_backoff, exited,          nothing, enter_unknown, skip_due, nothing,    nothing},
-[R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing, nothing,       skip_due, nothing,    nothing},
-[R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing, enter_unknown, skip_due, nothing,    nothing},
-[R_EXITED]   = {start_or_wait,  refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due,  nothing,    nothing},
-[R_FATAL]    = {start_or_wait,  stop_fatal,         nothing, revive,    nothing, nothing,       nothing,         reset,   nothing,       run_due,  nothing,    nothing},
-[R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset,   nothing,       skip_due, nothing,    nothing},
+/*              START           STOP                SHUTDOWN TIMER      SPAWNED  SPAWN_FAILED   EXITED           RESET    LOST           SCHEDULE  DEPS_READY  DEP_FAILED   CGROUP_EMPTY */
+[R_STOPPED]  = {start_or_wait,  stop_waiting,       nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due,  deps_ready, deps_failed, nothing},
+[R_STARTING] = {refuse_started, stop,               stop,    started,   spawned, enter_backoff, exited_starting, nothing, enter_unknown, skip_due, nothing,    nothing,     nothing},
+[R_RUNNING]  = {refuse_started, stop,               stop,    nothing,   nothing, enter_backoff, exited,          nothing, enter_unknown, skip_due, nothing,    nothing,     nothing},
+[R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing, nothing,       skip_due, nothing,    nothing,     nothing},
+[R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing, enter_unknown, skip_due, nothing,    nothing,     emptied},
+[R_EXITED]   = {start_or_wait,  refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due,  nothing,    nothing,     nothing},
+[R_FATAL]    = {start_or_wait,  stop_fatal,         nothing, revive,    nothing, nothing,       nothing,         reset,   nothing,       run_due,  nothing,    nothing,     nothing},
+[R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset,   nothing,       skip_due, nothing,    nothing,     nothing},
 };
 // clang-format on
 
@@ -1216,6 +1460,18 @@ void proc_exited(struct proc *p, int st)
 	p->pid = 0;
 	p->wstatus = st;
 	p->laststop = time(NULL);
+	struct cgroup *leaf = leaf_of(p);
+	if (leaf) {
+		uint64_t k = 0;
+		p->cg->oom = cgroup_oom_kills(leaf, &k) == 0 && k > p->cg->oom_base;
+		/* kill_mode=cgroup: what an exit by itself leaves dies with it. */
+		if (p->state != PROC_STOPPING && proc_kill_mode(p) == CONF_KM_CGROUP &&
+		    cgroup_populated(leaf) == 1) {
+			log_info("killing the processes '%s' left in its cgroup (kill_mode=cgroup)",
+				 p->conf->name);
+			cgroup_kill(leaf);
+		}
+	}
 	if (p->exec_err) {
 		/* It never ran: a spawn error, not an exit. */
 		set_spawnerr(p, p->exec_err);

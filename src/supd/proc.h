@@ -91,6 +91,18 @@ struct proc {
 	/* svc-deps: what it depends on and who depends on it, its wait
 	 * (proc_deps.c); NULL: no dependency either way */
 	struct proc_deps *deps;
+	/* cgroups: the leaf and its stop's state; NULL until the first start
+	 * with cgroups on */
+	struct proc_cg *cg;
+};
+
+/* cgroups: a process's leaf (cgroup.h) and what its stop waits for. */
+struct proc_cg {
+	struct cgroup *leaf;
+	uint64_t oom_base;	  /* memory.events oom_kill when this run began */
+	int64_t stop_deadline_ms; /* STOPPING: when what is left gets SIGKILL */
+	bool waiting;		  /* STOPPING, the main process reaped: until the leaf is empty */
+	bool oom;		  /* the last exit came with an OOM kill in the leaf */
 };
 
 /* A reference-counted config, so a process removed or changed by a reload
@@ -143,6 +155,8 @@ struct procs_env {
 	 * from here prevents the restart.  NULL: none. */
 	void (*exited)(struct proc *p, int st, bool expected, void *arg);
 	void *exited_arg;
+	/* cgroups: supd's subtree (cgroup.h); NULL: process groups only */
+	struct cgroups *cgroups;
 };
 
 int procs_new(struct procs **out, const struct procs_env *env);
@@ -208,6 +222,7 @@ enum proc_event {
 	 * loop pass after transitions) */
 	PROC_EV_DEPS_READY,
 	PROC_EV_DEP_FAILED,
+	PROC_EV_CGROUP_EMPTY, /* cgroups: the process's leaf holds no process any more */
 	PROC_NEVENTS,
 };
 
@@ -257,6 +272,25 @@ const char *proc_description(const struct proc *p, time_t now, char *buf, size_t
 /* svc-kinds: when a scheduled program runs next (unix seconds), or 0 (not
  * scheduled, or never due again). */
 time_t proc_next_run(const struct proc *p);
+/* cgroups: the process's kill_mode (its own, else cgroup with a leaf,
+ * else process group as supervisord). */
+enum conf_kill_mode proc_kill_mode(const struct proc *p);
+/* cgroups: a reload changed only p's cgroup settings: the running leaf
+ * gets the new limits (a failure is logged). */
+void proc_apply_limits(struct proc *p);
+/* cgroups: what p uses now, from its leaf (every process in it), else
+ * from /proc of its main process (that process alone).  -1: not known
+ * (memory without the memory controller...).  Returns 0, or -ESRCH when
+ * there is neither (no leaf, no pid). */
+struct proc_resources {
+	bool cgroup;	     /* from the leaf */
+	bool oom_killed;     /* the last exit came with an OOM kill */
+	int64_t cpu_usec;    /* user + system */
+	int64_t mem_current; /* bytes (the main process's RSS without a leaf) */
+	int64_t mem_peak;    /* bytes (its VmHWM without a leaf) */
+	int64_t nprocs;
+};
+int proc_resources(const struct proc *p, struct proc_resources *r);
 /* "exit status 1" / "terminated by SIGTERM (core dumped)" */
 const char *proc_exit_text(int wstatus, char *buf, size_t len);
 

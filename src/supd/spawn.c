@@ -64,6 +64,7 @@ enum stage {
 	ST_LIM_OOM,
 	ST_LIM_AFFINITY,
 	ST_LIM_RLIMIT, /* + enum conf_rl: must stay last */
+	ST_CGROUP, /* cgroups: joining the process's leaf */
 };
 
 struct child_err {
@@ -110,6 +111,8 @@ struct plan {
 	char oom_text[16];
 	bool set_affinity;
 	cpu_set_t cpus;
+	const char *cgroup_procs; /* cgroups: joined first; NULL: none */
+	int cgroup_fd;		  /* cgroups: the leaf for CLONE_INTO_CGROUP; -1: none */
 };
 
 /* The kernel's sigaction, called directly: glibc's refuses the two
@@ -485,6 +488,14 @@ static CHILD_SIDE __attribute__((noreturn)) void child(const struct plan *pl)
 		if (close_range((unsigned)pl->unshare_from, ~0U, CLOSE_RANGE_UNSHARE) < 0)
 			child_fail(pl, ST_CLOSE);
 	}
+	if (pl->cgroup_procs) {
+		/* Into the process's cgroup before anything of the program
+		 * runs: what it forks is born there. */
+		int cfd = open(pl->cgroup_procs, O_WRONLY | O_CLOEXEC);
+		if (cfd < 0 || write(cfd, "0", 1) != 1)
+			child_fail(pl, ST_CGROUP);
+		close(cfd);
+	}
 	if (setpgid(0, 0) < 0)
 		child_fail(pl, ST_SETPGID);
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -592,6 +603,9 @@ static void child_error_text(const struct conf_process *p, const struct child_er
 	case ST_LIM_AFFINITY:
 		snprintf(err, errlen, "cpu_affinity: %s", e);
 		break;
+	case ST_CGROUP:
+		snprintf(err, errlen, "couldn't join its cgroup: %s", e);
+		break;
 	default:
 		if (ce->stage >= ST_LIM_RLIMIT && ce->stage < ST_LIM_RLIMIT + CONF_RL_N)
 			snprintf(err, errlen, "rlimit_%s: %s",
@@ -664,6 +678,46 @@ static bool spawn_shares_memory(const struct spawn_slots *sl)
 	return sl != NULL;
 }
 
+#if defined(__x86_64__) && defined(SYS_clone3)
+/* clone3 on the clone path, for CLONE_INTO_CGROUP: the child is born in
+ * its cgroup, no migration (the write to cgroup.procs costs supd's wait).
+ * glibc has no clone3 wrapper, and a child on a stack of its own must not
+ * return into our frames: the child side is in assembly, calling fn(arg)
+ * on the new stack and exiting with what it returns (it never does). */
+#define HAVE_CLONE3_RUN 1
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+	    set_tid_size, cgroup;
+};
+/* Returns the child's pid, or a negative errno. */
+long supd_clone3_run(struct clone3_args *a, size_t size, int (*fn)(void *), void *arg)
+    __attribute__((visibility("hidden")));
+__asm__(".text\n"
+	".globl supd_clone3_run\n"
+	".hidden supd_clone3_run\n"
+	".type supd_clone3_run, @function\n"
+	"supd_clone3_run:\n"
+	"\tendbr64\n"
+	"\tmov %rdx, %r9\n"  /* fn: r8 and r9 survive the syscall, rcx does not */
+	"\tmov %rcx, %r8\n"  /* arg */
+	"\tmov $435, %eax\n" /* SYS_clone3 */
+	"\tsyscall\n"
+	"\ttest %rax, %rax\n"
+	"\tjnz 1f\n"
+	"\txor %ebp, %ebp\n" /* the child, on its stack (16-byte aligned) */
+	"\tmov %r8, %rdi\n"
+	"\tcall *%r9\n"
+	"\tmov %eax, %edi\n"
+	"\tmov $60, %eax\n" /* SYS_exit */
+	"\tsyscall\n"
+	"\thlt\n"
+	"1:\tret\n"
+	".size supd_clone3_run, .-supd_clone3_run\n");
+#endif
+
 /* fork, or with slots a fork sharing our fd table (see struct
  * spawn_slots): the pipes move to the slots first.  Returns the pid (0 in
  * the child never returns) or -1 with errno. */
@@ -691,6 +745,32 @@ static pid_t start_child(const struct spawn_slots *sl, struct plan *pl)
 		 * only the fds below the slots), while we sleep until it has
 		 * exec'd or exited.  It only reads the plan and makes system
 		 * calls, on a stack of its own. */
+#ifdef HAVE_CLONE3_RUN
+		if (pl->cgroup_fd >= 0) {
+			struct clone3_args a = {
+			    .flags = CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_INTO_CGROUP,
+			    .exit_signal = SIGCHLD,
+			    .stack = (uint64_t)(uintptr_t)sl->stack,
+			    .stack_size = sl->stack_size,
+			    .cgroup = (uint64_t)pl->cgroup_fd,
+			};
+			const char *procs = pl->cgroup_procs;
+			pl->cgroup_procs = NULL; /* born there: nothing to join */
+			long r = supd_clone3_run(&a, sizeof(a), child_entry, pl);
+			if (r >= 0) {
+				refill_slots(sl);
+				return (pid_t)r;
+			}
+			/* A kernel without clone3 (5.3) or CLONE_INTO_CGROUP
+			 * (5.7): the child joins before exec. */
+			pl->cgroup_procs = procs;
+			if (r != -ENOSYS && r != -EINVAL && r != -E2BIG) {
+				refill_slots(sl);
+				errno = (int)-r;
+				return -1;
+			}
+		}
+#endif
 		pid_t pid = clone(child_entry, (char *)sl->stack + sl->stack_size,
 				  CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, pl);
 		int e = errno;
@@ -729,6 +809,8 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 	if (p->limits)
 		plan_limits(p->limits, &pl);
 	pl.redirect_stderr = p->redirect_stderr;
+	pl.cgroup_procs = r->cgroup_procs;
+	pl.cgroup_fd = r->cgroup_procs ? r->cgroup_fd : -1;
 	pl.envp = build_env(r);
 	if (!pl.envp) {
 		ret = -ENOMEM;

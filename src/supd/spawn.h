@@ -57,6 +57,12 @@ struct spawn_req {
 	int fcgi_fd;			 /* the caller's, left open */
 	long child_nofile;		 /* RLIMIT_NOFILE soft limit in the child; 0: inherit */
 	const struct spawn_slots *slots; /* NULL: a plain fork */
+	/* cgroups: the leaf's cgroup.procs, which the child joins before
+	 * anything else (NULL: stays in supd's cgroup) */
+	const char *cgroup_procs;
+	int cgroup_fd; /* with cgroup_procs: the leaf's directory, for clone3's
+			* CLONE_INTO_CGROUP on the clone path (the child is born
+			* in it; cgroup_procs is the fallback) */
 };
 
 struct spawn_child {

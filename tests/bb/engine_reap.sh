@@ -15,6 +15,8 @@ EOS
 
 bb_conf <<'EOC'
 [supervisord]
+; process groups and the orphan sweep are what this tests (cgroup_stop.sh: cgroups)
+cgroups=off
 logfile=@T@/supd.log
 childlogdir=@T@
 loglevel=debug

@@ -1,0 +1,799 @@
+/* cgroup v2 containment: supd's subtree, a leaf per process, kill, the
+ * emptiness watch, limits and resource use (cgroup.h; doc/cgroups.md). */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "list.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+struct cgroups {
+	enum cgroup_mode mode;
+	struct loop *loop;
+	char *fs;	/* the mount */
+	char *own;	/* supd's cgroup as it found it (absolute path) */
+	char *base;	/* the subtree's root (absolute) */
+	char *self;	/* supd's own leaf; NULL: supd stays in own */
+	bool made_base; /* base was made by us (host mode): removed at close */
+	bool fake;	/* tests: a plain directory (cgroups_opts) */
+	unsigned ctrl;	/* CGROUP_C_* the leaves get */
+	int ino;	/* inotify fd for the emptiness watches; -1 until needed */
+	struct cgroup *watched;
+	struct cgroup *all;
+};
+
+struct cgroup {
+	struct cgroups *cg;
+	char *path;  /* <base>/<group>/<process> */
+	char *procs; /* its cgroup.procs */
+	int dfd;     /* O_PATH|O_DIRECTORY of the leaf */
+	int wd;	     /* inotify watch on cgroup.events; -1: none */
+	void (*cb)(struct cgroup *c, void *arg);
+	void *arg;
+	LIST_LINK(struct cgroup) wlink, link;
+};
+
+static const char *const ctrl_names[] = {"cpu", "memory", "pids", "io"};
+
+const char *cgroups_controller_name(unsigned c)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (c == 1u << i)
+			return ctrl_names[i];
+	return "?";
+}
+
+/* ---------------------------------------------------------------- small file i/o */
+
+/* create: a fake cgroupfs (tests), where a file is made by its write. */
+static int write_at(int dfd, const char *file, const char *s, bool create)
+{
+	int fd = openat(dfd, file, O_WRONLY | O_TRUNC | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, s, strlen(s));
+	int e = n < 0 ? -errno : 0;
+	close(fd);
+	return e;
+}
+
+static int write_path(const char *path, const char *s, bool create)
+{
+	return write_at(AT_FDCWD, path, s, create);
+}
+
+/* Reads a small file whole (cgroup files are read in one go). */
+static ssize_t read_at(int dfd, const char *file, char *buf, size_t len)
+{
+	int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t got = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + got, len - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		if (n == 0 || (got += (size_t)n) >= len - 1)
+			break;
+	}
+	close(fd);
+	buf[got] = 0;
+	return (ssize_t)got;
+}
+
+/* The number after "key " in a flat-keyed file's text. */
+static bool keyed(const char *text, const char *key, uint64_t *out)
+{
+	size_t kl = strlen(key);
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (!strncmp(l, key, kl) && l[kl] == ' ') {
+			*out = strtoull(l + kl + 1, NULL, 10);
+			return true;
+		}
+	}
+	return false;
+}
+
+static char *path_join(const char *a, const char *b)
+{
+	char *s;
+	if (asprintf(&s, "%s/%s", a, b) < 0)
+		return NULL;
+	return s;
+}
+
+/* ---------------------------------------------------------------- detection */
+
+static bool is_cgroup2(const char *path)
+{
+	struct statfs sf;
+	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* supd's path in the v2 hierarchy ("0::/x" of /proc/self/cgroup). */
+static int own_cgroup(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -errno;
+	char line[PATH_MAX + 16];
+	int r = -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(buf, len, "%s", line + 3);
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+/* Which of ours the controllers file at dfd lists. */
+static unsigned read_controllers(int dfd, const char *file)
+{
+	char buf[512];
+	if (read_at(dfd, file, buf, sizeof(buf)) < 0)
+		return 0;
+	unsigned m = 0;
+	for (char *t = strtok(buf, " \n"); t; t = strtok(NULL, " \n"))
+		for (unsigned i = 0; i < 4; i++)
+			if (!strcmp(t, ctrl_names[i]))
+				m |= 1u << i;
+	return m;
+}
+
+/* Enables each of want in dir's subtree_control (one at a time: one the
+ * kernel refuses does not stop the others); returns those enabled. */
+static unsigned enable_controllers(const char *dir, unsigned want, bool fake)
+{
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	for (unsigned i = 0; i < 4; i++) {
+		if (!(want & 1u << i))
+			continue;
+		char w[16];
+		snprintf(w, sizeof(w), "+%s", ctrl_names[i]);
+		write_at(dfd, "cgroup.subtree_control", w, fake);
+	}
+	unsigned got = read_controllers(dfd, "cgroup.subtree_control") & want;
+	close(dfd);
+	return got;
+}
+
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int open_inotify(struct cgroups *cg);
+
+static void cgroups_free(struct cgroups *cg)
+{
+	if (!cg)
+		return;
+	if (cg->ino >= 0) {
+		if (cg->loop)
+			loop_unwatch_fd(cg->loop, cg->ino);
+		close(cg->ino);
+	}
+	free(cg->fs);
+	free(cg->own);
+	free(cg->base);
+	free(cg->self);
+	free(cg);
+}
+
+int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, size_t whylen)
+{
+	*out = NULL;
+	if (o->off) {
+		snprintf(why, whylen, "cgroups=off in the config");
+		return -ECANCELED;
+	}
+	const char *fs = o->fs;
+	if (fs) {
+		if (!o->fake && !is_cgroup2(fs)) {
+			snprintf(why, whylen, "%s is not a cgroup2 filesystem", fs);
+			return -ENOENT;
+		}
+	} else if (is_cgroup2("/sys/fs/cgroup")) {
+		fs = "/sys/fs/cgroup";
+	} else if (is_cgroup2("/sys/fs/cgroup/unified")) {
+		fs = "/sys/fs/cgroup/unified";
+	} else {
+		snprintf(why, whylen,
+			 "no cgroup2 filesystem at /sys/fs/cgroup or /sys/fs/cgroup/unified");
+		return -ENOENT;
+	}
+	char rel[PATH_MAX + 16];
+	int r = 0;
+	if (o->self)
+		snprintf(rel, sizeof(rel), "%s", o->self);
+	else
+		r = own_cgroup(rel, sizeof(rel));
+	if (r < 0) {
+		snprintf(why, whylen, "supd is in no cgroup v2 hierarchy (/proc/self/cgroup)");
+		return r;
+	}
+	struct cgroups *cg = calloc(1, sizeof(*cg));
+	if (!cg) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	cg->ino = -1;
+	cg->loop = o->loop;
+	cg->fake = o->fake;
+	bool root = !strcmp(rel, "/");
+	cg->fs = strdup(fs);
+	if (asprintf(&cg->own, "%s%s", fs, root ? "" : rel) < 0)
+		cg->own = NULL;
+	if (!cg->fs || !cg->own) {
+		cgroups_free(cg);
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	char procs[PATH_MAX + 16];
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->own);
+	if (access(procs, F_OK) < 0) {
+		snprintf(why, whylen,
+			 "supd's cgroup %s is not visible at %s (a container without a cgroup "
+			 "namespace of its own?)",
+			 rel, fs);
+		cgroups_free(cg);
+		return -ENOENT;
+	}
+	if (access(cg->own, W_OK) < 0 || access(procs, W_OK) < 0) {
+		r = -errno;
+		snprintf(why, whylen,
+			 "cannot write to supd's cgroup %s (%s): not delegated, or mounted "
+			 "read-only",
+			 cg->own, strerror(-r));
+		cgroups_free(cg);
+		return r;
+	}
+	unsigned avail = 0;
+	{
+		int dfd = open(cg->own, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			avail = read_controllers(dfd, "cgroup.controllers");
+			close(dfd);
+		}
+	}
+	/* The hierarchy's true root has no cgroup.events; the root of a
+	 * cgroup namespace (a container's own cgroup) has. */
+	char evp[PATH_MAX + 16];
+	snprintf(evp, sizeof(evp), "%s/cgroup.events", cg->own);
+	bool host_root = root && access(evp, F_OK) < 0;
+	bool given = !host_root && (o->pid1 || o->delegated);
+	if (!given) {
+		/* The host's root, or a cgroup supd shares with others (a
+		 * shell's session, a container's PID 1 that is not supd): a
+		 * subtree of supd's own, named after its config; supd stays
+		 * where it is. */
+		cg->mode = CGROUP_HOST;
+		cg->base = path_join(cg->own, o->name ? o->name : "supd");
+		if (!cg->base || (r = make_dir(cg->base)) < 0) {
+			r = cg->base ? r : -ENOMEM;
+			snprintf(why, whylen, "cannot make %s: %s", cg->base ? cg->base : "cgroup",
+				 strerror(-r));
+			cgroups_free(cg);
+			return r;
+		}
+		cg->made_base = true;
+		unsigned en = enable_controllers(cg->own, avail, o->fake);
+		cg->ctrl = enable_controllers(cg->base, en, o->fake);
+		if (o->fake)
+			cg->ctrl = avail;
+		if (host_root)
+			snprintf(why, whylen,
+				 "host: supd's cgroup is the root of the cgroup2 hierarchy at %s; "
+				 "programs go under %s",
+				 fs, cg->base);
+		else
+			snprintf(why, whylen,
+				 "nested: supd's cgroup %s is shared (not PID 1, not a systemd "
+				 "service), hierarchy at %s; programs go under %s",
+				 rel, fs, cg->base);
+	} else {
+		/* A cgroup given to supd: it moves into a leaf of its own
+		 * ("no internal processes"), the programs beside it. */
+		cg->mode = root ? CGROUP_CONTAINER : CGROUP_DELEGATED;
+		cg->base = strdup(cg->own);
+		cg->self = path_join(cg->own, "supd.self");
+		if (!cg->base || !cg->self) {
+			cgroups_free(cg);
+			snprintf(why, whylen, "out of memory");
+			return -ENOMEM;
+		}
+		char sp[PATH_MAX + 16];
+		snprintf(sp, sizeof(sp), "%s/cgroup.procs", cg->self);
+		if ((r = make_dir(cg->self)) < 0 || (r = write_path(sp, "0", o->fake)) < 0) {
+			snprintf(why, whylen, "cannot move supd into %s: %s", cg->self,
+				 strerror(-r));
+			rmdir(cg->self);
+			cgroups_free(cg);
+			return r;
+		}
+		cg->ctrl = enable_controllers(cg->base, avail, o->fake);
+		if (o->fake)
+			cg->ctrl = avail;
+		if (root)
+			snprintf(why, whylen,
+				 "container: PID 1 at the root of its cgroup namespace (%s); supd "
+				 "moved to %s",
+				 fs, cg->self);
+		else
+			snprintf(why, whylen,
+				 "delegated: supd's cgroup %s is its own; supd moved to %s", rel,
+				 cg->self);
+	}
+	/* Made now rather than at the first stop: supd's fd count stays what
+	 * it was at start (a failure is retried then). */
+	open_inotify(cg);
+	*out = cg;
+	return 0;
+}
+
+enum cgroup_mode cgroups_mode(const struct cgroups *cg)
+{
+	return cg ? cg->mode : CGROUP_OFF;
+}
+
+const char *cgroups_base(const struct cgroups *cg)
+{
+	return cg ? cg->base : NULL;
+}
+
+unsigned cgroups_controllers(const struct cgroups *cg)
+{
+	return cg ? cg->ctrl : 0;
+}
+
+/* rmdir of each empty directory under dir (depth 2: groups, leaves). */
+static void remove_tree(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		char *sub = path_join(dir, e->d_name);
+		if (!sub)
+			continue;
+		if (depth > 1)
+			remove_tree(sub, depth - 1);
+		rmdir(sub);
+		free(sub);
+	}
+	closedir(d);
+}
+
+void cgroups_close(struct cgroups *cg)
+{
+	if (!cg)
+		return;
+	while (cg->all)
+		cgroup_close(cg->all);
+	if (cg->self) {
+		/* Back where it came from, so that its leaf can go. */
+		char p[PATH_MAX + 16];
+		snprintf(p, sizeof(p), "%s/cgroup.procs", cg->own);
+		if (write_path(p, "0", cg->fake) == 0)
+			rmdir(cg->self);
+	}
+	remove_tree(cg->base, 2);
+	if (cg->made_base)
+		rmdir(cg->base);
+	cgroups_free(cg);
+}
+
+int cgroups_leftovers(struct cgroups *cg,
+		      void (*cb)(const char *group, const char *process, void *arg), void *arg)
+{
+	DIR *d = opendir(cg->base);
+	if (!d)
+		return -errno;
+	int n = 0;
+	struct dirent *g;
+	while ((g = readdir(d))) {
+		if (g->d_type != DT_DIR || g->d_name[0] == '.' ||
+		    (cg->self && !strcmp(g->d_name, "supd.self")))
+			continue;
+		char *gp = path_join(cg->base, g->d_name);
+		DIR *gd = gp ? opendir(gp) : NULL;
+		struct dirent *e;
+		while (gd && (e = readdir(gd))) {
+			if (e->d_type != DT_DIR || e->d_name[0] == '.')
+				continue;
+			char ev[PATH_MAX + 64], buf[256];
+			uint64_t pop = 0;
+			snprintf(ev, sizeof(ev), "%s/%s/cgroup.events", gp, e->d_name);
+			if (read_at(AT_FDCWD, ev, buf, sizeof(buf)) > 0 &&
+			    keyed(buf, "populated", &pop) && pop) {
+				n++;
+				if (cb)
+					cb(g->d_name, e->d_name, arg);
+			}
+		}
+		if (gd)
+			closedir(gd);
+		free(gp);
+	}
+	closedir(d);
+	return n;
+}
+
+/* ---------------------------------------------------------------- leaves */
+
+int cgroup_open(struct cgroups *cg, const char *group, const char *process, struct cgroup **out)
+{
+	*out = NULL;
+	struct cgroup *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->cg = cg;
+	c->dfd = -1;
+	c->wd = -1;
+	char *gp = path_join(cg->base, group);
+	int r = -ENOMEM;
+	if (!gp)
+		goto fail;
+	c->path = path_join(gp, process);
+	c->procs = c->path ? path_join(c->path, "cgroup.procs") : NULL;
+	if (!c->procs)
+		goto fail;
+	bool fresh = access(gp, F_OK) < 0;
+	if ((r = make_dir(gp)) < 0)
+		goto fail;
+	/* The leaves get the controllers the base has. */
+	if (fresh && cg->ctrl)
+		enable_controllers(gp, cg->ctrl, cg->fake);
+	if ((r = make_dir(c->path)) < 0)
+		goto fail;
+	c->dfd = open(c->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->dfd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	free(gp);
+	list_push(&cg->all, c, link);
+	*out = c;
+	return 0;
+fail:
+	free(gp);
+	free(c->path);
+	free(c->procs);
+	free(c);
+	return r;
+}
+
+void cgroup_close(struct cgroup *c)
+{
+	if (!c)
+		return;
+	cgroup_unwatch(c);
+	list_unlink(c, link);
+	if (c->dfd >= 0)
+		close(c->dfd);
+	if (rmdir(c->path) == 0) {
+		/* The group's directory goes with its last leaf. */
+		char *slash = strrchr(c->path, '/');
+		*slash = 0;
+		rmdir(c->path);
+	}
+	free(c->path);
+	free(c->procs);
+	free(c);
+}
+
+const char *cgroup_path(const struct cgroup *c)
+{
+	return c->path;
+}
+
+const char *cgroup_procs_path(const struct cgroup *c)
+{
+	return c->procs;
+}
+
+int cgroup_fd(const struct cgroup *c)
+{
+	return c->dfd;
+}
+
+int cgroup_populated(const struct cgroup *c)
+{
+	char buf[256];
+	ssize_t n = read_at(c->dfd, "cgroup.events", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	uint64_t v = 0;
+	if (!keyed(buf, "populated", &v))
+		return -EIO;
+	return v ? 1 : 0;
+}
+
+int cgroup_pids(const struct cgroup *c, pid_t *v, size_t n)
+{
+	int fd = openat(c->dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	long pid;
+	int count = 0;
+	while (fscanf(f, "%ld", &pid) == 1) {
+		if ((size_t)count < n)
+			v[count] = (pid_t)pid;
+		count++;
+	}
+	fclose(f);
+	return count;
+}
+
+int cgroup_signal(struct cgroup *c, int sig)
+{
+	pid_t v[256];
+	int n = cgroup_pids(c, v, 256);
+	if (n < 0)
+		return n;
+	int sent = 0;
+	if (n > 256) {
+		/* Many: read again, whole. */
+		pid_t *w = malloc(sizeof(*w) * (size_t)n * 2);
+		if (w) {
+			int m = cgroup_pids(c, w, (size_t)n * 2);
+			for (int i = 0; i < m && i < n * 2; i++)
+				sent += kill(w[i], sig) == 0;
+			free(w);
+			return sent;
+		}
+		n = 256;
+	}
+	for (int i = 0; i < n; i++)
+		sent += kill(v[i], sig) == 0;
+	return sent;
+}
+
+int cgroup_kill(struct cgroup *c)
+{
+	int r = write_at(c->dfd, "cgroup.kill", "1", false);
+	if (r != -ENOENT)
+		return r;
+	/* Before 5.14: each member, again while new ones appear (a fork
+	 * racing the first pass); bounded, the caller's deadline repeats. */
+	for (int pass = 0; pass < 16; pass++)
+		if (cgroup_signal(c, SIGKILL) <= 0)
+			break;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the emptiness watch */
+
+static void on_inotify(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	(void)l;
+	(void)events;
+	struct cgroups *cg = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			p += sizeof(*ev) + ev->len;
+			struct cgroup *c, *next;
+			list_foreach_safe (c, cg->watched, wlink, next) {
+				if (c->wd == ev->wd)
+					break;
+			}
+			if (!c || cgroup_populated(c) != 0)
+				continue;
+			void (*cb)(struct cgroup *, void *) = c->cb;
+			void *cba = c->arg;
+			cgroup_unwatch(c);
+			cb(c, cba);
+		}
+	}
+}
+
+/* The one inotify fd of every emptiness watch, in the loop. */
+static int open_inotify(struct cgroups *cg)
+{
+	if (cg->ino >= 0)
+		return 0;
+	cg->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (cg->ino < 0)
+		return -errno;
+	if (cg->loop) {
+		int r = loop_watch_fd(cg->loop, cg->ino, EPOLLIN, on_inotify, cg);
+		if (r < 0) {
+			close(cg->ino);
+			cg->ino = -1;
+			return r;
+		}
+	}
+	return 0;
+}
+
+int cgroup_watch_empty(struct cgroup *c, void (*cb)(struct cgroup *c, void *arg), void *arg)
+{
+	struct cgroups *cg = c->cg;
+	int r = open_inotify(cg);
+	if (r < 0)
+		return r;
+	cgroup_unwatch(c);
+	char ev[PATH_MAX + 32];
+	snprintf(ev, sizeof(ev), "%s/cgroup.events", c->path);
+	c->wd = inotify_add_watch(cg->ino, ev, IN_MODIFY);
+	if (c->wd < 0)
+		return -errno;
+	c->cb = cb;
+	c->arg = arg;
+	list_push(&cg->watched, c, wlink);
+	/* Empty before the watch began: no event will come; say it now
+	 * through the same path (an IN_MODIFY of our own is not possible,
+	 * so the caller checks cgroup_populated first; see proc.c). */
+	return 0;
+}
+
+void cgroup_unwatch(struct cgroup *c)
+{
+	if (c->wd < 0)
+		return;
+	inotify_rm_watch(c->cg->ino, c->wd);
+	list_unlink(c, wlink);
+	c->wd = -1;
+	c->cb = NULL;
+}
+
+/* ---------------------------------------------------------------- limits */
+
+unsigned cgroup_limits_need(const struct conf_cgroup *l)
+{
+	if (!l)
+		return 0;
+	unsigned m = 0;
+	if (l->set & (CONF_CG_MEMORY_MAX | CONF_CG_MEMORY_HIGH | CONF_CG_MEMORY_SWAP_MAX))
+		m |= CGROUP_C_MEMORY;
+	if (l->set & (CONF_CG_CPU_MAX | CONF_CG_CPU_WEIGHT))
+		m |= CGROUP_C_CPU;
+	if (l->set & CONF_CG_PIDS_MAX)
+		m |= CGROUP_C_PIDS;
+	if (l->set & CONF_CG_IO_WEIGHT)
+		m |= CGROUP_C_IO;
+	return m;
+}
+
+static void fmt_max(char *b, size_t n, uint64_t v)
+{
+	if (v == UINT64_MAX)
+		snprintf(b, n, "max");
+	else
+		snprintf(b, n, "%" PRIu64, v);
+}
+
+int cgroup_set_limits(struct cgroup *c, const struct conf_cgroup *l, unsigned *missing, char *err,
+		      size_t errlen)
+{
+	static const struct conf_cgroup none = {0};
+	if (!l)
+		l = &none;
+	unsigned have = c->cg->ctrl;
+	unsigned need = cgroup_limits_need(l);
+	*missing = need & ~have;
+	struct {
+		unsigned ctrl, bit;
+		const char *file;
+		char val[64];
+	} w[7] = {
+	    {CGROUP_C_MEMORY, CONF_CG_MEMORY_MAX, "memory.max", "max"},
+	    {CGROUP_C_MEMORY, CONF_CG_MEMORY_HIGH, "memory.high", "max"},
+	    {CGROUP_C_MEMORY, CONF_CG_MEMORY_SWAP_MAX, "memory.swap.max", "max"},
+	    {CGROUP_C_CPU, CONF_CG_CPU_MAX, "cpu.max", "max 100000"},
+	    {CGROUP_C_CPU, CONF_CG_CPU_WEIGHT, "cpu.weight", "100"},
+	    {CGROUP_C_PIDS, CONF_CG_PIDS_MAX, "pids.max", "max"},
+	    {CGROUP_C_IO, CONF_CG_IO_WEIGHT, "io.weight", "default 100"},
+	};
+	if (l->set & CONF_CG_MEMORY_MAX)
+		fmt_max(w[0].val, sizeof(w[0].val), l->memory_max);
+	if (l->set & CONF_CG_MEMORY_HIGH)
+		fmt_max(w[1].val, sizeof(w[1].val), l->memory_high);
+	if (l->set & CONF_CG_MEMORY_SWAP_MAX)
+		fmt_max(w[2].val, sizeof(w[2].val), l->memory_swap_max);
+	if (l->set & CONF_CG_CPU_MAX) {
+		if (l->cpu_quota_us < 0)
+			snprintf(w[3].val, sizeof(w[3].val), "max %" PRId64, l->cpu_period_us);
+		else
+			snprintf(w[3].val, sizeof(w[3].val), "%" PRId64 " %" PRId64,
+				 l->cpu_quota_us, l->cpu_period_us);
+	}
+	if (l->set & CONF_CG_CPU_WEIGHT)
+		snprintf(w[4].val, sizeof(w[4].val), "%d", l->cpu_weight);
+	if (l->set & CONF_CG_PIDS_MAX)
+		fmt_max(w[5].val, sizeof(w[5].val), l->pids_max);
+	if (l->set & CONF_CG_IO_WEIGHT)
+		snprintf(w[6].val, sizeof(w[6].val), "default %d", l->io_weight);
+	int first = 0;
+	for (int i = 0; i < 7; i++) {
+		if (!(have & w[i].ctrl))
+			continue;
+		int r = write_at(c->dfd, w[i].file, w[i].val, c->cg->fake);
+		/* memory.swap.max is absent without swap accounting: only a
+		 * limit asked for is an error. */
+		if (r < 0 && (l->set & w[i].bit) && !first) {
+			first = r;
+			snprintf(err, errlen, "%s/%s: %s", c->path, w[i].file, strerror(-r));
+		}
+	}
+	return first;
+}
+
+/* ---------------------------------------------------------------- resource use */
+
+int cgroup_oom_kills(const struct cgroup *c, uint64_t *out)
+{
+	char buf[512];
+	*out = 0;
+	ssize_t n = read_at(c->dfd, "memory.events", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	keyed(buf, "oom_kill", out);
+	return 0;
+}
+
+int cgroup_stats(const struct cgroup *c, struct cgroup_stats *s)
+{
+	char buf[1024];
+	uint64_t v;
+	memset(s, 0, sizeof(*s));
+	s->mem_current = s->mem_peak = s->nprocs = -1;
+	ssize_t n = read_at(c->dfd, "cpu.stat", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	if (keyed(buf, "usage_usec", &v))
+		s->cpu_usec = v;
+	if (read_at(c->dfd, "memory.current", buf, sizeof(buf)) > 0)
+		s->mem_current = (int64_t)strtoull(buf, NULL, 10);
+	if (read_at(c->dfd, "memory.peak", buf, sizeof(buf)) > 0)
+		s->mem_peak = (int64_t)strtoull(buf, NULL, 10);
+	if (read_at(c->dfd, "pids.current", buf, sizeof(buf)) > 0)
+		s->nprocs = (int64_t)strtoull(buf, NULL, 10);
+	else
+		s->nprocs = cgroup_pids(c, NULL, 0);
+	cgroup_oom_kills(c, &s->oom_kills);
+	return 0;
+}
