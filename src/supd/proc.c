@@ -1464,9 +1464,11 @@ void proc_exited(struct proc *p, int st)
 	if (leaf) {
 		uint64_t k = 0;
 		p->cg->oom = cgroup_oom_kills(leaf, &k) == 0 && k > p->cg->oom_base;
-		/* kill_mode=cgroup: what an exit by itself leaves dies with it. */
+		/* kill_mode=cgroup: what an exit by itself leaves dies with it;
+		 * but a pidfile= launcher's exit leaves the daemon it started,
+		 * which is the program from now on. */
 		if (p->state != PROC_STOPPING && proc_kill_mode(p) == CONF_KM_CGROUP &&
-		    cgroup_populated(leaf) == 1) {
+		    !launching(p) && cgroup_populated(leaf) == 1) {
 			log_info("killing the processes '%s' left in its cgroup (kill_mode=cgroup)",
 				 p->conf->name);
 			cgroup_kill(leaf);

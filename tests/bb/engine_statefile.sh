@@ -38,6 +38,10 @@ command=sh -c 'sleep 1004 & wait'
 stopasgroup=true
 startsecs=0
 EOF2
+# Durations of this run's own (sleep takes fractions): the copies counted
+# below are this test's, whatever else runs on the machine.
+U=$$
+sed -i "s/sleep 100\([1-4]\)/sleep 100\1.$U/g" "$T/supd.conf"
 
 # the pids of the processes whose command line is exactly $1, in a snapshot
 # of ps taken by snap (one ps: it is slow on a busy machine)
@@ -105,12 +109,12 @@ kill -0 "$stranger" || fail "the process holding a reused pid was signalled"
 ok "the old processes are gone, the stranger with a recorded pid still runs"
 
 snap
-for c in 'sleep 1001' 'sleep 1003' 'sleep 1004'; do
+for c in "sleep 1001.$U" "sleep 1003.$U" "sleep 1004.$U"; do
 	expect_eq 1 "$(pids_of "$c" | wc -l)" "copies of '$c'"
 done
 new_plain=$(bb_log_pid plain)
 [ "$new_plain" != "$old_plain" ] && kill -0 "$new_plain" || fail "plain is not running anew"
-expect_eq "$new_plain" "$(pids_of 'sleep 1001')" "the running plain"
+expect_eq "$new_plain" "$(pids_of "sleep 1001.$U")" "the running plain"
 ok "exactly one copy of each program runs"
 
 bb_stop
