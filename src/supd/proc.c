@@ -1669,8 +1669,14 @@ int proc_adopt(struct proc *p, const struct upg_proc *u)
 	p->exitstatus = u->exitstatus;
 	p->wstatus = u->wstatus;
 	set_spawnerr(p, u->spawnerr);
-	if (p->pid)
+	if (p->pid) {
 		procs_pid_insert(t, p);
+		/* cgroups: the previous image put it in its leaf, whose path
+		 * is the same: take the leaf again, so that stop empties it */
+		struct cgroup *leaf = open_leaf(p);
+		if (leaf)
+			cgroup_oom_kills(leaf, &p->cg->oom_base);
+	}
 	p->stdin_fd = u->stdin_fd;
 	for (int c = 0; c < 2 && p->out; c++)
 		if (u->log[c])

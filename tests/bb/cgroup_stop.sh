@@ -110,12 +110,15 @@ populated() { grep -q 'populated 1' "$base/$1/$1/cgroup.events"; }
 # kill_mode=cgroup (the default): the stop signal reaches every process,
 # the one ignoring it is killed at stopwaitsecs, STOPPED once all are gone.
 [ "$(wc -l <"$base/cg/cg/cgroup.procs")" -ge 4 ] || fail "cg's leaf holds $(wc -l <"$base/cg/cg/cgroup.procs") processes"
+# An upgrade in place first: the new image takes the leaves again.
+run upgrade
+expect_eq 0 "$RC" "upgrade: $OUT"
 run stop cg
 expect_eq 0 "$RC" "stop cg: $OUT"
 none_alive $(pids_of cg) || fail "cg: left alive after its stop: $(pids_of cg)"
 populated cg && fail "cg: its leaf is not empty after STOPPED"
 grep -q "killing what is left of 'cg' in its cgroup with SIGKILL" "$T/supd.log" || fail "cg: no SIGKILL of the rest"
-ok "kill_mode=cgroup: a double fork, a setsid child, a SIGTERM-ignoring child: all gone at STOPPED"
+ok "kill_mode=cgroup (after an upgrade in place): a double fork, a setsid child, a SIGTERM-ignoring child: all gone at STOPPED"
 
 # kill_mode=group: stopsignal to the main process, SIGKILL to the rest.
 run stop grp
