@@ -46,6 +46,10 @@ const char *cv_autorestart_name(enum conf_autorestart a);
 int cv_shutdown_on(const char *s, enum conf_shutdown_on *out);
 const char *cv_shutdown_on_name(enum conf_shutdown_on v);
 
+/* health_action=: restart, stop or none (any case). */
+int cv_health_action(const char *s, enum conf_health_action *out);
+const char *cv_health_action_name(enum conf_health_action v);
+
 /* critical/error/warn/info/debug/trace/blather (any case; also the 4-letter
  * names and supervisord's aliases). */
 int cv_loglevel(const char *s, int *out);
