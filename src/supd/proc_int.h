@@ -16,8 +16,9 @@ struct procs {
 	size_t nbuckets;      /* power of two, for both tables */
 	struct proc_hook *hooks;
 	bool shutting_down;
-	struct proc *execs;	 /* spawned, exec not confirmed (exec_link list) */
-	struct output_ctx *outs; /* what the processes' outputs share */
+	struct proc *execs;	  /* spawned, exec not confirmed (exec_link list) */
+	struct output_ctx *outs;  /* what the processes' outputs share */
+	struct check_ctx *checks; /* readiness/health checks (check.c); NULL: none yet */
 };
 
 /* proc_table.c: p's pid (> 0) or its name (p->conf) is now a key. */

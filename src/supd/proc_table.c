@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "list.h"
 #include "proc_int.h"
 
@@ -137,6 +138,7 @@ void procs_free(struct procs *t)
 	free(t->byname);
 	free(t->bypid);
 	output_ctx_free(t->outs);
+	check_ctx_free(t->checks);
 	free(t);
 }
 

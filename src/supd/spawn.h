@@ -57,6 +57,14 @@ struct spawn_req {
 	int fcgi_fd;			 /* the caller's, left open */
 	long child_nofile;		 /* RLIMIT_NOFILE soft limit in the child; 0: inherit */
 	const struct spawn_slots *slots; /* NULL: a plain fork */
+	/* readiness checks (check.h): "KEY=value" strings set last, over
+	 * the same keys of supd's environment (NOTIFY_SOCKET); NULL: none */
+	const char *const *extra_env;
+	/* fd:N readiness: the child gets extra_fd as its fd extra_fd_num
+	 * (needs slots NULL: the plain fork keeps every fd until exec);
+	 * extra_fd_num 0 (below 3): none */
+	int extra_fd;
+	int extra_fd_num;
 };
 
 struct spawn_child {
