@@ -206,6 +206,18 @@ static void on_transition(struct proc *p, enum proc_state from, enum proc_state 
 	emit(e, "process", &b);
 }
 
+/* Readiness, health or STATUS= changed (check.h): a process event whose
+ * from and to are the state it stays in. */
+static void on_change(struct proc *p, void *arg)
+{
+	struct api_events *e = arg;
+	struct buf b = {0};
+	const char *s = proc_state_name(p->state);
+	buf_putf(&b, "\"from\":\"%s\",\"to\":\"%s\",\"change\":\"check\",\"process\":", s, s);
+	api_json_proc(&b, p, time(NULL), API_ALL_FIELDS);
+	emit(e, "process", &b);
+}
+
 void api_events_config(struct api *a, const char *what, const char *group)
 {
 	struct buf b = {0};
@@ -239,6 +251,7 @@ int api_events_new(struct api *a)
 		return -ENOMEM;
 	e->a = a;
 	e->hook.cb = on_transition;
+	e->hook.changed = on_change;
 	e->hook.arg = e;
 	e->hooked = a->d->procs(a->d->arg);
 	procs_add_hook(e->hooked, &e->hook);

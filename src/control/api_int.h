@@ -46,7 +46,7 @@ __attribute__((format(printf, 3, 4))) void api_reply_error(struct http_req *r, c
 void api_json_str(struct buf *b, const char *str);
 /* A process's fields, all or those of ?fields= ("name,state" -> a mask;
  * an unknown name is -EINVAL). */
-#define API_ALL_FIELDS 0x7fffu
+#define API_ALL_FIELDS 0x7ffffu
 int api_parse_fields(const char *spec, unsigned *mask);
 void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask);
 

@@ -56,6 +56,8 @@ static const char *const proc_fields[] = {
     "start",	   "stop",	     "now",
     "uptime",	   "exitstatus",     "spawnerr",
     "description", "stdout_logfile", "stderr_logfile",
+    "ready",	   "health",	     "status_text",
+    "check_error",
 };
 #define NFIELDS (sizeof(proc_fields) / sizeof(proc_fields[0]))
 _Static_assert(API_ALL_FIELDS == (1u << NFIELDS) - 1, "API_ALL_FIELDS names every field");
@@ -148,6 +150,18 @@ void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mas
 			break;
 		case 14:
 			api_json_str(b, p->out ? output_path(p->out, OUTPUT_STDERR) : NULL);
+			break;
+		case 15:
+			buf_putf(b, "%s", proc_is_ready(p) ? "true" : "false");
+			break;
+		case 16:
+			api_json_str(b, proc_health_name(proc_health(p)));
+			break;
+		case 17:
+			api_json_str(b, proc_status_text(p));
+			break;
+		case 18:
+			api_json_str(b, proc_check_error(p));
 			break;
 		}
 	}

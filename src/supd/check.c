@@ -914,6 +914,11 @@ const char *proc_health_name(enum proc_health h)
 	return "unknown";
 }
 
+const char *proc_check_error(const struct proc *p)
+{
+	return check_last_error(p);
+}
+
 const char *proc_status_text(const struct proc *p)
 {
 	return p->chk ? p->chk->status_text : NULL;

@@ -262,6 +262,9 @@ enum proc_health proc_health(const struct proc *p);
 const char *proc_health_name(enum proc_health h); /* "none", "unknown", "healthy"... */
 /* The last STATUS= a notify program sent in this run, or NULL. */
 const char *proc_status_text(const struct proc *p);
+/* The last failure of a check ("health check tcp:...: failed: ..."), or
+ * NULL. */
+const char *proc_check_error(const struct proc *p);
 
 bool proc_is_stopped(const struct proc *p); /* STOPPED, EXITED, FATAL, UNKNOWN */
 bool proc_is_running(const struct proc *p); /* RUNNING, BACKOFF, STARTING */
