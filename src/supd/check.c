@@ -879,6 +879,12 @@ int check_health_restarts(const struct proc *p)
 	return p->chk ? p->chk->health_restarts : 0;
 }
 
+void check_reset_health_restarts(struct proc *p)
+{
+	if (p->chk)
+		p->chk->health_restarts = 0;
+}
+
 void check_count_health_restart(struct proc *p)
 {
 	if (p->chk)

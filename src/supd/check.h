@@ -56,6 +56,8 @@ const char *check_last_error(const struct proc *p);
 /* How many health restarts in a row had no passing probe in between. */
 int check_health_restarts(const struct proc *p);
 void check_count_health_restart(struct proc *p);
+/* FATAL for health: a start asked for later begins a new count. */
+void check_reset_health_restarts(struct proc *p);
 /* " (waiting for ready check ...)", ", healthy", ", STATUS text"...
  * appended to the description in buf (len its size). */
 void check_describe(const struct proc *p, char *buf, size_t len);

@@ -583,6 +583,7 @@ static void after_health_stop(struct proc *p)
 		change_state(p, PROC_STOPPED);
 		break;
 	case CHECK_AFTER_FATAL:
+		check_reset_health_restarts(p);
 		change_state(p, PROC_FATAL);
 		log_info("gave up: %s entered FATAL state, %s", p->conf->name, p->spawnerr);
 		break;
