@@ -526,7 +526,8 @@ static void type_check(struct pbuild *b, struct opt *o, struct conf_check *k, bo
 			snprintf(why, sizeof(why), "tcp: HOST:PORT with a port from 1 to 65535");
 	} else if (kl == 4 && !strncasecmp(v, "http", 4)) {
 		k->kind = CONF_CHECK_HTTP;
-		r = check_http_url(arg, k);
+		/* http://... alone is taken as http:http://... */
+		r = check_http_url(!strncmp(arg, "//", 2) ? v : arg, k);
 		if (r < 0)
 			snprintf(why, sizeof(why),
 				 "http: http://HOST[:PORT]/PATH or http://unix:/SOCKET:/PATH");

@@ -206,7 +206,7 @@ static void on_transition(struct proc *p, enum proc_state from, enum proc_state 
 	emit(e, "process", &b);
 }
 
-/* Readiness, health or STATUS= changed (check.h): a process event whose
+/* Readiness, health or STATUS= changed (proc_check.h): a process event whose
  * from and to are the state it stays in. */
 static void on_change(struct proc *p, void *arg)
 {

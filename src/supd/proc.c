@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "proc_check.h"
 #include "list.h"
 #include "log.h"
 #include "output.h"

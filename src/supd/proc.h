@@ -80,7 +80,7 @@ struct proc {
 	LIST_LINK(struct proc) by_pid, by_name; /* hash chains */
 	LIST_LINK(struct proc) exec_link;	/* procs whose exec is unconfirmed */
 
-	/* readiness and health checks (check.h): allocated at the first
+	/* readiness and health checks (proc_check.h): allocated at the first
 	 * start of a program that has some; NULL otherwise */
 	struct proc_checks *chk;
 };
@@ -98,7 +98,7 @@ void conf_ref_put(struct conf_ref *r);
 typedef void (*proc_hook_cb)(struct proc *p, enum proc_state from, enum proc_state to, void *arg);
 
 /* Something but the state changed: readiness, health or the STATUS= text
- * (check.h).  The state is p->state. */
+ * (proc_check.h).  The state is p->state. */
 typedef void (*proc_change_cb)(struct proc *p, void *arg);
 
 /* A transition subscriber, embedded in its owner.  A hook may remove
@@ -195,7 +195,7 @@ enum proc_event {
 	PROC_EV_EXITED,	      /* the child was reaped (p->wstatus) */
 	PROC_EV_RESET,	      /* a reload gave it a new config: a new process */
 	PROC_EV_LOST,	      /* kill() failed, not for a gone process */
-	/* readiness and health checks (check.h) */
+	/* readiness and health checks (proc_check.h) */
 	PROC_EV_READY,	   /* the ready check passed */
 	PROC_EV_NOT_READY, /* it did not pass within ready_timeout */
 	PROC_EV_UNHEALTHY, /* health_retries probes failed in a row, or the

@@ -18,7 +18,7 @@ struct procs {
 	bool shutting_down;
 	struct proc *execs;	  /* spawned, exec not confirmed (exec_link list) */
 	struct output_ctx *outs;  /* what the processes' outputs share */
-	struct check_ctx *checks; /* readiness/health checks (check.c); NULL: none yet */
+	struct check_ctx *checks; /* readiness/health checks (proc_check.c); NULL: none yet */
 };
 
 /* proc_table.c: p's pid (> 0) or its name (p->conf) is now a key. */

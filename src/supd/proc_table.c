@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "proc_check.h"
 #include "list.h"
 #include "proc_int.h"
 

@@ -57,7 +57,7 @@ struct spawn_req {
 	int fcgi_fd;			 /* the caller's, left open */
 	long child_nofile;		 /* RLIMIT_NOFILE soft limit in the child; 0: inherit */
 	const struct spawn_slots *slots; /* NULL: a plain fork */
-	/* readiness checks (check.h): "KEY=value" strings set last, over
+	/* readiness checks (proc_check.h): "KEY=value" strings set last, over
 	 * the same keys of supd's environment (NOTIFY_SOCKET); NULL: none */
 	const char *const *extra_env;
 	/* fd:N readiness: the child gets extra_fd as its fd extra_fd_num

@@ -12,8 +12,8 @@
  * pipe.  Each process has one probe timer (the next probe, or the running
  * probe's timeout) and one deadline (ready_timeout, or the watchdog);
  * nothing else wakes between probes. */
-#ifndef SUPD_CHECK_H
-#define SUPD_CHECK_H
+#ifndef SUPD_PROC_CHECK_H
+#define SUPD_PROC_CHECK_H
 
 #include <stdbool.h>
 #include <sys/types.h>
