@@ -1,4 +1,4 @@
-/* Readiness and health checks: the probes (check.h says what and when). */
+/* Readiness and health checks: the probes (proc_check.h says what and when). */
 #include "config.h"
 
 #include <errno.h>
