@@ -87,5 +87,7 @@ bool cb_is_supd_section(const char *name);
 void cb_build_programs(struct ctx *x, struct raw_conf *r);
 /* conf_model.c */
 void cb_proc_free(struct conf_process *p);
+/* Frees what a check holds (conf_model.c), for conf_prog.c to reset one. */
+void cb_check_free(struct conf_check *k);
 
 #endif

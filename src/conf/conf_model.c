@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void check_free(struct conf_check *k)
+void cb_check_free(struct conf_check *k)
 {
 	free(k->spec);
 	cv_strv_free(k->argv);
@@ -44,8 +44,8 @@ void cb_proc_free(struct conf_process *p)
 	free(p->socket);
 	free(p->socket_owner);
 	if (p->checks) {
-		check_free(&p->checks->ready);
-		check_free(&p->checks->health);
+		cb_check_free(&p->checks->ready);
+		cb_check_free(&p->checks->health);
 		free(p->checks);
 	}
 }

@@ -475,17 +475,11 @@ static int check_http_url(const char *u, struct conf_check *k)
 	return k->host && k->path ? 0 : -ENOMEM;
 }
 
+/* Back to no check, keeping the timings. */
 static void check_clear(struct conf_check *k)
 {
-	free(k->spec);
-	cv_strv_free(k->argv);
-	free(k->host);
-	free(k->path);
-	if (k->regex) {
-		regfree(k->regex);
-		free(k->regex);
-	}
 	int64_t iv = k->interval_ms, to = k->timeout_ms;
+	cb_check_free(k);
 	memset(k, 0, sizeof(*k));
 	k->interval_ms = iv;
 	k->timeout_ms = to;

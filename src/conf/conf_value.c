@@ -964,6 +964,9 @@ static const char *const event_names[] = {
     "PROCESS_GROUP",
     "PROCESS_GROUP_ADDED",
     "PROCESS_GROUP_REMOVED",
+    "PROCESS_HEALTH",
+    "PROCESS_HEALTH_HEALTHY",
+    "PROCESS_HEALTH_UNHEALTHY",
 };
 
 bool cv_event_known(const char *s)

@@ -208,8 +208,9 @@ static void on_transition(struct proc *p, enum proc_state from, enum proc_state 
 
 /* Readiness, health or STATUS= changed (proc_check.h): a process event whose
  * from and to are the state it stays in. */
-static void on_change(struct proc *p, void *arg)
+static void on_change(struct proc *p, enum proc_change what, void *arg)
 {
+	(void)what;
 	struct api_events *e = arg;
 	struct buf b = {0};
 	const char *s = proc_state_name(p->state);

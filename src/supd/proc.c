@@ -921,6 +921,7 @@ void proc_rebind(struct proc *p, const struct conf_process *pc, struct conf_ref 
 	conf_ref_put(p->cref);
 	p->conf = pc;
 	p->cref = conf_ref_get(cref);
+	check_rebind(p);
 	procs_name_insert(t, p);
 	if (p->gprio != gprio)
 		t->dirty = true;

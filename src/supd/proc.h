@@ -97,9 +97,14 @@ void conf_ref_put(struct conf_ref *r);
 
 typedef void (*proc_hook_cb)(struct proc *p, enum proc_state from, enum proc_state to, void *arg);
 
-/* Something but the state changed: readiness, health or the STATUS= text
- * (proc_check.h).  The state is p->state. */
-typedef void (*proc_change_cb)(struct proc *p, void *arg);
+/* Something but the state changed (proc_check.h).  The state is
+ * p->state. */
+enum proc_change {
+	PROC_CHANGE_READY,  /* the ready check passed */
+	PROC_CHANGE_HEALTH, /* proc_health(p) is new */
+	PROC_CHANGE_STATUS, /* STATUS= text */
+};
+typedef void (*proc_change_cb)(struct proc *p, enum proc_change what, void *arg);
 
 /* A transition subscriber, embedded in its owner.  A hook may remove
  * itself (only itself) while it runs. */

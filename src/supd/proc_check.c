@@ -81,12 +81,12 @@ static const struct conf_checks *conf_of(const struct proc_checks *c)
 	return c->p->conf->checks;
 }
 
-static void changed(struct proc *p)
+static void changed(struct proc *p, enum proc_change what)
 {
 	struct proc_hook *h, *next;
 	list_foreach_safe (h, p->tab->hooks, link, next) {
 		if (h->changed)
-			h->changed(p, h->arg);
+			h->changed(p, what, h->arg);
 	}
 }
 
@@ -95,32 +95,24 @@ static void set_health(struct proc_checks *c, enum proc_health h)
 	if (c->health == h)
 		return;
 	c->health = h;
-	changed(c->p);
+	changed(c->p, PROC_CHANGE_HEALTH);
 }
 
-static void close_sock(struct proc_checks *c)
+/* A watched fd of the checks (the probe's socket, the fd:N pipe). */
+static void close_watched(struct proc_checks *c, int *fd)
 {
-	if (c->sock < 0)
+	if (*fd < 0)
 		return;
-	loop_unwatch_fd(loop_of(c), c->sock);
-	close(c->sock);
-	c->sock = -1;
-}
-
-static void close_fd_ready(struct proc_checks *c)
-{
-	if (c->fd_ready < 0)
-		return;
-	loop_unwatch_fd(loop_of(c), c->fd_ready);
-	close(c->fd_ready);
-	c->fd_ready = -1;
+	loop_unwatch_fd(loop_of(c), *fd);
+	close(*fd);
+	*fd = -1;
 }
 
 /* An exec probe still running is killed; its reaping is then an unknown
  * pid's. */
 static void end_probe(struct proc_checks *c)
 {
-	close_sock(c);
+	close_watched(c, &c->sock);
 	if (c->probe_pid) {
 		kill(-c->probe_pid, SIGKILL);
 		c->probe_pid = 0;
@@ -152,10 +144,10 @@ static void result(struct proc_checks *c, const char *err)
 			c->phase = PH_NONE;
 			loop_timer_cancel(loop_of(c), &c->deadline);
 			output_set_watch(p->out, NULL, NULL);
-			close_fd_ready(c);
+			close_watched(c, &c->fd_ready);
 			log_info("ready: %s passed its ready check (%s)", p->conf->name,
 				 k->ready.spec);
-			changed(p);
+			changed(p, PROC_CHANGE_READY);
 			proc_event(p, PROC_EV_READY);
 			return;
 		}
@@ -450,7 +442,7 @@ static void on_deadline(struct loop *l, void *arg)
 				 (long long)k->ready_timeout_ms);
 		c->phase = PH_NONE;
 		output_set_watch(c->p->out, NULL, NULL);
-		close_fd_ready(c);
+		close_watched(c, &c->fd_ready);
 		log_warn("not ready: %s: %s", c->p->conf->name, c->last_err);
 		proc_event(c->p, PROC_EV_NOT_READY);
 		return;
@@ -519,7 +511,7 @@ static void on_fd_ready(struct loop *l, int fd, uint32_t events, void *arg)
 	if (n <= 0) {
 		char e[64];
 		snprintf(e, sizeof(e), "fd %d closed without a newline", conf_of(c)->ready.fd);
-		close_fd_ready(c);
+		close_watched(c, &c->fd_ready);
 		result(c, e);
 	}
 }
@@ -545,7 +537,7 @@ static void notify_message(struct proc *p, char *msg)
 		} else if (!strncmp(a, "STATUS=", 7)) {
 			free(c->status_text);
 			c->status_text = strdup(a + 7);
-			changed(p);
+			changed(p, PROC_CHANGE_STATUS);
 		} else if (!strcmp(a, "WATCHDOG=1")) {
 			if (c->phase == PH_HEALTH && k->health.kind == CONF_CHECK_NOTIFY) {
 				loop_timer_arm(loop_of(c), &c->deadline,
@@ -564,7 +556,7 @@ static void notify_message(struct proc *p, char *msg)
 			}
 			free(c->status_text);
 			c->status_text = strdup("stopping");
-			changed(p);
+			changed(p, PROC_CHANGE_STATUS);
 		}
 	}
 }
@@ -754,7 +746,7 @@ void check_spawned(struct proc *p, bool ok)
 		close(c->fd_ready_w);
 	c->fd_ready_w = -1;
 	if (!ok || k->ready.kind == CONF_CHECK_NONE) {
-		close_fd_ready(c);
+		close_watched(c, &c->fd_ready);
 		return;
 	}
 	c->phase = PH_READY;
@@ -774,7 +766,7 @@ void check_spawned(struct proc *p, bool ok)
 	case CONF_CHECK_FD:
 		if (c->fd_ready >= 0 &&
 		    loop_watch_fd(loop_of(c), c->fd_ready, EPOLLIN, on_fd_ready, c) < 0)
-			close_fd_ready(c);
+			close_watched(c, &c->fd_ready);
 		break;
 	case CONF_CHECK_NOTIFY:
 		break;
@@ -808,12 +800,29 @@ void check_halt(struct proc *p)
 	end_probe(c);
 	loop_timer_cancel(loop_of(c), &c->timer);
 	loop_timer_cancel(loop_of(c), &c->deadline);
-	close_fd_ready(c);
+	close_watched(c, &c->fd_ready);
 	if (c->phase == PH_READY && p->out)
 		output_set_watch(p->out, NULL, NULL);
 	c->phase = PH_NONE;
 	if (c->health != PROC_HEALTH_UNKNOWN && !p->pid)
 		set_health(c, PROC_HEALTH_UNKNOWN);
+}
+
+void check_rebind(struct proc *p)
+{
+	struct proc_checks *c = p->chk;
+	const struct conf_checks *k = p->conf->checks;
+	if (!c)
+		return;
+	if (!k) {
+		/* cannot be (equal configs), but never keep a stale pointer */
+		check_halt(p);
+		return;
+	}
+	if (c->phase == PH_READY)
+		c->k = &k->ready;
+	else if (c->phase == PH_HEALTH)
+		c->k = &k->health;
 }
 
 void check_free(struct proc *p)
@@ -824,7 +833,7 @@ void check_free(struct proc *p)
 	end_probe(c);
 	loop_timer_cancel(loop_of(c), &c->timer);
 	loop_timer_cancel(loop_of(c), &c->deadline);
-	close_fd_ready(c);
+	close_watched(c, &c->fd_ready);
 	free(c->line);
 	free(c->status_text);
 	free(c);

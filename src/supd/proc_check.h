@@ -36,6 +36,9 @@ void check_running(struct proc *p);
 /* Stopping or gone: every probe and deadline stops (readiness, health and
  * the last error stay for the cells and the status). */
 void check_halt(struct proc *p);
+/* A reload kept p running with an equal config (proc_rebind): the probe
+ * follows the new copy, as the old one may be freed. */
+void check_rebind(struct proc *p);
 void check_free(struct proc *p);
 /* Whether p's ready check has passed in this run / there is one. */
 bool check_ready_passed(const struct proc *p);

@@ -10,11 +10,9 @@
 : "${TOP_BUILDDIR:?TOP_BUILDDIR must point at the build directory}"
 P="$TOP_BUILDDIR/tests/bb/probed"
 [ -x "$P" ] || fail "no $P (make check builds it)"
+. "$(dirname "$0")/checks.sh"
 bb_setup
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 HTTP=$(free_port)
 DEAD=$(free_port)
 touch "$T/healthy" "$T/fine"
@@ -29,6 +27,11 @@ file=$T/supd.sock
 
 [supervisorctl]
 serverurl=unix://$T/supd.sock
+
+[eventlistener:rec]
+command=python3 -u $TOP_SRCDIR/tests/bb/evrec.py $T/rec.log
+events=PROCESS_HEALTH
+startsecs=0
 
 [program:h_restart]
 command=$P sleep 100000
@@ -79,22 +82,6 @@ health_action=stop
 EOC
 
 bb_start
-snap() {
-	ctl --json status >"$T/st.json" 2>/dev/null
-	[ -s "$T/st.json" ] # exit 3: not all running
-}
-get() {
-	python3 -c 'import json, sys
-for p in json.load(open(sys.argv[1])):
-	if p["name"] == sys.argv[2]:
-		v = p[sys.argv[3]]
-		print(json.dumps(v) if not isinstance(v, str) else v)' "$T/st.json" "$1" "$2"
-}
-# is NAME FIELD VALUE (one look)
-is() {
-	snap && [ "$(get "$1" "$2")" = "$3" ]
-}
-
 # healthy while the probes pass, in /v1 and in the description
 bb_wait 15 is h_restart health healthy
 bb_wait 15 is h_watchdog health healthy
@@ -113,6 +100,19 @@ touch "$T/fine"
 bb_wait 15 is h_none health healthy
 expect_eq 1 "$(grep -c "spawned: 'h_none'" "$T/supd.log")" "h_none spawns"
 ok "health_action=none: shown, not acted on, recovers"
+# supervisord's listeners: h_none healthy, unhealthy, healthy again
+NPID=$(bb_log_pid h_none)
+h_none_events() {
+	awk -v want="processname:h_none groupname:h_none pid:$NPID" '
+		/^ver:/ { for (i = 1; i <= NF; i++) if ($i ~ /^eventname:/) t = substr($i, 11) }
+		$0 == want { s = s t " " }
+		END { print s }' "$T/rec.log"
+}
+h_none_recovered() {
+	h_none_events | grep -q "PROCESS_HEALTH_HEALTHY PROCESS_HEALTH_UNHEALTHY PROCESS_HEALTH_HEALTHY"
+}
+bb_wait 15 h_none_recovered
+ok "PROCESS_HEALTH_UNHEALTHY / _HEALTHY to event listeners"
 
 # stop: STOPPED, saying why
 bb_wait 15 is h_stop statename STOPPED
@@ -128,6 +128,23 @@ get h_starve check_error | grep -q "no WATCHDOG=1 within 500ms" ||
 snap
 expect_eq healthy "$(get h_watchdog health)" "h_watchdog fed"
 ok "notify watchdog"
+
+# a reload that keeps a program (its config equal) keeps probing it, from
+# the new config (the old one is freed)
+cat >>"$T/supd.conf" <<EOC
+
+[program:added]
+command=$P sleep 100000
+startsecs=0
+EOC
+ctl update >/dev/null || fail "update"
+bb_wait 15 is added statename RUNNING
+rm "$T/fine"
+bb_wait 15 is h_none health unhealthy
+touch "$T/fine"
+bb_wait 15 is h_none health healthy
+expect_eq 1 "$(grep -c "spawned: 'h_none'" "$T/supd.log")" "h_none spawns after the reload"
+ok "a reload keeps probing a kept program"
 
 # restart: restarted startretries (2) times in a row, then FATAL
 rm "$T/healthy"

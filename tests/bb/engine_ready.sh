@@ -11,11 +11,9 @@
 : "${TOP_BUILDDIR:?TOP_BUILDDIR must point at the build directory}"
 P="$TOP_BUILDDIR/tests/bb/probed"
 [ -x "$P" ] || fail "no $P (make check builds it)"
+. "$(dirname "$0")/checks.sh"
 bb_setup
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 TCP=$(free_port)
 HTTP=$(free_port)
 DEAD=$(free_port)
@@ -141,30 +139,9 @@ startretries=0
 EOC
 
 bb_start
-# One supctl call per look at every process: $T/st.json, read by get.
-snap() {
-	ctl --json status >"$T/st.json" 2>/dev/null
-	[ -s "$T/st.json" ] # exit 3: not all running
-}
-get() {
-	python3 -c 'import json, sys
-for p in json.load(open(sys.argv[1])):
-	if p["name"] == sys.argv[2]:
-		v = p[sys.argv[3]]
-		print(json.dumps(v) if not isinstance(v, str) else v)' "$T/st.json" "$1" "$2"
-}
 json() { snap; python3 -c 'import json, sys; print([p for p in json.load(open(sys.argv[1])) if p["name"] == sys.argv[2]])' "$T/st.json" "$1"; }
 has() { ctl --json status "$1" 2>/dev/null | grep -qF -- "$2"; }
 state() { snap; get "$1" statename; }
-# every NAME in state S (one look)
-all_in() {
-	local s=$1
-	shift
-	snap || return 1
-	python3 -c 'import json, sys
-st = {p["name"]: p["statename"] for p in json.load(open(sys.argv[1]))}
-sys.exit(0 if all(st.get(n) == sys.argv[2] for n in sys.argv[3:]) else 1)' "$T/st.json" "$s" "$@"
-}
 
 # startsecs stays a minimum: ready at once, STARTING until startsecs (4s)
 bb_wait_log 10 "ready: slowstart passed"
