@@ -44,6 +44,8 @@ health_retries=2
 [program:h_stop]
 command=$P http $HTTP 500
 startsecs=0
+ready_check=tcp:127.0.0.1:$HTTP
+ready_interval=100ms
 health_check=http:http://127.0.0.1:$HTTP/healthz
 health_interval=200ms
 health_retries=1
@@ -70,7 +72,7 @@ command=$P notify READY=1 watchdog 100
 startsecs=0
 ready_check=notify
 health_check=notify
-watchdog_sec=1s
+watchdog_sec=5s
 
 [program:h_starve]
 command=$P notify READY=1

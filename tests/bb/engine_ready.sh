@@ -93,7 +93,7 @@ $NOTIFY_SH
 command=$P sleep 100000
 ready_check=tcp:127.0.0.1:$DEAD
 ready_interval=100ms
-ready_timeout=1s
+ready_timeout=3s
 startretries=1
 startsecs=0
 
@@ -101,14 +101,14 @@ startsecs=0
 command=$P http $BAD 503
 ready_check=http:http://127.0.0.1:$BAD/
 ready_interval=100ms
-ready_timeout=1s
+ready_timeout=3s
 startretries=0
 
 [program:f_exec]
 command=$P sleep 100000
 ready_check=exec:false
 ready_interval=100ms
-ready_timeout=1s
+ready_timeout=3s
 startretries=0
 
 [program:f_log]
@@ -134,7 +134,7 @@ command=$P sleep 100000
 ready_check=exec:sleep 10
 ready_interval=100ms
 ready_probe_timeout=200ms
-ready_timeout=1s
+ready_timeout=3s
 startretries=0
 EOC
 
@@ -186,7 +186,7 @@ ok "a stranger's READY=1 is ignored"
 # failing: BACKOFF, then FATAL after startretries, saying which check and why
 bb_wait 20 all_in FATAL f_tcp f_http f_exec f_notify f_log f_fd t_exec
 [ "$(grep -c "spawned: 'f_tcp'" "$T/supd.log")" = 2 ] || fail "f_tcp: not 2 tries"
-for n in f_tcp:"ready check tcp:127.0.0.1:$DEAD did not pass within 1000ms (last error: Connection refused)" \
+for n in f_tcp:"ready check tcp:127.0.0.1:$DEAD did not pass within 3000ms (last error: Connection refused)" \
 	f_http:"HTTP status 503" f_exec:"exit status 1" f_notify:"did not pass within 1000ms" \
 	f_log:"did not pass within 1000ms" f_fd:"Exited before its ready check passed" \
 	t_exec:"no answer within 200ms"; do
