@@ -187,7 +187,7 @@ ok "a stranger's READY=1 is ignored"
 bb_wait 20 all_in FATAL f_tcp f_http f_exec f_notify f_log f_fd t_exec
 [ "$(grep -c "spawned: 'f_tcp'" "$T/supd.log")" = 2 ] || fail "f_tcp: not 2 tries"
 for n in f_tcp:"ready check tcp:127.0.0.1:$DEAD did not pass within 3000ms (last error: Connection refused)" \
-	f_http:"HTTP status 503" f_exec:"exit status 1" f_notify:"did not pass within 1000ms" \
+	f_http:"ready check http:http://127.0.0.1:$BAD/ did not pass within 3000ms" f_exec:"exit status 1" f_notify:"did not pass within 1000ms" \
 	f_log:"did not pass within 1000ms" f_fd:"Exited before its ready check passed" \
 	t_exec:"no answer within 200ms"; do
 	name=${n%%:*}
