@@ -574,25 +574,28 @@ static int unhealthy(struct proc *p)
 	return kill_proc(p, p->conf->stopsignal);
 }
 
-/* A stop for health is down: STOPPED, restarted, or FATAL. */
-static void after_health_stop(struct proc *p)
+/* A stop is down: STOPPED, or FATAL after too many health restarts.
+ * Returns what the stop was for (a restart: the caller starts it once it
+ * has said so). */
+static enum check_after stopped_state(struct proc *p)
 {
-	struct procs *t = p->tab;
-	switch (check_take_after(p)) {
-	case CHECK_AFTER_NOTHING:
-		change_state(p, PROC_STOPPED);
-		break;
-	case CHECK_AFTER_FATAL:
+	enum check_after a = check_take_after(p);
+	if (a == CHECK_AFTER_FATAL) {
 		check_reset_health_restarts(p);
 		change_state(p, PROC_FATAL);
 		log_info("gave up: %s entered FATAL state, %s", p->conf->name, p->spawnerr);
-		break;
-	case CHECK_AFTER_RESTART:
+	} else {
 		change_state(p, PROC_STOPPED);
-		if (!t->shutting_down && !p->removing && !p->next_conf)
-			start(p);
-		break;
 	}
+	return a;
+}
+
+/* health_action=restart: started again once stopped. */
+static void restart_for_health(struct proc *p, enum check_after a)
+{
+	struct procs *t = p->tab;
+	if (a == CHECK_AFTER_RESTART && !t->shutting_down && !p->removing && !p->next_conf)
+		start(p);
 }
 
 /* BACKOFF's delay passed: try again (giving up was decided on entry). */
@@ -631,7 +634,7 @@ static int kill_hard(struct proc *p)
 /* Reaped while being stopped (the spawn error was logged, if any). */
 static int stopped(struct proc *p)
 {
-	after_health_stop(p);
+	restart_for_health(p, stopped_state(p));
 	return 0;
 }
 
@@ -639,8 +642,9 @@ static int exited_stopping(struct proc *p)
 {
 	char msg[128];
 	bool expected = exit_expected(p, msg, sizeof(msg));
+	enum check_after a = stopped_state(p);
 	log_msg(expected ? LL_INFO : LL_WARN, "stopped: %s (%s)", p->conf->name, msg);
-	after_health_stop(p);
+	restart_for_health(p, a);
 	return 0;
 }
 
