@@ -792,15 +792,21 @@ void check_running(struct proc *p)
 		schedule(c, k->health.interval_ms);
 }
 
+/* No probe, no timer, no fd:N pipe. */
+static void quiesce(struct proc_checks *c)
+{
+	end_probe(c);
+	loop_timer_cancel(loop_of(c), &c->timer);
+	loop_timer_cancel(loop_of(c), &c->deadline);
+	close_watched(c, &c->fd_ready);
+}
+
 void check_halt(struct proc *p)
 {
 	struct proc_checks *c = p->chk;
 	if (!c)
 		return;
-	end_probe(c);
-	loop_timer_cancel(loop_of(c), &c->timer);
-	loop_timer_cancel(loop_of(c), &c->deadline);
-	close_watched(c, &c->fd_ready);
+	quiesce(c);
 	if (c->phase == PH_READY && p->out)
 		output_set_watch(p->out, NULL, NULL);
 	c->phase = PH_NONE;
@@ -830,10 +836,7 @@ void check_free(struct proc *p)
 	struct proc_checks *c = p->chk;
 	if (!c)
 		return;
-	end_probe(c);
-	loop_timer_cancel(loop_of(c), &c->timer);
-	loop_timer_cancel(loop_of(c), &c->deadline);
-	close_watched(c, &c->fd_ready);
+	quiesce(c);
 	free(c->line);
 	free(c->status_text);
 	free(c);

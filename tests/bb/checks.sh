@@ -1,5 +1,9 @@
 # Helpers of the readiness and health tests (engine_ready.sh,
-# engine_health.sh): source after lib.sh.
+# engine_health.sh): source after lib.sh.  $P is the program to probe.
+: "${SUPCTL:?SUPCTL must point at the supctl binary}"
+: "${TOP_BUILDDIR:?TOP_BUILDDIR must point at the build directory}"
+P="$TOP_BUILDDIR/tests/bb/probed"
+[ -x "$P" ] || fail "no $P (make check builds it)"
 
 # A TCP port free on 127.0.0.1 now.
 free_port() {

@@ -6,10 +6,6 @@
 # (RUNNING, shown unhealthy, healthy again when the probe passes); the
 # notify watchdog (WATCHDOG=1 within watchdog_sec) fed and starved.
 . "$(dirname "$0")/lib.sh"
-: "${SUPCTL:?SUPCTL must point at the supctl binary}"
-: "${TOP_BUILDDIR:?TOP_BUILDDIR must point at the build directory}"
-P="$TOP_BUILDDIR/tests/bb/probed"
-[ -x "$P" ] || fail "no $P (make check builds it)"
 . "$(dirname "$0")/checks.sh"
 bb_setup
 

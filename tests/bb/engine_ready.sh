@@ -7,10 +7,6 @@
 # systemd-notify --ready when it is installed); a notify message from
 # outside the program is not taken for it.
 . "$(dirname "$0")/lib.sh"
-: "${SUPCTL:?SUPCTL must point at the supctl binary}"
-: "${TOP_BUILDDIR:?TOP_BUILDDIR must point at the build directory}"
-P="$TOP_BUILDDIR/tests/bb/probed"
-[ -x "$P" ] || fail "no $P (make check builds it)"
 . "$(dirname "$0")/checks.sh"
 bb_setup
 
