@@ -223,6 +223,47 @@ struct conf_deps {
 	int line;     /* programs (cycles, missing names) */
 };
 
+/* supd extension (readiness and health checks, doc/readiness.md): how supd
+ * asks a program whether it is ready or healthy. */
+enum conf_check_kind {
+	CONF_CHECK_NONE,
+	CONF_CHECK_EXEC,   /* exec:COMMAND exits 0 */
+	CONF_CHECK_TCP,	   /* tcp:HOST:PORT accepts a connection */
+	CONF_CHECK_HTTP,   /* http:URL answers 2xx */
+	CONF_CHECK_LOG,	   /* log:REGEX matches a line of stdout or stderr */
+	CONF_CHECK_NOTIFY, /* sd_notify READY=1 (ready) / WATCHDOG=1 (health) */
+	CONF_CHECK_FD,	   /* fd:N: the program writes a newline on fd N */
+};
+
+enum conf_health_action {
+	CONF_HA_RESTART,
+	CONF_HA_STOP,
+	CONF_HA_NONE,
+};
+
+struct conf_check {
+	char *spec;  /* as written after expansion, printed back */
+	char **argv; /* exec: the shlex-split command */
+	char *host;  /* tcp, http: the host; http over a unix socket: its path */
+	char *path;  /* http: the request target ("/healthz?x=1") */
+	void *regex; /* log: the compiled regex_t */
+	int64_t interval_ms;
+	int64_t timeout_ms; /* one probe's */
+	enum conf_check_kind kind;
+	int port; /* tcp, http; 0: http over a unix socket */
+	int fd;	  /* fd:N */
+};
+
+/* A program's checks, allocated only when one of their options is given. */
+struct conf_checks {
+	struct conf_check ready;
+	struct conf_check health;
+	int64_t ready_timeout_ms; /* how long STARTING waits for the ready check */
+	int64_t watchdog_ms;	  /* notify health: WATCHDOG=1 at least this often */
+	int health_retries;	  /* failed probes in a row that make it unhealthy */
+	enum conf_health_action health_action;
+};
+
 /* One process, after numprocs expansion: what the engine runs. */
 struct conf_process {
 	char *name;	 /* process name (process_name after expansion) */
@@ -285,6 +326,9 @@ struct conf_process {
 	/* supd: cgroup settings (kill_mode and the limits, doc/cgroups.md);
 	 * NULL when the program sets none of them */
 	struct conf_cgroup *cgroup;
+	/* supd extension, readiness and health checks (ready_check=,
+	 * health_check=...): NULL when the program has none */
+	struct conf_checks *checks;
 };
 
 /* A process group: a [program:x] with its numprocs processes (homogeneous),

@@ -101,5 +101,7 @@ void cb_deps_free(struct conf_deps *d);
 bool cb_deps_equal(const struct conf_deps *a, const struct conf_deps *b);
 /* conf_model.c */
 void cb_proc_free(struct conf_process *p);
+/* Frees what a check holds (conf_model.c), for conf_prog.c to reset one. */
+void cb_check_free(struct conf_check *k);
 
 #endif

@@ -6,9 +6,22 @@
 #include "conf_int.h"
 #include "conf_value.h"
 
+#include <regex.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+
+void cb_check_free(struct conf_check *k)
+{
+	free(k->spec);
+	cv_strv_free(k->argv);
+	free(k->host);
+	free(k->path);
+	if (k->regex) {
+		regfree(k->regex);
+		free(k->regex);
+	}
+}
 
 void cb_proc_free(struct conf_process *p)
 {
@@ -41,6 +54,11 @@ void cb_proc_free(struct conf_process *p)
 	}
 	cb_deps_free(p->deps);
 	free(p->cgroup);
+	if (p->checks) {
+		cb_check_free(&p->checks->ready);
+		cb_check_free(&p->checks->health);
+		free(p->checks);
+	}
 }
 
 static void conf_access_free(struct conf_access *a)
@@ -171,6 +189,22 @@ static bool kinds_eq(const struct conf_kinds *a, const struct conf_kinds *b)
 	       str_eq(a->schedule, b->schedule) && str_eq(a->pidfile, b->pidfile);
 }
 
+static bool check_eq(const struct conf_check *a, const struct conf_check *b)
+{
+	return a->kind == b->kind && str_eq(a->spec, b->spec) && a->interval_ms == b->interval_ms &&
+	       a->timeout_ms == b->timeout_ms;
+}
+
+/* The spec says all the rest of a check (argv, host, regex...). */
+static bool checks_eq(const struct conf_checks *a, const struct conf_checks *b)
+{
+	if (!a || !b)
+		return a == b;
+	return check_eq(&a->ready, &b->ready) && check_eq(&a->health, &b->health) &&
+	       a->ready_timeout_ms == b->ready_timeout_ms && a->watchdog_ms == b->watchdog_ms &&
+	       a->health_retries == b->health_retries && a->health_action == b->health_action;
+}
+
 bool conf_process_equal(const struct conf_process *a, const struct conf_process *b)
 {
 	/* program, process_num, numprocs, file and line only say where the
@@ -191,7 +225,8 @@ bool conf_process_equal(const struct conf_process *a, const struct conf_process 
 	    a->buffer_size != b->buffer_size || !str_eq(a->result_handler, b->result_handler) ||
 	    !str_eq(a->socket, b->socket) || a->socket_backlog != b->socket_backlog ||
 	    !str_eq(a->socket_owner, b->socket_owner) || a->socket_mode != b->socket_mode ||
-	    !kinds_eq(a->kinds, b->kinds) || !cb_deps_equal(a->deps, b->deps))
+	    !kinds_eq(a->kinds, b->kinds) || !cb_deps_equal(a->deps, b->deps) ||
+	    !checks_eq(a->checks, b->checks))
 		return false;
 	for (size_t i = 0; i < a->nevents; i++)
 		if (strcmp(a->events[i], b->events[i]))

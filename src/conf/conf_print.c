@@ -307,6 +307,40 @@ static void ini_put(void *arg, const char *k, const char *v)
 	ini_kv(arg, k, v);
 }
 
+/* A duration as cv_duration reads it back: whole seconds as "30s". */
+static const char *check_duration(int64_t ms, char *buf, size_t len)
+{
+	if (ms % 1000)
+		snprintf(buf, len, "%lldms", (long long)ms);
+	else
+		snprintf(buf, len, "%llds", (long long)(ms / 1000));
+	return buf;
+}
+
+/* readiness and health checks: printed only for a program that has some,
+ * so configs without them print as before */
+static void ini_checks(FILE *f, const struct conf_checks *k)
+{
+	char b[32];
+	if (!k)
+		return;
+	if (k->ready.kind != CONF_CHECK_NONE) {
+		ini_kv(f, "ready_check", k->ready.spec);
+		ini_kv(f, "ready_interval", check_duration(k->ready.interval_ms, b, sizeof(b)));
+		ini_kv(f, "ready_probe_timeout", check_duration(k->ready.timeout_ms, b, sizeof(b)));
+		ini_kv(f, "ready_timeout", check_duration(k->ready_timeout_ms, b, sizeof(b)));
+	}
+	if (k->health.kind != CONF_CHECK_NONE) {
+		ini_kv(f, "health_check", k->health.spec);
+		ini_kv(f, "health_interval", check_duration(k->health.interval_ms, b, sizeof(b)));
+		ini_kv(f, "health_timeout", check_duration(k->health.timeout_ms, b, sizeof(b)));
+		ini_int(f, "health_retries", k->health_retries);
+		ini_kv(f, "health_action", cv_health_action_name(k->health_action));
+		if (k->watchdog_ms)
+			ini_kv(f, "watchdog_sec", check_duration(k->watchdog_ms, b, sizeof(b)));
+	}
+}
+
 static void ini_process(FILE *f, const struct conf *c, const struct conf_process *p)
 {
 	char sec[512], buf[1100];
@@ -347,6 +381,7 @@ static void ini_process(FILE *f, const struct conf *c, const struct conf_process
 	if (p->deps)
 		ini_deps(f, p->deps);
 	cgroup_settings(p->cgroup, ini_put, f);
+	ini_checks(f, p->checks);
 	if (p->kind == CONF_EVENTLISTENER) {
 		fputs("events=", f);
 		for (size_t i = 0; i < p->nevents; i++)
@@ -671,6 +706,28 @@ static void jk_put(void *arg, const char *k, const char *v)
 	jk_str(arg, k, v);
 }
 
+/* Durations in milliseconds, as numbers for tools. */
+static void js_checks(struct js *j, const struct conf_checks *k)
+{
+	if (!k)
+		return;
+	if (k->ready.kind != CONF_CHECK_NONE) {
+		jk_str(j, "ready_check", k->ready.spec);
+		jk_int(j, "ready_interval_ms", k->ready.interval_ms);
+		jk_int(j, "ready_probe_timeout_ms", k->ready.timeout_ms);
+		jk_int(j, "ready_timeout_ms", k->ready_timeout_ms);
+	}
+	if (k->health.kind != CONF_CHECK_NONE) {
+		jk_str(j, "health_check", k->health.spec);
+		jk_int(j, "health_interval_ms", k->health.interval_ms);
+		jk_int(j, "health_timeout_ms", k->health.timeout_ms);
+		jk_int(j, "health_retries", k->health_retries);
+		jk_str(j, "health_action", cv_health_action_name(k->health_action));
+		if (k->watchdog_ms)
+			jk_int(j, "watchdog_ms", k->watchdog_ms);
+	}
+}
+
 static void js_process(struct js *j, const struct conf_process *p)
 {
 	char buf[32];
@@ -737,6 +794,7 @@ static void js_process(struct js *j, const struct conf_process *p)
 		jk_str(j, "kind", p->deps->oneshot ? "oneshot" : "service");
 	}
 	cgroup_settings(p->cgroup, jk_put, j);
+	js_checks(j, p->checks);
 	if (p->kind == CONF_EVENTLISTENER) {
 		js_key(j, "events");
 		js_open(j, '[');

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <regex.h>
 #include <sys/socket.h>
 
 /* ---------------------------------------------------------------- programs */
@@ -104,6 +105,17 @@ enum {
 	P_CPU_WEIGHT,
 	P_PIDS_MAX,
 	P_IO_WEIGHT,
+	/* readiness and health checks (doc/readiness.md) */
+	P_READY_CHECK,
+	P_READY_INTERVAL,
+	P_READY_PROBE_TIMEOUT,
+	P_READY_TIMEOUT,
+	P_HEALTH_CHECK,
+	P_HEALTH_INTERVAL,
+	P_HEALTH_TIMEOUT,
+	P_HEALTH_RETRIES,
+	P_HEALTH_ACTION,
+	P_WATCHDOG_SEC,
 	P_N
 };
 
@@ -186,6 +198,16 @@ static const char *const prog_opts[P_N] = {
     "cpu_weight",
     "pids_max",
     "io_weight",
+    "ready_check",
+    "ready_interval",
+    "ready_probe_timeout",
+    "ready_timeout",
+    "health_check",
+    "health_interval",
+    "health_timeout",
+    "health_retries",
+    "health_action",
+    "watchdog_sec",
 };
 
 /* A [program:x], [eventlistener:x] or [fcgi-program:x] section. */
@@ -749,6 +771,281 @@ static void popt_io_weight(struct pbuild *b, struct opt *o)
 	cg_weight(b, o, CONF_CG_IO_WEIGHT, true);
 }
 
+/* ---------------------------------------------------------------- checks */
+
+/* The checks' defaults (doc/readiness.md), set when the first of their
+ * options is read. */
+static struct conf_checks *checks_of(struct pbuild *b)
+{
+	struct conf_process *p = b->p;
+	if (p->checks)
+		return p->checks;
+	p->checks = calloc(1, sizeof(*p->checks));
+	if (!p->checks) {
+		b->x->oom = true;
+		return NULL;
+	}
+	p->checks->ready.interval_ms = 1000;
+	p->checks->ready.timeout_ms = 5000;
+	p->checks->ready_timeout_ms = 60000;
+	p->checks->health.interval_ms = 10000;
+	p->checks->health.timeout_ms = 5000;
+	p->checks->health_retries = 3;
+	p->checks->health_action = CONF_HA_RESTART;
+	return p->checks;
+}
+
+/* http://host[:port]/path or http://unix:/path/to.sock:/path (the form
+ * curl users know from --unix-socket, written into the URL). */
+static int check_http_url(const char *u, struct conf_check *k)
+{
+	if (strncasecmp(u, "http://", 7))
+		return -EINVAL;
+	u += 7;
+	if (!strncmp(u, "unix:", 5)) {
+		const char *sock = u + 5, *colon = strchr(sock, ':');
+		if (*sock != '/' || !colon || colon[1] != '/')
+			return -EINVAL;
+		k->host = strndup(sock, (size_t)(colon - sock));
+		k->path = strdup(colon + 1);
+		k->port = 0;
+	} else {
+		size_t hl = strcspn(u, "/");
+		char *hp = strndup(u, hl);
+		if (!hp)
+			return -ENOMEM;
+		int r = 0;
+		if (!hl) {
+			r = -EINVAL;
+		} else if (!strchr(hp, ':') || (hp[0] == '[' && hp[hl - 1] == ']')) {
+			const char *h = hp;
+			size_t n = hl;
+			if (h[0] == '[') {
+				h++;
+				n -= 2;
+			}
+			k->host = strndup(h, n);
+			k->port = 80;
+		} else {
+			r = cv_inet_port(hp, &k->host, &k->port);
+			if (r == 0 && !*k->host)
+				r = -EINVAL;
+		}
+		free(hp);
+		if (r < 0)
+			return r;
+		k->path = strdup(u[hl] ? u + hl : "/");
+	}
+	return k->host && k->path ? 0 : -ENOMEM;
+}
+
+/* Back to no check, keeping the timings. */
+static void check_clear(struct conf_check *k)
+{
+	int64_t iv = k->interval_ms, to = k->timeout_ms;
+	cb_check_free(k);
+	memset(k, 0, sizeof(*k));
+	k->interval_ms = iv;
+	k->timeout_ms = to;
+}
+
+/* ready_check= / health_check=: KIND:ARG, the kind named in errors. */
+static void type_check(struct pbuild *b, struct opt *o, struct conf_check *k, bool health)
+{
+	static const char what[] = "exec:COMMAND, tcp:HOST:PORT, http:URL, log:REGEX, notify or "
+				   "fd:N";
+	const char *v = o->v + strspn(o->v, " \t");
+	const char *arg = strchr(v, ':');
+	size_t kl = arg ? (size_t)(arg - v) : strlen(v);
+	arg = arg ? arg + 1 : "";
+	check_clear(k);
+	int r = 0;
+	char why[256] = "";
+	if (kl == 4 && !strncasecmp(v, "exec", 4)) {
+		const char *shl = NULL;
+		int argc = 0;
+		k->kind = CONF_CHECK_EXEC;
+		r = cv_shlex(arg, &k->argv, &argc, &shl);
+		if (r == -ENOMEM) {
+			b->x->oom = true;
+			return;
+		}
+		if (r < 0 || argc == 0) {
+			snprintf(why, sizeof(why), "exec: %s",
+				 r < 0 ? shl : "the command is empty");
+			r = -EINVAL;
+		}
+	} else if (kl == 3 && !strncasecmp(v, "tcp", 3)) {
+		k->kind = CONF_CHECK_TCP;
+		r = strchr(arg, ':') ? cv_inet_port(arg, &k->host, &k->port) : -EINVAL;
+		if (r == 0 && !*k->host)
+			r = -EINVAL;
+		if (r < 0)
+			snprintf(why, sizeof(why), "tcp: HOST:PORT with a port from 1 to 65535");
+	} else if (kl == 4 && !strncasecmp(v, "http", 4)) {
+		k->kind = CONF_CHECK_HTTP;
+		/* http://... alone is taken as http:http://... */
+		r = check_http_url(!strncmp(arg, "//", 2) ? v : arg, k);
+		if (r < 0)
+			snprintf(why, sizeof(why),
+				 "http: http://HOST[:PORT]/PATH or http://unix:/SOCKET:/PATH");
+	} else if (kl == 3 && !strncasecmp(v, "log", 3) && !health) {
+		k->kind = CONF_CHECK_LOG;
+		k->regex = malloc(sizeof(regex_t));
+		if (!k->regex) {
+			b->x->oom = true;
+			return;
+		}
+		int rc = regcomp(k->regex, arg, REG_EXTENDED | REG_NOSUB);
+		if (rc) {
+			char msg[160];
+			regerror(rc, k->regex, msg, sizeof(msg));
+			free(k->regex);
+			k->regex = NULL;
+			snprintf(why, sizeof(why), "log: bad regular expression: %s", msg);
+			r = -EINVAL;
+		} else if (!*arg) {
+			snprintf(why, sizeof(why), "log: the regular expression is empty");
+			r = -EINVAL;
+		}
+	} else if (kl == 6 && !strncasecmp(v, "notify", 6) && !arg[0]) {
+		k->kind = CONF_CHECK_NOTIFY;
+	} else if (kl == 2 && !strncasecmp(v, "fd", 2) && !health) {
+		char *end;
+		long n = strtol(arg, &end, 10);
+		k->kind = CONF_CHECK_FD;
+		k->fd = (int)n;
+		if (!*arg || *end || n < 3 || n > 1023) {
+			snprintf(why, sizeof(why), "fd: a descriptor number from 3 to 1023");
+			r = -EINVAL;
+		}
+	} else {
+		diag_error(b->x->d, o->kv->file, o->kv->line, 0, "unknown value '%s' for %s (%s%s)",
+			   o->v, o->kv->key,
+			   health ? "exec:COMMAND, tcp:HOST:PORT, http:URL or notify" : what,
+			   health ? "; log: and fd: are for ready_check" : "");
+		o->bad = true;
+		check_clear(k);
+		return;
+	}
+	if (r == -ENOMEM) {
+		b->x->oom = true;
+		return;
+	}
+	if (r < 0) {
+		diag_error(b->x->d, o->kv->file, o->kv->line, 0, "bad value '%s' for %s (%s)", o->v,
+			   o->kv->key, why);
+		o->bad = true;
+		check_clear(k);
+		return;
+	}
+	k->spec = cb_xstrdup(b->x, v);
+}
+
+static void type_duration(struct opt *o, int64_t min_ms, int64_t *out)
+{
+	int64_t v;
+	if (cv_duration(o->v, &v) < 0 || v < min_ms)
+		cb_bad_value(o, min_ms ? "a duration above 0 like 500ms, 30s, 5m, 1h30m; a plain "
+					 "number is seconds"
+				       : "a duration like 500ms, 30s, 5m, 1h30m; a plain number "
+					 "is seconds");
+	else
+		*out = v;
+}
+
+static void popt_ready_check(struct pbuild *b, struct opt *o)
+{
+	if (checks_of(b))
+		type_check(b, o, &b->p->checks->ready, false);
+}
+
+static void popt_ready_interval(struct pbuild *b, struct opt *o)
+{
+	if (checks_of(b))
+		type_duration(o, 1, &b->p->checks->ready.interval_ms);
+}
+
+static void popt_ready_probe_timeout(struct pbuild *b, struct opt *o)
+{
+	if (checks_of(b))
+		type_duration(o, 1, &b->p->checks->ready.timeout_ms);
+}
+
+static void popt_ready_timeout(struct pbuild *b, struct opt *o)
+{
+	if (checks_of(b))
+		type_duration(o, 1, &b->p->checks->ready_timeout_ms);
+}
+
+static void popt_health_check(struct pbuild *b, struct opt *o)
+{
+	if (checks_of(b))
+		type_check(b, o, &b->p->checks->health, true);
+}
+
+static void popt_health_interval(struct pbuild *b, struct opt *o)
+{
+	if (checks_of(b))
+		type_duration(o, 1, &b->p->checks->health.interval_ms);
+}
+
+static void popt_health_timeout(struct pbuild *b, struct opt *o)
+{
+	if (checks_of(b))
+		type_duration(o, 1, &b->p->checks->health.timeout_ms);
+}
+
+static void popt_health_retries(struct pbuild *b, struct opt *o)
+{
+	if (checks_of(b))
+		cb_t_int(o, 1, INT_MAX, &b->p->checks->health_retries);
+}
+
+static void popt_health_action(struct pbuild *b, struct opt *o)
+{
+	if (!checks_of(b))
+		return;
+	if (cv_health_action(o->v, &b->p->checks->health_action) < 0)
+		cb_bad_value(o, "restart, stop or none");
+}
+
+static void popt_watchdog_sec(struct pbuild *b, struct opt *o)
+{
+	if (checks_of(b))
+		type_duration(o, 1, &b->p->checks->watchdog_ms);
+}
+
+/* The checks' options that need one another. */
+static void check_checks(struct ctx *x, struct prog *pg, struct conf_process *p)
+{
+	const struct raw_kv *const *v = pg->v;
+	const struct conf_checks *k = p->checks;
+	if (!k)
+		return;
+	static const int ready_opts[] = {P_READY_INTERVAL, P_READY_PROBE_TIMEOUT, P_READY_TIMEOUT};
+	static const int health_opts[] = {P_HEALTH_INTERVAL, P_HEALTH_TIMEOUT, P_HEALTH_RETRIES,
+					  P_HEALTH_ACTION};
+	for (size_t i = 0; i < 3 && k->ready.kind == CONF_CHECK_NONE && !v[P_READY_CHECK]; i++)
+		if (v[ready_opts[i]])
+			diag_error(x->d, v[ready_opts[i]]->file, v[ready_opts[i]]->line, 0,
+				   "%s needs a ready_check in [%s]", prog_opts[ready_opts[i]],
+				   pg->sec->name);
+	for (size_t i = 0; i < 4 && k->health.kind == CONF_CHECK_NONE && !v[P_HEALTH_CHECK]; i++)
+		if (v[health_opts[i]])
+			diag_error(x->d, v[health_opts[i]]->file, v[health_opts[i]]->line, 0,
+				   "%s needs a health_check in [%s]", prog_opts[health_opts[i]],
+				   pg->sec->name);
+	if (k->health.kind == CONF_CHECK_NOTIFY && !k->watchdog_ms && v[P_HEALTH_CHECK])
+		diag_error(x->d, v[P_HEALTH_CHECK]->file, v[P_HEALTH_CHECK]->line, 0,
+			   "health_check=notify needs watchdog_sec (how often the program sends "
+			   "WATCHDOG=1) in [%s]",
+			   pg->sec->name);
+	if (v[P_WATCHDOG_SEC] && k->health.kind != CONF_CHECK_NOTIFY)
+		diag_error(x->d, v[P_WATCHDOG_SEC]->file, v[P_WATCHDOG_SEC]->line, 0,
+			   "watchdog_sec needs health_check=notify in [%s]", pg->sec->name);
+}
+
 #define LISTENER KIND(CONF_EVENTLISTENER)
 #define FCGI	 KIND(CONF_FCGI)
 
@@ -840,6 +1137,17 @@ static const struct popt popts[P_N] = {
     [P_CPU_WEIGHT] = {T_FN, .fn = popt_cpu_weight},
     [P_PIDS_MAX] = {T_FN, .fn = popt_pids_max},
     [P_IO_WEIGHT] = {T_FN, .fn = popt_io_weight},
+    /* readiness and health checks: into p->checks (doc/readiness.md) */
+    [P_READY_CHECK] = {T_FN, .whole = true, .fn = popt_ready_check},
+    [P_READY_INTERVAL] = {T_FN, .fn = popt_ready_interval},
+    [P_READY_PROBE_TIMEOUT] = {T_FN, .fn = popt_ready_probe_timeout},
+    [P_READY_TIMEOUT] = {T_FN, .fn = popt_ready_timeout},
+    [P_HEALTH_CHECK] = {T_FN, .whole = true, .fn = popt_health_check},
+    [P_HEALTH_INTERVAL] = {T_FN, .fn = popt_health_interval},
+    [P_HEALTH_TIMEOUT] = {T_FN, .fn = popt_health_timeout},
+    [P_HEALTH_RETRIES] = {T_FN, .fn = popt_health_retries},
+    [P_HEALTH_ACTION] = {T_FN, .fn = popt_health_action},
+    [P_WATCHDOG_SEC] = {T_FN, .fn = popt_watchdog_sec},
 };
 #pragma GCC diagnostic pop
 
@@ -1068,6 +1376,7 @@ static void check_proc(struct ctx *x, struct prog *pg, struct conf_process *p)
 				  "%s=0 with an AUTO log file: the file grows without bound",
 				  kv->key);
 	}
+	check_checks(x, pg, p);
 }
 
 /* Numbers read before the per-process loop: no process_num there. */

@@ -177,6 +177,31 @@ int cv_duration(const char *s, int64_t *out)
 	return 0;
 }
 
+static const char *const health_action_names[] = {
+    [CONF_HA_RESTART] = "restart",
+    [CONF_HA_STOP] = "stop",
+    [CONF_HA_NONE] = "none",
+};
+
+int cv_health_action(const char *s, enum conf_health_action *out)
+{
+	const char *b;
+	size_t n;
+	trim(s, &b, &n);
+	for (size_t i = 0; i < sizeof(health_action_names) / sizeof(health_action_names[0]); i++) {
+		if (word_eq(b, n, health_action_names[i])) {
+			*out = (enum conf_health_action)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *cv_health_action_name(enum conf_health_action v)
+{
+	return health_action_names[v];
+}
+
 int cv_octal(const char *s, int *out)
 {
 	const char *b;
@@ -947,6 +972,9 @@ static const char *const event_names[] = {
     "PROCESS_GROUP",
     "PROCESS_GROUP_ADDED",
     "PROCESS_GROUP_REMOVED",
+    "PROCESS_HEALTH",
+    "PROCESS_HEALTH_HEALTHY",
+    "PROCESS_HEALTH_UNHEALTHY",
 };
 
 bool cv_event_known(const char *s)

@@ -60,6 +60,10 @@ const char *cv_limit_name(uint64_t v, char *buf, size_t len);
  * -1 is max. */
 int cv_cpu_max(const char *s, int64_t *quota_us, int64_t *period_us);
 
+/* health_action=: restart, stop or none (any case). */
+int cv_health_action(const char *s, enum conf_health_action *out);
+const char *cv_health_action_name(enum conf_health_action v);
+
 /* critical/error/warn/info/debug/trace/blather (any case; also the 4-letter
  * names and supervisord's aliases). */
 int cv_loglevel(const char *s, int *out);

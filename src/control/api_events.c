@@ -279,6 +279,21 @@ static void on_log_notice(const struct output_notice *n, void *arg)
 	emit(e, "log", &b);
 }
 
+/* Readiness, health or STATUS= changed (proc_check.h): a process event whose
+ * from and to are the state it stays in. */
+static void on_change(struct proc *p, enum proc_change what, void *arg)
+{
+	(void)what;
+	struct api_events *e = arg;
+	if (!recording(e))
+		return;
+	struct buf b = {0};
+	const char *s = proc_state_name(p->state);
+	buf_putf(&b, "\"from\":\"%s\",\"to\":\"%s\",\"change\":\"check\",\"process\":", s, s);
+	api_json_proc(&b, p, time(NULL), API_ALL_FIELDS);
+	emit(e, "process", &b);
+}
+
 void api_events_config(struct api *a, const char *what, const char *group)
 {
 	if (!recording(a->events))
@@ -317,6 +332,7 @@ int api_events_new(struct api *a)
 		return -ENOMEM;
 	e->a = a;
 	e->hook.cb = on_transition;
+	e->hook.changed = on_change;
 	e->hook.arg = e;
 	e->hooked = a->d->procs(a->d->arg);
 	procs_add_hook(e->hooked, &e->hook);

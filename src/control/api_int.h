@@ -46,7 +46,7 @@ __attribute__((format(printf, 3, 4))) void api_reply_error(struct http_req *r, c
 void api_json_str(struct buf *b, const char *str);
 /* A process's fields, all or those of ?fields= ("name,state" -> a mask;
  * an unknown name is -EINVAL). */
-#define API_ALL_FIELDS 0x1ffffu
+#define API_ALL_FIELDS 0x1fffffu
 /* cgroups: "resources" in ?fields= (or ?resources=true): an object with
  * the process's resource use (proc_resources), only when asked: it reads
  * files per process. */

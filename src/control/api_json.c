@@ -58,6 +58,8 @@ static const char *const proc_fields[] = {
     "description", "stdout_logfile", "stderr_logfile",
     "next_run",	 /* svc-kinds */
     "completed", /* svc-deps: a one-shot that completed successfully */
+    "ready",	   "health",	     "status_text",
+    "check_error",
 };
 #define NFIELDS (sizeof(proc_fields) / sizeof(proc_fields[0]))
 _Static_assert(API_ALL_FIELDS == (1u << NFIELDS) - 1, "API_ALL_FIELDS names every field");
@@ -166,6 +168,18 @@ void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mas
 		case 16:
 			buf_put(b, proc_completed_ok(p) ? "true" : "false",
 				proc_completed_ok(p) ? 4 : 5);
+			break;
+		case 17:
+			buf_putf(b, "%s", proc_is_ready(p) ? "true" : "false");
+			break;
+		case 18:
+			api_json_str(b, proc_health_name(proc_health(p)));
+			break;
+		case 19:
+			api_json_str(b, proc_status_text(p));
+			break;
+		case 20:
+			api_json_str(b, proc_check_error(p));
 			break;
 		}
 	}

@@ -80,6 +80,11 @@
 			pad(rest % 60);
 		if (days)
 			t = days + (days === 1 ? ' day, ' : ' days, ') + t;
+		// readiness and health checks: as proc_description adds them
+		if (p.health && p.health !== 'none')
+			t += ', ' + p.health;
+		if (p.status_text)
+			t += ', ' + p.status_text;
 		return 'pid ' + p.pid + ', uptime ' + t;
 	}
 

@@ -90,14 +90,23 @@ static bool named(const struct waiter *w, json_t *p)
 	return false;
 }
 
-/* The condition for one process, as supd's proc_dep_holds says it (the
- * ready and healthy fields of /v1 replace RUNNING here once they exist). */
+/* The condition for one process, as supd's proc_dep_holds says it:
+ * RUNNING comes after the ready check; healthy is RUNNING with a health
+ * check that passes (or none). */
 static bool holds(const struct waiter *w, json_t *p)
 {
 	const char *st = ctl_jstr(p, "statename");
 	if (w->cond == W_COMPLETED)
 		return !strcmp(st, "EXITED");
-	return !strcmp(st, "RUNNING") || json_is_true(json_object_get(p, "completed"));
+	if (json_is_true(json_object_get(p, "completed")))
+		return true;
+	if (strcmp(st, "RUNNING"))
+		return false;
+	if (w->cond == W_HEALTHY) {
+		const char *h = ctl_jstr(p, "health");
+		return !*h || !strcmp(h, "none") || !strcmp(h, "healthy");
+	}
+	return true;
 }
 
 /* W_MET, W_FAIL (a process can no longer get there by itself) or 0;

@@ -275,7 +275,7 @@ void daemon_reap(struct daemon *d)
 		struct proc *p = procs_find_pid(d->procs, pid);
 		if (p) {
 			proc_exited(p, st);
-		} else {
+		} else if (!procs_reap_probe(d->procs, pid, st)) {
 			char msg[96];
 			log_debug("reaped unknown pid %d (%s)", (int)pid,
 				  proc_exit_text(st, msg, sizeof(msg)));

@@ -666,6 +666,24 @@ static void tick_cb(struct loop *lp, void *arg)
 
 /* ---------------------------------------------------------------- set-up */
 
+/* supd's PROCESS_HEALTH_HEALTHY/_UNHEALTHY (doc/readiness.md): a health
+ * check's verdict changed.  The payload is PROCESS_STATE's first fields. */
+static void health_cb(struct proc *p, enum proc_change what, void *arg)
+{
+	struct events *e = arg;
+	enum proc_health h = proc_health(p);
+	if (what != PROC_CHANGE_HEALTH || (h != PROC_HEALTH_HEALTHY && h != PROC_HEALTH_UNHEALTHY))
+		return;
+	enum ev_type t =
+	    h == PROC_HEALTH_HEALTHY ? EV_PROCESS_HEALTH_HEALTHY : EV_PROCESS_HEALTH_UNHEALTHY;
+	if (!events_wanted(e, t))
+		return;
+	struct ev *ev = ev_newf(t, "processname:%s groupname:%s pid:%ld", p->conf->name,
+				p->conf->group, (long)p->pid);
+	if (!ev || events_notify(e, ev) < 0)
+		log_error("out of memory: %s event of '%s' lost", ev_type_name(t), p->conf->name);
+}
+
 int events_new(struct events **out, struct loop *l, struct procs *t)
 {
 	struct events *e = calloc(1, sizeof(*e));
@@ -685,6 +703,7 @@ int events_new(struct events **out, struct loop *l, struct procs *t)
 		k->period = kinds[i].period;
 	}
 	e->hook.cb = hook_cb;
+	e->hook.changed = health_cb;
 	e->hook.arg = e;
 	procs_add_hook(t, &e->hook);
 	*out = e;

@@ -39,6 +39,10 @@ enum ev_type {
 	EV_PROCESS_GROUP,
 	EV_PROCESS_GROUP_ADDED,
 	EV_PROCESS_GROUP_REMOVED,
+	/* supd's own (doc/readiness.md): a health check's verdict changed */
+	EV_PROCESS_HEALTH,
+	EV_PROCESS_HEALTH_HEALTHY,
+	EV_PROCESS_HEALTH_UNHEALTHY,
 	EV_NTYPES,
 };
 

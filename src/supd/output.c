@@ -93,6 +93,12 @@ void output_set_events(struct output *o, output_event_cb cb, void *arg)
 	o->event_arg = arg;
 }
 
+void output_set_watch(struct output *o, output_event_cb cb, void *arg)
+{
+	o->watch_cb = cb;
+	o->watch_arg = arg;
+}
+
 void output_set_notify(struct output *o, output_notify_cb cb, void *arg)
 {
 	o->notify = cb;

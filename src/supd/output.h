@@ -150,6 +150,11 @@ typedef void (*output_event_cb)(struct output *o, enum output_channel ch, enum o
 				const char *data, size_t len, void *arg);
 void output_set_events(struct output *o, output_event_cb cb, void *arg);
 
+/* A second listener for readiness checks (log:REGEX, proc_check.h): every
+ * piece of both channels, as the file gets it, while set.  Channels are
+ * read in user space meanwhile.  cb NULL removes it. */
+void output_set_watch(struct output *o, output_event_cb cb, void *arg);
+
 /* Bytes read from each channel's pipes since output_new. */
 uint64_t output_bytes(const struct output *o, enum output_channel ch);
 

@@ -114,6 +114,8 @@ struct output {
 	void *notify_arg;
 	output_event_cb event_cb;
 	void *event_arg;
+	output_event_cb watch_cb; /* output_set_watch (readiness checks) */
+	void *watch_arg;
 	pid_t pid; /* the current run's, for the journal */
 	bool strip_ansi;
 	bool fwd_stamps;

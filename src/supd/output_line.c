@@ -441,6 +441,8 @@ static void piece_out(struct out_chan *c, char *p, size_t n)
 	sink(c, p, n);
 	if (c->events && c->o->event_cb && n)
 		c->o->event_cb(c->o, c->id, OUTPUT_EV_LOG, p, n, c->o->event_arg);
+	if (c->o->watch_cb && n)
+		c->o->watch_cb(c->o, c->id, OUTPUT_EV_LOG, p, n, c->o->watch_arg);
 }
 
 /* ---------------------------------------------------------------- capture */

@@ -19,7 +19,7 @@ static bool fast_path(const struct out_chan *c)
 {
 	return c->splice_ok && c->has_file && c->lf.fd >= 0 && c->lf.seekable &&
 	       c->lf.last_error == 0 && !c->timestamps && !c->forward && !c->syslog &&
-	       !c->journal && !c->events && !c->capture && !c->o->strip_ansi &&
+	       !c->journal && !c->events && !c->capture && !c->o->strip_ansi && !c->o->watch_cb &&
 	       log_get_level() > LL_DEBG;
 }
 

@@ -28,6 +28,7 @@
 #include "cron.h"
 #include "cgroup.h"
 #include "conf_value.h"
+#include "proc_check.h"
 #include "list.h"
 #include "log.h"
 #include "output.h"
@@ -94,6 +95,7 @@ void proc_init(struct proc *p)
 
 void proc_free(struct proc *p)
 {
+	check_free(p);
 	close_exec(p);
 	close_stdin(p);
 	free(p->exec_err);
@@ -258,6 +260,9 @@ const char *proc_description(const struct proc *p, time_t now, char *buf, size_t
 		n += (size_t)snprintf(buf + n, len - n, "%snext run ", n ? ", " : "");
 		strftime(buf + n, len - n, "%Y-%m-%d %H:%M:%S", &tm);
 	}
+	/* readiness, health, STATUS= (only with checks) */
+	if (p->state == PROC_STARTING || p->state == PROC_RUNNING)
+		check_describe(p, buf, len);
 	return buf;
 }
 
@@ -345,9 +350,14 @@ static void enter_running(struct proc *p)
 	if (!p->conf->kinds || !p->conf->kinds->backoff_reset_ms)
 		p->backoff = 0;
 	change_state(p, PROC_RUNNING);
-	log_info("success: %s entered RUNNING state, process has stayed up for > than %d seconds "
-		 "(startsecs)",
-		 p->conf->name, p->conf->startsecs);
+	if (check_has_ready(p))
+		log_info("success: %s entered RUNNING state, its ready check passed",
+			 p->conf->name);
+	else
+		log_info("success: %s entered RUNNING state, process has stayed up for > than %d "
+			 "seconds (startsecs)",
+			 p->conf->name, p->conf->startsecs);
+	check_running(p);
 }
 
 /* kill() failed for another reason than a gone process (LOST): supd no
@@ -369,6 +379,7 @@ static int kill_proc(struct proc *p, int sig)
 			  spawn_signame(sig, sn, sizeof(sn)));
 		return -ESRCH;
 	}
+	check_halt(p); /* no verdicts on a process being stopped */
 	bool as_group = p->state == PROC_STOPPING ? p->conf->killasgroup : p->conf->stopasgroup;
 	/* cgroups: kill_mode=cgroup signals every process of the leaf, and
 	 * kill_mode=group (or a shutdown) kills them all at the SIGKILL. */
@@ -1003,7 +1014,10 @@ static int start(struct proc *p)
 		}
 	}
 	if (r >= 0)
+		r = check_prepare(p, &req, err, sizeof(err));
+	if (r >= 0)
 		r = spawn_start(&req, &ch, err, sizeof(err));
+	check_spawned(p, r >= 0);
 	if (r < 0) {
 		set_spawnerr(p, err);
 		log_info("spawnerr: %s", err);
@@ -1052,19 +1066,45 @@ static int start(struct proc *p)
 	return 0;
 }
 
-/* STARTING's exec is confirmed: with startsecs=0 that is RUNNING. */
+/* STARTING's exec is confirmed: with startsecs=0 that is RUNNING (with a
+ * ready check, once it passed). */
 static int spawned(struct proc *p)
 {
-	/* a launcher's exec is not the daemon's start */
-	if (p->conf->startsecs <= 0 && !launching(p))
+	/* a launcher's exec is not the daemon's start; with a ready check,
+	 * RUNNING waits for it */
+	if (p->conf->startsecs <= 0 && !launching(p) &&
+	    (!check_has_ready(p) || check_ready_passed(p)))
 		enter_running(p);
 	return 0;
 }
 
 /* STARTING lasted startsecs: RUNNING, unless the child turns out to have
- * failed before its exec (its answer may be waiting in the pipe). */
+ * failed before its exec (its answer may be waiting in the pipe), or its
+ * ready check has not passed yet (READY will say).  A process that did
+ * not get ready in time and ignores its stopsignal gets SIGKILL. */
 static int started(struct proc *p)
 {
+	if (check_abandoned(p)) {
+		log_warn("killing '%s' (%d) with SIGKILL", p->conf->name, (int)p->pid);
+		if (kill(p->conf->killasgroup ? -p->pid : p->pid, SIGKILL) == 0)
+			loop_timer_arm(p->tab->env.loop, &p->timer,
+				       loop_now_ms() + 1000LL * p->conf->stopwaitsecs);
+		return 0;
+	}
+	if (p->exec_fd >= 0)
+		settle_exec(p);
+	if (!p->exec_err && p->state == PROC_STARTING &&
+	    (!check_has_ready(p) || check_ready_passed(p)))
+		enter_running(p);
+	return 0;
+}
+
+/* The ready check passed: RUNNING once startsecs has passed too (else
+ * the startsecs timer makes it RUNNING). */
+static int ready(struct proc *p)
+{
+	if (loop_now_ms() - p->start_ms < 1000LL * p->conf->startsecs)
+		return 0;
 	if (p->exec_fd >= 0)
 		settle_exec(p);
 	if (launching(p) && !p->exec_err)
@@ -1072,6 +1112,84 @@ static int started(struct proc *p)
 	if (!p->exec_err && p->state == PROC_STARTING)
 		enter_running(p);
 	return 0;
+}
+
+/* The ready check did not pass within ready_timeout: a failed start.  The
+ * process is stopped as a stop would (stopsignal, SIGKILL after
+ * stopwaitsecs) but stays STARTING, so that its exit is the failed start
+ * (BACKOFF, then FATAL after startretries) with the check's error. */
+static int not_ready(struct proc *p)
+{
+	char sn[32];
+	set_spawnerr(p, check_last_error(p));
+	check_abandon(p);
+	log_debug("killing %s (pid %d) with signal %s: not ready", p->conf->name, (int)p->pid,
+		  spawn_signame(p->conf->stopsignal, sn, sizeof(sn)));
+	loop_timer_arm(p->tab->env.loop, &p->timer, loop_now_ms() + 1000LL * p->conf->stopwaitsecs);
+	if (kill(p->conf->stopasgroup ? -p->pid : p->pid, p->conf->stopsignal) < 0 &&
+	    errno != ESRCH) {
+		log_crit("unknown problem killing %s (%d): %s", p->conf->name, (int)p->pid,
+			 strerror(errno));
+		return proc_event(p, PROC_EV_LOST);
+	}
+	return 0;
+}
+
+/* health_retries probes failed in a row (or the watchdog starved):
+ * health_action.  A restart is a stop then a start; after startretries
+ * restarts in a row without a passing probe the program goes FATAL. */
+static int unhealthy(struct proc *p)
+{
+	const struct conf_checks *k = p->conf->checks;
+	switch (k->health_action) {
+	case CONF_HA_NONE:
+		return 0;
+	case CONF_HA_STOP:
+		set_spawnerr(p, check_last_error(p));
+		check_set_after(p, CHECK_AFTER_NOTHING);
+		log_info("stopping %s: %s", p->conf->name, check_last_error(p));
+		return kill_proc(p, p->conf->stopsignal);
+	case CONF_HA_RESTART:
+		break;
+	}
+	if (check_health_restarts(p) >= p->conf->startretries) {
+		char msg[320];
+		snprintf(msg, sizeof(msg), "%s (gave up after %d health restarts)",
+			 check_last_error(p), check_health_restarts(p));
+		set_spawnerr(p, msg);
+		check_set_after(p, CHECK_AFTER_FATAL);
+		log_info("stopping %s for good: %s", p->conf->name, msg);
+	} else {
+		check_count_health_restart(p);
+		set_spawnerr(p, check_last_error(p));
+		check_set_after(p, CHECK_AFTER_RESTART);
+		log_info("restarting %s: %s", p->conf->name, check_last_error(p));
+	}
+	return kill_proc(p, p->conf->stopsignal);
+}
+
+/* A stop is down: STOPPED, or FATAL after too many health restarts.
+ * Returns what the stop was for (a restart: the caller starts it once it
+ * has said so). */
+static enum check_after stopped_state(struct proc *p)
+{
+	enum check_after a = check_take_after(p);
+	if (a == CHECK_AFTER_FATAL) {
+		check_reset_health_restarts(p);
+		change_state(p, PROC_FATAL);
+		log_info("gave up: %s entered FATAL state, %s", p->conf->name, p->spawnerr);
+	} else {
+		change_state(p, PROC_STOPPED);
+	}
+	return a;
+}
+
+/* health_action=restart: started again once stopped. */
+static void restart_for_health(struct proc *p, enum check_after a)
+{
+	struct procs *t = p->tab;
+	if (a == CHECK_AFTER_RESTART && !t->shutting_down && !p->removing && !p->next_conf)
+		start(p);
 }
 
 /* BACKOFF's delay passed: try again (giving up was decided on entry). */
@@ -1129,7 +1247,7 @@ static int kill_hard(struct proc *p)
 /* Reaped while being stopped (the spawn error was logged, if any). */
 static int stopped(struct proc *p)
 {
-	change_state(p, PROC_STOPPED);
+	restart_for_health(p, stopped_state(p));
 	return 0;
 }
 
@@ -1187,8 +1305,9 @@ static int exited_stopping(struct proc *p)
 		return 0;
 	char msg[128];
 	bool expected = exit_expected(p, msg, sizeof(msg));
-	change_state(p, PROC_STOPPED);
+	enum check_after a = stopped_state(p);
 	log_msg(expected ? LL_INFO : LL_WARN, "stopped: %s (%s)", p->conf->name, msg);
+	restart_for_health(p, a);
 	return 0;
 }
 
@@ -1237,9 +1356,11 @@ static int exited_starting(struct proc *p)
 	if (launching(p))
 		return launcher_exited(p);
 	/* a scheduled run may be short: any exit after exec ends it; a
-	 * one-shot that is done quickly did its job */
-	if (loop_now_ms() - p->start_ms >= 1000LL * c->startsecs || scheduled(p) ||
-	    conf_is_oneshot(c))
+	 * one-shot that is done quickly did its job; with a ready check not
+	 * passed yet, an exit is a failed start */
+	bool unready = check_has_ready(p) && !check_ready_passed(p);
+	if (!unready && (loop_now_ms() - p->start_ms >= 1000LL * c->startsecs || scheduled(p) ||
+			 conf_is_oneshot(c)))
 		return exited(p);
 	char msg[128];
 	bool expected = exit_expected(p, msg, sizeof(msg));
@@ -1248,6 +1369,11 @@ static int exited_starting(struct proc *p)
 		char o[96];
 		snprintf(oom, sizeof(oom), "Exited: %s", oom_text(p, o, sizeof(o)));
 		set_spawnerr(p, oom);
+	} else if (check_abandoned(p)) {
+		; /* not_ready said why */
+	} else if (unready) {
+		set_spawnerr(p, "Exited before its ready check passed (process log may have "
+				"details)");
 	} else {
 		set_spawnerr(p, "Exited too quickly (process log may have details)");
 	}
@@ -1428,15 +1554,15 @@ static enum proc_row row_of(enum proc_state s)
  * refuse_* cells answer the requests a state does not take. */
 // clang-format off
 static proc_action *const actions[NROWS][PROC_NEVENTS] = {
-/*              START           STOP                SHUTDOWN TIMER      SPAWNED  SPAWN_FAILED   EXITED           RESET    LOST           SCHEDULE  DEPS_READY  DEP_FAILED   CGROUP_EMPTY */
-[R_STOPPED]  = {start_or_wait,  stop_waiting,       nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due,  deps_ready, deps_failed, nothing},
-[R_STARTING] = {refuse_started, stop,               stop,    started,   spawned, enter_backoff, exited_starting, nothing, enter_unknown, skip_due, nothing,    nothing,     nothing},
-[R_RUNNING]  = {refuse_started, stop,               stop,    nothing,   nothing, enter_backoff, exited,          nothing, enter_unknown, skip_due, nothing,    nothing,     nothing},
-[R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing, nothing,       skip_due, nothing,    nothing,     nothing},
-[R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing, enter_unknown, skip_due, nothing,    nothing,     emptied},
-[R_EXITED]   = {start_or_wait,  refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due,  nothing,    nothing,     nothing},
-[R_FATAL]    = {start_or_wait,  stop_fatal,         nothing, revive,    nothing, nothing,       nothing,         reset,   nothing,       run_due,  nothing,    nothing,     nothing},
-[R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset,   nothing,       skip_due, nothing,    nothing,     nothing},
+/*              START           STOP                SHUTDOWN TIMER      SPAWNED  SPAWN_FAILED   EXITED           RESET    LOST           SCHEDULE  DEPS_READY  DEP_FAILED   CGROUP_EMPTY READY    NOT_READY  UNHEALTHY */
+[R_STOPPED]  = {start_or_wait,  stop_waiting,       nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due,  deps_ready, deps_failed, nothing,     nothing, nothing,   nothing},
+[R_STARTING] = {refuse_started, stop,               stop,    started,   spawned, enter_backoff, exited_starting, nothing, enter_unknown, skip_due, nothing,    nothing,     nothing,     ready,   not_ready, nothing},
+[R_RUNNING]  = {refuse_started, stop,               stop,    nothing,   nothing, enter_backoff, exited,          nothing, enter_unknown, skip_due, nothing,    nothing,     nothing,     nothing, nothing,   unhealthy},
+[R_BACKOFF]  = {refuse_started, stop_backoff,       give_up, retry,     nothing, nothing,       nothing,         nothing, nothing,       skip_due, nothing,    nothing,     nothing,     nothing, nothing,   nothing},
+[R_STOPPING] = {refuse_started, refuse_not_running, nothing, kill_hard, nothing, stopped,       exited_stopping, nothing, enter_unknown, skip_due, nothing,    nothing,     emptied,     nothing, nothing,   nothing},
+[R_EXITED]   = {start_or_wait,  refuse_not_running, nothing, nothing,   nothing, nothing,       nothing,         reset,   nothing,       run_due,  nothing,    nothing,     nothing,     nothing, nothing,   nothing},
+[R_FATAL]    = {start_or_wait,  stop_fatal,         nothing, revive,    nothing, nothing,       nothing,         reset,   nothing,       run_due,  nothing,    nothing,     nothing,     nothing, nothing,   nothing},
+[R_UNKNOWN]  = {refuse_unknown, refuse_not_running, nothing, nothing,   nothing, enter_backoff, exited,          reset,   nothing,       skip_due, nothing,    nothing,     nothing,     nothing, nothing,   nothing},
 };
 // clang-format on
 
@@ -1456,6 +1582,7 @@ void proc_exited(struct proc *p, int st)
 		settle_exec(p); /* final now: the child is gone */
 	close_stdin(p);
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
+	check_halt(p);
 	procs_pid_remove(p);
 	p->pid = 0;
 	p->wstatus = st;
@@ -1486,6 +1613,11 @@ void proc_exited(struct proc *p, int st)
 		proc_event(p, PROC_EV_EXITED);
 	}
 	finish_pending(p);
+}
+
+bool procs_reap_probe(struct procs *t, pid_t pid, int st)
+{
+	return check_reaped(t, pid, st);
 }
 
 /* A reload retired or replaced p while it ran: act once it is down. */
@@ -1606,6 +1738,7 @@ void proc_rebind(struct proc *p, const struct conf_process *pc, struct conf_ref 
 	conf_ref_put(p->cref);
 	p->conf = pc;
 	p->cref = conf_ref_get(cref);
+	check_rebind(p);
 	procs_name_insert(t, p);
 	t->deps_gen++;
 	if (p->gprio != gprio)

@@ -94,6 +94,9 @@ struct proc {
 	/* cgroups: the leaf and its stop's state; NULL until the first start
 	 * with cgroups on */
 	struct proc_cg *cg;
+	/* readiness and health checks (proc_check.h): allocated at the first
+	 * start of a program that has some; NULL otherwise */
+	struct proc_checks *chk;
 };
 
 /* cgroups: a process's leaf (cgroup.h) and what its stop waits for. */
@@ -117,11 +120,21 @@ void conf_ref_put(struct conf_ref *r);
 
 typedef void (*proc_hook_cb)(struct proc *p, enum proc_state from, enum proc_state to, void *arg);
 
+/* Something but the state changed (proc_check.h).  The state is
+ * p->state. */
+enum proc_change {
+	PROC_CHANGE_READY,  /* the ready check passed */
+	PROC_CHANGE_HEALTH, /* proc_health(p) is new */
+	PROC_CHANGE_STATUS, /* STATUS= text */
+};
+typedef void (*proc_change_cb)(struct proc *p, enum proc_change what, void *arg);
+
 /* A transition subscriber, embedded in its owner.  A hook may remove
  * itself (only itself) while it runs. */
 struct proc_hook {
 	proc_hook_cb cb;
 	void *arg;
+	proc_change_cb changed; /* NULL: not interested */
 	LIST_LINK(struct proc_hook) link;
 };
 
@@ -223,6 +236,11 @@ enum proc_event {
 	PROC_EV_DEPS_READY,
 	PROC_EV_DEP_FAILED,
 	PROC_EV_CGROUP_EMPTY, /* cgroups: the process's leaf holds no process any more */
+	/* readiness and health checks (proc_check.h) */
+	PROC_EV_READY,	   /* the ready check passed */
+	PROC_EV_NOT_READY, /* it did not pass within ready_timeout */
+	PROC_EV_UNHEALTHY, /* health_retries probes failed in a row, or the
+			    * watchdog was missed */
 	PROC_NEVENTS,
 };
 
@@ -260,8 +278,34 @@ int proc_send_stdin(struct proc *p, const void *buf, size_t len);
  * calls it now and then, so their pipes are closed before fds run out. */
 void procs_settle_execs(struct procs *t);
 
+/* The daemon's reaper: a pid of no process may be a readiness or health
+ * check's (exec:): true when it was. */
+bool procs_reap_probe(struct procs *t, pid_t pid, int st);
+
 /* The daemon's reaper: p's pid exited with wait status st. */
 void proc_exited(struct proc *p, int st);
+
+/* Readiness and health, for other parts (dependency conditions, /v1).
+ * proc_is_ready: RUNNING, which with a ready_check means the check passed
+ * (and startsecs elapsed), without one that startsecs elapsed.
+ * proc_health: PROC_HEALTH_NONE without a health_check (a dependency on
+ * "healthy" may take RUNNING then); otherwise UNKNOWN until the first
+ * probe of this run (and whenever it is not running), then HEALTHY or
+ * UNHEALTHY (health_retries failures in a row, or a missed watchdog). */
+enum proc_health {
+	PROC_HEALTH_NONE,
+	PROC_HEALTH_UNKNOWN,
+	PROC_HEALTH_HEALTHY,
+	PROC_HEALTH_UNHEALTHY,
+};
+bool proc_is_ready(const struct proc *p);
+enum proc_health proc_health(const struct proc *p);
+const char *proc_health_name(enum proc_health h); /* "none", "unknown", "healthy"... */
+/* The last STATUS= a notify program sent in this run, or NULL. */
+const char *proc_status_text(const struct proc *p);
+/* The last failure of a check ("health check tcp:...: failed: ..."), or
+ * NULL. */
+const char *proc_check_error(const struct proc *p);
 
 bool proc_is_stopped(const struct proc *p); /* STOPPED, EXITED, FATAL, UNKNOWN */
 bool proc_is_running(const struct proc *p); /* RUNNING, BACKOFF, STARTING */

@@ -180,8 +180,15 @@ bool proc_dep_holds(const struct proc *q, enum conf_dep_cond c)
 		return q->state == PROC_STARTING || q->state == PROC_RUNNING ||
 		       proc_completed_ok(q);
 	case CONF_DEP_RUNNING:
-	case CONF_DEP_HEALTHY:
+		/* RUNNING comes after startsecs or the ready check */
 		return q->state == PROC_RUNNING || proc_completed_ok(q);
+	case CONF_DEP_HEALTHY: {
+		/* without a health check, running is as healthy as it gets */
+		enum proc_health h = proc_health(q);
+		return (q->state == PROC_RUNNING &&
+			(h == PROC_HEALTH_NONE || h == PROC_HEALTH_HEALTHY)) ||
+		       proc_completed_ok(q);
+	}
 	case CONF_DEP_COMPLETED:
 		return q->state == PROC_EXITED;
 	case CONF_DEP_COMPLETED_OK:

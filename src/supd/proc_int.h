@@ -16,8 +16,9 @@ struct procs {
 	size_t nbuckets;      /* power of two, for both tables */
 	struct proc_hook *hooks;
 	bool shutting_down;
-	struct proc *execs;	 /* spawned, exec not confirmed (exec_link list) */
-	struct output_ctx *outs; /* what the processes' outputs share */
+	struct proc *execs;	  /* spawned, exec not confirmed (exec_link list) */
+	struct output_ctx *outs;  /* what the processes' outputs share */
+	struct check_ctx *checks; /* readiness/health checks (proc_check.c); NULL: none yet */
 	/* svc-deps (proc_deps.c): bumped when names may resolve to other
 	 * processes (added, removed, new config); NULL until a dependency */
 	uint64_t deps_gen;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proc_check.h"
 #include "list.h"
 #include "proc_int.h"
 
@@ -143,6 +144,7 @@ void procs_free(struct procs *t)
 	free(t->bypid);
 	output_ctx_free(t->outs);
 	procs_deps_free(t);
+	check_ctx_free(t->checks);
 	free(t);
 }
 

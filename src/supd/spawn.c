@@ -95,7 +95,8 @@ struct plan {
 	 * its failure here instead of to an error pipe, and we read it when
 	 * the clone returns.  NULL: errfd. */
 	struct child_err *shared;
-	bool restore_nice; /* the child started boosted: set nice back to nice */
+	int extra_fd, extra_fd_num; /* fd:N readiness: -1 none */
+	bool restore_nice;	    /* the child started boosted: set nice back to nice */
 	int nice;
 	/* The program's rlimit_*, nice, oom_score_adj and cpu_affinity
 	 * (conf_limits), in the form the system calls take. */
@@ -311,6 +312,14 @@ static bool is_supervisor_var(const char *kv, size_t klen, bool have_url)
 	return false;
 }
 
+static bool extra_has_keyn(const struct spawn_req *r, const char *kv, size_t klen)
+{
+	for (size_t i = 0; r->extra_env && r->extra_env[i]; i++)
+		if (!strncmp(r->extra_env[i], kv, klen) && r->extra_env[i][klen] == '=')
+			return true;
+	return false;
+}
+
 /* supd's environment, then SUPERVISOR_*, then the program's environment,
  * later values replacing earlier ones.  One allocation: the pointer array
  * followed by the strings it adds. */
@@ -331,7 +340,10 @@ static char **build_env(const struct spawn_req *r)
 			strbytes += strlen(supk[i]) + strlen(supv[i]) + 2;
 	for (size_t i = 0; i < p->env.n; i++)
 		strbytes += strlen(p->env.keys[i]) + strlen(p->env.vals[i]) + 2;
-	size_t nptr = ne + 4 + p->env.n + 1;
+	size_t nx = 0;
+	for (; r->extra_env && r->extra_env[nx]; nx++)
+		;
+	size_t nptr = ne + 4 + p->env.n + nx + 1;
 	char **out = malloc(nptr * sizeof(char *) + strbytes);
 	if (!out)
 		return NULL;
@@ -341,7 +353,7 @@ static char **build_env(const struct spawn_req *r)
 		const char *eq = strchr(env[i], '=');
 		size_t klen = eq ? (size_t)(eq - env[i]) : strlen(env[i]);
 		if (env_has_keyn(&p->env, env[i], klen) ||
-		    is_supervisor_var(env[i], klen, have_url))
+		    is_supervisor_var(env[i], klen, have_url) || extra_has_keyn(r, env[i], klen))
 			continue;
 		out[n++] = env[i];
 	}
@@ -355,6 +367,8 @@ static char **build_env(const struct spawn_req *r)
 		out[n++] = s;
 		s += sprintf(s, "%s=%s", p->env.keys[i], p->env.vals[i]) + 1;
 	}
+	for (size_t i = 0; i < nx; i++)
+		out[n++] = (char *)r->extra_env[i];
 	out[n] = NULL;
 	return out;
 }
@@ -512,6 +526,8 @@ static CHILD_SIDE __attribute__((noreturn)) void child(const struct plan *pl)
 		child_fail(pl, ST_STDIO);
 	if (close_others(pl->errfd) < 0)
 		child_fail(pl, ST_CLOSE);
+	if (pl->extra_fd >= 0 && move_fd(pl->extra_fd, pl->extra_fd_num) < 0)
+		child_fail(pl, ST_STDIO);
 	static const struct ksigaction dfl;
 	for (int s = 1; s < _NSIG; s++)
 		if (resettable(s) && (!pl->reset || (s <= 64 && (*pl->reset >> (s - 1) & 1))))
@@ -788,7 +804,12 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 {
 	const struct conf_process *p = r->p;
 	char file[PATH_MAX];
-	struct plan pl = {.in_r = -1, .out_w = -1, .err_w = -1, .errfd = -1};
+	struct plan pl = {.in_r = -1,
+			  .out_w = -1,
+			  .err_w = -1,
+			  .errfd = -1,
+			  .extra_fd = r->slots || r->extra_fd_num < 3 ? -1 : r->extra_fd,
+			  .extra_fd_num = r->extra_fd_num};
 	int inp[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1}, ep[2] = {-1, -1};
 	int ret;
 

@@ -63,6 +63,14 @@ struct spawn_req {
 	int cgroup_fd; /* with cgroup_procs: the leaf's directory, for clone3's
 			* CLONE_INTO_CGROUP on the clone path (the child is born
 			* in it; cgroup_procs is the fallback) */
+	/* readiness checks (proc_check.h): "KEY=value" strings set last, over
+	 * the same keys of supd's environment (NOTIFY_SOCKET); NULL: none */
+	const char *const *extra_env;
+	/* fd:N readiness: the child gets extra_fd as its fd extra_fd_num
+	 * (needs slots NULL: the plain fork keeps every fd until exec);
+	 * extra_fd_num 0 (below 3): none */
+	int extra_fd;
+	int extra_fd_num;
 };
 
 struct spawn_child {

@@ -15,19 +15,7 @@ fi
 bb_setup
 
 # Records every event (header line, payload, then a newline) and acks.
-cat >"$T/rec.py" <<'EOS'
-import sys
-out = open(sys.argv[1], "ab")
-while True:
-    sys.stdout.write("READY\n"); sys.stdout.flush()
-    line = sys.stdin.buffer.readline()
-    if not line:
-        break
-    hdr = dict(x.split(":", 1) for x in line.decode().split())
-    body = sys.stdin.buffer.read(int(hdr["len"]))
-    out.write(line + body + b"\n"); out.flush()
-    sys.stdout.write("RESULT 2\nOK"); sys.stdout.flush()
-EOS
+cp "$(dirname "$0")/evrec.py" "$T/rec.py"
 # Answers FAIL to an event the first time it sees its serial, OK after.
 cat >"$T/fail.py" <<'EOS'
 import sys
