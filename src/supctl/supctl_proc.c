@@ -66,46 +66,104 @@ static void show_statuses(json_t **v, size_t n)
 	}
 }
 
+/* status of names that each name one process (no "all", no group spec):
+ * one GET /v1/processes/{namespec} each, on the same connection, so that
+ * the cost does not grow with the number of processes supd has (#18: with
+ * 10,000 the whole list is 2 MB to send and parse for one line).  Fills
+ * match[] as the list path does; returns -1 when the server could not be
+ * asked (the error said), else how many matched. */
+#define STATUS_ONE_MAX 16
+
+static bool one_process_spec(const char *s)
+{
+	const char *colon = strchr(s, ':');
+	return *s && strcmp(s, "all") && !strchr(s, '*') &&
+	       (!colon || (colon[1] && !strchr(colon + 1, ':')));
+}
+
+static ssize_t status_each(struct ctl *x, int argc, char **argv, json_t **match)
+{
+	ssize_t k = 0;
+	for (int a = 0; a < argc; a++) {
+		char enc[1600], path[1700];
+		ctl_enc(argv[a], enc, sizeof(enc));
+		snprintf(path, sizeof(path), "/v1/processes/%s", enc);
+		struct reply rep;
+		if (ctl_call_ex(x, "GET", path, &rep, true, NULL, NULL) < 0)
+			return -1;
+		if (rep.code && !strcmp(rep.code, "BAD_NAME")) {
+			ctl_err(x, "BAD_NAME", "%s: ERROR (no such process)", argv[a]);
+			x->exitstatus = EX_STATUS_UNKNOWN;
+		} else if (rep.code || !json_is_object(rep.j)) {
+			ctl_err(x, rep.code ? rep.code : "BAD_ANSWER", "error: GET %s: %s", path,
+				rep.msg ? rep.msg : "unexpected answer");
+			x->exitstatus = EX_STATUS_UNKNOWN;
+		} else {
+			match[k++] = json_incref(rep.j);
+		}
+		ctl_reply_free(&rep);
+	}
+	return k;
+}
+
 int cmd_status(struct ctl *x, int argc, char **argv)
 {
-	struct reply rep;
-	/* Only the columns shown: less to send and parse (--json: all). */
-	const char *path = x->json ? "/v1/processes"
-				   : "/v1/processes?fields=group,name,state,statename,description";
-	if (ctl_call_ex(x, "GET", path, &rep, true, NULL, NULL) < 0)
-		return 0;
-	json_t *all = json_object_get(rep.j, "processes");
-	size_t n = json_array_size(all);
-	json_t **match = calloc(n * (size_t)(argc ? argc : 1) + 1, sizeof(*match));
-	size_t k = 0;
-	bool every = argc == 0;
-	for (int i = 0; i < argc; i++)
+	bool every = argc == 0, each = argc > 0 && argc <= STATUS_ONE_MAX;
+	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "all"))
 			every = true;
-	if (every) {
-		for (size_t i = 0; i < n; i++)
-			match[k++] = json_array_get(all, i);
+		if (!one_process_spec(argv[i]))
+			each = false;
+	}
+	struct reply rep = {0};
+	json_t **match;
+	size_t k = 0;
+	if (each) {
+		match = calloc((size_t)argc + 1, sizeof(*match));
+		ssize_t r = match ? status_each(x, argc, argv, match) : -1;
+		if (r < 0) {
+			for (size_t i = 0; match && match[i]; i++)
+				json_decref(match[i]);
+			free(match);
+			return 0;
+		}
+		k = (size_t)r;
 	} else {
-		for (int a = 0; a < argc; a++) {
-			char group[512];
-			const char *name;
-			split_namespec(argv[a], group, sizeof(group), &name);
-			bool found = false;
-			for (size_t i = 0; i < n; i++) {
-				json_t *p = json_array_get(all, i);
-				if (strcmp(ctl_jstr(p, "group"), group) ||
-				    (name && strcmp(ctl_jstr(p, "name"), name)))
-					continue;
-				found = true;
-				match[k++] = p;
-			}
-			if (!found) {
-				if (!name)
-					ctl_err(x, "BAD_NAME", "%s: ERROR (no such group)", group);
-				else
-					ctl_err(x, "BAD_NAME", "%s: ERROR (no such process)",
-						argv[a]);
-				x->exitstatus = EX_STATUS_UNKNOWN;
+		/* Only the columns shown: less to send and parse (--json: all). */
+		const char *path =
+		    x->json ? "/v1/processes"
+			    : "/v1/processes?fields=group,name,state,statename,description";
+		if (ctl_call_ex(x, "GET", path, &rep, true, NULL, NULL) < 0)
+			return 0;
+		json_t *all = json_object_get(rep.j, "processes");
+		size_t n = json_array_size(all);
+		match = calloc(n * (size_t)(argc ? argc : 1) + 1, sizeof(*match));
+		if (every) {
+			for (size_t i = 0; i < n; i++)
+				match[k++] = json_incref(json_array_get(all, i));
+		} else {
+			for (int a = 0; a < argc; a++) {
+				char group[512];
+				const char *name;
+				split_namespec(argv[a], group, sizeof(group), &name);
+				bool found = false;
+				for (size_t i = 0; i < n; i++) {
+					json_t *p = json_array_get(all, i);
+					if (strcmp(ctl_jstr(p, "group"), group) ||
+					    (name && strcmp(ctl_jstr(p, "name"), name)))
+						continue;
+					found = true;
+					match[k++] = json_incref(p);
+				}
+				if (!found) {
+					if (!name)
+						ctl_err(x, "BAD_NAME", "%s: ERROR (no such group)",
+							group);
+					else
+						ctl_err(x, "BAD_NAME",
+							"%s: ERROR (no such process)", argv[a]);
+					x->exitstatus = EX_STATUS_UNKNOWN;
+				}
 			}
 		}
 	}
@@ -117,9 +175,11 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 	} else {
 		show_statuses(match, k);
 	}
-	for (size_t i = 0; i < k; i++)
+	for (size_t i = 0; i < k; i++) {
 		if (stopped_state(ctl_jint(match[i], "state")))
 			x->exitstatus = EX_STATUS_NOT_RUNNING;
+		json_decref(match[i]);
+	}
 	free(match);
 	ctl_reply_free(&rep);
 	return 0;
