@@ -25,7 +25,7 @@ struct api {
 	struct xmlrpc *xr;
 	struct held_act *acts;
 	struct follow *follows;
-	struct follow_hub *hub; /* api_follow.c's inotify instance; NULL when none follows */
+	struct follow_hub *hub;	   /* api_follow.c's inotify instance; NULL when none follows */
 	struct api_events *events; /* api_events.c */
 	struct metrics *metrics;   /* metrics.c */
 };
@@ -49,6 +49,9 @@ void api_json_str(struct buf *b, const char *str);
 #define API_ALL_FIELDS 0x7fffu
 int api_parse_fields(const char *spec, unsigned *mask);
 void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask);
+/* The same fields as one line of tab-separated values (GET
+ * /v1/processes?format=tsv): \t \n \r \\ escaped. */
+void api_tsv_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask);
 
 /* api_follow.c: streams a log to r (chunked) from its last 1024 bytes on,
  * or answers NO_FILE/FAILED. */

@@ -92,29 +92,71 @@ static void sb_key(struct buf *b, bool *first, size_t i)
 	buf_put(b, "\":", 2);
 }
 
-void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask)
+/* A TSV field: the bytes as they are but for the separators, escaped as
+ * \t \n \r \\, and bytes that are not UTF-8, which become U+FFFD as in
+ * the JSON form (supctl prints either the same way). */
+static void tsv_str(struct buf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	while (*s) {
+		const unsigned char *run = s;
+		while (*s >= 0x20 && *s < 0x80 && *s != '\\')
+			s++;
+		buf_put(b, (const char *)run, (size_t)(s - run));
+		if (!*s)
+			break;
+		if (*s == '\\' || *s == '\t' || *s == '\n' || *s == '\r') {
+			char esc[2] = {'\\', *s == '\t'	  ? 't'
+					     : *s == '\n' ? 'n'
+					     : *s == '\r' ? 'r'
+							  : '\\'};
+			buf_put(b, esc, 2);
+			s++;
+		} else if (*s < 0x20) {
+			buf_put(b, (const char *)s++, 1);
+		} else {
+			size_t n = utf8_len(s, SIZE_MAX);
+			if (n) {
+				buf_put(b, (const char *)s, n);
+				s += n;
+			} else {
+				buf_put(b, "\xef\xbf\xbd", 3);
+				s++;
+			}
+		}
+	}
+}
+
+/* One process's fields in the JSON object form or as a TSV line. */
+static void proc_fields_put(struct buf *b, const struct proc *p, time_t now, unsigned mask,
+			    bool tsv)
 {
 	char buf[512];
 	bool first = true;
+	void (*str)(struct buf *, const char *) = tsv ? tsv_str : api_json_str;
 	for (size_t i = 0; i < NFIELDS; i++) {
 		if (!(mask & (1u << i)))
 			continue;
-		sb_key(b, &first, i);
+		if (!tsv)
+			sb_key(b, &first, i);
+		else if (!first)
+			buf_put(b, "\t", 1);
+		first = false;
 		switch (i) {
 		case 0:
-			api_json_str(b, p->conf->name);
+			str(b, p->conf->name);
 			break;
 		case 1:
-			api_json_str(b, p->conf->group);
+			str(b, p->conf->group);
 			break;
 		case 2:
-			api_json_str(b, namespec(p, buf, sizeof(buf)));
+			str(b, namespec(p, buf, sizeof(buf)));
 			break;
 		case 3:
 			buf_putf(b, "%d", (int)p->state);
 			break;
 		case 4:
-			api_json_str(b, proc_state_name(p->state));
+			str(b, proc_state_name(p->state));
 			break;
 		case 5:
 			buf_putf(b, "%d", (int)p->pid);
@@ -138,18 +180,31 @@ void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mas
 			buf_putf(b, "%d", p->exitstatus);
 			break;
 		case 11:
-			api_json_str(b, p->spawnerr);
+			str(b, p->spawnerr);
 			break;
 		case 12:
-			api_json_str(b, proc_description(p, now, buf, sizeof(buf)));
+			str(b, proc_description(p, now, buf, sizeof(buf)));
 			break;
 		case 13:
-			api_json_str(b, p->out ? output_path(p->out, OUTPUT_STDOUT) : NULL);
+			str(b, p->out ? output_path(p->out, OUTPUT_STDOUT) : NULL);
 			break;
 		case 14:
-			api_json_str(b, p->out ? output_path(p->out, OUTPUT_STDERR) : NULL);
+			str(b, p->out ? output_path(p->out, OUTPUT_STDERR) : NULL);
 			break;
 		}
 	}
-	buf_put(b, first ? "{}" : "}", first ? 2 : 1);
+	if (tsv)
+		buf_put(b, "\n", 1);
+	else
+		buf_put(b, first ? "{}" : "}", first ? 2 : 1);
+}
+
+void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask)
+{
+	proc_fields_put(b, p, now, mask, false);
+}
+
+void api_tsv_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask)
+{
+	proc_fields_put(b, p, now, mask, true);
 }

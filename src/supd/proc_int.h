@@ -18,6 +18,10 @@ struct procs {
 	bool shutting_down;
 	struct proc *execs;	 /* spawned, exec not confirmed (exec_link list) */
 	struct output_ctx *outs; /* what the processes' outputs share */
+	/* scale (#18): bumped by every procs_add/procs_remove, so that a
+	 * caller may keep a view of the set (ops's name order) until it
+	 * changes. */
+	unsigned long gen;
 };
 
 /* proc_table.c: p's pid (> 0) or its name (p->conf) is now a key. */

@@ -35,6 +35,10 @@ done >"$T/conf.d/progs.ini"
 	[program:web]
 	command=sleep 1000
 	startsecs=0
+
+	[program:back\slash]
+	command=sleep 1000
+	autostart=false
 	EOF
 	for ((i = 1; i <= N; i++)); do
 		printf '[program:q%d]\ncommand=sleep 1000\nautostart=false\n\n' "$i"
@@ -70,8 +74,29 @@ ok "status of named processes, one request each"
 
 # The whole list is more than max_response: it still fails as it should.
 run status
-[[ $OUT == *max_response* ]] || fail "status of all $((2 * N + 1)) with max_response=4KB: got '$OUT'"
+[[ $OUT == *max_response* ]] || fail "status of all $((2 * N + 2)) with max_response=4KB: got '$OUT'"
 ok "status of all still bounded by max_response"
+
+# The list as tab-separated lines (what supctl status asks for): one a
+# process, the fields in the API's order, '\' escaped.
+if command -v curl >/dev/null; then
+	TSV=$(timeout 10 curl -sf --unix-socket "$T/supd.sock" \
+		'http://localhost/v1/processes?fields=name,group,statename&format=tsv') ||
+		fail "GET /v1/processes?format=tsv failed"
+	expect_eq $((2 * N + 2)) "$(wc -l <<<"$TSV")" "TSV lines"
+	expect_eq "$(printf 'back\\\\slash\tback\\\\slash\tSTOPPED')" "$(grep '^back' <<<"$TSV")" "TSV line of back\\slash"
+	expect_eq "$(printf 'web\tweb\tRUNNING')" "$(grep '^web' <<<"$TSV")" "TSV line of web"
+	timeout 10 curl -s --unix-socket "$T/supd.sock" 'http://localhost/v1/processes?format=xml' |
+		grep -q BAD_ARGUMENTS || fail "format=xml is not BAD_ARGUMENTS"
+	ok "GET /v1/processes?format=tsv"
+fi
+sed -i 's/^max_response=4KB$/max_response=16MB/' "$T/supd.conf"
+run status
+expect_eq 3 "$RC" "exit code of status (all; some STOPPED)"
+expect_eq "$(printf '%-33s%-10s%s' 'back\slash' STOPPED 'Not started')" "$(grep '^back' <<<"$OUT")" \
+	"status line of back\\slash"
+expect_eq $((2 * N + 2)) "$(wc -l <<<"$OUT")" "status lines"
+ok "status of all from the TSV list"
 
 # YAML and libconfig, with the client's sections after the programs.
 {
