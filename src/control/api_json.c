@@ -17,6 +17,19 @@
 /* The process list is the hot path (supctl status with 1000 programs):
  * written as JSON text directly, without a jansson object per process. */
 
+/* The character at s (not ASCII): as it is when it is UTF-8, else bad (the
+ * form of U+FFFD) for its first byte.  Returns the bytes consumed. */
+static size_t put_utf8(struct buf *b, const unsigned char *s, const char *bad)
+{
+	size_t n = utf8_len(s, SIZE_MAX);
+	if (n) {
+		buf_put(b, (const char *)s, n);
+		return n;
+	}
+	buf_put(b, bad, strlen(bad));
+	return 1;
+}
+
 /* A JSON string; bytes that are not UTF-8 (a name is any bytes) become
  * U+FFFD, so that the answer always parses. */
 void api_json_str(struct buf *b, const char *str)
@@ -36,14 +49,7 @@ void api_json_str(struct buf *b, const char *str)
 		} else if (*s < 0x20) {
 			buf_putf(b, "\\u%04x", *s++);
 		} else {
-			size_t n = utf8_len(s, SIZE_MAX);
-			if (n) {
-				buf_put(b, (const char *)s, n);
-				s += n;
-			} else {
-				buf_put(b, "\\ufffd", 6);
-				s++;
-			}
+			s += put_utf8(b, s, "\\ufffd");
 		}
 	}
 	buf_put(b, "\"", 1);
@@ -115,14 +121,7 @@ static void tsv_str(struct buf *b, const char *str)
 		} else if (*s < 0x20) {
 			buf_put(b, (const char *)s++, 1);
 		} else {
-			size_t n = utf8_len(s, SIZE_MAX);
-			if (n) {
-				buf_put(b, (const char *)s, n);
-				s += n;
-			} else {
-				buf_put(b, "\xef\xbf\xbd", 3);
-				s++;
-			}
+			s += put_utf8(b, s, "\xef\xbf\xbd");
 		}
 	}
 }
