@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Turn bench/run's results.tsv into a Markdown table, a JSON file and two
-gnuplot PNGs (spawn time and memory against N).
+gnuplot PNGs (spawn time, memory and status latency against N).
 
     report.py RESULTS.tsv PREFIX          writes PREFIX.md, PREFIX.json,
-                                          PREFIX-spawn.png, PREFIX-memory.png
+                                          PREFIX-spawn.png, PREFIX-memory.png,
+                                          PREFIX-status.png
     report.py --doc RESULTS.tsv PREFIX DOCDIR
                                           also replaces the generated part of
                                           DOCDIR/performance.md and copies the
@@ -233,6 +234,11 @@ def main(argv):
             mem[w] = [(n if n else int_or(machine, "scale_n", 10000), v) for n, v in mem[w]]
         if plot(mem, "Idle daemon PSS (smaps_rollup, median)", "MB", prefix + "-memory.png"):
             pngs["memory"] = prefix + "-memory.png"
+        st = series(figs, "ctl_status_", [("scale_ctl", 0)])
+        for w in WHO:
+            st[w] = [(n if n else int_or(machine, "scale_n", 10000), v) for n, v in st[w]]
+        if plot(st, "status of all N programs: supctl or supervisorctl wall time (median)", "ms", prefix + "-status.png"):
+            pngs["status"] = prefix + "-status.png"
     sys.stdout.write(md)
     print("\nbench: results in %s.md, .json%s" % (prefix, "".join(", " + os.path.basename(p) for p in pngs.values())))
     if doc:

@@ -26,6 +26,15 @@
  *   tool respawn CMD...             the physical reference for restarts: run
  *                                   CMD, and each time it dies, fork and exec
  *                                   it again at once (blocking waitpid)
+ *   tool lines ID BYTES GOFILE      wait for GOFILE, then write BYTES bytes
+ *                                   of 32-byte lines "ID SEQ ....\n" (SEQ
+ *                                   0, 1, 2, ...) to stdout as fast as it can
+ *   tool checklines FILE ID BYTES   is FILE exactly what `lines ID BYTES`
+ *                                   writes?  Prints "lost dup ooo bad"
+ *                                   (lines), exits 0 when all are 0
+ *   tool waittotal BYTES SECS FILE...
+ *                                   wait until the FILEs hold BYTES bytes
+ *                                   together; print the time
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -294,6 +303,94 @@ static int floor_cpu(const char *path, long long bytes)
 	return 0;
 }
 
+/* The fan-in writer: fixed-width lines, so that the checker knows every
+ * line's place, and a counter incremented in place (no printf per line):
+ * the writer must cost little next to the daemon that logs it. */
+#define FLINE 32
+static int lines(const char *id, long long bytes, const char *gofile)
+{
+	static char buf[FLINE * 2048];
+	char line[FLINE];
+	memset(line, '.', FLINE);
+	int k = snprintf(line, FLINE, "%-8.8s 0000000000", id);
+	line[k] = ' ';
+	line[FLINE - 1] = '\n';
+	char *seq = line + 9; /* 10 digits */
+	while (access(gofile, F_OK) != 0)
+		sleep_ms(0.5);
+	long long left = bytes;
+	while (left > 0) {
+		size_t n = 0;
+		while (n + FLINE <= sizeof buf && (long long)n < left) {
+			memcpy(buf + n, line, FLINE);
+			n += FLINE;
+			for (int d = 9; d >= 0 && ++seq[d] > '9'; d--)
+				seq[d] = '0';
+		}
+		if ((long long)n > left)
+			n = (size_t)left;
+		if (write_all(1, buf, n) < 0) {
+			perror("lines: write");
+			return 1;
+		}
+		left -= (long long)n;
+	}
+	return 0;
+}
+
+static int checklines(const char *path, const char *id, long long bytes)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		perror(path);
+		printf("%lld 0 0 0\n", bytes / FLINE);
+		return 1;
+	}
+	char want[16], l[256];
+	snprintf(want, sizeof want, "%-8.8s ", id);
+	long long expect = 0, lost = 0, dup = 0, ooo = 0, bad = 0, total = bytes / FLINE;
+	while (fgets(l, sizeof l, f)) {
+		char *e;
+		long long s;
+		if (strlen(l) != FLINE || memcmp(l, want, 9) || (s = strtoll(l + 9, &e, 10), e != l + 19)) {
+			bad++;
+			continue;
+		}
+		if (s == expect)
+			expect++;
+		else if (s < expect)
+			(s == expect - 1) ? dup++ : ooo++;
+		else {
+			lost += s - expect;
+			expect = s + 1;
+		}
+	}
+	fclose(f);
+	if (expect < total)
+		lost += total - expect;
+	printf("%lld %lld %lld %lld\n", lost, dup, ooo, bad);
+	return lost || dup || ooo || bad;
+}
+
+static int waittotal(long long bytes, double secs, int n, char **files)
+{
+	double end = now() + secs;
+	for (;;) {
+		long long sum = 0;
+		for (int i = 0; i < n; i++) {
+			long long s = file_size(files[i]);
+			sum += s > 0 ? s : 0;
+		}
+		if (sum >= bytes)
+			break;
+		if (now() > end)
+			return 1;
+		sleep_ms(2);
+	}
+	printf("%.9f\n", now());
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -317,6 +414,12 @@ int main(int argc, char **argv)
 		return floor_cpu(argv[2], atoll(argv[3]));
 	if (!strcmp(cmd, "respawn") && argc > 2)
 		return respawn(argv + 2);
+	if (!strcmp(cmd, "lines") && argc == 5)
+		return lines(argv[2], atoll(argv[3]), argv[4]);
+	if (!strcmp(cmd, "checklines") && argc == 5)
+		return checklines(argv[2], argv[3], atoll(argv[4]));
+	if (!strcmp(cmd, "waittotal") && argc > 4)
+		return waittotal(atoll(argv[2]), atof(argv[3]), argc - 4, argv + 4);
 	if (!strcmp(cmd, "killwait") && argc == 4)
 		return killwait(argv[2], atof(argv[3]));
 	fprintf(stderr, "usage: see bench/tool.c\n");

@@ -221,6 +221,74 @@ static int ini_line(struct ini *st, const char *line, size_t n, int lineno)
 	return option_line(st, t, tn, lineno);
 }
 
+/* Could the header line at text[at] ('[') name a section r keeps?  Its
+ * name starts right after the '[': a kept name must begin there. */
+static bool may_keep(const struct raw_conf *r, const char *text, size_t at, size_t len)
+{
+	for (const char *const *o = r->only; *o; o++) {
+		if (at + 1 >= len || text[at + 1] != **o)
+			continue;
+		size_t n = strlen(*o);
+		if (len - at - 1 >= n && !memcmp(text + at + 1, *o, n))
+			return true;
+	}
+	return false;
+}
+
+static int count_lines(const char *p, size_t n)
+{
+	int k = 0;
+	for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+		k++;
+	return k;
+}
+
+/* From i, the start of the line after a discarded section's header: the
+ * start of the next header line that may name a section r keeps, or len,
+ * counting the lines passed into *lineno.  A line that begins with '['
+ * is a header (at column 0 a line cannot continue an option); an
+ * indented '[' line may be a header or a continuation depending on the
+ * lines before it: then the skip stops at i or at the last header before
+ * that line (*hold set to the line's start), and the lines up to it are
+ * read one by one.  For a reader that keeps only some sections (supctl),
+ * so that a config of 10,000 programs costs it a scan for '[' rather than
+ * the parsing of every line; what those sections say, errors included,
+ * is none of its business. */
+static size_t skip_discarded(const struct raw_conf *r, const char *text, size_t i, size_t len,
+			     int *lineno, size_t *hold)
+{
+	size_t at = i, from = i, last = i, end;
+	for (;;) {
+		const char *b = at < len ? memchr(text + at, '[', len - at) : NULL;
+		end = b ? (size_t)(b - text) : len;
+		size_t ls = end;
+		while (ls > from && text[ls - 1] != '\n')
+			ls--;
+		if (b && ls != end) {
+			size_t k = ls;
+			while (k < end && py_space((unsigned char)text[k]))
+				k++;
+			if (k == end) {
+				*hold = ls;
+				end = last;
+				break;
+			}
+			at = end + 1;
+			continue;
+		}
+		if (!b || may_keep(r, text, end, len))
+			break;
+		/* Another section that is not kept: skip it too. */
+		last = from = end;
+		at = end + 1;
+	}
+	/* Lines are counted only when a section follows that may be kept:
+	 * nothing after the last one needs its line number. */
+	if (end < len)
+		*lineno += count_lines(text + i, end - i);
+	return end;
+}
+
 int conf_ini_parse(struct raw_conf *r, const char *file, const char *text, size_t len,
 		   struct diags *d)
 {
@@ -231,9 +299,21 @@ int conf_ini_parse(struct raw_conf *r, const char *file, const char *text, size_
 
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		i = 3;
+	/* Sections the reader does not keep are skipped to the next header
+	 * without reading their lines, when the line count can be kept by
+	 * counting \n alone (no \r in the text). */
+	bool skip_ok = r->only && !memchr(text, '\r', len);
+	size_t hold = 0;
 	/* Lines end at \n, \r\n or a lone \r, as in Python's universal
 	 * newlines mode, which is how supervisord opens the file. */
 	while (i < len && rc >= 0) {
+		if (skip_ok && i >= hold && st.sec && st.sec->discard && !st.in_opt) {
+			size_t to = skip_discarded(r, text, i, len, &lineno, &hold);
+			if (to != i) {
+				i = to;
+				continue;
+			}
+		}
 		size_t j = i;
 		while (j < len && text[j] != '\n' && text[j] != '\r')
 			j++;

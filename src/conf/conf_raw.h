@@ -51,7 +51,8 @@ struct raw_conf {
 	size_t cap;
 	struct strmap names; /* section name -> index in secs */
 	/* NULL-terminated names of the only sections to keep; NULL: all.  The
-	 * others are still parsed (errors are errors) but not stored: supctl
+	 * others are not stored, and the INI reader skips their lines to the
+	 * next header without reading them (their errors go unseen): supctl
 	 * needs three sections of a config that may hold 10,000. */
 	const char *const *only;
 	struct raw_section skip; /* what raw_section returns for the others */

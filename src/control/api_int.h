@@ -53,6 +53,9 @@ void api_json_str(struct buf *b, const char *str);
 #define API_F_RESOURCES (1u << 31)
 int api_parse_fields(const char *spec, unsigned *mask);
 void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask);
+/* The same fields as one line of tab-separated values (GET
+ * /v1/processes?format=tsv): \t \n \r \\ escaped. */
+void api_tsv_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask);
 
 /* api_health.c: GET /v1/health, 200 or 503 with who is not there. */
 void api_health(struct api *a, struct http_req *r);

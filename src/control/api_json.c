@@ -17,6 +17,19 @@
 /* The process list is the hot path (supctl status with 1000 programs):
  * written as JSON text directly, without a jansson object per process. */
 
+/* The character at s (not ASCII): as it is when it is UTF-8, else bad (the
+ * form of U+FFFD) for its first byte.  Returns the bytes consumed. */
+static size_t put_utf8(struct buf *b, const unsigned char *s, const char *bad)
+{
+	size_t n = utf8_len(s, SIZE_MAX);
+	if (n) {
+		buf_put(b, (const char *)s, n);
+		return n;
+	}
+	buf_put(b, bad, strlen(bad));
+	return 1;
+}
+
 /* A JSON string; bytes that are not UTF-8 (a name is any bytes) become
  * U+FFFD, so that the answer always parses. */
 void api_json_str(struct buf *b, const char *str)
@@ -36,14 +49,7 @@ void api_json_str(struct buf *b, const char *str)
 		} else if (*s < 0x20) {
 			buf_putf(b, "\\u%04x", *s++);
 		} else {
-			size_t n = utf8_len(s, SIZE_MAX);
-			if (n) {
-				buf_put(b, (const char *)s, n);
-				s += n;
-			} else {
-				buf_put(b, "\\ufffd", 6);
-				s++;
-			}
+			s += put_utf8(b, s, "\\ufffd");
 		}
 	}
 	buf_put(b, "\"", 1);
@@ -101,29 +107,64 @@ static void sb_key(struct buf *b, bool *first, size_t i)
 	buf_put(b, "\":", 2);
 }
 
-void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask)
+/* A TSV field: the bytes as they are but for the separators, escaped as
+ * \t \n \r \\, and bytes that are not UTF-8, which become U+FFFD as in
+ * the JSON form (supctl prints either the same way). */
+static void tsv_str(struct buf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	while (*s) {
+		const unsigned char *run = s;
+		while (*s >= 0x20 && *s < 0x80 && *s != '\\')
+			s++;
+		buf_put(b, (const char *)run, (size_t)(s - run));
+		if (!*s)
+			break;
+		if (*s == '\\' || *s == '\t' || *s == '\n' || *s == '\r') {
+			char esc[2] = {'\\', *s == '\t'	  ? 't'
+					     : *s == '\n' ? 'n'
+					     : *s == '\r' ? 'r'
+							  : '\\'};
+			buf_put(b, esc, 2);
+			s++;
+		} else if (*s < 0x20) {
+			buf_put(b, (const char *)s++, 1);
+		} else {
+			s += put_utf8(b, s, "\xef\xbf\xbd");
+		}
+	}
+}
+
+/* One process's fields in the JSON object form or as a TSV line. */
+static void proc_fields_put(struct buf *b, const struct proc *p, time_t now, unsigned mask,
+			    bool tsv)
 {
 	char buf[512];
 	bool first = true;
+	void (*str)(struct buf *, const char *) = tsv ? tsv_str : api_json_str;
 	for (size_t i = 0; i < NFIELDS; i++) {
 		if (!(mask & (1u << i)))
 			continue;
-		sb_key(b, &first, i);
+		if (!tsv)
+			sb_key(b, &first, i);
+		else if (!first)
+			buf_put(b, "\t", 1);
+		first = false;
 		switch (i) {
 		case 0:
-			api_json_str(b, p->conf->name);
+			str(b, p->conf->name);
 			break;
 		case 1:
-			api_json_str(b, p->conf->group);
+			str(b, p->conf->group);
 			break;
 		case 2:
-			api_json_str(b, namespec(p, buf, sizeof(buf)));
+			str(b, namespec(p, buf, sizeof(buf)));
 			break;
 		case 3:
 			buf_putf(b, "%d", (int)p->state);
 			break;
 		case 4:
-			api_json_str(b, proc_state_name(p->state));
+			str(b, proc_state_name(p->state));
 			break;
 		case 5:
 			buf_putf(b, "%d", (int)p->pid);
@@ -147,16 +188,16 @@ void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mas
 			buf_putf(b, "%d", p->exitstatus);
 			break;
 		case 11:
-			api_json_str(b, p->spawnerr);
+			str(b, p->spawnerr);
 			break;
 		case 12:
-			api_json_str(b, proc_description(p, now, buf, sizeof(buf)));
+			str(b, proc_description(p, now, buf, sizeof(buf)));
 			break;
 		case 13:
-			api_json_str(b, p->out ? output_path(p->out, OUTPUT_STDOUT) : NULL);
+			str(b, p->out ? output_path(p->out, OUTPUT_STDOUT) : NULL);
 			break;
 		case 14:
-			api_json_str(b, p->out ? output_path(p->out, OUTPUT_STDERR) : NULL);
+			str(b, p->out ? output_path(p->out, OUTPUT_STDERR) : NULL);
 			break;
 		case 15:
 			/* a scheduled program's next run (unix seconds), else null */
@@ -173,23 +214,24 @@ void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mas
 			buf_putf(b, "%s", proc_is_ready(p) ? "true" : "false");
 			break;
 		case 18:
-			api_json_str(b, proc_health_name(proc_health(p)));
+			str(b, proc_health_name(proc_health(p)));
 			break;
 		case 19:
-			api_json_str(b, proc_status_text(p));
+			str(b, proc_status_text(p));
 			break;
 		case 20:
-			api_json_str(b, proc_check_error(p));
+			str(b, proc_check_error(p));
 			break;
 		}
 	}
-	/* cgroups: only when the last exit was an OOM kill */
-	if (p->cg && p->cg->oom) {
+	/* cgroups: only when the last exit was an OOM kill (JSON only, as
+	 * resources: a TSV line has the fields asked for, in their order) */
+	if (!tsv && p->cg && p->cg->oom) {
 		buf_put(b, first ? "{" : ",", 1);
 		buf_put(b, "\"oom_killed\":true", 17);
 		first = false;
 	}
-	if (mask & API_F_RESOURCES) {
+	if (!tsv && (mask & API_F_RESOURCES)) {
 		struct proc_resources res;
 		buf_put(b, first ? "{" : ",", 1);
 		first = false;
@@ -210,5 +252,18 @@ void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mas
 			buf_put(b, "}", 1);
 		}
 	}
-	buf_put(b, first ? "{}" : "}", first ? 2 : 1);
+	if (tsv)
+		buf_put(b, "\n", 1);
+	else
+		buf_put(b, first ? "{}" : "}", first ? 2 : 1);
+}
+
+void api_json_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask)
+{
+	proc_fields_put(b, p, now, mask, false);
+}
+
+void api_tsv_proc(struct buf *b, const struct proc *p, time_t now, unsigned mask)
+{
+	proc_fields_put(b, p, now, mask, true);
 }

@@ -54,6 +54,7 @@ static int open_http(struct daemon *d, char *err, size_t errlen)
 	free(v);
 	return r;
 }
+#include "strmap.h"
 
 /* ---------------------------------------------------------------- api ops */
 
@@ -126,9 +127,35 @@ static size_t procs_in_group(struct procs *t, const char *group)
 	return n;
 }
 
+/* How many live processes each group has, counted in one pass: asking
+ * procs_in_group for each of 10,000 groups made a reread of 10,000
+ * programs scan 10^8 processes (7.7 s of supd's CPU; #18).  Keys are the
+ * processes' own group names, alive while the map is used. */
+static int group_counts(struct procs *t, struct strmap *m)
+{
+	struct proc *const *v = procs_ordered(t);
+	for (size_t i = 0; i < procs_count(t); i++) {
+		if (v[i]->removing)
+			continue;
+		size_t k = 0;
+		strmap_get(m, v[i]->conf->group, &k);
+		if (strmap_put(m, v[i]->conf->group, k + 1) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static size_t group_count(const struct strmap *m, const char *group)
+{
+	size_t k = 0;
+	strmap_get(m, group, &k);
+	return k;
+}
+
 /* supervisord's diff_to_active: groups of the new config against the
  * groups running now. */
-static bool group_changed(struct daemon *d, const struct conf *nc, const struct conf_group *g)
+static bool group_changed(struct daemon *d, const struct conf *nc, const struct conf_group *g,
+			  const struct strmap *counts)
 {
 	for (size_t i = 0; i < g->nprocs; i++) {
 		const struct conf_process *np = &nc->procs[g->procs[i]];
@@ -139,19 +166,21 @@ static bool group_changed(struct daemon *d, const struct conf *nc, const struct 
 		    !conf_cgroup_equal(p->conf->cgroup, np->cgroup) || p->gprio != g->priority)
 			return true;
 	}
-	return g->nprocs != procs_in_group(d->procs, g->name);
+	return g->nprocs != group_count(counts, g->name);
 }
 
 static int diff(struct daemon *d, const struct conf *nc, struct ops_diff *out)
 {
-	int r = 0;
+	struct strmap counts = {0};
+	int r = group_counts(d->procs, &counts);
 	for (size_t i = 0; i < nc->ngroups && r == 0; i++) {
 		const struct conf_group *g = &nc->groups[i];
-		if (!procs_in_group(d->procs, g->name))
+		if (!group_count(&counts, g->name))
 			r = push(&out->added, &out->nadded, g->name);
-		else if (group_changed(d, nc, g))
+		else if (group_changed(d, nc, g, &counts))
 			r = push(&out->changed, &out->nchanged, g->name);
 	}
+	strmap_free(&counts);
 	struct proc *const *v = procs_ordered(d->procs);
 	for (size_t i = 0; i < procs_count(d->procs) && r == 0; i++) {
 		const char *gname = v[i]->conf->group;

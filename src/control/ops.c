@@ -22,6 +22,13 @@ struct ops {
 	struct procs *hooked;
 	struct proc_hook hook;
 	struct ops_act *acts;
+	/* The processes sorted by group and name, kept while the set is the
+	 * same (procs_generation): sorting 10,000 for every status was a
+	 * third of supd's cost of the answer (#18). */
+	struct proc **byname;
+	size_t nbyname;
+	const struct procs *byname_of;
+	unsigned long byname_gen;
 };
 
 /* ---------------------------------------------------------------- faults */
@@ -111,9 +118,23 @@ struct proc **ops_all(struct ops *o, bool by_name, size_t *n)
 	struct proc **v = malloc(*n * sizeof(*v));
 	if (!v)
 		return NULL;
+	if (by_name && o->byname && o->byname_of == t && o->byname_gen == procs_generation(t) &&
+	    o->nbyname == *n) {
+		memcpy(v, o->byname, *n * sizeof(*v));
+		return v;
+	}
 	memcpy(v, procs_ordered(t), *n * sizeof(*v));
-	if (by_name)
+	if (by_name) {
 		qsort(v, *n, sizeof(*v), cmp_proc);
+		struct proc **c = realloc(o->byname, *n * sizeof(*c));
+		if (c) {
+			memcpy(c, v, *n * sizeof(*c));
+			o->byname = c;
+			o->nbyname = *n;
+			o->byname_of = t;
+			o->byname_gen = procs_generation(t);
+		}
+	}
 	return v;
 }
 
@@ -425,6 +446,7 @@ void ops_free(struct ops *o)
 	procs_remove_hook(o->hooked, &o->hook);
 	while (o->acts)
 		ops_act_free(o->acts);
+	free(o->byname);
 	free(o);
 }
 

@@ -211,6 +211,7 @@ int ctl_call_ex(struct ctl *x, const char *method, const char *path, struct repl
 	if (rep->status < 400 && !rep->j &&
 	    (!rep->resp.content_type ||
 	     (strncmp(rep->resp.content_type, "text/plain", 10) &&
+	      strncmp(rep->resp.content_type, "text/tab-separated-values", 25) &&
 	      strncmp(rep->resp.content_type, "text/event-stream", 17)))) {
 		ctl_err(x, "BAD_ANSWER", "error: %s %s: unexpected answer", method, path);
 		x->exitstatus = EX_GENERIC;

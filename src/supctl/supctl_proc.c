@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "supctl_int.h"
 
 /* supervisorctl's set_exitstatus_from_xmlrpc_fault. */
@@ -95,30 +96,183 @@ static void show_resources(json_t *p)
 	       human_bytes(res, "memory_peak", peak, sizeof(peak)), procs);
 }
 
-static void show_statuses(json_t **v, size_t n, bool resources)
+/* A status line's columns, from a JSON object or a TSV line. */
+struct st_row {
+	const char *group, *name, *statename, *description;
+	long long state;
+	bool completed; /* a one-shot that completed successfully */
+	json_t *obj;	/* the JSON object, when the answer was JSON (--resources) */
+};
+
+static struct st_row row_of(json_t *o)
+{
+	return (struct st_row){ctl_jstr(o, "group"),
+			       ctl_jstr(o, "name"),
+			       ctl_jstr(o, "statename"),
+			       ctl_jstr(o, "description"),
+			       ctl_jint(o, "state"),
+			       json_is_true(json_object_get(o, "completed")),
+			       o};
+}
+
+/* namespec's length as ctl_make_namespec writes it (at most 599). */
+static size_t ns_len(const struct st_row *r)
+{
+	size_t n =
+	    strcmp(r->group, r->name) ? strlen(r->group) + 1 + strlen(r->name) : strlen(r->name);
+	return n < 599 ? n : 599;
+}
+
+static void pad(struct buf *b, size_t n)
+{
+	static const char sp[] = "                                ";
+	for (; n > 0; n -= n < 32 ? n : 32)
+		buf_put(b, sp, n < 32 ? n : 32);
+}
+
+/* printf("%-*s%-10s%s\n") of every row, built in one buffer and written
+ * at once: with 10,000 rows, printf's own work was most of supctl's. */
+static void show_statuses(const struct st_row *v, size_t n, bool resources)
 {
 	size_t maxlen = 30;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = ns_len(&v[i]);
+		if (l > maxlen)
+			maxlen = l;
+	}
 	char ns[600];
-	for (size_t i = 0; i < n; i++) {
-		ctl_make_namespec(ctl_jstr(v[i], "group"), ctl_jstr(v[i], "name"), ns, sizeof(ns));
-		if (strlen(ns) > maxlen)
-			maxlen = strlen(ns);
+	if (resources) {
+		/* a few lines at most: printf as they come */
+		if (n)
+			printf("%-*s%-10s%-10s%-9s%-9s%-7s%s\n", (int)maxlen + 3, "NAME", "STATE",
+			       "CPU", "MEM", "PEAK", "PROCS", "DESCRIPTION");
+		for (size_t i = 0; i < n; i++) {
+			ctl_make_namespec(v[i].group, v[i].name, ns, sizeof(ns));
+			printf("%-*s%-10s", (int)maxlen + 3, ns, v[i].statename);
+			show_resources(v[i].obj);
+			printf("%s\n", v[i].description);
+		}
+		return;
 	}
-	if (resources && n)
-		printf("%-*s%-10s%-10s%-9s%-9s%-7s%s\n", (int)maxlen + 3, "NAME", "STATE", "CPU",
-		       "MEM", "PEAK", "PROCS", "DESCRIPTION");
+	struct buf b = {0};
 	for (size_t i = 0; i < n; i++) {
-		ctl_make_namespec(ctl_jstr(v[i], "group"), ctl_jstr(v[i], "name"), ns, sizeof(ns));
-		printf("%-*s%-10s", (int)maxlen + 3, ns, ctl_jstr(v[i], "statename"));
-		if (resources)
-			show_resources(v[i]);
-		printf("%s\n", ctl_jstr(v[i], "description"));
+		size_t l = ns_len(&v[i]), sl = strlen(v[i].statename);
+		if (!strcmp(v[i].group, v[i].name))
+			buf_put(&b, v[i].name, l);
+		else
+			buf_put(&b, ctl_make_namespec(v[i].group, v[i].name, ns, sizeof(ns)), l);
+		pad(&b, maxlen + 3 - l);
+		buf_put(&b, v[i].statename, sl);
+		pad(&b, sl < 10 ? 10 - sl : 0);
+		buf_put(&b, v[i].description, strlen(v[i].description));
+		buf_put(&b, "\n", 1);
 	}
+	if (b.len)
+		fwrite(b.p, 1, b.len, stdout);
+	free(b.p);
+}
+
+/* Undoes the server's TSV escapes (\t \n \r \\) in place. */
+static void tsv_unescape(char *s)
+{
+	s = strchr(s, '\\');
+	if (!s)
+		return;
+	char *o = s;
+	for (; *s; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s == 'r' ? '\r' : *s;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* The rows of GET /v1/processes?fields=group,name,state,statename,
+ * description,completed&format=tsv: one line a process, its fields in the
+ * API's order (name, group, state, statename, description, completed),
+ * parsed in place in the body.  Returns how many, or -1 (a malformed
+ * answer). */
+static ssize_t tsv_rows(char *body, size_t len, struct st_row **out)
+{
+	size_t n = 0;
+	for (const char *p = body, *e = body + len; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+		n++;
+	struct st_row *v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return -1;
+	size_t k = 0;
+	char *line = body, *end = body + len;
+	while (line < end && k < n) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		*nl = '\0';
+		char *f[6];
+		int nf = 0;
+		for (char *c = line; nf < 6;) {
+			f[nf++] = c;
+			c = strchr(c, '\t');
+			if (!c)
+				break;
+			*c++ = '\0';
+		}
+		if (nf != 6) {
+			free(v);
+			return -1;
+		}
+		for (int i = 0; i < 6; i++)
+			tsv_unescape(f[i]);
+		v[k++] = (struct st_row){
+		    f[1], f[0], f[3], f[4], strtoll(f[2], NULL, 10), !strcmp(f[5], "true"), NULL};
+		line = nl + 1;
+	}
+	*out = v;
+	return (ssize_t)k;
+}
+
+/* status of names that each name one process (no "all", no group spec):
+ * one GET /v1/processes/{namespec} each, on the same connection, so that
+ * the cost does not grow with the number of processes supd has (#18: with
+ * 10,000 the whole list is 2 MB to send and parse for one line).  Fills
+ * match[] as the list path does; returns -1 when the server could not be
+ * asked (the error said), else how many matched. */
+#define STATUS_ONE_MAX 16
+
+static bool one_process_spec(const char *s)
+{
+	const char *colon = strchr(s, ':');
+	return *s && strcmp(s, "all") && !strchr(s, '*') &&
+	       (!colon || (colon[1] && !strchr(colon + 1, ':')));
+}
+
+static ssize_t status_each(struct ctl *x, int argc, char **argv, json_t **match)
+{
+	ssize_t k = 0;
+	for (int a = 0; a < argc; a++) {
+		char enc[1600], path[1700];
+		ctl_enc(argv[a], enc, sizeof(enc));
+		snprintf(path, sizeof(path), "/v1/processes/%s", enc);
+		struct reply rep;
+		if (ctl_call_ex(x, "GET", path, &rep, true, NULL, NULL) < 0)
+			return -1;
+		if (rep.code && !strcmp(rep.code, "BAD_NAME")) {
+			ctl_err(x, "BAD_NAME", "%s: ERROR (no such process)", argv[a]);
+			x->exitstatus = EX_STATUS_UNKNOWN;
+		} else if (rep.code || !json_is_object(rep.j)) {
+			ctl_err(x, rep.code ? rep.code : "BAD_ANSWER", "error: GET %s: %s", path,
+				rep.msg ? rep.msg : "unexpected answer");
+			x->exitstatus = EX_STATUS_UNKNOWN;
+		} else {
+			match[k++] = json_incref(rep.j);
+		}
+		ctl_reply_free(&rep);
+	}
+	return k;
 }
 
 int cmd_status(struct ctl *x, int argc, char **argv)
 {
-	struct reply rep;
 	/* --resources (cgroups): CPU time, memory, peak, processes */
 	bool resources = false;
 	int na = 0;
@@ -129,38 +283,86 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 			argv[na++] = argv[i];
 	}
 	argc = na;
-	/* Only the columns shown: less to send and parse (--json: all). */
-	const char *path =
-	    x->json ? (resources ? "/v1/processes?resources=true" : "/v1/processes")
-	    : resources
-		? "/v1/processes?fields=group,name,state,statename,description,completed,resources"
-		: "/v1/processes?fields=group,name,state,statename,description,completed";
-	if (ctl_call_ex(x, "GET", path, &rep, true, NULL, NULL) < 0)
-		return 0;
-	json_t *all = json_object_get(rep.j, "processes");
-	size_t n = json_array_size(all);
-	json_t **match = calloc(n * (size_t)(argc ? argc : 1) + 1, sizeof(*match));
-	size_t k = 0;
-	bool every = argc == 0;
-	for (int i = 0; i < argc; i++)
+	bool every = argc == 0, each = argc > 0 && argc <= STATUS_ONE_MAX && !resources;
+	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "all"))
 			every = true;
+		if (!one_process_spec(argv[i]))
+			each = false;
+	}
+	struct reply rep = {0};
+	json_t **objs = NULL; /* the JSON objects (one request each, or a JSON list) */
+	struct st_row *all = NULL, *rows = NULL;
+	size_t n = 0, k = 0;
+	if (each) {
+		objs = calloc((size_t)argc + 1, sizeof(*objs));
+		ssize_t r = objs ? status_each(x, argc, argv, objs) : -1;
+		if (r < 0) {
+			for (size_t i = 0; objs && objs[i]; i++)
+				json_decref(objs[i]);
+			free(objs);
+			return 0;
+		}
+		n = (size_t)r;
+		all = calloc(n + 1, sizeof(*all));
+		for (size_t i = 0; all && i < n; i++)
+			all[i] = row_of(objs[i]);
+		every = true; /* each one asked for is shown */
+	} else {
+		/* Only the columns shown, as tab-separated lines: less to send
+		 * and nothing to build or parse per process (--json: all, as
+		 * JSON).  A server without format=tsv answers JSON. */
+		const char *path =
+		    resources ? (x->json ? "/v1/processes?resources=true"
+					 : "/v1/processes?fields=group,name,state,statename,"
+					   "description,completed,resources")
+		    : x->json ? "/v1/processes"
+			      : "/v1/processes?fields=group,name,state,statename,description,"
+				"completed&format=tsv";
+		if (ctl_call_ex(x, "GET", path, &rep, true, NULL, NULL) < 0)
+			return 0;
+		json_t *list = json_object_get(rep.j, "processes");
+		if (rep.j) {
+			n = json_array_size(list);
+			objs = calloc(n + 1, sizeof(*objs));
+			all = calloc(n + 1, sizeof(*all));
+			for (size_t i = 0; objs && all && i < n; i++) {
+				objs[i] = json_incref(json_array_get(list, i));
+				all[i] = row_of(objs[i]);
+			}
+		} else {
+			ssize_t r = tsv_rows(rep.resp.body, rep.resp.len, &all);
+			if (r < 0) {
+				ctl_err(x, "BAD_ANSWER", "error: GET %s: unexpected answer", path);
+				x->exitstatus = EX_GENERIC;
+				ctl_reply_free(&rep);
+				return 0;
+			}
+			n = (size_t)r;
+		}
+	}
+	/* Which rows, in the order asked for; with --json the objects. */
+	size_t *pick = all ? calloc(n * (size_t)(argc ? argc : 1) + 1, sizeof(*pick)) : NULL;
+	if (!pick) {
+		ctl_err(x, "NO_MEMORY", "error: out of memory");
+		x->exitstatus = EX_GENERIC;
+		n = 0;
+	}
 	if (every) {
 		for (size_t i = 0; i < n; i++)
-			match[k++] = json_array_get(all, i);
+			pick[k++] = i;
 	} else {
-		for (int a = 0; a < argc; a++) {
+		for (int a = 0; pick && a < argc; a++) {
 			char group[512];
 			const char *name;
 			split_namespec(argv[a], group, sizeof(group), &name);
 			bool found = false;
 			for (size_t i = 0; i < n; i++) {
-				json_t *p = json_array_get(all, i);
-				if (strcmp(ctl_jstr(p, "group"), group) ||
-				    (name && strcmp(ctl_jstr(p, "name"), name)))
+				if (strcmp(all[i].group, group) ||
+				    (name && strcmp(all[i].name, name)))
 					continue;
 				found = true;
-				match[k++] = p;
+				pick[k++] = i;
 			}
 			if (!found) {
 				if (!name)
@@ -175,17 +377,25 @@ int cmd_status(struct ctl *x, int argc, char **argv)
 	if (x->json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < k; i++)
-			json_array_append(arr, match[i]);
+			json_array_append(arr, objs[pick[i]]);
 		ctl_jset(x, arr);
-	} else {
-		show_statuses(match, k, resources);
+	} else if (k) {
+		rows = malloc(k * sizeof(*rows));
+		for (size_t i = 0; rows && i < k; i++)
+			rows[i] = all[pick[i]];
+		if (rows)
+			show_statuses(rows, k, resources);
 	}
+	/* a one-shot that completed successfully is where it should be */
 	for (size_t i = 0; i < k; i++)
-		/* a one-shot that completed successfully is where it should be */
-		if (stopped_state(ctl_jint(match[i], "state")) &&
-		    !json_is_true(json_object_get(match[i], "completed")))
+		if (stopped_state(all[pick[i]].state) && !all[pick[i]].completed)
 			x->exitstatus = EX_STATUS_NOT_RUNNING;
-	free(match);
+	for (size_t i = 0; objs && i < n; i++)
+		json_decref(objs[i]);
+	free(objs);
+	free(rows);
+	free(pick);
+	free(all);
 	ctl_reply_free(&rep);
 	return 0;
 }
@@ -802,8 +1012,8 @@ static void log_error_line(struct ctl *x, const char *who, const char *code)
 /* bytes of the end of what tail -f printed, to find it again after a
  * reconnect */
 #define RESUME_KEY 128
-#define SKIP_HEAD "==> "
-#define SKIP_TAIL " bytes skipped: rotated out before they were read <==\n"
+#define SKIP_HEAD  "==> "
+#define SKIP_TAIL  " bytes skipped: rotated out before they were read <==\n"
 
 struct skip_filter {
 	const char *who;
@@ -977,9 +1187,10 @@ static int resume_cb(void *arg, const char *buf, size_t len)
 			len -= skip;
 		} else {
 			fflush(stdout);
-			fprintf(stderr, "supctl: %s: the stream was cut (supd upgraded in place?) and "
-					"more was written meanwhile than it sends again: bytes may be "
-					"missing here (not in the log file)\n",
+			fprintf(stderr,
+				"supctl: %s: the stream was cut (supd upgraded in place?) and "
+				"more was written meanwhile than it sends again: bytes may be "
+				"missing here (not in the log file)\n",
 				f->who);
 		}
 	}

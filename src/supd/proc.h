@@ -196,6 +196,8 @@ void proc_retire(struct proc *p);
 struct proc *procs_find(const struct procs *t, const char *group, const char *name);
 struct proc *procs_find_pid(const struct procs *t, pid_t pid);
 size_t procs_count(const struct procs *t);
+/* Changes whenever a process is added or removed (not on state changes). */
+unsigned long procs_generation(const struct procs *t);
 /* Processes in start order: ascending (group priority, priority), then
  * group and name.  Valid until the next procs_add/procs_remove. */
 struct proc *const *procs_ordered(struct procs *t);

@@ -23,6 +23,10 @@ struct procs {
 	 * processes (added, removed, new config); NULL until a dependency */
 	uint64_t deps_gen;
 	struct procs_deps *deps;
+	/* scale (#18): bumped by every procs_add/procs_remove, so that a
+	 * caller may keep a view of the set (ops's name order) until it
+	 * changes. */
+	unsigned long gen;
 };
 
 /* proc_table.c: p's pid (> 0) or its name (p->conf) is now a key. */

@@ -173,6 +173,7 @@ int procs_add(struct procs *t, const struct conf_process *pc, struct conf_ref *c
 	t->v[t->n++] = p;
 	t->dirty = true;
 	t->deps_gen++;
+	t->gen++;
 	procs_name_insert(t, p);
 	if (out)
 		*out = p;
@@ -187,6 +188,7 @@ void procs_remove(struct procs *t, struct proc *p)
 	t->v[i] = t->v[--t->n];
 	t->v[i]->order_idx = i;
 	t->dirty = true;
+	t->gen++;
 	proc_free(p);
 }
 
@@ -210,6 +212,11 @@ struct proc *procs_find_pid(const struct procs *t, pid_t pid)
 size_t procs_count(const struct procs *t)
 {
 	return t->n;
+}
+
+unsigned long procs_generation(const struct procs *t)
+{
+	return t->gen;
 }
 
 static int order_cmp(const void *a, const void *b)

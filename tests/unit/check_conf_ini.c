@@ -12,8 +12,8 @@
 #define RAW_FILE  "t.conf"
 #include "raw_fixture.h"
 
-/* raw_conf.only (supctl): other sections are parsed, errors included, but
- * not kept; a kept section may come after skipped ones. */
+/* raw_conf.only (supctl): other sections are not kept; a kept section may
+ * come after skipped ones. */
 START_TEST(test_only_sections)
 {
 	static const char *const only[] = {"supervisorctl", "unix_http_server", NULL};
@@ -30,13 +30,73 @@ START_TEST(test_only_sections)
 	ck_assert_str_eq(val("supervisorctl", "serverurl"), "unix:///s");
 	ck_assert_str_eq(val("unix_http_server", "file"), "/s");
 	ck_assert_ptr_null(raw_find_section(&R, "program:a"));
-	text = "[program:a]\nno delimiter here\n[supervisorctl]\n";
+	/* What a skipped section says is not read: not even its errors
+	 * (#18: supctl scans 10,000 program sections for the next header). */
+	static const char bad[] =
+	    "[program:a]\nno delimiter here\n\0\n[supervisorctl]\nserverurl=u\n";
 	raw_free(&R);
 	raw_init(&R);
 	R.only = only;
+	RC = conf_ini_parse(&R, "t.conf", bad, sizeof(bad) - 1, &D);
+	ck_assert_int_eq(RC, 0);
+	ck_assert_uint_eq(D.n, 0);
+	ck_assert_str_eq(val("supervisorctl", "serverurl"), "u");
+	ck_assert_int_eq(kv("supervisorctl", "serverurl")->line, 5);
+}
+END_TEST
+
+static void parse_only(const char *text)
+{
+	static const char *const only[] = {"supctl", "supervisorctl", "unix_http_server", NULL};
+	raw_free(&R);
+	diags_free(&D);
+	raw_init(&R);
+	diags_init(&D);
+	R.only = only;
 	RC = conf_ini_parse(&R, "t.conf", text, strlen(text), &D);
-	ck_assert_int_lt(RC, 0);
-	ck_assert_uint_ge(D.n, 1);
+}
+
+/* The skip keeps every line number, finds a kept section after many
+ * skipped ones and after one whose name starts like a kept one, and
+ * merges a kept section repeated after them. */
+START_TEST(test_only_skip_lines)
+{
+	parse_only("[unix_http_server]\nfile=/a\n"
+		   "[program:a]\ncommand=x\n\n; [supervisorctl]\nx=[y]\n"
+		   "[program:b]\ncommand=y\n"
+		   "[supervisorctl_not]\nserverurl=no\n"
+		   "[supervisorctl]\nserverurl=unix:///s\n"
+		   "[program:c]\ncommand=z\n"
+		   "[unix_http_server]\nchmod=0700\n");
+	ck_assert_int_eq(RC, 0);
+	ck_assert_uint_eq(R.nsecs, 2);
+	ck_assert_str_eq(val("supervisorctl", "serverurl"), "unix:///s");
+	ck_assert_int_eq(kv("supervisorctl", "serverurl")->line, 13);
+	ck_assert_int_eq(raw_find_section(&R, "supervisorctl")->line, 12);
+	ck_assert_str_eq(val("unix_http_server", "file"), "/a");
+	ck_assert_str_eq(val("unix_http_server", "chmod"), "0700");
+	ck_assert_int_eq(kv("unix_http_server", "chmod")->line, 17);
+}
+END_TEST
+
+/* An indented '[' line in a skipped section continues an option when it
+ * is indented deeper than the option, and is a header otherwise: the skip
+ * leaves both to the line-by-line reading. */
+START_TEST(test_only_skip_indented)
+{
+	parse_only("[program:a]\ncommand=x\n  [supervisorctl]\nserverurl=no\n");
+	ck_assert_int_eq(RC, 0);
+	ck_assert_ptr_null(raw_find_section(&R, "supervisorctl"));
+	parse_only("[program:a]\n[program:b]\n  command=x\n  [supervisorctl]\n"
+		   "serverurl=yes\n");
+	ck_assert_int_eq(RC, 0);
+	ck_assert_str_eq(val("supervisorctl", "serverurl"), "yes");
+	ck_assert_int_eq(kv("supervisorctl", "serverurl")->line, 5);
+	/* CRLF: read line by line, same result */
+	parse_only("[program:a]\r\ncommand=x\r\n[supervisorctl]\r\nserverurl=crlf\r\n");
+	ck_assert_int_eq(RC, 0);
+	ck_assert_str_eq(val("supervisorctl", "serverurl"), "crlf");
+	ck_assert_int_eq(kv("supervisorctl", "serverurl")->line, 4);
 }
 END_TEST
 
@@ -450,6 +510,8 @@ int main(void)
 	tcase_add_test(tc, test_percent_untouched);
 	tcase_add_test(tc, test_quotes_kept);
 	tcase_add_test(tc, test_only_sections);
+	tcase_add_test(tc, test_only_skip_lines);
+	tcase_add_test(tc, test_only_skip_indented);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

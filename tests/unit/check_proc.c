@@ -340,6 +340,36 @@ START_TEST(test_start_errors)
 }
 END_TEST
 
+/* procs_generation changes with the set of processes, not with their
+ * states: ops keeps its name order of the processes by it (#18). */
+START_TEST(test_generation)
+{
+	struct fixture f;
+	fx_init(&f);
+	const char *sleeper[] = {"sleep", "10", NULL};
+	struct conf_process *c1 = mkproc("a", sleeper), *c2 = mkproc("b", sleeper);
+	struct proc *p1, *p2;
+	unsigned long g0 = procs_generation(f.t);
+	ck_assert_int_eq(procs_add(f.t, c1, NULL, 1, &p1), 0);
+	unsigned long g1 = procs_generation(f.t);
+	ck_assert_uint_ne(g0, g1);
+	ck_assert_int_eq(procs_add(f.t, c2, NULL, 1, &p2), 0);
+	unsigned long g2 = procs_generation(f.t);
+	ck_assert_uint_ne(g1, g2);
+	(void)procs_ordered(f.t);
+	ck_assert_int_eq(proc_start(p1), 0);
+	run_until(&f, p1, PROC_RUNNING, 5000);
+	ck_assert_uint_eq(procs_generation(f.t), g2);
+	ck_assert_int_eq(proc_stop(p1), 0);
+	run_until(&f, p1, PROC_STOPPED, 5000);
+	procs_remove(f.t, p2);
+	ck_assert_uint_ne(procs_generation(f.t), g2);
+	fx_free(&f);
+	freeproc(c1);
+	freeproc(c2);
+}
+END_TEST
+
 START_TEST(test_descriptions)
 {
 	struct fixture f;
@@ -703,6 +733,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_exit_expected);
+	tcase_add_test(tc, test_generation);
 	tcase_add_test(tc, test_backoff_to_fatal);
 	tcase_add_test(tc, test_stop_and_signal);
 	tcase_add_test(tc, test_stop_escalates_to_sigkill);
