@@ -115,7 +115,7 @@ run_side() {
 # supd's deliberate differences (doc/compat.md), applied to supervisorctl's
 # output: `tail -f` of an unknown name says so instead of "Cannot read,
 # status code 404" after the banner; help lists supd's `reopen`,
-# `events` and `wait` too.
+# `events`, `upgrade` and `wait` too.
 deliberate() {
 	awk '
 		/^==> Press Ctrl-C to exit <==$/ { held = $0; next }
@@ -133,13 +133,13 @@ deliberate() {
 			held = ""
 		}
 		/^add    exit      open  reload  restart   start   tail   $/ {
-			print "add    events  maintail  quit    reopen   shutdown  status  update "; next
+			print "add    events  maintail  quit    reopen   shutdown  status  update   wait"; next
 		}
 		/^avail  fg        pid   remove  shutdown  status  update $/ {
-			print "avail  exit    open      reload  reread   signal    stop    version"; next
+			print "avail  exit    open      reload  reread   signal    stop    upgrade"; next
 		}
 		/^clear  maintail  quit  reread  signal    stop    version$/ {
-			print "clear  fg      pid       remove  restart  start     tail    wait   "; next
+			print "clear  fg      pid       remove  restart  start     tail    version"; next
 		}
 		{ print }
 		END { if (held != "") print held }'
