@@ -589,11 +589,12 @@ int cgroup_signal(struct cgroup *c, int sig)
 
 int cgroup_kill(struct cgroup *c)
 {
-	int r = write_at(c->dfd, "cgroup.kill", "1", false);
-	if (r != -ENOENT)
-		return r;
-	/* Before 5.14: each member, again while new ones appear (a fork
-	 * racing the first pass); bounded, the caller's deadline repeats. */
+	/* Each member, again while new ones appear (a fork racing the first
+	 * pass); bounded, the caller's deadline repeats.  Not cgroup.kill:
+	 * on the kernels seen here (6.18) a leaf once killed that way kills
+	 * every child later cloned into it with CLONE_INTO_CGROUP (the fork's
+	 * kill sequence is compared with the parent's cgroup's), so the next
+	 * start of the program died at once, over and over. */
 	for (int pass = 0; pass < 16; pass++)
 		if (cgroup_signal(c, SIGKILL) <= 0)
 			break;

@@ -120,6 +120,18 @@ populated cg && fail "cg: its leaf is not empty after STOPPED"
 grep -q "killing what is left of 'cg' in its cgroup with SIGKILL" "$T/supd.log" || fail "cg: no SIGKILL of the rest"
 ok "kill_mode=cgroup (after an upgrade in place): a double fork, a setsid child, a SIGTERM-ignoring child: all gone at STOPPED"
 
+# Started again after that SIGKILL, it runs: its leaf kills nothing new
+# (a leaf once emptied with cgroup.kill killed every later child at once,
+# and autorestart made that a loop).
+before=$(grep -c "exited: cg " "$T/supd.log" || true)
+rm -f "$T/cg.it"
+run start cg
+expect_eq 0 "$RC" "start cg again: $OUT"
+bb_wait 30 test -s "$T/cg.it"
+expect_eq "$before" "$(grep -c "exited: cg " "$T/supd.log" || true)" "exits of cg after its new start"
+ok "a program stopped with SIGKILL starts again and runs"
+run stop cg
+
 # kill_mode=group: stopsignal to the main process, SIGKILL to the rest.
 run stop grp
 expect_eq 0 "$RC" "stop grp: $OUT"
