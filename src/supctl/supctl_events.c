@@ -135,7 +135,8 @@ int cmd_events(struct ctl *x, int argc, char **argv)
 	 * the events go on from the new image's first. */
 	x->conn_errors_returned = true;
 	int e = ctl_call_ex(x, "GET", "/v1/events", &rep, false, ctl_sse_body, &s);
-	for (int tries = 0; (e == -EPROTO || e == -ECONNRESET || e == -EPIPE) && tries < 300;
+	for (int tries = 0;
+	     (e == -EPROTO || e == -ECONNRESET || e == -EPIPE) && !ctl_interrupted() && tries < 300;
 	     tries++) {
 		struct timespec ts = {0, 100 * 1000 * 1000};
 		nanosleep(&ts, NULL);

@@ -1223,7 +1223,8 @@ static int follow_stream(struct ctl *x, const char *path, struct reply *rep, ctl
 	struct resume rs = {.sf = sf, .next = cb};
 	x->conn_errors_returned = true;
 	int e = ctl_call_ex(x, "GET", path, rep, false, resume_cb, &rs);
-	for (int tries = 0; stream_cut(e) && tries < 300; tries++) {
+	/* (a cut by the shell's Ctrl-C is no cut: the command ends) */
+	for (int tries = 0; stream_cut(e) && !ctl_interrupted() && tries < 300; tries++) {
 		struct timespec ts = {0, 100 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 		sf->resync = true;
