@@ -70,7 +70,8 @@ ok "a reload changing a limit applies it to the running program"
 sed -i 's/^pids_max=80$/pids_max=90/' "$T/supd.conf"
 run update
 expect_eq 0 "$RC" "update: $OUT"
-bb_wait 10 test "$(ctl pid lim)" != "$pid"
+new_pid() { [ "$(ctl pid lim)" != "$pid" ]; }
+bb_wait 10 new_pid
 bb_wait_log 10 "success: lim entered RUNNING"
 check_limit pids pids.max 90
 ok "supctl update restarts a program whose limits changed"

@@ -59,7 +59,8 @@ EOC
 kill -HUP "$SUPD_PID"
 bb_wait_log 5 "spawned: 'added'"
 bb_wait_log 5 "stopped: remove"
-bb_wait 5 test "$(bb_log_pid change)" != "$change"
+respawned() { [ "$(bb_log_pid change)" != "$change" ]; }
+bb_wait 5 respawned
 
 expect_eq "$keep" "$(bb_log_pid keep)" "keep's pid after reload"
 kill -0 "$keep" || fail "keep's process is gone"

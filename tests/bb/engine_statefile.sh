@@ -61,7 +61,8 @@ running() {
 bb_start
 bb_wait 10 running
 bb_wait 10 test -s "$T/deaf.out"
-bb_wait 10 test -n "$(bb_descendants "$(bb_log_pid grp)")"
+grp_has_child() { [ -n "$(bb_descendants "$(bb_log_pid grp)")" ]; }
+bb_wait 10 grp_has_child
 state=$T/supd.state
 bb_wait 10 grep -q "^proc .* grp:grp$" "$state"
 old_plain=$(bb_log_pid plain) old_deaf=$(bb_log_pid deaf) old_int=$(bb_log_pid int)

@@ -82,7 +82,8 @@ ok "$NUPG upgrades: supd keeps its pid, $NPROG programs their pids and start tim
 
 # SIGUSR1 (unused by supervisord) starts one too.
 kill -USR1 "$SUPD_PID"
-bb_wait 60 test "$(upgrades)" = $((NUPG + 1))
+upgraded_once_more() { [ "$(upgrades)" = $((NUPG + 1)) ]; }
+bb_wait 60 upgraded_once_more
 expect_eq "$before" "$(table)" "the table after the SIGUSR1 upgrade"
 ok "SIGUSR1 upgrades in place"
 
@@ -114,7 +115,11 @@ ok "a missing binary, one that exits at once, one that is not supd and a changed
 # Every line once, in order: the programs stop by themselves, their
 # last bytes drained at their exit.
 touch "$T/stop"
-bb_wait 90 test "$(table | grep -c ' EXITED$')" = "$NPROG"
+all_exited() { [ "$(table | grep -c ' EXITED$')" = "$NPROG" ]; }
+if ! (bb_wait 90 all_exited); then
+	table >&2
+	fail "not every program EXITED after its own end"
+fi
 expect_eq "$spawned" "$(grep -c "spawned: " "$T/supd.log")" "spawns (no program restarted)"
 for i in $(seq 1 "$NPROG"); do
 	awk -v f="w$i.log" '$0 != "line" NR { print f ": line " NR " is " $0; bad = 1; exit }

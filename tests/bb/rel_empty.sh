@@ -76,7 +76,8 @@ expect_eq 1 "$?" "supctl reload's status with no control channel (output: $out)"
 echo "$out" | grep -q "no \[unix_http_server\] or \[inet_http_server\]" || fail "supctl reload did not say why: $out"
 n=$(grep -c "no \[unix_http_server\] or \[inet_http_server\]" "$T/supd.log")
 kill -HUP "$SUPD_PID"
-bb_wait 10 test "$(grep -c "no \[unix_http_server\] or \[inet_http_server\]" "$T/supd.log")" -gt "$n"
+refused_more() { [ "$(grep -c "no \[unix_http_server\] or \[inet_http_server\]" "$T/supd.log")" -gt "$n" ]; }
+bb_wait 10 refused_more
 [ -S "$T/supd.sock" ] || fail "the socket is gone"
 out=$(ctl status) || fail "status: $out"
 echo "$out" | grep -q "^keep  *RUNNING  *pid $keep," || fail "keep: $out"

@@ -98,7 +98,8 @@ ok "after the refused reload: the unix socket, port $P1 and the programs are as 
 # SIGHUP: the same refusal, logged.
 n=$(grep -c "not reloading" "$T/supd.log")
 kill -HUP "$SUPD_PID"
-bb_wait 10 test "$(grep -c "not reloading" "$T/supd.log")" -gt "$n"
+not_reloading_more() { [ "$(grep -c "not reloading" "$T/supd.log")" -gt "$n" ]; }
+bb_wait 10 not_reloading_more
 ctl status >/dev/null || fail "status after the refused SIGHUP"
 answers "$P1" || fail "the old port $P1 was closed by SIGHUP"
 ok "SIGHUP with the port taken: refused, listeners kept"
