@@ -120,8 +120,13 @@ bb_conf() {
 	sed -e "s|@T@|$T|g" >"$T/supd.conf"
 }
 
+# supd runs in the test's directory: what a config leaves at its default
+# place (supervisord.pid, and the state file beside it) is the test's own,
+# not shared with the tests running at the same time in the build
+# directory (a state file there left by a killed supd made another test's
+# supd stop that one's programs first).
 bb_start() {
-	"$SUPD" -n -c "$T/supd.conf" "$@" >"$T/supd.stdout" 2>"$T/supd.stderr" &
+	(cd "$T" && exec "$SUPD" -n -c "$T/supd.conf" "$@") >"$T/supd.stdout" 2>"$T/supd.stderr" &
 	SUPD_PID=$!
 	BB_PIDS+=("$SUPD_PID")
 }
