@@ -57,7 +57,7 @@ URL=http://127.0.0.1:$PORT
 ctl() { timeout 20 "$SUPCTL" -c "$T/supd.conf" "$@"; }
 state() { ctl status "$1" | awk '{print $2}'; }
 is_state() { [ "$(state "$1")" = "$2" ]; }
-bb_wait 10 is_state web RUNNING
+bb_wait 30 is_state web RUNNING
 PID=$(ctl pid web)
 
 # A request with curl: $1 is "unix" or "tcp", the rest curl's arguments
