@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "supctl_int.h"
@@ -221,6 +222,34 @@ int ctl_call_ex(struct ctl *x, const char *method, const char *path, struct repl
 	if (!rep->code)
 		rep->code = NULL;
 	return 0;
+}
+
+/* A stream cut by an upgrade in place: the connection reset, or ended in
+ * the middle of the answer. */
+static bool stream_cut(int e)
+{
+	return e == -EPROTO || e == -ECONNRESET || e == -EPIPE;
+}
+
+int ctl_follow(struct ctl *x, const char *path, struct reply *rep, ctl_body_cb cb, void *arg,
+	       void (*again)(void *arg))
+{
+	x->conn_errors_returned = true;
+	int e = ctl_call_ex(x, "GET", path, rep, false, cb, arg);
+	/* (a cut by the shell's Ctrl-C is no cut: the command ends) */
+	for (int tries = 0; stream_cut(e) && !ctl_interrupted() && tries < 300; tries++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		if (again)
+			again(arg);
+		e = ctl_call_ex(x, "GET", path, rep, false, cb, arg);
+	}
+	x->conn_errors_returned = false;
+	if (e < -1) {
+		ctl_conn_error(x, e, false);
+		return -1;
+	}
+	return e;
 }
 
 int ctl_call(struct ctl *x, const char *method, const char *path, struct reply *rep)

@@ -112,6 +112,12 @@ int ctl_sse_body(void *arg, const char *buf, size_t len)
 	return r;
 }
 
+static void sse_again(void *arg)
+{
+	struct ctl_sse *s = arg;
+	s->len = 0;
+}
+
 static int print_frame(void *arg, const char *event, const char *data)
 {
 	if (data)
@@ -130,22 +136,9 @@ int cmd_events(struct ctl *x, int argc, char **argv)
 	}
 	struct ctl_sse s = {.frame = print_frame, .arg = x};
 	struct reply rep;
-	/* A stream cut (supd upgraded in place: the new image has the same
-	 * socket) is asked for again, for up to 30 s of tries:
-	 * the events go on from the new image's first. */
-	x->conn_errors_returned = true;
-	int e = ctl_call_ex(x, "GET", "/v1/events", &rep, false, ctl_sse_body, &s);
-	for (int tries = 0;
-	     (e == -EPROTO || e == -ECONNRESET || e == -EPIPE) && !ctl_interrupted() && tries < 300;
-	     tries++) {
-		struct timespec ts = {0, 100 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-		s.len = 0;
-		e = ctl_call_ex(x, "GET", "/v1/events", &rep, false, ctl_sse_body, &s);
-	}
-	x->conn_errors_returned = false;
-	if (e < -1)
-		ctl_conn_error(x, e, false);
+	/* after a cut (an upgrade in place) the events go on from the new
+	 * image's first; a frame cut in half is dropped */
+	int e = ctl_follow(x, "/v1/events", &rep, ctl_sse_body, &s, sse_again);
 	if (e == 0) {
 		if (rep.code) {
 			ctl_out("error: %s", rep.msg ? rep.msg : rep.code);

@@ -77,6 +77,13 @@ void ctl_conn_error(struct ctl *x, int err, bool for_status);
 int ctl_call_ex(struct ctl *x, const char *method, const char *path, struct reply *rep,
 		bool for_status, ctl_body_cb cb, void *arg);
 int ctl_call(struct ctl *x, const char *method, const char *path, struct reply *rep);
+/* A streamed GET (tail -f, events) that a cut does not end: an upgrade in
+ * place resets the connection, and the new image, on the same socket, is
+ * asked again every 0.1 s for up to 30 s (not after the shell's Ctrl-C);
+ * again(arg) runs before each new try (NULL: nothing).  Returns as
+ * ctl_call_ex, but -1 for a connection error (already printed). */
+int ctl_follow(struct ctl *x, const char *path, struct reply *rep, ctl_body_cb cb, void *arg,
+	       void (*again)(void *arg));
 void ctl_enc(const char *s, char *buf, size_t len);
 const char *ctl_jstr(json_t *o, const char *k);
 long long ctl_jint(json_t *o, const char *k);

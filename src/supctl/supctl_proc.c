@@ -1208,34 +1208,20 @@ static int resume_cb(void *arg, const char *buf, size_t len)
 	return len ? rs->next(f, buf, len) : 0;
 }
 
-/* A stream cut by an upgrade in place: the connection reset, or ended in
- * the middle of the answer. */
-static bool stream_cut(int e)
+/* After a cut, the new stream starts with history already printed. */
+static void resume_again(void *arg)
 {
-	return e == -EPROTO || e == -ECONNRESET || e == -EPIPE;
+	struct resume *rs = arg;
+	rs->sf->resync = true;
 }
 
 /* tail -f: the stream, and after a cut (an upgrade in place) the stream
- * again, for up to 30 s of tries, without the bytes already printed. */
+ * again, without the bytes already printed. */
 static int follow_stream(struct ctl *x, const char *path, struct reply *rep, ctl_body_cb cb,
 			 struct skip_filter *sf)
 {
 	struct resume rs = {.sf = sf, .next = cb};
-	x->conn_errors_returned = true;
-	int e = ctl_call_ex(x, "GET", path, rep, false, resume_cb, &rs);
-	/* (a cut by the shell's Ctrl-C is no cut: the command ends) */
-	for (int tries = 0; stream_cut(e) && !ctl_interrupted() && tries < 300; tries++) {
-		struct timespec ts = {0, 100 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-		sf->resync = true;
-		e = ctl_call_ex(x, "GET", path, rep, false, resume_cb, &rs);
-	}
-	x->conn_errors_returned = false;
-	if (e < -1) {
-		ctl_conn_error(x, e, false);
-		return -1;
-	}
-	return e;
+	return ctl_follow(x, path, rep, resume_cb, &rs, resume_again);
 }
 
 static void read_log(struct ctl *x, const char *who, const char *base, bool follow, long bytes)
