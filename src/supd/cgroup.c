@@ -39,15 +39,17 @@ struct cgroups {
 	struct cgroup *all;
 };
 
+/* One allocation per leaf, its path kept relative to the base: supd may
+ * hold 10,000 of them (doc/performance.md), and the full path is needed
+ * only for an error message or a spawn's fallback (cgroup_path). */
 struct cgroup {
 	struct cgroups *cg;
-	char *path;  /* <base>/<group>/<process> */
-	char *procs; /* its cgroup.procs */
-	int dfd;     /* O_PATH|O_DIRECTORY of the leaf */
-	int wd;	     /* inotify watch on cgroup.events; -1: none */
+	int dfd; /* O_PATH|O_DIRECTORY of the leaf */
+	int wd;	 /* inotify watch on cgroup.events; -1: none */
 	void (*cb)(struct cgroup *c, void *arg);
 	void *arg;
 	LIST_LINK(struct cgroup) wlink, link;
+	char rel[]; /* "<group>/<process>" under cg->base */
 };
 
 static const char *const ctrl_names[] = {"cpu", "memory", "pids", "io"};
@@ -457,41 +459,41 @@ int cgroups_leftovers(struct cgroups *cg,
 int cgroup_open(struct cgroups *cg, const char *group, const char *process, struct cgroup **out)
 {
 	*out = NULL;
-	struct cgroup *c = calloc(1, sizeof(*c));
+	size_t gl = strlen(group), pl = strlen(process);
+	struct cgroup *c = calloc(1, sizeof(*c) + gl + 1 + pl + 1);
 	if (!c)
 		return -ENOMEM;
 	c->cg = cg;
 	c->dfd = -1;
 	c->wd = -1;
-	char *gp = path_join(cg->base, group);
-	int r = -ENOMEM;
-	if (!gp)
+	memcpy(c->rel, group, gl);
+	c->rel[gl] = '/';
+	memcpy(c->rel + gl + 1, process, pl + 1);
+	char path[PATH_MAX];
+	int r = -ENAMETOOLONG;
+	/* the longest of its paths must fit (cgroup_procs_path at each spawn) */
+	if (!cgroup_procs_path(c, path, sizeof(path)) || !cgroup_path(c, path, sizeof(path)))
 		goto fail;
-	c->path = path_join(gp, process);
-	c->procs = c->path ? path_join(c->path, "cgroup.procs") : NULL;
-	if (!c->procs)
-		goto fail;
-	bool fresh = access(gp, F_OK) < 0;
-	if ((r = make_dir(gp)) < 0)
+	char *slash = path + strlen(path) - pl - 1;
+	*slash = 0; /* the group's directory */
+	bool fresh = access(path, F_OK) < 0;
+	if ((r = make_dir(path)) < 0)
 		goto fail;
 	/* The leaves get the controllers the base has. */
 	if (fresh && cg->ctrl)
-		enable_controllers(gp, cg->ctrl, cg->fake);
-	if ((r = make_dir(c->path)) < 0)
+		enable_controllers(path, cg->ctrl, cg->fake);
+	*slash = '/';
+	if ((r = make_dir(path)) < 0)
 		goto fail;
-	c->dfd = open(c->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	c->dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->dfd < 0) {
 		r = -errno;
 		goto fail;
 	}
-	free(gp);
 	list_push(&cg->all, c, link);
 	*out = c;
 	return 0;
 fail:
-	free(gp);
-	free(c->path);
-	free(c->procs);
 	free(c);
 	return r;
 }
@@ -504,25 +506,25 @@ void cgroup_close(struct cgroup *c)
 	list_unlink(c, link);
 	if (c->dfd >= 0)
 		close(c->dfd);
-	if (rmdir(c->path) == 0) {
+	char path[PATH_MAX];
+	if (cgroup_path(c, path, sizeof(path)) && rmdir(path) == 0) {
 		/* The group's directory goes with its last leaf. */
-		char *slash = strrchr(c->path, '/');
-		*slash = 0;
-		rmdir(c->path);
+		*strrchr(path, '/') = 0;
+		rmdir(path);
 	}
-	free(c->path);
-	free(c->procs);
 	free(c);
 }
 
-const char *cgroup_path(const struct cgroup *c)
+const char *cgroup_path(const struct cgroup *c, char *buf, size_t len)
 {
-	return c->path;
+	int n = snprintf(buf, len, "%s/%s", c->cg->base, c->rel);
+	return n >= 0 && (size_t)n < len ? buf : NULL;
 }
 
-const char *cgroup_procs_path(const struct cgroup *c)
+const char *cgroup_procs_path(const struct cgroup *c, char *buf, size_t len)
 {
-	return c->procs;
+	int n = snprintf(buf, len, "%s/%s/cgroup.procs", c->cg->base, c->rel);
+	return n >= 0 && (size_t)n < len ? buf : NULL;
 }
 
 int cgroup_fd(const struct cgroup *c)
@@ -658,7 +660,7 @@ int cgroup_watch_empty(struct cgroup *c, void (*cb)(struct cgroup *c, void *arg)
 		return r;
 	cgroup_unwatch(c);
 	char ev[PATH_MAX + 32];
-	snprintf(ev, sizeof(ev), "%s/cgroup.events", c->path);
+	snprintf(ev, sizeof(ev), "%s/%s/cgroup.events", cg->base, c->rel);
 	c->wd = inotify_add_watch(cg->ino, ev, IN_MODIFY);
 	if (c->wd < 0)
 		return -errno;
@@ -757,7 +759,8 @@ int cgroup_set_limits(struct cgroup *c, const struct conf_cgroup *l, unsigned *m
 		 * limit asked for is an error. */
 		if (r < 0 && (l->set & w[i].bit) && !first) {
 			first = r;
-			snprintf(err, errlen, "%s/%s: %s", c->path, w[i].file, strerror(-r));
+			snprintf(err, errlen, "%s/%s/%s: %s", c->cg->base, c->rel, w[i].file,
+				 strerror(-r));
 		}
 	}
 	return first;

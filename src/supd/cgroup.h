@@ -78,9 +78,10 @@ int cgroups_leftovers(struct cgroups *cg,
 int cgroup_open(struct cgroups *cg, const char *group, const char *process, struct cgroup **out);
 /* Forgets the leaf; removes it when empty. */
 void cgroup_close(struct cgroup *c);
-const char *cgroup_path(const struct cgroup *c);
+/* The leaf's absolute path, made in buf (NULL: it does not fit). */
+const char *cgroup_path(const struct cgroup *c, char *buf, size_t len);
 /* The leaf's cgroup.procs, which a child writes "0" to before exec. */
-const char *cgroup_procs_path(const struct cgroup *c);
+const char *cgroup_procs_path(const struct cgroup *c, char *buf, size_t len);
 /* A directory fd of the leaf (CLONE_INTO_CGROUP). */
 int cgroup_fd(const struct cgroup *c);
 

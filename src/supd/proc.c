@@ -401,8 +401,9 @@ static int kill_proc(struct proc *p, int sig)
 		int r = sig == SIGKILL ? cgroup_kill(leaf) : cgroup_signal(leaf, sig);
 		if (r >= 0)
 			return 0; /* none signalled: it exited, the reaper will say so */
+		char path[PATH_MAX];
 		log_warn("cannot signal the cgroup of '%s' (%s): %s", p->conf->name,
-			 cgroup_path(leaf), strerror(-r));
+			 cgroup_path(leaf, path, sizeof(path)), strerror(-r));
 	}
 	if (kill(as_group ? -p->pid : p->pid, sig) < 0) {
 		if (errno == ESRCH) {
@@ -997,9 +998,10 @@ static int start(struct proc *p)
 				 strerror(errno));
 		p->kinds->launching = true;
 	}
+	char procs[PATH_MAX];
 	struct cgroup *leaf = open_leaf(p);
 	if (leaf) {
-		req.cgroup_procs = cgroup_procs_path(leaf);
+		req.cgroup_procs = cgroup_procs_path(leaf, procs, sizeof(procs));
 		req.cgroup_fd = cgroup_fd(leaf);
 		if (cgroup_oom_kills(leaf, &p->cg->oom_base) < 0)
 			p->cg->oom_base = 0;
@@ -1233,9 +1235,10 @@ static int kill_hard(struct proc *p)
 	if (!p->pid && p->cg && p->cg->waiting) {
 		log_warn("killing what is left of '%s' in its cgroup with SIGKILL", p->conf->name);
 		int r = cgroup_kill(p->cg->leaf);
+		char path[PATH_MAX];
 		if (r < 0)
 			log_warn("cannot kill the cgroup of '%s' (%s): %s", p->conf->name,
-				 cgroup_path(p->cg->leaf), strerror(-r));
+				 cgroup_path(p->cg->leaf, path, sizeof(path)), strerror(-r));
 		loop_timer_arm(p->tab->env.loop, &p->timer,
 			       loop_now_ms() + 1000LL * p->conf->stopwaitsecs);
 		return 0;
@@ -1267,8 +1270,9 @@ static bool wait_leaf(struct proc *p)
 		return false;
 	int r = cgroup_watch_empty(leaf, on_empty, p);
 	if (r < 0) {
+		char path[PATH_MAX];
 		log_warn("cannot watch the cgroup of '%s' (%s): %s; killing what is left in it",
-			 p->conf->name, cgroup_path(leaf), strerror(-r));
+			 p->conf->name, cgroup_path(leaf, path, sizeof(path)), strerror(-r));
 		cgroup_kill(leaf);
 		return false;
 	}

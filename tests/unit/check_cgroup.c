@@ -7,6 +7,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,9 @@ static struct cgroups *open_host(void)
 	return cg;
 }
 
+/* cgroup_path's buffer */
+static char pb[PATH_MAX];
+
 START_TEST(test_not_cgroup2)
 {
 	struct cgroups_opts o = {.fs = fs, .self = "/", .name = "x"};
@@ -111,9 +115,9 @@ START_TEST(test_host_layout)
 	struct cgroup *c;
 	ck_assert_int_eq(cgroup_open(cg, "grp", "p1", &c), 0);
 	snprintf(leaf, sizeof(leaf), "%s/grp/p1", base);
-	ck_assert_str_eq(cgroup_path(c), leaf);
+	ck_assert_str_eq(cgroup_path(c, pb, sizeof(pb)), leaf);
 	snprintf(leaf, sizeof(leaf), "%s/grp/p1/cgroup.procs", base);
-	ck_assert_str_eq(cgroup_procs_path(c), leaf);
+	ck_assert_str_eq(cgroup_procs_path(c, pb, sizeof(pb)), leaf);
 	struct stat st;
 	snprintf(leaf, sizeof(leaf), "%s/grp", base);
 	ck_assert_int_eq(stat(leaf, &st), 0);
@@ -136,7 +140,7 @@ START_TEST(test_limits)
 	struct cgroups *cg = open_host();
 	struct cgroup *c;
 	ck_assert_int_eq(cgroup_open(cg, "web", "web", &c), 0);
-	const char *d = cgroup_path(c);
+	const char *d = cgroup_path(c, pb, sizeof(pb));
 	struct conf_cgroup l = {
 	    .memory_max = 256 << 20,
 	    .memory_high = 200 << 20,
@@ -192,8 +196,8 @@ START_TEST(test_missing_controller)
 	ck_assert_int_eq(cgroup_set_limits(c, &l, &missing, err, sizeof(err)), 0);
 	ck_assert_uint_eq(missing, CGROUP_C_MEMORY | CGROUP_C_PIDS);
 	ck_assert_str_eq(cgroups_controller_name(CGROUP_C_MEMORY), "memory");
-	ck_assert_ptr_null(get(cgroup_path(c), "memory.max"));
-	ck_assert_str_eq(get(cgroup_path(c), "cpu.weight"), "10");
+	ck_assert_ptr_null(get(cgroup_path(c, pb, sizeof(pb)), "memory.max"));
+	ck_assert_str_eq(get(cgroup_path(c, pb, sizeof(pb)), "cpu.weight"), "10");
 	cgroup_close(c);
 	cgroups_close(cg);
 }
@@ -204,7 +208,7 @@ START_TEST(test_kill_stats_leftovers)
 	struct cgroups *cg = open_host();
 	struct cgroup *c;
 	ck_assert_int_eq(cgroup_open(cg, "g", "a", &c), 0);
-	const char *d = cgroup_path(c);
+	const char *d = cgroup_path(c, pb, sizeof(pb));
 	fake_leaf(d);
 	ck_assert_int_eq(cgroup_populated(c), 0);
 	/* members are signalled one by one: cgroup.kill is never written */
