@@ -213,7 +213,6 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 	c->syslog = cs->syslog;
 	c->journal = cs->journal;
 	c->events = cs->events_enabled;
-	c->lf.fd = -1;
 	if (id == OUTPUT_STDERR && p->redirect_stderr)
 		return 0;
 	c->active = true;
@@ -258,18 +257,21 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 		if (!path)
 			return -ENOMEM;
 	}
-	r = logfile_open(&c->lf, path, cs->maxbytes, cs->backups);
+	struct logfile *lf = calloc(1, sizeof(*lf));
+	r = lf ? logfile_open(lf, path, cs->maxbytes, cs->backups) : -ENOMEM;
 	free(path);
-	if (!c->lf.path)
+	if (!lf || !lf->path) {
+		free(lf);
 		return r < 0 ? r : -ENOMEM;
-	c->has_file = true;
+	}
+	c->lf = lf;
 	/* The relay is made with the first log file, not at the first byte:
 	 * supd's fd count then does not grow later, under a running load. */
-	if (c->lf.seekable)
+	if (c->lf->seekable)
 		(void)out_relay_ready(o->x);
-	if (r == 0 && !c->lf.seekable && cs->maxbytes > 0)
+	if (r == 0 && !c->lf->seekable && cs->maxbytes > 0)
 		log_info("'%s' %s log %s is not a regular file: not rotating it", p->name, c->label,
-			 c->lf.path);
+			 c->lf->path);
 	return r;
 }
 
@@ -304,9 +306,9 @@ int output_reopen(struct output *o)
 	int r = 0;
 	for (int i = 0; i < 2; i++) {
 		struct out_chan *c = &o->ch[i];
-		if (!c->has_file)
+		if (!c->lf)
 			continue;
-		int e = logfile_reopen(&c->lf);
+		int e = logfile_reopen(c->lf);
 		if (e < 0 && r == 0)
 			r = e;
 	}
@@ -320,9 +322,9 @@ int output_clear(struct output *o)
 		struct out_chan *c = &o->ch[i];
 		c->tail_head = 0;
 		c->total = 0;
-		if (!c->has_file)
+		if (!c->lf)
 			continue;
-		int e = logfile_clear(&c->lf);
+		int e = logfile_clear(c->lf);
 		if (e < 0 && r == 0)
 			r = e;
 	}
@@ -332,7 +334,7 @@ int output_clear(struct output *o)
 const char *output_path(const struct output *o, enum output_channel ch)
 {
 	const struct out_chan *c = &o->ch[ch];
-	return c->has_file ? c->lf.path : NULL;
+	return c->lf ? c->lf->path : NULL;
 }
 
 uint64_t output_bytes(const struct output *o, enum output_channel ch)
@@ -342,7 +344,7 @@ uint64_t output_bytes(const struct output *o, enum output_channel ch)
 
 uint64_t output_dropped(const struct output *o, enum output_channel ch)
 {
-	return o->ch[ch].dropped + o->ch[ch].lf.dropped;
+	return o->ch[ch].dropped + (o->ch[ch].lf ? o->ch[ch].lf->dropped : 0);
 }
 
 void output_set_pid(struct output *o, pid_t pid)
@@ -352,7 +354,7 @@ void output_set_pid(struct output *o, pid_t pid)
 
 static bool reads_file(const struct out_chan *c)
 {
-	return c->has_file && c->lf.seekable;
+	return c->lf && c->lf->seekable;
 }
 
 int output_read(const struct output *o, enum output_channel ch, int64_t offset, int64_t length,
@@ -360,10 +362,10 @@ int output_read(const struct output *o, enum output_channel ch, int64_t offset, 
 {
 	const struct out_chan *c = &o->ch[ch];
 	if (reads_file(c))
-		return logfile_read_range(c->lf.path, offset, length, buf, len);
+		return logfile_read_range(c->lf->path, offset, length, buf, len);
 	if (length < 0 || (offset < 0 && length != 0))
 		return -EINVAL;
-	if (!c->active || (!c->has_file && !o->tail_size))
+	if (!c->active || (!c->lf && !o->tail_size))
 		return -ENOENT;
 	uint64_t sz = c->total, lo = sz - tail_held(c), start, end;
 	if (offset < 0) {
@@ -385,7 +387,7 @@ int output_tail(const struct output *o, enum output_channel ch, int64_t offset, 
 		char **buf, size_t *len, int64_t *newoffset, bool *overflow)
 {
 	const struct out_chan *c = &o->ch[ch];
-	if (!c->active || (!c->has_file && !o->tail_size)) {
+	if (!c->active || (!c->lf && !o->tail_size)) {
 		*buf = strdup("");
 		*len = 0;
 		*newoffset = 0;
@@ -393,7 +395,7 @@ int output_tail(const struct output *o, enum output_channel ch, int64_t offset, 
 		return *buf ? 0 : -ENOMEM;
 	}
 	if (reads_file(c))
-		return logfile_tail(c->lf.path, offset, length, buf, len, newoffset, overflow);
+		return logfile_tail(c->lf->path, offset, length, buf, len, newoffset, overflow);
 	if (offset < 0)
 		offset = 0;
 	if (length < 0)
@@ -430,8 +432,9 @@ void output_free(struct output *o)
 			free(c->capture->work);
 			free(c->capture);
 		}
-		if (c->has_file)
-			logfile_close(&c->lf);
+		if (c->lf)
+			logfile_close(c->lf);
+		free(c->lf);
 		free(c->tail);
 	}
 	free(o->name);
@@ -462,23 +465,25 @@ void output_set_bytes(struct output *o, enum output_channel ch, uint64_t n)
 {
 	/* An in-memory tail starts empty in the new image: its virtual
 	 * offsets must start with it. */
-	if (o->ch[ch].has_file)
+	if (o->ch[ch].lf)
 		o->ch[ch].total = n;
 }
 
 void output_take_log(struct output *o, enum output_channel ch, const char *path)
 {
 	struct out_chan *c = &o->ch[ch];
-	if (!c->has_file || !strcmp(c->lf.path, path))
+	if (!c->lf || !strcmp(c->lf->path, path))
 		return;
-	uint64_t maxbytes = c->lf.maxbytes;
-	int backups = c->lf.backups;
-	char *made = strdup(c->lf.path);
-	logfile_close(&c->lf);
+	uint64_t maxbytes = c->lf->maxbytes;
+	int backups = c->lf->backups;
+	char *made = strdup(c->lf->path);
+	logfile_close(c->lf);
 	if (made)
 		unlink(made);
 	free(made);
-	(void)logfile_open(&c->lf, path, maxbytes, backups); /* retried at each write */
-	if (!c->lf.path)
-		c->has_file = false; /* (out of memory: as output_new would) */
+	(void)logfile_open(c->lf, path, maxbytes, backups); /* retried at each write */
+	if (!c->lf->path) {
+		free(c->lf); /* (out of memory: as output_new would) */
+		c->lf = NULL;
+	}
 }

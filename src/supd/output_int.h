@@ -77,8 +77,8 @@ struct out_capture {
  * run thousands of processes. */
 struct out_chan {
 	struct output *o;
-	const char *label; /* "stdout" / "stderr" */
-	struct logfile lf;
+	const char *label;     /* "stdout" / "stderr" */
+	struct logfile *lf;    /* NULL: no file (NONE, syslog or journal only) */
 	struct out_hold *hold; /* forward or syslog: partial lines held */
 	struct out_capture *capture;
 	/* in-memory tail for channels without a regular file */
@@ -93,8 +93,7 @@ struct out_chan {
 	int fwd_fd;	      /* 1 or 2 */
 	uint8_t ansi;	      /* strip_ansi state: 0 text, 1 after ESC, 2 in CSI */
 	bool active;	      /* false: stderr with redirect_stderr */
-	bool has_file;
-	bool splice_ok; /* cleared when splice(2) refuses the target */
+	bool splice_ok;	      /* cleared when splice(2) refuses the target */
 	bool timestamps;
 	bool line_start; /* the next byte starts a line (timestamps) */
 	bool forward;

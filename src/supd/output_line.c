@@ -76,7 +76,7 @@ static void notice(struct out_chan *c, bool dropping, int err, uint64_t dropped)
 		return;
 	struct output_notice n = {.name = c->o->name,
 				  .stream = c->label,
-				  .path = c->lf.path,
+				  .path = c->lf->path,
 				  .dropping = dropping,
 				  .err = err,
 				  .dropped = dropped};
@@ -87,14 +87,14 @@ static void file_result(struct out_chan *c, int was, int r)
 {
 	if (r < 0 && !was) {
 		log_warn("'%s' %s log %s: %s: dropping output until writing works again",
-			 c->o->name, c->label, c->lf.path, strerror(-r));
+			 c->o->name, c->label, c->lf->path, strerror(-r));
 		notice(c, true, -r, 0);
-	} else if (r >= 0 && was && c->lf.last_error == 0) {
-		uint64_t lost = c->lf.dropped;
+	} else if (r >= 0 && was && c->lf->last_error == 0) {
+		uint64_t lost = c->lf->dropped;
 		log_warn("'%s' %s log %s: writing works again, %llu bytes were dropped", c->o->name,
-			 c->label, c->lf.path, (unsigned long long)lost);
+			 c->label, c->lf->path, (unsigned long long)lost);
 		c->dropped += lost;
-		c->lf.dropped = 0;
+		c->lf->dropped = 0;
 		notice(c, false, 0, lost);
 	}
 }
@@ -102,22 +102,22 @@ static void file_result(struct out_chan *c, int was, int r)
 /* Said once when rotation starts failing, once when it works again. */
 void out_rotate_result(struct out_chan *c)
 {
-	if (c->lf.rotate_error == c->rotate_reported)
+	if (c->lf->rotate_error == c->rotate_reported)
 		return;
-	if (c->lf.rotate_error && !c->rotate_reported)
+	if (c->lf->rotate_error && !c->rotate_reported)
 		log_warn("'%s' %s log %s: cannot rotate: %s; the file keeps growing", c->o->name,
-			 c->label, c->lf.path, strerror(c->lf.rotate_error));
-	else if (!c->lf.rotate_error)
-		log_info("'%s' %s log %s: rotating works again", c->o->name, c->label, c->lf.path);
-	c->rotate_reported = c->lf.rotate_error;
+			 c->label, c->lf->path, strerror(c->lf->rotate_error));
+	else if (!c->lf->rotate_error)
+		log_info("'%s' %s log %s: rotating works again", c->o->name, c->label, c->lf->path);
+	c->rotate_reported = c->lf->rotate_error;
 }
 
 static void file_write(struct out_chan *c, const char *p, size_t n)
 {
-	if (!c->has_file || n == 0)
+	if (!c->lf || n == 0)
 		return;
-	int was = c->lf.last_error;
-	file_result(c, was, logfile_write(&c->lf, p, n));
+	int was = c->lf->last_error;
+	file_result(c, was, logfile_write(c->lf, p, n));
 	out_rotate_result(c);
 }
 
@@ -157,7 +157,7 @@ static void file_write_stamped(struct out_chan *c, const char *p, size_t n)
 
 static void tail_add(struct out_chan *c, const char *p, size_t n)
 {
-	if (c->has_file && c->lf.seekable)
+	if (c->lf && c->lf->seekable)
 		return;
 	if (!c->tail && c->o->tail_size) {
 		c->tail = malloc(c->o->tail_size);

@@ -17,8 +17,8 @@
  * else needs them for. */
 static bool fast_path(const struct out_chan *c)
 {
-	return c->splice_ok && c->has_file && c->lf.fd >= 0 && c->lf.seekable &&
-	       c->lf.last_error == 0 && !c->timestamps && !c->forward && !c->syslog &&
+	return c->splice_ok && c->lf && c->lf->fd >= 0 && c->lf->seekable &&
+	       c->lf->last_error == 0 && !c->timestamps && !c->forward && !c->syslog &&
 	       !c->journal && !c->events && !c->capture && !c->o->strip_ansi && !c->o->watch_cb &&
 	       log_get_level() > LL_DEBG;
 }
@@ -68,7 +68,7 @@ static void relay_to_file(struct out_chan *c, size_t n)
 {
 	struct output_ctx *x = c->o->x;
 	while (n > 0) {
-		ssize_t w = logfile_splice(&c->lf, x->relay[0], n);
+		ssize_t w = logfile_splice(c->lf, x->relay[0], n);
 		if (w <= 0) {
 			if (w == -EINVAL)
 				c->splice_ok = false;
