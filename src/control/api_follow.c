@@ -258,14 +258,30 @@ static void check_truncated(struct api *a, struct flog *l)
  * writing it until it notices it was removed). */
 static void flog_scan(struct api *a, struct flog *l)
 {
-	struct stat names[MAX_BACKUPS + 1];
-	bool have[MAX_BACKUPS + 1];
+	/* The names found, on the heap and as many as there are: up to
+	 * MAX_BACKUPS of them on the stack would touch 150 KB of it, which
+	 * would then stay resident in supd. */
+	struct name {
+		struct stat st;
+		bool have, seen;
+	} *v = NULL;
 	char path[4200];
-	int n = 0;
+	int n = 0, cap = 0;
 	for (int k = 0; k <= MAX_BACKUPS; k++, n++) {
+		if (k == cap) {
+			int ncap = cap ? 2 * cap : 8;
+			struct name *nv = realloc(v, (size_t)ncap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return; /* (out of memory: the next scan tries again) */
+			}
+			v = nv;
+			cap = ncap;
+		}
 		name_k(l, k, path, sizeof(path));
-		have[k] = stat(path, &names[k]) == 0 && S_ISREG(names[k].st_mode);
-		if (!have[k] && k > 0)
+		v[k].seen = false;
+		v[k].have = stat(path, &v[k].st) == 0 && S_ISREG(v[k].st.st_mode);
+		if (!v[k].have && k > 0)
 			break;
 	}
 	/* where the newest known file is now: the files at lower names are
@@ -273,36 +289,36 @@ static void flog_scan(struct api *a, struct flog *l)
 	int j = n;
 	for (size_t i = l->ngens; i-- > 0 && j == n;)
 		for (int k = 0; k < n; k++)
-			if (have[k] && names[k].st_ino == l->gens[i].ino &&
-			    names[k].st_dev == l->gens[i].dev) {
+			if (v[k].have && v[k].st.st_ino == l->gens[i].ino &&
+			    v[k].st.st_dev == l->gens[i].dev) {
 				j = k;
 				break;
 			}
 	if (!l->ngens)
 		j = 1; /* a new flog starts with the file at the name */
-	bool seen[MAX_BACKUPS + 1] = {false};
 	for (size_t i = 0; i < l->ngens; i++)
 		for (int k = 0; k < n; k++)
-			if (have[k] && names[k].st_ino == l->gens[i].ino &&
-			    names[k].st_dev == l->gens[i].dev)
-				seen[k] = true;
+			if (v[k].have && v[k].st.st_ino == l->gens[i].ino &&
+			    v[k].st.st_dev == l->gens[i].dev)
+				v[k].seen = true;
 	for (int k = j - 1; k >= 0; k--) {
-		if (!have[k] || seen[k])
+		if (!v[k].have || v[k].seen)
 			continue;
 		name_k(l, k, path, sizeof(path));
-		if (add_gen(l, path, &names[k]) < 0)
+		if (add_gen(l, path, &v[k].st) < 0)
 			break;
 	}
 	for (size_t i = 0; i + 1 < l->ngens;) {
 		bool on_disk = false;
 		for (int k = 0; k < n && !on_disk; k++)
-			on_disk = have[k] && names[k].st_ino == l->gens[i].ino &&
-				  names[k].st_dev == l->gens[i].dev;
+			on_disk = v[k].have && v[k].st.st_ino == l->gens[i].ino &&
+				  v[k].st.st_dev == l->gens[i].dev;
 		if (on_disk)
 			i++;
 		else
 			gen_close(l, i);
 	}
+	free(v);
 	if (l->ngens)
 		check_truncated(a, l);
 }

@@ -738,7 +738,8 @@ static void put_file(struct out *o, const struct xv *v)
 		}
 		return;
 	}
-	char b[8192], esc[XMLRPC_ESCAPED_MAX(sizeof(b))];
+	/* small: the escaped copy is several times the size, on the stack */
+	char b[2048], esc[XMLRPC_ESCAPED_MAX(sizeof(b))];
 	size_t carry = 0;
 	int64_t pos = v->start;
 	for (;;) {

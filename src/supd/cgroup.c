@@ -135,7 +135,9 @@ static bool is_cgroup2(const char *path)
 }
 
 /* supd's path in the v2 hierarchy ("0::/x" of /proc/self/cgroup). */
-static int own_cgroup(char *buf, size_t len)
+/* Not inlined: its line buffer would stay in cgroups_open's frame (see
+ * there). */
+static __attribute__((noinline)) int own_cgroup(char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/self/cgroup", "re");
 	if (!f)
@@ -261,6 +263,8 @@ int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, 
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
+	/* One buffer for the files' paths below: this runs once, but what
+	 * its frame touches of the stack stays resident for supd's life. */
 	char procs[PATH_MAX + 16];
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->own);
 	if (access(procs, F_OK) < 0) {
@@ -290,8 +294,8 @@ int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, 
 	}
 	/* The hierarchy's true root has no cgroup.events; the root of a
 	 * cgroup namespace (a container's own cgroup) has. */
-	char evp[PATH_MAX + 16];
-	snprintf(evp, sizeof(evp), "%s/cgroup.events", cg->own);
+	char *evp = procs;
+	snprintf(evp, sizeof(procs), "%s/cgroup.events", cg->own);
 	bool host_root = root && access(evp, F_OK) < 0;
 	bool given = !host_root && (o->pid1 || o->delegated);
 	if (!given) {
@@ -334,8 +338,8 @@ int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, 
 			snprintf(why, whylen, "out of memory");
 			return -ENOMEM;
 		}
-		char sp[PATH_MAX + 16];
-		snprintf(sp, sizeof(sp), "%s/cgroup.procs", cg->self);
+		char *sp = procs;
+		snprintf(sp, sizeof(procs), "%s/cgroup.procs", cg->self);
 		if ((r = make_dir(cg->self)) < 0 || (r = write_path(sp, "0", o->fake)) < 0) {
 			snprintf(why, whylen, "cannot move supd into %s: %s", cg->self,
 				 strerror(-r));

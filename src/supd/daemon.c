@@ -447,13 +447,24 @@ static void cleanup(struct daemon *d)
 static void open_cgroups(struct daemon *d)
 {
 	const struct conf *c = d->cref->c;
-	char real[PATH_MAX], name[32], why[PATH_MAX + 256];
+	/* The buffers on the heap: this runs once, and what a frame touches
+	 * of the stack stays resident for supd's life. */
+	size_t whylen = PATH_MAX + 256;
+	char name[32], *why = malloc(whylen);
+	char *real = c->path ? realpath(c->path, NULL) : NULL;
+	if (!why) {
+		free(real);
+		log_info("cgroups off (out of memory): programs are stopped through their process "
+			 "groups");
+		return;
+	}
 	/* On a host the subtree is named after the config, so that a supd
 	 * started again on it finds what the last one left. */
-	const char *key = c->path && realpath(c->path, real) ? real : c->path ? c->path : "";
+	const char *key = real ? real : c->path ? c->path : "";
 	uint32_t h = 2166136261u;
 	for (const char *k = key; *k; k++)
 		h = (h ^ (unsigned char)*k) * 16777619u;
+	free(real);
 	snprintf(name, sizeof(name), "supd-%08x", h);
 	const char *fs = getenv("SUPD_CGROUP_FS");
 	struct cgroups_opts o = {
@@ -464,12 +475,13 @@ static void open_cgroups(struct daemon *d)
 	    .delegated = getenv("INVOCATION_ID") != NULL,
 	    .loop = d->loop,
 	};
-	int r = cgroups_open(&d->cgroups, &o, why, sizeof(why));
+	int r = cgroups_open(&d->cgroups, &o, why, whylen);
 	if (r < 0)
 		log_info("cgroups off (%s): programs are stopped through their process groups",
 			 why);
 	else
 		log_info("cgroups on, %s", why);
+	free(why);
 }
 
 /* The signals, the process table with its event listener pools and fcgi

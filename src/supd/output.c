@@ -74,7 +74,8 @@ static int tail_copy(const struct out_chan *c, uint64_t start, uint64_t end, cha
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t back = c->total - (start + i); /* 1..held */
-		b[i] = c->tail[(c->tail_head + c->tail_cap - back % c->tail_cap) % c->tail_cap];
+		b[i] = c->tail[(c->tail_head + out_tail_cap(c) - back % out_tail_cap(c)) %
+			       out_tail_cap(c)];
 	}
 	b[n] = '\0';
 	*buf = b;
@@ -84,7 +85,7 @@ static int tail_copy(const struct out_chan *c, uint64_t start, uint64_t end, cha
 
 static uint64_t tail_held(const struct out_chan *c)
 {
-	return c->total < c->tail_cap ? c->total : c->tail_cap;
+	return c->total < out_tail_cap(c) ? c->total : out_tail_cap(c);
 }
 
 void output_set_events(struct output *o, output_event_cb cb, void *arg)
@@ -97,12 +98,6 @@ void output_set_watch(struct output *o, output_event_cb cb, void *arg)
 {
 	o->watch_cb = cb;
 	o->watch_arg = arg;
-}
-
-void output_set_notify(struct output *o, output_notify_cb cb, void *arg)
-{
-	o->notify = cb;
-	o->notify_arg = arg;
 }
 
 /* ---------------------------------------------------------------- AUTO */
@@ -204,12 +199,10 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 {
 	c->o = o;
 	c->id = id;
-	c->label = id == OUTPUT_STDOUT ? "stdout" : "stderr";
 	c->splice_ok = true;
 	c->line_start = true;
 	c->timestamps = cs->timestamps;
 	c->forward = p->forward_output;
-	c->fwd_fd = id == OUTPUT_STDOUT ? 1 : 2;
 	c->syslog = cs->syslog;
 	c->journal = cs->journal;
 	c->events = cs->events_enabled;
@@ -246,7 +239,7 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 			dir = getenv("TMPDIR");
 		if (!dir || !*dir)
 			dir = "/tmp";
-		r = auto_path(&path, dir, p->name, c->label,
+		r = auto_path(&path, dir, p->name, out_label(c),
 			      s->identifier ? s->identifier : "supd");
 		if (r < 0)
 			return r;
@@ -270,8 +263,8 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 	if (c->lf->seekable)
 		(void)out_relay_ready(o->x);
 	if (r == 0 && !c->lf->seekable && cs->maxbytes > 0)
-		log_info("'%s' %s log %s is not a regular file: not rotating it", p->name, c->label,
-			 c->lf->path);
+		log_info("'%s' %s log %s is not a regular file: not rotating it", p->name,
+			 out_label(c), c->lf->path);
 	return r;
 }
 

@@ -101,13 +101,6 @@ int output_read(const struct output *o, enum output_channel ch, int64_t offset, 
 int output_tail(const struct output *o, enum output_channel ch, int64_t offset, int64_t length,
 		char **buf, size_t *len, int64_t *newoffset, bool *overflow);
 
-/* Called after new bytes of a channel were delivered (once per batch, not
- * per chunk): lets the control plane follow a log (tail -f) without
- * polling.  One listener per output; cb NULL removes it.  The callback
- * must not free o. */
-typedef void (*output_notify_cb)(struct output *o, enum output_channel ch, void *arg);
-void output_set_notify(struct output *o, output_notify_cb cb, void *arg);
-
 /* *_syslog: each line goes to syslog(3) as "name line" (stdout at
  * LOG_INFO, stderr at LOG_ERR), whole lines bounded like forwarded ones.
  * Tests replace the sink; NULL restores syslog(3).

@@ -77,20 +77,17 @@ struct out_capture {
  * run thousands of processes. */
 struct out_chan {
 	struct output *o;
-	const char *label;     /* "stdout" / "stderr" */
 	struct logfile *lf;    /* NULL: no file (NONE, syslog or journal only) */
 	struct out_hold *hold; /* forward or syslog: partial lines held */
 	struct out_capture *capture;
 	/* in-memory tail for channels without a regular file */
 	char *tail;
-	size_t tail_cap;
 	size_t tail_head; /* next write position */
 	uint64_t total;	  /* bytes ever read: the tail's virtual file size */
 	uint64_t dropped; /* bytes the file lost in past failures (lf.dropped: now) */
 	enum output_channel id;
 	int rotate_reported;  /* the rotate_error last logged */
 	int journal_reported; /* the journal error last logged */
-	int fwd_fd;	      /* 1 or 2 */
 	uint8_t ansi;	      /* strip_ansi state: 0 text, 1 after ESC, 2 in CSI */
 	bool active;	      /* false: stderr with redirect_stderr */
 	bool splice_ok;	      /* cleared when splice(2) refuses the target */
@@ -109,8 +106,6 @@ struct output {
 	uint64_t tail_size;
 	struct out_chan ch[2];
 	struct out_pipe *pipes; /* list.h */
-	output_notify_cb notify;
-	void *notify_arg;
 	output_event_cb event_cb;
 	void *event_arg;
 	output_event_cb watch_cb; /* output_set_watch (readiness checks) */
@@ -139,6 +134,25 @@ struct output_ctx {
 	 * every supd, most of which never read a pipe in user space. */
 	char *rbuf;
 };
+
+/* Derived rather than kept: two channels a process, thousands of
+ * processes. */
+static inline const char *out_label(const struct out_chan *c)
+{
+	return c->id == OUTPUT_STDOUT ? "stdout" : "stderr";
+}
+
+/* Where forwarded lines go: supd's own stdout or stderr. */
+static inline int out_fwd_fd(const struct out_chan *c)
+{
+	return c->id == OUTPUT_STDOUT ? 1 : 2;
+}
+
+/* The tail's size: tail_size once allocated (at its first byte). */
+static inline size_t out_tail_cap(const struct out_chan *c)
+{
+	return c->tail ? (size_t)c->o->tail_size : 0;
+}
 
 /* output_line.c: a chunk read from one of c's pipes (at most CHUNK
  * bytes, modified in place) goes its way. */

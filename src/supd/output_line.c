@@ -75,7 +75,7 @@ static void notice(struct out_chan *c, bool dropping, int err, uint64_t dropped)
 	if (!x->notice)
 		return;
 	struct output_notice n = {.name = c->o->name,
-				  .stream = c->label,
+				  .stream = out_label(c),
 				  .path = c->lf->path,
 				  .dropping = dropping,
 				  .err = err,
@@ -87,12 +87,12 @@ static void file_result(struct out_chan *c, int was, int r)
 {
 	if (r < 0 && !was) {
 		log_warn("'%s' %s log %s: %s: dropping output until writing works again",
-			 c->o->name, c->label, c->lf->path, strerror(-r));
+			 c->o->name, out_label(c), c->lf->path, strerror(-r));
 		notice(c, true, -r, 0);
 	} else if (r >= 0 && was && c->lf->last_error == 0) {
 		uint64_t lost = c->lf->dropped;
 		log_warn("'%s' %s log %s: writing works again, %llu bytes were dropped", c->o->name,
-			 c->label, c->lf->path, (unsigned long long)lost);
+			 out_label(c), c->lf->path, (unsigned long long)lost);
 		c->dropped += lost;
 		c->lf->dropped = 0;
 		notice(c, false, 0, lost);
@@ -106,9 +106,10 @@ void out_rotate_result(struct out_chan *c)
 		return;
 	if (c->lf->rotate_error && !c->rotate_reported)
 		log_warn("'%s' %s log %s: cannot rotate: %s; the file keeps growing", c->o->name,
-			 c->label, c->lf->path, strerror(c->lf->rotate_error));
+			 out_label(c), c->lf->path, strerror(c->lf->rotate_error));
 	else if (!c->lf->rotate_error)
-		log_info("'%s' %s log %s: rotating works again", c->o->name, c->label, c->lf->path);
+		log_info("'%s' %s log %s: rotating works again", c->o->name, out_label(c),
+			 c->lf->path);
 	c->rotate_reported = c->lf->rotate_error;
 }
 
@@ -159,23 +160,20 @@ static void tail_add(struct out_chan *c, const char *p, size_t n)
 {
 	if (c->lf && c->lf->seekable)
 		return;
-	if (!c->tail && c->o->tail_size) {
+	if (!c->tail && c->o->tail_size)
 		c->tail = malloc(c->o->tail_size);
-		if (c->tail)
-			c->tail_cap = c->o->tail_size;
-	}
-	if (!c->tail_cap)
+	if (!out_tail_cap(c))
 		return;
-	if (n > c->tail_cap) {
-		p += n - c->tail_cap;
-		n = c->tail_cap;
+	if (n > out_tail_cap(c)) {
+		p += n - out_tail_cap(c);
+		n = out_tail_cap(c);
 	}
-	size_t first = c->tail_cap - c->tail_head;
+	size_t first = out_tail_cap(c) - c->tail_head;
 	if (first > n)
 		first = n;
 	memcpy(c->tail + c->tail_head, p, first);
 	memcpy(c->tail, p + first, n - first);
-	c->tail_head = (c->tail_head + n) % c->tail_cap;
+	c->tail_head = (c->tail_head + n) % out_tail_cap(c);
 }
 
 /* ---------------------------------------------------------------- forward */
@@ -236,7 +234,7 @@ static void fwd_flush_partial(struct out_chan *c)
 	memcpy(wbuf + w, c->hold->fwd.buf, c->hold->fwd.len);
 	w += c->hold->fwd.len;
 	wbuf[w++] = '\n';
-	write_fully(c->fwd_fd, wbuf, w);
+	write_fully(out_fwd_fd(c), wbuf, w);
 	c->hold->fwd.len = 0;
 	c->hold->fwd_cont = true;
 	if (!c->hold->sl.len)
@@ -298,7 +296,7 @@ static void forward(struct out_chan *c, const char *p, size_t n)
 		q += k;
 		first = false;
 	}
-	write_fully(c->fwd_fd, wbuf, w);
+	write_fully(out_fwd_fd(c), wbuf, w);
 	c->hold->fwd.len = 0;
 	c->hold->fwd_cont = false;
 	if (!c->hold->sl.len)
@@ -316,13 +314,13 @@ static void sl_emit(struct out_chan *c, const char *p, size_t n)
 		c->o->x->syslog_sink(prio, c->o->name, p, n);
 	if (!c->journal)
 		return;
-	int r = journal_line(c->o->name, c->o->group, c->label, c->o->pid, prio, p, n);
+	int r = journal_line(c->o->name, c->o->group, out_label(c), c->o->pid, prio, p, n);
 	/* said once when sending starts failing, once when it works again */
 	if (r < 0 && !c->journal_reported)
 		log_warn("'%s' %s: cannot send to the journal: %s; dropping lines until it works",
-			 c->o->name, c->label, strerror(-r));
+			 c->o->name, out_label(c), strerror(-r));
 	else if (r >= 0 && c->journal_reported)
-		log_info("'%s' %s: sending to the journal works again", c->o->name, c->label);
+		log_info("'%s' %s: sending to the journal works again", c->o->name, out_label(c));
 	c->journal_reported = r < 0 ? -r : 0;
 }
 
@@ -469,7 +467,7 @@ static void capture_add(struct out_chan *c, const char *p, size_t n)
 		char *b = realloc(k->buf, nc);
 		if (!b) {
 			log_error("out of memory: capture of '%s' %s loses %zu bytes", c->o->name,
-				  c->label, n);
+				  out_label(c), n);
 			return;
 		}
 		k->buf = b;
@@ -487,15 +485,15 @@ static void debug_chunk(struct out_chan *c, const char *p, size_t n)
 	if (log_get_level() > LL_DEBG)
 		return;
 	if (utf8_valid((const unsigned char *)p, n)) {
-		log_debug("'%s' %s output:\n%.*s", c->o->name, c->label, (int)n, p);
+		log_debug("'%s' %s output:\n%.*s", c->o->name, out_label(c), (int)n, p);
 		return;
 	}
 	struct buf b = {0};
 	utf8_pyrepr(&b, (const unsigned char *)p, n);
 	if (b.oom)
-		log_debug("'%s' %s output:\nUndecodable: (%zu bytes)", c->o->name, c->label, n);
+		log_debug("'%s' %s output:\nUndecodable: (%zu bytes)", c->o->name, out_label(c), n);
 	else
-		log_debug("'%s' %s output:\nUndecodable: %s", c->o->name, c->label, b.p);
+		log_debug("'%s' %s output:\nUndecodable: %s", c->o->name, out_label(c), b.p);
 	free(b.p);
 }
 
@@ -561,7 +559,7 @@ static void capture_end_of_pipe(struct out_chan *c)
 	piece_out(c, k->work, held);
 	if (k->on)
 		log_warn("'%s' %s ended inside a capture: %zu captured bytes dropped", c->o->name,
-			 c->label, k->len);
+			 out_label(c), k->len);
 	k->on = false;
 	k->len = 0;
 }

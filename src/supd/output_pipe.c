@@ -162,14 +162,11 @@ static void pipe_cb(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct out_pipe *pp = arg;
 	struct out_chan *c = pp->ch;
-	struct output *o = c->o;
-	uint64_t before = c->total, moved = 0;
+	uint64_t moved = 0;
 	if (!pipe_pump(pp, CHUNKS_PER_EVENT, false, &moved))
-		out_pipe_close(o, pp);
+		out_pipe_close(c->o, pp);
 	else
 		pipe_grow(pp, moved);
-	if (o->notify && c->total != before)
-		o->notify(o, c->id, o->notify_arg);
 }
 
 static int add_pipe(struct output *o, struct out_chan *c, int fd)
@@ -219,7 +216,6 @@ int output_attach(struct output *o, int fd_out, int fd_err)
 
 void output_drain(struct output *o)
 {
-	uint64_t before[2] = {o->ch[0].total, o->ch[1].total};
 	struct out_pipe *pp, *next;
 	list_foreach_safe (pp, o->pipes, link, next) {
 		/* Bounded: a descendant may keep writing forever. */
@@ -227,7 +223,4 @@ void output_drain(struct output *o)
 		if (!pipe_pump(pp, 64, true, &moved))
 			out_pipe_close(o, pp);
 	}
-	for (int i = 0; i < 2; i++)
-		if (o->notify && o->ch[i].total != before[i])
-			o->notify(o, (enum output_channel)i, o->notify_arg);
 }
