@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <crypt.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -191,6 +192,23 @@ bool access_const_eq(const char *a, const char *b)
 	return diff == 0;
 }
 
+/* libcrypt is loaded at the first crypt(3) hash checked, not linked: most
+ * configs have none, and a library mapped costs every supd its written
+ * pages (doc/performance.md).  NULL: it cannot be loaded. */
+static __typeof__(crypt_r) *load_crypt_r(void)
+{
+	static __typeof__(crypt_r) *fn;
+	static bool tried;
+	if (!tried) {
+		tried = true;
+		/* RTLD_NODELETE: never unloaded under the pointer */
+		void *h = dlopen("libcrypt.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+		if (h)
+			*(void **)&fn = dlsym(h, "crypt_r");
+	}
+	return fn;
+}
+
 bool access_password_ok(const char *stored, const char *given)
 {
 	if (!strncmp(stored, "{SHA}", 5)) {
@@ -199,11 +217,14 @@ bool access_password_ok(const char *stored, const char *given)
 		return access_const_eq(stored + 5, hex);
 	}
 	if (stored[0] == '$') {
+		__typeof__(crypt_r) *hash = load_crypt_r();
+		if (!hash)
+			return false; /* never taken for a plain password */
 		/* crypt_data is 32 KiB: not on the loop's stack. */
 		struct crypt_data *cd = calloc(1, sizeof(*cd));
 		if (!cd)
 			return false;
-		const char *h = crypt_r(given, stored, cd);
+		const char *h = hash(given, stored, cd);
 		/* libcrypt's failure token starts with '*'; then stored is
 		 * no hash libcrypt knows, and is taken as a plain password */
 		bool hashed = h && h[0] != '*';
