@@ -500,11 +500,10 @@ static void handle_version(struct api *a, struct http_req *r)
 			   : st == 0 ? "RESTARTING"
 			   : st == 2 ? "FATAL"
 				     : "SHUTDOWN";
-	json_t *j =
-	    json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:i}", "version", PACKAGE_VERSION, "api", 1,
-		      "supervisor_api", "3.0", "identification",
-		      c && c->supd.identifier ? c->supd.identifier : "supervisor", "pid",
-		      (int)getpid(), "state", name, "statecode", st);
+	json_t *j = json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:i}", "version", PACKAGE_VERSION, "api", 1,
+			      "supervisor_api", "3.0", "identification",
+			      c && c->supd.identifier ? c->supd.identifier : "supervisor", "pid",
+			      (int)getpid(), "state", name, "statecode", st);
 	/* upgrade in place: supctl upgrade waits for the generation */
 	if (j && a->d->upgrades) {
 		const char *err = NULL;
@@ -534,8 +533,19 @@ static void handle_upgrade(struct api *a, struct http_req *r)
 		return;
 	}
 	reply_json(r, 202,
-		   json_pack("{s:s,s:s,s:i,s:i}", "status", "UPGRADING", "version",
-			     PACKAGE_VERSION, "pid", (int)getpid(), "generation", (int)gen));
+		   json_pack("{s:s,s:s,s:i,s:i}", "status", "UPGRADING", "version", PACKAGE_VERSION,
+			     "pid", (int)getpid(), "generation", (int)gen));
+}
+
+/* A process object's fields= and resources= (the list's and one's). */
+static int fields_asked(struct http_req *r, unsigned *mask)
+{
+	if (api_parse_fields(http_req_arg(r, "fields"), mask) < 0)
+		return -EINVAL;
+	const char *res = http_req_arg(r, "resources");
+	if (res && (!strcmp(res, "true") || !strcmp(res, "1")))
+		*mask |= API_F_RESOURCES;
+	return 0;
 }
 
 static void handle_list(struct api *a, struct http_req *r)
@@ -543,14 +553,11 @@ static void handle_list(struct api *a, struct http_req *r)
 	size_t n;
 	struct proc **v = ops_all(a->core, true, &n);
 	unsigned mask;
-	if (api_parse_fields(http_req_arg(r, "fields"), &mask) < 0) {
+	if (fields_asked(r, &mask) < 0) {
 		free(v);
 		api_reply_error(r, "BAD_ARGUMENTS", "unknown field in fields=");
 		return;
 	}
-	const char *res = http_req_arg(r, "resources");
-	if (res && (!strcmp(res, "true") || !strcmp(res, "1")))
-		mask |= API_F_RESOURCES;
 	const char *format = http_req_arg(r, "format");
 	bool tsv = format && !strcmp(format, "tsv");
 	if (format && !tsv && strcmp(format, "json")) {
@@ -801,12 +808,20 @@ static void rt_proc(struct api *a, struct http_req *r, const struct route_match 
 		api_reply_error(r, "BAD_NAME", "%s", m->seg[1]);
 		return;
 	}
+	unsigned mask;
+	if (fields_asked(r, &mask) < 0) {
+		api_reply_error(r, "BAD_ARGUMENTS", "unknown field in fields=");
+		return;
+	}
 	struct proc **v;
 	ssize_t k = ops_resolve(a->core, &m->sp, &v);
-	if (k <= 0)
+	if (k <= 0) {
 		reply_bad_name(r, &m->sp);
-	else
-		reply_proc(r, v[0]);
+	} else {
+		struct buf b = {0};
+		api_json_proc(&b, v[0], time(NULL), mask);
+		reply_buf(r, &b);
+	}
 	free(v);
 }
 

@@ -89,6 +89,13 @@ if command -v curl >/dev/null; then
 	timeout 10 curl -s --unix-socket "$T/supd.sock" 'http://localhost/v1/processes?format=xml' |
 		grep -q BAD_ARGUMENTS || fail "format=xml is not BAD_ARGUMENTS"
 	ok "GET /v1/processes?format=tsv"
+	ONE=$(timeout 10 curl -sf --unix-socket "$T/supd.sock" \
+		'http://localhost/v1/processes/web?fields=name,statename') ||
+		fail "GET /v1/processes/web?fields= failed"
+	expect_eq '{"name":"web","statename":"RUNNING"}' "$ONE" "one process with fields="
+	timeout 10 curl -s --unix-socket "$T/supd.sock" 'http://localhost/v1/processes/web?fields=nosuch' |
+		grep -q BAD_ARGUMENTS || fail "fields=nosuch on one process is not BAD_ARGUMENTS"
+	ok "GET /v1/processes/web?fields="
 fi
 sed -i 's/^max_response=4KB$/max_response=16MB/' "$T/supd.conf"
 run status
