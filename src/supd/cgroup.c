@@ -454,7 +454,8 @@ int cgroups_leftovers(struct cgroups *cg,
 
 /* ---------------------------------------------------------------- leaves */
 
-int cgroup_open(struct cgroups *cg, const char *group, const char *process, struct cgroup **out)
+static int leaf_open(struct cgroups *cg, const char *group, const char *process,
+		     struct cgroup **out, bool known)
 {
 	*out = NULL;
 	struct cgroup *c = calloc(1, sizeof(*c));
@@ -471,6 +472,9 @@ int cgroup_open(struct cgroups *cg, const char *group, const char *process, stru
 	c->procs = c->path ? path_join(c->path, "cgroup.procs") : NULL;
 	if (!c->procs)
 		goto fail;
+	/* (its group's directory, with the controllers, exists with it) */
+	if (known && (c->dfd = open(c->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		goto done;
 	bool fresh = access(gp, F_OK) < 0;
 	if ((r = make_dir(gp)) < 0)
 		goto fail;
@@ -484,6 +488,7 @@ int cgroup_open(struct cgroups *cg, const char *group, const char *process, stru
 		r = -errno;
 		goto fail;
 	}
+done:
 	free(gp);
 	list_push(&cg->all, c, link);
 	*out = c;
@@ -494,6 +499,16 @@ fail:
 	free(c->procs);
 	free(c);
 	return r;
+}
+
+int cgroup_open(struct cgroups *cg, const char *group, const char *process, struct cgroup **out)
+{
+	return leaf_open(cg, group, process, out, false);
+}
+
+int cgroup_reopen(struct cgroups *cg, const char *group, const char *process, struct cgroup **out)
+{
+	return leaf_open(cg, group, process, out, true);
 }
 
 void cgroup_close(struct cgroup *c)

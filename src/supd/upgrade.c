@@ -19,16 +19,22 @@ static void put_str(struct buf *b, const char *key, const char *v)
 {
 	if (!v)
 		return;
-	buf_putf(b, "%s ", key);
-	for (const char *p = v; *p; p++) {
+	buf_put(b, key, strlen(key));
+	buf_put(b, " ", 1);
+	/* (spans at once: the document is written while the control socket
+	 * is silent) */
+	for (const char *p = v; *p;) {
+		size_t n = strcspn(p, "\\\n\r");
+		buf_put(b, p, n);
+		p += n;
 		if (*p == '\\')
 			buf_put(b, "\\\\", 2);
 		else if (*p == '\n')
 			buf_put(b, "\\n", 2);
 		else if (*p == '\r')
 			buf_put(b, "\\r", 2);
-		else
-			buf_put(b, p, 1);
+		if (*p)
+			p++;
 	}
 	buf_put(b, "\n", 1);
 }
@@ -75,8 +81,12 @@ static void put_proc(struct buf *b, const struct upg_proc *p, int version)
 	put_str(b, "spawnerr", p->spawnerr);
 	put_int(b, "exec_fd", p->exec_fd);
 	put_int(b, "stdin_fd", p->stdin_fd);
-	for (size_t i = 0; i < p->npipes; i++)
+	for (size_t i = 0; i < p->npipes; i++) {
 		buf_putf(b, "pipe %d %d\n", p->pipes[i].ch, p->pipes[i].fd);
+		/* (a key of its own: a reader that does not know it skips it) */
+		if (p->pipes[i].size > 0)
+			buf_putf(b, "pipesz %d %d\n", p->pipes[i].fd, p->pipes[i].size);
+	}
 	if (version >= 2) {
 		put_uint(b, "starts", p->starts);
 		put_uint(b, "bytes.0", p->bytes[0]);
@@ -84,6 +94,8 @@ static void put_proc(struct buf *b, const struct upg_proc *p, int version)
 		put_str(b, "log.0", p->log[0]);
 		put_str(b, "log.1", p->log[1]);
 	}
+	if (p->oom_base >= 0)
+		put_int(b, "oom_base", p->oom_base);
 }
 
 int upg_format(const struct upg_state *s, int version, char **out, size_t *len)
@@ -94,6 +106,11 @@ int upg_format(const struct upg_state *s, int version, char **out, size_t *len)
 	buf_putf(&b, "supd-state %d\n", version);
 	put_uint(&b, "generation", s->generation);
 	put_str(&b, "version", s->prev_version);
+	if (s->t0_us) {
+		put_int(&b, "t0_us", s->t0_us);
+		/* fixed width: the writer fills it in just before the exec */
+		buf_putf(&b, UPG_T_EXEC_KEY " %019" PRId64 "\n", s->t_exec_us);
+	}
 	for (size_t i = 0; i < s->nls; i++)
 		put_listener(&b, &s->ls[i]);
 	for (size_t i = 0; i < s->nprocs; i++)
@@ -239,7 +256,7 @@ static int new_proc(struct rd *r)
 	if (e)
 		return e;
 	s->procs[s->nprocs++] =
-	    (struct upg_proc){.deadline_ms = -1, .exec_fd = -1, .stdin_fd = -1, .exitstatus = 0};
+	    (struct upg_proc){.deadline_ms = -1, .exec_fd = -1, .stdin_fd = -1, .oom_base = -1};
 	r->in = IN_PROC;
 	return 0;
 }
@@ -282,6 +299,18 @@ static int pipe_key(struct rd *r, struct upg_proc *p, const char *v)
 	return 0;
 }
 
+/* "pipesz FD SIZE": the capacity of the pipe FD named before it. */
+static int pipesz_key(struct rd *r, struct upg_proc *p, const char *v)
+{
+	int fd, size, n = 0;
+	if (sscanf(v, "%d %d%n", &fd, &size, &n) != 2 || v[n] || size <= 0)
+		return fail(r, -EINVAL, "pipesz: expected 'FD SIZE', got '%.40s'", v);
+	for (size_t i = 0; i < p->npipes; i++)
+		if (p->pipes[i].fd == fd)
+			p->pipes[i].size = size;
+	return 0;
+}
+
 static int proc_key(struct rd *r, const char *k, const char *v)
 {
 	struct upg_proc *p = &r->s->procs[r->s->nprocs - 1];
@@ -317,6 +346,8 @@ static int proc_key(struct rd *r, const char *k, const char *v)
 		return get_int(r, k, v, -1, INT_MAX, &p->stdin_fd);
 	if (!strcmp(k, "pipe"))
 		return pipe_key(r, p, v);
+	if (!strcmp(k, "pipesz"))
+		return pipesz_key(r, p, v);
 	if (!strcmp(k, "starts"))
 		return get_u64(r, k, v, &p->starts);
 	if (!strcmp(k, "bytes.0"))
@@ -327,6 +358,8 @@ static int proc_key(struct rd *r, const char *k, const char *v)
 		return get_str(r, k, v, &p->log[0]);
 	if (!strcmp(k, "log.1"))
 		return get_str(r, k, v, &p->log[1]);
+	if (!strcmp(k, "oom_base"))
+		return get_i64(r, k, v, -1, INT64_MAX, &p->oom_base);
 	return 0;
 }
 
@@ -340,6 +373,10 @@ static int top_key(struct rd *r, const char *k, const char *v)
 	}
 	if (!strcmp(k, "version"))
 		return get_str(r, k, v, &r->s->prev_version);
+	if (!strcmp(k, "t0_us"))
+		return get_i64(r, k, v, 0, INT64_MAX, &r->s->t0_us);
+	if (!strcmp(k, UPG_T_EXEC_KEY))
+		return get_i64(r, k, v, 0, INT64_MAX, &r->s->t_exec_us);
 	return 0;
 }
 

@@ -44,6 +44,9 @@
 #define UPG_MAX_RECORDS 1000000
 #define UPG_MAX_PIPES	64
 #define UPG_MAX_DOC	(256u * 1024 * 1024)
+/* The key of the exec's time: its value is 19 digits, written over in
+ * the memfd just before the exec. */
+#define UPG_T_EXEC_KEY "t_exec_us"
 
 struct upg_listener {
 	int fd;	     /* the listening socket */
@@ -58,7 +61,8 @@ struct upg_listener {
 
 struct upg_pipe {
 	int fd;
-	int ch; /* 0 stdout, 1 stderr */
+	int ch;	  /* 0 stdout, 1 stderr */
+	int size; /* its capacity; 0: unknown (key "pipesz FD SIZE", after it) */
 };
 
 struct upg_proc {
@@ -78,6 +82,7 @@ struct upg_proc {
 	size_t npipes;
 	uint64_t bytes[2]; /* v2: bytes read per channel */
 	char *log[2];	   /* v2: the log file per channel (AUTO names are random) */
+	int64_t oom_base;  /* the leaf's oom_kill count when the run began; -1: unknown */
 };
 
 struct upg_state {
@@ -88,6 +93,11 @@ struct upg_state {
 	size_t nls;
 	struct upg_proc *procs;
 	size_t nprocs;
+	/* When the old image began the exec (CLOCK_MONOTONIC, us; 0:
+	 * unknown): the new image logs its steps' timing from it. */
+	int64_t t0_us;
+	int64_t t_exec_us;  /* the execve(2) itself (UPG_T_EXEC_KEY) */
+	int64_t t_taken_us; /* (the reader's: the document taken, not written) */
 };
 
 /* Appends s as a document of the given version (1..UPG_VERSION; a lower

@@ -20,7 +20,7 @@ static int parse(const char *text, struct upg_state *s, char *err, size_t errlen
 
 START_TEST(test_round_trip)
 {
-	struct upg_pipe pipes[2] = {{.fd = 10, .ch = 0}, {.fd = 11, .ch = 1}};
+	struct upg_pipe pipes[2] = {{.fd = 10, .ch = 0, .size = 65536}, {.fd = 11, .ch = 1}};
 	struct upg_listener ls = {.fd = 5,
 				  .lock_fd = 6,
 				  .is_unix = true,
@@ -45,13 +45,16 @@ START_TEST(test_round_trip)
 			     .pipes = pipes,
 			     .npipes = 2,
 			     .bytes = {100, 200},
-			     .log = {(char *)"/var/log/web.log", NULL}};
+			     .log = {(char *)"/var/log/web.log", NULL},
+			     .oom_base = 3};
 	struct upg_state s = {.generation = 7,
 			      .prev_version = (char *)"1.2.3",
 			      .ls = &ls,
 			      .nls = 1,
 			      .procs = &p,
-			      .nprocs = 1};
+			      .nprocs = 1,
+			      .t0_us = 1000,
+			      .t_exec_us = 2500};
 	char *text;
 	size_t len;
 	ck_assert_int_eq(upg_format(&s, UPG_VERSION, &text, &len), 0);
@@ -85,6 +88,14 @@ START_TEST(test_round_trip)
 	ck_assert_uint_eq(q->bytes[1], 200);
 	ck_assert_str_eq(q->log[0], "/var/log/web.log");
 	ck_assert_ptr_null(q->log[1]);
+	/* the pipes' capacities, the leaf's OOM count, the timing stamps
+	 * (the exec's at a fixed width, written over before the exec) */
+	ck_assert_int_eq(q->pipes[0].size, 65536);
+	ck_assert_int_eq(q->pipes[1].size, 0);
+	ck_assert_int_eq(q->oom_base, 3);
+	ck_assert_int_eq(r.t0_us, 1000);
+	ck_assert_int_eq(r.t_exec_us, 2500);
+	ck_assert_ptr_nonnull(strstr(text, "\n" UPG_T_EXEC_KEY " 0000000000000002500\n"));
 	int fds[8];
 	ck_assert_uint_eq(upg_fds(&r, fds, 8), 5);
 	ck_assert_int_eq(fds[0], 5);
@@ -154,7 +165,10 @@ START_TEST(test_previous_version)
 	ck_assert_uint_eq(s.procs[0].bytes[0], 0);
 	ck_assert_ptr_null(s.procs[0].log[0]); /* the new image names it */
 	ck_assert_uint_eq(s.procs[0].npipes, 2);
-	ck_assert_int_eq(s.procs[1].stdin_fd, -1); /* defaults */
+	ck_assert_int_eq(s.procs[1].stdin_fd, -1);     /* defaults */
+	ck_assert_int_eq(s.procs[0].pipes[0].size, 0); /* asked again */
+	ck_assert_int_eq(s.procs[0].oom_base, -1);     /* read from the leaf */
+	ck_assert_int_eq(s.t0_us, 0);
 	upg_state_free(&s);
 }
 END_TEST
