@@ -23,6 +23,8 @@
 
 #include "buf.h"
 #include "daemon_int.h"
+#include "events.h"
+#include "fcgi.h"
 #include "http.h"
 #include "log.h"
 #include "output.h"
@@ -147,7 +149,10 @@ static int gather(struct daemon *d, struct upg_state *s)
 			u->pipes[u->npipes++] =
 			    (struct upg_pipe){.fd = fds[j], .ch = chs[j], .size = sizes[j]};
 	}
-	return 0;
+	int r = d->events ? events_export(d->events, s) : 0;
+	if (r == 0 && d->fcgi)
+		r = fcgi_export(d->fcgi, s);
+	return r;
 }
 
 /* The document in a memfd (close-on-exec), at version env
@@ -161,7 +166,7 @@ static int write_doc(struct daemon *d, struct upg_state *s, int *memfd, off_t *t
 	const char *wv = getenv("SUPD_UPGRADE_WRITE_VERSION");
 	char *text;
 	size_t len;
-	r = upg_format(s, wv ? atoi(wv) : UPG_VERSION, &text, &len);
+	r = upg_format(s, wv ? atoi(wv) : upg_version_needed(s), &text, &len);
 	if (r < 0)
 		return r;
 	const char *te = memmem(text, len, "\n" UPG_T_EXEC_KEY " ", strlen(UPG_T_EXEC_KEY) + 2);
@@ -238,30 +243,6 @@ static int same_programs(struct daemon *d, char *err, size_t errlen)
 	}
 	conf_free(nc);
 	return r;
-}
-
-/* What the new image would have to take over that this version does not
- * hand over yet (doc/upgrade.md). */
-static int unsupported(struct daemon *d, char *err, size_t errlen)
-{
-	size_t n = procs_count(d->procs);
-	struct proc *const *v = procs_ordered(d->procs);
-	for (size_t i = 0; i < n; i++) {
-		const struct proc *p = v[i];
-		if (!p->pid)
-			continue;
-		if (p->conf->kind == CONF_EVENTLISTENER)
-			return buf_errf(err, errlen, -EBUSY,
-					"event listener '%s' is running: stop it first (event "
-					"listeners are not handed over yet)",
-					p->conf->name);
-		if (p->conf->kind == CONF_FCGI)
-			return buf_errf(err, errlen, -EBUSY,
-					"FastCGI program '%s' is running: stop it first (FastCGI "
-					"sockets are not handed over yet)",
-					p->conf->name);
-	}
-	return 0;
 }
 
 /* The binary to run: PATH, or the file supd was started from (by name:
@@ -454,9 +435,6 @@ int daemon_upgrade_begin(struct daemon *d, const char *path, unsigned *gen, char
 		return buf_errf(err, errlen, -errno, "%s: %s", exe, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return buf_errf(err, errlen, -EACCES, "%s: not a regular file", exe);
-	r = unsupported(d, err, errlen);
-	if (r < 0)
-		return r;
 	struct upg_state s = {0};
 	int memfd = -1;
 	r = write_doc(d, &s, &memfd, NULL);
@@ -502,10 +480,6 @@ static void exec_now(struct loop *l, void *arg)
 	char why[512];
 	if (d->phase != PH_RUNNING) {
 		exec_failed(d, "supd is shutting down");
-		return;
-	}
-	if (unsupported(d, why, sizeof(why)) < 0) {
-		exec_failed(d, why);
 		return;
 	}
 	int64_t t0 = daemon_upgrade_now_us();
@@ -727,6 +701,8 @@ void daemon_upgrade_adopt(struct daemon *d)
 	struct upg_state *s = d->upg;
 	int64_t t_table = daemon_upgrade_now_us();
 	size_t adopted = 0;
+	if (d->fcgi)
+		fcgi_import(d->fcgi, s);
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct upg_proc *u = &s->procs[i];
 		struct proc *p = procs_find(d->procs, u->group, u->name);
@@ -746,8 +722,13 @@ void daemon_upgrade_adopt(struct daemon *d)
 		}
 		if (r < 0)
 			log_warn("upgrade: the output of '%s': %s", u->name, strerror(-r));
+		if (d->fcgi && p->conf->kind == CONF_FCGI)
+			fcgi_adopted(d->fcgi, p);
 		adopted++;
 	}
+	/* (after the processes: a listener writes to its stdin pipe) */
+	if (d->events)
+		events_import(d->events, s);
 	const struct supd_opts *o = d->opts;
 	log_debug("upgrade timing, new image: exec and loader %.1f ms, config %.1f ms, document "
 		  "%.1f ms, table %.1f ms, adopting %.1f ms: %.1f ms since the old image began "

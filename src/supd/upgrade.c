@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "evproto.h"
 #include "upgrade.h"
 
 /* ---------------------------------------------------------------- writing */
@@ -98,6 +99,84 @@ static void put_proc(struct buf *b, const struct upg_proc *p, int version)
 		put_int(b, "oom_base", p->oom_base);
 }
 
+/* Binary data (payloads, partial protocol lines) as hex: any byte,
+ * NUL included. */
+static void put_hex_val(struct buf *b, const char *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char chunk[256];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		chunk[k++] = digits[(unsigned char)p[i] >> 4];
+		chunk[k++] = digits[(unsigned char)p[i] & 15];
+		if (k == sizeof(chunk)) {
+			buf_put(b, chunk, k);
+			k = 0;
+		}
+	}
+	buf_put(b, chunk, k);
+}
+
+static void put_hex(struct buf *b, const char *key, const char *p, size_t n)
+{
+	if (!n)
+		return;
+	buf_putf(b, "%s ", key);
+	put_hex_val(b, p, n);
+	buf_put(b, "\n", 1);
+}
+
+static void put_event(struct buf *b, const char *key, const struct upg_event *e)
+{
+	buf_putf(b, "%s %" PRIu64 " %" PRIu64 " %d ", key, e->serial, e->poolserial, e->type);
+	put_hex_val(b, e->payload, e->len);
+	buf_put(b, "\n", 1);
+}
+
+static void put_evpool(struct buf *b, const struct upg_evpool *p)
+{
+	buf_putf(b, "evpool\n");
+	put_str(b, "name", p->name);
+	put_uint(b, "poolserial", p->poolserial);
+	buf_putf(b, "stats %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", p->st[0],
+		 p->st[1], p->st[2], p->st[3], p->st[4]);
+	for (size_t i = 0; i < p->nevs; i++)
+		put_event(b, "ev", &p->evs[i]);
+}
+
+static void put_evlistener(struct buf *b, const struct upg_evlistener *l)
+{
+	buf_putf(b, "evlistener\n");
+	put_str(b, "group", l->group);
+	put_str(b, "name", l->name);
+	put_int(b, "out_fd", l->out_fd);
+	put_int(b, "lstate", l->lstate);
+	if (l->has_cur)
+		put_event(b, "cur", &l->cur);
+	put_hex(b, "wbuf", l->wbuf, l->wlen);
+	put_hex(b, "line", l->line, l->linelen);
+	put_int(b, "resultlen", l->resultlen);
+	put_int(b, "got", l->got);
+	put_hex(b, "body", l->body, l->bodylen);
+	put_hex(b, "res", l->res, l->reslen);
+}
+
+static void put_fcgi(struct buf *b, const struct upg_fcgi *f)
+{
+	buf_putf(b, "fcgi\n");
+	put_str(b, "program", f->program);
+	put_str(b, "url", f->url);
+	put_int(b, "fd", f->fd);
+	put_int(b, "unix", f->is_unix);
+	put_uint(b, "dev", f->dev);
+	put_uint(b, "ino", f->ino);
+}
+
+int upg_version_needed(const struct upg_state *s)
+{
+	return s->npools || s->nevls || s->nfcgis ? 3 : 2;
+}
+
 int upg_format(const struct upg_state *s, int version, char **out, size_t *len)
 {
 	struct buf b = {0};
@@ -111,10 +190,23 @@ int upg_format(const struct upg_state *s, int version, char **out, size_t *len)
 		/* fixed width: the writer fills it in just before the exec */
 		buf_putf(&b, UPG_T_EXEC_KEY " %019" PRId64 "\n", s->t_exec_us);
 	}
+	if (version >= 3) { /* (top-level keys: before the first record) */
+		put_uint(&b, "ev_serial", s->ev_serial);
+		for (int i = 0; i < 3; i++)
+			buf_putf(&b, "ev_tick %d %" PRId64 "\n", i, s->ev_tick[i]);
+	}
 	for (size_t i = 0; i < s->nls; i++)
 		put_listener(&b, &s->ls[i]);
 	for (size_t i = 0; i < s->nprocs; i++)
 		put_proc(&b, &s->procs[i], version);
+	if (version >= 3) {
+		for (size_t i = 0; i < s->npools; i++)
+			put_evpool(&b, &s->pools[i]);
+		for (size_t i = 0; i < s->nevls; i++)
+			put_evlistener(&b, &s->evls[i]);
+		for (size_t i = 0; i < s->nfcgis; i++)
+			put_fcgi(&b, &s->fcgis[i]);
+	}
 	buf_putf(&b, "end\n");
 	if (b.oom) {
 		free(b.p);
@@ -129,7 +221,7 @@ int upg_format(const struct upg_state *s, int version, char **out, size_t *len)
 
 struct rd {
 	struct upg_state *s;
-	enum { IN_TOP, IN_LISTENER, IN_PROC } in;
+	enum { IN_TOP, IN_LISTENER, IN_PROC, IN_EVPOOL, IN_EVL, IN_FCGI } in;
 	size_t line;
 	char *err;
 	size_t errlen;
@@ -261,6 +353,172 @@ static int new_proc(struct rd *r)
 	return 0;
 }
 
+static int new_evpool(struct rd *r)
+{
+	struct upg_state *s = r->s;
+	int e = grow((void **)&s->pools, s->npools, sizeof(*s->pools));
+	if (e == -E2BIG)
+		return fail(r, -EINVAL, "too many event pools");
+	if (e)
+		return e;
+	s->pools[s->npools++] = (struct upg_evpool){0};
+	r->in = IN_EVPOOL;
+	return 0;
+}
+
+static int new_evl(struct rd *r)
+{
+	struct upg_state *s = r->s;
+	int e = grow((void **)&s->evls, s->nevls, sizeof(*s->evls));
+	if (e == -E2BIG)
+		return fail(r, -EINVAL, "too many event listeners");
+	if (e)
+		return e;
+	s->evls[s->nevls++] = (struct upg_evlistener){.out_fd = -1, .resultlen = -1};
+	r->in = IN_EVL;
+	return 0;
+}
+
+static int new_fcgi(struct rd *r)
+{
+	struct upg_state *s = r->s;
+	int e = grow((void **)&s->fcgis, s->nfcgis, sizeof(*s->fcgis));
+	if (e == -E2BIG)
+		return fail(r, -EINVAL, "too many FastCGI sockets");
+	if (e)
+		return e;
+	s->fcgis[s->nfcgis++] = (struct upg_fcgi){.fd = -1};
+	r->in = IN_FCGI;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Hex into a new buffer in *out of *len bytes (any old one freed). */
+static int get_hex(struct rd *r, const char *key, const char *v, char **out, size_t *len)
+{
+	size_t n = strlen(v);
+	if (n % 2)
+		return fail(r, -EINVAL, "%s: odd number of hex digits", key);
+	char *p = malloc(n / 2 + 1);
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			free(p);
+			return fail(r, -EINVAL, "%s: not hex", key);
+		}
+		p[i] = (char)(hi << 4 | lo);
+	}
+	free(*out);
+	*out = p;
+	*len = n / 2;
+	return 0;
+}
+
+/* "SERIAL POOLSERIAL TYPE HEX" */
+static int get_event(struct rd *r, const char *key, const char *v, struct upg_event *e)
+{
+	unsigned long long serial, poolserial;
+	int type, n = 0;
+	if (sscanf(v, "%llu %llu %d %n", &serial, &poolserial, &type, &n) != 3 || !n ||
+	    v[n - 1] != ' ' || type < 0 || type > 1000 || *v == '-')
+		return fail(r, -EINVAL, "%s: expected 'SERIAL POOLSERIAL TYPE HEX', got '%.40s'",
+			    key, v);
+	e->serial = serial;
+	e->poolserial = poolserial;
+	e->type = type;
+	return get_hex(r, key, v + n, &e->payload, &e->len);
+}
+
+static int evpool_key(struct rd *r, const char *k, const char *v)
+{
+	struct upg_evpool *p = &r->s->pools[r->s->npools - 1];
+	if (!strcmp(k, "name"))
+		return get_str(r, k, v, &p->name);
+	if (!strcmp(k, "poolserial"))
+		return get_u64(r, k, v, &p->poolserial);
+	if (!strcmp(k, "stats")) {
+		unsigned long long x[5];
+		int n = 0;
+		if (sscanf(v, "%llu %llu %llu %llu %llu%n", &x[0], &x[1], &x[2], &x[3], &x[4],
+			   &n) != 5 ||
+		    v[n] || strchr(v, '-'))
+			return fail(r, -EINVAL, "stats: expected 5 counts, got '%.40s'", v);
+		for (int i = 0; i < 5; i++)
+			p->st[i] = x[i];
+		return 0;
+	}
+	if (!strcmp(k, "ev")) {
+		int e = grow((void **)&p->evs, p->nevs, sizeof(*p->evs));
+		if (e == -E2BIG)
+			return fail(r, -EINVAL, "too many events");
+		if (e)
+			return e;
+		p->evs[p->nevs] = (struct upg_event){0};
+		e = get_event(r, k, v, &p->evs[p->nevs]);
+		p->nevs++; /* (freed with the pool even when it failed) */
+		return e;
+	}
+	return 0;
+}
+
+static int evl_key(struct rd *r, const char *k, const char *v)
+{
+	struct upg_evlistener *l = &r->s->evls[r->s->nevls - 1];
+	if (!strcmp(k, "group"))
+		return get_str(r, k, v, &l->group);
+	if (!strcmp(k, "name"))
+		return get_str(r, k, v, &l->name);
+	if (!strcmp(k, "out_fd"))
+		return get_int(r, k, v, -1, INT_MAX, &l->out_fd);
+	if (!strcmp(k, "lstate"))
+		return get_int(r, k, v, 0, 1000, &l->lstate);
+	if (!strcmp(k, "cur")) {
+		l->has_cur = true;
+		return get_event(r, k, v, &l->cur);
+	}
+	if (!strcmp(k, "wbuf"))
+		return get_hex(r, k, v, &l->wbuf, &l->wlen);
+	if (!strcmp(k, "line"))
+		return get_hex(r, k, v, &l->line, &l->linelen);
+	if (!strcmp(k, "resultlen"))
+		return get_i64(r, k, v, -1, INT64_MAX / 2, &l->resultlen);
+	if (!strcmp(k, "got"))
+		return get_i64(r, k, v, 0, INT64_MAX / 2, &l->got);
+	if (!strcmp(k, "body"))
+		return get_hex(r, k, v, &l->body, &l->bodylen);
+	if (!strcmp(k, "res"))
+		return get_hex(r, k, v, &l->res, &l->reslen);
+	return 0;
+}
+
+static int fcgi_key(struct rd *r, const char *k, const char *v)
+{
+	struct upg_fcgi *f = &r->s->fcgis[r->s->nfcgis - 1];
+	if (!strcmp(k, "program"))
+		return get_str(r, k, v, &f->program);
+	if (!strcmp(k, "url"))
+		return get_str(r, k, v, &f->url);
+	if (!strcmp(k, "fd"))
+		return get_int(r, k, v, -1, INT_MAX, &f->fd);
+	if (!strcmp(k, "unix"))
+		return get_bool(r, k, v, &f->is_unix);
+	if (!strcmp(k, "dev"))
+		return get_u64(r, k, v, &f->dev);
+	if (!strcmp(k, "ino"))
+		return get_u64(r, k, v, &f->ino);
+	return 0;
+}
+
 static int listener_key(struct rd *r, const char *k, const char *v)
 {
 	struct upg_listener *l = &r->s->ls[r->s->nls - 1];
@@ -373,6 +631,16 @@ static int top_key(struct rd *r, const char *k, const char *v)
 	}
 	if (!strcmp(k, "version"))
 		return get_str(r, k, v, &r->s->prev_version);
+	if (!strcmp(k, "ev_serial"))
+		return get_u64(r, k, v, &r->s->ev_serial);
+	if (!strcmp(k, "ev_tick")) {
+		int i, n = 0;
+		long long last;
+		if (sscanf(v, "%d %lld%n", &i, &last, &n) != 2 || v[n] || i < 0 || i > 2)
+			return fail(r, -EINVAL, "ev_tick: expected 'KIND SLICE', got '%.40s'", v);
+		r->s->ev_tick[i] = last;
+		return 0;
+	}
 	if (!strcmp(k, "t0_us"))
 		return get_i64(r, k, v, 0, INT64_MAX, &r->s->t0_us);
 	if (!strcmp(k, UPG_T_EXEC_KEY))
@@ -396,6 +664,13 @@ static int one_line(struct rd *r, char *line, bool *end)
 		return new_listener(r);
 	if (!strcmp(line, "proc") && !sp)
 		return new_proc(r);
+	/* (version 3's records: a document of an older version has none) */
+	if (!strcmp(line, "evpool") && !sp && r->s->version >= 3)
+		return new_evpool(r);
+	if (!strcmp(line, "evlistener") && !sp && r->s->version >= 3)
+		return new_evl(r);
+	if (!strcmp(line, "fcgi") && !sp && r->s->version >= 3)
+		return new_fcgi(r);
 	if (!*line)
 		return fail(r, -EINVAL, "empty key");
 	switch (r->in) {
@@ -403,6 +678,12 @@ static int one_line(struct rd *r, char *line, bool *end)
 		return listener_key(r, line, v);
 	case IN_PROC:
 		return proc_key(r, line, v);
+	case IN_EVPOOL:
+		return evpool_key(r, line, v);
+	case IN_EVL:
+		return evl_key(r, line, v);
+	case IN_FCGI:
+		return fcgi_key(r, line, v);
 	default:
 		return top_key(r, line, v);
 	}
@@ -424,6 +705,20 @@ static int check(struct rd *r)
 	for (size_t i = 0; i < s->nls; i++)
 		if (s->ls[i].fd < 0 || (s->ls[i].is_unix && !s->ls[i].path))
 			return fail(r, -EINVAL, "listener record %zu is incomplete", i + 1);
+	for (size_t i = 0; i < s->npools; i++)
+		if (!s->pools[i].name)
+			return fail(r, -EINVAL, "event pool record %zu has no name", i + 1);
+	for (size_t i = 0; i < s->nevls; i++) {
+		const struct upg_evlistener *l = &s->evls[i];
+		if (!l->group || !l->name || l->out_fd < 0)
+			return fail(r, -EINVAL, "event listener record %zu is incomplete", i + 1);
+		if (l->linelen > EV_LINE_MAX || l->bodylen > EV_RESULT_KEEP)
+			return fail(r, -EINVAL, "event listener '%s': protocol state too long",
+				    l->name);
+	}
+	for (size_t i = 0; i < s->nfcgis; i++)
+		if (!s->fcgis[i].program || !s->fcgis[i].url || s->fcgis[i].fd < 0)
+			return fail(r, -EINVAL, "FastCGI socket record %zu is incomplete", i + 1);
 	return 0;
 }
 
@@ -499,6 +794,29 @@ void upg_state_free(struct upg_state *s)
 		free(p->log[1]);
 	}
 	free(s->procs);
+	for (size_t i = 0; i < s->npools; i++) {
+		free(s->pools[i].name);
+		for (size_t k = 0; k < s->pools[i].nevs; k++)
+			free(s->pools[i].evs[k].payload);
+		free(s->pools[i].evs);
+	}
+	free(s->pools);
+	for (size_t i = 0; i < s->nevls; i++) {
+		struct upg_evlistener *l = &s->evls[i];
+		free(l->group);
+		free(l->name);
+		free(l->cur.payload);
+		free(l->wbuf);
+		free(l->line);
+		free(l->body);
+		free(l->res);
+	}
+	free(s->evls);
+	for (size_t i = 0; i < s->nfcgis; i++) {
+		free(s->fcgis[i].program);
+		free(s->fcgis[i].url);
+	}
+	free(s->fcgis);
 	free(s->prev_version);
 	memset(s, 0, sizeof(*s));
 }
@@ -526,5 +844,9 @@ size_t upg_fds(const struct upg_state *s, int *v, size_t max)
 		for (size_t k = 0; k < p->npipes; k++)
 			add_fd(p->pipes[k].fd, v, max, &n);
 	}
+	for (size_t i = 0; i < s->nevls; i++)
+		add_fd(s->evls[i].out_fd, v, max, &n);
+	for (size_t i = 0; i < s->nfcgis; i++)
+		add_fd(s->fcgis[i].fd, v, max, &n);
 	return n;
 }
