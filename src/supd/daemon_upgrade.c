@@ -156,8 +156,9 @@ static int gather(struct daemon *d, struct upg_state *s)
 }
 
 /* The document in a memfd (close-on-exec), at version env
- * SUPD_UPGRADE_WRITE_VERSION says (a test hook: an older writer), or the
- * current one. */
+ * SUPD_UPGRADE_WRITE_VERSION says (a test hook: an older writer; -EPROTO
+ * when that version cannot carry what runs), or the lowest one that
+ * carries everything (upg_version_needed). */
 static int write_doc(struct daemon *d, struct upg_state *s, int *memfd, off_t *t_exec_off)
 {
 	int r = gather(d, s);
@@ -166,7 +167,10 @@ static int write_doc(struct daemon *d, struct upg_state *s, int *memfd, off_t *t
 	const char *wv = getenv("SUPD_UPGRADE_WRITE_VERSION");
 	char *text;
 	size_t len;
-	r = upg_format(s, wv ? atoi(wv) : upg_version_needed(s), &text, &len);
+	int need = upg_version_needed(s), v = wv ? atoi(wv) : need;
+	if (v < need) /* (the test hook cannot leave what is running out) */
+		return -EPROTO;
+	r = upg_format(s, v, &text, &len);
 	if (r < 0)
 		return r;
 	const char *te = memmem(text, len, "\n" UPG_T_EXEC_KEY " ", strlen(UPG_T_EXEC_KEY) + 2);

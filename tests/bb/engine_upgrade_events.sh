@@ -8,6 +8,8 @@
 # written before and the rest after, has its answer taken by the new image
 # (its event is not sent again); listener and FastCGI pids stay the same,
 # and the FastCGI socket answers throughout and is the same socket after.
+# The last upgrade is asked through XML-RPC (supd.upgrade), and one to a
+# missing binary is an XML-RPC fault.
 # Scaled for make check (3 upgrades); SOAK=1: 20 upgrades.
 . "$(dirname "$0")/lib.sh"
 : "${SUPCTL:?SUPCTL must point at the supctl binary}"
@@ -72,6 +74,21 @@ while True:
     c, _ = s.accept()
     c.sendall(b"%d\n" % os.getpid())
     c.close()
+EOS
+# supd.upgrade([path]) over XML-RPC: prints the generation or the fault.
+cat >"$T/xr.py" <<'EOS'
+import http.client, socket, sys, xmlrpc.client
+class C(http.client.HTTPConnection):
+    def __init__(self): super().__init__("localhost")
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX); self.sock.connect(sys.argv[1])
+class Tr(xmlrpc.client.Transport):
+    def make_connection(self, host): return C()
+s = xmlrpc.client.ServerProxy("http://localhost", transport=Tr())
+try:
+    print(s.supd.upgrade(*sys.argv[2:]))
+except xmlrpc.client.Fault as f:
+    print("fault %d %s" % (f.faultCode, f.faultString))
 EOS
 cat >"$T/ask.py" <<'EOS'
 import socket, sys
@@ -147,13 +164,19 @@ web_ino=$(stat -c %i "$T/web.sock")
 ) &
 BB_PIDS+=($!)
 
-for k in $(seq 1 "$NUPG"); do
+for k in $(seq 1 $((NUPG - 1))); do
 	out=$(ctl upgrade) || fail "supctl upgrade #$k failed: $out"
 	case $out in
 	"Upgraded supd "*" in place (pid $SUPD_PID, upgrade $k)") ;;
 	*) fail "supctl upgrade #$k said: $out" ;;
 	esac
 done
+expect_eq "$NUPG" "$(timeout 30 python3 "$T/xr.py" "$T/supd.sock")" "supd.upgrade's generation"
+upgraded() { [ "$(upgrades)" = "$NUPG" ]; }
+bb_wait 60 upgraded
+out=$(timeout 30 python3 "$T/xr.py" "$T/supd.sock" "$T/missing")
+case $out in "fault 30 FAILED: upgrade: $T/missing: No such file or directory") ;;
+*) fail "supd.upgrade of a missing binary: $out" ;; esac
 expect_eq "$NUPG" "$(upgrades)" "upgrades"
 grep -q "event listener 'slow' taken over, BUSY with an event in flight" "$T/supd.log" ||
 	fail "slow was not taken over BUSY"
