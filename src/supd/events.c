@@ -978,11 +978,13 @@ static void import_listener(struct events *e, struct upg_evlistener *u)
 	struct pool_listener *l = find_listener(e, p);
 	struct ev_proto *pr = &l->proto;
 	pr->state = (enum ev_lstate)u->lstate;
-	memcpy(pr->line, u->line, u->linelen);
+	if (u->linelen) /* (NULL when empty) */
+		memcpy(pr->line, u->line, u->linelen);
 	pr->linelen = u->linelen;
 	pr->resultlen = u->resultlen;
 	pr->got = u->got;
-	memcpy(pr->body, u->body, u->bodylen);
+	if (u->bodylen)
+		memcpy(pr->body, u->body, u->bodylen);
 	if (u->has_cur) {
 		l->cur = import_event(&u->cur);
 		l->cur_poolserial = u->cur.poolserial;
