@@ -344,70 +344,56 @@ static int grow(void **v, size_t n, size_t size)
 	return 0;
 }
 
-static int new_listener(struct rd *r)
+/* A new record at the end of *v (*n of them, each size bytes, set to
+ * init), which the keys after it fill in. */
+static int new_record(struct rd *r, void **v, size_t *n, size_t size, const void *init, int in,
+		      const char *what)
 {
-	struct upg_state *s = r->s;
-	int e = grow((void **)&s->ls, s->nls, sizeof(*s->ls));
+	int e = grow(v, *n, size);
 	if (e == -E2BIG)
-		return fail(r, -EINVAL, "too many listeners");
+		return fail(r, -EINVAL, "too many %s", what);
 	if (e)
 		return e;
-	s->ls[s->nls++] = (struct upg_listener){.fd = -1, .lock_fd = -1};
-	r->in = IN_LISTENER;
+	memcpy((char *)*v + *n * size, init, size);
+	(*n)++;
+	r->in = in;
 	return 0;
+}
+
+static int new_listener(struct rd *r)
+{
+	static const struct upg_listener init = {.fd = -1, .lock_fd = -1};
+	return new_record(r, (void **)&r->s->ls, &r->s->nls, sizeof(init), &init, IN_LISTENER,
+			  "listeners");
 }
 
 static int new_proc(struct rd *r)
 {
-	struct upg_state *s = r->s;
-	int e = grow((void **)&s->procs, s->nprocs, sizeof(*s->procs));
-	if (e == -E2BIG)
-		return fail(r, -EINVAL, "too many processes");
-	if (e)
-		return e;
-	s->procs[s->nprocs++] =
-	    (struct upg_proc){.deadline_ms = -1, .exec_fd = -1, .stdin_fd = -1, .oom_base = -1};
-	r->in = IN_PROC;
-	return 0;
+	static const struct upg_proc init = {
+	    .deadline_ms = -1, .exec_fd = -1, .stdin_fd = -1, .oom_base = -1};
+	return new_record(r, (void **)&r->s->procs, &r->s->nprocs, sizeof(init), &init, IN_PROC,
+			  "processes");
 }
 
 static int new_evpool(struct rd *r)
 {
-	struct upg_state *s = r->s;
-	int e = grow((void **)&s->pools, s->npools, sizeof(*s->pools));
-	if (e == -E2BIG)
-		return fail(r, -EINVAL, "too many event pools");
-	if (e)
-		return e;
-	s->pools[s->npools++] = (struct upg_evpool){0};
-	r->in = IN_EVPOOL;
-	return 0;
+	static const struct upg_evpool init = {0};
+	return new_record(r, (void **)&r->s->pools, &r->s->npools, sizeof(init), &init, IN_EVPOOL,
+			  "event pools");
 }
 
 static int new_evl(struct rd *r)
 {
-	struct upg_state *s = r->s;
-	int e = grow((void **)&s->evls, s->nevls, sizeof(*s->evls));
-	if (e == -E2BIG)
-		return fail(r, -EINVAL, "too many event listeners");
-	if (e)
-		return e;
-	s->evls[s->nevls++] = (struct upg_evlistener){.out_fd = -1, .resultlen = -1};
-	r->in = IN_EVL;
-	return 0;
+	static const struct upg_evlistener init = {.out_fd = -1, .resultlen = -1};
+	return new_record(r, (void **)&r->s->evls, &r->s->nevls, sizeof(init), &init, IN_EVL,
+			  "event listeners");
 }
 
 static int new_fcgi(struct rd *r)
 {
-	struct upg_state *s = r->s;
-	int e = grow((void **)&s->fcgis, s->nfcgis, sizeof(*s->fcgis));
-	if (e == -E2BIG)
-		return fail(r, -EINVAL, "too many FastCGI sockets");
-	if (e)
-		return e;
-	s->fcgis[s->nfcgis++] = (struct upg_fcgi){.fd = -1};
-	r->in = IN_FCGI;
-	return 0;
+	static const struct upg_fcgi init = {.fd = -1};
+	return new_record(r, (void **)&r->s->fcgis, &r->s->nfcgis, sizeof(init), &init, IN_FCGI,
+			  "FastCGI sockets");
 }
 
 static int hexval(char c)

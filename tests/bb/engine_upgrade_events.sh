@@ -21,12 +21,16 @@ bb_setup
 
 if [ "${SOAK:-0}" = 1 ]; then NUPG=20; else NUPG=3; fi
 
-# Records "serial poolserial eventname" of each event, the PROCESS_LOG
-# data apart, and answers in three writes (a result cut across reads).
-cat >"$T/rec.py" <<'EOS'
-import sys, time
-out = open(sys.argv[1], "a")
-data = open(sys.argv[2], "ab")
+# An event listener: records "serial poolserial eventname" of each event
+# in argv[2].  rec (argv[3]: where the PROCESS_LOG data goes) answers in
+# three writes (a result cut across reads); slow (argv[3]: a file to wait
+# for) writes half its answer to its first event and the rest only once
+# that file exists, then acks every event at once.
+cat >"$T/lis.py" <<'EOS'
+import os, sys, time
+mode, out, arg = sys.argv[1], open(sys.argv[2], "a"), sys.argv[3]
+data = open(arg, "ab") if mode == "rec" else None
+first = True
 def w(s):
     sys.stdout.write(s); sys.stdout.flush()
 while True:
@@ -37,29 +41,13 @@ while True:
     hdr = dict(x.split(":", 1) for x in line.decode().split())
     body = sys.stdin.buffer.read(int(hdr["len"]))
     out.write("%s %s %s\n" % (hdr["serial"], hdr["poolserial"], hdr["eventname"])); out.flush()
-    if hdr["eventname"] == "PROCESS_LOG_STDOUT":
-        data.write(body.split(b"\n", 1)[1]); data.flush()
-    w("RESU"); time.sleep(0.002); w("LT 2\nO"); time.sleep(0.002); w("K")
-EOS
-# Takes its first event, writes half its answer, and answers the rest
-# only once $T/go exists; then acks every event at once.
-cat >"$T/slow.py" <<'EOS'
-import os, sys, time
-out = open(sys.argv[1], "a")
-first = True
-def w(s):
-    sys.stdout.write(s); sys.stdout.flush()
-while True:
-    w("READY\n")
-    line = sys.stdin.buffer.readline()
-    if not line:
-        break
-    hdr = dict(x.split(":", 1) for x in line.decode().split())
-    sys.stdin.buffer.read(int(hdr["len"]))
-    out.write("%s %s\n" % (hdr["serial"], hdr["poolserial"])); out.flush()
-    if first:
+    if mode == "rec":
+        if hdr["eventname"] == "PROCESS_LOG_STDOUT":
+            data.write(body.split(b"\n", 1)[1]); data.flush()
+        w("RESU"); time.sleep(0.002); w("LT 2\nO"); time.sleep(0.002); w("K")
+    elif first:
         w("RESULT 2\nO")
-        while not os.path.exists(sys.argv[2]):
+        while not os.path.exists(arg):
             time.sleep(0.01)
         w("K")
         first = False
@@ -124,12 +112,12 @@ autorestart=true
 startretries=1000000
 
 [eventlistener:rec]
-command=python3 -u @T@/rec.py @T@/rec.out @T@/rec.data
+command=python3 -u @T@/lis.py rec @T@/rec.out @T@/rec.data
 events=PROCESS_STATE,PROCESS_LOG_STDOUT
 buffer_size=100000
 
 [eventlistener:slow]
-command=python3 -u @T@/slow.py @T@/slow.out @T@/go
+command=python3 -u @T@/lis.py slow @T@/slow.out @T@/go
 events=PROCESS_STATE_RUNNING
 buffer_size=100000
 
