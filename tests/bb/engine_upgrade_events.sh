@@ -54,37 +54,9 @@ while True:
     else:
         w("RESULT 2\nOK")
 EOS
-# A FastCGI-style server: accepts on its stdin, answers its pid.
-cat >"$T/srv.py" <<'EOS'
-import os, socket
-s = socket.socket(fileno=0)
-while True:
-    c, _ = s.accept()
-    c.sendall(b"%d\n" % os.getpid())
-    c.close()
-EOS
-# supd.upgrade([path]) over XML-RPC: prints the generation or the fault.
-cat >"$T/xr.py" <<'EOS'
-import http.client, socket, sys, xmlrpc.client
-class C(http.client.HTTPConnection):
-    def __init__(self): super().__init__("localhost")
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX); self.sock.connect(sys.argv[1])
-class Tr(xmlrpc.client.Transport):
-    def make_connection(self, host): return C()
-s = xmlrpc.client.ServerProxy("http://localhost", transport=Tr())
-try:
-    print(s.supd.upgrade(*sys.argv[2:]))
-except xmlrpc.client.Fault as f:
-    print("fault %d %s" % (f.faultCode, f.faultString))
-EOS
-cat >"$T/ask.py" <<'EOS'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(sys.argv[1])
-print(s.recv(100).decode().strip())
-EOS
+# A FastCGI-style server (answers its pid) and its client.
+cp "$(dirname "$0")/fcgisrv.py" "$T/srv.py"
+cp "$(dirname "$0")/fcgiask.py" "$T/ask.py"
 
 bb_conf <<'EOC'
 [supervisord]
@@ -159,10 +131,10 @@ for k in $(seq 1 $((NUPG - 1))); do
 	*) fail "supctl upgrade #$k said: $out" ;;
 	esac
 done
-expect_eq "$NUPG" "$(timeout 30 python3 "$T/xr.py" "$T/supd.sock")" "supd.upgrade's generation"
+expect_eq "$NUPG" "$(timeout 30 python3 "$(dirname "$0")/xrcall.py" "$T/supd.sock" supd.upgrade)" "supd.upgrade's generation"
 upgraded() { [ "$(upgrades)" = "$NUPG" ]; }
 bb_wait 60 upgraded
-out=$(timeout 30 python3 "$T/xr.py" "$T/supd.sock" "$T/missing")
+out=$(timeout 30 python3 "$(dirname "$0")/xrcall.py" "$T/supd.sock" supd.upgrade "$T/missing")
 case $out in "fault 30 FAILED: upgrade: $T/missing: No such file or directory") ;;
 *) fail "supd.upgrade of a missing binary: $out" ;; esac
 expect_eq "$NUPG" "$(upgrades)" "upgrades"
