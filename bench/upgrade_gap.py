@@ -12,7 +12,9 @@ around each upgrade, and for comparison the longest one with no upgrade
 at the end.
 
 Environment: SUPD (default ./supd), N (programs), UPGRADES (default 5),
-BENCH_TMPDIR (default /var/tmp)."""
+BENCH_TMPDIR (default /var/tmp), STEPS=1 (supd at loglevel=debug: its
+"upgrade timing" lines, where each upgrade's time goes, are printed too;
+the debug log costs a little)."""
 import json
 import os
 import shutil
@@ -27,6 +29,7 @@ import time
 SUPD = os.environ.get("SUPD", "./supd")
 N = int(os.environ.get("N", "1000"))
 UPGRADES = int(os.environ.get("UPGRADES", "5"))
+STEPS = os.environ.get("STEPS", "0") == "1"
 
 
 def request(sock_path, method, path, timeout=30.0):
@@ -55,7 +58,8 @@ def main():
     sock = os.path.join(work, "supd.sock")
     with open(os.path.join(work, "supd.conf"), "w") as f:
         f.write(f"[supervisord]\nlogfile={work}/supd.log\nchildlogdir={work}\n"
-                f"[unix_http_server]\nfile={sock}\n")
+                + ("loglevel=debug\n" if STEPS else "")
+                + f"[unix_http_server]\nfile={sock}\n")
         for i in range(N):
             f.write(f"[program:p{i}]\ncommand=sleep 100000\nstartsecs=0\n"
                     f"stdout_logfile={work}/p{i}.log\nstderr_logfile=NONE\n")
@@ -122,6 +126,11 @@ def main():
         print("longest gap around each upgrade: " +
               ", ".join(f"{g * 1000:.1f} ms" for g in gaps))
         print(f"worst: {max(gaps) * 1000:.1f} ms (target: at most 50 ms)")
+        if STEPS:
+            with open(os.path.join(work, "supd.log"), errors="replace") as f:
+                for line in f:
+                    if "upgrade timing, " in line:
+                        print(line.split("upgrade timing, ", 1)[1].rstrip())
     finally:
         try:
             request(sock, "POST", "/v1/shutdown", timeout=5)

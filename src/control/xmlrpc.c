@@ -66,6 +66,11 @@ struct method {
 
 /* Sorted by name: system.listMethods answers in this order. */
 static const struct method methods[] = {
+    {"supd.upgrade", "int", "|s", xrm_upgrade,
+     "Upgrade supd in place: execute path (default: supd's own binary) in the same "
+     "process, every program left running (doc/upgrade.md). Returns the generation "
+     "(upgrades of this pid, this one included) the new image will report.",
+     CONF_ROLE_ADMIN},
     {"supervisor.addProcessGroup", "boolean", "s", xrm_add_group,
      "Update the config for a running process from config file.", CONF_ROLE_ADMIN},
     {"supervisor.clearAllProcessLogs", "array", "", xrm_clear_all_logs,

@@ -64,6 +64,7 @@ xr_method_fn xrm_pid;
 xr_method_fn xrm_read_log;
 xr_method_fn xrm_clear_log;
 xr_method_fn xrm_shutdown;
+xr_method_fn xrm_upgrade;
 xr_method_fn xrm_reload_config;
 xr_method_fn xrm_add_group;
 xr_method_fn xrm_remove_group;

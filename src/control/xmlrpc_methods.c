@@ -268,6 +268,23 @@ void xrm_shutdown(struct xr_call *c, const struct xv *p, struct res *r)
 		xr_ok(r, xv_bool(true));
 }
 
+/* supd.upgrade([path]): as POST /v1/upgrade, answered before the exec. */
+void xrm_upgrade(struct xr_call *c, const struct xv *p, struct res *r)
+{
+	const struct ops_daemon *d = daemon_of(c);
+	const char *path = xr_arg_s(p, 0);
+	char err[1024] = "";
+	unsigned gen = 0;
+	int e = d->upgrade ? d->upgrade(d->arg, path && *path ? path : NULL, &gen, err, sizeof(err))
+			   : -ENOSYS;
+	if (e == -ESHUTDOWN)
+		xr_fault0(r, "SHUTDOWN_STATE");
+	else if (e < 0)
+		xr_fault(r, "FAILED", "upgrade: %s", *err ? err : strerror(-e));
+	else
+		xr_ok(r, xv_int((int64_t)gen));
+}
+
 static struct xv *str_list(char **v, size_t n)
 {
 	struct xv *a = xv_array();

@@ -460,7 +460,8 @@ int cgroups_leftovers(struct cgroups *cg,
 
 /* ---------------------------------------------------------------- leaves */
 
-int cgroup_open(struct cgroups *cg, const char *group, const char *process, struct cgroup **out)
+static int leaf_open(struct cgroups *cg, const char *group, const char *process,
+		     struct cgroup **out, bool known)
 {
 	*out = NULL;
 	size_t gl = strlen(group), pl = strlen(process);
@@ -478,6 +479,9 @@ int cgroup_open(struct cgroups *cg, const char *group, const char *process, stru
 	/* the longest of its paths must fit (cgroup_procs_path at each spawn) */
 	if (!cgroup_procs_path(c, path, sizeof(path)) || !cgroup_path(c, path, sizeof(path)))
 		goto fail;
+	/* (its group's directory, with the controllers, exists with it) */
+	if (known && (c->dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		goto done;
 	char *slash = path + strlen(path) - pl - 1;
 	*slash = 0; /* the group's directory */
 	bool fresh = access(path, F_OK) < 0;
@@ -494,12 +498,23 @@ int cgroup_open(struct cgroups *cg, const char *group, const char *process, stru
 		r = -errno;
 		goto fail;
 	}
+done:
 	list_push(&cg->all, c, link);
 	*out = c;
 	return 0;
 fail:
 	free(c);
 	return r;
+}
+
+int cgroup_open(struct cgroups *cg, const char *group, const char *process, struct cgroup **out)
+{
+	return leaf_open(cg, group, process, out, false);
+}
+
+int cgroup_reopen(struct cgroups *cg, const char *group, const char *process, struct cgroup **out)
+{
+	return leaf_open(cg, group, process, out, true);
 }
 
 void cgroup_close(struct cgroup *c)

@@ -4,6 +4,8 @@
 #ifndef SUPD_DAEMON_H
 #define SUPD_DAEMON_H
 
+#include <stdint.h>
+
 #include "conf.h"
 
 struct supd_opts {
@@ -15,6 +17,9 @@ struct supd_opts {
 	 * document's fd when this image is the new one (-1: a fresh start) */
 	char *const *argv;
 	int upgrade_fd;
+	/* the new image's steps (CLOCK_MONOTONIC, microseconds), for the
+	 * upgrade's timing at debug level: main entered, config loaded */
+	int64_t upg_main_us, upg_conf_us;
 };
 
 /* Runs until shutdown.  Takes ownership of c.  Returns the process exit
@@ -25,5 +30,7 @@ int daemon_run(const struct supd_opts *o, struct conf *c);
  * fd ($SUPD_UPGRADE_STATE; -1: none) and checks it against c; prints "ok
  * VERSION" when this binary can take over.  Returns the exit status. */
 int daemon_upgrade_probe(const struct conf *c, int fd);
+/* CLOCK_MONOTONIC in microseconds (the same clock across the exec). */
+int64_t daemon_upgrade_now_us(void);
 
 #endif

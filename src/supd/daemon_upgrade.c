@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +23,8 @@
 
 #include "buf.h"
 #include "daemon_int.h"
+#include "events.h"
+#include "fcgi.h"
 #include "http.h"
 #include "log.h"
 #include "output.h"
@@ -33,6 +36,19 @@
 /* How long answers already queued on control connections may take to go
  * out before the exec closes them. */
 #define FLUSH_MS 20
+
+int64_t daemon_upgrade_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Milliseconds from a to b, for the timing lines. */
+static double ms(int64_t a, int64_t b)
+{
+	return a && b ? (double)(b - a) / 1000.0 : -1.0;
+}
 
 /* ---------------------------------------------------------------- the old image */
 
@@ -107,6 +123,9 @@ static int gather(struct daemon *d, struct upg_state *s)
 		    .spawnerr = p->spawnerr ? strdup(p->spawnerr) : NULL,
 		    .exec_fd = p->exec_fd,
 		    .stdin_fd = p->stdin_fd,
+		    .oom_base = p->cg && p->cg->leaf && p->cg->oom_base <= INT64_MAX
+				    ? (int64_t)p->cg->oom_base
+				    : -1,
 		};
 		if (!u->group || !u->name || (p->spawnerr && !u->spawnerr))
 			return -ENOMEM;
@@ -119,23 +138,28 @@ static int gather(struct daemon *d, struct upg_state *s)
 			if (lp && !(u->log[c] = strdup(lp)))
 				return -ENOMEM;
 		}
-		int fds[UPG_MAX_PIPES], chs[UPG_MAX_PIPES];
-		size_t k = output_pipes(p->out, fds, chs, UPG_MAX_PIPES);
+		int fds[UPG_MAX_PIPES], chs[UPG_MAX_PIPES], sizes[UPG_MAX_PIPES];
+		size_t k = output_pipes(p->out, fds, chs, sizes, UPG_MAX_PIPES);
 		if (k > UPG_MAX_PIPES)
 			return -E2BIG;
 		u->pipes = calloc(k + 1, sizeof(*u->pipes));
 		if (!u->pipes)
 			return -ENOMEM;
 		for (size_t j = 0; j < k; j++)
-			u->pipes[u->npipes++] = (struct upg_pipe){.fd = fds[j], .ch = chs[j]};
+			u->pipes[u->npipes++] =
+			    (struct upg_pipe){.fd = fds[j], .ch = chs[j], .size = sizes[j]};
 	}
-	return 0;
+	int r = d->events ? events_export(d->events, s) : 0;
+	if (r == 0 && d->fcgi)
+		r = fcgi_export(d->fcgi, s);
+	return r;
 }
 
 /* The document in a memfd (close-on-exec), at version env
- * SUPD_UPGRADE_WRITE_VERSION says (a test hook: an older writer), or the
- * current one. */
-static int write_doc(struct daemon *d, struct upg_state *s, int *memfd)
+ * SUPD_UPGRADE_WRITE_VERSION says (a test hook: an older writer; -EPROTO
+ * when that version cannot carry what runs), or the lowest one that
+ * carries everything (upg_version_needed). */
+static int write_doc(struct daemon *d, struct upg_state *s, int *memfd, off_t *t_exec_off)
 {
 	int r = gather(d, s);
 	if (r < 0)
@@ -143,9 +167,15 @@ static int write_doc(struct daemon *d, struct upg_state *s, int *memfd)
 	const char *wv = getenv("SUPD_UPGRADE_WRITE_VERSION");
 	char *text;
 	size_t len;
-	r = upg_format(s, wv ? atoi(wv) : UPG_VERSION, &text, &len);
+	int need = upg_version_needed(s), v = wv ? atoi(wv) : need;
+	if (v < 3 && need >= 3) /* (the test hook cannot leave what runs out) */
+		return -EPROTO;
+	r = upg_format(s, v, &text, &len);
 	if (r < 0)
 		return r;
+	const char *te = memmem(text, len, "\n" UPG_T_EXEC_KEY " ", strlen(UPG_T_EXEC_KEY) + 2);
+	if (t_exec_off)
+		*t_exec_off = te ? (off_t)(te - text) + (off_t)strlen(UPG_T_EXEC_KEY) + 2 : -1;
 	int fd = memfd_create("supd-state", MFD_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
@@ -217,30 +247,6 @@ static int same_programs(struct daemon *d, char *err, size_t errlen)
 	}
 	conf_free(nc);
 	return r;
-}
-
-/* What the new image would have to take over that this version does not
- * hand over yet (doc/upgrade.md). */
-static int unsupported(struct daemon *d, char *err, size_t errlen)
-{
-	size_t n = procs_count(d->procs);
-	struct proc *const *v = procs_ordered(d->procs);
-	for (size_t i = 0; i < n; i++) {
-		const struct proc *p = v[i];
-		if (!p->pid)
-			continue;
-		if (p->conf->kind == CONF_EVENTLISTENER)
-			return buf_errf(err, errlen, -EBUSY,
-					"event listener '%s' is running: stop it first (event "
-					"listeners are not handed over yet)",
-					p->conf->name);
-		if (p->conf->kind == CONF_FCGI)
-			return buf_errf(err, errlen, -EBUSY,
-					"FastCGI program '%s' is running: stop it first (FastCGI "
-					"sockets are not handed over yet)",
-					p->conf->name);
-	}
-	return 0;
 }
 
 /* The binary to run: PATH, or the file supd was started from (by name:
@@ -433,12 +439,9 @@ int daemon_upgrade_begin(struct daemon *d, const char *path, unsigned *gen, char
 		return buf_errf(err, errlen, -errno, "%s: %s", exe, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return buf_errf(err, errlen, -EACCES, "%s: not a regular file", exe);
-	r = unsupported(d, err, errlen);
-	if (r < 0)
-		return r;
 	struct upg_state s = {0};
 	int memfd = -1;
-	r = write_doc(d, &s, &memfd);
+	r = write_doc(d, &s, &memfd, NULL);
 	upg_state_free(&s);
 	if (r < 0)
 		return buf_errf(err, errlen, r, "writing the state document: %s", strerror(-r));
@@ -483,10 +486,7 @@ static void exec_now(struct loop *l, void *arg)
 		exec_failed(d, "supd is shutting down");
 		return;
 	}
-	if (unsupported(d, why, sizeof(why)) < 0) {
-		exec_failed(d, why);
-		return;
-	}
+	int64_t t0 = daemon_upgrade_now_us();
 	size_t n = procs_count(d->procs);
 	struct proc *const *v = procs_ordered(d->procs);
 	/* Bytes in the pipes stay there for the new image; bytes supd holds
@@ -495,17 +495,21 @@ static void exec_now(struct loop *l, void *arg)
 		if (v[i]->out)
 			output_flush_held(v[i]->out);
 	procs_settle_execs(d->procs);
-	struct upg_state s = {0};
+	struct upg_state s = {.t0_us = t0};
 	int memfd = -1;
-	int r = write_doc(d, &s, &memfd);
+	int64_t t_held = daemon_upgrade_now_us();
+	off_t t_exec_off = -1;
+	int r = write_doc(d, &s, &memfd, &t_exec_off);
 	if (r < 0) {
 		upg_state_free(&s);
 		snprintf(why, sizeof(why), "writing the state document: %s", strerror(-r));
 		exec_failed(d, why);
 		return;
 	}
+	int64_t t_doc = daemon_upgrade_now_us();
 	if (d->http)
 		http_flush_all(d->http, FLUSH_MS);
+	int64_t t_flush = daemon_upgrade_now_us();
 	size_t nfd = upg_fds(&s, NULL, 0);
 	int *fds = calloc(nfd + 1, sizeof(int));
 	char **argv = exec_argv(d, NULL);
@@ -522,10 +526,21 @@ static void exec_now(struct loop *l, void *arg)
 	}
 	upg_fds(&s, fds, nfd);
 	fds[nfd++] = memfd;
+	/* (all of them are close-on-exec, and that is the only fd flag:
+	 * one call each) */
 	for (size_t i = 0; i < nfd; i++)
-		set_cloexec(fds[i], false);
+		fcntl(fds[i], F_SETFD, 0);
+	log_debug("upgrade timing, old image: held output %.1f ms, document %.1f ms, queued "
+		  "answers %.1f ms, %zu fds inherited %.1f ms",
+		  ms(t0, t_held), ms(t_held, t_doc), ms(t_doc, t_flush), nfd,
+		  ms(t_flush, daemon_upgrade_now_us()));
 	log_info("exec %s (generation %u): %zu processes, %zu listeners handed over",
 		 d->upgrade_path, s.generation, s.nprocs, s.nls);
+	if (t_exec_off >= 0) {
+		char te[24];
+		snprintf(te, sizeof(te), "%019" PRId64, daemon_upgrade_now_us());
+		(void)!pwrite(memfd, te, 19, t_exec_off);
+	}
 	execv(d->upgrade_path, argv);
 	int e = errno;
 	for (size_t i = 0; i < nfd; i++)
@@ -580,27 +595,47 @@ int daemon_upgrade_read(int fd, struct upg_state **out, char *err, size_t errlen
 }
 
 /* The fds the document names are the old image's: each must be open
- * here (else the document lies), and close-on-exec again. */
+ * here (else the document lies), and close-on-exec again.  Two calls for
+ * any number of them (thousands with as many programs, each call costs
+ * while the control socket is silent): every fd above 2 close-on-exec at
+ * once (supd opens none otherwise; nothing else is open yet), and one
+ * poll(2) that answers POLLNVAL for an fd that is not open. */
 static int claim_fds(const struct upg_state *s, char *err, size_t errlen)
 {
 	size_t n = upg_fds(s, NULL, 0);
 	int *v = calloc(n + 1, sizeof(int));
-	if (!v)
+	struct pollfd *pv = calloc(n + 1, sizeof(*pv));
+	if (!v || !pv) {
+		free(v);
+		free(pv);
 		return buf_errf(err, errlen, -ENOMEM, "out of memory");
+	}
 	upg_fds(s, v, n);
+	bool all = close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0;
 	int r = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] <= 2) {
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (v[i] <= 2)
 			r = buf_errf(err, errlen, -EBADF, "the state document names fd %d", v[i]);
-			break;
-		}
-		if (set_cloexec(v[i], true) < 0) {
+		else if (!all && set_cloexec(v[i], true) < 0) /* (a kernel before 5.11) */
 			r = buf_errf(err, errlen, -EBADF,
 				     "the state document names fd %d, which is not open", v[i]);
-			break;
-		}
+		pv[i] = (struct pollfd){.fd = v[i]};
+	}
+	if (r == 0 && all) {
+		int k;
+		while ((k = poll(pv, (nfds_t)n, 0)) < 0 && errno == EINTR)
+			;
+		for (size_t i = 0; i < n && k > 0 && r == 0; i++)
+			if (pv[i].revents & POLLNVAL)
+				r = buf_errf(err, errlen, -EBADF,
+					     "the state document names fd %d, which is not open",
+					     v[i]);
+		if (k < 0)
+			r = buf_errf(err, errlen, -errno, "checking the fds handed over: %s",
+				     strerror(errno));
 	}
 	free(v);
+	free(pv);
 	return r;
 }
 
@@ -639,6 +674,8 @@ int daemon_upgrade_take(struct daemon *d)
 	close(d->opts->upgrade_fd);
 	if (r == 0)
 		r = claim_fds(d->upg, err, sizeof(err));
+	if (r == 0)
+		d->upg->t_taken_us = daemon_upgrade_now_us();
 	if (r < 0) {
 		if (d->upg) {
 			upg_state_free(d->upg);
@@ -666,7 +703,10 @@ static void close_proc_fds(const struct upg_proc *u)
 void daemon_upgrade_adopt(struct daemon *d)
 {
 	struct upg_state *s = d->upg;
+	int64_t t_table = daemon_upgrade_now_us();
 	size_t adopted = 0;
+	if (d->fcgi)
+		fcgi_import(d->fcgi, s);
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct upg_proc *u = &s->procs[i];
 		struct proc *p = procs_find(d->procs, u->group, u->name);
@@ -686,8 +726,20 @@ void daemon_upgrade_adopt(struct daemon *d)
 		}
 		if (r < 0)
 			log_warn("upgrade: the output of '%s': %s", u->name, strerror(-r));
+		if (d->fcgi && p->conf->kind == CONF_FCGI)
+			fcgi_adopted(d->fcgi, p);
 		adopted++;
 	}
+	/* (after the processes: a listener writes to its stdin pipe) */
+	if (d->events)
+		events_import(d->events, s);
+	const struct supd_opts *o = d->opts;
+	log_debug("upgrade timing, new image: exec and loader %.1f ms, config %.1f ms, document "
+		  "%.1f ms, table %.1f ms, adopting %.1f ms: %.1f ms since the old image began "
+		  "the exec",
+		  ms(s->t_exec_us, o->upg_main_us), ms(o->upg_main_us, o->upg_conf_us),
+		  ms(o->upg_conf_us, s->t_taken_us), ms(s->t_taken_us, t_table),
+		  ms(t_table, daemon_upgrade_now_us()), ms(s->t0_us, daemon_upgrade_now_us()));
 	log_info("upgraded in place from version %s: %zu processes taken over (generation %u)",
 		 s->prev_version ? s->prev_version : "?", adopted, s->generation);
 	upg_state_free(s);

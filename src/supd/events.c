@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "list.h"
 #include "log.h"
+#include "upgrade.h"
 #include "utf8.h"
 
 struct pool {
@@ -807,4 +808,247 @@ int events_configure(struct events *e, const struct conf *c)
 		}
 	}
 	return 0;
+}
+
+/* ---------------------------------------------------------------- upgrade */
+
+static int export_event(struct upg_event *u, const struct ev *ev, uint64_t poolserial)
+{
+	*u = (struct upg_event){
+	    .serial = ev->serial, .poolserial = poolserial, .type = (int)ev->type, .len = ev->len};
+	u->payload = malloc(ev->len + 1);
+	if (!u->payload)
+		return -ENOMEM;
+	memcpy(u->payload, ev->payload, ev->len);
+	return 0;
+}
+
+static int dup_bytes(char **out, const char *p, size_t n)
+{
+	*out = NULL;
+	if (!n)
+		return 0;
+	*out = malloc(n);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, p, n);
+	return 0;
+}
+
+/* A listener whose stdout is closed already (its process is ending):
+ * its event in flight goes to the head of its pool's exported buffer, as
+ * its death would have put it back. */
+static int export_orphan(const struct pool_listener *l, struct upg_state *s)
+{
+	for (size_t i = 0; i < s->npools; i++) {
+		struct upg_evpool *u = &s->pools[i];
+		if (strcmp(u->name, l->p->conf->group))
+			continue;
+		struct upg_event *v = realloc(u->evs, (u->nevs + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		u->evs = v;
+		memmove(v + 1, v, u->nevs * sizeof(*v));
+		u->nevs++;
+		u->st[3]++; /* (rejected, as its death counts it) */
+		return export_event(&v[0], l->cur, l->cur_poolserial);
+	}
+	return 0;
+}
+
+int events_export(const struct events *e, struct upg_state *s)
+{
+	s->ev_serial = e->serial;
+	for (int i = 0; i < 3; i++)
+		s->ev_tick[i] = loop_timer_armed(&e->ticks[i].t) ? e->ticks[i].last : 0;
+	size_t n = 0;
+	for (const struct pool *p = e->pools; p; p = p->link.next)
+		n++;
+	s->pools = calloc(n + 1, sizeof(*s->pools));
+	if (!s->pools)
+		return -ENOMEM;
+	for (const struct pool *p = e->pools; p; p = p->link.next) {
+		struct upg_evpool *u = &s->pools[s->npools++];
+		u->name = strdup(p->name);
+		u->poolserial = p->poolserial;
+		u->st[0] = p->st.buffered;
+		u->st[1] = p->st.dispatched;
+		u->st[2] = p->st.processed;
+		u->st[3] = p->st.rejected;
+		u->st[4] = p->st.dropped;
+		u->evs = calloc(p->q.n + 1, sizeof(*u->evs));
+		if (!u->name || !u->evs)
+			return -ENOMEM;
+		for (size_t k = 0; k < p->q.n; k++) {
+			const struct ev_slot *sl = &p->q.v[(p->q.head + k) % p->q.cap];
+			int r = export_event(&u->evs[u->nevs++], sl->ev, sl->poolserial);
+			if (r < 0)
+				return r;
+		}
+	}
+	n = 0;
+	for (const struct pool_listener *l = e->ls; l; l = l->link.next)
+		n++;
+	s->evls = calloc(n + 1, sizeof(*s->evls));
+	if (!s->evls)
+		return -ENOMEM;
+	for (const struct pool_listener *l = e->ls; l; l = l->link.next) {
+		int r = 0;
+		if (l->out_fd < 0) {
+			if (l->cur && (r = export_orphan(l, s)) < 0)
+				return r;
+			continue;
+		}
+		struct upg_evlistener *u = &s->evls[s->nevls++];
+		const struct ev_proto *pr = &l->proto;
+		*u = (struct upg_evlistener){
+		    .group = strdup(l->p->conf->group),
+		    .name = strdup(l->p->conf->name),
+		    .out_fd = l->out_fd,
+		    .lstate = (int)pr->state,
+		    .has_cur = l->cur != NULL,
+		    .wlen = l->wlen - l->woff,
+		    .linelen = pr->linelen,
+		    .resultlen = pr->resultlen,
+		    .got = pr->got,
+		    .bodylen = pr->got < EV_RESULT_KEEP ? (size_t)(pr->got > 0 ? pr->got : 0)
+							: EV_RESULT_KEEP,
+		    .reslen = l->reslen,
+		};
+		if (!u->group || !u->name)
+			return -ENOMEM;
+		if (l->cur)
+			r = export_event(&u->cur, l->cur, l->cur_poolserial);
+		if (!r)
+			r = dup_bytes(&u->wbuf, l->wbuf ? l->wbuf + l->woff : NULL, u->wlen);
+		if (!r)
+			r = dup_bytes(&u->line, pr->line, u->linelen);
+		if (!r)
+			r = dup_bytes(&u->body, pr->body, u->bodylen);
+		if (!r)
+			r = dup_bytes(&u->res, l->res, u->reslen);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static struct ev *import_event(const struct upg_event *u)
+{
+	if (u->type < 0 || u->type >= EV_NTYPES)
+		return NULL;
+	struct ev *ev = ev_new((enum ev_type)u->type, u->payload, u->len);
+	if (ev) {
+		ev->serial = u->serial;
+		ev->has_serial = true;
+	}
+	return ev;
+}
+
+/* An in-flight event whose listener is not taken over: back to the head
+ * of its pool, as that listener's death would have put it. */
+static void import_orphan(struct events *e, const char *group, const struct upg_event *u)
+{
+	struct pool *pool = find_pool(e, group);
+	struct ev *ev = pool ? import_event(u) : NULL;
+	if (!ev) {
+		log_error("upgrade: event %llu of pool %s is lost", (unsigned long long)u->serial,
+			  group);
+		return;
+	}
+	pool->st.rejected++;
+	accept_event(e, pool, ev, u->poolserial, true);
+	ev_put(ev);
+}
+
+static void import_listener(struct events *e, struct upg_evlistener *u)
+{
+	struct proc *p = procs_find(e->procs, u->group, u->name);
+	int r = -ESRCH;
+	if (p && p->pid && p->conf->kind == CONF_EVENTLISTENER)
+		r = events_attach(p, u->out_fd, e);
+	if (r < 0) {
+		log_warn("upgrade: event listener '%s' is not taken over (%s)", u->name,
+			 strerror(-r));
+		close(u->out_fd);
+		if (u->has_cur)
+			import_orphan(e, u->group, &u->cur);
+		return;
+	}
+	struct pool_listener *l = find_listener(e, p);
+	struct ev_proto *pr = &l->proto;
+	pr->state = (enum ev_lstate)u->lstate;
+	if (u->linelen) /* (NULL when empty) */
+		memcpy(pr->line, u->line, u->linelen);
+	pr->linelen = u->linelen;
+	pr->resultlen = u->resultlen;
+	pr->got = u->got;
+	if (u->bodylen)
+		memcpy(pr->body, u->body, u->bodylen);
+	if (u->has_cur) {
+		l->cur = import_event(&u->cur);
+		l->cur_poolserial = u->cur.poolserial;
+		if (!l->cur)
+			log_error("upgrade: event %llu sent to '%s' is lost",
+				  (unsigned long long)u->cur.serial, u->name);
+	}
+	/* (the buffers are the document's: taken, not copied) */
+	l->res = u->res;
+	l->reslen = u->reslen;
+	u->res = NULL;
+	if (u->wlen && l->in_fd >= 0) {
+		l->wbuf = u->wbuf;
+		l->wlen = u->wlen;
+		u->wbuf = NULL;
+		flush(l);
+	}
+	log_debug("upgrade: event listener '%s' taken over, %s%s", u->name,
+		  ev_lstate_name(pr->state), l->cur ? " with an event in flight" : "");
+}
+
+void events_import(struct events *e, struct upg_state *s)
+{
+	if (s->ev_serial > e->serial)
+		e->serial = s->ev_serial;
+	for (int i = 0; i < 3; i++) {
+		struct tick *k = &e->ticks[i];
+		/* A slice that began during the exec is sent now. */
+		if (s->ev_tick[i] && loop_timer_armed(&k->t)) {
+			k->last = s->ev_tick[i];
+			loop_timer_arm(e->loop, &k->t, loop_now_ms());
+		}
+	}
+	for (size_t i = 0; i < s->npools; i++) {
+		struct upg_evpool *u = &s->pools[i];
+		struct pool *pool = find_pool(e, u->name);
+		if (!pool) {
+			if (u->nevs)
+				log_warn("upgrade: event pool %s is not in the config: its %zu "
+					 "buffered events are dropped",
+					 u->name, u->nevs);
+			continue;
+		}
+		pool->poolserial = u->poolserial;
+		pool->st.buffered = u->st[0];
+		pool->st.dispatched = u->st[1];
+		pool->st.processed = u->st[2];
+		pool->st.rejected = u->st[3];
+		pool->st.dropped = u->st[4];
+		for (size_t k = 0; k < u->nevs; k++) {
+			struct ev *ev = import_event(&u->evs[k]);
+			if (!ev) {
+				log_error("upgrade: event %llu of pool %s is lost",
+					  (unsigned long long)u->evs[k].serial, u->name);
+				continue;
+			}
+			uint64_t dropped;
+			if (ev_queue_push(&pool->q, ev, u->evs[k].poolserial, false, &dropped) > 0)
+				pool->st.dropped++;
+			ev_put(ev);
+		}
+	}
+	for (size_t i = 0; i < s->nevls; i++)
+		import_listener(e, &s->evls[i]);
+	for (struct pool *pool = e->pools; pool; pool = pool->link.next)
+		dispatch(e, pool);
 }

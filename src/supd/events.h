@@ -66,4 +66,17 @@ void events_pool_stats(const struct events *e, events_pool_cb *cb, void *arg);
 /* Whether a pool subscribes to type t (to skip building payloads). */
 bool events_wanted(const struct events *e, enum ev_type t);
 
+/* Upgrade in place (doc/upgrade.md).  events_export: the pools' buffers
+ * and counters, the serials, and each running listener's protocol
+ * channel with where it stands (an event in flight and the bytes of it
+ * not written yet included) into s.  events_import: the new image takes
+ * them over, after the processes (their stdin pipes) are: each listener
+ * goes on where it was, its answer to an event in flight taken as if no
+ * exec had happened.  What has no place here (a pool or listener not in
+ * the config) is closed and logged; an in-flight event whose listener
+ * is gone goes back to its pool. */
+struct upg_state;
+int events_export(const struct events *e, struct upg_state *s);
+void events_import(struct events *e, struct upg_state *s);
+
 #endif

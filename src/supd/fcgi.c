@@ -13,6 +13,7 @@
 #include "list.h"
 #include "listen.h"
 #include "log.h"
+#include "upgrade.h"
 
 /* One per section and socket URL (a reload may change the URL while the
  * old processes still hold the old socket). */
@@ -197,4 +198,55 @@ void fcgi_transition(struct proc *p, enum proc_state from, enum proc_state to, v
 	if (s->holders > 0 && --s->holders == 0)
 		/* Not now: an exit is followed at once by the restart. */
 		loop_timer_arm(f->l, &s->close_timer, loop_now_ms());
+}
+
+/* ---------------------------------------------------------------- upgrade */
+
+int fcgi_export(const struct fcgi *f, struct upg_state *s)
+{
+	size_t n = 0;
+	for (const struct fcgi_sock *k = f->socks; k; k = k->link.next)
+		n++;
+	s->fcgis = calloc(n + 1, sizeof(*s->fcgis));
+	if (!s->fcgis)
+		return -ENOMEM;
+	for (const struct fcgi_sock *k = f->socks; k; k = k->link.next) {
+		if (k->fd < 0)
+			continue;
+		struct upg_fcgi *u = &s->fcgis[s->nfcgis++];
+		*u = (struct upg_fcgi){.program = strdup(k->program),
+				       .url = strdup(k->url),
+				       .fd = k->fd,
+				       .is_unix = k->is_unix,
+				       .dev = (uint64_t)k->dev,
+				       .ino = (uint64_t)k->ino};
+		if (!u->program || !u->url)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void fcgi_import(struct fcgi *f, struct upg_state *s)
+{
+	for (size_t i = 0; i < s->nfcgis; i++) {
+		struct upg_fcgi *u = &s->fcgis[i];
+		struct conf_process key = {.program = u->program, .socket = u->url};
+		struct fcgi_sock *k = sock_find(f, &key, true);
+		if (!k || k->fd >= 0 || !!k->is_unix != !!u->is_unix) {
+			log_error("upgrade: the FastCGI socket %s of '%s' cannot be taken over",
+				  u->url, u->program);
+			close(u->fd);
+			continue;
+		}
+		k->fd = u->fd;
+		k->dev = (dev_t)u->dev;
+		k->ino = (ino_t)u->ino;
+		/* (the processes holding it are counted before the loop runs) */
+		loop_timer_arm(f->l, &k->close_timer, loop_now_ms());
+	}
+}
+
+void fcgi_adopted(struct fcgi *f, struct proc *p)
+{
+	fcgi_transition(p, PROC_STOPPED, p->state, f);
 }

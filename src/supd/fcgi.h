@@ -41,4 +41,14 @@ int fcgi_socket(const struct conf_process *p, char *err, size_t errlen, void *f)
 /* A proc_hook_cb: counts the processes holding each socket. */
 void fcgi_transition(struct proc *p, enum proc_state from, enum proc_state to, void *f);
 
+/* Upgrade in place (doc/upgrade.md).  fcgi_export: the open sockets
+ * into s (their fds go over the exec).  fcgi_import: the new image takes
+ * them, before the processes are counted in (fcgi_adopted for each
+ * process taken over); a socket none of them holds is closed at the end
+ * of the loop's first turn, as after an exit. */
+struct upg_state;
+int fcgi_export(const struct fcgi *f, struct upg_state *s);
+void fcgi_import(struct fcgi *f, struct upg_state *s);
+void fcgi_adopted(struct fcgi *f, struct proc *p);
+
 #endif

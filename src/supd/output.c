@@ -435,13 +435,14 @@ void output_free(struct output *o)
 	free(o);
 }
 
-size_t output_pipes(const struct output *o, int *fds, int *chs, size_t max)
+size_t output_pipes(const struct output *o, int *fds, int *chs, int *sizes, size_t max)
 {
 	size_t n = 0;
 	for (const struct out_pipe *pp = o->pipes; pp; pp = pp->link.next) {
 		if (n < max) {
 			fds[n] = pp->fd;
 			chs[n] = (int)pp->ch->id;
+			sizes[n] = pp->size;
 		}
 		n++;
 	}

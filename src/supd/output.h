@@ -162,12 +162,15 @@ void output_set_pid(struct output *o, pid_t pid);
 void output_free(struct output *o);
 
 /* Upgrade in place (daemon_upgrade.c).  output_pipes: the fds of the
- * pipes o reads (each one's channel in chs), at most max; returns how
- * many there are.  output_flush_held: the partial lines held for
+ * pipes o reads (each one's channel in chs, capacity in sizes), at most
+ * max; returns how many there are.  output_adopt_pipe: output_attach for
+ * one pipe of the previous image, already non-blocking, of capacity size
+ * (0: unknown, asked).  output_flush_held: the partial lines held for
  * forwarding and syslog go out now (the next image starts with none).
  * output_set_bytes: the byte count of a channel with a log file carried
  * over (tail -f offsets stay valid). */
-size_t output_pipes(const struct output *o, int *fds, int *chs, size_t max);
+size_t output_pipes(const struct output *o, int *fds, int *chs, int *sizes, size_t max);
+int output_adopt_pipe(struct output *o, enum output_channel ch, int fd, int size);
 void output_flush_held(struct output *o);
 void output_set_bytes(struct output *o, enum output_channel ch, uint64_t n);
 /* The channel's log file is path, the previous image's, when output_new

@@ -169,7 +169,9 @@ static void pipe_cb(struct loop *l, int fd, uint32_t events, void *arg)
 		pipe_grow(pp, moved);
 }
 
-static int add_pipe(struct output *o, struct out_chan *c, int fd)
+/* size: the pipe's capacity when known (an upgrade in place: the calls
+ * are saved while the control socket is silent), else 0. */
+static int add_pipe(struct output *o, struct out_chan *c, int fd, int size)
 {
 	struct out_pipe *pp = calloc(1, sizeof(*pp));
 	if (!pp)
@@ -177,10 +179,10 @@ static int add_pipe(struct output *o, struct out_chan *c, int fd)
 	pp->ch = c;
 	pp->fd = fd;
 	/* A blocking read would stall the whole loop: make sure. */
-	int fl = fcntl(fd, F_GETFL);
+	int fl = size > 0 ? O_NONBLOCK : fcntl(fd, F_GETFL);
 	if (fl >= 0 && !(fl & O_NONBLOCK))
 		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	pp->size = fcntl(fd, F_GETPIPE_SZ);
+	pp->size = size > 0 ? size : fcntl(fd, F_GETPIPE_SZ);
 	if (pp->size <= 0)
 		pp->size = 64 * 1024;
 	pp->grown = pp->size >= PIPE_BIG;
@@ -197,20 +199,28 @@ int output_attach(struct output *o, int fd_out, int fd_err)
 {
 	int r = 0;
 	if (fd_out >= 0) {
-		r = add_pipe(o, &o->ch[OUTPUT_STDOUT], fd_out);
+		r = add_pipe(o, &o->ch[OUTPUT_STDOUT], fd_out, 0);
 		if (r < 0) {
 			close(fd_out);
 			fd_out = -1;
 		}
 	}
 	if (fd_err >= 0) {
-		int r2 = add_pipe(o, &o->ch[OUTPUT_STDERR], fd_err);
+		int r2 = add_pipe(o, &o->ch[OUTPUT_STDERR], fd_err, 0);
 		if (r2 < 0) {
 			close(fd_err);
 			if (r == 0)
 				r = r2;
 		}
 	}
+	return r;
+}
+
+int output_adopt_pipe(struct output *o, enum output_channel ch, int fd, int size)
+{
+	int r = add_pipe(o, &o->ch[ch], fd, size);
+	if (r < 0)
+		close(fd);
 	return r;
 }
 

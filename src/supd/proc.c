@@ -875,7 +875,9 @@ static void set_limits(struct proc *p, struct cgroup *leaf)
 
 /* cgroups: p's leaf, made at its first start (NULL: cgroups are off, or
  * the leaf could not be made: it runs in supd's cgroup, said once). */
-static struct cgroup *open_leaf(struct proc *p)
+/* known: an upgrade in place takes over p's process, whose leaf the old
+ * image made. */
+static struct cgroup *open_leaf(struct proc *p, bool known)
 {
 	struct cgroups *cg = p->tab->env.cgroups;
 	if (p->cg)
@@ -890,7 +892,8 @@ static struct cgroup *open_leaf(struct proc *p)
 	p->cg = calloc(1, sizeof(*p->cg));
 	if (!p->cg)
 		return NULL;
-	int r = cgroup_open(cg, p->conf->group, p->conf->name, &p->cg->leaf);
+	int r = known ? cgroup_reopen(cg, p->conf->group, p->conf->name, &p->cg->leaf)
+		      : cgroup_open(cg, p->conf->group, p->conf->name, &p->cg->leaf);
 	if (r < 0) {
 		log_warn("no cgroup for '%s' under %s: %s; it runs in supd's cgroup", p->conf->name,
 			 cgroups_base(cg), strerror(-r));
@@ -999,7 +1002,7 @@ static int start(struct proc *p)
 		p->kinds->launching = true;
 	}
 	char procs[PATH_MAX];
-	struct cgroup *leaf = open_leaf(p);
+	struct cgroup *leaf = open_leaf(p, false);
 	if (leaf) {
 		req.cgroup_procs = cgroup_procs_path(leaf, procs, sizeof(procs));
 		req.cgroup_fd = cgroup_fd(leaf);
@@ -1810,8 +1813,11 @@ int proc_adopt(struct proc *p, const struct upg_proc *u)
 		procs_pid_insert(t, p);
 		/* cgroups: the previous image put it in its leaf, whose path
 		 * is the same: take the leaf again, so that stop empties it */
-		struct cgroup *leaf = open_leaf(p);
-		if (leaf)
+		struct cgroup *leaf = open_leaf(p, true);
+		/* (the old image's count when the run began: no read) */
+		if (leaf && u->oom_base >= 0)
+			p->cg->oom_base = (uint64_t)u->oom_base;
+		else if (leaf)
 			cgroup_oom_kills(leaf, &p->cg->oom_base);
 	}
 	p->stdin_fd = u->stdin_fd;
@@ -1827,8 +1833,8 @@ int proc_adopt(struct proc *p, const struct upg_proc *u)
 	int r = 0;
 	for (size_t i = 0; i < u->npipes; i++) {
 		int fd = u->pipes[i].fd;
-		int e = p->out ? output_attach(p->out, u->pipes[i].ch == 0 ? fd : -1,
-					       u->pipes[i].ch == 1 ? fd : -1)
+		int e = p->out ? output_adopt_pipe(p->out, (enum output_channel)u->pipes[i].ch, fd,
+						   u->pipes[i].size)
 			       : (close(fd), -ENOMEM);
 		if (e < 0 && r == 0)
 			r = e;

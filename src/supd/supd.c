@@ -141,12 +141,14 @@ int main(int argc, char **argv)
 	/* Upgrade in place: the state document from the image before
 	 * (doc/upgrade.md); never for the programs' environment. */
 	int upgrade_fd = -1;
+	int64_t upg_main_us = 0, upg_conf_us = 0;
 	const char *ue = getenv(UPG_ENV);
 	if (ue) {
 		char *end;
 		long v = strtol(ue, &end, 10);
 		if (*ue && !*end && v > 2 && v < INT_MAX)
 			upgrade_fd = (int)v;
+		upg_main_us = daemon_upgrade_now_us();
 		unsetenv(UPG_ENV);
 	}
 
@@ -234,6 +236,8 @@ int main(int argc, char **argv)
 	struct conf *conf = NULL;
 	diags_init(&d);
 	int r = conf_load(&lo, &conf, &d);
+	if (upgrade_fd >= 0)
+		upg_conf_us = daemon_upgrade_now_us();
 	diags_print(&d, stderr);
 	diags_free(&d);
 	if (r < 0) {
@@ -274,6 +278,8 @@ int main(int argc, char **argv)
 		.foreground = conf->supd.nodaemon,
 		.argv = argv,
 		.upgrade_fd = upgrade_fd,
+		.upg_main_us = upg_main_us,
+		.upg_conf_us = upg_conf_us,
 	};
 	r = daemon_run(&so, conf);
 	free(found);

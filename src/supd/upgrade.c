@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "evproto.h"
 #include "upgrade.h"
 
 /* ---------------------------------------------------------------- writing */
@@ -19,28 +20,52 @@ static void put_str(struct buf *b, const char *key, const char *v)
 {
 	if (!v)
 		return;
-	buf_putf(b, "%s ", key);
-	for (const char *p = v; *p; p++) {
+	buf_put(b, key, strlen(key));
+	buf_put(b, " ", 1);
+	/* (spans at once: the document is written while the control socket
+	 * is silent) */
+	for (const char *p = v; *p;) {
+		size_t n = strcspn(p, "\\\n\r");
+		buf_put(b, p, n);
+		p += n;
 		if (*p == '\\')
 			buf_put(b, "\\\\", 2);
 		else if (*p == '\n')
 			buf_put(b, "\\n", 2);
 		else if (*p == '\r')
 			buf_put(b, "\\r", 2);
-		else
-			buf_put(b, p, 1);
+		if (*p)
+			p++;
 	}
 	buf_put(b, "\n", 1);
 }
 
+/* "key value\n" by hand: some 20 of these per process, written while
+ * the control socket is silent, and printf's parsing of its format is
+ * most of their cost. */
+static void put_num(struct buf *b, const char *key, uint64_t mag, bool neg)
+{
+	char num[24], *p = num + sizeof(num);
+	*--p = '\n';
+	do {
+		*--p = (char)('0' + mag % 10);
+		mag /= 10;
+	} while (mag);
+	if (neg)
+		*--p = '-';
+	buf_put(b, key, strlen(key));
+	buf_put(b, " ", 1);
+	buf_put(b, p, (size_t)(num + sizeof(num) - p));
+}
+
 static void put_int(struct buf *b, const char *key, int64_t v)
 {
-	buf_putf(b, "%s %" PRId64 "\n", key, v);
+	put_num(b, key, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0);
 }
 
 static void put_uint(struct buf *b, const char *key, uint64_t v)
 {
-	buf_putf(b, "%s %" PRIu64 "\n", key, v);
+	put_num(b, key, v, false);
 }
 
 static void put_listener(struct buf *b, const struct upg_listener *l)
@@ -75,8 +100,12 @@ static void put_proc(struct buf *b, const struct upg_proc *p, int version)
 	put_str(b, "spawnerr", p->spawnerr);
 	put_int(b, "exec_fd", p->exec_fd);
 	put_int(b, "stdin_fd", p->stdin_fd);
-	for (size_t i = 0; i < p->npipes; i++)
+	for (size_t i = 0; i < p->npipes; i++) {
 		buf_putf(b, "pipe %d %d\n", p->pipes[i].ch, p->pipes[i].fd);
+		/* (a key of its own: a reader that does not know it skips it) */
+		if (p->pipes[i].size > 0)
+			buf_putf(b, "pipesz %d %d\n", p->pipes[i].fd, p->pipes[i].size);
+	}
 	if (version >= 2) {
 		put_uint(b, "starts", p->starts);
 		put_uint(b, "bytes.0", p->bytes[0]);
@@ -84,6 +113,86 @@ static void put_proc(struct buf *b, const struct upg_proc *p, int version)
 		put_str(b, "log.0", p->log[0]);
 		put_str(b, "log.1", p->log[1]);
 	}
+	if (p->oom_base >= 0)
+		put_int(b, "oom_base", p->oom_base);
+}
+
+/* Binary data (payloads, partial protocol lines) as hex: any byte,
+ * NUL included. */
+static void put_hex_val(struct buf *b, const char *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char chunk[256];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		chunk[k++] = digits[(unsigned char)p[i] >> 4];
+		chunk[k++] = digits[(unsigned char)p[i] & 15];
+		if (k == sizeof(chunk)) {
+			buf_put(b, chunk, k);
+			k = 0;
+		}
+	}
+	buf_put(b, chunk, k);
+}
+
+static void put_hex(struct buf *b, const char *key, const char *p, size_t n)
+{
+	if (!n)
+		return;
+	buf_putf(b, "%s ", key);
+	put_hex_val(b, p, n);
+	buf_put(b, "\n", 1);
+}
+
+static void put_event(struct buf *b, const char *key, const struct upg_event *e)
+{
+	buf_putf(b, "%s %" PRIu64 " %" PRIu64 " %d ", key, e->serial, e->poolserial, e->type);
+	put_hex_val(b, e->payload, e->len);
+	buf_put(b, "\n", 1);
+}
+
+static void put_evpool(struct buf *b, const struct upg_evpool *p)
+{
+	buf_putf(b, "evpool\n");
+	put_str(b, "name", p->name);
+	put_uint(b, "poolserial", p->poolserial);
+	buf_putf(b, "stats %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", p->st[0],
+		 p->st[1], p->st[2], p->st[3], p->st[4]);
+	for (size_t i = 0; i < p->nevs; i++)
+		put_event(b, "ev", &p->evs[i]);
+}
+
+static void put_evlistener(struct buf *b, const struct upg_evlistener *l)
+{
+	buf_putf(b, "evlistener\n");
+	put_str(b, "group", l->group);
+	put_str(b, "name", l->name);
+	put_int(b, "out_fd", l->out_fd);
+	put_int(b, "lstate", l->lstate);
+	if (l->has_cur)
+		put_event(b, "cur", &l->cur);
+	put_hex(b, "wbuf", l->wbuf, l->wlen);
+	put_hex(b, "line", l->line, l->linelen);
+	put_int(b, "resultlen", l->resultlen);
+	put_int(b, "got", l->got);
+	put_hex(b, "body", l->body, l->bodylen);
+	put_hex(b, "res", l->res, l->reslen);
+}
+
+static void put_fcgi(struct buf *b, const struct upg_fcgi *f)
+{
+	buf_putf(b, "fcgi\n");
+	put_str(b, "program", f->program);
+	put_str(b, "url", f->url);
+	put_int(b, "fd", f->fd);
+	put_int(b, "unix", f->is_unix);
+	put_uint(b, "dev", f->dev);
+	put_uint(b, "ino", f->ino);
+}
+
+int upg_version_needed(const struct upg_state *s)
+{
+	return s->npools || s->nevls || s->nfcgis ? 3 : 2;
 }
 
 int upg_format(const struct upg_state *s, int version, char **out, size_t *len)
@@ -94,10 +203,28 @@ int upg_format(const struct upg_state *s, int version, char **out, size_t *len)
 	buf_putf(&b, "supd-state %d\n", version);
 	put_uint(&b, "generation", s->generation);
 	put_str(&b, "version", s->prev_version);
+	if (s->t0_us) {
+		put_int(&b, "t0_us", s->t0_us);
+		/* fixed width: the writer fills it in just before the exec */
+		buf_putf(&b, UPG_T_EXEC_KEY " %019" PRId64 "\n", s->t_exec_us);
+	}
+	if (version >= 3) { /* (top-level keys: before the first record) */
+		put_uint(&b, "ev_serial", s->ev_serial);
+		for (int i = 0; i < 3; i++)
+			buf_putf(&b, "ev_tick %d %" PRId64 "\n", i, s->ev_tick[i]);
+	}
 	for (size_t i = 0; i < s->nls; i++)
 		put_listener(&b, &s->ls[i]);
 	for (size_t i = 0; i < s->nprocs; i++)
 		put_proc(&b, &s->procs[i], version);
+	if (version >= 3) {
+		for (size_t i = 0; i < s->npools; i++)
+			put_evpool(&b, &s->pools[i]);
+		for (size_t i = 0; i < s->nevls; i++)
+			put_evlistener(&b, &s->evls[i]);
+		for (size_t i = 0; i < s->nfcgis; i++)
+			put_fcgi(&b, &s->fcgis[i]);
+	}
 	buf_putf(&b, "end\n");
 	if (b.oom) {
 		free(b.p);
@@ -112,7 +239,7 @@ int upg_format(const struct upg_state *s, int version, char **out, size_t *len)
 
 struct rd {
 	struct upg_state *s;
-	enum { IN_TOP, IN_LISTENER, IN_PROC } in;
+	enum { IN_TOP, IN_LISTENER, IN_PROC, IN_EVPOOL, IN_EVL, IN_FCGI } in;
 	size_t line;
 	char *err;
 	size_t errlen;
@@ -217,30 +344,182 @@ static int grow(void **v, size_t n, size_t size)
 	return 0;
 }
 
-static int new_listener(struct rd *r)
+/* A new record at the end of *v (*n of them, each size bytes, set to
+ * init), which the keys after it fill in. */
+static int new_record(struct rd *r, void **v, size_t *n, size_t size, const void *init, int in,
+		      const char *what)
 {
-	struct upg_state *s = r->s;
-	int e = grow((void **)&s->ls, s->nls, sizeof(*s->ls));
+	int e = grow(v, *n, size);
 	if (e == -E2BIG)
-		return fail(r, -EINVAL, "too many listeners");
+		return fail(r, -EINVAL, "too many %s", what);
 	if (e)
 		return e;
-	s->ls[s->nls++] = (struct upg_listener){.fd = -1, .lock_fd = -1};
-	r->in = IN_LISTENER;
+	memcpy((char *)*v + *n * size, init, size);
+	(*n)++;
+	r->in = in;
 	return 0;
+}
+
+static int new_listener(struct rd *r)
+{
+	static const struct upg_listener init = {.fd = -1, .lock_fd = -1};
+	return new_record(r, (void **)&r->s->ls, &r->s->nls, sizeof(init), &init, IN_LISTENER,
+			  "listeners");
 }
 
 static int new_proc(struct rd *r)
 {
-	struct upg_state *s = r->s;
-	int e = grow((void **)&s->procs, s->nprocs, sizeof(*s->procs));
-	if (e == -E2BIG)
-		return fail(r, -EINVAL, "too many processes");
-	if (e)
+	static const struct upg_proc init = {
+	    .deadline_ms = -1, .exec_fd = -1, .stdin_fd = -1, .oom_base = -1};
+	return new_record(r, (void **)&r->s->procs, &r->s->nprocs, sizeof(init), &init, IN_PROC,
+			  "processes");
+}
+
+static int new_evpool(struct rd *r)
+{
+	static const struct upg_evpool init = {0};
+	return new_record(r, (void **)&r->s->pools, &r->s->npools, sizeof(init), &init, IN_EVPOOL,
+			  "event pools");
+}
+
+static int new_evl(struct rd *r)
+{
+	static const struct upg_evlistener init = {.out_fd = -1, .resultlen = -1};
+	return new_record(r, (void **)&r->s->evls, &r->s->nevls, sizeof(init), &init, IN_EVL,
+			  "event listeners");
+}
+
+static int new_fcgi(struct rd *r)
+{
+	static const struct upg_fcgi init = {.fd = -1};
+	return new_record(r, (void **)&r->s->fcgis, &r->s->nfcgis, sizeof(init), &init, IN_FCGI,
+			  "FastCGI sockets");
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Hex into a new buffer in *out of *len bytes (any old one freed). */
+static int get_hex(struct rd *r, const char *key, const char *v, char **out, size_t *len)
+{
+	size_t n = strlen(v);
+	if (n % 2)
+		return fail(r, -EINVAL, "%s: odd number of hex digits", key);
+	char *p = malloc(n / 2 + 1);
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			free(p);
+			return fail(r, -EINVAL, "%s: not hex", key);
+		}
+		p[i] = (char)(hi << 4 | lo);
+	}
+	free(*out);
+	*out = p;
+	*len = n / 2;
+	return 0;
+}
+
+/* "SERIAL POOLSERIAL TYPE HEX" */
+static int get_event(struct rd *r, const char *key, const char *v, struct upg_event *e)
+{
+	unsigned long long serial, poolserial;
+	int type, n = 0;
+	if (sscanf(v, "%llu %llu %d %n", &serial, &poolserial, &type, &n) != 3 || !n ||
+	    v[n - 1] != ' ' || type < 0 || type > 1000 || *v == '-')
+		return fail(r, -EINVAL, "%s: expected 'SERIAL POOLSERIAL TYPE HEX', got '%.40s'",
+			    key, v);
+	e->serial = serial;
+	e->poolserial = poolserial;
+	e->type = type;
+	return get_hex(r, key, v + n, &e->payload, &e->len);
+}
+
+static int evpool_key(struct rd *r, const char *k, const char *v)
+{
+	struct upg_evpool *p = &r->s->pools[r->s->npools - 1];
+	if (!strcmp(k, "name"))
+		return get_str(r, k, v, &p->name);
+	if (!strcmp(k, "poolserial"))
+		return get_u64(r, k, v, &p->poolserial);
+	if (!strcmp(k, "stats")) {
+		unsigned long long x[5];
+		int n = 0;
+		if (sscanf(v, "%llu %llu %llu %llu %llu%n", &x[0], &x[1], &x[2], &x[3], &x[4],
+			   &n) != 5 ||
+		    v[n] || strchr(v, '-'))
+			return fail(r, -EINVAL, "stats: expected 5 counts, got '%.40s'", v);
+		for (int i = 0; i < 5; i++)
+			p->st[i] = x[i];
+		return 0;
+	}
+	if (!strcmp(k, "ev")) {
+		int e = grow((void **)&p->evs, p->nevs, sizeof(*p->evs));
+		if (e == -E2BIG)
+			return fail(r, -EINVAL, "too many events");
+		if (e)
+			return e;
+		p->evs[p->nevs] = (struct upg_event){0};
+		e = get_event(r, k, v, &p->evs[p->nevs]);
+		p->nevs++; /* (freed with the pool even when it failed) */
 		return e;
-	s->procs[s->nprocs++] =
-	    (struct upg_proc){.deadline_ms = -1, .exec_fd = -1, .stdin_fd = -1, .exitstatus = 0};
-	r->in = IN_PROC;
+	}
+	return 0;
+}
+
+static int evl_key(struct rd *r, const char *k, const char *v)
+{
+	struct upg_evlistener *l = &r->s->evls[r->s->nevls - 1];
+	if (!strcmp(k, "group"))
+		return get_str(r, k, v, &l->group);
+	if (!strcmp(k, "name"))
+		return get_str(r, k, v, &l->name);
+	if (!strcmp(k, "out_fd"))
+		return get_int(r, k, v, -1, INT_MAX, &l->out_fd);
+	if (!strcmp(k, "lstate"))
+		return get_int(r, k, v, 0, 1000, &l->lstate);
+	if (!strcmp(k, "cur")) {
+		l->has_cur = true;
+		return get_event(r, k, v, &l->cur);
+	}
+	if (!strcmp(k, "wbuf"))
+		return get_hex(r, k, v, &l->wbuf, &l->wlen);
+	if (!strcmp(k, "line"))
+		return get_hex(r, k, v, &l->line, &l->linelen);
+	if (!strcmp(k, "resultlen"))
+		return get_i64(r, k, v, -1, INT64_MAX / 2, &l->resultlen);
+	if (!strcmp(k, "got"))
+		return get_i64(r, k, v, 0, INT64_MAX / 2, &l->got);
+	if (!strcmp(k, "body"))
+		return get_hex(r, k, v, &l->body, &l->bodylen);
+	if (!strcmp(k, "res"))
+		return get_hex(r, k, v, &l->res, &l->reslen);
+	return 0;
+}
+
+static int fcgi_key(struct rd *r, const char *k, const char *v)
+{
+	struct upg_fcgi *f = &r->s->fcgis[r->s->nfcgis - 1];
+	if (!strcmp(k, "program"))
+		return get_str(r, k, v, &f->program);
+	if (!strcmp(k, "url"))
+		return get_str(r, k, v, &f->url);
+	if (!strcmp(k, "fd"))
+		return get_int(r, k, v, -1, INT_MAX, &f->fd);
+	if (!strcmp(k, "unix"))
+		return get_bool(r, k, v, &f->is_unix);
+	if (!strcmp(k, "dev"))
+		return get_u64(r, k, v, &f->dev);
+	if (!strcmp(k, "ino"))
+		return get_u64(r, k, v, &f->ino);
 	return 0;
 }
 
@@ -282,6 +561,18 @@ static int pipe_key(struct rd *r, struct upg_proc *p, const char *v)
 	return 0;
 }
 
+/* "pipesz FD SIZE": the capacity of the pipe FD named before it. */
+static int pipesz_key(struct rd *r, struct upg_proc *p, const char *v)
+{
+	int fd, size, n = 0;
+	if (sscanf(v, "%d %d%n", &fd, &size, &n) != 2 || v[n] || size <= 0)
+		return fail(r, -EINVAL, "pipesz: expected 'FD SIZE', got '%.40s'", v);
+	for (size_t i = 0; i < p->npipes; i++)
+		if (p->pipes[i].fd == fd)
+			p->pipes[i].size = size;
+	return 0;
+}
+
 static int proc_key(struct rd *r, const char *k, const char *v)
 {
 	struct upg_proc *p = &r->s->procs[r->s->nprocs - 1];
@@ -317,6 +608,8 @@ static int proc_key(struct rd *r, const char *k, const char *v)
 		return get_int(r, k, v, -1, INT_MAX, &p->stdin_fd);
 	if (!strcmp(k, "pipe"))
 		return pipe_key(r, p, v);
+	if (!strcmp(k, "pipesz"))
+		return pipesz_key(r, p, v);
 	if (!strcmp(k, "starts"))
 		return get_u64(r, k, v, &p->starts);
 	if (!strcmp(k, "bytes.0"))
@@ -327,6 +620,8 @@ static int proc_key(struct rd *r, const char *k, const char *v)
 		return get_str(r, k, v, &p->log[0]);
 	if (!strcmp(k, "log.1"))
 		return get_str(r, k, v, &p->log[1]);
+	if (!strcmp(k, "oom_base"))
+		return get_i64(r, k, v, -1, INT64_MAX, &p->oom_base);
 	return 0;
 }
 
@@ -340,6 +635,20 @@ static int top_key(struct rd *r, const char *k, const char *v)
 	}
 	if (!strcmp(k, "version"))
 		return get_str(r, k, v, &r->s->prev_version);
+	if (!strcmp(k, "ev_serial"))
+		return get_u64(r, k, v, &r->s->ev_serial);
+	if (!strcmp(k, "ev_tick")) {
+		int i, n = 0;
+		long long last;
+		if (sscanf(v, "%d %lld%n", &i, &last, &n) != 2 || v[n] || i < 0 || i > 2)
+			return fail(r, -EINVAL, "ev_tick: expected 'KIND SLICE', got '%.40s'", v);
+		r->s->ev_tick[i] = last;
+		return 0;
+	}
+	if (!strcmp(k, "t0_us"))
+		return get_i64(r, k, v, 0, INT64_MAX, &r->s->t0_us);
+	if (!strcmp(k, UPG_T_EXEC_KEY))
+		return get_i64(r, k, v, 0, INT64_MAX, &r->s->t_exec_us);
 	return 0;
 }
 
@@ -359,6 +668,13 @@ static int one_line(struct rd *r, char *line, bool *end)
 		return new_listener(r);
 	if (!strcmp(line, "proc") && !sp)
 		return new_proc(r);
+	/* (version 3's records: a document of an older version has none) */
+	if (!strcmp(line, "evpool") && !sp && r->s->version >= 3)
+		return new_evpool(r);
+	if (!strcmp(line, "evlistener") && !sp && r->s->version >= 3)
+		return new_evl(r);
+	if (!strcmp(line, "fcgi") && !sp && r->s->version >= 3)
+		return new_fcgi(r);
 	if (!*line)
 		return fail(r, -EINVAL, "empty key");
 	switch (r->in) {
@@ -366,6 +682,12 @@ static int one_line(struct rd *r, char *line, bool *end)
 		return listener_key(r, line, v);
 	case IN_PROC:
 		return proc_key(r, line, v);
+	case IN_EVPOOL:
+		return evpool_key(r, line, v);
+	case IN_EVL:
+		return evl_key(r, line, v);
+	case IN_FCGI:
+		return fcgi_key(r, line, v);
 	default:
 		return top_key(r, line, v);
 	}
@@ -387,6 +709,20 @@ static int check(struct rd *r)
 	for (size_t i = 0; i < s->nls; i++)
 		if (s->ls[i].fd < 0 || (s->ls[i].is_unix && !s->ls[i].path))
 			return fail(r, -EINVAL, "listener record %zu is incomplete", i + 1);
+	for (size_t i = 0; i < s->npools; i++)
+		if (!s->pools[i].name)
+			return fail(r, -EINVAL, "event pool record %zu has no name", i + 1);
+	for (size_t i = 0; i < s->nevls; i++) {
+		const struct upg_evlistener *l = &s->evls[i];
+		if (!l->group || !l->name || l->out_fd < 0)
+			return fail(r, -EINVAL, "event listener record %zu is incomplete", i + 1);
+		if (l->linelen > EV_LINE_MAX || l->bodylen > EV_RESULT_KEEP)
+			return fail(r, -EINVAL, "event listener '%s': protocol state too long",
+				    l->name);
+	}
+	for (size_t i = 0; i < s->nfcgis; i++)
+		if (!s->fcgis[i].program || !s->fcgis[i].url || s->fcgis[i].fd < 0)
+			return fail(r, -EINVAL, "FastCGI socket record %zu is incomplete", i + 1);
 	return 0;
 }
 
@@ -462,6 +798,29 @@ void upg_state_free(struct upg_state *s)
 		free(p->log[1]);
 	}
 	free(s->procs);
+	for (size_t i = 0; i < s->npools; i++) {
+		free(s->pools[i].name);
+		for (size_t k = 0; k < s->pools[i].nevs; k++)
+			free(s->pools[i].evs[k].payload);
+		free(s->pools[i].evs);
+	}
+	free(s->pools);
+	for (size_t i = 0; i < s->nevls; i++) {
+		struct upg_evlistener *l = &s->evls[i];
+		free(l->group);
+		free(l->name);
+		free(l->cur.payload);
+		free(l->wbuf);
+		free(l->line);
+		free(l->body);
+		free(l->res);
+	}
+	free(s->evls);
+	for (size_t i = 0; i < s->nfcgis; i++) {
+		free(s->fcgis[i].program);
+		free(s->fcgis[i].url);
+	}
+	free(s->fcgis);
 	free(s->prev_version);
 	memset(s, 0, sizeof(*s));
 }
@@ -489,5 +848,9 @@ size_t upg_fds(const struct upg_state *s, int *v, size_t max)
 		for (size_t k = 0; k < p->npipes; k++)
 			add_fd(p->pipes[k].fd, v, max, &n);
 	}
+	for (size_t i = 0; i < s->nevls; i++)
+		add_fd(s->evls[i].out_fd, v, max, &n);
+	for (size_t i = 0; i < s->nfcgis; i++)
+		add_fd(s->fcgis[i].fd, v, max, &n);
 	return n;
 }

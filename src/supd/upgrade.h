@@ -28,7 +28,13 @@
  *
  * Versions: 1 had no "starts", "bytes.N" and "log.N"; 2 added them (a
  * version 1 document reads with starts = 1 for a process that has a pid,
- * 0 bytes, and the log file names the new image makes). */
+ * 0 bytes, and the log file names the new image makes).  3 added the
+ * event listener pools ("evpool", "evlistener" records, "ev_serial" and
+ * "ev_tick") and the FastCGI sockets ("fcgi" records): new kinds of
+ * record, which a version 2 reader would take for keys of the record
+ * before, so a writer that has none of them writes version 2 (a supd of
+ * the version before can still take over), and one that has some writes
+ * 3. */
 #ifndef SUPD_UPGRADE_H
 #define SUPD_UPGRADE_H
 
@@ -36,7 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UPG_VERSION 2
+#define UPG_VERSION 3
 /* The environment variable that carries the document's fd across exec. */
 #define UPG_ENV "SUPD_UPGRADE_STATE"
 /* At most this many records of each kind, and this many pipes per
@@ -44,6 +50,9 @@
 #define UPG_MAX_RECORDS 1000000
 #define UPG_MAX_PIPES	64
 #define UPG_MAX_DOC	(256u * 1024 * 1024)
+/* The key of the exec's time: its value is 19 digits, written over in
+ * the memfd just before the exec. */
+#define UPG_T_EXEC_KEY "t_exec_us"
 
 struct upg_listener {
 	int fd;	     /* the listening socket */
@@ -58,7 +67,8 @@ struct upg_listener {
 
 struct upg_pipe {
 	int fd;
-	int ch; /* 0 stdout, 1 stderr */
+	int ch;	  /* 0 stdout, 1 stderr */
+	int size; /* its capacity; 0: unknown (key "pipesz FD SIZE", after it) */
 };
 
 struct upg_proc {
@@ -78,6 +88,54 @@ struct upg_proc {
 	size_t npipes;
 	uint64_t bytes[2]; /* v2: bytes read per channel */
 	char *log[2];	   /* v2: the log file per channel (AUTO names are random) */
+	int64_t oom_base;  /* the leaf's oom_kill count when the run began; -1: unknown */
+};
+
+/* An event, buffered or in flight (evproto.h's struct ev). */
+struct upg_event {
+	uint64_t serial, poolserial;
+	int type; /* enum ev_type's value */
+	char *payload;
+	size_t len;
+};
+
+/* A pool: its buffer, oldest first, and its counters (events.h). */
+struct upg_evpool {
+	char *name;
+	uint64_t poolserial; /* the next one */
+	uint64_t st[5];	     /* buffered, dispatched, processed, rejected, dropped */
+	struct upg_event *evs;
+	size_t nevs;
+};
+
+/* A running event listener's protocol channel: its stdout (the
+ * process's other pipes are in its proc record) and where the protocol
+ * stands, the event it was sent and has not answered included (BUSY):
+ * the new image takes the answer. */
+struct upg_evlistener {
+	char *group, *name;
+	int out_fd;
+	int lstate;	      /* enum ev_lstate's value */
+	bool has_cur;	      /* an event sent, not answered yet */
+	struct upg_event cur; /* (its serial and pool serial) */
+	char *wbuf;	      /* bytes of it its stdin has not taken yet */
+	size_t wlen;
+	/* the parser of its replies (struct ev_proto) */
+	char *line;
+	size_t linelen;
+	int64_t resultlen, got;
+	char *body;
+	size_t bodylen;
+	char *res; /* the result body kept for supervisor_stdout */
+	size_t reslen;
+};
+
+/* A FastCGI socket (fcgi.h). */
+struct upg_fcgi {
+	char *program, *url;
+	int fd;
+	bool is_unix;
+	uint64_t dev, ino;
 };
 
 struct upg_state {
@@ -88,6 +146,20 @@ struct upg_state {
 	size_t nls;
 	struct upg_proc *procs;
 	size_t nprocs;
+	/* v3 */
+	uint64_t ev_serial; /* the next event serial */
+	int64_t ev_tick[3]; /* TICK_5, _60, _3600: the last slice sent */
+	struct upg_evpool *pools;
+	size_t npools;
+	struct upg_evlistener *evls;
+	size_t nevls;
+	struct upg_fcgi *fcgis;
+	size_t nfcgis;
+	/* When the old image began the exec (CLOCK_MONOTONIC, us; 0:
+	 * unknown): the new image logs its steps' timing from it. */
+	int64_t t0_us;
+	int64_t t_exec_us;  /* the execve(2) itself (UPG_T_EXEC_KEY) */
+	int64_t t_taken_us; /* (the reader's: the document taken, not written) */
 };
 
 /* Appends s as a document of the given version (1..UPG_VERSION; a lower
@@ -103,9 +175,13 @@ int upg_parse(const char *text, size_t len, struct upg_state *s, char *err, size
 
 void upg_state_free(struct upg_state *s);
 
+/* The lowest version that carries everything s holds (2, or 3 with
+ * event pools, listeners or FastCGI sockets). */
+int upg_version_needed(const struct upg_state *s);
+
 /* Every fd the document names (listeners, locks, pipes, stdin and exec
- * pipes) into v (at most max); returns how many there are (may be more
- * than max). */
+ * pipes, event listeners' stdout, FastCGI sockets) into v (at most max); returns how many there are
+ * (may be more than max). */
 size_t upg_fds(const struct upg_state *s, int *v, size_t max);
 
 #endif

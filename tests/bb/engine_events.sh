@@ -302,17 +302,9 @@ grep -q "stdout: event was rejected\|stdout: has entered the UNKNOWN" "$T/supd.l
 ok "result_handler=supervisor_stdout:event_handler prints the output"
 
 # REMOTE_COMMUNICATION through XML-RPC.
-python3 - "$T/supd.sock" <<'EOP' || fail "sendRemoteCommEvent"
-import http.client, socket, sys, xmlrpc.client
-class C(http.client.HTTPConnection):
-    def __init__(self): super().__init__("localhost")
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX); self.sock.connect(sys.argv[1])
-class Tr(xmlrpc.client.Transport):
-    def make_connection(self, host): return C()
-s = xmlrpc.client.ServerProxy("http://localhost", transport=Tr())
-assert s.supervisor.sendRemoteCommEvent("mytype", "hello\nworld") is True
-EOP
+expect_eq True "$(timeout 30 python3 "$(dirname "$0")/xrcall.py" "$T/supd.sock" \
+	supervisor.sendRemoteCommEvent mytype "hello
+world")" "sendRemoteCommEvent"
 bb_wait 10 grep -q '^world$' "$T/rec.log"
 grep -B3 '^world$' "$T/rec.log" | head -2 >"$T/rc.txt"
 grep -Eq '^ver:3\.0 server:supervisor serial:[0-9]+ pool:rec poolserial:[0-9]+ eventname:REMOTE_COMMUNICATION len:23$' "$T/rc.txt" ||

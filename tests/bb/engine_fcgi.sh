@@ -13,27 +13,9 @@ if ! command -v python3 >/dev/null; then
 fi
 bb_setup
 
-# A FastCGI-style server: accepts on its stdin, answers its pid.
-cat >"$T/srv.py" <<'EOS'
-import os, socket
-s = socket.socket(fileno=0)
-while True:
-    c, _ = s.accept()
-    c.sendall(b"%d\n" % os.getpid())
-    c.close()
-EOS
-# Prints the pid the server at ADDR answers with (tcp port or unix path).
-cat >"$T/ask.py" <<'EOS'
-import socket, sys
-a = sys.argv[1]
-if a.startswith("/"):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(a)
-else:
-    s = socket.create_connection(("127.0.0.1", int(a)), timeout=5)
-s.settimeout(5)
-print(s.recv(100).decode().strip())
-EOS
+# A FastCGI-style server (answers its pid) and its client.
+cp "$(dirname "$0")/fcgisrv.py" "$T/srv.py"
+cp "$(dirname "$0")/fcgiask.py" "$T/ask.py"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # A stale socket file where u's socket goes, and a regular file where
 # blocked's goes.

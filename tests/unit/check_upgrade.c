@@ -20,7 +20,7 @@ static int parse(const char *text, struct upg_state *s, char *err, size_t errlen
 
 START_TEST(test_round_trip)
 {
-	struct upg_pipe pipes[2] = {{.fd = 10, .ch = 0}, {.fd = 11, .ch = 1}};
+	struct upg_pipe pipes[2] = {{.fd = 10, .ch = 0, .size = 65536}, {.fd = 11, .ch = 1}};
 	struct upg_listener ls = {.fd = 5,
 				  .lock_fd = 6,
 				  .is_unix = true,
@@ -45,13 +45,16 @@ START_TEST(test_round_trip)
 			     .pipes = pipes,
 			     .npipes = 2,
 			     .bytes = {100, 200},
-			     .log = {(char *)"/var/log/web.log", NULL}};
+			     .log = {(char *)"/var/log/web.log", NULL},
+			     .oom_base = 3};
 	struct upg_state s = {.generation = 7,
 			      .prev_version = (char *)"1.2.3",
 			      .ls = &ls,
 			      .nls = 1,
 			      .procs = &p,
-			      .nprocs = 1};
+			      .nprocs = 1,
+			      .t0_us = 1000,
+			      .t_exec_us = 2500};
 	char *text;
 	size_t len;
 	ck_assert_int_eq(upg_format(&s, UPG_VERSION, &text, &len), 0);
@@ -85,6 +88,14 @@ START_TEST(test_round_trip)
 	ck_assert_uint_eq(q->bytes[1], 200);
 	ck_assert_str_eq(q->log[0], "/var/log/web.log");
 	ck_assert_ptr_null(q->log[1]);
+	/* the pipes' capacities, the leaf's OOM count, the timing stamps
+	 * (the exec's at a fixed width, written over before the exec) */
+	ck_assert_int_eq(q->pipes[0].size, 65536);
+	ck_assert_int_eq(q->pipes[1].size, 0);
+	ck_assert_int_eq(q->oom_base, 3);
+	ck_assert_int_eq(r.t0_us, 1000);
+	ck_assert_int_eq(r.t_exec_us, 2500);
+	ck_assert_ptr_nonnull(strstr(text, "\n" UPG_T_EXEC_KEY " 0000000000000002500\n"));
 	int fds[8];
 	ck_assert_uint_eq(upg_fds(&r, fds, 8), 5);
 	ck_assert_int_eq(fds[0], 5);
@@ -154,8 +165,120 @@ START_TEST(test_previous_version)
 	ck_assert_uint_eq(s.procs[0].bytes[0], 0);
 	ck_assert_ptr_null(s.procs[0].log[0]); /* the new image names it */
 	ck_assert_uint_eq(s.procs[0].npipes, 2);
-	ck_assert_int_eq(s.procs[1].stdin_fd, -1); /* defaults */
+	ck_assert_int_eq(s.procs[1].stdin_fd, -1);     /* defaults */
+	ck_assert_int_eq(s.procs[0].pipes[0].size, 0); /* asked again */
+	ck_assert_int_eq(s.procs[0].oom_base, -1);     /* read from the leaf */
+	ck_assert_int_eq(s.t0_us, 0);
 	upg_state_free(&s);
+}
+END_TEST
+
+/* Version 3: event pools, listeners (an event in flight, half an answer
+ * read, bytes not written yet) and FastCGI sockets; any byte in payloads.
+ * A writer with none of them writes version 2, which a supd of the
+ * version before reads. */
+START_TEST(test_events_fcgi)
+{
+	struct upg_event evs[2] = {
+	    {.serial = 7, .poolserial = 3, .type = 2, .payload = (char *)"a\0b\nc", .len = 5},
+	    {.serial = 9, .poolserial = 4, .type = 11, .payload = (char *)"", .len = 0}};
+	struct upg_evpool pool = {.name = (char *)"listeners",
+				  .poolserial = 5,
+				  .st = {10, 9, 8, 1, 2},
+				  .evs = evs,
+				  .nevs = 2};
+	struct upg_evlistener l = {
+	    .group = (char *)"listeners",
+	    .name = (char *)"listeners_0",
+	    .out_fd = 21,
+	    .lstate = 20,
+	    .has_cur = true,
+	    .cur = {.serial = 6, .poolserial = 2, .type = 8, .payload = (char *)"x", .len = 1},
+	    .wbuf = (char *)"tail\xff",
+	    .wlen = 5,
+	    .line = (char *)"RESU",
+	    .linelen = 4,
+	    .resultlen = -1,
+	    .got = 0};
+	struct upg_fcgi f = {.program = (char *)"web",
+			     .url = (char *)"unix:///run/web.sock",
+			     .fd = 22,
+			     .is_unix = true,
+			     .dev = 1,
+			     .ino = 2};
+	struct upg_state s = {.generation = 1, .ev_serial = 10, .ev_tick = {100, 60, 0}};
+	ck_assert_int_eq(upg_version_needed(&s), 2);
+	s.pools = &pool;
+	s.npools = 1;
+	s.evls = &l;
+	s.nevls = 1;
+	s.fcgis = &f;
+	s.nfcgis = 1;
+	ck_assert_int_eq(upg_version_needed(&s), 3);
+	char *text;
+	size_t len;
+	ck_assert_int_eq(upg_format(&s, 3, &text, &len), 0);
+	struct upg_state r = {0};
+	char err[256];
+	ck_assert_int_eq(upg_parse(text, len, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(r.version, 3);
+	ck_assert_uint_eq(r.ev_serial, 10);
+	ck_assert_int_eq(r.ev_tick[0], 100);
+	ck_assert_int_eq(r.ev_tick[1], 60);
+	ck_assert_uint_eq(r.npools, 1);
+	ck_assert_str_eq(r.pools[0].name, "listeners");
+	ck_assert_uint_eq(r.pools[0].poolserial, 5);
+	ck_assert_uint_eq(r.pools[0].st[4], 2);
+	ck_assert_uint_eq(r.pools[0].nevs, 2);
+	ck_assert_uint_eq(r.pools[0].evs[0].len, 5);
+	ck_assert_mem_eq(r.pools[0].evs[0].payload, "a\0b\nc", 5);
+	ck_assert_uint_eq(r.pools[0].evs[1].serial, 9);
+	ck_assert_uint_eq(r.pools[0].evs[1].len, 0);
+	ck_assert_int_eq(r.pools[0].evs[1].type, 11);
+	ck_assert_uint_eq(r.nevls, 1);
+	const struct upg_evlistener *q = &r.evls[0];
+	ck_assert_str_eq(q->name, "listeners_0");
+	ck_assert_int_eq(q->out_fd, 21);
+	ck_assert_int_eq(q->lstate, 20);
+	ck_assert(q->has_cur);
+	ck_assert_uint_eq(q->cur.serial, 6);
+	ck_assert_uint_eq(q->cur.poolserial, 2);
+	ck_assert_uint_eq(q->wlen, 5);
+	ck_assert_mem_eq(q->wbuf, "tail\xff", 5);
+	ck_assert_uint_eq(q->linelen, 4);
+	ck_assert_mem_eq(q->line, "RESU", 4);
+	ck_assert_int_eq(q->resultlen, -1);
+	ck_assert_uint_eq(r.nfcgis, 1);
+	ck_assert_str_eq(r.fcgis[0].url, "unix:///run/web.sock");
+	ck_assert(r.fcgis[0].is_unix);
+	int fds[4];
+	ck_assert_uint_eq(upg_fds(&r, fds, 4), 2);
+	ck_assert_int_eq(fds[0], 21);
+	ck_assert_int_eq(fds[1], 22);
+	upg_state_free(&r);
+	free(text);
+
+	/* the records are version 3's: in a version 2 document, "evpool"
+	 * is a key of the record before (skipped), not a record */
+	const char *v2 = "supd-state 2\nproc\ngroup a\nname a\nevpool\nname b\nend\n";
+	ck_assert_int_eq(parse(v2, &r, err, sizeof(err)), 0);
+	ck_assert_uint_eq(r.npools, 0);
+	ck_assert_str_eq(r.procs[0].name, "b");
+	upg_state_free(&r);
+	/* damaged records are refused with the line */
+	ck_assert_int_eq(
+	    parse("supd-state 3\nevlistener\ngroup a\nname a\nend\n", &r, err, sizeof(err)),
+	    -EINVAL);
+	ck_assert_str_eq(err, "line 0: event listener record 1 is incomplete");
+	upg_state_free(&r);
+	ck_assert_int_eq(
+	    parse("supd-state 3\nevpool\nname p\nev 1 2 3 abc\nend\n", &r, err, sizeof(err)),
+	    -EINVAL);
+	ck_assert_str_eq(err, "line 4: ev: odd number of hex digits");
+	upg_state_free(&r);
+	ck_assert_int_eq(
+	    parse("supd-state 3\nevpool\nname p\nev 1 2 3\nend\n", &r, err, sizeof(err)), -EINVAL);
+	upg_state_free(&r);
 }
 END_TEST
 
@@ -163,8 +286,8 @@ START_TEST(test_refused)
 {
 	struct upg_state s;
 	char err[256];
-	ck_assert_int_eq(parse("supd-state 3\nend\n", &s, err, sizeof(err)), -EPROTONOSUPPORT);
-	ck_assert_str_eq(err, "line 1: state version 3 is newer than this supd reads (2)");
+	ck_assert_int_eq(parse("supd-state 4\nend\n", &s, err, sizeof(err)), -EPROTONOSUPPORT);
+	ck_assert_str_eq(err, "line 1: state version 4 is newer than this supd reads (3)");
 	upg_state_free(&s);
 	ck_assert_int_eq(parse("hello\n", &s, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "line 1: not a supd state document");
@@ -208,6 +331,7 @@ int main(void)
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_previous_version);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_events_fcgi);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
