@@ -776,25 +776,114 @@ int cgroup_oom_kills(const struct cgroup *c, uint64_t *out)
 	return 0;
 }
 
-int cgroup_stats(const struct cgroup *c, struct cgroup_stats *s)
+void cgroup_statfds_init(struct cgroup_statfds *f)
 {
-	char buf[1024];
+	for (int i = 0; i < CGROUP_STATFDS; i++)
+		f->fd[i] = -1;
+}
+
+void cgroup_statfds_close(struct cgroup_statfds *f)
+{
+	for (int i = 0; i < CGROUP_STATFDS; i++)
+		if (f->fd[i] >= 0) {
+			close(f->fd[i]);
+			f->fd[i] = -1;
+		}
+}
+
+/* One statistic file's text: pread() of the kept descriptor (the kernel
+ * makes the text again at offset 0; one syscall instead of three), else
+ * openat/read/close, keeping the descriptor when *budget allows.  A kept
+ * descriptor of a leaf removed and made again reads ENODEV: opened anew. */
+static ssize_t stat_read(const struct cgroup *c, const char *file, int *kept, int *budget,
+			 char *buf, size_t len)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int fd = kept ? *kept : -1;
+		bool keep = false;
+		if (fd < 0) {
+			fd = openat(c->dfd, file, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return -errno;
+			keep = kept && budget && *budget > 0;
+		}
+		size_t got = 0;
+		ssize_t n = 0;
+		while (got < len - 1) {
+			size_t want = len - 1 - got;
+			n = pread(fd, buf + got, want, (off_t)got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+			/* A short read is the end (these are seq files, filled
+			 * whole): no second call to be told so. */
+			if ((size_t)n < want)
+				break;
+		}
+		int e = n < 0 ? errno : 0;
+		if (keep && !e) {
+			*kept = fd;
+			--*budget;
+		} else if (kept && fd == *kept && e) {
+			close(fd);
+			*kept = -1;
+			continue; /* once more, opened anew */
+		} else if (!kept || fd != *kept) {
+			close(fd);
+		}
+		if (e)
+			return -e;
+		buf[got] = 0;
+		return (ssize_t)got;
+	}
+	return -EIO;
+}
+
+int cgroup_stats_kept(const struct cgroup *c, struct cgroup_statfds *f, int *budget,
+		      struct cgroup_stats *s)
+{
+	/* cgroup.procs of a big tree (1000 descendants: some 6 kB) */
+	char buf[8192];
 	uint64_t v;
+	int *fd = f ? f->fd : NULL;
 	memset(s, 0, sizeof(*s));
 	s->mem_current = s->mem_peak = s->nprocs = -1;
-	ssize_t n = read_at(c->dfd, "cpu.stat", buf, sizeof(buf));
+	ssize_t n = stat_read(c, "cpu.stat", fd ? &fd[0] : NULL, budget, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	if (keyed(buf, "usage_usec", &v))
 		s->cpu_usec = v;
-	if (read_at(c->dfd, "memory.current", buf, sizeof(buf)) > 0)
-		s->mem_current = (int64_t)strtoull(buf, NULL, 10);
-	if (read_at(c->dfd, "memory.peak", buf, sizeof(buf)) > 0)
-		s->mem_peak = (int64_t)strtoull(buf, NULL, 10);
-	if (read_at(c->dfd, "pids.current", buf, sizeof(buf)) > 0)
+	/* Only the files the leaf's controllers give: a failed openat of a
+	 * missing one costs as much as a read. */
+	unsigned ctrl = c->cg->ctrl;
+	if (ctrl & CGROUP_C_MEMORY) {
+		if (stat_read(c, "memory.current", fd ? &fd[1] : NULL, budget, buf, sizeof(buf)) >
+		    0)
+			s->mem_current = (int64_t)strtoull(buf, NULL, 10);
+		if (stat_read(c, "memory.peak", fd ? &fd[2] : NULL, budget, buf, sizeof(buf)) > 0)
+			s->mem_peak = (int64_t)strtoull(buf, NULL, 10);
+		if (stat_read(c, "memory.events", fd ? &fd[3] : NULL, budget, buf, sizeof(buf)) > 0)
+			keyed(buf, "oom_kill", &s->oom_kills);
+	}
+	if ((ctrl & CGROUP_C_PIDS) &&
+	    stat_read(c, "pids.current", fd ? &fd[4] : NULL, budget, buf, sizeof(buf)) > 0) {
 		s->nprocs = (int64_t)strtoull(buf, NULL, 10);
-	else
-		s->nprocs = cgroup_pids(c, NULL, 0);
-	cgroup_oom_kills(c, &s->oom_kills);
+	} else if ((n = stat_read(c, "cgroup.procs", fd ? &fd[4] : NULL, budget, buf,
+				  sizeof(buf))) >= 0) {
+		if ((size_t)n < sizeof(buf) - 1) {
+			s->nprocs = 0;
+			for (const char *q = buf; (q = strchr(q, '\n')); q++)
+				s->nprocs++;
+		} else {
+			s->nprocs = cgroup_pids(c, NULL, 0); /* more than buf: counted whole */
+		}
+	}
 	return 0;
+}
+
+int cgroup_stats(const struct cgroup *c, struct cgroup_stats *s)
+{
+	return cgroup_stats_kept(c, NULL, NULL, s);
 }
