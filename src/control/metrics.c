@@ -429,16 +429,16 @@ static void proc_family(struct buf *b, enum pm k, struct proc *const *v,
 }
 
 /* How many more descriptors the scrape may keep open for the next ones:
- * a quarter of what the limit leaves free, so that spawns (three pipe
- * ends each) and clients never run short for the metrics' sake. */
+ * as many as keep supd's open descriptors (the kept ones among them)
+ * under half its limit, so that spawns (three pipe ends each) and
+ * clients never run short for the metrics' sake. */
 static int fd_budget(long open_now)
 {
 	struct rlimit rl;
 	if (open_now < 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return 0;
-	long long cur = rl.rlim_cur == RLIM_INFINITY ? 1048576 : (long long)rl.rlim_cur;
-	long long free_fds = cur - open_now;
-	return free_fds > 0 ? (int)(free_fds / 4 < 1000000 ? free_fds / 4 : 1000000) : 0;
+	long long half = rl.rlim_cur == RLIM_INFINITY ? 1 << 20 : (long long)rl.rlim_cur / 2;
+	return half > open_now ? (int)(half - open_now < 1 << 20 ? half - open_now : 1 << 20) : 0;
 }
 
 static void render_procs(struct api *a, struct buf *b, time_t now, bool with_stat, long fds)
