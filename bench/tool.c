@@ -35,6 +35,13 @@
  *   tool waittotal BYTES SECS FILE...
  *                                   wait until the FILEs hold BYTES bytes
  *                                   together; print the time
+ *   tool readfloor LIST ROUNDS      the physical floor of a /metrics scrape:
+ *                                   the files named in LIST (one path a
+ *                                   line: what supd reads per program) read
+ *                                   ROUNDS times; prints the CPU time in ms
+ *                                   of one round (the least) of pread(2)s of
+ *                                   descriptors kept open, then of
+ *                                   open+read+close each time
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -391,6 +398,56 @@ static int waittotal(long long bytes, double secs, int n, char **files)
 	return 0;
 }
 
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int readfloor(const char *list, int rounds)
+{
+	FILE *f = fopen(list, "r");
+	if (!f)
+		return perror(list), 1;
+	char line[4096], buf[8192];
+	char **paths = NULL;
+	int n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!*line)
+			continue;
+		paths = realloc(paths, sizeof(*paths) * (size_t)(n + 1));
+		paths[n++] = strdup(line);
+	}
+	fclose(f);
+	int *fds = calloc((size_t)n + 1, sizeof(*fds));
+	for (int i = 0; i < n; i++)
+		if ((fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC)) < 0)
+			return perror(paths[i]), 1;
+	double kept = 1e9, opened = 1e9;
+	for (int r = 0; r < rounds; r++) {
+		double t0 = cpu_now();
+		for (int i = 0; i < n; i++)
+			if (pread(fds[i], buf, sizeof(buf), 0) < 0)
+				return perror(paths[i]), 1;
+		double t1 = cpu_now();
+		for (int i = 0; i < n; i++) {
+			int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || read(fd, buf, sizeof(buf)) < 0)
+				return perror(paths[i]), 1;
+			close(fd);
+		}
+		double t2 = cpu_now();
+		if (t1 - t0 < kept)
+			kept = t1 - t0;
+		if (t2 - t1 < opened)
+			opened = t2 - t1;
+	}
+	printf("%.3f %.3f\n", kept * 1e3, opened * 1e3);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -420,6 +477,8 @@ int main(int argc, char **argv)
 		return checklines(argv[2], argv[3], atoll(argv[4]));
 	if (!strcmp(cmd, "waittotal") && argc > 4)
 		return waittotal(atoll(argv[2]), atof(argv[3]), argc - 4, argv + 4);
+	if (!strcmp(cmd, "readfloor") && argc == 4)
+		return readfloor(argv[2], atoi(argv[3]));
 	if (!strcmp(cmd, "killwait") && argc == 4)
 		return killwait(argv[2], atof(argv[3]));
 	fprintf(stderr, "usage: see bench/tool.c\n");
