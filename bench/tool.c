@@ -35,6 +35,18 @@
  *   tool waittotal BYTES SECS FILE...
  *                                   wait until the FILEs hold BYTES bytes
  *                                   together; print the time
+ *   tool tree N READY [CGDIR]       a program with N children (joins the
+ *                                   cgroup CGDIR first): it and each child
+ *                                   ignore SIGTERM and wait; once all are
+ *                                   forked, it writes their pids to READY
+ *   tool cgwait CGDIR SECS          wait until the cgroup CGDIR is empty
+ *                                   (cgroup.events populated 0, watched
+ *                                   with inotify); print the time
+ *   tool cgkill CGDIR HOW SECS      kill every process of CGDIR, HOW:
+ *                                   "kill" by writing 1 to cgroup.kill,
+ *                                   "each" by SIGKILL to each pid read
+ *                                   from cgroup.procs; wait until it is
+ *                                   empty; print the ms from the kill
  *   tool readfloor LIST ROUNDS      the physical floor of a /metrics scrape:
  *                                   the files named in LIST (one path a
  *                                   line: what supd reads per program) read
@@ -398,6 +410,121 @@ static int waittotal(long long bytes, double secs, int n, char **files)
 	return 0;
 }
 
+static int tree(int n, const char *ready, const char *cgdir)
+{
+	if (cgdir) {
+		char p[4096];
+		snprintf(p, sizeof(p), "%s/cgroup.procs", cgdir);
+		int fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			return perror(p), 1;
+		close(fd);
+	}
+	signal(SIGTERM, SIG_IGN);
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", ready);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return perror(tmp), 1;
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return perror("fork"), 1;
+		if (!pid) {
+			for (;;)
+				pause();
+		}
+		fprintf(f, "%ld\n", (long)pid);
+	}
+	fclose(f);
+	rename(tmp, ready);
+	for (;;)
+		pause();
+}
+
+static int populated(const char *events)
+{
+	char buf[256];
+	int fd = open(events, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	const char *p = strstr(buf, "populated ");
+	return p ? p[10] == '1' : -1;
+}
+
+/* Waits until CGDIR is empty; returns the time, or -1 after secs. */
+static double cg_empty_at(const char *cgdir, double secs)
+{
+	char ev[4096];
+	snprintf(ev, sizeof(ev), "%s/cgroup.events", cgdir);
+	int ino = inotify_init1(IN_CLOEXEC);
+	if (ino < 0 || inotify_add_watch(ino, ev, IN_MODIFY) < 0)
+		return -1;
+	double end = now() + secs;
+	for (;;) {
+		int pop = populated(ev);
+		if (pop == 0) {
+			double t = now();
+			close(ino);
+			return t;
+		}
+		if (pop < 0)
+			break;
+		double left = end - now();
+		if (left <= 0)
+			break;
+		struct pollfd pfd = {ino, POLLIN, 0};
+		if (poll(&pfd, 1, (int)(left * 1000) + 1) > 0) {
+			char buf[4096];
+			if (read(ino, buf, sizeof(buf)) < 0)
+				break;
+		}
+	}
+	close(ino);
+	return -1;
+}
+
+static int cgwait(const char *cgdir, double secs)
+{
+	double t = cg_empty_at(cgdir, secs);
+	if (t < 0)
+		return fprintf(stderr, "cgwait: %s not empty\n", cgdir), 1;
+	printf("%.9f\n", t);
+	return 0;
+}
+
+static int cgkill(const char *cgdir, const char *how, double secs)
+{
+	char p[4096];
+	double t0 = now();
+	if (!strcmp(how, "kill")) {
+		snprintf(p, sizeof(p), "%s/cgroup.kill", cgdir);
+		int fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "1", 1) != 1)
+			return perror(p), 1;
+		close(fd);
+	} else {
+		snprintf(p, sizeof(p), "%s/cgroup.procs", cgdir);
+		FILE *f = fopen(p, "r");
+		if (!f)
+			return perror(p), 1;
+		long pid;
+		while (fscanf(f, "%ld", &pid) == 1)
+			kill((pid_t)pid, SIGKILL);
+		fclose(f);
+	}
+	double t1 = cg_empty_at(cgdir, secs);
+	if (t1 < 0)
+		return fprintf(stderr, "cgkill: %s not empty\n", cgdir), 1;
+	printf("%.3f\n", (t1 - t0) * 1e3);
+	return 0;
+}
+
 static double cpu_now(void)
 {
 	struct timespec ts;
@@ -477,6 +604,12 @@ int main(int argc, char **argv)
 		return checklines(argv[2], argv[3], atoll(argv[4]));
 	if (!strcmp(cmd, "waittotal") && argc > 4)
 		return waittotal(atoll(argv[2]), atof(argv[3]), argc - 4, argv + 4);
+	if (!strcmp(cmd, "tree") && (argc == 4 || argc == 5))
+		return tree(atoi(argv[2]), argv[3], argc == 5 ? argv[4] : NULL);
+	if (!strcmp(cmd, "cgwait") && argc == 4)
+		return cgwait(argv[2], atof(argv[3]));
+	if (!strcmp(cmd, "cgkill") && argc == 5)
+		return cgkill(argv[2], argv[3], atof(argv[4]));
 	if (!strcmp(cmd, "readfloor") && argc == 4)
 		return readfloor(argv[2], atoi(argv[3]));
 	if (!strcmp(cmd, "killwait") && argc == 4)
