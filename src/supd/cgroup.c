@@ -794,9 +794,11 @@ void cgroup_statfds_close(struct cgroup_statfds *f)
 /* One statistic file's text: pread() of the kept descriptor (the kernel
  * makes the text again at offset 0; one syscall instead of three), else
  * openat/read/close, keeping the descriptor when *budget allows.  A kept
- * descriptor of a leaf removed and made again reads ENODEV: opened anew. */
+ * descriptor of a leaf removed and made again reads ENODEV: opened anew.
+ * With lines, the whole file is read in buf-sized pieces and its lines
+ * counted (cgroup.procs of a tree of any size, on a small stack). */
 static ssize_t stat_read(const struct cgroup *c, const char *file, int *kept, int *budget,
-			 char *buf, size_t len)
+			 char *buf, size_t len, int64_t *lines)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int fd = kept ? *kept : -1;
@@ -809,14 +811,24 @@ static ssize_t stat_read(const struct cgroup *c, const char *file, int *kept, in
 		}
 		size_t got = 0;
 		ssize_t n = 0;
+		off_t off = 0;
+		if (lines)
+			*lines = 0;
 		while (got < len - 1) {
 			size_t want = len - 1 - got;
-			n = pread(fd, buf + got, want, (off_t)got);
+			n = pread(fd, buf + got, want, off);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
 				break;
-			got += (size_t)n;
+			off += n;
+			if (lines) {
+				for (const char *q = buf;
+				     (q = memchr(q, '\n', (size_t)(buf + n - q))); q++)
+					++*lines;
+			} else {
+				got += (size_t)n;
+			}
 			/* A short read is the end (these are seq files, filled
 			 * whole): no second call to be told so. */
 			if ((size_t)n < want)
@@ -836,7 +848,7 @@ static ssize_t stat_read(const struct cgroup *c, const char *file, int *kept, in
 		if (e)
 			return -e;
 		buf[got] = 0;
-		return (ssize_t)got;
+		return (ssize_t)off;
 	}
 	return -EIO;
 }
@@ -844,13 +856,12 @@ static ssize_t stat_read(const struct cgroup *c, const char *file, int *kept, in
 int cgroup_stats_kept(const struct cgroup *c, struct cgroup_statfds *f, int *budget,
 		      struct cgroup_stats *s)
 {
-	/* cgroup.procs of a big tree (1000 descendants: some 6 kB) */
-	char buf[8192];
+	char buf[512];
 	uint64_t v;
 	int *fd = f ? f->fd : NULL;
 	memset(s, 0, sizeof(*s));
 	s->mem_current = s->mem_peak = s->nprocs = -1;
-	ssize_t n = stat_read(c, "cpu.stat", fd ? &fd[0] : NULL, budget, buf, sizeof(buf));
+	ssize_t n = stat_read(c, "cpu.stat", fd ? &fd[0] : NULL, budget, buf, sizeof(buf), NULL);
 	if (n < 0)
 		return (int)n;
 	if (keyed(buf, "usage_usec", &v))
@@ -859,27 +870,23 @@ int cgroup_stats_kept(const struct cgroup *c, struct cgroup_statfds *f, int *bud
 	 * missing one costs as much as a read. */
 	unsigned ctrl = c->cg->ctrl;
 	if (ctrl & CGROUP_C_MEMORY) {
-		if (stat_read(c, "memory.current", fd ? &fd[1] : NULL, budget, buf, sizeof(buf)) >
-		    0)
+		if (stat_read(c, "memory.current", fd ? &fd[1] : NULL, budget, buf, sizeof(buf),
+			      NULL) > 0)
 			s->mem_current = (int64_t)strtoull(buf, NULL, 10);
-		if (stat_read(c, "memory.peak", fd ? &fd[2] : NULL, budget, buf, sizeof(buf)) > 0)
+		if (stat_read(c, "memory.peak", fd ? &fd[2] : NULL, budget, buf, sizeof(buf),
+			      NULL) > 0)
 			s->mem_peak = (int64_t)strtoull(buf, NULL, 10);
-		if (stat_read(c, "memory.events", fd ? &fd[3] : NULL, budget, buf, sizeof(buf)) > 0)
+		if (stat_read(c, "memory.events", fd ? &fd[3] : NULL, budget, buf, sizeof(buf),
+			      NULL) > 0)
 			keyed(buf, "oom_kill", &s->oom_kills);
 	}
+	int64_t lines;
 	if ((ctrl & CGROUP_C_PIDS) &&
-	    stat_read(c, "pids.current", fd ? &fd[4] : NULL, budget, buf, sizeof(buf)) > 0) {
+	    stat_read(c, "pids.current", fd ? &fd[4] : NULL, budget, buf, sizeof(buf), NULL) > 0)
 		s->nprocs = (int64_t)strtoull(buf, NULL, 10);
-	} else if ((n = stat_read(c, "cgroup.procs", fd ? &fd[4] : NULL, budget, buf,
-				  sizeof(buf))) >= 0) {
-		if ((size_t)n < sizeof(buf) - 1) {
-			s->nprocs = 0;
-			for (const char *q = buf; (q = strchr(q, '\n')); q++)
-				s->nprocs++;
-		} else {
-			s->nprocs = cgroup_pids(c, NULL, 0); /* more than buf: counted whole */
-		}
-	}
+	else if (stat_read(c, "cgroup.procs", fd ? &fd[5] : NULL, budget, buf, sizeof(buf),
+			   &lines) >= 0)
+		s->nprocs = lines;
 	return 0;
 }
 

@@ -120,10 +120,10 @@ int cgroup_stats(const struct cgroup *c, struct cgroup_stats *s);
  * files' descriptors kept in *f (cgroup_statfds_init first) and read
  * with pread, at most *budget of them newly kept (decremented; budget
  * NULL or 0: none kept).  Only the files of the leaf's controllers. */
-enum { CGROUP_STATFDS = 5 };
+enum { CGROUP_STATFDS = 6 };
 struct cgroup_statfds {
-	int fd[CGROUP_STATFDS]; /* cpu.stat, memory.current, .peak, .events, pids.current or
-				   cgroup.procs */
+	/* cpu.stat, memory.current, .peak, .events, pids.current, cgroup.procs */
+	int fd[CGROUP_STATFDS];
 };
 void cgroup_statfds_init(struct cgroup_statfds *f);
 void cgroup_statfds_close(struct cgroup_statfds *f);

@@ -267,6 +267,21 @@ START_TEST(test_stats_kept)
 	ck_assert_uint_eq(s.oom_kills, 1);
 	ck_assert_int_eq(budget, 97); /* .peak, .events, pids.current */
 	cgroup_statfds_close(&f);
+	/* without pids.current: cgroup.procs counted, however long */
+	char p[512], many[8000] = "";
+	snprintf(p, sizeof(p), "%s/pids.current", d);
+	ck_assert_int_eq(unlink(p), 0);
+	for (int i = 0; i < 1000; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%d\n", 1000 + i);
+	put(d, "cgroup.procs", many);
+	ck_assert_int_eq(cgroup_stats(c, &s), 0);
+	ck_assert_int_eq(s.nprocs, 1000);
+	ck_assert_int_eq(cgroup_stats_kept(c, &f, &budget, &s), 0);
+	ck_assert_int_eq(s.nprocs, 1000);
+	put(d, "cgroup.procs", "7\n8\n");
+	ck_assert_int_eq(cgroup_stats_kept(c, &f, &budget, &s), 0);
+	ck_assert_int_eq(s.nprocs, 2);
+	cgroup_statfds_close(&f);
 	ck_assert_int_eq(f.fd[0], -1);
 	cgroup_close(c);
 	cgroups_close(cg);
