@@ -3,8 +3,9 @@
 # program (doc/metrics.md, Cost) open for the next scrape, but only while
 # supd's open descriptors stay under half its RLIMIT_NOFILE: here supd runs
 # without CAP_SYS_RESOURCE under a limit of 400 (it cannot raise it), with
-# 20 programs first (room to keep) and then 60 (none), and each scrape
-# still has every program's figures.
+# 20 programs first (room to keep; cgroups=off: the main pids' /proc
+# figures) and then 60 (none kept; cgroups as the host allows), and each
+# scrape still has every program's figures.
 . "$(dirname "$0")/lib.sh"
 for t in curl prlimit setpriv; do
 	if ! command -v $t >/dev/null; then
@@ -36,6 +37,7 @@ logfile=@T@/supd.log
 pidfile=@T@/supd.pid
 childlogdir=@T@
 minfds=64
+${2:-}
 
 [unix_http_server]
 file=@T@/supd.sock
@@ -52,7 +54,7 @@ fds() { sed -n 's/^process_open_fds //p' "$T/metrics"; }
 cpu_lines() { grep -c '^supd_process_cpu_seconds_total{' "$T/metrics"; }
 running() { [ "$(ctl status | grep -c ' RUNNING ')" = "$1" ]; }
 
-conf 20
+conf 20 cgroups=off
 bb_start
 bb_wait 30 running 20
 grep -q "RLIMIT\|limit" "$T/supd.log" || true
@@ -61,6 +63,13 @@ F1=$(fds)
 scrape || fail "GET /metrics (2)"
 F2=$(fds)
 expect_eq 20 "$(cpu_lines)" "figures of the 20 programs"
+# without a cgroup: the main pid's figures, under both names
+has() { grep -qE -- "$1" "$T/metrics" || fail "no line like '$1' in /metrics"; }
+has '^supd_process_memory_bytes\{group="p7",name="p7"\} [1-9][0-9]*$'
+has '^supd_process_resident_memory_bytes\{group="p7",name="p7"\} [1-9][0-9]*$'
+has '^supd_process_threads\{group="p7",name="p7"\} 1$'
+has '^supd_process_processes\{group="p7",name="p7"\} 1$'
+grep -q '^supd_process_memory_peak_bytes' "$T/metrics" && fail "a peak without a cgroup"
 # each program's files are now kept: one /proc/PID/stat, or in a cgroup
 # cpu.stat and cgroup.procs (or pids.current, and the memory files)
 [ $((F2 - F1)) -ge 20 ] || fail "no descriptors kept: $F1 then $F2 open"
