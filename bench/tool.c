@@ -38,7 +38,13 @@
  *   tool tree N READY [CGDIR]       a program with N children (joins the
  *                                   cgroup CGDIR first): it and each child
  *                                   ignore SIGTERM and wait; once all are
- *                                   forked, it writes their pids to READY
+ *                                   forked, it writes its pid and theirs
+ *                                   to READY
+ *   tool pidswait READY SECS        wait until every pid in READY has
+ *                                   exited (pidfds, poll); print the time
+ *   tool pgkill READY SECS          SIGKILL the process group of READY's
+ *                                   first pid, wait until every pid in it
+ *                                   has exited; print the ms from the kill
  *   tool cgwait CGDIR SECS          wait until the cgroup CGDIR is empty
  *                                   (cgroup.events populated 0, watched
  *                                   with inotify); print the time
@@ -66,6 +72,7 @@
 #include <sys/resource.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -426,6 +433,7 @@ static int tree(int n, const char *ready, const char *cgdir)
 	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return perror(tmp), 1;
+	fprintf(f, "%ld\n", (long)getpid());
 	for (int i = 0; i < n; i++) {
 		pid_t pid = fork();
 		if (pid < 0)
@@ -440,6 +448,68 @@ static int tree(int n, const char *ready, const char *cgdir)
 	rename(tmp, ready);
 	for (;;)
 		pause();
+}
+
+/* Waits until every pid listed in path has exited (a pidfd is readable
+ * once its process has: a zombie counts as gone); returns the time, or
+ * -1.  *first: the first pid. */
+static double pids_gone_at(const char *path, double secs, pid_t *first, double *t_kill)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	struct pollfd *v = NULL;
+	int n = 0;
+	long pid;
+	while (fscanf(f, "%ld", &pid) == 1) {
+		if (!n && first)
+			*first = (pid_t)pid;
+		int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+		if (fd < 0)
+			continue; /* already gone */
+		v = realloc(v, sizeof(*v) * (size_t)(n + 1));
+		v[n++] = (struct pollfd){fd, POLLIN, 0};
+	}
+	fclose(f);
+	if (t_kill) {
+		*t_kill = now();
+		if (first && kill(-*first, SIGKILL) < 0)
+			return -1;
+	}
+	double end = now() + secs;
+	int left = n;
+	while (left > 0) {
+		double ms = (end - now()) * 1000;
+		if (ms <= 0 || poll(v, (nfds_t)n, (int)ms + 1) < 0)
+			return -1;
+		for (int i = 0; i < n; i++)
+			if (v[i].fd >= 0 && v[i].revents) {
+				close(v[i].fd);
+				v[i].fd = -1; /* poll ignores it from now on */
+				left--;
+			}
+	}
+	free(v);
+	return now();
+}
+
+static int pidswait(const char *path, double secs)
+{
+	double t = pids_gone_at(path, secs, NULL, NULL);
+	if (t < 0)
+		return fprintf(stderr, "pidswait: not all gone\n"), 1;
+	printf("%.9f\n", t);
+	return 0;
+}
+
+static int pgkill(const char *path, double secs)
+{
+	pid_t first = 0;
+	double t0 = 0, t1 = pids_gone_at(path, secs, &first, &t0);
+	if (t1 < 0)
+		return fprintf(stderr, "pgkill: not all gone\n"), 1;
+	printf("%.3f\n", (t1 - t0) * 1e3);
+	return 0;
 }
 
 static int populated(const char *events)
@@ -606,6 +676,10 @@ int main(int argc, char **argv)
 		return waittotal(atoll(argv[2]), atof(argv[3]), argc - 4, argv + 4);
 	if (!strcmp(cmd, "tree") && (argc == 4 || argc == 5))
 		return tree(atoi(argv[2]), argv[3], argc == 5 ? argv[4] : NULL);
+	if (!strcmp(cmd, "pidswait") && argc == 4)
+		return pidswait(argv[2], atof(argv[3]));
+	if (!strcmp(cmd, "pgkill") && argc == 4)
+		return pgkill(argv[2], atof(argv[3]));
 	if (!strcmp(cmd, "cgwait") && argc == 4)
 		return cgwait(argv[2], atof(argv[3]));
 	if (!strcmp(cmd, "cgkill") && argc == 5)
