@@ -35,6 +35,31 @@
  *   tool waittotal BYTES SECS FILE...
  *                                   wait until the FILEs hold BYTES bytes
  *                                   together; print the time
+ *   tool tree N READY [CGDIR]       a program with N children (joins the
+ *                                   cgroup CGDIR first): it and each child
+ *                                   ignore SIGTERM and wait; once all are
+ *                                   forked, it writes its pid and theirs
+ *                                   to READY
+ *   tool pidswait READY SECS        wait until every pid in READY has
+ *                                   exited (pidfds, poll); print the time
+ *   tool pgkill READY SECS          SIGKILL the process group of READY's
+ *                                   first pid, wait until every pid in it
+ *                                   has exited; print the ms from the kill
+ *   tool cgwait CGDIR SECS          wait until the cgroup CGDIR is empty
+ *                                   (cgroup.events populated 0, watched
+ *                                   with inotify); print the time
+ *   tool cgkill CGDIR HOW SECS      kill every process of CGDIR, HOW:
+ *                                   "kill" by writing 1 to cgroup.kill,
+ *                                   "each" by SIGKILL to each pid read
+ *                                   from cgroup.procs; wait until it is
+ *                                   empty; print the ms from the kill
+ *   tool readfloor LIST ROUNDS      the physical floor of a /metrics scrape:
+ *                                   the files named in LIST (one path a
+ *                                   line: what supd reads per program) read
+ *                                   ROUNDS times; prints the CPU time in ms
+ *                                   of one round (the least) of pread(2)s of
+ *                                   descriptors kept open, then of
+ *                                   open+read+close each time
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -47,6 +72,7 @@
 #include <sys/resource.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -391,6 +417,234 @@ static int waittotal(long long bytes, double secs, int n, char **files)
 	return 0;
 }
 
+static int tree(int n, const char *ready, const char *cgdir)
+{
+	if (cgdir) {
+		char p[4096];
+		snprintf(p, sizeof(p), "%s/cgroup.procs", cgdir);
+		int fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			return perror(p), 1;
+		close(fd);
+	}
+	signal(SIGTERM, SIG_IGN);
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", ready);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return perror(tmp), 1;
+	fprintf(f, "%ld\n", (long)getpid());
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return perror("fork"), 1;
+		if (!pid) {
+			for (;;)
+				pause();
+		}
+		fprintf(f, "%ld\n", (long)pid);
+	}
+	fclose(f);
+	rename(tmp, ready);
+	for (;;)
+		pause();
+}
+
+/* Waits until every pid listed in path has exited (a pidfd is readable
+ * once its process has: a zombie counts as gone); returns the time, or
+ * -1.  *first: the first pid. */
+static double pids_gone_at(const char *path, double secs, pid_t *first, double *t_kill)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	struct pollfd *v = NULL;
+	int n = 0;
+	long pid;
+	while (fscanf(f, "%ld", &pid) == 1) {
+		if (!n && first)
+			*first = (pid_t)pid;
+		int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+		if (fd < 0)
+			continue; /* already gone */
+		v = realloc(v, sizeof(*v) * (size_t)(n + 1));
+		v[n++] = (struct pollfd){fd, POLLIN, 0};
+	}
+	fclose(f);
+	if (t_kill) {
+		*t_kill = now();
+		if (first && kill(-*first, SIGKILL) < 0)
+			return -1;
+	}
+	double end = now() + secs;
+	int left = n;
+	while (left > 0) {
+		double ms = (end - now()) * 1000;
+		if (ms <= 0 || poll(v, (nfds_t)n, (int)ms + 1) < 0)
+			return -1;
+		for (int i = 0; i < n; i++)
+			if (v[i].fd >= 0 && v[i].revents) {
+				close(v[i].fd);
+				v[i].fd = -1; /* poll ignores it from now on */
+				left--;
+			}
+	}
+	free(v);
+	return now();
+}
+
+static int pidswait(const char *path, double secs)
+{
+	double t = pids_gone_at(path, secs, NULL, NULL);
+	if (t < 0)
+		return fprintf(stderr, "pidswait: not all gone\n"), 1;
+	printf("%.9f\n", t);
+	return 0;
+}
+
+static int pgkill(const char *path, double secs)
+{
+	pid_t first = 0;
+	double t0 = 0, t1 = pids_gone_at(path, secs, &first, &t0);
+	if (t1 < 0)
+		return fprintf(stderr, "pgkill: not all gone\n"), 1;
+	printf("%.3f\n", (t1 - t0) * 1e3);
+	return 0;
+}
+
+static int populated(const char *events)
+{
+	char buf[256];
+	int fd = open(events, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	const char *p = strstr(buf, "populated ");
+	return p ? p[10] == '1' : -1;
+}
+
+/* Waits until CGDIR is empty; returns the time, or -1 after secs. */
+static double cg_empty_at(const char *cgdir, double secs)
+{
+	char ev[4096];
+	snprintf(ev, sizeof(ev), "%s/cgroup.events", cgdir);
+	int ino = inotify_init1(IN_CLOEXEC);
+	if (ino < 0 || inotify_add_watch(ino, ev, IN_MODIFY) < 0)
+		return -1;
+	double end = now() + secs;
+	for (;;) {
+		int pop = populated(ev);
+		if (pop == 0) {
+			double t = now();
+			close(ino);
+			return t;
+		}
+		if (pop < 0)
+			break;
+		double left = end - now();
+		if (left <= 0)
+			break;
+		struct pollfd pfd = {ino, POLLIN, 0};
+		if (poll(&pfd, 1, (int)(left * 1000) + 1) > 0) {
+			char buf[4096];
+			if (read(ino, buf, sizeof(buf)) < 0)
+				break;
+		}
+	}
+	close(ino);
+	return -1;
+}
+
+static int cgwait(const char *cgdir, double secs)
+{
+	double t = cg_empty_at(cgdir, secs);
+	if (t < 0)
+		return fprintf(stderr, "cgwait: %s not empty\n", cgdir), 1;
+	printf("%.9f\n", t);
+	return 0;
+}
+
+static int cgkill(const char *cgdir, const char *how, double secs)
+{
+	char p[4096];
+	double t0 = now();
+	if (!strcmp(how, "kill")) {
+		snprintf(p, sizeof(p), "%s/cgroup.kill", cgdir);
+		int fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "1", 1) != 1)
+			return perror(p), 1;
+		close(fd);
+	} else {
+		snprintf(p, sizeof(p), "%s/cgroup.procs", cgdir);
+		FILE *f = fopen(p, "r");
+		if (!f)
+			return perror(p), 1;
+		long pid;
+		while (fscanf(f, "%ld", &pid) == 1)
+			kill((pid_t)pid, SIGKILL);
+		fclose(f);
+	}
+	double t1 = cg_empty_at(cgdir, secs);
+	if (t1 < 0)
+		return fprintf(stderr, "cgkill: %s not empty\n", cgdir), 1;
+	printf("%.3f\n", (t1 - t0) * 1e3);
+	return 0;
+}
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int readfloor(const char *list, int rounds)
+{
+	FILE *f = fopen(list, "r");
+	if (!f)
+		return perror(list), 1;
+	char line[4096], buf[8192];
+	char **paths = NULL;
+	int n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!*line)
+			continue;
+		paths = realloc(paths, sizeof(*paths) * (size_t)(n + 1));
+		paths[n++] = strdup(line);
+	}
+	fclose(f);
+	int *fds = calloc((size_t)n + 1, sizeof(*fds));
+	for (int i = 0; i < n; i++)
+		if ((fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC)) < 0)
+			return perror(paths[i]), 1;
+	double kept = 1e9, opened = 1e9;
+	for (int r = 0; r < rounds; r++) {
+		double t0 = cpu_now();
+		for (int i = 0; i < n; i++)
+			if (pread(fds[i], buf, sizeof(buf), 0) < 0)
+				return perror(paths[i]), 1;
+		double t1 = cpu_now();
+		for (int i = 0; i < n; i++) {
+			int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || read(fd, buf, sizeof(buf)) < 0)
+				return perror(paths[i]), 1;
+			close(fd);
+		}
+		double t2 = cpu_now();
+		if (t1 - t0 < kept)
+			kept = t1 - t0;
+		if (t2 - t1 < opened)
+			opened = t2 - t1;
+	}
+	printf("%.3f %.3f\n", kept * 1e3, opened * 1e3);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -420,6 +674,18 @@ int main(int argc, char **argv)
 		return checklines(argv[2], argv[3], atoll(argv[4]));
 	if (!strcmp(cmd, "waittotal") && argc > 4)
 		return waittotal(atoll(argv[2]), atof(argv[3]), argc - 4, argv + 4);
+	if (!strcmp(cmd, "tree") && (argc == 4 || argc == 5))
+		return tree(atoi(argv[2]), argv[3], argc == 5 ? argv[4] : NULL);
+	if (!strcmp(cmd, "pidswait") && argc == 4)
+		return pidswait(argv[2], atof(argv[3]));
+	if (!strcmp(cmd, "pgkill") && argc == 4)
+		return pgkill(argv[2], atof(argv[3]));
+	if (!strcmp(cmd, "cgwait") && argc == 4)
+		return cgwait(argv[2], atof(argv[3]));
+	if (!strcmp(cmd, "cgkill") && argc == 5)
+		return cgkill(argv[2], argv[3], atof(argv[4]));
+	if (!strcmp(cmd, "readfloor") && argc == 4)
+		return readfloor(argv[2], atoi(argv[3]));
 	if (!strcmp(cmd, "killwait") && argc == 4)
 		return killwait(argv[2], atof(argv[3]));
 	fprintf(stderr, "usage: see bench/tool.c\n");

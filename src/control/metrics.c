@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -244,6 +245,10 @@ enum pm {
 	PM_LOG,
 	PM_LOG_DROPPED,
 	PM_CPU,
+	PM_MEM,
+	PM_PEAK,
+	PM_NPROCS,
+	PM_OOM,
 	PM_RSS,
 	PM_THREADS,
 	PM_N
@@ -269,15 +274,28 @@ static const struct {
      "Bytes of stdout/stderr the log file could not take (write errors, disk full) since supd "
      "loaded the program"},
     {"supd_process_cpu_seconds_total", "counter",
-     "User and system CPU time of the main pid (while it has one)"},
-    {"supd_process_resident_memory_bytes", "gauge", "Resident memory of the main pid"},
-    {"supd_process_threads", "gauge", "Threads of the main pid"},
+     "User and system CPU time of every process in the program's cgroup, else of its main pid "
+     "(while it has one)"},
+    {"supd_process_memory_bytes", "gauge",
+     "Memory of the program's cgroup (memory.current), else resident memory of its main pid"},
+    {"supd_process_memory_peak_bytes", "gauge",
+     "Peak memory of the program's cgroup (memory.peak; with the memory controller)"},
+    {"supd_process_processes", "gauge",
+     "Processes in the program's cgroup (1 without one: the main pid)"},
+    {"supd_process_oom_kills_total", "counter",
+     "Processes of the program's cgroup the OOM killer killed (memory.events oom_kill; with the "
+     "memory controller)"},
+    {"supd_process_resident_memory_bytes", "gauge",
+     "Resident memory of the main pid (programs without a cgroup)"},
+    {"supd_process_threads", "gauge", "Threads of the main pid (programs without a cgroup)"},
 };
 
 struct proc_row {
 	const char *labels; /* group="..",name=".." */
 	size_t off, llen;
-	bool have_stat;
+	bool have_res;	/* res read */
+	bool have_stat; /* st read (no cgroup) */
+	struct proc_resources res;
 	struct metrics_pstat st;
 };
 
@@ -375,6 +393,26 @@ static void proc_family(struct buf *b, enum pm k, struct proc *const *v,
 		case PM_CPU:
 			if (row->have_stat)
 				sample(b, name, row, NULL, (long long)row->st.cpu_ticks, (int)hz);
+			else if (row->have_res && row->res.cpu_usec >= 0)
+				sample(b, name, row, NULL, row->res.cpu_usec, 1000000);
+			break;
+		case PM_MEM:
+			if (row->have_stat)
+				sample(b, name, row, NULL, (long long)row->st.rss, 0);
+			else if (row->have_res && row->res.mem_current >= 0)
+				sample(b, name, row, NULL, row->res.mem_current, 0);
+			break;
+		case PM_PEAK:
+			if (row->have_res && row->res.mem_peak >= 0)
+				sample(b, name, row, NULL, row->res.mem_peak, 0);
+			break;
+		case PM_NPROCS:
+			if (row->have_res && row->res.nprocs >= 0)
+				sample(b, name, row, NULL, row->res.nprocs, 0);
+			break;
+		case PM_OOM:
+			if (row->have_res && row->res.oom_kills >= 0)
+				sample(b, name, row, NULL, row->res.oom_kills, 0);
 			break;
 		case PM_RSS:
 			if (row->have_stat)
@@ -390,7 +428,20 @@ static void proc_family(struct buf *b, enum pm k, struct proc *const *v,
 	}
 }
 
-static void render_procs(struct api *a, struct buf *b, time_t now, bool with_stat)
+/* How many more descriptors the scrape may keep open for the next ones:
+ * as many as keep supd's open descriptors (the kept ones among them)
+ * under half its limit, so that spawns (three pipe ends each) and
+ * clients never run short for the metrics' sake. */
+static int fd_budget(long open_now)
+{
+	struct rlimit rl;
+	if (open_now < 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	long long half = rl.rlim_cur == RLIM_INFINITY ? 1 << 20 : (long long)rl.rlim_cur / 2;
+	return half > open_now ? (int)(half - open_now < 1 << 20 ? half - open_now : 1 << 20) : 0;
+}
+
+static void render_procs(struct api *a, struct buf *b, time_t now, bool with_stat, long fds)
 {
 	struct procs *t = a->d->procs(a->d->arg);
 	size_t n = procs_count(t);
@@ -404,6 +455,8 @@ static void render_procs(struct api *a, struct buf *b, time_t now, bool with_sta
 	}
 	/* Each process's labels, escaped once for all its families. */
 	struct buf lab = {0};
+	int budget = with_stat ? fd_budget(fds) : 0;
+	struct metrics *m = a->metrics;
 	for (size_t i = 0; i < n; i++) {
 		rows[i].off = lab.len;
 		put(&lab, "group=\"");
@@ -412,8 +465,17 @@ static void render_procs(struct api *a, struct buf *b, time_t now, bool with_sta
 		label_value(&lab, v[i]->conf->name);
 		put(&lab, "\"");
 		rows[i].llen = lab.len - rows[i].off;
-		rows[i].have_stat = with_stat && v[i]->pid > 0 &&
-				    read_stat(v[i]->pid, a->metrics, &rows[i].st) == 0;
+		rows[i].have_res = rows[i].have_stat = false;
+		if (!with_stat || v[i]->pid <= 0)
+			continue;
+		/* The program's cgroup, else its main pid's /proc/PID/stat,
+		 * each through descriptors kept for the next scrape. */
+		char stat[1024];
+		int r =
+		    proc_resources_kept(v[i], m->procfd, &budget, &rows[i].res, stat, sizeof(stat));
+		rows[i].have_res = r >= 0;
+		rows[i].have_stat =
+		    r == 1 && metrics_parse_stat(stat, m->ticks, m->pagesize, &rows[i].st) == 0;
 	}
 	if (lab.oom) {
 		b->oom = true;
@@ -495,7 +557,7 @@ void metrics_render(struct api *a, struct buf *b, bool with_stat)
 	struct procs *t = a->d->procs(a->d->arg);
 	head(b, "supd_processes", "gauge", "Processes in the process table");
 	buf_putf(b, "supd_processes %zu\n", procs_count(t));
-	render_procs(a, b, now, with_stat);
+	render_procs(a, b, now, with_stat, fds);
 }
 
 void metrics_request(struct api *a, struct http_req *r)

@@ -40,9 +40,11 @@ struct metrics_pstat {
 /* Parses a /proc/<pid>/stat line.  Returns 0 or -EINVAL. */
 int metrics_parse_stat(const char *line, long ticks, long pagesize, struct metrics_pstat *out);
 
-/* Writes the whole exposition to b; with_stat: with the families read
- * from /proc/<pid>/stat of each process (GET /metrics?proc=false leaves
- * them out: they are most of a scrape's cost). */
+/* Writes the whole exposition to b; with_stat: with the resource
+ * families, read from each running program's cgroup, else from
+ * /proc/<pid>/stat of its main pid, through descriptors kept open on the
+ * process (GET /metrics?proc=false leaves them out: they are most of a
+ * scrape's cost). */
 void metrics_render(struct api *a, struct buf *b, bool with_stat);
 
 /* GET /metrics. */

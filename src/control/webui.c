@@ -141,6 +141,7 @@ static const char style[] =
     "tr.group th{background:#f3f3f3;font-size:.95em}"
     ".filters{margin:1em 0}.filters[hidden]{display:none}"
     "tr.hide{display:none}"
+    "td.res{font-size:.9em;white-space:nowrap;color:#444}"
     "pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap;word-break:break-all}"
     "footer{margin-top:2em;font-size:.8em;color:#777}";
 
@@ -216,6 +217,48 @@ static void button(struct buf *b, const char *ns, const char *action, const char
 		 action, label);
 }
 
+/* "12.3M" (as supctl status --resources). */
+static void human_bytes(struct buf *b, int64_t v)
+{
+	double x = (double)v;
+	const char *u = "";
+	if (x >= 1024.0 * 1024 * 1024)
+		x /= 1024.0 * 1024 * 1024, u = "G";
+	else if (x >= 1024.0 * 1024)
+		x /= 1024.0 * 1024, u = "M";
+	else if (x >= 1024.0)
+		x /= 1024.0, u = "K";
+	buf_putf(b, *u ? "%.1f%s" : "%.0f%s", x, u);
+}
+
+/* The resources cell's text, as webui.js writes it from /v1's resources
+ * object: "CPU 0.52s, mem 12.3M, peak 20.1M, 3 procs", the unknown
+ * figures left out; nothing for a process with neither a pid nor
+ * anything left in its cgroup. */
+static void resources_text(struct buf *b, const struct proc *p)
+{
+	struct proc_resources r;
+	if (proc_resources(p, &r) < 0 || (!p->pid && r.nprocs <= 0))
+		return;
+	const char *sep = "";
+	if (r.cpu_usec >= 0) {
+		buf_putf(b, "CPU %.2fs", (double)r.cpu_usec / 1e6);
+		sep = ", ";
+	}
+	if (r.mem_current >= 0) {
+		buf_putf(b, "%smem ", sep);
+		human_bytes(b, r.mem_current);
+		sep = ", ";
+	}
+	if (r.mem_peak >= 0) {
+		buf_putf(b, "%speak ", sep);
+		human_bytes(b, r.mem_peak);
+		sep = ", ";
+	}
+	if (r.nprocs >= 0)
+		buf_putf(b, "%s%lld proc%s", sep, (long long)r.nprocs, r.nprocs == 1 ? "" : "s");
+}
+
 static void status_row(struct buf *b, const struct proc *p, time_t now)
 {
 	char ns[512], desc[512], cls[16];
@@ -248,7 +291,9 @@ static void status_row(struct buf *b, const struct proc *p, time_t now)
 	button(b, ns, "clearlog", "Clear log");
 	put(b, "<a class=\"link\" href=\"logtail/");
 	webui_url(b, ns);
-	put(b, "\">Tail -f</a></td></tr>\n");
+	put(b, "\">Tail -f</a></td><td class=\"res\">");
+	resources_text(b, p);
+	put(b, "</td></tr>\n");
 }
 
 /* Is v[i] a program alone in a group of its own name (a [program:x]
@@ -268,7 +313,7 @@ static void group_row(struct buf *b, struct proc *const *v, size_t i)
 		return;
 	put(b, "<tr class=\"group\" data-group=\"");
 	html(b, c->group);
-	put(b, "\"><th colspan=\"5\">");
+	put(b, "\"><th colspan=\"6\">");
 	html(b, c->group);
 	put(b, "</th></tr>\n");
 }
@@ -301,7 +346,9 @@ static void reply_status(struct ops *core, struct http_req *r, const char *msg)
 	put(&b, "</div>\n");
 	put(&b, filters);
 	put(&b, "<table id=\"procs\">\n<thead><tr><th>State</th><th>Description</th>"
-		"<th>Name</th><th>Action</th><th>Logs</th></tr></thead>\n<tbody>\n");
+		"<th>Name</th><th>Action</th><th>Logs</th><th>Resources "
+		"<button type=\"button\" id=\"res-refresh\" hidden>Refresh</button></th></tr>"
+		"</thead>\n<tbody>\n");
 	time_t now = time(NULL);
 	for (size_t i = 0; i < n; i++)
 		if (alone(v, n, i))

@@ -5,6 +5,9 @@
 // so, and a running process's uptime counts on in the browser.  On each
 // (re)connection it reads v1/processes once, so that nothing that happened
 // while it was not connected is missed.  It also shows the filters.
+// Resources (CPU, memory, processes) change without events: they come
+// with that read, on the Refresh button, and every RES_EVERY ms while the
+// page is visible (supd wakes for nothing else).
 // tail.html, live: the log is followed through GET logtail/<name>, the
 // stream `supctl tail -f` reads (its last 1024 bytes, then each new byte).
 (function () {
@@ -88,6 +91,39 @@
 		return 'pid ' + p.pid + ', uptime ' + t;
 	}
 
+	// "12.3M", as webui.c and supctl status --resources write it.
+	function human(v) {
+		var u = '';
+		if (v >= 1024 * 1024 * 1024) {
+			v /= 1024 * 1024 * 1024;
+			u = 'G';
+		} else if (v >= 1024 * 1024) {
+			v /= 1024 * 1024;
+			u = 'M';
+		} else if (v >= 1024) {
+			v /= 1024;
+			u = 'K';
+		}
+		return u ? v.toFixed(1) + u : String(Math.round(v));
+	}
+
+	// The resources cell, as webui.c's resources_text writes it.
+	function resText(p) {
+		var r = p.resources;
+		if (!r || (!p.pid && !(r.processes > 0)))
+			return '';
+		var t = [];
+		if (r.cpu_usec !== null && r.cpu_usec >= 0)
+			t.push('CPU ' + (r.cpu_usec / 1e6).toFixed(2) + 's');
+		if (r.memory_current !== null)
+			t.push('mem ' + human(r.memory_current));
+		if (r.memory_peak !== null)
+			t.push('peak ' + human(r.memory_peak));
+		if (r.processes !== null)
+			t.push(r.processes + (r.processes === 1 ? ' proc' : ' procs'));
+		return t.join(', ');
+	}
+
 	function button(ns, action, label) {
 		var f = document.createElement('form');
 		f.method = 'post';
@@ -147,7 +183,14 @@
 			stale();
 			return;
 		}
+		var old = procs[p.namespec];
 		procs[p.namespec] = p;
+		// an event has no resources: those shown belong to a run that
+		// ended or to another pid; the next read fills them again
+		if ('resources' in p)
+			tr.cells[5].textContent = resText(p);
+		else if (old && (old.pid !== p.pid || old.statename !== p.statename))
+			tr.cells[5].textContent = '';
 		if (p.now)
 			skew = p.now - Date.now() / 1000;
 		tr.setAttribute('data-state', p.statename);
@@ -169,7 +212,7 @@
 	}
 
 	function refresh() {
-		fetch('v1/processes', {credentials: 'same-origin', cache: 'no-store'})
+		fetch('v1/processes?resources=true', {credentials: 'same-origin', cache: 'no-store'})
 			.then(function (r) {
 				return r.json();
 			})
@@ -188,6 +231,16 @@
 	}
 
 	document.getElementById('filters').hidden = false;
+	var rbtn = document.getElementById('res-refresh');
+	rbtn.hidden = false;
+	rbtn.addEventListener('click', refresh);
+	// Slowly, and only while someone may look: a hidden tab costs supd
+	// nothing.
+	var RES_EVERY = 60000;
+	setInterval(function () {
+		if (document.visibilityState === 'visible')
+			refresh();
+	}, RES_EVERY);
 	fname.addEventListener('input', filter);
 	fstate.addEventListener('change', filter);
 

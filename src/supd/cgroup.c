@@ -798,25 +798,121 @@ int cgroup_oom_kills(const struct cgroup *c, uint64_t *out)
 	return 0;
 }
 
-int cgroup_stats(const struct cgroup *c, struct cgroup_stats *s)
+void cgroup_statfds_init(struct cgroup_statfds *f)
 {
-	char buf[1024];
+	for (int i = 0; i < CGROUP_STATFDS; i++)
+		f->fd[i] = -1;
+}
+
+void cgroup_statfds_close(struct cgroup_statfds *f)
+{
+	for (int i = 0; i < CGROUP_STATFDS; i++)
+		if (f->fd[i] >= 0) {
+			close(f->fd[i]);
+			f->fd[i] = -1;
+		}
+}
+
+/* One statistic file's text: pread() of the kept descriptor (the kernel
+ * makes the text again at offset 0; one syscall instead of three), else
+ * openat/read/close, keeping the descriptor when *budget allows.  A kept
+ * descriptor of a leaf removed and made again reads ENODEV: opened anew.
+ * With lines, the whole file is read in buf-sized pieces and its lines
+ * counted (cgroup.procs of a tree of any size, on a small stack). */
+static ssize_t stat_read(const struct cgroup *c, const char *file, int *kept, int *budget,
+			 char *buf, size_t len, int64_t *lines)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int fd = kept ? *kept : -1;
+		bool keep = false;
+		if (fd < 0) {
+			fd = openat(c->dfd, file, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return -errno;
+			keep = kept && budget && *budget > 0;
+		}
+		size_t got = 0;
+		ssize_t n = 0;
+		off_t off = 0;
+		if (lines)
+			*lines = 0;
+		while (got < len - 1) {
+			size_t want = len - 1 - got;
+			n = pread(fd, buf + got, want, off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			off += n;
+			if (lines) {
+				for (const char *q = buf;
+				     (q = memchr(q, '\n', (size_t)(buf + n - q))); q++)
+					++*lines;
+			} else {
+				got += (size_t)n;
+			}
+			/* A short read is the end (these are seq files, filled
+			 * whole): no second call to be told so. */
+			if ((size_t)n < want)
+				break;
+		}
+		int e = n < 0 ? errno : 0;
+		if (keep && !e) {
+			*kept = fd;
+			--*budget;
+		} else if (kept && fd == *kept && e) {
+			close(fd);
+			*kept = -1;
+			continue; /* once more, opened anew */
+		} else if (!kept || fd != *kept) {
+			close(fd);
+		}
+		if (e)
+			return -e;
+		buf[got] = 0;
+		return (ssize_t)off;
+	}
+	return -EIO;
+}
+
+int cgroup_stats_kept(const struct cgroup *c, struct cgroup_statfds *f, int *budget,
+		      struct cgroup_stats *s)
+{
+	char buf[512];
 	uint64_t v;
+	int *fd = f ? f->fd : NULL;
 	memset(s, 0, sizeof(*s));
 	s->mem_current = s->mem_peak = s->nprocs = -1;
-	ssize_t n = read_at(c->dfd, "cpu.stat", buf, sizeof(buf));
+	ssize_t n = stat_read(c, "cpu.stat", fd ? &fd[0] : NULL, budget, buf, sizeof(buf), NULL);
 	if (n < 0)
 		return (int)n;
 	if (keyed(buf, "usage_usec", &v))
 		s->cpu_usec = v;
-	if (read_at(c->dfd, "memory.current", buf, sizeof(buf)) > 0)
-		s->mem_current = (int64_t)strtoull(buf, NULL, 10);
-	if (read_at(c->dfd, "memory.peak", buf, sizeof(buf)) > 0)
-		s->mem_peak = (int64_t)strtoull(buf, NULL, 10);
-	if (read_at(c->dfd, "pids.current", buf, sizeof(buf)) > 0)
+	/* Only the files the leaf's controllers give: a failed openat of a
+	 * missing one costs as much as a read. */
+	unsigned ctrl = c->cg->ctrl;
+	if (ctrl & CGROUP_C_MEMORY) {
+		if (stat_read(c, "memory.current", fd ? &fd[1] : NULL, budget, buf, sizeof(buf),
+			      NULL) > 0)
+			s->mem_current = (int64_t)strtoull(buf, NULL, 10);
+		if (stat_read(c, "memory.peak", fd ? &fd[2] : NULL, budget, buf, sizeof(buf),
+			      NULL) > 0)
+			s->mem_peak = (int64_t)strtoull(buf, NULL, 10);
+		if (stat_read(c, "memory.events", fd ? &fd[3] : NULL, budget, buf, sizeof(buf),
+			      NULL) > 0)
+			keyed(buf, "oom_kill", &s->oom_kills);
+	}
+	int64_t lines;
+	if ((ctrl & CGROUP_C_PIDS) &&
+	    stat_read(c, "pids.current", fd ? &fd[4] : NULL, budget, buf, sizeof(buf), NULL) > 0)
 		s->nprocs = (int64_t)strtoull(buf, NULL, 10);
-	else
-		s->nprocs = cgroup_pids(c, NULL, 0);
-	cgroup_oom_kills(c, &s->oom_kills);
+	else if (stat_read(c, "cgroup.procs", fd ? &fd[5] : NULL, budget, buf, sizeof(buf),
+			   &lines) >= 0)
+		s->nprocs = lines;
 	return 0;
+}
+
+int cgroup_stats(const struct cgroup *c, struct cgroup_stats *s)
+{
+	return cgroup_stats_kept(c, NULL, NULL, s);
 }

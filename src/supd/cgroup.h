@@ -121,6 +121,19 @@ struct cgroup_stats {
 	uint64_t oom_kills;  /* memory.events oom_kill (0 without memory) */
 };
 int cgroup_stats(const struct cgroup *c, struct cgroup_stats *s);
+/* The same, for reads repeated at each /metrics scrape: the statistic
+ * files' descriptors kept in *f (cgroup_statfds_init first) and read
+ * with pread, at most *budget of them newly kept (decremented; budget
+ * NULL or 0: none kept).  Only the files of the leaf's controllers. */
+enum { CGROUP_STATFDS = 6 };
+struct cgroup_statfds {
+	/* cpu.stat, memory.current, .peak, .events, pids.current, cgroup.procs */
+	int fd[CGROUP_STATFDS];
+};
+void cgroup_statfds_init(struct cgroup_statfds *f);
+void cgroup_statfds_close(struct cgroup_statfds *f);
+int cgroup_stats_kept(const struct cgroup *c, struct cgroup_statfds *f, int *budget,
+		      struct cgroup_stats *s);
 /* memory.events oom_kill alone (cheap: one read). */
 int cgroup_oom_kills(const struct cgroup *c, uint64_t *out);
 

@@ -93,6 +93,31 @@ void proc_init(struct proc *p)
 	sched_arm(p, true);
 }
 
+/* metrics: the kept descriptors (proc_resources_kept). */
+struct proc_res {
+	pid_t pid;   /* stat_fd's */
+	int stat_fd; /* /proc/PID/stat; -1 */
+	struct cgroup_statfds cg;
+};
+
+static void res_close_stat(struct proc *p)
+{
+	if (p->res && p->res->stat_fd >= 0) {
+		close(p->res->stat_fd);
+		p->res->stat_fd = -1;
+	}
+}
+
+static void res_free(struct proc *p)
+{
+	if (!p->res)
+		return;
+	res_close_stat(p);
+	cgroup_statfds_close(&p->res->cg);
+	free(p->res);
+	p->res = NULL;
+}
+
 void proc_free(struct proc *p)
 {
 	check_free(p);
@@ -103,6 +128,7 @@ void proc_free(struct proc *p)
 	sched_free(p);
 	output_free(p->out);
 	free(p->spawnerr);
+	res_free(p);
 	if (p->cg) {
 		cgroup_close(p->cg->leaf);
 		free(p->cg);
@@ -946,24 +972,83 @@ static int pid_resources(pid_t pid, struct proc_resources *r)
 	return 0;
 }
 
-int proc_resources(const struct proc *p, struct proc_resources *r)
+static void res_init(const struct proc *p, struct proc_resources *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->cpu_usec = r->mem_current = r->mem_peak = r->nprocs = -1;
+	r->cpu_usec = r->mem_current = r->mem_peak = r->nprocs = r->threads = r->oom_kills = -1;
 	r->oom_killed = p->cg && p->cg->oom;
+}
+
+static void res_from_leaf(struct proc_resources *r, const struct cgroup_stats *s)
+{
+	r->cgroup = true;
+	r->cpu_usec = (int64_t)s->cpu_usec;
+	r->mem_current = s->mem_current;
+	r->mem_peak = s->mem_peak;
+	r->nprocs = s->nprocs;
+	r->oom_kills = s->mem_current >= 0 ? (int64_t)s->oom_kills : -1;
+}
+
+int proc_resources(const struct proc *p, struct proc_resources *r)
+{
+	res_init(p, r);
 	struct cgroup *leaf = leaf_of(p);
 	struct cgroup_stats s;
 	if (leaf && cgroup_stats(leaf, &s) == 0) {
-		r->cgroup = true;
-		r->cpu_usec = (int64_t)s.cpu_usec;
-		r->mem_current = s.mem_current;
-		r->mem_peak = s.mem_peak;
-		r->nprocs = s.nprocs;
+		res_from_leaf(r, &s);
 		return 0;
 	}
 	if (!p->pid)
 		return -ESRCH;
 	return pid_resources(p->pid, r);
+}
+
+int proc_resources_kept(struct proc *p, int procfd, int *budget, struct proc_resources *r,
+			char *stat, size_t len)
+{
+	res_init(p, r);
+	if (!p->res) {
+		if (!(p->res = malloc(sizeof(*p->res))))
+			return -ENOMEM;
+		p->res->pid = 0;
+		p->res->stat_fd = -1;
+		cgroup_statfds_init(&p->res->cg);
+	}
+	struct proc_res *k = p->res;
+	struct cgroup *leaf = leaf_of(p);
+	struct cgroup_stats s;
+	if (leaf && cgroup_stats_kept(leaf, &k->cg, budget, &s) == 0) {
+		res_from_leaf(r, &s);
+		return 0;
+	}
+	if (!p->pid || procfd < 0)
+		return -ESRCH;
+	if (k->pid != p->pid)
+		res_close_stat(p); /* a pidfile= program's pid changed */
+	ssize_t n = -1;
+	if (k->stat_fd >= 0)
+		n = pread(k->stat_fd, stat, len - 1, 0);
+	if (n <= 0) {
+		res_close_stat(p);
+		char path[32];
+		snprintf(path, sizeof(path), "%d/stat", (int)p->pid);
+		int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = pread(fd, stat, len - 1, 0);
+		if (n > 0 && budget && *budget > 0) {
+			k->stat_fd = fd;
+			k->pid = p->pid;
+			--*budget;
+		} else {
+			close(fd);
+		}
+		if (n <= 0)
+			return -EIO;
+	}
+	stat[n] = 0;
+	r->nprocs = 1;
+	return 1;
 }
 
 /* -> STARTING, then RUNNING (startsecs=0 and the exec known at once),
@@ -1591,6 +1676,7 @@ void proc_exited(struct proc *p, int st)
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
 	check_halt(p);
 	procs_pid_remove(p);
+	res_close_stat(p); /* it would pin the dead task */
 	p->pid = 0;
 	p->wstatus = st;
 	p->laststop = time(NULL);

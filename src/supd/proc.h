@@ -97,6 +97,9 @@ struct proc {
 	/* readiness and health checks (proc_check.h): allocated at the first
 	 * start of a program that has some; NULL otherwise */
 	struct proc_checks *chk;
+	/* metrics (issue #16): the descriptors /metrics keeps to read the
+	 * resource use with one pread each; NULL until the first scrape */
+	struct proc_res *res;
 };
 
 /* cgroups: a process's leaf (cgroup.h) and what its stop waits for. */
@@ -335,8 +338,16 @@ struct proc_resources {
 	int64_t mem_current; /* bytes (the main process's RSS without a leaf) */
 	int64_t mem_peak;    /* bytes (its VmHWM without a leaf) */
 	int64_t nprocs;
+	int64_t threads;   /* the main process's (without a leaf); -1: not known */
+	int64_t oom_kills; /* the leaf's memory.events oom_kill; -1: not known */
 };
 int proc_resources(const struct proc *p, struct proc_resources *r);
+/* The same for /metrics, scraped again and again: the files' descriptors
+ * kept on p (at most *budget more, decremented) and read with pread.
+ * Without a leaf: /proc/PID/stat's text (procfd: /proc) put in stat[len]
+ * for the caller to parse, and 1 returned. */
+int proc_resources_kept(struct proc *p, int procfd, int *budget, struct proc_resources *r,
+			char *stat, size_t len);
 /* "exit status 1" / "terminated by SIGTERM (core dumped)" */
 const char *proc_exit_text(int wstatus, char *buf, size_t len);
 

@@ -21,6 +21,11 @@ for _ in $(seq 50); do
 done
 [ -n "$PORT" ] || fail "no free port found"
 
+cat >"$T/burn.sh" <<'EOF'
+sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i + 1)); done; touch "$1/burnt"; exec sleep 1000' burner "$(dirname "$0")" &
+sleep 1000 &
+wait
+EOF
 bb_conf <<EOF
 [supervisord]
 logfile=@T@/supd.log
@@ -49,6 +54,12 @@ autorestart=false
 command=sh -c 'echo hello-full; exec sleep 1000'
 startsecs=0
 stdout_logfile=/dev/full
+
+# two children: one burns some CPU then waits, one sleeps; the main
+# process waits for them (its own CPU stays ~0)
+[program:burn]
+command=sh @T@/burn.sh
+startsecs=0
 
 [program:a"b]
 command=sleep 1000
@@ -85,6 +96,7 @@ bb_wait 10 is_state web RUNNING
 bb_wait 10 is_state quit EXITED
 bb_wait 10 is_state g:a RUNNING
 bb_wait 10 is_state full RUNNING
+bb_wait 30 test -e "$T/burnt"
 bb_wait_log 10 "'full' stdout log /dev/full: .*dropping output"
 
 scrape() {
@@ -125,14 +137,36 @@ has 'supd_process_log_dropped_bytes_total{group="full",name="full",stream="stder
 WEBPID=$(ctl pid web)
 has "supd_process_pid{group=\"web\",name=\"web\"} $WEBPID"
 has_re '^supd_process_cpu_seconds_total\{group="web",name="web"\} [0-9.]+$'
-has_re '^supd_process_resident_memory_bytes\{group="web",name="web"\} [1-9][0-9]*$'
-has 'supd_process_threads{group="web",name="web"} 1'
+if grep -q "cgroups on" "$T/supd.log"; then
+	# from the program's cgroup: every process in it
+	has 'supd_process_processes{group="burn",name="burn"} 3'
+	# the CPU its children burnt (the main pid itself only waits)
+	cpu=$(sed -n 's/^supd_process_cpu_seconds_total{group="burn",name="burn"} //p' "$T/metrics")
+	awk -v c="$cpu" 'BEGIN { exit !(c >= 0.05) }' ||
+		fail "burn's cgroup CPU is '$cpu' s, not its children's: $(grep burn "$T/metrics")"
+	if grep -qw memory /sys/fs/cgroup/unified/cgroup.controllers /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		has_re '^supd_process_memory_bytes\{group="web",name="web"\} [1-9][0-9]*$'
+		has_re '^supd_process_memory_peak_bytes\{group="web",name="web"\} [1-9][0-9]*$'
+		has_re '^supd_process_oom_kills_total\{group="web",name="web"\} 0$'
+	else
+		echo "note: no memory controller here: the memory families are not checked"
+	fi
+	# the main pid's figures are for programs without a cgroup
+	grep -q 'supd_process_threads{group="web"' "$T/metrics" &&
+		fail "main pid's threads beside the cgroup's figures"
+	ok "resources from the cgroup"
+else
+	has_re '^supd_process_memory_bytes\{group="web",name="web"\} [1-9][0-9]*$'
+	has_re '^supd_process_resident_memory_bytes\{group="web",name="web"\} [1-9][0-9]*$'
+	has 'supd_process_threads{group="web",name="web"} 1'
+	has 'supd_process_processes{group="web",name="web"} 1'
+fi
 has_re '^supd_process_start_time_seconds\{group="web",name="web"\} 1[0-9]{9}$'
 has_re '^supd_process_uptime_seconds\{group="web",name="web"\} [0-9]+$'
 has_re '^supd_build_info\{version="[^"]+"\} 1$'
 has_re '^process_start_time_seconds [0-9.]+$'
 has_re '^process_open_fds [1-9][0-9]*$'
-has 'supd_processes 8'
+has 'supd_processes 9'
 # no cpu figures for a process without a pid
 grep -q 'supd_process_cpu_seconds_total{group="quit"' "$T/metrics" &&
 	fail "cpu seconds of a process without a pid"

@@ -31,9 +31,12 @@ port=127.0.0.1:$PORT
 username=admin
 password=s3cret
 
+# two processes: in a cgroup, supd_process_processes counts both
 [program:web]
-command=sleep 1000
+command=sh -c 'sleep 1000 & exec sleep 1000'
 startsecs=0
+stopasgroup=true
+killasgroup=true
 EOF
 bb_start
 state() { ctl status "$1" | awk '{print $2}'; }
@@ -77,6 +80,12 @@ bb_wait 10 is_state web RUNNING
 bb_wait 30 value_is 'supd_process_restarts_total{name="web",group="web"}' 1
 ok "Prometheus sees the restart"
 bb_wait 30 value_is 'supd_process_state{name="web"}' 20
+if grep -q "cgroups on" "$T/supd.log"; then
+	bb_wait 30 value_is 'supd_process_processes{name="web"}' 2
+	ok "Prometheus sees the program's cgroup: 2 processes"
+else
+	bb_wait 30 value_is 'supd_process_processes{name="web"}' 1
+fi
 
 kill -TERM "$PROM_PID"
 bb_wait 30 bb_not_alive "$PROM_PID"

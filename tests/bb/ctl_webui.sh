@@ -128,13 +128,18 @@ for path in / /index.html; do
 	body_has "Restart All" "GET $path"
 	body_has "Stop All" "GET $path"
 	body_has "<footer>supd " "GET $path"
+	# resources without JavaScript: a running process's, none for one
+	# that never ran
+	row web | grep -qE '<td class="res">CPU [0-9]+[.][0-9]{2}s(, mem [0-9.]+[KMG]?)?(, peak [0-9.]+[KMG]?)?, 1 proc</td>' ||
+		fail "web row resources: $(row web)"
+	row bad | grep -qF '<td class="res"></td>' || fail "bad row resources: $(row bad)"
 done
 # The rows in supctl status's order, programs of their own first, then
 # each group's under its heading.
 req http://localhost/
 got=$(sed -n 's/.*tail.html?processname=\([^"]*\)".*/\1/p' "$T/body" | tr '\n' ' ')
 expect_eq "bad nodir slow web g%3Aa g%3Ab " "$got" "row order"
-body_has '<tr class="group" data-group="g"><th colspan="5">g</th></tr>' "GET / group heading"
+body_has '<tr class="group" data-group="g"><th colspan="6">g</th></tr>' "GET / group heading"
 expect_eq 1 "$(grep -c '<tr class="group"' "$T/body")" "group headings"
 ok "status page"
 

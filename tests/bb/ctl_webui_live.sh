@@ -109,6 +109,21 @@ cdp shell "$API/web/start >/dev/null" \
 	wait "$row.cells[3].textContent === \"RestartStop\""
 ok "and RUNNING again, with its pid and uptime"
 
+# Resources: read with the page, cleared when the run they belong to
+# ends, read again on the Refresh button (not from events).
+RES='/^CPU [0-9]+[.][0-9][0-9]s(, mem [0-9.]+[KMG]?)?(, peak [0-9.]+[KMG]?)?, 1 proc$/'
+cdp wait "$RES.test(document.querySelector('tr[data-ns=\"backend:a\"]').cells[5].textContent)" \
+	wait "$row.cells[5].textContent === ''" \
+	eval 'document.getElementById("res-refresh").click(); 1' \
+	wait "$RES.test($row.cells[5].textContent)" \
+	shell "$API/web/stop >/dev/null" \
+	wait "$row.cells[0].textContent === \"STOPPED\" && $row.cells[5].textContent === ''" \
+	shell "$API/web/start >/dev/null" \
+	wait "$row.cells[0].textContent === \"RUNNING\"" \
+	eval 'document.getElementById("res-refresh").click(); 1' \
+	wait "$RES.test($row.cells[5].textContent) && window.__notReloaded === 1"
+ok "resources: with the page, cleared at a stop, read again on Refresh"
+
 # Group headings: backend and worker (numprocs) have one, web has none.
 cdp wait '[...document.querySelectorAll("tr.group")].map(t => t.textContent).join() === "backend,worker"'
 ok "programs under their group headings"

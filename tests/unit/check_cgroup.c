@@ -235,6 +235,63 @@ START_TEST(test_kill_stats_leftovers)
 }
 END_TEST
 
+/* /metrics' reads: the descriptors kept within the budget, read again
+ * with pread (new text each time), none kept without budget. */
+START_TEST(test_stats_kept)
+{
+	struct cgroups *cg = open_host();
+	struct cgroup *c;
+	ck_assert_int_eq(cgroup_open(cg, "g", "k", &c), 0);
+	const char *d = cgroup_path(c);
+	fake_leaf(d);
+	struct cgroup_statfds f;
+	cgroup_statfds_init(&f);
+	struct cgroup_stats s;
+	int budget = 0;
+	ck_assert_int_eq(cgroup_stats_kept(c, &f, &budget, &s), 0);
+	for (int i = 0; i < CGROUP_STATFDS; i++)
+		ck_assert_int_eq(f.fd[i], -1);
+	ck_assert_uint_eq(s.cpu_usec, 1500);
+	budget = 2;
+	ck_assert_int_eq(cgroup_stats_kept(c, &f, &budget, &s), 0);
+	ck_assert_int_eq(budget, 0);
+	ck_assert_int_ge(f.fd[0], 0); /* cpu.stat */
+	ck_assert_int_ge(f.fd[1], 0); /* memory.current */
+	ck_assert_int_eq(f.fd[2], -1);
+	int kept = f.fd[0];
+	put(d, "cpu.stat", "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n");
+	put(d, "memory.current", "12288\n");
+	budget = 100;
+	ck_assert_int_eq(cgroup_stats_kept(c, &f, &budget, &s), 0);
+	ck_assert_int_eq(f.fd[0], kept);
+	ck_assert_uint_eq(s.cpu_usec, 2500);
+	ck_assert_int_eq(s.mem_current, 12288);
+	ck_assert_int_eq(s.mem_peak, 8192);
+	ck_assert_int_eq(s.nprocs, 3);
+	ck_assert_uint_eq(s.oom_kills, 1);
+	ck_assert_int_eq(budget, 97); /* .peak, .events, pids.current */
+	cgroup_statfds_close(&f);
+	/* without pids.current: cgroup.procs counted, however long */
+	char p[512], many[8000] = "";
+	snprintf(p, sizeof(p), "%s/pids.current", d);
+	ck_assert_int_eq(unlink(p), 0);
+	for (int i = 0; i < 1000; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%d\n", 1000 + i);
+	put(d, "cgroup.procs", many);
+	ck_assert_int_eq(cgroup_stats(c, &s), 0);
+	ck_assert_int_eq(s.nprocs, 1000);
+	ck_assert_int_eq(cgroup_stats_kept(c, &f, &budget, &s), 0);
+	ck_assert_int_eq(s.nprocs, 1000);
+	put(d, "cgroup.procs", "7\n8\n");
+	ck_assert_int_eq(cgroup_stats_kept(c, &f, &budget, &s), 0);
+	ck_assert_int_eq(s.nprocs, 2);
+	cgroup_statfds_close(&f);
+	ck_assert_int_eq(f.fd[0], -1);
+	cgroup_close(c);
+	cgroups_close(cg);
+}
+END_TEST
+
 START_TEST(test_container_moves_supd)
 {
 	/* a namespace's root has cgroup.events */
@@ -265,6 +322,7 @@ int main(void)
 	tcase_add_test(tc, test_missing_controller);
 	tcase_add_test(tc, test_kill_stats_leftovers);
 	tcase_add_test(tc, test_container_moves_supd);
+	tcase_add_test(tc, test_stats_kept);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
