@@ -41,6 +41,18 @@ int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errl
 	return r;
 }
 
+bool daemon_conf_unchanged(struct daemon *d, const struct conf *c)
+{
+	const struct supd_opts *o = d->opts;
+	struct conf_load_opts lo = {
+	    .path = o->config_path,
+	    .format = o->format,
+	    .overrides = o->overrides,
+	    .environ = NULL,
+	};
+	return conf_inputs_same(c, &lo);
+}
+
 /* What a reload takes before it changes anything. */
 struct reload {
 	struct conf *nc;
