@@ -171,7 +171,7 @@ static struct raw_kv *kv_slot(struct raw_section *s, const char *key, const char
 		kv_clear(kv);
 	} else {
 		if (s->nkv == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 16;
+			size_t cap = s->cap ? s->cap * 2 : 8; /* 10,000 sections of a few pairs */
 			struct raw_kv *v = realloc(s->kv, cap * sizeof(*v));
 			if (!v)
 				return NULL;
