@@ -11,15 +11,23 @@
 #include "log.h"
 #include "proc.h"
 
-int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errlen)
+/* How the daemon loads its config: the file and overrides it was started
+ * with, in its own environment. */
+static struct conf_load_opts load_opts(const struct daemon *d)
 {
 	const struct supd_opts *o = d->opts;
-	struct conf_load_opts lo = {
+	return (struct conf_load_opts){
 	    .path = o->config_path,
 	    .format = o->format,
 	    .overrides = o->overrides,
 	    .environ = NULL,
 	};
+}
+
+int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errlen)
+{
+	const struct supd_opts *o = d->opts;
+	struct conf_load_opts lo = load_opts(d);
 	struct diags dg;
 	char buf[1024];
 	size_t n = 0;
@@ -43,13 +51,7 @@ int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errl
 
 bool daemon_conf_unchanged(struct daemon *d, const struct conf *c)
 {
-	const struct supd_opts *o = d->opts;
-	struct conf_load_opts lo = {
-	    .path = o->config_path,
-	    .format = o->format,
-	    .overrides = o->overrides,
-	    .environ = NULL,
-	};
+	struct conf_load_opts lo = load_opts(d);
 	return conf_inputs_same(c, &lo);
 }
 
