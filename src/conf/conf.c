@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,10 +68,62 @@ static int parse_text(struct raw_conf *r, const char *path, enum conf_format fmt
 	}
 }
 
+/* FNV-1a, 64 bits: a change of the inputs, not an adversary, is what
+ * conf_inputs_same looks for. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+	return fnv(h, s, strlen(s) + 1);
+}
+
+/* The hash of a load's inputs but the main file's bytes (hashed by the
+ * caller, from h). */
+static uint64_t inputs_hash(uint64_t h, const struct conf_load_opts *o)
+{
+	h = fnv_str(h, o->path);
+	h = fnv(h, &o->format, sizeof(o->format));
+	for (const char *const *v = o->overrides; v && *v; v++)
+		h = fnv_str(h, *v);
+	h = fnv(h, "", 1);
+	for (char *const *v = o->environ ? o->environ : environ; v && *v; v++)
+		h = fnv_str(h, *v);
+	h = fnv(h, "", 1);
+	struct utsname u;
+	if (uname(&u) == 0)
+		h = fnv_str(h, u.nodename);
+	char cwd[PATH_MAX];
+	if (getcwd(cwd, sizeof(cwd)))
+		h = fnv_str(h, cwd);
+	return h;
+}
+
+#define FNV_BASIS 0xcbf29ce484222325ULL
+
+bool conf_inputs_same(const struct conf *c, const struct conf_load_opts *o)
+{
+	if (!c->inputs_known || o->text)
+		return false;
+	char *text = NULL;
+	size_t len = 0;
+	if (buf_read_file(o->path, &text, &len) < 0)
+		return false;
+	uint64_t h = inputs_hash(fnv(FNV_BASIS, text, len), o);
+	free(text);
+	return h == c->inputs;
+}
+
 /* Parses one file into r.  Returns 0, -EINVAL (its errors are in d), -EIO
- * (it cannot be read, said in d) or -ENOMEM. */
+ * (it cannot be read, said in d) or -ENOMEM.  hash: the file's bytes are
+ * hashed into it (NULL: not). */
 static int parse_file(struct raw_conf *r, const char *path, enum conf_format fmt, struct diags *d,
-		      const char *from, int from_line)
+		      const char *from, int from_line, uint64_t *hash)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -85,6 +138,8 @@ static int parse_file(struct raw_conf *r, const char *path, enum conf_format fmt
 			diag_error(d, path, 0, 0, "cannot read: %s", strerror(-e));
 		return -EIO;
 	}
+	if (hash)
+		*hash = fnv(*hash, text, len);
 	e = parse_text(r, path, fmt, text, len, d);
 	free(text);
 	return e;
@@ -150,7 +205,8 @@ static int include_files(struct raw_conf *r, const char *main_dir, const struct 
 					r0 = -ENOMEM;
 					break;
 				}
-				int e = parse_file(r, f, CONF_FMT_AUTO, d, inc_file, inc_line);
+				int e =
+				    parse_file(r, f, CONF_FMT_AUTO, d, inc_file, inc_line, NULL);
 				if (e == -ENOMEM) {
 					r0 = e;
 					break;
@@ -230,6 +286,20 @@ static void sort_diags(struct diags *d, size_t from, const struct conf *files)
 	free(rank);
 }
 
+/* env_file= reads files the hash does not cover: such a model's inputs
+ * are not known. */
+static void set_inputs(struct conf *c, const struct conf_load_opts *o, uint64_t h, bool known)
+{
+	if (c->supd.nenv_files)
+		known = false;
+	for (size_t i = 0; i < c->nprocs && known; i++)
+		if (c->procs[i].kinds && c->procs[i].kinds->nenv_files)
+			known = false;
+	c->inputs_known = known;
+	if (known)
+		c->inputs = inputs_hash(h, o);
+}
+
 int conf_load(const struct conf_load_opts *o, struct conf **out, struct diags *d)
 {
 	size_t first_diag = d->n;
@@ -238,15 +308,18 @@ int conf_load(const struct conf_load_opts *o, struct conf **out, struct diags *d
 	*out = NULL;
 	size_t before = d->nerrors;
 	struct conf files = {0};
+	uint64_t hash = FNV_BASIS;
 	char *main_dir = cb_dir_of(o->path);
 	int e = main_dir ? add_file(&files, o->path) : -ENOMEM;
 	if (e == 0 && o->text)
 		e = parse_text(&r, o->path, o->format, o->text, o->len, d);
 	else if (e == 0)
-		e = parse_file(&r, o->path, o->format, d, NULL, 0);
+		e = parse_file(&r, o->path, o->format, d, NULL, 0, &hash);
 	/* a main file that cannot be read: nothing more to say */
 	if (e == -EIO)
 		goto out;
+	/* the files an [include] names are read as well: not known */
+	bool known = !o->text && !raw_find_section(&r, "include");
 	if (e != -ENOMEM) {
 		int e2 = include_files(&r, main_dir, o, d, &files);
 		if (e2 == -ENOMEM)
@@ -267,6 +340,7 @@ int conf_load(const struct conf_load_opts *o, struct conf **out, struct diags *d
 			(*out)->nfiles = files.nfiles;
 			files.files = NULL;
 			files.nfiles = 0;
+			set_inputs(*out, o, hash, known);
 		}
 	} else if (e != -ENOMEM) {
 		/* still type what parsed, to report every error at once */

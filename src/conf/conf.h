@@ -457,6 +457,13 @@ struct conf {
 	size_t ngroups;
 	char **files; /* every file read, main first */
 	size_t nfiles;
+	/* scale (#18): what the model was read from, for a reread that finds
+	 * nothing changed (conf_inputs_same): a hash of the main file's path,
+	 * format and bytes, the overrides, the environment, the host name and
+	 * the working directory.  Not known (false) when the load read other
+	 * files too ([include], env_file=) or was given its text. */
+	uint64_t inputs;
+	bool inputs_known;
 };
 
 enum conf_format {
@@ -489,6 +496,12 @@ struct conf_load_opts {
 int conf_load(const struct conf_load_opts *o, struct conf **out, struct diags *d);
 
 void conf_free(struct conf *c);
+
+/* Whether loading with o now would read what c was read from (c's inputs
+ * known, and the main file's bytes and the rest the same): then the load
+ * would give c again, and a reread can take c instead (10,000 programs:
+ * update's reread after a reread costs one file read, not a parse). */
+bool conf_inputs_same(const struct conf *c, const struct conf_load_opts *o);
 
 enum conf_format conf_format_for_path(const char *path);
 

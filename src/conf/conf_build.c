@@ -636,6 +636,7 @@ int conf_from_raw(struct raw_conf *r, const char *path, const struct conf_load_o
 	if (x.c->ctl.present && !x.c->ctl.prompt)
 		x.c->ctl.prompt = cb_xstrdup(&x, "supervisor");
 	cb_build_programs(&x, r);
+	cb_here_free(&x);
 
 	if (x.oom || d->nerrors > errors_before) {
 		conf_free(x.c);

@@ -304,6 +304,8 @@ int conf_ini_parse(struct raw_conf *r, const char *file, const char *text, size_
 	 * counting \n alone (no \r in the text). */
 	bool skip_ok = r->only && !memchr(text, '\r', len);
 	size_t hold = 0;
+	/* Without a \r, a line's end is found by memchr. */
+	bool cr = memchr(text, '\r', len) != NULL;
 	/* Lines end at \n, \r\n or a lone \r, as in Python's universal
 	 * newlines mode, which is how supervisord opens the file. */
 	while (i < len && rc >= 0) {
@@ -315,6 +317,10 @@ int conf_ini_parse(struct raw_conf *r, const char *file, const char *text, size_
 			}
 		}
 		size_t j = i;
+		if (!cr) {
+			const char *nl = memchr(text + i, '\n', len - i);
+			j = nl ? (size_t)(nl - text) : len;
+		}
 		while (j < len && text[j] != '\n' && text[j] != '\r')
 			j++;
 		lineno++;

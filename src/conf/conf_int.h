@@ -31,6 +31,11 @@ struct ctx {
 	size_t errors0; /* errors in d before this model */
 	bool oom;
 	struct strmap groups; /* group name -> index in c->groups, while building */
+	/* c->procs and c->groups grow by doubling while building, and are
+	 * cut to size at the end (10,000 programs: no copy per program) */
+	size_t procs_cap, groups_cap;
+	/* cb_here's last answer: consecutive options mostly come from one file */
+	char *here_file, *here_dir;
 };
 
 /* The names %(...)s can use in one option. */
@@ -58,6 +63,11 @@ const char *cb_env_get(char *const *env, const char *name);
 char *cb_xstrdup(struct ctx *x, const char *s);
 /* The directory of a file, as an absolute path. */
 char *cb_dir_of(const char *file);
+/* cb_dir_of kept by x for the next option from the same file: valid until
+ * the next call; NULL when out of memory (x->oom set).  cb_here_free ends
+ * it. */
+const char *cb_here(struct ctx *x, const char *file);
+void cb_here_free(struct ctx *x);
 char *cb_kv_text(struct ctx *x, const struct raw_kv *kv, const char *sep);
 int cb_expand(struct names *n, const struct raw_kv *kv, const char *value, char **out);
 void cb_gather(struct ctx *x, const struct raw_section *s, const char *const *names, size_t n,

@@ -65,6 +65,27 @@ char *cb_dir_of(const char *file)
 	return r;
 }
 
+const char *cb_here(struct ctx *x, const char *file)
+{
+	if (x->here_file && !strcmp(x->here_file, file))
+		return x->here_dir;
+	cb_here_free(x);
+	x->here_file = strdup(file);
+	x->here_dir = x->here_file ? cb_dir_of(file) : NULL;
+	if (!x->here_dir) {
+		cb_here_free(x);
+		x->oom = true;
+	}
+	return x->here_dir;
+}
+
+void cb_here_free(struct ctx *x)
+{
+	free(x->here_file);
+	free(x->here_dir);
+	x->here_file = x->here_dir = NULL;
+}
+
 /* A list as one shell-quoted command line, so that shlex splits it back
  * into the same words. */
 static char *shell_join(struct ctx *x, const struct raw_kv *kv)

@@ -1241,7 +1241,7 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 		if (conf_env_set(&p->env, sd->env.keys[i], sd->env.vals[i]) < 0)
 			x->oom = true;
 	if (v[P_ENV_FILE]) {
-		char *here = cb_dir_of(v[P_ENV_FILE]->file);
+		const char *here = cb_here(x, v[P_ENV_FILE]->file);
 		n.here = here;
 		char *t = NULL;
 		struct pbuild b = {.x = x, .p = p};
@@ -1252,14 +1252,11 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 				pg->bad = true;
 		}
 		free(t);
-		free(here);
 	}
 	if (v[P_ENVIRONMENT]) {
-		char *here = cb_dir_of(v[P_ENVIRONMENT]->file);
-		n.here = here;
+		n.here = cb_here(x, v[P_ENVIRONMENT]->file);
 		struct conf_env own = {0};
 		cb_t_env(x, &n, v[P_ENVIRONMENT], &own);
-		free(here);
 		for (size_t i = 0; i < own.n; i++)
 			if (conf_env_set(&p->env, own.keys[i], own.vals[i]) < 0)
 				x->oom = true;
@@ -1272,7 +1269,7 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 		const struct popt *d = &popts[i];
 		if (!v[i] || d->type == T_ELSEWHERE || (d->kinds && !(d->kinds & KIND(pg->kind))))
 			continue;
-		char *here = cb_dir_of(v[i]->file);
+		const char *here = cb_here(x, v[i]->file);
 		n.here = here;
 		char *t = NULL;
 		/* the socket is shared by the processes: no per-process names */
@@ -1288,7 +1285,6 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 		}
 		bool got =
 		    kv && cb_opt_get(x, d->shared ? &sock : &n, kv, &o, &t, d->whole ? NULL : ",");
-		free(here);
 		if (got)
 			popt_apply(&b, d, &o);
 		if (kv == &flat)
@@ -1388,8 +1384,7 @@ static long prog_number(struct ctx *x, struct prog *pg, const char *group, int o
 		return def;
 	struct names n = {
 	    .x = x, .host = true, .program = pg->name, .group = group, .env1 = &x->c->supd.env};
-	char *here = cb_dir_of(kv->file);
-	n.here = here;
+	n.here = cb_here(x, kv->file);
 	char *t = NULL;
 	struct opt o;
 	long v = def;
@@ -1397,7 +1392,6 @@ static long prog_number(struct ctx *x, struct prog *pg, const char *group, int o
 		cb_t_long(&o, min, 1000000, &v);
 	if (!o.v || o.bad)
 		pg->bad = true;
-	free(here);
 	free(t);
 	return v;
 }
@@ -1415,16 +1409,27 @@ static int group_cmp(const void *a, const void *b)
 	return strcmp(g->name, h->name);
 }
 
+/* Room for one more element in an array that doubles (link_groups cuts
+ * it to size): NULL when out of memory (x->oom set). */
+static void *grow(struct ctx *x, void **v, size_t n, size_t *cap, size_t size)
+{
+	if (n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		void *nv = realloc(*v, c * size);
+		if (!nv) {
+			x->oom = true;
+			return NULL;
+		}
+		*v = nv;
+		*cap = c;
+	}
+	return (char *)*v + n * size;
+}
+
 static struct conf_process *new_proc(struct ctx *x)
 {
 	struct conf *c = x->c;
-	struct conf_process *v = realloc(c->procs, (c->nprocs + 1) * sizeof(*v));
-	if (!v) {
-		x->oom = true;
-		return NULL;
-	}
-	c->procs = v;
-	return &v[c->nprocs];
+	return grow(x, (void **)&c->procs, c->nprocs, &x->procs_cap, sizeof(*c->procs));
 }
 
 static void drop_warnings(struct diags *d, size_t from)
@@ -1625,13 +1630,11 @@ static struct conf_group *new_group(struct ctx *x, const char *name, int priorit
 			   c->groups[i].line);
 		return NULL;
 	}
-	struct conf_group *g = realloc(c->groups, (c->ngroups + 1) * sizeof(*g));
-	if (!g) {
-		x->oom = true;
+	struct conf_group *g =
+	    grow(x, (void **)&c->groups, c->ngroups, &x->groups_cap, sizeof(*c->groups));
+	if (!g)
 		return NULL;
-	}
-	c->groups = g;
-	g = &g[c->ngroups++];
+	c->ngroups++;
 	memset(g, 0, sizeof(*g));
 	g->name = cb_xstrdup(x, name);
 	g->priority = priority;
@@ -1643,12 +1646,50 @@ static struct conf_group *new_group(struct ctx *x, const char *name, int priorit
 	return g;
 }
 
+/* proc_cmp through pointers, equal names in their order of definition (as
+ * the stable sort of the structures themselves had them). */
+static int proc_ptr_cmp(const void *a, const void *b)
+{
+	const struct conf_process *p = *(const struct conf_process *const *)a,
+				  *q = *(const struct conf_process *const *)b;
+	int r = proc_cmp(p, q);
+	return r ? r : (p > q) - (p < q);
+}
+
+/* The processes sorted by group and name, in an array of their exact
+ * size: pointers sorted, then each structure moved once (qsort of the
+ * structures themselves copied each one log n times). */
+static void sort_procs(struct ctx *x)
+{
+	struct conf *c = x->c;
+	if (!c->nprocs)
+		return;
+	const struct conf_process **ord = malloc(c->nprocs * sizeof(*ord));
+	struct conf_process *v = malloc(c->nprocs * sizeof(*v));
+	if (!ord || !v) {
+		free(ord);
+		free(v);
+		x->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < c->nprocs; i++)
+		ord[i] = &c->procs[i];
+	qsort(ord, c->nprocs, sizeof(*ord), proc_ptr_cmp);
+	for (size_t i = 0; i < c->nprocs; i++)
+		v[i] = *ord[i];
+	free(ord);
+	free(c->procs);
+	c->procs = v;
+	x->procs_cap = c->nprocs;
+}
+
 /* After sorting the processes: each group's indices, duplicate names. */
 static void link_groups(struct ctx *x)
 {
 	struct conf *c = x->c;
-	if (c->nprocs)
-		qsort(c->procs, c->nprocs, sizeof(*c->procs), proc_cmp);
+	sort_procs(x);
+	if (x->oom)
+		return;
 	for (size_t i = 0; i < c->nprocs; i++) {
 		struct conf_process *p = &c->procs[i];
 		if (i && !proc_cmp(&c->procs[i - 1], p)) {
@@ -1675,9 +1716,18 @@ void cb_build_programs(struct ctx *x, struct raw_conf *r)
 	struct prog *ps = calloc(r->nsecs ? r->nsecs : 1, sizeof(*ps));
 	struct hgroup *hs = calloc(r->nsecs ? r->nsecs : 1, sizeof(*hs));
 	size_t nps = 0, nhs = 0;
+	struct strmap names = {0}; /* prog_opts[i] -> i */
 	if (!ps || !hs) {
 		x->oom = true;
 		goto out;
+	}
+	for (size_t i = 0; i < P_N; i++) {
+		size_t o;
+		if (prog_opts[i] && !strmap_get(&names, prog_opts[i], &o) &&
+		    strmap_put(&names, prog_opts[i], i) < 0) {
+			x->oom = true;
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < r->nsecs; i++) {
 		const struct raw_section *s = &r->secs[i];
@@ -1700,13 +1750,16 @@ void cb_build_programs(struct ctx *x, struct raw_conf *r)
 				pg->name = NULL;
 				break;
 			}
-			cb_gather(x, s, prog_opts, P_N, pg->v, false);
+			/* cb_gather's work, with the names looked up in a map:
+			 * 10,000 sections times the table's length was a fifth
+			 * of a reload */
 			for (size_t j = 0; j < s->nkv; j++) {
 				const struct raw_kv *kv = &s->kv[j];
 				size_t o;
-				for (o = 0; o < P_N; o++)
-					if (pg->v[o] == kv)
-						break;
+				if (!strmap_get(&names, kv->key, &o))
+					o = P_N;
+				else
+					pg->v[o] = kv;
 				bool ok =
 				    o < P_N && (!popts[o].kinds || popts[o].kinds & KIND(pg->kind));
 				if (!ok)
@@ -1751,8 +1804,14 @@ void cb_build_programs(struct ctx *x, struct raw_conf *r)
 	}
 	if (x->oom || x->d->nerrors > x->errors0)
 		goto out;
-	if (x->c->ngroups)
+	if (x->c->ngroups) {
 		qsort(x->c->groups, x->c->ngroups, sizeof(*x->c->groups), group_cmp);
+		/* the doubling's slack back (it lives as long as the config) */
+		struct conf_group *fit =
+		    realloc(x->c->groups, x->c->ngroups * sizeof(*x->c->groups));
+		if (fit)
+			x->c->groups = fit;
+	}
 	link_groups(x);
 	if (!x->oom && x->d->nerrors == x->errors0)
 		cb_check_deps(x);
@@ -1765,5 +1824,6 @@ out:
 	}
 	free(ps);
 	free(hs);
+	strmap_free(&names);
 	strmap_free(&x->groups);
 }

@@ -21,13 +21,38 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
+struct raw_block {
+	struct raw_block *next;
+	size_t used, cap;
+	char data[];
+};
+
+/* A copy of n bytes and a NUL in r's arena, or NULL. */
+static char *arena_copy(struct raw_conf *r, const char *s, size_t n)
+{
+	struct raw_block *b = r->block;
+	if (!b || b->cap - b->used < n + 1) {
+		size_t cap = n + 1 > 65536 - sizeof(*b) ? n + 1 : 65536 - sizeof(*b);
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->next = r->block;
+		b->used = 0;
+		b->cap = cap;
+		r->block = b;
+	}
+	char *d = b->data + b->used;
+	memcpy(d, s, n);
+	d[n] = 0;
+	b->used += n + 1;
+	return d;
+}
+
+/* The strings stay in the arena until raw_free. */
 static void kv_clear(struct raw_kv *kv)
 {
-	free(kv->key);
-	free(kv->value);
 	strv_free(kv->items, kv->nitems);
 	strv_free(kv->mapkeys, kv->nitems);
-	free(kv->file);
 	memset(kv, 0, sizeof(*kv));
 }
 
@@ -45,6 +70,11 @@ void raw_free(struct raw_conf *r)
 	strmap_free(&r->names);
 	free(r->skip.name);
 	free(r->skip.file);
+	while (r->block) {
+		struct raw_block *b = r->block;
+		r->block = b->next;
+		free(b);
+	}
 	memset(r, 0, sizeof(*r));
 }
 
@@ -71,6 +101,7 @@ struct raw_section *raw_section(struct raw_conf *r, const char *name, const char
 			r->skip.file = file ? strdup(file) : NULL;
 			r->skip.line = line;
 			r->skip.discard = true;
+			r->skip.owner = r;
 			return r->skip.name && (!file || r->skip.file) ? &r->skip : NULL;
 		}
 	}
@@ -92,6 +123,7 @@ struct raw_section *raw_section(struct raw_conf *r, const char *name, const char
 		return NULL;
 	}
 	s->line = line;
+	s->owner = r;
 	r->nsecs++;
 	return s;
 }
@@ -122,13 +154,15 @@ static char **strv_dup(char *const *v, size_t n)
 /* The slot for key: the existing pair (cleared) or a new one at the end. */
 static struct raw_kv *kv_slot(struct raw_section *s, const char *key, const char *file, int line)
 {
-	char *lk = strdup(key);
-	char *f = file ? strdup(file) : NULL;
-	if (!lk || (file && !f)) {
-		free(lk);
-		free(f);
+	struct raw_conf *r = s->owner;
+	char *lk = arena_copy(r, key, strlen(key));
+	const char *f = NULL;
+	if (file && r->last_file && !strcmp(r->last_file, file))
+		f = r->last_file;
+	else if (file && (f = arena_copy(r, file, strlen(file))))
+		r->last_file = f;
+	if (!lk || (file && !f))
 		return NULL;
-	}
 	for (char *p = lk; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 
@@ -137,13 +171,10 @@ static struct raw_kv *kv_slot(struct raw_section *s, const char *key, const char
 		kv_clear(kv);
 	} else {
 		if (s->nkv == s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 16;
+			size_t cap = s->cap ? s->cap * 2 : 8; /* 10,000 sections of a few pairs */
 			struct raw_kv *v = realloc(s->kv, cap * sizeof(*v));
-			if (!v) {
-				free(lk);
-				free(f);
+			if (!v)
 				return NULL;
-			}
 			s->kv = v;
 			s->cap = cap;
 		}
@@ -151,7 +182,7 @@ static struct raw_kv *kv_slot(struct raw_section *s, const char *key, const char
 		memset(kv, 0, sizeof(*kv));
 	}
 	kv->key = lk;
-	kv->file = f;
+	kv->file = (char *)f;
 	kv->line = line;
 	return kv;
 }
@@ -175,7 +206,8 @@ int raw_set(struct raw_section *s, const char *key, const char *value, const cha
 	if (!kv)
 		return -ENOMEM;
 	kv->kind = RAW_SCALAR;
-	kv->value = strdup(value ? value : "");
+	value = value ? value : "";
+	kv->value = arena_copy(s->owner, value, strlen(value));
 	if (!kv->value)
 		return kv_fail(s, kv);
 	return 0;

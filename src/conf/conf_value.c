@@ -712,7 +712,10 @@ int cv_shlex(const char *s, char ***argv, int *argc, const char **why)
 				}
 				p++;
 			} else {
-				r = buf_addc(&b, *p++);
+				/* a run of plain characters in one append */
+				size_t k = strcspn(p, " \t\r\n\\'\"");
+				r = buf_add(&b, p, k);
+				p += k;
 			}
 		}
 		if (r == 0) {
@@ -744,7 +747,10 @@ int cv_expand(const char *s, cv_lookup_fn lookup, void *ctx, char **out, char **
 	*bad = NULL;
 	for (const char *p = s; r == 0 && *p; p++) {
 		if (*p != '%') {
-			r = buf_addc(&b, *p);
+			/* up to the next '%' in one append */
+			const char *e = strchrnul(p, '%');
+			r = buf_add(&b, p, (size_t)(e - p));
+			p = e - 1;
 			continue;
 		}
 		if (p[1] == '%') {

@@ -211,6 +211,16 @@ static int op_reread(void *arg, struct ops_diff *out, char *err, size_t errlen)
 {
 	struct daemon *d = arg;
 	struct conf *nc = NULL;
+	/* Nothing changed since the last reread (supctl's update rereads
+	 * right after a reread): its model again, for a 10,000-program
+	 * config one read of the file instead of a parse (#18). */
+	if (d->reread && daemon_conf_unchanged(d, d->reread->c)) {
+		log_debug("reread: %s unchanged since the last reread", d->reread->c->path);
+		int r = diff(d, d->reread->c, out);
+		if (r < 0)
+			ops_diff_free(out);
+		return r;
+	}
 	int r = daemon_load_conf(d, &nc, err, errlen);
 	if (r < 0)
 		return r;

@@ -149,6 +149,9 @@ int daemon_reload(struct daemon *d, char *why, size_t whylen);
  * a new model in *out, or a negative errno with the errors in err (several
  * lines). */
 int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errlen);
+/* Whether daemon_load_conf would now read what c was read from (scale,
+ * #18: update's reread right after a reread takes the reread's model). */
+bool daemon_conf_unchanged(struct daemon *d, const struct conf *c);
 
 /* daemon_upgrade.c (doc/upgrade.md) */
 /* supctl upgrade and SIGUSR1: checks the binary (path, or NULL: supd's

@@ -11,15 +11,23 @@
 #include "log.h"
 #include "proc.h"
 
-int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errlen)
+/* How the daemon loads its config: the file and overrides it was started
+ * with, in its own environment. */
+static struct conf_load_opts load_opts(const struct daemon *d)
 {
 	const struct supd_opts *o = d->opts;
-	struct conf_load_opts lo = {
+	return (struct conf_load_opts){
 	    .path = o->config_path,
 	    .format = o->format,
 	    .overrides = o->overrides,
 	    .environ = NULL,
 	};
+}
+
+int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errlen)
+{
+	const struct supd_opts *o = d->opts;
+	struct conf_load_opts lo = load_opts(d);
 	struct diags dg;
 	char buf[1024];
 	size_t n = 0;
@@ -39,6 +47,12 @@ int daemon_load_conf(struct daemon *d, struct conf **out, char *err, size_t errl
 	}
 	diags_free(&dg);
 	return r;
+}
+
+bool daemon_conf_unchanged(struct daemon *d, const struct conf *c)
+{
+	struct conf_load_opts lo = load_opts(d);
+	return conf_inputs_same(c, &lo);
 }
 
 /* What a reload takes before it changes anything. */
