@@ -44,7 +44,6 @@ struct cgroups {
  * only for an error message or a spawn's fallback (cgroup_path). */
 struct cgroup {
 	struct cgroups *cg;
-	int dfd; /* O_PATH|O_DIRECTORY of the leaf */
 	int wd;	 /* inotify watch on cgroup.events; -1: none */
 	void (*cb)(struct cgroup *c, void *arg);
 	void *arg;
@@ -469,7 +468,6 @@ static int leaf_open(struct cgroups *cg, const char *group, const char *process,
 	if (!c)
 		return -ENOMEM;
 	c->cg = cg;
-	c->dfd = -1;
 	c->wd = -1;
 	memcpy(c->rel, group, gl);
 	c->rel[gl] = '/';
@@ -480,7 +478,7 @@ static int leaf_open(struct cgroups *cg, const char *group, const char *process,
 	if (!cgroup_procs_path(c, path, sizeof(path)) || !cgroup_path(c, path, sizeof(path)))
 		goto fail;
 	/* (its group's directory, with the controllers, exists with it) */
-	if (known && (c->dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0)
+	if (known && access(path, F_OK) == 0)
 		goto done;
 	char *slash = path + strlen(path) - pl - 1;
 	*slash = 0; /* the group's directory */
@@ -493,11 +491,6 @@ static int leaf_open(struct cgroups *cg, const char *group, const char *process,
 	*slash = '/';
 	if ((r = make_dir(path)) < 0)
 		goto fail;
-	c->dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (c->dfd < 0) {
-		r = -errno;
-		goto fail;
-	}
 done:
 	list_push(&cg->all, c, link);
 	*out = c;
@@ -523,8 +516,6 @@ void cgroup_close(struct cgroup *c)
 		return;
 	cgroup_unwatch(c);
 	list_unlink(c, link);
-	if (c->dfd >= 0)
-		close(c->dfd);
 	char path[PATH_MAX];
 	if (cgroup_path(c, path, sizeof(path)) && rmdir(path) == 0) {
 		/* The group's directory goes with its last leaf. */
@@ -546,15 +537,49 @@ const char *cgroup_procs_path(const struct cgroup *c, char *buf, size_t len)
 	return n >= 0 && (size_t)n < len ? buf : NULL;
 }
 
-int cgroup_fd(const struct cgroup *c)
+/* A leaf's directory, opened when needed: a descriptor kept open for
+ * each leaf would double supd's per-program descriptors, which at 10,000
+ * programs is past common hard limits (doc/cgroups.md). */
+static int leaf_dir(const struct cgroup *c)
 {
-	return c->dfd;
+	char path[PATH_MAX];
+	if (!cgroup_path(c, path, sizeof(path)))
+		return -ENAMETOOLONG;
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int cgroup_dir(const struct cgroup *c)
+{
+	return leaf_dir(c);
+}
+
+/* read_at, write_at and openat of one of the leaf's files. */
+static ssize_t leaf_read(const struct cgroup *c, const char *file, char *buf, size_t len)
+{
+	int d = leaf_dir(c);
+	if (d < 0)
+		return d;
+	ssize_t n = read_at(d, file, buf, len);
+	close(d);
+	return n;
+}
+
+static int leaf_openat(const struct cgroup *c, const char *file, int flags)
+{
+	int d = leaf_dir(c);
+	if (d < 0)
+		return d;
+	int fd = openat(d, file, flags | O_CLOEXEC);
+	int e = errno;
+	close(d);
+	return fd < 0 ? -e : fd;
 }
 
 int cgroup_populated(const struct cgroup *c)
 {
 	char buf[256];
-	ssize_t n = read_at(c->dfd, "cgroup.events", buf, sizeof(buf));
+	ssize_t n = leaf_read(c, "cgroup.events", buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	uint64_t v = 0;
@@ -565,9 +590,9 @@ int cgroup_populated(const struct cgroup *c)
 
 int cgroup_pids(const struct cgroup *c, pid_t *v, size_t n)
 {
-	int fd = openat(c->dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	int fd = leaf_openat(c, "cgroup.procs", O_RDONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	FILE *f = fdopen(fd, "r");
 	if (!f) {
 		close(fd);
@@ -770,10 +795,15 @@ int cgroup_set_limits(struct cgroup *c, const struct conf_cgroup *l, unsigned *m
 	if (l->set & CONF_CG_IO_WEIGHT)
 		snprintf(w[6].val, sizeof(w[6].val), "default %d", l->io_weight);
 	int first = 0;
+	int d = leaf_dir(c);
+	if (d < 0) {
+		snprintf(err, errlen, "%s/%s: %s", c->cg->base, c->rel, strerror(-d));
+		return d;
+	}
 	for (int i = 0; i < 7; i++) {
 		if (!(have & w[i].ctrl))
 			continue;
-		int r = write_at(c->dfd, w[i].file, w[i].val, c->cg->fake);
+		int r = write_at(d, w[i].file, w[i].val, c->cg->fake);
 		/* memory.swap.max is absent without swap accounting: only a
 		 * limit asked for is an error. */
 		if (r < 0 && (l->set & w[i].bit) && !first) {
@@ -782,6 +812,7 @@ int cgroup_set_limits(struct cgroup *c, const struct conf_cgroup *l, unsigned *m
 				 strerror(-r));
 		}
 	}
+	close(d);
 	return first;
 }
 
@@ -791,7 +822,7 @@ int cgroup_oom_kills(const struct cgroup *c, uint64_t *out)
 {
 	char buf[512];
 	*out = 0;
-	ssize_t n = read_at(c->dfd, "memory.events", buf, sizeof(buf));
+	ssize_t n = leaf_read(c, "memory.events", buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	keyed(buf, "oom_kill", out);
@@ -826,9 +857,9 @@ static ssize_t stat_read(const struct cgroup *c, const char *file, int *kept, in
 		int fd = kept ? *kept : -1;
 		bool keep = false;
 		if (fd < 0) {
-			fd = openat(c->dfd, file, O_RDONLY | O_CLOEXEC);
+			fd = leaf_openat(c, file, O_RDONLY);
 			if (fd < 0)
-				return -errno;
+				return fd;
 			keep = kept && budget && *budget > 0;
 		}
 		size_t got = 0;

@@ -86,8 +86,9 @@ void cgroup_close(struct cgroup *c);
 const char *cgroup_path(const struct cgroup *c, char *buf, size_t len);
 /* The leaf's cgroup.procs, which a child writes "0" to before exec. */
 const char *cgroup_procs_path(const struct cgroup *c, char *buf, size_t len);
-/* A directory fd of the leaf (CLONE_INTO_CGROUP). */
-int cgroup_fd(const struct cgroup *c);
+/* A new directory fd of the leaf (CLONE_INTO_CGROUP), for the caller to
+ * close; or a negative errno. */
+int cgroup_dir(const struct cgroup *c);
 
 /* 1: processes in it (cgroup.events populated), 0: empty. */
 int cgroup_populated(const struct cgroup *c);

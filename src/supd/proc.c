@@ -1090,7 +1090,7 @@ static int start(struct proc *p)
 	struct cgroup *leaf = open_leaf(p, false);
 	if (leaf) {
 		req.cgroup_procs = cgroup_procs_path(leaf, procs, sizeof(procs));
-		req.cgroup_fd = cgroup_fd(leaf);
+		req.cgroup_fd = cgroup_dir(leaf); /* < 0: the child joins by its path */
 		if (cgroup_oom_kills(leaf, &p->cg->oom_base) < 0)
 			p->cg->oom_base = 0;
 	}
@@ -1107,6 +1107,8 @@ static int start(struct proc *p)
 		r = check_prepare(p, &req, err, sizeof(err));
 	if (r >= 0)
 		r = spawn_start(&req, &ch, err, sizeof(err));
+	if (leaf && req.cgroup_fd >= 0)
+		close(req.cgroup_fd);
 	check_spawned(p, r >= 0);
 	if (r < 0) {
 		set_spawnerr(p, err);

@@ -96,6 +96,12 @@ bb_wait 30 test -s "$T/first.cg"
 expect_eq "0::$rel/first/first" "$(grep '^0::' "$T/first.cg")" "the first thing the child read of /proc/self/cgroup"
 ok "a child is in its leaf cgroup from its first instruction"
 
+# A leaf costs supd no descriptor while its program runs (10,000 programs
+# must fit in the file limit: doc/cgroups.md).
+held=$(for f in /proc/$SUPD_PID/fd/*; do readlink "$f"; done | grep -c "^$base/" || true)
+expect_eq 0 "$held" "descriptors supd holds under $base"
+ok "no descriptor held per leaf"
+
 for f in cg grp proc atexit; do
 	bb_wait 30 test -s "$T/$f.it"
 done

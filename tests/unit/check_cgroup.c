@@ -242,7 +242,7 @@ START_TEST(test_stats_kept)
 	struct cgroups *cg = open_host();
 	struct cgroup *c;
 	ck_assert_int_eq(cgroup_open(cg, "g", "k", &c), 0);
-	const char *d = cgroup_path(c);
+	const char *d = cgroup_path(c, pb, sizeof(pb));
 	fake_leaf(d);
 	struct cgroup_statfds f;
 	cgroup_statfds_init(&f);
