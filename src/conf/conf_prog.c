@@ -1388,8 +1388,11 @@ static long prog_number(struct ctx *x, struct prog *pg, const char *group, int o
 	char *t = NULL;
 	struct opt o;
 	long v = def;
+	/* At most 100,000 (numprocs_start as well): ten times the most
+	 * processes supd is measured with (doc/performance.md); an extra digit
+	 * in a config is an error, not a load of a million processes. */
 	if (cb_opt_get(x, &n, kv, &o, &t, ","))
-		cb_t_long(&o, min, 1000000, &v);
+		cb_t_long(&o, min, 100000, &v);
 	if (!o.v || o.bad)
 		pg->bad = true;
 	free(t);
