@@ -263,6 +263,24 @@ const char *conf_process_namespec(const struct conf_process *p, char *buf, size_
 
 struct conf_process *conf_find_process(const struct conf *c, const char *group, const char *name)
 {
+	/* A built model's processes are sorted by group, then name
+	 * (conf_prog.c): a binary search, as an upgrade or a state file looks
+	 * up every process (quadratic at 10,000 by a scan).  A model made
+	 * otherwise (tests) falls back to the scan. */
+	size_t lo = 0, hi = group ? c->nprocs : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct conf_process *p = &c->procs[mid];
+		int r = strcmp(group, p->group);
+		if (!r)
+			r = strcmp(name, p->name);
+		if (!r)
+			return p;
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	for (size_t i = 0; i < c->nprocs; i++) {
 		struct conf_process *p = &c->procs[i];
 		if ((!group || !strcmp(p->group, group)) && !strcmp(p->name, name))
