@@ -76,9 +76,8 @@ int cgroups_leftovers(struct cgroups *cg,
 
 /* One process's leaf: made if missing (with its group's directory). */
 int cgroup_open(struct cgroups *cg, const char *group, const char *process, struct cgroup **out);
-/* The same for a leaf that should exist already (an upgrade in place
- * takes over its processes): one open(2) when it does, else as
- * cgroup_open. */
+/* The same for a leaf known to exist with processes in it (an upgrade in
+ * place takes over its processes): no system call. */
 int cgroup_reopen(struct cgroups *cg, const char *group, const char *process, struct cgroup **out);
 /* Forgets the leaf; removes it when empty. */
 void cgroup_close(struct cgroup *c);

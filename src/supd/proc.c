@@ -925,7 +925,10 @@ static struct cgroup *open_leaf(struct proc *p, bool known)
 			 cgroups_base(cg), strerror(-r));
 		return NULL;
 	}
-	set_limits(p, p->cg->leaf);
+	/* (an upgrade's leaf has the limits the old image wrote: an upgrade
+	 * needs the config unchanged) */
+	if (!known)
+		set_limits(p, p->cg->leaf);
 	return p->cg->leaf;
 }
 
@@ -1901,7 +1904,7 @@ int proc_adopt(struct proc *p, const struct upg_proc *u)
 		procs_pid_insert(t, p);
 		/* cgroups: the previous image put it in its leaf, whose path
 		 * is the same: take the leaf again, so that stop empties it */
-		struct cgroup *leaf = open_leaf(p, true);
+		struct cgroup *leaf = open_leaf(p, u->oom_base >= 0); /* had a leaf */
 		/* (the old image's count when the run began: no read) */
 		if (leaf && u->oom_base >= 0)
 			p->cg->oom_base = (uint64_t)u->oom_base;
