@@ -1704,12 +1704,18 @@ static void link_groups(struct ctx *x)
 		struct conf_group *g = conf_find_group(c, p->group);
 		if (!g)
 			continue;
-		size_t *v = realloc(g->procs, (g->nprocs + 1) * sizeof(*v));
-		if (!v) {
-			x->oom = true;
-			return;
+		/* Doubling, at each power of two: a group of numprocs=50000
+		 * grown one element a time copied it all each time where
+		 * realloc cannot grow in place (found by fuzz_ini under ASan). */
+		size_t n = g->nprocs;
+		if ((n & (n - 1)) == 0) {
+			size_t *v = realloc(g->procs, (n ? 2 * n : 1) * sizeof(*v));
+			if (!v) {
+				x->oom = true;
+				return;
+			}
+			g->procs = v;
 		}
-		g->procs = v;
 		g->procs[g->nprocs++] = i;
 	}
 }
