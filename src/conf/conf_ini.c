@@ -289,6 +289,9 @@ static size_t skip_discarded(const struct raw_conf *r, const char *text, size_t 
 	return end;
 }
 
+/* Errors in one file after which the rest of it is not read. */
+#define INI_MAX_ERRORS 100
+
 int conf_ini_parse(struct raw_conf *r, const char *file, const char *text, size_t len,
 		   struct diags *d)
 {
@@ -328,6 +331,17 @@ int conf_ini_parse(struct raw_conf *r, const char *file, const char *text, size_
 		if (j + 1 < len && text[j] == '\r' && text[j + 1] == '\n')
 			j++;
 		i = j + 1;
+		/* A file that is no config at all (an [include] pattern that
+		 * matched binaries) would be an error a line: the first ones
+		 * say enough. */
+		if (st.nerr >= INI_MAX_ERRORS && i < len) {
+			diag_error(
+			    d, file, lineno, 0,
+			    "%d errors: the rest of the file is not read (is it a config file?)",
+			    st.nerr);
+			st.nerr++;
+			break;
+		}
 	}
 	if (rc >= 0)
 		rc = flush_option(&st);

@@ -429,6 +429,23 @@ START_TEST(test_err_nul)
 }
 END_TEST
 
+/* A file that is no config (an include pattern matching binaries): the
+ * first 100 errors, then one saying the rest is not read. */
+START_TEST(test_err_not_config)
+{
+	static char t[4000];
+	size_t n = 0;
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(t + n, sizeof(t) - n, "x%d\n", i % 10);
+	RC = conf_ini_parse(&R, "bin", t, n, &D);
+	ck_assert_int_eq(RC, -EINVAL);
+	ck_assert_uint_eq(D.n, 101);
+	ck_assert_str_eq(
+	    diag_text(100),
+	    "bin:100: 100 errors: the rest of the file is not read (is it a config file?)");
+}
+END_TEST
+
 START_TEST(test_err_long_excerpt)
 {
 	char t[300];
@@ -505,6 +522,7 @@ int main(void)
 	tcase_add_test(tc, test_err_empty_header_and_key);
 	tcase_add_test(tc, test_err_collects_all);
 	tcase_add_test(tc, test_err_nul);
+	tcase_add_test(tc, test_err_not_config);
 	tcase_add_test(tc, test_err_long_excerpt);
 	tcase_add_test(tc, test_two_files_merge);
 	tcase_add_test(tc, test_percent_untouched);
