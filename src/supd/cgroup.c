@@ -542,7 +542,7 @@ const char *cgroup_procs_path(const struct cgroup *c, char *buf, size_t len)
 /* A leaf's directory, opened when needed: a descriptor kept open for
  * each leaf would double supd's per-program descriptors, which at 10,000
  * programs is past common hard limits (doc/cgroups.md). */
-static int leaf_dir(const struct cgroup *c)
+int cgroup_dir(const struct cgroup *c)
 {
 	char path[PATH_MAX];
 	if (!cgroup_path(c, path, sizeof(path)))
@@ -551,15 +551,10 @@ static int leaf_dir(const struct cgroup *c)
 	return fd < 0 ? -errno : fd;
 }
 
-int cgroup_dir(const struct cgroup *c)
-{
-	return leaf_dir(c);
-}
-
 /* read_at, write_at and openat of one of the leaf's files. */
 static ssize_t leaf_read(const struct cgroup *c, const char *file, char *buf, size_t len)
 {
-	int d = leaf_dir(c);
+	int d = cgroup_dir(c);
 	if (d < 0)
 		return d;
 	ssize_t n = read_at(d, file, buf, len);
@@ -569,7 +564,7 @@ static ssize_t leaf_read(const struct cgroup *c, const char *file, char *buf, si
 
 static int leaf_openat(const struct cgroup *c, const char *file, int flags)
 {
-	int d = leaf_dir(c);
+	int d = cgroup_dir(c);
 	if (d < 0)
 		return d;
 	int fd = openat(d, file, flags | O_CLOEXEC);
@@ -797,7 +792,7 @@ int cgroup_set_limits(struct cgroup *c, const struct conf_cgroup *l, unsigned *m
 	if (l->set & CONF_CG_IO_WEIGHT)
 		snprintf(w[6].val, sizeof(w[6].val), "default %d", l->io_weight);
 	int first = 0;
-	int d = leaf_dir(c);
+	int d = cgroup_dir(c);
 	if (d < 0) {
 		snprintf(err, errlen, "%s/%s: %s", c->cg->base, c->rel, strerror(-d));
 		return d;

@@ -1078,6 +1078,7 @@ static int start(struct proc *p)
 	    .no_stdin_pipe = t->env.no_stdin_pipes,
 	    .child_nofile = t->env.child_nofile,
 	    .slots = t->env.slots,
+	    .cgroup_fd = -1,
 	};
 	struct spawn_child ch;
 	char err[512];
@@ -1110,7 +1111,7 @@ static int start(struct proc *p)
 		r = check_prepare(p, &req, err, sizeof(err));
 	if (r >= 0)
 		r = spawn_start(&req, &ch, err, sizeof(err));
-	if (leaf && req.cgroup_fd >= 0)
+	if (req.cgroup_fd >= 0)
 		close(req.cgroup_fd);
 	check_spawned(p, r >= 0);
 	if (r < 0) {
