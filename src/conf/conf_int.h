@@ -36,6 +36,10 @@ struct ctx {
 	size_t procs_cap, groups_cap;
 	/* cb_here's last answer: consecutive options mostly come from one file */
 	char *here_file, *here_dir;
+	/* cb_check_dir_of's last directory found: 10,000 log files in one
+	 * directory cost one stat, not 10,000 (a reload's and an upgrade's
+	 * parse pay for each) */
+	char *dir_seen;
 };
 
 /* The names %(...)s can use in one option. */
@@ -65,7 +69,7 @@ char *cb_xstrdup(struct ctx *x, const char *s);
 char *cb_dir_of(const char *file);
 /* cb_dir_of kept by x for the next option from the same file: valid until
  * the next call; NULL when out of memory (x->oom set).  cb_here_free ends
- * it. */
+ * it, and cb_check_dir_of's cache. */
 const char *cb_here(struct ctx *x, const char *file);
 void cb_here_free(struct ctx *x);
 char *cb_kv_text(struct ctx *x, const struct raw_kv *kv, const char *sep);

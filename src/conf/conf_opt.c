@@ -65,15 +65,22 @@ char *cb_dir_of(const char *file)
 	return r;
 }
 
+static void here_drop(struct ctx *x)
+{
+	free(x->here_file);
+	free(x->here_dir);
+	x->here_file = x->here_dir = NULL;
+}
+
 const char *cb_here(struct ctx *x, const char *file)
 {
 	if (x->here_file && !strcmp(x->here_file, file))
 		return x->here_dir;
-	cb_here_free(x);
+	here_drop(x);
 	x->here_file = strdup(file);
 	x->here_dir = x->here_file ? cb_dir_of(file) : NULL;
 	if (!x->here_dir) {
-		cb_here_free(x);
+		here_drop(x);
 		x->oom = true;
 	}
 	return x->here_dir;
@@ -81,9 +88,9 @@ const char *cb_here(struct ctx *x, const char *file)
 
 void cb_here_free(struct ctx *x)
 {
-	free(x->here_file);
-	free(x->here_dir);
-	x->here_file = x->here_dir = NULL;
+	here_drop(x);
+	free(x->dir_seen);
+	x->dir_seen = NULL;
 }
 
 /* A list as one shell-quoted command line, so that shlex splits it back
@@ -342,13 +349,26 @@ void cb_check_dir_of(struct ctx *x, const struct raw_kv *kv, const char *path)
 		x->oom = true;
 		return;
 	}
-	const char *dir = dirname(copy);
+	char *dir = dirname(copy);
+	if (x->dir_seen && !strcmp(x->dir_seen, dir)) {
+		free(copy);
+		return;
+	}
 	struct stat st;
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		diag_warn(x->d, kv->file, kv->line, 0,
 			  "%s: the directory of '%s' does not exist on this machine", kv->key,
 			  path);
+		free(copy);
+		return;
+	}
+	/* dirname may return a static "." or "/", or a pointer into copy */
+	char *seen = strdup(dir);
 	free(copy);
+	if (seen) {
+		free(x->dir_seen);
+		x->dir_seen = seen;
+	}
 }
 
 void cb_check_dir(struct ctx *x, const struct raw_kv *kv, const char *dir)

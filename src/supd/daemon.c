@@ -577,7 +577,8 @@ static int start_programs(struct daemon *d)
 		/* An upgrade in place: the processes run on, nothing starts. */
 		daemon_upgrade_adopt(d);
 		daemon_notify(d, "READY=1");
-		daemon_trim_heap();
+		/* (the heap is trimmed a second later, once the control
+		 * socket answers again: daemon_upgrade_adopt) */
 		return 0;
 	}
 	/* Buffered until listeners are READY, as supervisord's are. */

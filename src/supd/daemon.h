@@ -30,6 +30,10 @@ int daemon_run(const struct supd_opts *o, struct conf *c);
  * fd ($SUPD_UPGRADE_STATE; -1: none) and checks it against c; prints "ok
  * VERSION" when this binary can take over.  Returns the exit status. */
 int daemon_upgrade_probe(const struct conf *c, int fd);
+/* The new image of an upgrade, before it loads the config: makes as much
+ * heap resident as the old image held ($SUPD_UPGRADE_HEAP), in one call
+ * instead of a page fault per page.  Nothing when the variable is unset. */
+void daemon_upgrade_prefault(void);
 /* CLOCK_MONOTONIC in microseconds (the same clock across the exec). */
 int64_t daemon_upgrade_now_us(void);
 

@@ -75,6 +75,7 @@ struct daemon {
 	char *upgrade_path;	    /* the binary an upgrade under way execs */
 	char *upgrade_error;	    /* why the last one failed; NULL: it did not */
 	struct loop_timer upgrade_timer;
+	struct loop_timer trim_timer; /* the new image: the prefault's rest back */
 	struct upg_state *upg; /* the new image: what the old one handed over */
 	pid_t probe_pid;       /* the new binary's probe run; 0: none */
 	int probe_fd;	       /* its output; -1: ended */

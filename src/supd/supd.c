@@ -150,6 +150,7 @@ int main(int argc, char **argv)
 			upgrade_fd = (int)v;
 		upg_main_us = daemon_upgrade_now_us();
 		unsetenv(UPG_ENV);
+		daemon_upgrade_prefault();
 	}
 
 	opterr = 0; /* our own message names the option */

@@ -45,6 +45,9 @@
 #define UPG_VERSION 3
 /* The environment variable that carries the document's fd across exec. */
 #define UPG_ENV "SUPD_UPGRADE_STATE"
+/* The bytes the old image's heap held: how much the new one makes
+ * resident at once, before its config (daemon_upgrade_prefault). */
+#define UPG_HEAP_ENV "SUPD_UPGRADE_HEAP"
 /* At most this many records of each kind, and this many pipes per
  * process: a damaged count cannot make a reader allocate without end. */
 #define UPG_MAX_RECORDS 1000000
