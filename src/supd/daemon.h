@@ -30,6 +30,9 @@ int daemon_run(const struct supd_opts *o, struct conf *c);
  * fd ($SUPD_UPGRADE_STATE; -1: none) and checks it against c; prints "ok
  * VERSION" when this binary can take over.  Returns the exit status. */
 int daemon_upgrade_probe(const struct conf *c, int fd);
+/* First thing in main: where the heap begins (daemon_reserve_heap makes it
+ * resident before a config load). */
+void daemon_heap_mark_base(void);
 /* The new image of an upgrade, before it loads the config: makes as much
  * heap resident as the old image held ($SUPD_UPGRADE_HEAP), in one call
  * instead of a page fault per page.  Nothing when the variable is unset. */

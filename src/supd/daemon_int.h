@@ -20,6 +20,13 @@ struct upg_state;
 
 #define ORPHAN_GRACE_MS 5000
 #define WAIT_REPORT_MS	3000
+/* daemon_reserve_heap's bounds: below the first, the faults cost less
+ * than the call; above the second, glibc's mmap threshold rises no more */
+#define RESERVE_MIN  (64u * 1024)
+#define RESERVE_MAX  (32u << 20)
+#define RESERVE_SPAN (128u << 20) /* the most of the heap made resident */
+/* how long after a config load or an upgrade the heap is trimmed */
+#define TRIM_MS 1000
 
 enum phase {
 	PH_RUNNING,
@@ -60,6 +67,7 @@ struct daemon {
 	bool orphans_sigkill;
 	struct loop_timer orphan_timer;
 	struct loop_timer shutdown_timer; /* a shutdown asked for by shutdown_on */
+	struct loop_timer trim_timer;	  /* daemon_trim_heap_soon; cb NULL: unused */
 	int exit_status;		  /* supd's: 0, or per shutdown_on */
 
 	/* control plane (control.c) */
@@ -75,7 +83,6 @@ struct daemon {
 	char *upgrade_path;	    /* the binary an upgrade under way execs */
 	char *upgrade_error;	    /* why the last one failed; NULL: it did not */
 	struct loop_timer upgrade_timer;
-	struct loop_timer trim_timer; /* the new image: the prefault's rest back */
 	struct upg_state *upg; /* the new image: what the old one handed over */
 	pid_t probe_pid;       /* the new binary's probe run; 0: none */
 	int probe_fd;	       /* its output; -1: ended */
@@ -92,6 +99,15 @@ struct daemon {
 /* Tells systemd (Type=notify) of what; silent when not run by it. */
 void daemon_notify(struct daemon *d, const char *what);
 void daemon_trim_heap(void);
+/* daemon_trim_heap TRIM_MS from now (re-armed by each call): after a config
+ * load or an upgrade, once the control socket answers again. */
+void daemon_trim_heap_soon(struct daemon *d);
+/* The heap grown by n bytes (at most RESERVE_MAX; nothing below
+ * RESERVE_MIN), and all of it made resident in one call, for what is
+ * allocated next (a config load) to use. */
+void daemon_reserve_heap(size_t n);
+/* The bytes malloc has handed out (0 when the C library cannot say). */
+size_t daemon_heap_in_use(void);
 /* Each line of text at level. */
 void daemon_log_lines(int level, const char *text);
 /* Each process's group priority, indexed like c->procs (malloc'd). */

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,11 +36,6 @@
 /* How long answers already queued on control connections may take to go
  * out before the exec closes them. */
 #define FLUSH_MS 20
-/* The new image's heap made resident at once: at most this much (glibc
- * raises its mmap threshold no higher, see daemon_upgrade_prefault), and
- * what it did not use given back this long after the adoption. */
-#define PREFAULT_MAX (32u << 20)
-#define TRIM_MS	     1000
 
 int64_t daemon_upgrade_now_us(void)
 {
@@ -532,9 +526,8 @@ static void exec_now(struct loop *l, void *arg)
 	}
 	/* what the new image's config and table will need, roughly: it
 	 * makes that resident in one call (daemon_upgrade_prefault) */
-	struct mallinfo2 mi = mallinfo2();
 	char heap[24];
-	snprintf(heap, sizeof(heap), "%zu", mi.uordblks + mi.hblkhd);
+	snprintf(heap, sizeof(heap), "%zu", daemon_heap_in_use());
 	(void)setenv(UPG_HEAP_ENV, heap, 1);
 	upg_fds(&s, fds, nfd);
 	fds[nfd++] = memfd;
@@ -570,13 +563,9 @@ static void exec_now(struct loop *l, void *arg)
 
 /* ---------------------------------------------------------------- the new image */
 
-/* A page fault costs this host 10.7 us a page, MADV_POPULATE_WRITE 0.6 us
- * (doc/upgrade.md): the config and the table of 1000 programs touched about
- * 900 new pages one fault at a time while the control socket was silent.
- * glibc serves a block this large with mmap, and freeing it raises the mmap
- * threshold to its size and the trim threshold to twice that (mallopt(3)):
- * so the second block comes from the heap, is made resident in one call,
- * and stays in the heap when freed, for the config and the table to use. */
+/* The old image's heap, twice (the config's parse needs about as much again
+ * while it runs: with 1000 programs, 784 page faults without, 219 with the
+ * heap, 96 with twice it), made resident before the config is read. */
 void daemon_upgrade_prefault(void)
 {
 	const char *e = getenv(UPG_HEAP_ENV);
@@ -586,32 +575,8 @@ void daemon_upgrade_prefault(void)
 	unsigned long long v = strtoull(e, &end, 10);
 	bool ok = *e && !*end;
 	unsetenv(UPG_HEAP_ENV);
-	if (!ok || v < 64 * 1024)
-		return;
-	/* twice: the config's parse needs about as much again while it runs
-	 * (measured with 1000 programs: 784 page faults without, 219 with the
-	 * old image's heap, 96 with twice it) */
-	size_t n = v > PREFAULT_MAX / 2 ? PREFAULT_MAX : (size_t)v * 2;
-	/* (volatile: a compiler may drop a malloc whose block is unused) */
-	void *volatile first = malloc(n);
-	free(first);
-	char *b = malloc(n);
-	if (!b)
-		return;
-	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t lo = ((uintptr_t)b + pg - 1) & ~(pg - 1);
-	uintptr_t hi = ((uintptr_t)b + n) & ~(pg - 1);
-	/* (EINVAL before Linux 5.14: the faults happen one by one, as before) */
-	if (hi > lo)
-		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
-	free(b);
-}
-
-static void trim_cb(struct loop *l, void *arg)
-{
-	(void)l;
-	(void)arg;
-	daemon_trim_heap();
+	if (ok)
+		daemon_reserve_heap(v > RESERVE_MAX / 2 ? RESERVE_MAX : (size_t)v * 2);
 }
 
 int daemon_upgrade_read(int fd, struct upg_state **out, char *err, size_t errlen)
@@ -804,8 +769,7 @@ void daemon_upgrade_adopt(struct daemon *d)
 	d->upg = NULL;
 	/* the prefault's unused pages and the parse's holes back, once the
 	 * socket answers again */
-	loop_timer_init(&d->trim_timer, trim_cb, d);
-	loop_timer_arm(d->loop, &d->trim_timer, loop_now_ms() + TRIM_MS);
+	daemon_trim_heap_soon(d);
 	/* Children that exited while no image watched: their SIGCHLD may be
 	 * pending in the signalfd too, but reaping now costs nothing. */
 	daemon_reap(d);

@@ -142,6 +142,7 @@ int main(int argc, char **argv)
 	 * (doc/upgrade.md); never for the programs' environment. */
 	int upgrade_fd = -1;
 	int64_t upg_main_us = 0, upg_conf_us = 0;
+	daemon_heap_mark_base();
 	const char *ue = getenv(UPG_ENV);
 	if (ue) {
 		char *end;
