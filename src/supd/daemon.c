@@ -632,8 +632,12 @@ static int start_programs(struct daemon *d)
 			log_warn("removing old AUTO child logs in %s: %s", s->childlogdir,
 				 strerror(-n));
 	}
+	/* (an upgrade in place: the log files come with the processes) */
+	if (d->upg)
+		procs_defer_logs(d->procs, true);
 	int r = daemon_add_procs(d, c, d->cref);
 	if (r < 0) {
+		procs_defer_logs(d->procs, false);
 		daemon_startup_fail(d, "adding processes: %s", strerror(-r));
 		return 1;
 	}

@@ -82,6 +82,7 @@ struct daemon {
 	unsigned upgrades;	    /* in-place upgrades of this pid so far */
 	char *upgrade_path;	    /* the binary an upgrade under way execs */
 	char *upgrade_error;	    /* why the last one failed; NULL: it did not */
+	int upgrade_doc;	    /* the highest document version its probe reads */
 	struct loop_timer upgrade_timer;
 	struct upg_state *upg; /* the new image: what the old one handed over */
 	pid_t probe_pid;       /* the new binary's probe run; 0: none */

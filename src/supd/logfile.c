@@ -117,16 +117,32 @@ static int open_fd(struct logfile *lf, bool truncate)
 	return 0;
 }
 
-int logfile_open(struct logfile *lf, const char *path, uint64_t maxbytes, int backups)
+int logfile_init(struct logfile *lf, const char *path, uint64_t maxbytes, int backups)
 {
 	memset(lf, 0, sizeof(*lf));
 	lf->fd = -1;
 	lf->maxbytes = maxbytes;
 	lf->backups = backups < 0 ? 0 : backups;
 	lf->path = strdup(path);
-	if (!lf->path)
-		return -ENOMEM;
-	return open_fd(lf, false);
+	return lf->path ? 0 : -ENOMEM;
+}
+
+int logfile_open(struct logfile *lf, const char *path, uint64_t maxbytes, int backups)
+{
+	int r = logfile_init(lf, path, maxbytes, backups);
+	return r < 0 ? r : open_fd(lf, false);
+}
+
+void logfile_adopt(struct logfile *lf, int fd, uint64_t size, uint64_t dev, uint64_t ino)
+{
+	if (lf->fd >= 0)
+		close(lf->fd);
+	lf->fd = fd;
+	lf->seekable = true;
+	lf->size = size;
+	lf->dev = (dev_t)dev;
+	lf->ino = (ino_t)ino;
+	lf->checked_ms = coarse_now_ms();
 }
 
 void logfile_close(struct logfile *lf)

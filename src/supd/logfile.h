@@ -35,6 +35,12 @@ struct logfile {
  * Returns 0 or a negative errno; on error lf is still initialised (fd -1)
  * and every write retries the open. */
 int logfile_open(struct logfile *lf, const char *path, uint64_t maxbytes, int backups);
+/* logfile_open without the open: lf->fd is -1 (logfile_reopen or the first
+ * write opens it).  Returns 0 or -ENOMEM. */
+int logfile_init(struct logfile *lf, const char *path, uint64_t maxbytes, int backups);
+/* The open regular file fd is lf's file (an upgrade in place hands it
+ * over, with what the old image knew of it): no system call. */
+void logfile_adopt(struct logfile *lf, int fd, uint64_t size, uint64_t dev, uint64_t ino);
 void logfile_close(struct logfile *lf);
 /* Closes and opens the same path again (SIGUSR2, after an external
  * rename).  Returns 0 or a negative errno. */

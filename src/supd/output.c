@@ -193,6 +193,36 @@ int output_cleanup_auto(const char *childlogdir, const char *identifier)
 
 /* ---------------------------------------------------------------- public */
 
+/* The log file's path: the configured one, or a new AUTO name. */
+static int chan_log_path(struct out_chan *c, enum conf_logkind kind, const char *conf_path,
+			 const struct conf_supd *s, char **path)
+{
+	if (kind != CONF_LOG_AUTO) {
+		if (!conf_path)
+			return -EINVAL;
+		*path = strdup(conf_path);
+		return *path ? 0 : -ENOMEM;
+	}
+	const char *dir = s->childlogdir;
+	if (!dir || !*dir)
+		dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	return auto_path(path, dir, c->o->name, out_label(c), s->identifier ? s->identifier : "supd");
+}
+
+/* A channel's log file just opened (r: how that went). */
+static void chan_log_opened(struct out_chan *c, int r)
+{
+	/* The relay is made with the first log file, not at the first byte:
+	 * supd's fd count then does not grow later, under a running load. */
+	if (c->lf->seekable)
+		(void)out_relay_ready(c->o->x);
+	if (r == 0 && !c->lf->seekable && c->lf->maxbytes > 0)
+		log_info("'%s' %s log %s is not a regular file: not rotating it", c->o->name,
+			 out_label(c), c->lf->path);
+}
+
 static int chan_init(struct output *o, struct out_chan *c, enum output_channel id,
 		     const struct conf_stream *cs, const struct conf_process *p,
 		     const struct conf_supd *s)
@@ -229,42 +259,39 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 		if (!o->group && p->group && !(o->group = strdup(p->group)))
 			return -ENOMEM;
 	}
-	char *path = NULL;
-	int r = 0;
 	if (cs->kind == CONF_LOG_NONE)
 		return 0;
-	if (cs->kind == CONF_LOG_AUTO) {
-		const char *dir = s->childlogdir;
-		if (!dir || !*dir)
-			dir = getenv("TMPDIR");
-		if (!dir || !*dir)
-			dir = "/tmp";
-		r = auto_path(&path, dir, p->name, out_label(c),
-			      s->identifier ? s->identifier : "supd");
-		if (r < 0)
-			return r;
-	} else {
-		if (!cs->path)
-			return -EINVAL;
-		path = strdup(cs->path);
-		if (!path)
-			return -ENOMEM;
-	}
 	struct logfile *lf = calloc(1, sizeof(*lf));
-	r = lf ? logfile_open(lf, path, cs->maxbytes, cs->backups) : -ENOMEM;
+	if (!lf)
+		return -ENOMEM;
+	c->lf = lf;
+	if (o->x->defer_logs) {
+		/* An upgrade in place: the previous image's file comes with the
+		 * process (output_adopt_log), else output_open_deferred opens
+		 * it; an AUTO name is chosen only then. */
+		lf->fd = -1;
+		lf->maxbytes = cs->maxbytes;
+		lf->backups = cs->backups < 0 ? 0 : cs->backups;
+		if (cs->kind == CONF_LOG_AUTO)
+			return 0;
+		if (!cs->path || !(lf->path = strdup(cs->path))) {
+			free(lf);
+			c->lf = NULL;
+			return cs->path ? -ENOMEM : -EINVAL;
+		}
+		return 0;
+	}
+	char *path = NULL;
+	int r = chan_log_path(c, cs->kind, cs->path, s, &path);
+	if (r == 0)
+		r = logfile_open(lf, path, cs->maxbytes, cs->backups);
 	free(path);
-	if (!lf || !lf->path) {
+	if (!lf->path) {
 		free(lf);
+		c->lf = NULL;
 		return r < 0 ? r : -ENOMEM;
 	}
-	c->lf = lf;
-	/* The relay is made with the first log file, not at the first byte:
-	 * supd's fd count then does not grow later, under a running load. */
-	if (c->lf->seekable)
-		(void)out_relay_ready(o->x);
-	if (r == 0 && !c->lf->seekable && cs->maxbytes > 0)
-		log_info("'%s' %s log %s is not a regular file: not rotating it", p->name,
-			 out_label(c), c->lf->path);
+	chan_log_opened(c, r);
 	return r;
 }
 
@@ -463,21 +490,73 @@ void output_set_bytes(struct output *o, enum output_channel ch, uint64_t n)
 		o->ch[ch].total = n;
 }
 
-void output_take_log(struct output *o, enum output_channel ch, const char *path)
+void output_ctx_defer_logs(struct output_ctx *x, bool on)
+{
+	x->defer_logs = on;
+}
+
+void output_adopt_log(struct output *o, enum output_channel ch, const char *path, int fd,
+		      uint64_t size, uint64_t dev, uint64_t ino)
 {
 	struct out_chan *c = &o->ch[ch];
-	if (!c->lf || !strcmp(c->lf->path, path))
+	if (!c->lf) {
+		if (fd >= 0)
+			close(fd);
 		return;
-	uint64_t maxbytes = c->lf->maxbytes;
-	int backups = c->lf->backups;
-	char *made = strdup(c->lf->path);
-	logfile_close(c->lf);
-	if (made)
-		unlink(made);
-	free(made);
-	(void)logfile_open(c->lf, path, maxbytes, backups); /* retried at each write */
-	if (!c->lf->path) {
-		free(c->lf); /* (out of memory: as output_new would) */
-		c->lf = NULL;
 	}
+	if (!c->lf->path || strcmp(c->lf->path, path)) {
+		/* an AUTO name (random): the previous image's.  A file made
+		 * for another name (output_new not deferred) goes. */
+		char *np = strdup(path);
+		if (!np) {
+			if (fd >= 0)
+				close(fd);
+			return; /* (output_open_deferred: a name of its own) */
+		}
+		if (c->lf->fd >= 0) {
+			close(c->lf->fd);
+			c->lf->fd = -1;
+			unlink(c->lf->path);
+		}
+		free(c->lf->path);
+		c->lf->path = np;
+	}
+	int r = 0;
+	if (fd >= 0)
+		logfile_adopt(c->lf, fd, size, dev, ino);
+	else if (c->lf->fd < 0)
+		r = logfile_reopen(c->lf); /* (retried at each write) */
+	chan_log_opened(c, r);
+}
+
+void output_open_deferred(struct output *o, const struct conf_supd *s)
+{
+	for (int i = 0; i < 2; i++) {
+		struct out_chan *c = &o->ch[i];
+		if (!c->lf || c->lf->fd >= 0)
+			continue;
+		if (!c->lf->path) {
+			char *path = NULL;
+			if (chan_log_path(c, CONF_LOG_AUTO, NULL, s, &path) < 0) {
+				free(c->lf);
+				c->lf = NULL;
+				continue;
+			}
+			c->lf->path = path;
+		}
+		chan_log_opened(c, logfile_reopen(c->lf));
+	}
+}
+
+bool output_log_state(const struct output *o, enum output_channel ch, int *fd, uint64_t *size,
+		      uint64_t *dev, uint64_t *ino)
+{
+	const struct logfile *lf = o->ch[ch].lf;
+	if (!lf || lf->fd < 0 || !lf->seekable)
+		return false;
+	*fd = lf->fd;
+	*size = lf->size;
+	*dev = (uint64_t)lf->dev;
+	*ino = (uint64_t)lf->ino;
+	return true;
 }

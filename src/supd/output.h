@@ -173,9 +173,18 @@ size_t output_pipes(const struct output *o, int *fds, int *chs, int *sizes, size
 int output_adopt_pipe(struct output *o, enum output_channel ch, int fd, int size);
 void output_flush_held(struct output *o);
 void output_set_bytes(struct output *o, enum output_channel ch, uint64_t n);
-/* The channel's log file is path, the previous image's, when output_new
- * chose another (an AUTO name is random): the file just made is removed
- * and path opened, to append where the previous image stopped. */
-void output_take_log(struct output *o, enum output_channel ch, const char *path);
+/* An upgrade in place (doc/upgrade.md).  While on, output_new opens no log
+ * file and picks no AUTO name.  output_adopt_log: the channel's log file
+ * is path, the previous image's (an AUTO name is random), and fd (>= 0)
+ * is that file open, with its size and identity: taken as it is; fd < 0:
+ * path is opened.  output_open_deferred, once every process is adopted,
+ * opens what none handed over.  output_log_state: the old image's side,
+ * false when the channel has no open regular file. */
+void output_ctx_defer_logs(struct output_ctx *x, bool on);
+void output_adopt_log(struct output *o, enum output_channel ch, const char *path, int fd,
+		      uint64_t size, uint64_t dev, uint64_t ino);
+void output_open_deferred(struct output *o, const struct conf_supd *s);
+bool output_log_state(const struct output *o, enum output_channel ch, int *fd, uint64_t *size,
+		      uint64_t *dev, uint64_t *ino);
 
 #endif

@@ -133,6 +133,8 @@ struct output_ctx {
 	 * calloc'd struct: calloc would zero it, making 128 KiB resident in
 	 * every supd, most of which never read a pipe in user space. */
 	char *rbuf;
+	/* an upgrade in place: output_new names log files, opens none */
+	bool defer_logs;
 };
 
 /* Derived rather than kept: two channels a process, thousands of

@@ -1913,9 +1913,13 @@ int proc_adopt(struct proc *p, const struct upg_proc *u)
 			cgroup_oom_kills(leaf, &p->cg->oom_base);
 	}
 	p->stdin_fd = u->stdin_fd;
-	for (int c = 0; c < 2 && p->out; c++)
-		if (u->log[c])
-			output_take_log(p->out, (enum output_channel)c, u->log[c]);
+	for (int c = 0; c < 2; c++) {
+		if (p->out && u->log[c])
+			output_adopt_log(p->out, (enum output_channel)c, u->log[c], u->log_fd[c],
+					 u->log_size[c], u->log_dev[c], u->log_ino[c]);
+		else if (u->log_fd[c] > 2)
+			close(u->log_fd[c]);
+	}
 	if (p->out) {
 		output_set_bytes(p->out, OUTPUT_STDOUT, u->bytes[0]);
 		output_set_bytes(p->out, OUTPUT_STDERR, u->bytes[1]);

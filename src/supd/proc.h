@@ -179,6 +179,10 @@ int procs_new(struct procs **out, const struct procs_env *env);
 /* Frees every process (without stopping them: the daemon does that). */
 void procs_free(struct procs *t);
 void procs_set_env(struct procs *t, const struct procs_env *env);
+/* An upgrade in place: while on, processes added open no log file (their
+ * previous image's comes with proc_adopt); off opens what none handed
+ * over. */
+void procs_defer_logs(struct procs *t, bool on);
 
 /* Adds a process for pc (which cref keeps alive); it starts STOPPED. */
 int procs_add(struct procs *t, const struct conf_process *pc, struct conf_ref *cref, int gprio,

@@ -127,6 +127,16 @@ void procs_set_output_notice(struct procs *t, output_notice_fn fn, void *arg)
 	output_ctx_set_notice(t->outs, fn, arg);
 }
 
+void procs_defer_logs(struct procs *t, bool on)
+{
+	output_ctx_defer_logs(t->outs, on);
+	if (on)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i]->out)
+			output_open_deferred(t->v[i]->out, t->env.supd);
+}
+
 void procs_set_env(struct procs *t, const struct procs_env *env)
 {
 	/* The loop stays: the outputs' shared context was made for it. */

@@ -115,6 +115,10 @@ static void put_proc(struct buf *b, const struct upg_proc *p, int version)
 	}
 	if (p->oom_base >= 0)
 		put_int(b, "oom_base", p->oom_base);
+	for (int c = 0; version >= 4 && c < 2; c++)
+		if (p->log_fd[c] > 2 && p->log[c])
+			buf_putf(b, "logfd %d %d %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", c,
+				 p->log_fd[c], p->log_size[c], p->log_dev[c], p->log_ino[c]);
 }
 
 /* Binary data (payloads, partial protocol lines) as hex: any byte,
@@ -192,6 +196,12 @@ static void put_fcgi(struct buf *b, const struct upg_fcgi *f)
 
 int upg_version_needed(const struct upg_state *s)
 {
+	if (s->fd_sock > 0)
+		return 4;
+	for (size_t i = 0; i < s->nprocs; i++)
+		if ((s->procs[i].log_fd[0] > 2 && s->procs[i].log[0]) ||
+		    (s->procs[i].log_fd[1] > 2 && s->procs[i].log[1]))
+			return 4;
 	return s->npools || s->nevls || s->nfcgis ? 3 : 2;
 }
 
@@ -208,6 +218,8 @@ int upg_format(const struct upg_state *s, int version, char **out, size_t *len)
 		/* fixed width: the writer fills it in just before the exec */
 		buf_putf(&b, UPG_T_EXEC_KEY " %019" PRId64 "\n", s->t_exec_us);
 	}
+	if (version >= 4 && s->fd_sock > 0)
+		put_int(&b, "fd_sock", s->fd_sock);
 	if (version >= 3) { /* (top-level keys: before the first record) */
 		put_uint(&b, "ev_serial", s->ev_serial);
 		for (int i = 0; i < 3; i++)
@@ -369,8 +381,11 @@ static int new_listener(struct rd *r)
 
 static int new_proc(struct rd *r)
 {
-	static const struct upg_proc init = {
-	    .deadline_ms = -1, .exec_fd = -1, .stdin_fd = -1, .oom_base = -1};
+	static const struct upg_proc init = {.deadline_ms = -1,
+					     .exec_fd = -1,
+					     .stdin_fd = -1,
+					     .oom_base = -1,
+					     .log_fd = {-1, -1}};
 	return new_record(r, (void **)&r->s->procs, &r->s->nprocs, sizeof(init), &init, IN_PROC,
 			  "processes");
 }
@@ -561,6 +576,22 @@ static int pipe_key(struct rd *r, struct upg_proc *p, const char *v)
 	return 0;
 }
 
+/* "logfd CHANNEL FD SIZE DEV INO" (v4): the open log file of a channel. */
+static int logfd_key(struct rd *r, struct upg_proc *p, const char *v)
+{
+	int ch, fd, n = 0;
+	unsigned long long size, dev, ino;
+	if (sscanf(v, "%d %d %llu %llu %llu%n", &ch, &fd, &size, &dev, &ino, &n) != 5 || v[n] ||
+	    ch < 0 || ch > 1 || fd <= 2)
+		return fail(r, -EINVAL, "logfd: expected 'CHANNEL FD SIZE DEV INO', got '%.60s'",
+			    v);
+	p->log_fd[ch] = fd;
+	p->log_size[ch] = size;
+	p->log_dev[ch] = dev;
+	p->log_ino[ch] = ino;
+	return 0;
+}
+
 /* "pipesz FD SIZE": the capacity of the pipe FD named before it. */
 static int pipesz_key(struct rd *r, struct upg_proc *p, const char *v)
 {
@@ -622,6 +653,8 @@ static int proc_key(struct rd *r, const char *k, const char *v)
 		return get_str(r, k, v, &p->log[1]);
 	if (!strcmp(k, "oom_base"))
 		return get_i64(r, k, v, -1, INT64_MAX, &p->oom_base);
+	if (!strcmp(k, "logfd") && r->s->version >= 4)
+		return logfd_key(r, p, v);
 	return 0;
 }
 
@@ -647,6 +680,8 @@ static int top_key(struct rd *r, const char *k, const char *v)
 	}
 	if (!strcmp(k, "t0_us"))
 		return get_i64(r, k, v, 0, INT64_MAX, &r->s->t0_us);
+	if (!strcmp(k, "fd_sock") && r->s->version >= 4)
+		return get_int(r, k, v, 3, INT_MAX, &r->s->fd_sock);
 	if (!strcmp(k, UPG_T_EXEC_KEY))
 		return get_i64(r, k, v, 0, INT64_MAX, &r->s->t_exec_us);
 	return 0;
@@ -705,6 +740,10 @@ static int check(struct rd *r)
 			return fail(r, -EINVAL, "process record %zu has no name or group", i + 1);
 		if (p->pid == 0 && (p->exec_fd >= 0 || p->stdin_fd >= 0))
 			return fail(r, -EINVAL, "process '%s' has pipes but no pid", p->name);
+		for (int c = 0; c < 2; c++)
+			if (p->log_fd[c] >= 0 && !p->log[c])
+				return fail(r, -EINVAL, "process '%s': logfd %d names no log file",
+					    p->name, c);
 	}
 	for (size_t i = 0; i < s->nls; i++)
 		if (s->ls[i].fd < 0 || (s->ls[i].is_unix && !s->ls[i].path))
@@ -825,32 +864,54 @@ void upg_state_free(struct upg_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static void add_fd(int fd, int *v, size_t max, size_t *n)
+/* Each fd field the document names, in a fixed order: copied into v
+ * (upg_fds), or set from v (upg_fds_renumber).  Returns how many there
+ * are. */
+static void one_fd(int *f, int *v, size_t max, bool set, size_t *n)
 {
-	if (fd < 0)
+	if (*f < 0)
 		return;
-	if (*n < max)
-		v[*n] = fd;
+	if (v && *n < max) {
+		if (set)
+			*f = v[*n];
+		else
+			v[*n] = *f;
+	}
 	(*n)++;
+}
+
+static size_t walk_fds(struct upg_state *s, int *v, size_t max, bool set)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nls; i++) {
+		one_fd(&s->ls[i].fd, v, max, set, &n);
+		one_fd(&s->ls[i].lock_fd, v, max, set, &n);
+	}
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct upg_proc *p = &s->procs[i];
+		one_fd(&p->exec_fd, v, max, set, &n);
+		one_fd(&p->stdin_fd, v, max, set, &n);
+		for (size_t k = 0; k < p->npipes; k++)
+			one_fd(&p->pipes[k].fd, v, max, set, &n);
+		/* (a log fd is one only with its file: 0 is a zeroed record's) */
+		for (int c = 0; c < 2; c++)
+			if (p->log_fd[c] > 2 && p->log[c])
+				one_fd(&p->log_fd[c], v, max, set, &n);
+	}
+	for (size_t i = 0; i < s->nevls; i++)
+		one_fd(&s->evls[i].out_fd, v, max, set, &n);
+	for (size_t i = 0; i < s->nfcgis; i++)
+		one_fd(&s->fcgis[i].fd, v, max, set, &n);
+	return n;
 }
 
 size_t upg_fds(const struct upg_state *s, int *v, size_t max)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < s->nls; i++) {
-		add_fd(s->ls[i].fd, v, max, &n);
-		add_fd(s->ls[i].lock_fd, v, max, &n);
-	}
-	for (size_t i = 0; i < s->nprocs; i++) {
-		const struct upg_proc *p = &s->procs[i];
-		add_fd(p->exec_fd, v, max, &n);
-		add_fd(p->stdin_fd, v, max, &n);
-		for (size_t k = 0; k < p->npipes; k++)
-			add_fd(p->pipes[k].fd, v, max, &n);
-	}
-	for (size_t i = 0; i < s->nevls; i++)
-		add_fd(s->evls[i].out_fd, v, max, &n);
-	for (size_t i = 0; i < s->nfcgis; i++)
-		add_fd(s->fcgis[i].fd, v, max, &n);
-	return n;
+	/* (read only: walk_fds writes only when set) */
+	return walk_fds((struct upg_state *)s, v, max, false);
+}
+
+void upg_fds_renumber(struct upg_state *s, const int *v, size_t n)
+{
+	walk_fds(s, (int *)v, n, true);
 }

@@ -42,7 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UPG_VERSION 3
+#define UPG_VERSION 4
 /* The environment variable that carries the document's fd across exec. */
 #define UPG_ENV "SUPD_UPGRADE_STATE"
 /* The bytes the old image's heap held: how much the new one makes
@@ -92,6 +92,11 @@ struct upg_proc {
 	uint64_t bytes[2]; /* v2: bytes read per channel */
 	char *log[2];	   /* v2: the log file per channel (AUTO names are random) */
 	int64_t oom_base;  /* the leaf's oom_kill count when the run began; -1: unknown */
+	/* v4: the open log file per channel, handed over with what the writer
+	 * knew of it (the new image then neither opens nor stats it); one only
+	 * above 2 and with log[] set, else the new image opens log[] by name */
+	int log_fd[2];
+	uint64_t log_size[2], log_dev[2], log_ino[2];
 };
 
 /* An event, buffered or in flight (evproto.h's struct ev). */
@@ -163,6 +168,11 @@ struct upg_state {
 	int64_t t0_us;
 	int64_t t_exec_us;  /* the execve(2) itself (UPG_T_EXEC_KEY) */
 	int64_t t_taken_us; /* (the reader's: the document taken, not written) */
+	/* v4: a unix socket whose queue holds every fd the document names, in
+	 * upg_fds' order (SCM_RIGHTS): the new image takes them from it and
+	 * renumbers the document (upg_fds_renumber).  0: none, each fd named
+	 * was inherited with its number. */
+	int fd_sock;
 };
 
 /* Appends s as a document of the given version (1..UPG_VERSION; a lower
@@ -178,13 +188,15 @@ int upg_parse(const char *text, size_t len, struct upg_state *s, char *err, size
 
 void upg_state_free(struct upg_state *s);
 
-/* The lowest version that carries everything s holds (2, or 3 with
- * event pools, listeners or FastCGI sockets). */
+/* The lowest version that carries everything s holds (2, 3 with event
+ * pools, listeners or FastCGI sockets, 4 with an fd socket or log fds). */
 int upg_version_needed(const struct upg_state *s);
 
 /* Every fd the document names (listeners, locks, pipes, stdin and exec
  * pipes, event listeners' stdout, FastCGI sockets) into v (at most max); returns how many there are
  * (may be more than max). */
 size_t upg_fds(const struct upg_state *s, int *v, size_t max);
+/* The n fds upg_fds names, in its order, replaced by v's. */
+void upg_fds_renumber(struct upg_state *s, const int *v, size_t n);
 
 #endif

@@ -6,7 +6,9 @@
  *    parses to a document that is written the same way (the writer and
  *    the reader agree);
  *  - upg_fds counts every fd the records name, and each is one a record
- *    holds (not a value made up by the reader);
+ *    holds (not a value made up by the reader); renumbered
+ *    (upg_fds_renumber, as fds taken from the socket are), they read
+ *    back in the same order;
  *  - a refusal says why, with the line. */
 #include "config.h"
 
@@ -40,6 +42,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < n; i++)
 		if (v[i] < 0)
 			abort();
+	struct upg_state sr = {0};
+	if (upg_parse((const char *)data, size, &sr, err, sizeof(err)) < 0)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		v[i] = (int)i + 3;
+	upg_fds_renumber(&sr, v, n);
+	if (upg_fds(&sr, v, n) != n)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != (int)i + 3)
+			abort();
+	upg_state_free(&sr);
 	free(v);
 	char *t1, *t2;
 	size_t l1, l2;

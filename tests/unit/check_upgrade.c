@@ -102,6 +102,48 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(fds[2], 12);
 	upg_state_free(&r);
 
+	/* version 4: the log file open, and a socket holding the fds */
+	free(text);
+	p.log_fd[0] = 20;
+	p.log_size[0] = 12345;
+	p.log_dev[0] = 7;
+	p.log_ino[0] = 77;
+	p.log_fd[1] = 21; /* (no log.1: not handed over) */
+	s.fd_sock = 9;
+	ck_assert_int_eq(upg_version_needed(&s), 4);
+	ck_assert_int_eq(upg_format(&s, UPG_VERSION, &text, &len), 0);
+	ck_assert_int_eq(upg_parse(text, len, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(r.fd_sock, 9);
+	q = &r.procs[0];
+	ck_assert_int_eq(q->log_fd[0], 20);
+	ck_assert_uint_eq(q->log_size[0], 12345);
+	ck_assert_uint_eq(q->log_dev[0], 7);
+	ck_assert_uint_eq(q->log_ino[0], 77);
+	ck_assert_int_eq(q->log_fd[1], -1);
+	/* the fds in upg_fds' order, and renumbered in the same order */
+	ck_assert_uint_eq(upg_fds(&r, fds, 8), 6);
+	ck_assert_int_eq(fds[5], 20);
+	int nv[6] = {30, 31, 32, 33, 34, 35};
+	upg_fds_renumber(&r, nv, 6);
+	ck_assert_int_eq(r.ls[0].fd, 30);
+	ck_assert_int_eq(r.ls[0].lock_fd, 31);
+	ck_assert_int_eq(r.procs[0].stdin_fd, 32);
+	ck_assert_int_eq(r.procs[0].pipes[0].fd, 33);
+	ck_assert_int_eq(r.procs[0].pipes[1].fd, 34);
+	ck_assert_int_eq(r.procs[0].log_fd[0], 35);
+	upg_state_free(&r);
+	/* version 3 has neither */
+	free(text);
+	ck_assert_int_eq(upg_format(&s, 3, &text, &len), 0);
+	ck_assert_ptr_null(strstr(text, "logfd"));
+	ck_assert_ptr_null(strstr(text, "fd_sock"));
+	ck_assert_int_eq(upg_parse(text, len, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(r.fd_sock, 0);
+	ck_assert_int_eq(r.procs[0].log_fd[0], -1);
+	upg_state_free(&r);
+	p.log_fd[0] = p.log_fd[1] = 0;
+	s.fd_sock = 0;
+
 	/* written as version 1: the fields version 2 added are left out */
 	free(text);
 	ck_assert_int_eq(upg_format(&s, 1, &text, &len), 0);
@@ -286,8 +328,18 @@ START_TEST(test_refused)
 {
 	struct upg_state s;
 	char err[256];
-	ck_assert_int_eq(parse("supd-state 4\nend\n", &s, err, sizeof(err)), -EPROTONOSUPPORT);
-	ck_assert_str_eq(err, "line 1: state version 4 is newer than this supd reads (3)");
+	ck_assert_int_eq(parse("supd-state 5\nend\n", &s, err, sizeof(err)), -EPROTONOSUPPORT);
+	ck_assert_str_eq(err, "line 1: state version 5 is newer than this supd reads (4)");
+	upg_state_free(&s);
+	/* a log fd with no log file, or one of the standard fds */
+	ck_assert_int_eq(parse("supd-state 4\nproc\ngroup a\nname a\nlogfd 0 7 1 2 3\nend\n", &s,
+			       err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, "line 0: process 'a': logfd 0 names no log file");
+	upg_state_free(&s);
+	ck_assert_int_eq(
+	    parse("supd-state 4\nproc\nlogfd 1 2 1 2 3\nend\n", &s, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "line 3: logfd: expected 'CHANNEL FD SIZE DEV INO', got '1 2 1 2 3'");
 	upg_state_free(&s);
 	ck_assert_int_eq(parse("hello\n", &s, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "line 1: not a supd state document");
