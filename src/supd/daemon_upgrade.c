@@ -217,8 +217,7 @@ static int send_fds(const struct upg_state *s)
  * says (a test hook: an older writer; -EPROTO when that version cannot
  * carry what runs).  From version 4 the fds travel in a socket (send_fds)
  * and the log files with them. */
-static int write_doc(struct daemon *d, struct upg_state *s, int cap, int *memfd,
-		     off_t *t_exec_off)
+static int write_doc(struct daemon *d, struct upg_state *s, int cap, int *memfd, off_t *t_exec_off)
 {
 	const char *wv = getenv("SUPD_UPGRADE_WRITE_VERSION");
 	if (wv && atoi(wv) < cap)
@@ -755,15 +754,17 @@ static int receive_fds(struct upg_state *s, char *err, size_t errlen)
 			char b[CMSG_SPACE(FDS_PER_MSG * sizeof(int))];
 			struct cmsghdr align;
 		} u;
-		struct msghdr m = {
-		    .msg_iov = &io, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+		struct msghdr m = {.msg_iov = &io,
+				   .msg_iovlen = 1,
+				   .msg_control = u.b,
+				   .msg_controllen = sizeof(u.b)};
 		ssize_t k = recvmsg(s->fd_sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
 			r = buf_errf(err, errlen, k < 0 ? -errno : -EBADF,
-				     "the fds handed over: %zu of the %zu the document names%s%s", got,
-				     n, k < 0 ? ": " : "", k < 0 ? strerror(errno) : "");
+				     "the fds handed over: %zu of the %zu the document names%s%s",
+				     got, n, k < 0 ? ": " : "", k < 0 ? strerror(errno) : "");
 			break;
 		}
 		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {

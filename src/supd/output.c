@@ -208,7 +208,8 @@ static int chan_log_path(struct out_chan *c, enum conf_logkind kind, const char 
 		dir = getenv("TMPDIR");
 	if (!dir || !*dir)
 		dir = "/tmp";
-	return auto_path(path, dir, c->o->name, out_label(c), s->identifier ? s->identifier : "supd");
+	return auto_path(path, dir, c->o->name, out_label(c),
+			 s->identifier ? s->identifier : "supd");
 }
 
 /* A channel's log file just opened (r: how that went). */

@@ -381,11 +381,8 @@ static int new_listener(struct rd *r)
 
 static int new_proc(struct rd *r)
 {
-	static const struct upg_proc init = {.deadline_ms = -1,
-					     .exec_fd = -1,
-					     .stdin_fd = -1,
-					     .oom_base = -1,
-					     .log_fd = {-1, -1}};
+	static const struct upg_proc init = {
+	    .deadline_ms = -1, .exec_fd = -1, .stdin_fd = -1, .oom_base = -1, .log_fd = {-1, -1}};
 	return new_record(r, (void **)&r->s->procs, &r->s->nprocs, sizeof(init), &init, IN_PROC,
 			  "processes");
 }

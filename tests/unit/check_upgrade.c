@@ -337,8 +337,8 @@ START_TEST(test_refused)
 			 -EINVAL);
 	ck_assert_str_eq(err, "line 0: process 'a': logfd 0 names no log file");
 	upg_state_free(&s);
-	ck_assert_int_eq(
-	    parse("supd-state 4\nproc\nlogfd 1 2 1 2 3\nend\n", &s, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(parse("supd-state 4\nproc\nlogfd 1 2 1 2 3\nend\n", &s, err, sizeof(err)),
+			 -EINVAL);
 	ck_assert_str_eq(err, "line 3: logfd: expected 'CHANNEL FD SIZE DEV INO', got '1 2 1 2 3'");
 	upg_state_free(&s);
 	ck_assert_int_eq(parse("hello\n", &s, err, sizeof(err)), -EINVAL);
