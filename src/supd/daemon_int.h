@@ -21,9 +21,10 @@ struct upg_state;
 #define ORPHAN_GRACE_MS 5000
 #define WAIT_REPORT_MS	3000
 /* daemon_reserve_heap's bounds: below the first, the faults cost less
- * than the call; above the second, glibc's mmap threshold rises no more */
+ * than the call; the second stays under the 32 MiB above which glibc's mmap
+ * threshold rises no more */
 #define RESERVE_MIN  (64u * 1024)
-#define RESERVE_MAX  (32u << 20)
+#define RESERVE_MAX  (30u << 20)
 #define RESERVE_SPAN (128u << 20) /* the most of the heap made resident */
 /* how long after a config load or an upgrade the heap is trimmed */
 #define TRIM_MS 1000

@@ -654,7 +654,7 @@ void daemon_upgrade_prefault(void)
 	bool ok = *e && !*end;
 	unsetenv(UPG_HEAP_ENV);
 	if (ok)
-		daemon_reserve_heap(v > RESERVE_MAX / 2 ? RESERVE_MAX : (size_t)v * 2);
+		daemon_reserve_heap(v > RESERVE_MAX ? RESERVE_MAX : (size_t)v * 2);
 }
 
 int daemon_upgrade_read(int fd, struct upg_state **out, char *err, size_t errlen)
