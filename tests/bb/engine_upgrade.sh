@@ -4,7 +4,10 @@
 # every line exactly once and in order in each log (AUTO logs too), every
 # pid and start time unchanged, no program restarted, supd's pid the same;
 # a tail -f and an events client carry on;
-# SIGUSR1 upgrades too; a state document of the previous version is read;
+# SIGUSR1 upgrades too; state documents of earlier versions are read (1,
+# and 3, the last before the fds travelled in a socket and the log files
+# open: lines go on in order there too); a program started after the
+# upgrades sees none of the hand-over's environment;
 # a failing upgrade (no such file, a binary that exits at once, one that is
 # not supd, a config file that differs from the applied one) leaves supd
 # serving as before.
@@ -45,10 +48,11 @@ EOF2
 		printf '[program:w%d]\ncommand=sh -c '"'%s'"'\nstdout_logfile=@T@/w%d.log\nstdout_logfile_maxbytes=0\nautorestart=false\nstartsecs=1\n\n' \
 			"$i" "$cmd" "$i"
 	done
+	printf '[program:envdump]\ncommand=sh -c "env >@T@/env.out; exec sleep 1000"\nautostart=false\nstartsecs=0\n'
 } | bb_conf
 
-table() { # name pid start state, sorted
-	ctl --json status | jq -r '.[] | "\(.name) \(.pid) \(.start) \(.statename)"' | sort
+table() { # name pid start state, sorted (the w programs)
+	ctl --json status | jq -r '.[] | select(.name != "envdump") | "\(.name) \(.pid) \(.start) \(.statename)"' | sort
 }
 all_running() {
 	[ "$(table | grep -c ' RUNNING$')" = "$NPROG" ]
@@ -60,7 +64,7 @@ upgrades() {
 bb_start
 bb_wait 90 all_running
 before=$(table)
-spawned=$(grep -c "spawned: " "$T/supd.log")
+spawned=$(grep -c "spawned: 'w" "$T/supd.log")
 # A tail -f and an events client open across the upgrades.
 timeout 300 "$SUPCTL" -c "$T/supd.conf" tail -f w2 >"$T/tail.out" 2>"$T/tail.err" &
 BB_PIDS+=($!) # (ended with supd by the cleanup)
@@ -112,26 +116,35 @@ expect_eq $((NUPG + 1)) "$(upgrades)" "upgrades counted after the refusals"
 expect_eq "$before" "$(table)" "the table after the refused upgrades"
 ok "a missing binary, one that exits at once, one that is not supd and a changed config are refused; supd serves on"
 
+# Started after the upgrades: no SUPD_UPGRADE_* in its environment.
+ctl start envdump >/dev/null || fail "start envdump"
+bb_wait 30 test -s "$T/env.out"
+if grep -q '^SUPD_UPGRADE' "$T/env.out"; then fail "a program sees $(grep '^SUPD_UPGRADE' "$T/env.out")"; fi
+ok "a program started after the upgrades sees no SUPD_UPGRADE_* variable"
+
 # Every line once, in order: the programs stop by themselves, their
 # last bytes drained at their exit.
-touch "$T/stop"
-all_exited() { [ "$(table | grep -c ' EXITED$')" = "$NPROG" ]; }
-if ! (bb_wait 90 all_exited); then
-	table >&2
-	fail "not every program EXITED after its own end"
-fi
-expect_eq "$spawned" "$(grep -c "spawned: " "$T/supd.log")" "spawns (no program restarted)"
-for i in $(seq 1 "$NPROG"); do
-	awk -v f="w$i.log" '$0 != "line" NR { print f ": line " NR " is " $0; bad = 1; exit }
-		END { if (!bad && NR < 100) { print f ": only " NR " lines"; bad = 1 } exit bad }' \
-		"$T/w$i.log" || fail "w$i's stdout log"
-	if [ $((i % 2)) = 1 ]; then
-		logs=("$T"/w$i-stderr---supervisor-*.log)
-		expect_eq 1 "${#logs[@]}" "AUTO stderr logs of w$i"
-		awk -v f="w$i stderr" '$0 != "err" NR { print f ": line " NR " is " $0; bad = 1; exit }
-			END { exit bad }' "${logs[0]}" || fail "w$i's stderr log"
+lines_in_order() {
+	touch "$T/stop"
+	all_exited() { [ "$(table | grep -c ' EXITED$')" = "$NPROG" ]; }
+	if ! (bb_wait 90 all_exited); then
+		table >&2
+		fail "not every program EXITED after its own end"
 	fi
-done
+	expect_eq "$spawned" "$(grep -c "spawned: 'w" "$T/supd.log")" "spawns (no program restarted)"
+	for i in $(seq 1 "$NPROG"); do
+		awk -v f="w$i.log" '$0 != "line" NR { print f ": line " NR " is " $0; bad = 1; exit }
+			END { if (!bad && NR < 100) { print f ": only " NR " lines"; bad = 1 } exit bad }' \
+			"$T/w$i.log" || fail "w$i's stdout log"
+		if [ $((i % 2)) = 1 ]; then
+			logs=("$T"/w$i-stderr---supervisor-*.log)
+			expect_eq 1 "${#logs[@]}" "AUTO stderr logs of w$i"
+			awk -v f="w$i stderr" '$0 != "err" NR { print f ": line " NR " is " $0; bad = 1; exit }
+				END { exit bad }' "${logs[0]}" || fail "w$i's stderr log"
+		fi
+	done
+}
+lines_in_order
 ok "every line exactly once and in order in each of $NPROG logs (stdout and AUTO stderr)"
 bb_wait 30 grep -qx "$(tail -n 1 "$T/w2.log")" "$T/tail.out"
 bb_wait 30 grep -q "process w2 RUNNING -> EXITED" "$T/events.out"
@@ -139,13 +152,21 @@ ok "tail -f and events clients carry on across the upgrades"
 bb_stop
 expect_eq 0 "$SUPD_STATUS" "supd's exit status"
 
-# A document of the previous version (a test hook makes the old image
-# write version 1) is read.
-rm -f "$T/stop" "$T"/w*.log
-SUPD_UPGRADE_WRITE_VERSION=1 bb_start
-bb_wait 90 all_running
-before=$(table)
-out=$(ctl upgrade) || fail "upgrade from a version 1 document: $out"
-expect_eq "$before" "$(table)" "the table after an upgrade from a version 1 document"
-ok "a version 1 state document is read"
-bb_stop
+# Documents of earlier versions (a test hook makes the old image write
+# them) are read; with version 3 the log files are opened again by name.
+for v in 1 3; do
+	rm -f "$T/stop" "$T"/w*.log
+	SUPD_UPGRADE_WRITE_VERSION=$v bb_start
+	bb_wait 90 all_running
+	before=$(table)
+	spawned=$(grep -c "spawned: 'w" "$T/supd.log")
+	out=$(ctl upgrade) || fail "upgrade from a version $v document: $out"
+	expect_eq "$before" "$(table)" "the table after an upgrade from a version $v document"
+	if [ "$v" = 3 ]; then
+		lines_in_order
+		ok "a version 3 state document is read, lines go on in order"
+	else
+		ok "a version $v state document is read"
+	fi
+	bb_stop
+done
