@@ -127,9 +127,20 @@ static int parse_file(struct raw_conf *r, const char *path, enum conf_format fmt
 {
 	char *text = NULL;
 	size_t len = 0;
-	int e = buf_read_file(path, &text, &len);
+	int e = buf_read_text(path, &text, &len);
 	if (e == -ENOMEM)
 		return e;
+	if (e == -EILSEQ) {
+		if (from)
+			diag_error(d, from, from_line, 0,
+				   "included file %s is not a text file (a NUL byte in its first "
+				   "8 KiB): not read",
+				   path);
+		else
+			diag_error(d, path, 0, 0,
+				   "not a text file (a NUL byte in its first 8 KiB): not read");
+		return -EIO;
+	}
 	if (e < 0) {
 		if (from)
 			diag_error(d, from, from_line, 0, "cannot read included file %s: %s", path,

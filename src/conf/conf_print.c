@@ -6,6 +6,7 @@
 
 #include "conf.h"
 #include "conf_value.h"
+#include "strmap.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -196,12 +197,36 @@ static const char *signame(int sig, char *buf, size_t len)
 	return buf;
 }
 
+/* Which processes share their name with another (in another group),
+ * indexed like c->procs: found once per print, with a map (a scan per
+ * process was quadratic: 5,866 processes took 58 s under the fuzzer's
+ * ASan build).  NULL when out of memory (section_name then scans). */
+static bool *shared_names(const struct conf *c)
+{
+	bool *dup = calloc(c->nprocs + 1, sizeof(*dup));
+	struct strmap m = {0};
+	for (size_t i = 0; dup && i < c->nprocs; i++) {
+		size_t first;
+		if (strmap_get(&m, c->procs[i].name, &first)) {
+			dup[first] = dup[i] = true;
+		} else if (strmap_put(&m, c->procs[i].name, i) < 0) {
+			free(dup);
+			dup = NULL;
+		}
+	}
+	strmap_free(&m);
+	return dup;
+}
+
 /* The section name a process is printed under: its name, unless another
  * process (in another group) has the same name. */
-static void section_name(const struct conf *c, const struct conf_process *p, char *buf, size_t len)
+static void section_name(const struct conf *c, const bool *dup, const struct conf_process *p,
+			 char *buf, size_t len)
 {
 	size_t same = 0;
-	for (size_t i = 0; i < c->nprocs; i++)
+	if (dup)
+		same = dup[p - c->procs] ? 2 : 1;
+	for (size_t i = 0; !dup && i < c->nprocs; i++)
 		same += !strcmp(c->procs[i].name, p->name);
 	if (same > 1)
 		snprintf(buf, len, "%s@%s", p->name, p->group);
@@ -341,10 +366,11 @@ static void ini_checks(FILE *f, const struct conf_checks *k)
 	}
 }
 
-static void ini_process(FILE *f, const struct conf *c, const struct conf_process *p)
+static void ini_process(FILE *f, const struct conf *c, const bool *dup,
+			const struct conf_process *p)
 {
 	char sec[512], buf[1100];
-	section_name(c, p, sec, sizeof(sec));
+	section_name(c, dup, p, sec, sizeof(sec));
 	fprintf(f, "\n[%s:", kind_word(p->kind));
 	ini_str(f, sec);
 	fputs("]\n", f);
@@ -405,13 +431,14 @@ static void ini_process(FILE *f, const struct conf *c, const struct conf_process
 
 /* A group needs its own [group:x] unless reading the single [program:x]
  * back gives the same group anyway. */
-static bool group_needs_section(const struct conf *c, const struct conf_group *g)
+static bool group_needs_section(const struct conf *c, const bool *dup,
+				const struct conf_group *g)
 {
 	if (g->nprocs != 1)
 		return true;
 	const struct conf_process *p = &c->procs[g->procs[0]];
 	char sec[512];
-	section_name(c, p, sec, sizeof(sec));
+	section_name(c, dup, p, sec, sizeof(sec));
 	return strcmp(sec, g->name) != 0 || p->priority != g->priority;
 }
 
@@ -487,21 +514,23 @@ int conf_print_ini(const struct conf *c, FILE *f)
 		ini_kv(f, p->is_ctl ? "supervisor.ctl_factory" : "supervisor.rpcinterface_factory",
 		       p->factory);
 	}
+	bool *dup = shared_names(c);
 	for (size_t i = 0; i < c->nprocs; i++)
-		ini_process(f, c, &c->procs[i]);
+		ini_process(f, c, dup, &c->procs[i]);
 	for (size_t i = 0; i < c->ngroups; i++) {
 		const struct conf_group *g = &c->groups[i];
-		if (!group_needs_section(c, g))
+		if (!group_needs_section(c, dup, g))
 			continue;
 		fprintf(f, "\n[group:%s]\nprograms=", g->name);
 		for (size_t j = 0; j < g->nprocs; j++) {
 			char sec[512];
-			section_name(c, &c->procs[g->procs[j]], sec, sizeof(sec));
+			section_name(c, dup, &c->procs[g->procs[j]], sec, sizeof(sec));
 			fputs(j ? "," : "", f);
 			ini_str(f, sec);
 		}
 		fprintf(f, "\npriority=%d\n", g->priority);
 	}
+	free(dup);
 	return ferror(f) ? -EIO : 0;
 }
 

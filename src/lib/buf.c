@@ -65,7 +65,19 @@ void buf_putf(struct buf *b, const char *fmt, ...)
 	free(big);
 }
 
+static int read_file(const char *path, char **text, size_t *len, bool text_only);
+
 int buf_read_file(const char *path, char **text, size_t *len)
+{
+	return read_file(path, text, len, false);
+}
+
+int buf_read_text(const char *path, char **text, size_t *len)
+{
+	return read_file(path, text, len, true);
+}
+
+static int read_file(const char *path, char **text, size_t *len, bool text_only)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -103,6 +115,13 @@ int buf_read_file(const char *path, char **text, size_t *len)
 		}
 		if (k == 0)
 			break;
+		/* (the first read: a NUL there is a binary, not text; the rest
+		 * of it is not read) */
+		if (text_only && n == 0 && memchr(buf, 0, (size_t)k)) {
+			free(buf);
+			close(fd);
+			return -EILSEQ;
+		}
 		n += (size_t)k;
 	}
 	close(fd);

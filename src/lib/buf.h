@@ -40,6 +40,9 @@ __attribute__((format(printf, 2, 3))) void buf_putf(struct buf *b, const char *f
 /* Reads a whole file into a new NUL-terminated buffer (*len excludes the
  * NUL).  Returns 0, or a negative errno (-EISDIR for a directory). */
 int buf_read_file(const char *path, char **text, size_t *len);
+/* buf_read_file of a text file: -EILSEQ, and no more read, when its first
+ * 8 KiB hold a NUL byte (a binary: an [include] of every file in /bin read 455 MB). */
+int buf_read_text(const char *path, char **text, size_t *len);
 
 /* Decodes len bytes of base64 into out and a NUL (out may be in itself: the
  * output never overtakes the input).  ASCII whitespace is skipped; '='
