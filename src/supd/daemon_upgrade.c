@@ -163,6 +163,25 @@ static int gather(struct daemon *d, struct upg_state *s, bool log_fds)
 	return r;
 }
 
+/* One message of the fd socket: a byte, and room for FDS_PER_MSG fds. */
+struct fds_msg {
+	char byte;
+	struct iovec io;
+	union {
+		char b[CMSG_SPACE(FDS_PER_MSG * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr m;
+};
+
+static void fds_msg_init(struct fds_msg *f, size_t ctl_len)
+{
+	f->byte = 0;
+	f->io = (struct iovec){.iov_base = &f->byte, .iov_len = 1};
+	f->m = (struct msghdr){
+	    .msg_iov = &f->io, .msg_iovlen = 1, .msg_control = f->u.b, .msg_controllen = ctl_len};
+}
+
 /* Every fd s names, in upg_fds' order, queued in a unix socket for the new
  * image to take (SCM_RIGHTS): about 0.3 us an fd on this host, where
  * clearing close-on-exec one fd at a time costs 1.3 us (doc/upgrade.md).
@@ -181,23 +200,16 @@ static int send_fds(const struct upg_state *s)
 	bool ok = true;
 	for (size_t i = 0; i < n && ok; i += FDS_PER_MSG) {
 		size_t k = n - i < FDS_PER_MSG ? n - i : FDS_PER_MSG;
-		char byte = 0;
-		struct iovec io = {.iov_base = &byte, .iov_len = 1};
-		union {
-			char b[CMSG_SPACE(FDS_PER_MSG * sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct msghdr m = {.msg_iov = &io,
-				   .msg_iovlen = 1,
-				   .msg_control = u.b,
-				   .msg_controllen = CMSG_SPACE(k * sizeof(int))};
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		struct fds_msg f;
+		fds_msg_init(&f, CMSG_SPACE(k * sizeof(int)));
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&f.m);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
 		cm->cmsg_len = CMSG_LEN(k * sizeof(int));
 		memcpy(CMSG_DATA(cm), v + i, k * sizeof(int));
 		ssize_t w;
-		while ((w = sendmsg(sv[0], &m, MSG_DONTWAIT | MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		while ((w = sendmsg(sv[0], &f.m, MSG_DONTWAIT | MSG_NOSIGNAL)) < 0 &&
+		       errno == EINTR)
 			;
 		ok = w == 1;
 	}
@@ -748,17 +760,10 @@ static int receive_fds(struct upg_state *s, char *err, size_t errlen)
 	int *v = calloc(n + 1, sizeof(int));
 	int r = v ? 0 : buf_errf(err, errlen, -ENOMEM, "out of memory");
 	while (r == 0 && got < n) {
-		char byte;
-		struct iovec io = {.iov_base = &byte, .iov_len = 1};
-		union {
-			char b[CMSG_SPACE(FDS_PER_MSG * sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct msghdr m = {.msg_iov = &io,
-				   .msg_iovlen = 1,
-				   .msg_control = u.b,
-				   .msg_controllen = sizeof(u.b)};
-		ssize_t k = recvmsg(s->fd_sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		struct fds_msg f;
+		fds_msg_init(&f, sizeof(f.u.b));
+		struct msghdr *m = &f.m;
+		ssize_t k = recvmsg(s->fd_sock, m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
@@ -767,7 +772,7 @@ static int receive_fds(struct upg_state *s, char *err, size_t errlen)
 				     got, n, k < 0 ? ": " : "", k < 0 ? strerror(errno) : "");
 			break;
 		}
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
 			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 				continue;
 			size_t nf = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -781,7 +786,7 @@ static int receive_fds(struct upg_state *s, char *err, size_t errlen)
 					close(fd); /* (more than named: not ours) */
 			}
 		}
-		if (r == 0 && (m.msg_flags & MSG_CTRUNC))
+		if (r == 0 && (m->msg_flags & MSG_CTRUNC))
 			r = buf_errf(err, errlen, -EMFILE,
 				     "the fds handed over: some did not arrive (out of fds?)");
 	}
