@@ -156,6 +156,11 @@ static int parse_file(struct raw_conf *r, const char *path, enum conf_format fmt
 	return e;
 }
 
+/* Errors after which no more included files are read: an [include] that
+ * matched the 1837 files of /bin gave 20,842 error lines, which nobody
+ * reads (each file stops at its 100th: conf_ini.c). */
+#define INCLUDE_MAX_ERRORS 1000
+
 /* [include] files=: every glob's matches, sorted, relative to the main
  * file's directory. */
 static int include_files(struct raw_conf *r, const char *main_dir, const struct conf_load_opts *o,
@@ -182,6 +187,7 @@ static int include_files(struct raw_conf *r, const char *main_dir, const struct 
 	char *inc_file = strdup(kv->file);
 	int inc_line = kv->line;
 	int r0 = 0;
+	bool stop = false;
 	if (!here || !inc_file || x.oom || !text) {
 		r0 = x.oom || !here || !inc_file ? -ENOMEM : -EINVAL;
 		goto out;
@@ -212,6 +218,15 @@ static int include_files(struct raw_conf *r, const char *main_dir, const struct 
 		} else {
 			for (size_t i = 0; i < gl.gl_pathc; i++) {
 				const char *f = gl.gl_pathv[i];
+				if (d->nerrors >= INCLUDE_MAX_ERRORS) {
+					diag_error(d, inc_file, inc_line, 0,
+						   "%zu errors: the files from %s on are not read "
+						   "(fix these first)",
+						   d->nerrors, f);
+					r0 = -EINVAL;
+					stop = true;
+					break;
+				}
 				if (add_file(c, f) < 0) {
 					r0 = -ENOMEM;
 					break;
@@ -235,7 +250,7 @@ static int include_files(struct raw_conf *r, const char *main_dir, const struct 
 			globfree(&gl);
 		}
 		free(pat);
-		if (r0 == -ENOMEM)
+		if (r0 == -ENOMEM || stop)
 			break;
 	}
 out:

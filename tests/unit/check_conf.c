@@ -342,6 +342,44 @@ START_TEST(test_includes)
 }
 END_TEST
 
+/* An [include] that matches many files that are not configs (all of /bin):
+ * after 1000 errors no more files are read, and one error says from which
+ * file on; a file with a NUL byte in its first 8 KiB is one error. */
+START_TEST(test_include_many_errors)
+{
+	char body[4096] = "";
+	for (int i = 0; i < 100; i++)
+		strcat(body, "not an option\n");
+	for (int i = 0; i < 15; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "bad%02d.ini", i);
+		free(write_file(name, body));
+	}
+	free(write_file("elf.ini", "\177ELF\001")); /* (fputs: up to the NUL) */
+	char *bin;
+	ck_assert_int_ge(asprintf(&bin, "%s/zbin.ini", dir), 0);
+	FILE *f = fopen(bin, "w");
+	ck_assert_ptr_nonnull(f);
+	fwrite("[program:z]\0command=z\n", 1, 23, f);
+	fclose(f);
+	free(bin);
+	struct conf *c = NULL;
+	struct diags d;
+	ck_assert_int_eq(load("[include]\nfiles = *.ini\n", &c, &d, NULL), -EINVAL);
+	/* 10 files of 100 errors each, then one error for the rest */
+	ck_assert_uint_eq(d.nerrors, 1001);
+	ck_assert(has_diag(&d, "1000 errors: the files from", false));
+	ck_assert(has_diag(&d, "bad10.ini on are not read (fix these first)", false));
+	diags_free(&d);
+	/* below the cap, the binary is one error */
+	ck_assert_int_eq(load("[include]\nfiles = zbin.ini bad00.ini\n", &c, &d, NULL), -EINVAL);
+	ck_assert_uint_eq(d.nerrors, 101);
+	ck_assert(has_diag(&d, "zbin.ini is not a text file (a NUL byte in its first 8 KiB): not read",
+			   false));
+	diags_free(&d);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct conf *c = NULL;
@@ -528,6 +566,7 @@ int main(void)
 	tcase_add_test(tc, test_warnings);
 	tcase_add_test(tc, test_overrides_env);
 	tcase_add_test(tc, test_includes);
+	tcase_add_test(tc, test_include_many_errors);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_print_roundtrip);
 	tcase_add_test(tc, test_json_escapes);
