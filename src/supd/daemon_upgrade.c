@@ -167,11 +167,12 @@ static int gather(struct daemon *d, struct upg_state *s, bool log_fds)
 struct fds_msg {
 	char byte;
 	struct iovec io;
+	struct msghdr m;
+	/* (last: clang takes CMSG_SPACE for a variable size) */
 	union {
 		char b[CMSG_SPACE(FDS_PER_MSG * sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr m;
 };
 
 static void fds_msg_init(struct fds_msg *f, size_t ctl_len)
