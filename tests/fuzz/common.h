@@ -23,6 +23,9 @@
 #include "conf.h"
 #include "conf_raw.h"
 
+/* Configs with more processes are loaded, not printed (fuzz_one). */
+#define FUZZ_PRINT_MAX 2000
+
 typedef int (*fuzz_parse_fn)(struct raw_conf *, const char *, const char *, size_t, struct diags *);
 
 static char fuzz_dir[64];
@@ -94,8 +97,14 @@ static void fuzz_one(const uint8_t *data, size_t size, fuzz_parse_fn parse, enum
 	struct conf *c = NULL;
 	diags_init(&d);
 	if (conf_load(&o, &c, &d) == 0) {
-		conf_print_ini(c, fuzz_null);
-		conf_print_json(c, fuzz_null);
+		/* The printers are linear in the processes: numprocs=58660
+		 * printed 130 MB in 13 s under ASan (0.9 + 2.1 s natively), past
+		 * the run's 10 s timeout, and past a few thousand processes a
+		 * print reaches no code a smaller one does not. */
+		if (c->nprocs <= FUZZ_PRINT_MAX) {
+			conf_print_ini(c, fuzz_null);
+			conf_print_json(c, fuzz_null);
+		}
 		conf_free(c);
 	}
 	fuzz_diags(&d);
