@@ -127,9 +127,19 @@ static int parse_file(struct raw_conf *r, const char *path, enum conf_format fmt
 {
 	char *text = NULL;
 	size_t len = 0;
-	int e = buf_read_text(path, &text, &len);
+	/* an included file is matched by a glob, and read again at each
+	 * reread: only a regular file is, and only as far as it was long */
+	int e =
+	    from ? buf_read_regular(path, 0, true, &text, &len) : buf_read_text(path, &text, &len);
 	if (e == -ENOMEM)
 		return e;
+	if (e == -ENODEV) {
+		diag_error(d, from, from_line, 0,
+			   "included file %s is not a regular file (a FIFO, device or "
+			   "socket could block the load): not read",
+			   path);
+		return -EIO;
+	}
 	if (e == -EILSEQ) {
 		if (from)
 			diag_error(d, from, from_line, 0,

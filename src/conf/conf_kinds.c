@@ -4,16 +4,14 @@
 #include "config.h"
 
 #include "conf_int.h"
+#include "buf.h"
 #include "conf_value.h"
 #include "envfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* An env file larger than this is a mistake (a log, a binary), not an
  * environment: execve's own limit on the whole environment is lower. */
@@ -22,54 +20,6 @@
 static int env_set(void *arg, const char *key, const char *val)
 {
 	return conf_env_set(arg, key, val);
-}
-
-/* The file's bytes, NUL-terminated, or a negative errno (-EFBIG: too big). */
-static int slurp(const char *path, char **out, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? -EISDIR : -errno;
-		close(fd);
-		return e;
-	}
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap);
-	int r = b ? 0 : -ENOMEM;
-	while (r == 0) {
-		if (n + 1 >= cap) {
-			char *nb = cap > ENV_FILE_MAX ? NULL : realloc(b, cap * 2);
-			if (!nb) {
-				r = cap > ENV_FILE_MAX ? -EFBIG : -ENOMEM;
-				break;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		ssize_t k = read(fd, b + n, cap - n - 1);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			r = -errno;
-		else if (k == 0)
-			break;
-		else
-			n += (size_t)k;
-	}
-	close(fd);
-	if (r == 0 && n > ENV_FILE_MAX)
-		r = -EFBIG;
-	if (r < 0) {
-		free(b);
-		return r;
-	}
-	b[n] = '\0';
-	*out = b;
-	*len = n;
-	return 0;
 }
 
 static int add_file(char ***files, size_t *n, const char *s)
@@ -91,7 +41,7 @@ static void read_one(struct ctx *x, struct opt *o, const char *path, bool option
 {
 	char *text = NULL;
 	size_t len = 0;
-	int r = slurp(path, &text, &len);
+	int r = buf_read_regular(path, ENV_FILE_MAX, false, &text, &len);
 	if (r == -ENOENT && optional)
 		return;
 	if (r == -ENOMEM) {
@@ -100,7 +50,10 @@ static void read_one(struct ctx *x, struct opt *o, const char *path, bool option
 	}
 	if (r < 0) {
 		diag_error(x->d, o->kv->file, o->kv->line, 0, "env_file: %s: %s%s", path,
-			   r == -EFBIG ? "larger than 1 MB" : strerror(-r),
+			   r == -EFBIG	  ? "larger than 1 MB"
+			   : r == -ENODEV ? "not a regular file (a FIFO, device or socket "
+					    "could block the load)"
+					  : strerror(-r),
 			   r == -ENOENT ? " (a leading '-' makes a file optional)" : "");
 		o->bad = true;
 		return;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -125,6 +126,57 @@ static int read_file(const char *path, char **text, size_t *len, bool text_only)
 		n += (size_t)k;
 	}
 	close(fd);
+	buf[n] = 0;
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+int buf_read_regular(const char *path, size_t max, bool text_only, char **text, size_t *len)
+{
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int r = 0;
+	size_t size = 0;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	else if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+		size = 0; /* /dev/null: empty */
+	else if (!S_ISREG(st.st_mode))
+		r = -ENODEV;
+	else if (max && (uintmax_t)st.st_size > max)
+		r = -EFBIG;
+	else
+		size = (size_t)st.st_size;
+	char *buf = r == 0 ? malloc(size + 1) : NULL;
+	if (r == 0 && !buf)
+		r = -ENOMEM;
+	size_t n = 0;
+	/* no more than fstat's size: a file that grows while it is read (a
+	 * log) would otherwise never end */
+	while (r == 0 && n < size) {
+		ssize_t k = read(fd, buf + n, size - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			r = -errno;
+		else if (k == 0)
+			break;
+		else if (text_only && n == 0 && memchr(buf, 0, (size_t)k < 8192 ? (size_t)k : 8192))
+			r = -EILSEQ;
+		else
+			n += (size_t)k;
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
 	buf[n] = 0;
 	*text = buf;
 	*len = n;

@@ -43,6 +43,12 @@ int buf_read_file(const char *path, char **text, size_t *len);
 /* buf_read_file of a text file: -EILSEQ, and no more read, when its first
  * 8 KiB hold a NUL byte (a binary: an [include] of every file in /bin read 455 MB). */
 int buf_read_text(const char *path, char **text, size_t *len);
+/* Reads a file that must be regular (or /dev/null), no further than the
+ * size it had when opened, and never waits: what a config load reads
+ * besides its main file, since a reload runs in the daemon's loop.
+ * -ENODEV: not a regular file (a FIFO, a device, a socket); -EFBIG: larger
+ * than max (0: no limit); -EILSEQ as buf_read_text's, when text_only. */
+int buf_read_regular(const char *path, size_t max, bool text_only, char **text, size_t *len);
 
 /* Decodes len bytes of base64 into out and a NUL (out may be in itself: the
  * output never overtakes the input).  ASCII whitespace is skipped; '='

@@ -123,6 +123,8 @@ int logfile_init(struct logfile *lf, const char *path, uint64_t maxbytes, int ba
 	lf->fd = -1;
 	lf->maxbytes = maxbytes;
 	lf->backups = backups < 0 ? 0 : backups;
+	if (!path)
+		return 0;
 	lf->path = strdup(path);
 	return lf->path ? 0 : -ENOMEM;
 }

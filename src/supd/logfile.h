@@ -36,7 +36,8 @@ struct logfile {
  * and every write retries the open. */
 int logfile_open(struct logfile *lf, const char *path, uint64_t maxbytes, int backups);
 /* logfile_open without the open: lf->fd is -1 (logfile_reopen or the first
- * write opens it).  Returns 0 or -ENOMEM. */
+ * write opens it).  path NULL: named later (lf->path set by the caller).
+ * Returns 0 or -ENOMEM. */
 int logfile_init(struct logfile *lf, const char *path, uint64_t maxbytes, int backups);
 /* The open regular file fd is lf's file (an upgrade in place hands it
  * over, with what the old image knew of it): no system call. */

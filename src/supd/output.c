@@ -270,17 +270,15 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 		/* An upgrade in place: the previous image's file comes with the
 		 * process (output_adopt_log), else output_open_deferred opens
 		 * it; an AUTO name is chosen only then. */
-		lf->fd = -1;
-		lf->maxbytes = cs->maxbytes;
-		lf->backups = cs->backups < 0 ? 0 : cs->backups;
-		if (cs->kind == CONF_LOG_AUTO)
-			return 0;
-		if (!cs->path || !(lf->path = strdup(cs->path))) {
+		bool aut = cs->kind == CONF_LOG_AUTO;
+		int r = -EINVAL;
+		if (aut || cs->path)
+			r = logfile_init(lf, aut ? NULL : cs->path, cs->maxbytes, cs->backups);
+		if (r < 0) {
 			free(lf);
 			c->lf = NULL;
-			return cs->path ? -ENOMEM : -EINVAL;
 		}
-		return 0;
+		return r;
 	}
 	char *path = NULL;
 	int r = chan_log_path(c, cs->kind, cs->path, s, &path);

@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -135,6 +140,71 @@ START_TEST(test_read_file)
 }
 END_TEST
 
+/* What a config load reads besides its main file: never waits, never reads
+ * past the size the file had when opened. */
+START_TEST(test_read_regular)
+{
+	char dir[] = "/tmp/check_buf.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[64], fifo[64];
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("a=1\nb=2\n", f);
+	fclose(f);
+	char *text = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(buf_read_regular(path, 0, true, &text, &len), 0);
+	ck_assert_uint_eq(len, 8);
+	ck_assert_str_eq(text, "a=1\nb=2\n");
+	free(text);
+	ck_assert_int_eq(buf_read_regular(path, 7, false, &text, &len), -EFBIG);
+	ck_assert_int_eq(buf_read_regular(path, 8, false, &text, &len), 0);
+	free(text);
+	/* a FIFO with no writer: an error at once, not a wait */
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(buf_read_regular(fifo, 0, true, &text, &len), -ENODEV);
+	ck_assert_int_eq(buf_read_regular("/dev/zero", 0, false, &text, &len), -ENODEV);
+	ck_assert_int_eq(buf_read_regular("/dev/null", 0, true, &text, &len), 0);
+	ck_assert_uint_eq(len, 0);
+	free(text);
+	ck_assert_int_eq(buf_read_regular(dir, 0, true, &text, &len), -EISDIR);
+	/* a binary */
+	f = fopen(path, "w");
+	fwrite("x\0y", 1, 3, f);
+	fclose(f);
+	ck_assert_int_eq(buf_read_regular(path, 0, true, &text, &len), -EILSEQ);
+	ck_assert_int_eq(buf_read_regular(path, 0, false, &text, &len), 0);
+	ck_assert_uint_eq(len, 3);
+	free(text);
+	/* a file that grows while it is read (a log): the read ends */
+	int fd = open(path, O_WRONLY | O_TRUNC | O_APPEND | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	static char chunk[65536];
+	memset(chunk, ';', sizeof(chunk));
+	ck_assert_int_eq(write(fd, chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
+	pid_t w = fork();
+	ck_assert_int_ge(w, 0);
+	if (w == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* (an assertion ends the test) */
+		for (;;)
+			if (write(fd, chunk, sizeof(chunk)) < 0 ||
+			    lseek(fd, 0, SEEK_END) > (64 << 20))
+				ftruncate(fd, sizeof(chunk));
+	}
+	close(fd);
+	ck_assert_int_eq(buf_read_regular(path, 0, false, &text, &len), 0);
+	ck_assert_uint_ge(len, sizeof(chunk));
+	free(text);
+	kill(w, SIGKILL);
+	ck_assert_int_eq(waitpid(w, NULL, 0), w);
+	unlink(path);
+	unlink(fifo);
+	rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("buf");
@@ -142,6 +212,7 @@ int main(void)
 	tcase_add_test(tc, test_append);
 	tcase_add_test(tc, test_big_and_overflow);
 	tcase_add_test(tc, test_read_file);
+	tcase_add_test(tc, test_read_regular);
 	tcase_add_test(tc, test_b64);
 	tcase_add_test(tc, test_put);
 	suite_add_tcase(s, tc);
