@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "diag.h"
+#include "strpool.h"
 
 /* supervisord's log levels, with its numeric values and 4-letter names. */
 enum conf_loglevel {
@@ -265,12 +266,17 @@ struct conf_checks {
 };
 
 /* One process, after numprocs expansion: what the engine runs. */
+/* name, group, program, file, command and argv are in the conf's pool
+ * (struct conf's strs): shared by every process and group that has the
+ * same. */
 struct conf_process {
-	char *name;	 /* process name (process_name after expansion) */
-	char *group;	 /* group name */
-	char *program;	 /* the [program:x] section's x */
-	char *file;	 /* where the section was defined */
-	char *command;	 /* after %(...)s expansion, before splitting */
+	const char *name;    /* process name (process_name after expansion) */
+	const char *group;   /* group name */
+	const char *program; /* the [program:x] section's x */
+	const char *file;    /* where the section was defined */
+	/* after %(...)s expansion, before splitting; command and argv are in
+	 * the pool too, one argv for every process with the same command */
+	const char *command;
 	char **argv;	 /* shlex-split command, NULL-terminated */
 	char *user;	 /* NULL: do not switch */
 	char *directory; /* NULL: supd's cwd */
@@ -334,10 +340,10 @@ struct conf_process {
 /* A process group: a [program:x] with its numprocs processes (homogeneous),
  * or a [group:x] naming several programs (heterogeneous). */
 struct conf_group {
-	char *name;
+	const char *name; /* name and file: in the conf's pool */
 	int priority;
 	bool heterogeneous;
-	char *file;
+	const char *file;
 	int line;
 	size_t *procs; /* indices into conf.procs */
 	size_t nprocs;
@@ -455,7 +461,8 @@ struct conf {
 	size_t nprocs;
 	struct conf_group *groups; /* sorted by name */
 	size_t ngroups;
-	char **files; /* every file read, main first */
+	struct strpool strs; /* the processes' and groups' names and files */
+	char **files;	     /* every file read, main first */
 	size_t nfiles;
 	/* scale (#18): what the model was read from, for a reread that finds
 	 * nothing changed (conf_inputs_same): a hash of the main file's path,

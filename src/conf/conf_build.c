@@ -45,8 +45,8 @@ enum {
 	S_FORWARD_OUTPUT,
 	S_FORWARD_TIMESTAMPS,
 	S_STATEFILE, /* supd: after supd itself dies (issue #15) */
-	S_ENV_FILE, /* svc-kinds */
-	S_CGROUPS, /* cgroups */
+	S_ENV_FILE,  /* svc-kinds */
+	S_CGROUPS,   /* cgroups */
 	S_N
 };
 
@@ -637,6 +637,7 @@ int conf_from_raw(struct raw_conf *r, const char *path, const struct conf_load_o
 		x.c->ctl.prompt = cb_xstrdup(&x, "supervisor");
 	cb_build_programs(&x, r);
 	cb_here_free(&x);
+	strpool_seal(&x.c->strs);
 
 	if (x.oom || d->nerrors > errors_before) {
 		conf_free(x.c);

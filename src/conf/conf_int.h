@@ -31,6 +31,7 @@ struct ctx {
 	size_t errors0; /* errors in d before this model */
 	bool oom;
 	struct strmap groups; /* group name -> index in c->groups, while building */
+	struct strmap argvs;  /* command (pooled) -> its argv (a pointer), while building */
 	/* c->procs and c->groups grow by doubling while building, and are
 	 * cut to size at the end (10,000 programs: no copy per program) */
 	size_t procs_cap, groups_cap;
@@ -40,6 +41,11 @@ struct ctx {
 	 * directory cost one stat, not 10,000 (a reload's and an upgrade's
 	 * parse pay for each) */
 	char *dir_seen;
+	/* cb_check_user's last user and whether it exists: getpwnam reads
+	 * /etc/passwd (and tries nscd) each time, 31 system calls; 10,000
+	 * programs with one user= paid them 10,000 times per load */
+	char *user_seen;
+	bool user_exists;
 };
 
 /* The names %(...)s can use in one option. */
@@ -65,6 +71,9 @@ struct opt {
 /* conf_opt.c */
 const char *cb_env_get(char *const *env, const char *name);
 char *cb_xstrdup(struct ctx *x, const char *s);
+/* s in the conf's pool (struct conf's strs), shared with every equal
+ * string there; NULL for NULL (or out of memory: x->oom). */
+const char *cb_intern(struct ctx *x, const char *s);
 /* The directory of a file, as an absolute path. */
 char *cb_dir_of(const char *file);
 /* cb_dir_of kept by x for the next option from the same file: valid until

@@ -25,12 +25,6 @@ void cb_check_free(struct conf_check *k)
 
 void cb_proc_free(struct conf_process *p)
 {
-	free(p->name);
-	free(p->group);
-	free(p->program);
-	free(p->file);
-	free(p->command);
-	cv_strv_free(p->argv);
 	free(p->user);
 	free(p->out.path);
 	free(p->err.path);
@@ -138,11 +132,10 @@ void conf_free(struct conf *c)
 		cb_proc_free(&c->procs[i]);
 	free(c->procs);
 	for (size_t i = 0; i < c->ngroups; i++) {
-		free(c->groups[i].name);
-		free(c->groups[i].file);
 		free(c->groups[i].procs);
 	}
 	free(c->groups);
+	strpool_free(&c->strs);
 	for (size_t i = 0; i < c->nfiles; i++)
 		free(c->files[i]);
 	free(c->files);

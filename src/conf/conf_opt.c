@@ -41,6 +41,14 @@ char *cb_xstrdup(struct ctx *x, const char *s)
 	return r;
 }
 
+const char *cb_intern(struct ctx *x, const char *s)
+{
+	const char *r = strpool_intern(&x->c->strs, s);
+	if (s && !r)
+		x->oom = true;
+	return r;
+}
+
 /* The directory of a file, as an absolute path (Python's
  * os.path.dirname(os.path.abspath(f))). */
 char *cb_dir_of(const char *file)
@@ -91,6 +99,8 @@ void cb_here_free(struct ctx *x)
 	here_drop(x);
 	free(x->dir_seen);
 	x->dir_seen = NULL;
+	free(x->user_seen);
+	x->user_seen = NULL;
 }
 
 /* A list as one shell-quoted command line, so that shlex splits it back
@@ -336,8 +346,15 @@ void cb_t_path(struct opt *o, char **out)
 void cb_check_user(struct opt *o)
 {
 	const char *u = o->v;
-	bool numeric = *u && strspn(u, "0123456789") == strlen(u);
-	if (!numeric && !getpwnam(u))
+	struct ctx *x = o->x;
+	if (*u && strspn(u, "0123456789") == strlen(u))
+		return;
+	if (!x->user_seen || strcmp(x->user_seen, u)) {
+		free(x->user_seen);
+		x->user_seen = strdup(u); /* (NULL: asked again next time) */
+		x->user_exists = getpwnam(u) != NULL;
+	}
+	if (!x->user_exists)
 		diag_warn(o->x->d, o->kv->file, o->kv->line, 0,
 			  "user '%s' does not exist on this machine (%s)", u, o->kv->key);
 }

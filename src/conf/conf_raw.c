@@ -21,33 +21,6 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
-struct raw_block {
-	struct raw_block *next;
-	size_t used, cap;
-	char data[];
-};
-
-/* A copy of n bytes and a NUL in r's arena, or NULL. */
-static char *arena_copy(struct raw_conf *r, const char *s, size_t n)
-{
-	struct raw_block *b = r->block;
-	if (!b || b->cap - b->used < n + 1) {
-		size_t cap = n + 1 > 65536 - sizeof(*b) ? n + 1 : 65536 - sizeof(*b);
-		b = malloc(sizeof(*b) + cap);
-		if (!b)
-			return NULL;
-		b->next = r->block;
-		b->used = 0;
-		b->cap = cap;
-		r->block = b;
-	}
-	char *d = b->data + b->used;
-	memcpy(d, s, n);
-	d[n] = 0;
-	b->used += n + 1;
-	return d;
-}
-
 /* The strings stay in the arena until raw_free. */
 static void kv_clear(struct raw_kv *kv)
 {
@@ -70,11 +43,7 @@ void raw_free(struct raw_conf *r)
 	strmap_free(&r->names);
 	free(r->skip.name);
 	free(r->skip.file);
-	while (r->block) {
-		struct raw_block *b = r->block;
-		r->block = b->next;
-		free(b);
-	}
+	strpool_free(&r->pool);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -155,11 +124,11 @@ static char **strv_dup(char *const *v, size_t n)
 static struct raw_kv *kv_slot(struct raw_section *s, const char *key, const char *file, int line)
 {
 	struct raw_conf *r = s->owner;
-	char *lk = arena_copy(r, key, strlen(key));
+	char *lk = strpool_copy(&r->pool, key, strlen(key));
 	const char *f = NULL;
 	if (file && r->last_file && !strcmp(r->last_file, file))
 		f = r->last_file;
-	else if (file && (f = arena_copy(r, file, strlen(file))))
+	else if (file && (f = strpool_copy(&r->pool, file, strlen(file))))
 		r->last_file = f;
 	if (!lk || (file && !f))
 		return NULL;
@@ -207,7 +176,7 @@ int raw_set(struct raw_section *s, const char *key, const char *value, const cha
 		return -ENOMEM;
 	kv->kind = RAW_SCALAR;
 	value = value ? value : "";
-	kv->value = arena_copy(s->owner, value, strlen(value));
+	kv->value = strpool_copy(&s->owner->pool, value, strlen(value));
 	if (!kv->value)
 		return kv_fail(s, kv);
 	return 0;

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "strmap.h"
+#include "strpool.h"
 #include <stddef.h>
 
 #include "diag.h"
@@ -25,7 +25,7 @@ enum raw_kind {
 };
 
 /* key, value and file are held by the raw_conf's arena (struct raw_conf's
- * block): never freed one by one. */
+ * pool): never freed one by one. */
 struct raw_kv {
 	char *key; /* lowercased option name */
 	enum raw_kind kind;
@@ -48,10 +48,6 @@ struct raw_section {
 	struct raw_conf *owner; /* whose arena holds its pairs' strings */
 };
 
-/* The arena of the pairs' strings: a 10,000-program config has 70,000
- * pairs, and three mallocs and frees each were a quarter of a reload. */
-struct raw_block;
-
 struct raw_conf {
 	struct raw_section *secs;
 	size_t nsecs;
@@ -63,8 +59,10 @@ struct raw_conf {
 	 * needs three sections of a config that may hold 10,000. */
 	const char *const *only;
 	struct raw_section skip; /* what raw_section returns for the others */
-	struct raw_block *block; /* the arena's current block (a list) */
-	const char *last_file;	 /* in the arena: pairs of one file share it */
+	/* the arena of the pairs' strings: a 10,000-program config has 70,000
+	 * pairs, and three mallocs and frees each were a quarter of a reload */
+	struct strpool pool;
+	const char *last_file; /* in the arena: pairs of one file share it */
 };
 
 void raw_init(struct raw_conf *r);

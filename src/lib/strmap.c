@@ -76,6 +76,11 @@ bool strmap_get(const struct strmap *m, const char *key, size_t *val)
 	return true;
 }
 
+const char *strmap_key(const struct strmap *m, const char *key)
+{
+	return m->cap ? m->keys[slot(m, key)] : NULL;
+}
+
 void strmap_free(struct strmap *m)
 {
 	free(m->keys);

@@ -20,6 +20,8 @@ struct strmap {
 int strmap_put(struct strmap *m, const char *key, size_t val);
 /* Whether key is there; its value in *val when val is not NULL. */
 bool strmap_get(const struct strmap *m, const char *key, size_t *val);
+/* The key stored for an equal key (the map's own pointer), or NULL. */
+const char *strmap_key(const struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);
 
 #endif

@@ -297,15 +297,13 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 int output_new(struct output **out, struct output_ctx *x, const struct conf_process *p,
 	       const struct conf_supd *s)
 {
-	struct output *o = calloc(1, sizeof(*o));
+	size_t nl = strlen(p->name);
+	struct output *o = calloc(1, sizeof(*o) + nl + 1);
 	if (!o)
 		return -ENOMEM;
 	o->x = x;
-	o->name = strdup(p->name);
-	if (!o->name) {
-		free(o);
-		return -ENOMEM;
-	}
+	memcpy(o->name_buf, p->name, nl + 1);
+	o->name = o->name_buf;
 	o->strip_ansi = s->strip_ansi;
 	o->fwd_stamps = s->forward_timestamps;
 	o->tail_size = p->tail_buffer;
@@ -456,7 +454,6 @@ void output_free(struct output *o)
 		free(c->lf);
 		free(c->tail);
 	}
-	free(o->name);
 	free(o->group);
 	free(o);
 }

@@ -374,8 +374,33 @@ START_TEST(test_include_many_errors)
 	/* below the cap, the binary is one error */
 	ck_assert_int_eq(load("[include]\nfiles = zbin.ini bad00.ini\n", &c, &d, NULL), -EINVAL);
 	ck_assert_uint_eq(d.nerrors, 101);
-	ck_assert(has_diag(&d, "zbin.ini is not a text file (a NUL byte in its first 8 KiB): not read",
-			   false));
+	ck_assert(has_diag(
+	    &d, "zbin.ini is not a text file (a NUL byte in its first 8 KiB): not read", false));
+	diags_free(&d);
+}
+END_TEST
+
+/* A user's lookup is kept between programs: what it said must stay right
+ * when the user changes, and for every program that names a missing one. */
+START_TEST(test_user_lookup_kept)
+{
+	struct conf *c = NULL;
+	struct diags d;
+	ck_assert_int_eq(load("[program:a]\ncommand=x\nuser=nosuchuser_a\n"
+			      "[program:b]\ncommand=x\nuser=root\n"
+			      "[program:c]\ncommand=x\nuser=nosuchuser_a\nnumprocs=3\n"
+			      "process_name=c%(process_num)d\n"
+			      "[program:d]\ncommand=x\nuser=root\n",
+			      &c, &d, NULL),
+			 0);
+	size_t warned = 0;
+	for (size_t i = 0; i < d.n; i++)
+		if (strstr(d.v[i].msg, "user 'nosuchuser_a' does not exist"))
+			warned++;
+	ck_assert_uint_eq(warned, 2); /* a and c (once for its 3 processes) */
+	ck_assert(!has_diag(&d, "user 'root'", true));
+	ck_assert_str_eq(conf_find_process(c, "c", "c2")->user, "nosuchuser_a");
+	conf_free(c);
 	diags_free(&d);
 }
 END_TEST
@@ -567,6 +592,7 @@ int main(void)
 	tcase_add_test(tc, test_overrides_env);
 	tcase_add_test(tc, test_includes);
 	tcase_add_test(tc, test_include_many_errors);
+	tcase_add_test(tc, test_user_lookup_kept);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_print_roundtrip);
 	tcase_add_test(tc, test_json_escapes);

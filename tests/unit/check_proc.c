@@ -55,10 +55,10 @@ static void freeproc(struct conf_process *p)
 	for (int i = 0; i < p->argc; i++)
 		free(p->argv[i]);
 	free(p->argv);
-	free(p->name);
-	free(p->group);
-	free(p->program);
-	free(p->command);
+	free((char *)p->name); /* (not a conf pool: made by hand) */
+	free((char *)p->group);
+	free((char *)p->program);
+	free((char *)p->command);
 	free(p->directory);
 	free(p);
 }

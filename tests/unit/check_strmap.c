@@ -1,11 +1,14 @@
-/* Unit tests for strmap.c. */
+/* Unit tests for strmap.c and strpool.c. */
 #include "config.h"
 
 #include <check.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "strmap.h"
+#include "strpool.h"
 
 START_TEST(test_empty)
 {
@@ -59,6 +62,40 @@ START_TEST(test_many)
 }
 END_TEST
 
+START_TEST(test_pool)
+{
+	struct strpool p = {0};
+	char name[32];
+	const char *first[3000];
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "p%d", i % 1500);
+		const char *s = strpool_intern(&p, name);
+		ck_assert_str_eq(s, name);
+		if (i < 1500)
+			first[i] = s;
+		else /* an equal string: the same copy */
+			ck_assert_ptr_eq(s, first[i - 1500]);
+		/* pointer-aligned blocks between the strings */
+		void **v = strpool_alloc(&p, 3 * sizeof(void *));
+		ck_assert_ptr_nonnull(v);
+		ck_assert_uint_eq((uintptr_t)v % sizeof(void *), 0);
+		v[0] = v[1] = v[2] = NULL;
+	}
+	ck_assert_ptr_null(strpool_intern(&p, NULL));
+	/* longer than a block */
+	static char big[200000];
+	memset(big, 'x', sizeof(big) - 1);
+	const char *b = strpool_copy(&p, big, sizeof(big) - 1);
+	ck_assert_uint_eq(strlen(b), sizeof(big) - 1);
+	/* sealed: the strings stay, equal ones are no longer found */
+	strpool_seal(&p);
+	ck_assert_str_eq(first[7], "p7");
+	ck_assert_ptr_ne(strpool_intern(&p, "p7"), first[7]);
+	strpool_free(&p);
+	strpool_free(&p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("strmap");
@@ -66,6 +103,7 @@ int main(void)
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_put_get_replace);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_pool);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
