@@ -120,6 +120,24 @@ bb_conf() {
 	sed -e "s|@T@|$T|g" >"$T/supd.conf"
 }
 
+# bb_conf_std [FILE]: the usual head of a test's config (supd's log, pid
+# file and child logs in $T, its unix socket, supctl pointed at it), into
+# FILE ($T/supd.conf); sections follow with >>.
+bb_conf_std() {
+	cat >"${1:-$T/supd.conf}" <<EOC
+[supervisord]
+logfile=$T/supd.log
+pidfile=$T/supd.pid
+childlogdir=$T
+
+[unix_http_server]
+file=$T/supd.sock
+
+[supervisorctl]
+serverurl=unix://$T/supd.sock
+EOC
+}
+
 # supd runs in the test's directory: what a config leaves at its default
 # place (supervisord.pid, and the state file beside it) is the test's own,
 # not shared with the tests running at the same time in the build

@@ -9,23 +9,9 @@
 bb_setup
 
 mkfifo "$T/inc.fifo" "$T/env.fifo"
-bb_conf <<'EOC'
-[supervisord]
-logfile=@T@/supd.log
-pidfile=@T@/supd.pid
-childlogdir=@T@
-
-[unix_http_server]
-file=@T@/supd.sock
-
-[supervisorctl]
-serverurl=unix://@T@/supd.sock
-
-[program:keep]
-command=sleep 1000
-startsecs=0
-EOC
-cp "$T/supd.conf" "$T/good.conf"
+bb_conf_std "$T/good.conf"
+printf '\n[program:keep]\ncommand=sleep 1000\nstartsecs=0\n' >>"$T/good.conf"
+cp "$T/good.conf" "$T/supd.conf"
 printf '[include]\nfiles = %s/*.fifo /dev/zero\n' "$T" >>"$T/supd.conf"
 cp "$T/supd.conf" "$T/inc.conf"
 
