@@ -345,7 +345,7 @@ struct conf_group {
 	bool heterogeneous;
 	const char *file;
 	int line;
-	size_t *procs; /* indices into conf.procs */
+	size_t *procs; /* indices into conf.procs: a slice of conf.group_procs */
 	size_t nprocs;
 };
 
@@ -461,6 +461,7 @@ struct conf {
 	size_t nprocs;
 	struct conf_group *groups; /* sorted by name */
 	size_t ngroups;
+	size_t *group_procs; /* every group's procs, one slice each */
 	struct strpool strs; /* the processes' and groups' names and files */
 	char **files;	     /* every file read, main first */
 	size_t nfiles;

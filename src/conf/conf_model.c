@@ -131,9 +131,7 @@ void conf_free(struct conf *c)
 	for (size_t i = 0; i < c->nprocs; i++)
 		cb_proc_free(&c->procs[i]);
 	free(c->procs);
-	for (size_t i = 0; i < c->ngroups; i++) {
-		free(c->groups[i].procs);
-	}
+	free(c->group_procs);
 	free(c->groups);
 	strpool_free(&c->strs);
 	for (size_t i = 0; i < c->nfiles; i++)

@@ -1727,8 +1727,17 @@ static void link_groups(struct ctx *x)
 {
 	struct conf *c = x->c;
 	sort_procs(x);
-	if (x->oom)
+	if (x->oom || !c->nprocs)
 		return;
+	/* one array for every group (a group of one process had an 8-byte
+	 * block of its own) */
+	c->group_procs = malloc(c->nprocs * sizeof(*c->group_procs));
+	if (!c->group_procs) {
+		x->oom = true;
+		return;
+	}
+	struct conf_group *g = NULL;
+	size_t k = 0;
 	for (size_t i = 0; i < c->nprocs; i++) {
 		struct conf_process *p = &c->procs[i];
 		if (i && !proc_cmp(&c->procs[i - 1], p)) {
@@ -1737,22 +1746,17 @@ static void link_groups(struct ctx *x)
 				   p->name, p->group, c->procs[i - 1].file, c->procs[i - 1].line);
 			continue;
 		}
-		struct conf_group *g = conf_find_group(c, p->group);
-		if (!g)
-			continue;
-		/* Doubling, at each power of two: a group of numprocs=50000
-		 * grown one element a time copied it all each time where
-		 * realloc cannot grow in place (found by fuzz_ini under ASan). */
-		size_t n = g->nprocs;
-		if ((n & (n - 1)) == 0) {
-			size_t *v = realloc(g->procs, (n ? 2 * n : 1) * sizeof(*v));
-			if (!v) {
-				x->oom = true;
-				return;
-			}
-			g->procs = v;
+		/* the processes are sorted by group: a group's are one run,
+		 * and its indices one slice of c->group_procs */
+		if (!g || strcmp(g->name, p->group)) {
+			g = conf_find_group(c, p->group);
+			if (g)
+				g->procs = c->group_procs + k;
 		}
-		g->procs[g->nprocs++] = i;
+		if (g) {
+			c->group_procs[k++] = i;
+			g->nprocs++;
+		}
 	}
 }
 
