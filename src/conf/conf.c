@@ -119,6 +119,11 @@ bool conf_inputs_same(const struct conf *c, const struct conf_load_opts *o)
 	return h == c->inputs;
 }
 
+/* An included file larger than this is not read: a glob that matched a
+ * big log or /proc/kcore (128 TiB by its size) is a mistake, not a
+ * config. */
+#define INCLUDE_MAX_BYTES (64 << 20)
+
 /* Parses one file into r.  Returns 0, -EINVAL (its errors are in d), -EIO
  * (it cannot be read, said in d) or -ENOMEM.  hash: the file's bytes are
  * hashed into it (NULL: not). */
@@ -129,10 +134,17 @@ static int parse_file(struct raw_conf *r, const char *path, enum conf_format fmt
 	size_t len = 0;
 	/* an included file is matched by a glob, and read again at each
 	 * reread: only a regular file is, and only as far as it was long */
-	int e =
-	    from ? buf_read_regular(path, 0, true, &text, &len) : buf_read_text(path, &text, &len);
+	int e = from ? buf_read_regular(path, INCLUDE_MAX_BYTES, true, &text, &len)
+		     : buf_read_text(path, &text, &len);
 	if (e == -ENOMEM)
 		return e;
+	if (e == -EFBIG) {
+		diag_error(d, from, from_line, 0,
+			   "included file %s is larger than %d MiB (a config of 100,000 programs "
+			   "is 16): not read",
+			   path, INCLUDE_MAX_BYTES >> 20);
+		return -EIO;
+	}
 	if (e == -ENODEV) {
 		diag_error(d, from, from_line, 0,
 			   "included file %s is not a regular file (a FIFO, device or "

@@ -8,7 +8,17 @@
  * [include]s stay file-based: the directory holds one small file
  * (inc.conf) for an input's globs to find, so that the include path reads
  * a real file.  The run scripts give the targets /dev/null as stdin, in
- * case an input includes /dev/stdin. */
+ * case an input includes /dev/stdin.
+ *
+ * FUZZ_CHROOT=1 (long runs, as root or with user namespaces): the load
+ * sees that directory as its whole file system.  Inputs grow [include]
+ * globs of the root's directories, two and three levels down, which read
+ * every text file of the machine: fuzz_cfg ran 100 inputs a second
+ * instead of 2,000.
+ * libFuzzer's relative paths (corpus, artifacts, -dict) and LSan's
+ * suppressions given relatively still work, since the working directory
+ * stays outside; a crash's stack is not symbolized there (run its input
+ * again without FUZZ_CHROOT). */
 #ifndef SUPD_FUZZ_COMMON_H
 #define SUPD_FUZZ_COMMON_H
 
@@ -18,6 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -32,11 +45,57 @@ static char fuzz_dir[64];
 static char fuzz_path[96];
 static char fuzz_inc[96];
 static FILE *fuzz_null;
+static int fuzz_parent = -1; /* FUZZ_CHROOT: the directory's parent, its name */
+static const char *fuzz_base;
 
 static void fuzz_cleanup(void)
 {
+	if (fuzz_parent >= 0) {
+		char inc[128];
+		snprintf(inc, sizeof(inc), "%s/inc.conf", fuzz_base);
+		unlinkat(fuzz_parent, inc, 0);
+		/* (the mounts go with the process's namespace) */
+		snprintf(inc, sizeof(inc), "%s/proc/self", fuzz_base);
+		unlinkat(fuzz_parent, inc, AT_REMOVEDIR);
+		snprintf(inc, sizeof(inc), "%s/proc/%d", fuzz_base, (int)getpid());
+		unlinkat(fuzz_parent, inc, AT_REMOVEDIR);
+		snprintf(inc, sizeof(inc), "%s/proc", fuzz_base);
+		unlinkat(fuzz_parent, inc, AT_REMOVEDIR);
+		unlinkat(fuzz_parent, fuzz_base, AT_REMOVEDIR);
+		return;
+	}
 	unlink(fuzz_inc);
 	rmdir(fuzz_dir);
+}
+
+/* The directory becomes "/" for this process (see the top). */
+static int fuzz_chroot(const char *name)
+{
+	char *slash = strrchr(fuzz_dir, '/');
+	*slash = 0;
+	fuzz_parent = open(fuzz_dir[0] ? fuzz_dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	*slash = '/';
+	fuzz_base = slash + 1;
+	if (fuzz_parent < 0)
+		return -1;
+	/* LSan reads /proc/self and /proc/PID at exit: the new root has
+	 * this process's directory there, and no other (an input's globs
+	 * of all of /proc took 0.6 s), in a mount namespace of its own */
+	char proc[96], self[128], pid[128], real[64];
+	snprintf(proc, sizeof(proc), "%s/proc", fuzz_dir);
+	snprintf(self, sizeof(self), "%s/self", proc);
+	snprintf(pid, sizeof(pid), "%s/%d", proc, (int)getpid());
+	snprintf(real, sizeof(real), "/proc/%d", (int)getpid());
+	if (unshare(CLONE_NEWNS) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+		return -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || mkdir(proc, 0555) < 0 ||
+	    mkdir(self, 0555) < 0 || mkdir(pid, 0555) < 0 ||
+	    mount(real, self, NULL, MS_BIND, NULL) < 0 ||
+	    mount(real, pid, NULL, MS_BIND, NULL) < 0 || chroot(fuzz_dir) < 0)
+		return -1;
+	snprintf(fuzz_path, sizeof(fuzz_path), "/%s", name);
+	snprintf(fuzz_inc, sizeof(fuzz_inc), "/inc.conf");
+	return 0;
 }
 
 static int fuzz_write(const char *path, const char *text)
@@ -62,6 +121,8 @@ static int fuzz_setup(const char *name)
 		return -1;
 	fuzz_null = fopen("/dev/null", "we");
 	if (!fuzz_null)
+		return -1;
+	if (getenv("FUZZ_CHROOT") && fuzz_chroot(name) < 0)
 		return -1;
 	return 0;
 }

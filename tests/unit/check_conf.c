@@ -382,6 +382,27 @@ END_TEST
 
 /* A user's lookup is kept between programs: what it said must stay right
  * when the user changes, and for every program that names a missing one. */
+/* An included file past 64 MiB is one error, read no further than its
+ * size (a sparse file: nothing is written). */
+START_TEST(test_include_too_big)
+{
+	char *big;
+	ck_assert_int_ge(asprintf(&big, "%s/big.ini", dir), 0);
+	FILE *f = fopen(big, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(truncate(big, (64 << 20) + 1), 0);
+	struct conf *c = NULL;
+	struct diags d;
+	ck_assert_int_eq(load("[include]\nfiles = big.ini\n", &c, &d, NULL), -EINVAL);
+	ck_assert_uint_eq(d.nerrors, 1);
+	ck_assert(has_diag(&d, "big.ini is larger than 64 MiB", false));
+	diags_free(&d);
+	unlink(big);
+	free(big);
+}
+END_TEST
+
 START_TEST(test_user_lookup_kept)
 {
 	struct conf *c = NULL;
@@ -592,6 +613,7 @@ int main(void)
 	tcase_add_test(tc, test_overrides_env);
 	tcase_add_test(tc, test_includes);
 	tcase_add_test(tc, test_include_many_errors);
+	tcase_add_test(tc, test_include_too_big);
 	tcase_add_test(tc, test_user_lookup_kept);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_print_roundtrip);
