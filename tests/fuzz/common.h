@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,54 +46,60 @@ static char fuzz_dir[64];
 static char fuzz_path[96];
 static char fuzz_inc[96];
 static FILE *fuzz_null;
-static int fuzz_parent = -1; /* FUZZ_CHROOT: the directory's parent, its name */
-static const char *fuzz_base;
+static bool fuzz_chrooted;
+static char fuzz_pid[16];
+
+/* What LSan reads at exit, bound into the new root (see fuzz_chroot). */
+static const char *const fuzz_proc[] = {"maps", "status", "task"};
 
 static void fuzz_cleanup(void)
 {
-	if (fuzz_parent >= 0) {
-		char inc[128];
-		snprintf(inc, sizeof(inc), "%s/inc.conf", fuzz_base);
-		unlinkat(fuzz_parent, inc, 0);
-		/* (the mounts go with the process's namespace) */
-		snprintf(inc, sizeof(inc), "%s/proc/self", fuzz_base);
-		unlinkat(fuzz_parent, inc, AT_REMOVEDIR);
-		snprintf(inc, sizeof(inc), "%s/proc/%d", fuzz_base, (int)getpid());
-		unlinkat(fuzz_parent, inc, AT_REMOVEDIR);
-		snprintf(inc, sizeof(inc), "%s/proc", fuzz_base);
-		unlinkat(fuzz_parent, inc, AT_REMOVEDIR);
-		unlinkat(fuzz_parent, fuzz_base, AT_REMOVEDIR);
+	/* (FUZZ_CHROOT: LSan's leak check runs after this, and reads the
+	 * mounts; the directory is left to the run's TMPDIR, short.sh's) */
+	if (fuzz_chrooted)
 		return;
-	}
 	unlink(fuzz_inc);
 	rmdir(fuzz_dir);
 }
 
-/* The directory becomes "/" for this process (see the top). */
+/* The directory becomes "/" for this process (see the top).  LSan reads
+ * /proc/self/maps, /proc/PID/status and /proc/PID/task at exit: the new
+ * root has those, bound from the real /proc in a mount namespace of its
+ * own, and no more (an input's globs of all of /proc took 0.6 s, and
+ * /proc/self/cwd and /proc/self/fd lead out of the root). */
 static int fuzz_chroot(const char *name)
 {
-	char *slash = strrchr(fuzz_dir, '/');
-	*slash = 0;
-	fuzz_parent = open(fuzz_dir[0] ? fuzz_dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	*slash = '/';
-	fuzz_base = slash + 1;
-	if (fuzz_parent < 0)
-		return -1;
-	/* LSan reads /proc/self and /proc/PID at exit: the new root has
-	 * this process's directory there, and no other (an input's globs
-	 * of all of /proc took 0.6 s), in a mount namespace of its own */
-	char proc[96], self[128], pid[128], real[64];
-	snprintf(proc, sizeof(proc), "%s/proc", fuzz_dir);
-	snprintf(self, sizeof(self), "%s/self", proc);
-	snprintf(pid, sizeof(pid), "%s/%d", proc, (int)getpid());
-	snprintf(real, sizeof(real), "/proc/%d", (int)getpid());
 	if (unshare(CLONE_NEWNS) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
 		return -1;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || mkdir(proc, 0555) < 0 ||
-	    mkdir(self, 0555) < 0 || mkdir(pid, 0555) < 0 ||
-	    mount(real, self, NULL, MS_BIND, NULL) < 0 ||
-	    mount(real, pid, NULL, MS_BIND, NULL) < 0 || chroot(fuzz_dir) < 0)
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
+	snprintf(fuzz_pid, sizeof(fuzz_pid), "%d", (int)getpid());
+	char path[160], real[64];
+	snprintf(path, sizeof(path), "%s/proc", fuzz_dir);
+	if (mkdir(path, 0555) < 0)
+		return -1;
+	const char *ids[] = {"self", fuzz_pid};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/proc/%s", fuzz_dir, ids[i]);
+		if (mkdir(path, 0555) < 0)
+			return -1;
+		for (size_t k = 0; k < 3; k++) {
+			snprintf(path, sizeof(path), "%s/proc/%s/%s", fuzz_dir, ids[i],
+				 fuzz_proc[k]);
+			snprintf(real, sizeof(real), "/proc/%s/%s", fuzz_pid, fuzz_proc[k]);
+			int fd = -1;
+			if (k < 2 ? (fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0444)) < 0
+				  : mkdir(path, 0555) < 0)
+				return -1;
+			if (fd >= 0)
+				close(fd);
+			if (mount(real, path, NULL, MS_BIND, NULL) < 0)
+				return -1;
+		}
+	}
+	if (chroot(fuzz_dir) < 0)
+		return -1;
+	fuzz_chrooted = true;
 	snprintf(fuzz_path, sizeof(fuzz_path), "/%s", name);
 	snprintf(fuzz_inc, sizeof(fuzz_inc), "/inc.conf");
 	return 0;

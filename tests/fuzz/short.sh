@@ -32,6 +32,10 @@ export LSAN_OPTIONS
 ASAN_OPTIONS=quarantine_size_mb=1:malloc_context_size=4:max_malloc_fill_size=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
 export ASAN_OPTIONS
 
+# (the targets' own directories too: with FUZZ_CHROOT they cannot remove
+# theirs, which LSan's check at exit still reads)
+TMPDIR=$work
+export TMPDIR
 [ -z "${FUZZ_CHROOT:-}" ] || cd /
 for t in $targets; do
 	mkdir "$work/$t"
