@@ -26,6 +26,10 @@
 /* Merge keys may name mappings that merge others; an anchor can even merge
  * itself, so the chain is cut off. */
 #define MERGE_DEPTH_MAX 8
+/* Each merge reads its mappings again: a mapping that merges itself n
+ * times is n^8 merges under the depth limit (4 took 57 s, and a reload's
+ * parse runs in supd's loop).  No section needs more than this. */
+#define MERGE_SECTION_MAX 100
 
 struct yctx {
 	struct raw_conf *r;
@@ -33,6 +37,8 @@ struct yctx {
 	struct diags *d;
 	yaml_document_t *doc;
 	int nerr;
+	int merges;	 /* in the current section */
+	bool depth_said; /* its "nested too deeply", said once */
 };
 
 /* The named groups of sections, by their top-level key. */
@@ -264,8 +270,19 @@ static int set_options(struct yctx *c, struct raw_section *s, const yaml_node_t 
  * ones winning, all below the mapping's own keys (set after these). */
 static int merge(struct yctx *c, struct raw_section *s, const yaml_node_t *v, int depth)
 {
+	if (c->merges > MERGE_SECTION_MAX)
+		return 0;
+	if (++c->merges > MERGE_SECTION_MAX) {
+		yerr(c, v,
+		     "merge keys ('<<') of section '%s' expand to more than %d mappings (does a "
+		     "mapping merge itself?): the rest is not read",
+		     s->name, MERGE_SECTION_MAX);
+		return 0;
+	}
 	if (depth >= MERGE_DEPTH_MAX) {
-		yerr(c, v, "merge keys ('<<') nested too deeply");
+		if (!c->depth_said)
+			yerr(c, v, "merge keys ('<<') nested too deeply");
+		c->depth_said = true;
 		return 0;
 	}
 	if (v->type == YAML_MAPPING_NODE)
@@ -316,6 +333,8 @@ static int section(struct yctx *c, const char *name, const yaml_node_t *kn, cons
 	struct raw_section *s = raw_section(c->r, name, c->file, (int)kn->start_mark.line + 1);
 	if (!s)
 		return -ENOMEM;
+	c->merges = 0;
+	c->depth_said = false;
 	return v->type == YAML_MAPPING_NODE ? set_options(c, s, v, 0) : 0;
 }
 

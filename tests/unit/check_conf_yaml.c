@@ -12,7 +12,7 @@
 #include "conf_raw.h"
 
 #define RAW_PARSE conf_yaml_parse
-#define RAW_FILE "t.yaml"
+#define RAW_FILE  "t.yaml"
 #include "raw_fixture.h"
 
 START_TEST(test_sections)
@@ -193,6 +193,25 @@ START_TEST(test_merge_self)
 	ck_assert_int_eq(RC, -EINVAL);
 	ck_assert_uint_eq(D.nerrors, 1);
 	ck_assert_str_eq(D.v[0].msg, "merge keys ('<<') nested too deeply");
+}
+END_TEST
+
+/* A mapping that merges itself 5 times was 5^8 merges under the depth
+ * limit (4 times took 57 s): each section stops after 100. */
+START_TEST(test_merge_self_many)
+{
+	parse("x: &d\n  <<: *d\n  <<: *d\n  <<: *d\n  <<: *d\n  <<: *d\n"
+	      "programs:\n  a:\n    command: /bin/true\n    <<: *d\n");
+	ck_assert_int_eq(RC, -EINVAL);
+	ck_assert_uint_lt(D.nerrors, 400);
+	size_t cut = 0, deep = 0;
+	for (size_t i = 0; i < D.n; i++) {
+		cut += strstr(D.v[i].msg, "of section 'program:a' expand to more than 100 "
+					  "mappings") != NULL;
+		deep += strstr(D.v[i].msg, "nested too deeply") != NULL;
+	}
+	ck_assert_uint_eq(cut, 1);
+	ck_assert_uint_le(deep, 2); /* once per section */
 }
 END_TEST
 
@@ -514,6 +533,7 @@ int main(void)
 	tcase_add_test(tc, test_scalars_as_written);
 	tcase_add_test(tc, test_merge_keys);
 	tcase_add_test(tc, test_merge_self);
+	tcase_add_test(tc, test_merge_self_many);
 	tcase_add_test(tc, test_merge_bad);
 	tcase_add_test(tc, test_two_files_merge);
 	tcase_add_test(tc, test_empty);
