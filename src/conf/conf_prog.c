@@ -1482,6 +1482,8 @@ static void drop_warnings(struct diags *d, size_t from)
 			d->v[k++] = d->v[i];
 		}
 	}
+	if (k != d->n)
+		diags_changed(d);
 	d->n = k;
 }
 

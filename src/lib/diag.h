@@ -20,11 +20,18 @@ struct diags {
 	struct diag *v;
 	size_t n;
 	size_t cap;
-	size_t nerrors;
+	size_t nerrors; /* errors said, a repeated one included */
+	/* (diag.c: which diagnostics are already in v, to keep each once) */
+	size_t *seen;
+	size_t nseen, seen_cap;
 };
 
+/* A diagnostic the list already holds (same kind, place and message) is
+ * not added again; a repeated error still counts in nerrors. */
 void diags_init(struct diags *d);
 void diags_free(struct diags *d);
+/* To call after reordering or removing entries of d->v. */
+void diags_changed(struct diags *d);
 
 __attribute__((format(printf, 5, 6))) void diag_error(struct diags *d, const char *file, int line,
 						      int col, const char *fmt, ...);

@@ -215,6 +215,24 @@ START_TEST(test_merge_self_many)
 }
 END_TEST
 
+/* A mapping merged many times said its errors at each read: 75 times
+ * each here, 14,688 times one error for a fuzzed 821-byte file. */
+START_TEST(test_merge_errors_once)
+{
+	parse("x: &d\n  k: {a: 1}\n  <<: *d\n  <<: *d\n  <<: *d\n"
+	      "programs:\n  a:\n    command: /bin/true\n    <<: *d\n");
+	ck_assert_int_eq(RC, -EINVAL);
+	size_t dup = 0;
+	for (size_t i = 0; i < D.n; i++) {
+		dup += strstr(D.v[i].msg, "duplicate key '<<'") != NULL;
+		for (size_t k = 0; k < i; k++)
+			ck_assert(D.v[k].line != D.v[i].line || D.v[k].col != D.v[i].col ||
+				  strcmp(D.v[k].msg, D.v[i].msg));
+	}
+	ck_assert_uint_eq(dup, 2); /* lines 4 and 5 */
+}
+END_TEST
+
 START_TEST(test_merge_bad)
 {
 	parse("programs:\n  a:\n    <<: [x]\n    command: y\n  b:\n    <<: 3\n");
@@ -535,6 +553,7 @@ int main(void)
 	tcase_add_test(tc, test_merge_self);
 	tcase_add_test(tc, test_merge_self_many);
 	tcase_add_test(tc, test_merge_bad);
+	tcase_add_test(tc, test_merge_errors_once);
 	tcase_add_test(tc, test_two_files_merge);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_len_authoritative);
