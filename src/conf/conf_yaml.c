@@ -201,18 +201,19 @@ static int check_dup_keys(struct yctx *c, const yaml_node_t *m, bool fold)
 			v[k++] = (struct keyref){(const char *)kn->data.scalar.value, kn, i};
 	}
 	qsort(v, k, sizeof(*v), fold ? keyref_cmp_fold : keyref_cmp_exact);
+	/* The first of a run of equal keys is the original (kept as the run
+	 * goes: looking back for it from each key was quadratic in a run, and
+	 * fuzz_yaml's inputs grew mappings of 500 keys '<<'). */
+	size_t first = 0;
 	for (size_t i = 1; i < k; i++) {
 		bool same =
 		    fold ? !strcasecmp(v[i].key, v[i - 1].key) : !strcmp(v[i].key, v[i - 1].key);
-		if (!same)
+		if (!same) {
+			first = i;
 			continue;
-		/* The first of a run of equal keys is the original. */
-		size_t j = i - 1;
-		while (j > 0 && (fold ? !strcasecmp(v[j - 1].key, v[i].key)
-				      : !strcmp(v[j - 1].key, v[i].key)))
-			j--;
+		}
 		yerr(c, v[i].n, "duplicate key '%s' (first at line %d)", v[i].key,
-		     (int)v[j].n->start_mark.line + 1);
+		     (int)v[first].n->start_mark.line + 1);
 	}
 	free(v);
 	return 0;
