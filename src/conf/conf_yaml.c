@@ -49,7 +49,7 @@ struct yctx {
 	int in_merge;
 	uint64_t *said;
 	size_t nsaid, said_cap;
-	unsigned char *keys_checked; /* by node index: set_options checked them */
+	unsigned char *keys_checked; /* by node index: check_keys_once's bits */
 };
 
 /* The named groups of sections, by their top-level key. */
@@ -250,10 +250,25 @@ static int set_list(struct yctx *c, struct raw_section *s, const char *key, cons
 	return rc;
 }
 
+/* check_dup_keys once for each mapping and way: a merged mapping is read
+ * again for each section it is merged into, and its keys are the same
+ * (sorting them again was half of fuzz_yaml's time). */
+static int check_keys_once(struct yctx *c, const yaml_node_t *m, bool fold)
+{
+	unsigned char bit = fold ? 1 : 2;
+	unsigned char *done = c->keys_checked ? &c->keys_checked[m - c->doc->nodes.start] : NULL;
+	if (done && *done & bit)
+		return 0;
+	int rc = check_dup_keys(c, m, fold);
+	if (done && rc >= 0)
+		*done |= bit;
+	return rc;
+}
+
 static int set_map(struct yctx *c, struct raw_section *s, const char *key, int line,
 		   const yaml_node_t *v)
 {
-	int rc = check_dup_keys(c, v, false);
+	int rc = check_keys_once(c, v, false);
 	if (rc < 0)
 		return rc;
 	yaml_node_pair_t *start = v->data.mapping.pairs.start;
@@ -372,14 +387,7 @@ static int merge_read(struct yctx *c, struct raw_section *s, const yaml_node_t *
 
 static int set_options(struct yctx *c, struct raw_section *s, const yaml_node_t *m, int depth)
 {
-	/* (a merged mapping's keys are the same at each read: checked once;
-	 * sorting them again was half of fuzz_yaml's time) */
-	size_t i = (size_t)(m - c->doc->nodes.start);
-	int rc = 0;
-	if (!c->keys_checked || !c->keys_checked[i])
-		rc = check_dup_keys(c, m, true);
-	if (c->keys_checked && rc >= 0)
-		c->keys_checked[i] = 1;
+	int rc = check_keys_once(c, m, true);
 	yaml_node_pair_t *p;
 	for (p = m->data.mapping.pairs.start; rc >= 0 && p < m->data.mapping.pairs.top; p++)
 		if (is_merge_key(node(c, p->key)))
