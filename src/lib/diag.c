@@ -34,10 +34,9 @@ void diags_changed(struct diags *d)
 /* Each diagnostic once: a YAML mapping merged into many sections is read
  * once for each, and every read said its errors again.  An 821-byte input
  * (fuzz_yaml, which timed out on it) gave 36,250 lines, 14,688 of them one
- * error.  d->seen holds indices + 1 into d->v by hash; v may have been
- * reordered or shortened since (conf.c sorts it, warnings are dropped:
- * diags_changed then drops the table), so a hit is compared in full, and the
- * table is rebuilt from v as it grows. */
+ * error.  d->seen holds indices + 1 into d->v by hash (a hit is compared
+ * in full); it is rebuilt from v as it grows, and dropped by diags_changed
+ * when v is reordered or shortened (conf.c sorts it, warnings are dropped). */
 static uint64_t diag_hash(bool warning, const char *file, int line, int col, const char *msg)
 {
 	uint64_t h = 1469598103934665603ull ^ (uint64_t)warning;
