@@ -69,7 +69,11 @@ struct daemon {
 	struct loop_timer orphan_timer;
 	struct loop_timer shutdown_timer; /* a shutdown asked for by shutdown_on */
 	struct loop_timer trim_timer;	  /* daemon_trim_heap_soon; cb NULL: unused */
-	int exit_status;		  /* supd's: 0, or per shutdown_on */
+	/* reaping's pace (daemon.c, reap_soon): the kernel's cost of the last
+	 * sweep's waitpid calls, when that sweep ended, and the sweep put off */
+	int64_t reap_cost_ns, reap_end_ns;
+	struct loop_timer reap_timer;
+	int exit_status; /* supd's: 0, or per shutdown_on */
 
 	/* control plane (control.c) */
 	struct http *http;
@@ -80,10 +84,10 @@ struct daemon {
 	struct statefile *state;
 
 	/* upgrade in place (daemon_upgrade.c) */
-	unsigned upgrades;	    /* in-place upgrades of this pid so far */
-	char *upgrade_path;	    /* the binary an upgrade under way execs */
-	char *upgrade_error;	    /* why the last one failed; NULL: it did not */
-	int upgrade_doc;	    /* the highest document version its probe reads */
+	unsigned upgrades;   /* in-place upgrades of this pid so far */
+	char *upgrade_path;  /* the binary an upgrade under way execs */
+	char *upgrade_error; /* why the last one failed; NULL: it did not */
+	int upgrade_doc;     /* the highest document version its probe reads */
 	struct loop_timer upgrade_timer;
 	struct upg_state *upg; /* the new image: what the old one handed over */
 	pid_t probe_pid;       /* the new binary's probe run; 0: none */

@@ -226,6 +226,18 @@ START_TEST(test_kill_stats_leftovers)
 	ck_assert_int_eq(cgroup_pids(c, v, 2), 3);
 	ck_assert_int_eq(v[0], 100);
 	ck_assert_int_eq(v[1], 101);
+	/* longer than one read's buffer, a number cut at its end, and a
+	 * last line without its newline */
+	static char many[16000];
+	many[0] = 0;
+	for (int i = 0; i < 1500; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s%d", i ? "\n" : "",
+			 1000000 + i);
+	put(d, "cgroup.procs", many);
+	static pid_t w[2000];
+	ck_assert_int_eq(cgroup_pids(c, w, 2000), 1500);
+	for (int i = 0; i < 1500; i++)
+		ck_assert_int_eq(w[i], 1000000 + i);
 	/* what a supd killed with SIGKILL leaves: populated leaves */
 	put(d, "cgroup.events", "populated 1\nfrozen 0\n");
 	ck_assert_int_eq(cgroup_populated(c), 1);
