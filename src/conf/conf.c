@@ -357,7 +357,7 @@ static void set_inputs(struct conf *c, const struct conf_load_opts *o, uint64_t 
 	if (c->supd.nenv_files)
 		known = false;
 	for (size_t i = 0; i < c->nprocs && known; i++)
-		if (c->procs[i].kinds && c->procs[i].kinds->nenv_files)
+		if (c->procs[i].s->kinds && c->procs[i].s->kinds->nenv_files)
 			known = false;
 	c->inputs_known = known;
 	if (known)

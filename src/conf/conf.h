@@ -61,7 +61,6 @@ enum conf_logkind {
 /* One output channel of a process (stdout or stderr).  Here and in
  * conf_process the fields go by size, not by topic: 10,000 programs. */
 struct conf_stream {
-	char *path; /* CONF_LOG_FILE: the expanded path */
 	uint64_t maxbytes;
 	uint64_t capture_maxbytes;
 	enum conf_logkind kind;
@@ -265,19 +264,12 @@ struct conf_checks {
 	enum conf_health_action health_action;
 };
 
-/* One process, after numprocs expansion: what the engine runs. */
-/* name, group, program, file, command and argv are in the conf's pool
- * (struct conf's strs): shared by every process and group that has the
- * same. */
-struct conf_process {
-	const char *name;    /* process name (process_name after expansion) */
-	const char *group;   /* group name */
-	const char *program; /* the [program:x] section's x */
-	const char *file;    /* where the section was defined */
-	/* after %(...)s expansion, before splitting; command and argv are in
-	 * the pool too, one argv for every process with the same command */
-	const char *command;
-	char **argv;	 /* shlex-split command, NULL-terminated */
+/* A process's settings: everything of conf_process but which process it
+ * is.  Processes whose settings are equal share one (the conf's
+ * settings, conf_prog.c), so that 10,000 programs written alike, or a
+ * numprocs pool, pay for their settings once (#18).  Read-only once the
+ * conf is built.  Here the fields go by size, not by topic. */
+struct conf_settings {
 	char *user;	 /* NULL: do not switch */
 	char *directory; /* NULL: supd's cwd */
 	char *serverurl; /* NULL: AUTO */
@@ -299,10 +291,7 @@ struct conf_process {
 
 	uint8_t exitcodes[32]; /* bitmap of expected exit codes 0..255 */
 	enum conf_kind kind;
-	int line;
-	int process_num;
 	int numprocs;
-	int argc;
 	int priority;
 	int startsecs;
 	int startretries;
@@ -335,6 +324,29 @@ struct conf_process {
 	/* supd extension, readiness and health checks (ready_check=,
 	 * health_check=...): NULL when the program has none */
 	struct conf_checks *checks;
+};
+
+/* One process, after numprocs expansion: what the engine runs. */
+/* name, group, program, file, command and argv are in the conf's pool
+ * (struct conf's strs): shared by every process and group that has the
+ * same. */
+struct conf_process {
+	const char *name;    /* process name (process_name after expansion) */
+	const char *group;   /* group name */
+	const char *program; /* the [program:x] section's x */
+	const char *file;    /* where the section was defined */
+	/* after %(...)s expansion, before splitting; command and argv are in
+	 * the pool too, one argv for every process with the same command */
+	const char *command;
+	char **argv; /* shlex-split command, NULL-terminated */
+	/* CONF_LOG_FILE: the stdout and stderr log files' expanded paths;
+	 * here rather than in the settings' streams, which a numprocs pool's
+	 * processes then share */
+	char *out_path, *err_path;
+	int line;
+	int process_num;
+	int argc;
+	struct conf_settings *s; /* perhaps shared: never written once built */
 };
 
 /* A process group: a [program:x] with its numprocs processes (homogeneous),
@@ -459,6 +471,10 @@ struct conf {
 	size_t nplugins;
 	struct conf_process *procs;
 	size_t nprocs;
+	/* the processes' settings, each once (cb_share_settings); NULL
+	 * before that, while each process owns its own */
+	struct conf_settings **settings;
+	size_t nsettings;
 	struct conf_group *groups; /* sorted by name */
 	size_t ngroups;
 	size_t *group_procs; /* every group's procs, one slice each */

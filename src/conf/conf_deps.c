@@ -30,14 +30,14 @@ const char *conf_dep_cond_name(enum conf_dep_cond c)
 
 bool conf_is_oneshot(const struct conf_process *p)
 {
-	return p->deps && p->deps->oneshot;
+	return p->s->deps && p->s->deps->oneshot;
 }
 
 static struct conf_deps *deps_of(struct ctx *x, struct conf_process *p)
 {
-	if (!p->deps && !(p->deps = calloc(1, sizeof(*p->deps))))
+	if (!p->s->deps && !(p->s->deps = calloc(1, sizeof(*p->s->deps))))
 		x->oom = true;
-	return p->deps;
+	return p->s->deps;
 }
 
 void cb_deps_free(struct conf_deps *d)
@@ -142,15 +142,15 @@ void cb_t_kind(struct opt *o, struct conf_process *p)
 		return;
 	}
 	if (n == 7 && !strncasecmp(s, "service", 7)) {
-		if (p->deps)
-			p->deps->oneshot = false;
+		if (p->s->deps)
+			p->s->deps->oneshot = false;
 		return;
 	}
 	if (n != 7 || strncasecmp(s, "oneshot", 7)) {
 		cb_bad_value(o, "service or oneshot");
 		return;
 	}
-	if (p->kind == CONF_EVENTLISTENER) {
+	if (p->s->kind == CONF_EVENTLISTENER) {
 		diag_error(o->x->d, o->kv->file, o->kv->line, 0,
 			   "kind=oneshot is not allowed for an event listener: it must keep "
 			   "running to take events");
@@ -205,12 +205,12 @@ static void check_cond(struct ctx *x, const struct conf_process *p, const struct
 	if (dep->cond != CONF_DEP_COMPLETED && dep->cond != CONF_DEP_COMPLETED_OK)
 		return;
 	const char *why = NULL;
-	if (q->kind == CONF_EVENTLISTENER)
+	if (q->s->kind == CONF_EVENTLISTENER)
 		why = "is an event listener, which does not complete";
-	else if (!conf_is_oneshot(q) && q->autorestart == CONF_AR_TRUE)
+	else if (!conf_is_oneshot(q) && q->s->autorestart == CONF_AR_TRUE)
 		why = "is restarted whenever it exits (autorestart=true); make it kind=oneshot";
 	if (why)
-		diag_error(x->d, p->deps->file, p->deps->line, 0,
+		diag_error(x->d, p->s->deps->file, p->s->deps->line, 0,
 			   "[program:%s] depends_on=%s:%s: '%s' %s", p->program, dep->name,
 			   conf_dep_cond_name(dep->cond), q->program, why);
 }
@@ -229,9 +229,10 @@ static void walk(struct walk *w, size_t i)
 	const struct conf_process *p = &w->c->procs[i];
 	w->color[i] = 1;
 	w->path[w->depth++] = i;
-	for (size_t k = 0; p->deps && k < p->deps->n && !w->found; k++) {
+	for (size_t k = 0; p->s->deps && k < p->s->deps->n && !w->found; k++) {
 		size_t pos = 0, q;
-		while (!w->found && (q = next_target(w->c, p->deps->v[k].name, &pos)) != SIZE_MAX) {
+		while (!w->found &&
+		       (q = next_target(w->c, p->s->deps->v[k].name, &pos)) != SIZE_MAX) {
 			if (w->color[q] == 0) {
 				walk(w, q);
 				continue;
@@ -248,7 +249,7 @@ static void walk(struct walk *w, size_t i)
 			if (at < sizeof(msg) - 1)
 				snprintf(msg + at, sizeof(msg) - at, "%s", w->c->procs[q].program);
 			const struct conf_process *f = &w->c->procs[q];
-			const struct conf_deps *fd = f->deps ? f->deps : p->deps;
+			const struct conf_deps *fd = f->s->deps ? f->s->deps : p->s->deps;
 			diag_error(w->x->d, fd->file, fd->line, 0, "dependency cycle: %s", msg);
 			w->found = true;
 		}
@@ -264,16 +265,16 @@ void cb_check_deps(struct ctx *x)
 	for (size_t i = 0; i < c->nprocs; i++) {
 		const struct conf_process *p = &c->procs[i];
 		/* numprocs processes share the option: one report per program */
-		if (!p->deps || !p->deps->n ||
+		if (!p->s->deps || !p->s->deps->n ||
 		    (i && !strcmp(c->procs[i - 1].program, p->program) &&
 		     !strcmp(c->procs[i - 1].group, p->group)))
 			continue;
 		any = true;
-		for (size_t k = 0; k < p->deps->n; k++) {
-			const struct conf_dep *dep = &p->deps->v[k];
+		for (size_t k = 0; k < p->s->deps->n; k++) {
+			const struct conf_dep *dep = &p->s->deps->v[k];
 			size_t pos = 0, q = next_target(c, dep->name, &pos);
 			if (q == SIZE_MAX) {
-				diag_error(x->d, p->deps->file, p->deps->line, 0,
+				diag_error(x->d, p->s->deps->file, p->s->deps->line, 0,
 					   "[program:%s] depends_on '%s', which is neither a "
 					   "program nor a group",
 					   p->program, dep->name);

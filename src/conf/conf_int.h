@@ -123,7 +123,11 @@ void cb_check_deps(struct ctx *x);
 void cb_deps_free(struct conf_deps *d);
 bool cb_deps_equal(const struct conf_deps *a, const struct conf_deps *b);
 /* conf_model.c */
-void cb_proc_free(struct conf_process *p);
+/* Frees s and what it holds (NULL: nothing). */
+void cb_settings_free(struct conf_settings *s);
+/* Equal settings made one (struct conf_settings): each process's s then
+ * points into c->settings.  Once, on a built conf. */
+void cb_share_settings(struct conf *c);
 /* Frees what a check holds (conf_model.c), for conf_prog.c to reset one. */
 void cb_check_free(struct conf_check *k);
 

@@ -7,6 +7,7 @@
 #include "conf_value.h"
 
 #include <regex.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,36 +24,37 @@ void cb_check_free(struct conf_check *k)
 	}
 }
 
-void cb_proc_free(struct conf_process *p)
+void cb_settings_free(struct conf_settings *s)
 {
-	free(p->user);
-	free(p->out.path);
-	free(p->err.path);
-	conf_env_free(&p->env);
-	free(p->directory);
-	free(p->serverurl);
-	for (size_t i = 0; i < p->nevents; i++)
-		free(p->events[i]);
-	free(p->events);
-	free(p->result_handler);
-	free(p->socket);
-	free(p->socket_owner);
-	free(p->limits);
-	if (p->kinds) {
-		for (size_t i = 0; i < p->kinds->nenv_files; i++)
-			free(p->kinds->env_files[i]);
-		free(p->kinds->env_files);
-		free(p->kinds->schedule);
-		free(p->kinds->pidfile);
-		free(p->kinds);
+	if (!s)
+		return;
+	free(s->user);
+	conf_env_free(&s->env);
+	free(s->directory);
+	free(s->serverurl);
+	for (size_t i = 0; i < s->nevents; i++)
+		free(s->events[i]);
+	free(s->events);
+	free(s->result_handler);
+	free(s->socket);
+	free(s->socket_owner);
+	free(s->limits);
+	if (s->kinds) {
+		for (size_t i = 0; i < s->kinds->nenv_files; i++)
+			free(s->kinds->env_files[i]);
+		free(s->kinds->env_files);
+		free(s->kinds->schedule);
+		free(s->kinds->pidfile);
+		free(s->kinds);
 	}
-	cb_deps_free(p->deps);
-	free(p->cgroup);
-	if (p->checks) {
-		cb_check_free(&p->checks->ready);
-		cb_check_free(&p->checks->health);
-		free(p->checks);
+	cb_deps_free(s->deps);
+	free(s->cgroup);
+	if (s->checks) {
+		cb_check_free(&s->checks->ready);
+		cb_check_free(&s->checks->health);
+		free(s->checks);
 	}
+	free(s);
 }
 
 static void conf_access_free(struct conf_access *a)
@@ -128,8 +130,18 @@ void conf_free(struct conf *c)
 		free(c->plugins[i].file);
 	}
 	free(c->plugins);
-	for (size_t i = 0; i < c->nprocs; i++)
-		cb_proc_free(&c->procs[i]);
+	for (size_t i = 0; i < c->nprocs; i++) {
+		free(c->procs[i].out_path);
+		free(c->procs[i].err_path);
+	}
+	if (c->settings) {
+		for (size_t i = 0; i < c->nsettings; i++)
+			cb_settings_free(c->settings[i]);
+		free(c->settings);
+	} else {
+		for (size_t i = 0; i < c->nprocs; i++)
+			cb_settings_free(c->procs[i].s);
+	}
 	free(c->procs);
 	free(c->group_procs);
 	free(c->groups);
@@ -151,10 +163,10 @@ static bool str_eq(const char *a, const char *b)
 
 static bool stream_eq(const struct conf_stream *a, const struct conf_stream *b)
 {
-	return a->kind == b->kind && str_eq(a->path, b->path) && a->maxbytes == b->maxbytes &&
-	       a->backups == b->backups && a->capture_maxbytes == b->capture_maxbytes &&
+	return a->kind == b->kind && a->maxbytes == b->maxbytes && a->backups == b->backups &&
+	       a->capture_maxbytes == b->capture_maxbytes &&
 	       a->events_enabled == b->events_enabled && a->syslog == b->syslog &&
-	       a->timestamps == b->timestamps;
+	       a->journal == b->journal && a->timestamps == b->timestamps;
 }
 
 static bool env_eq(const struct conf_env *a, const struct conf_env *b)
@@ -200,31 +212,33 @@ bool conf_process_equal(const struct conf_process *a, const struct conf_process 
 {
 	/* program, process_num, numprocs, file and line only say where the
 	 * values came from; what runs is in the expanded values */
-	if (!str_eq(a->name, b->name) || !str_eq(a->group, b->group) || a->kind != b->kind ||
-	    !str_eq(a->command, b->command) || a->priority != b->priority ||
-	    a->autostart != b->autostart || a->startsecs != b->startsecs ||
-	    a->startretries != b->startretries || a->autorestart != b->autorestart ||
-	    memcmp(a->exitcodes, b->exitcodes, sizeof(a->exitcodes)) != 0 ||
-	    a->stopsignal != b->stopsignal || a->stopwaitsecs != b->stopwaitsecs ||
-	    a->stopasgroup != b->stopasgroup || a->killasgroup != b->killasgroup ||
-	    !str_eq(a->user, b->user) || a->redirect_stderr != b->redirect_stderr ||
-	    !stream_eq(&a->out, &b->out) || !stream_eq(&a->err, &b->err) ||
-	    !env_eq(&a->env, &b->env) || !str_eq(a->directory, b->directory) ||
-	    a->umask != b->umask || !str_eq(a->serverurl, b->serverurl) ||
-	    a->forward_output != b->forward_output || a->tail_buffer != b->tail_buffer ||
-	    a->shutdown_on != b->shutdown_on || a->nevents != b->nevents ||
-	    a->buffer_size != b->buffer_size || !str_eq(a->result_handler, b->result_handler) ||
-	    !str_eq(a->socket, b->socket) || a->socket_backlog != b->socket_backlog ||
-	    !str_eq(a->socket_owner, b->socket_owner) || a->socket_mode != b->socket_mode ||
-	    !kinds_eq(a->kinds, b->kinds) || !cb_deps_equal(a->deps, b->deps) ||
-	    !checks_eq(a->checks, b->checks))
+	if (!str_eq(a->name, b->name) || !str_eq(a->group, b->group) || a->s->kind != b->s->kind ||
+	    !str_eq(a->command, b->command) || a->s->priority != b->s->priority ||
+	    a->s->autostart != b->s->autostart || a->s->startsecs != b->s->startsecs ||
+	    a->s->startretries != b->s->startretries || a->s->autorestart != b->s->autorestart ||
+	    memcmp(a->s->exitcodes, b->s->exitcodes, sizeof(a->s->exitcodes)) != 0 ||
+	    a->s->stopsignal != b->s->stopsignal || a->s->stopwaitsecs != b->s->stopwaitsecs ||
+	    a->s->stopasgroup != b->s->stopasgroup || a->s->killasgroup != b->s->killasgroup ||
+	    !str_eq(a->s->user, b->s->user) || a->s->redirect_stderr != b->s->redirect_stderr ||
+	    !stream_eq(&a->s->out, &b->s->out) || !stream_eq(&a->s->err, &b->s->err) ||
+	    !str_eq(a->out_path, b->out_path) || !str_eq(a->err_path, b->err_path) ||
+	    !env_eq(&a->s->env, &b->s->env) || !str_eq(a->s->directory, b->s->directory) ||
+	    a->s->umask != b->s->umask || !str_eq(a->s->serverurl, b->s->serverurl) ||
+	    a->s->forward_output != b->s->forward_output ||
+	    a->s->tail_buffer != b->s->tail_buffer || a->s->shutdown_on != b->s->shutdown_on ||
+	    a->s->nevents != b->s->nevents || a->s->buffer_size != b->s->buffer_size ||
+	    !str_eq(a->s->result_handler, b->s->result_handler) ||
+	    !str_eq(a->s->socket, b->s->socket) || a->s->socket_backlog != b->s->socket_backlog ||
+	    !str_eq(a->s->socket_owner, b->s->socket_owner) ||
+	    a->s->socket_mode != b->s->socket_mode || !kinds_eq(a->s->kinds, b->s->kinds) ||
+	    !cb_deps_equal(a->s->deps, b->s->deps) || !checks_eq(a->s->checks, b->s->checks))
 		return false;
-	for (size_t i = 0; i < a->nevents; i++)
-		if (strcmp(a->events[i], b->events[i]))
+	for (size_t i = 0; i < a->s->nevents; i++)
+		if (strcmp(a->s->events[i], b->s->events[i]))
 			return false;
 	/* both zeroed at allocation: no padding differs */
-	if (!a->limits != !b->limits ||
-	    (a->limits && memcmp(a->limits, b->limits, sizeof(*a->limits)) != 0))
+	if (!a->s->limits != !b->s->limits ||
+	    (a->s->limits && memcmp(a->s->limits, b->s->limits, sizeof(*a->s->limits)) != 0))
 		return false;
 	return true;
 }
@@ -301,7 +315,7 @@ bool conf_exitcode_expected(const struct conf_process *p, int code)
 {
 	if (code < 0 || code > 255)
 		return false;
-	return p->exitcodes[code / 8] & (1u << (code % 8));
+	return p->s->exitcodes[code / 8] & (1u << (code % 8));
 }
 
 const char *conf_loglevel_name(int level)
@@ -323,4 +337,148 @@ const char *conf_loglevel_name(int level)
 		return "CRIT";
 	}
 	return "INFO";
+}
+
+/* ---------------------------------------------------------------- shared settings */
+
+/* Equal in every field, not only in what a reload compares: one of the
+ * two is dropped and its processes read the other's. */
+static bool strv_same(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]))
+			return false;
+	return true;
+}
+
+static bool kinds_same(const struct conf_kinds *a, const struct conf_kinds *b)
+{
+	if (!a || !b)
+		return a == b;
+	return kinds_eq(a, b) &&
+	       strv_same(a->env_files, a->nenv_files, b->env_files, b->nenv_files);
+}
+
+static bool deps_same(const struct conf_deps *a, const struct conf_deps *b)
+{
+	if (!a || !b)
+		return a == b;
+	/* where depends_on was set: the checks across programs name it */
+	return cb_deps_equal(a, b) && str_eq(a->file, b->file) && a->line == b->line;
+}
+
+static bool check_same(const struct conf_check *a, const struct conf_check *b)
+{
+	/* argv, host, path, port, fd and regex are read from the spec */
+	return check_eq(a, b) && a->port == b->port && a->fd == b->fd;
+}
+
+static bool checks_same(const struct conf_checks *a, const struct conf_checks *b)
+{
+	if (!a || !b)
+		return a == b;
+	return check_same(&a->ready, &b->ready) && check_same(&a->health, &b->health) &&
+	       checks_eq(a, b);
+}
+
+/* A new field of conf_settings must be compared here (and hashed if it
+ * is cheap): this assertion fails until the count below is updated. */
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(sizeof(struct conf_settings) == 296, "conf_settings changed: update settings_same");
+#endif
+
+static bool settings_same(const struct conf_settings *a, const struct conf_settings *b)
+{
+	return a->kind == b->kind && a->numprocs == b->numprocs && a->priority == b->priority &&
+	       a->startsecs == b->startsecs && a->startretries == b->startretries &&
+	       a->autorestart == b->autorestart && a->shutdown_on == b->shutdown_on &&
+	       a->stopsignal == b->stopsignal && a->stopwaitsecs == b->stopwaitsecs &&
+	       a->umask == b->umask && a->buffer_size == b->buffer_size &&
+	       a->socket_backlog == b->socket_backlog && a->socket_mode == b->socket_mode &&
+	       a->autostart == b->autostart && a->stopasgroup == b->stopasgroup &&
+	       a->killasgroup == b->killasgroup && a->redirect_stderr == b->redirect_stderr &&
+	       a->forward_output == b->forward_output && a->tail_buffer == b->tail_buffer &&
+	       !memcmp(a->exitcodes, b->exitcodes, sizeof(a->exitcodes)) &&
+	       str_eq(a->user, b->user) && str_eq(a->directory, b->directory) &&
+	       str_eq(a->serverurl, b->serverurl) && stream_eq(&a->out, &b->out) &&
+	       stream_eq(&a->err, &b->err) && env_eq(&a->env, &b->env) &&
+	       strv_same(a->events, a->nevents, b->events, b->nevents) &&
+	       str_eq(a->result_handler, b->result_handler) && str_eq(a->socket, b->socket) &&
+	       str_eq(a->socket_owner, b->socket_owner) &&
+	       (!a->limits == !b->limits &&
+		(!a->limits || !memcmp(a->limits, b->limits, sizeof(*a->limits)))) &&
+	       kinds_same(a->kinds, b->kinds) && deps_same(a->deps, b->deps) &&
+	       (!a->cgroup == !b->cgroup && conf_cgroup_equal(a->cgroup, b->cgroup)) &&
+	       checks_same(a->checks, b->checks);
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	return (h ^ v) * 0x100000001b3ull;
+}
+
+static uint64_t mix_str(uint64_t h, const char *s)
+{
+	if (!s)
+		return mix(h, 0x9e37);
+	for (; *s; s++)
+		h = mix(h, (unsigned char)*s);
+	return mix(h, 0xff);
+}
+
+/* Over fields settings_same compares exactly: equal settings hash alike. */
+static uint64_t settings_hash(const struct conf_settings *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	h = mix(h, (uint64_t)s->kind << 32 | (uint32_t)s->priority);
+	h = mix(h, (uint64_t)(uint32_t)s->startsecs << 32 | (uint32_t)s->startretries);
+	h = mix(h, (uint64_t)(uint32_t)s->stopwaitsecs << 32 | (uint32_t)s->stopsignal);
+	h = mix(h, (uint64_t)(uint32_t)s->numprocs << 32 | (uint32_t)s->umask);
+	h = mix(h, (uint64_t)s->autorestart << 8 | s->autostart << 1 | s->redirect_stderr);
+	h = mix(h, s->out.kind << 4 | s->err.kind);
+	h = mix(h, s->env.n);
+	h = mix_str(h, s->user);
+	return mix_str(h, s->directory);
+}
+
+void cb_share_settings(struct conf *c)
+{
+	if (!c->nprocs || c->settings)
+		return;
+	size_t cap = 16;
+	while (cap < c->nprocs * 2)
+		cap *= 2;
+	size_t *slot = calloc(cap, sizeof(*slot)); /* index + 1 into u; 0: empty */
+	struct conf_settings **u = malloc(c->nprocs * sizeof(*u));
+	if (!slot || !u) {
+		/* each process keeps its own: more memory, the same model */
+		free(slot);
+		free(u);
+		return;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < c->nprocs; i++) {
+		struct conf_settings *s = c->procs[i].s;
+		for (size_t h = settings_hash(s) & (cap - 1);; h = (h + 1) & (cap - 1)) {
+			if (!slot[h]) {
+				u[n++] = s;
+				slot[h] = n;
+				break;
+			}
+			struct conf_settings *o = u[slot[h] - 1];
+			if (o == s)
+				break;
+			if (settings_same(o, s)) {
+				cb_settings_free(s);
+				c->procs[i].s = o;
+				break;
+			}
+		}
+	}
+	free(slot);
+	struct conf_settings **fit = realloc(u, n * sizeof(*u));
+	c->settings = fit ? fit : u;
+	c->nsettings = n;
 }

@@ -156,7 +156,7 @@ static void ini_kinds(FILE *f, const struct conf_kinds *k)
 		ini_kv(f, "pidfile", k->pidfile);
 }
 
-static void ini_stream(FILE *f, const char *ch, const struct conf_stream *s)
+static void ini_stream(FILE *f, const char *ch, const struct conf_stream *s, const char *path)
 {
 	char key[64];
 	snprintf(key, sizeof(key), "%s_logfile", ch);
@@ -164,7 +164,7 @@ static void ini_stream(FILE *f, const char *ch, const struct conf_stream *s)
 	       s->journal		  ? "journal"
 	       : s->kind == CONF_LOG_AUTO ? "AUTO"
 	       : s->kind == CONF_LOG_NONE ? "NONE"
-					  : s->path);
+					  : path);
 	snprintf(key, sizeof(key), "%s_logfile_maxbytes", ch);
 	ini_bytes(f, key, s->maxbytes);
 	snprintf(key, sizeof(key), "%s_logfile_backups", ch);
@@ -371,75 +371,74 @@ static void ini_process(FILE *f, const struct conf *c, const bool *dup,
 {
 	char sec[512], buf[1100];
 	section_name(c, dup, p, sec, sizeof(sec));
-	fprintf(f, "\n[%s:", kind_word(p->kind));
+	fprintf(f, "\n[%s:", kind_word(p->s->kind));
 	ini_str(f, sec);
 	fputs("]\n", f);
 	ini_kv(f, "command", p->command);
 	ini_kv(f, "process_name", p->name);
 	ini_int(f, "numprocs", 1);
 	ini_int(f, "numprocs_start", p->process_num);
-	ini_int(f, "priority", p->priority);
-	ini_bool(f, "autostart", p->autostart);
-	ini_int(f, "startsecs", p->startsecs);
-	ini_int(f, "startretries", p->startretries);
-	ini_kv(f, "autorestart", cv_autorestart_name(p->autorestart));
+	ini_int(f, "priority", p->s->priority);
+	ini_bool(f, "autostart", p->s->autostart);
+	ini_int(f, "startsecs", p->s->startsecs);
+	ini_int(f, "startretries", p->s->startretries);
+	ini_kv(f, "autorestart", cv_autorestart_name(p->s->autorestart));
 	exitcodes_str(p, buf, sizeof(buf));
 	ini_kv(f, "exitcodes", buf);
-	ini_kv(f, "stopsignal", signame(p->stopsignal, buf, sizeof(buf)));
-	ini_int(f, "stopwaitsecs", p->stopwaitsecs);
-	ini_bool(f, "stopasgroup", p->stopasgroup);
-	ini_bool(f, "killasgroup", p->killasgroup);
-	if (p->user)
-		ini_kv(f, "user", p->user);
-	ini_bool(f, "redirect_stderr", p->redirect_stderr);
-	ini_stream(f, "stdout", &p->out);
-	ini_stream(f, "stderr", &p->err);
-	ini_kinds(f, p->kinds);
-	ini_env(f, &p->env);
-	if (p->directory)
-		ini_kv(f, "directory", p->directory);
-	if (p->umask >= 0)
-		ini_octal(f, "umask", p->umask);
-	ini_kv(f, "serverurl", p->serverurl ? p->serverurl : "AUTO");
-	ini_bool(f, "forward_output", p->forward_output);
-	ini_bytes(f, "tail_buffer", p->tail_buffer);
-	ini_kv(f, "shutdown_on", cv_shutdown_on_name(p->shutdown_on));
-	if (p->deps)
-		ini_deps(f, p->deps);
-	cgroup_settings(p->cgroup, ini_put, f);
-	ini_checks(f, p->checks);
-	if (p->kind == CONF_EVENTLISTENER) {
+	ini_kv(f, "stopsignal", signame(p->s->stopsignal, buf, sizeof(buf)));
+	ini_int(f, "stopwaitsecs", p->s->stopwaitsecs);
+	ini_bool(f, "stopasgroup", p->s->stopasgroup);
+	ini_bool(f, "killasgroup", p->s->killasgroup);
+	if (p->s->user)
+		ini_kv(f, "user", p->s->user);
+	ini_bool(f, "redirect_stderr", p->s->redirect_stderr);
+	ini_stream(f, "stdout", &p->s->out, p->out_path);
+	ini_stream(f, "stderr", &p->s->err, p->err_path);
+	ini_kinds(f, p->s->kinds);
+	ini_env(f, &p->s->env);
+	if (p->s->directory)
+		ini_kv(f, "directory", p->s->directory);
+	if (p->s->umask >= 0)
+		ini_octal(f, "umask", p->s->umask);
+	ini_kv(f, "serverurl", p->s->serverurl ? p->s->serverurl : "AUTO");
+	ini_bool(f, "forward_output", p->s->forward_output);
+	ini_bytes(f, "tail_buffer", p->s->tail_buffer);
+	ini_kv(f, "shutdown_on", cv_shutdown_on_name(p->s->shutdown_on));
+	if (p->s->deps)
+		ini_deps(f, p->s->deps);
+	cgroup_settings(p->s->cgroup, ini_put, f);
+	ini_checks(f, p->s->checks);
+	if (p->s->kind == CONF_EVENTLISTENER) {
 		fputs("events=", f);
-		for (size_t i = 0; i < p->nevents; i++)
-			fprintf(f, "%s%s", i ? "," : "", p->events[i]);
+		for (size_t i = 0; i < p->s->nevents; i++)
+			fprintf(f, "%s%s", i ? "," : "", p->s->events[i]);
 		fputc('\n', f);
-		ini_int(f, "buffer_size", p->buffer_size);
-		ini_kv(f, "result_handler", p->result_handler);
+		ini_int(f, "buffer_size", p->s->buffer_size);
+		ini_kv(f, "result_handler", p->s->result_handler);
 	}
-	if (p->limits)
-		each_limit(p->limits, ini_limit_str, ini_limit_num, f);
-	if (p->kind == CONF_FCGI) {
-		ini_kv(f, "socket", p->socket);
-		ini_int(f, "socket_backlog", p->socket_backlog);
-		if (!strncmp(p->socket, "unix://", 7)) {
-			if (p->socket_owner)
-				ini_kv(f, "socket_owner", p->socket_owner);
-			ini_octal(f, "socket_mode", p->socket_mode);
+	if (p->s->limits)
+		each_limit(p->s->limits, ini_limit_str, ini_limit_num, f);
+	if (p->s->kind == CONF_FCGI) {
+		ini_kv(f, "socket", p->s->socket);
+		ini_int(f, "socket_backlog", p->s->socket_backlog);
+		if (!strncmp(p->s->socket, "unix://", 7)) {
+			if (p->s->socket_owner)
+				ini_kv(f, "socket_owner", p->s->socket_owner);
+			ini_octal(f, "socket_mode", p->s->socket_mode);
 		}
 	}
 }
 
 /* A group needs its own [group:x] unless reading the single [program:x]
  * back gives the same group anyway. */
-static bool group_needs_section(const struct conf *c, const bool *dup,
-				const struct conf_group *g)
+static bool group_needs_section(const struct conf *c, const bool *dup, const struct conf_group *g)
 {
 	if (g->nprocs != 1)
 		return true;
 	const struct conf_process *p = &c->procs[g->procs[0]];
 	char sec[512];
 	section_name(c, dup, p, sec, sizeof(sec));
-	return strcmp(sec, g->name) != 0 || p->priority != g->priority;
+	return strcmp(sec, g->name) != 0 || p->s->priority != g->priority;
 }
 
 int conf_print_ini(const struct conf *c, FILE *f)
@@ -697,7 +696,7 @@ static void js_kinds(struct js *j, const struct conf_kinds *k)
 	jk_str(j, "pidfile", k->pidfile);
 }
 
-static void js_stream(struct js *j, const char *ch, const struct conf_stream *s)
+static void js_stream(struct js *j, const char *ch, const struct conf_stream *s, const char *path)
 {
 	char key[64];
 	snprintf(key, sizeof(key), "%s_logfile", ch);
@@ -705,7 +704,7 @@ static void js_stream(struct js *j, const char *ch, const struct conf_stream *s)
 	       s->journal		  ? "journal"
 	       : s->kind == CONF_LOG_AUTO ? "AUTO"
 	       : s->kind == CONF_LOG_NONE ? "NONE"
-					  : s->path);
+					  : path);
 	snprintf(key, sizeof(key), "%s_logfile_maxbytes", ch);
 	jk_int(j, key, (long long)s->maxbytes);
 	snprintf(key, sizeof(key), "%s_logfile_backups", ch);
@@ -765,9 +764,9 @@ static void js_process(struct js *j, const struct conf_process *p)
 	jk_str(j, "name", p->name);
 	jk_str(j, "group", p->group);
 	jk_str(j, "program", p->program);
-	jk_str(j, "kind", kind_word(p->kind));
+	jk_str(j, "kind", kind_word(p->s->kind));
 	jk_int(j, "process_num", p->process_num);
-	jk_int(j, "numprocs", p->numprocs);
+	jk_int(j, "numprocs", p->s->numprocs);
 	jk_str(j, "command", p->command);
 	js_key(j, "argv");
 	js_open(j, '[');
@@ -776,11 +775,11 @@ static void js_process(struct js *j, const struct conf_process *p)
 		js_str(j->f, p->argv[i]);
 	}
 	js_close(j, ']');
-	jk_int(j, "priority", p->priority);
-	jk_bool(j, "autostart", p->autostart);
-	jk_int(j, "startsecs", p->startsecs);
-	jk_int(j, "startretries", p->startretries);
-	jk_str(j, "autorestart", cv_autorestart_name(p->autorestart));
+	jk_int(j, "priority", p->s->priority);
+	jk_bool(j, "autostart", p->s->autostart);
+	jk_int(j, "startsecs", p->s->startsecs);
+	jk_int(j, "startretries", p->s->startretries);
+	jk_str(j, "autorestart", cv_autorestart_name(p->s->autorestart));
 	js_key(j, "exitcodes");
 	js_open(j, '[');
 	for (int c = 0; c < 256; c++) {
@@ -790,58 +789,58 @@ static void js_process(struct js *j, const struct conf_process *p)
 		}
 	}
 	js_close(j, ']');
-	jk_str(j, "stopsignal", signame(p->stopsignal, buf, sizeof(buf)));
-	jk_int(j, "stopwaitsecs", p->stopwaitsecs);
-	jk_bool(j, "stopasgroup", p->stopasgroup);
-	jk_bool(j, "killasgroup", p->killasgroup);
-	jk_str(j, "user", p->user);
-	jk_bool(j, "redirect_stderr", p->redirect_stderr);
-	js_stream(j, "stdout", &p->out);
-	js_stream(j, "stderr", &p->err);
-	js_kinds(j, p->kinds);
-	jk_env(j, "environment", &p->env);
-	jk_str(j, "directory", p->directory);
-	if (p->umask >= 0)
-		jk_octal(j, "umask", p->umask);
+	jk_str(j, "stopsignal", signame(p->s->stopsignal, buf, sizeof(buf)));
+	jk_int(j, "stopwaitsecs", p->s->stopwaitsecs);
+	jk_bool(j, "stopasgroup", p->s->stopasgroup);
+	jk_bool(j, "killasgroup", p->s->killasgroup);
+	jk_str(j, "user", p->s->user);
+	jk_bool(j, "redirect_stderr", p->s->redirect_stderr);
+	js_stream(j, "stdout", &p->s->out, p->out_path);
+	js_stream(j, "stderr", &p->s->err, p->err_path);
+	js_kinds(j, p->s->kinds);
+	jk_env(j, "environment", &p->s->env);
+	jk_str(j, "directory", p->s->directory);
+	if (p->s->umask >= 0)
+		jk_octal(j, "umask", p->s->umask);
 	else
 		jk_str(j, "umask", NULL);
-	jk_str(j, "serverurl", p->serverurl ? p->serverurl : "AUTO");
-	jk_bool(j, "forward_output", p->forward_output);
-	jk_int(j, "tail_buffer", (long long)p->tail_buffer);
-	jk_str(j, "shutdown_on", cv_shutdown_on_name(p->shutdown_on));
-	if (p->deps) {
+	jk_str(j, "serverurl", p->s->serverurl ? p->s->serverurl : "AUTO");
+	jk_bool(j, "forward_output", p->s->forward_output);
+	jk_int(j, "tail_buffer", (long long)p->s->tail_buffer);
+	jk_str(j, "shutdown_on", cv_shutdown_on_name(p->s->shutdown_on));
+	if (p->s->deps) {
 		js_key(j, "depends_on");
 		js_open(j, '[');
-		for (size_t i = 0; i < p->deps->n; i++) {
+		for (size_t i = 0; i < p->s->deps->n; i++) {
 			js_item(j);
 			js_open(j, '{');
-			jk_str(j, "name", p->deps->v[i].name);
-			jk_str(j, "condition", conf_dep_cond_name(p->deps->v[i].cond));
+			jk_str(j, "name", p->s->deps->v[i].name);
+			jk_str(j, "condition", conf_dep_cond_name(p->s->deps->v[i].cond));
 			js_close(j, '}');
 		}
 		js_close(j, ']');
-		jk_str(j, "kind", p->deps->oneshot ? "oneshot" : "service");
+		jk_str(j, "kind", p->s->deps->oneshot ? "oneshot" : "service");
 	}
-	cgroup_settings(p->cgroup, jk_put, j);
-	js_checks(j, p->checks);
-	if (p->kind == CONF_EVENTLISTENER) {
+	cgroup_settings(p->s->cgroup, jk_put, j);
+	js_checks(j, p->s->checks);
+	if (p->s->kind == CONF_EVENTLISTENER) {
 		js_key(j, "events");
 		js_open(j, '[');
-		for (size_t i = 0; i < p->nevents; i++) {
+		for (size_t i = 0; i < p->s->nevents; i++) {
 			js_item(j);
-			js_str(j->f, p->events[i]);
+			js_str(j->f, p->s->events[i]);
 		}
 		js_close(j, ']');
-		jk_int(j, "buffer_size", p->buffer_size);
-		jk_str(j, "result_handler", p->result_handler);
+		jk_int(j, "buffer_size", p->s->buffer_size);
+		jk_str(j, "result_handler", p->s->result_handler);
 	}
-	if (p->limits)
-		each_limit(p->limits, js_limit_str, js_limit_num, j);
-	if (p->kind == CONF_FCGI) {
-		jk_str(j, "socket", p->socket);
-		jk_int(j, "socket_backlog", p->socket_backlog);
-		jk_str(j, "socket_owner", p->socket_owner);
-		jk_octal(j, "socket_mode", p->socket_mode);
+	if (p->s->limits)
+		each_limit(p->s->limits, js_limit_str, js_limit_num, j);
+	if (p->s->kind == CONF_FCGI) {
+		jk_str(j, "socket", p->s->socket);
+		jk_int(j, "socket_backlog", p->s->socket_backlog);
+		jk_str(j, "socket_owner", p->s->socket_owner);
+		jk_octal(j, "socket_mode", p->s->socket_mode);
 	}
 	js_close(j, '}');
 }

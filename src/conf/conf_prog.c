@@ -228,7 +228,7 @@ static void stream_defaults(struct conf_stream *s)
 	s->backups = 10;
 }
 
-static void stream_logfile(struct opt *o, struct conf_stream *s, bool *syslog_set)
+static void stream_logfile(struct opt *o, struct conf_stream *s, char **path, bool *syslog_set)
 {
 	enum cv_logfile k;
 	char *p = NULL;
@@ -244,8 +244,8 @@ static void stream_logfile(struct opt *o, struct conf_stream *s, bool *syslog_se
 		o->bad = true;
 		return;
 	}
-	free(s->path);
-	s->path = NULL;
+	free(*path);
+	*path = NULL;
 	s->journal = false;
 	switch (k) {
 	case CV_LOG_AUTO:
@@ -268,7 +268,7 @@ static void stream_logfile(struct opt *o, struct conf_stream *s, bool *syslog_se
 		break;
 	case CV_LOG_PATH:
 		s->kind = CONF_LOG_FILE;
-		s->path = p;
+		*path = p;
 		cb_check_dir_of(o->x, o->kv, p);
 		break;
 	}
@@ -285,8 +285,8 @@ static void type_events(struct ctx *x, struct opt *o, struct conf_process *p)
 		for (char *c = t; *c; c++)
 			*c = (char)toupper((unsigned char)*c);
 		bool dup = false;
-		for (size_t i = 0; i < p->nevents; i++)
-			dup |= !strcmp(p->events[i], t);
+		for (size_t i = 0; i < p->s->nevents; i++)
+			dup |= !strcmp(p->s->events[i], t);
 		if (dup)
 			continue;
 		if (!cv_event_known(t)) {
@@ -297,18 +297,18 @@ static void type_events(struct ctx *x, struct opt *o, struct conf_process *p)
 			o->bad = true;
 			continue;
 		}
-		char **ev = realloc(p->events, (p->nevents + 1) * sizeof(*ev));
+		char **ev = realloc(p->s->events, (p->s->nevents + 1) * sizeof(*ev));
 		if (!ev) {
 			x->oom = true;
 			break;
 		}
-		p->events = ev;
-		p->events[p->nevents] = cb_xstrdup(x, t);
-		if (p->events[p->nevents])
-			p->nevents++;
+		p->s->events = ev;
+		p->s->events[p->s->nevents] = cb_xstrdup(x, t);
+		if (p->s->events[p->s->nevents])
+			p->s->nevents++;
 	}
 	free(copy);
-	if (!p->nevents && !o->bad) {
+	if (!p->s->nevents && !o->bad) {
 		diag_error(x->d, o->kv->file, o->kv->line, 0,
 			   "events is empty: name at least one "
 			   "event type");
@@ -337,7 +337,7 @@ static void type_socket(struct ctx *x, struct opt *o, struct conf_process *p)
 		cb_bad_value(o, "unix:///absolute/path or tcp://host:port");
 		return;
 	}
-	cb_t_str(o, &p->socket);
+	cb_t_str(o, &p->s->socket);
 }
 
 /* Types one process of a program section; process_num is num. */
@@ -362,8 +362,9 @@ enum popt_type {
 	T_FN,
 };
 
-#define KIND(k)	 (1u << (k))
-#define FIELD(f) offsetof(struct conf_process, f)
+#define KIND(k)	  (1u << (k))
+#define FIELD(f)  offsetof(struct conf_settings, f)
+#define PFIELD(f) offsetof(struct conf_process, f)
 
 /* How each option of prog_opts is typed: into which field, within which
  * bounds, for which section kinds (0: every kind).  A new option is a row
@@ -376,61 +377,62 @@ struct popt {
 	bool nonempty; /* an empty value keeps the default */
 	bool whole;    /* the value is not a list: no separator */
 	bool shared;   /* the section's, not a process's: no process names */
+	bool in_proc;  /* off is in conf_process, not in its settings */
 	void (*fn)(struct pbuild *b, struct opt *o);
 };
 
 static void popt_autorestart(struct pbuild *b, struct opt *o)
 {
-	if (cv_autorestart(o->v, &b->p->autorestart) < 0)
+	if (cv_autorestart(o->v, &b->p->s->autorestart) < 0)
 		cb_bad_value(o, "true, false or unexpected");
 }
 
 static void popt_exitcodes(struct pbuild *b, struct opt *o)
 {
-	if (cv_exitcodes(o->v, b->p->exitcodes) < 0)
+	if (cv_exitcodes(o->v, b->p->s->exitcodes) < 0)
 		cb_bad_value(o, "a comma list of exit codes from 0 to 255");
 }
 
 static void popt_stopsignal(struct pbuild *b, struct opt *o)
 {
-	if (cv_signal(o->v, &b->p->stopsignal) < 0)
+	if (cv_signal(o->v, &b->p->s->stopsignal) < 0)
 		cb_bad_value(o, "a signal name like TERM, SIGINT or a number");
 }
 
 static void popt_killasgroup(struct pbuild *b, struct opt *o)
 {
-	cb_t_bool(o, &b->p->killasgroup);
+	cb_t_bool(o, &b->p->s->killasgroup);
 	b->have_kill = !o->bad;
 }
 
 static void popt_user(struct pbuild *b, struct opt *o)
 {
 	if (*o->v) {
-		cb_t_str(o, &b->p->user);
+		cb_t_str(o, &b->p->s->user);
 		cb_check_user(o);
 	}
 }
 
 static void popt_stdout_logfile(struct pbuild *b, struct opt *o)
 {
-	stream_logfile(o, &b->p->out, &b->out_syslog);
+	stream_logfile(o, &b->p->s->out, &b->p->out_path, &b->out_syslog);
 }
 
 static void popt_stderr_logfile(struct pbuild *b, struct opt *o)
 {
-	stream_logfile(o, &b->p->err, &b->err_syslog);
+	stream_logfile(o, &b->p->s->err, &b->p->err_path, &b->err_syslog);
 }
 
 static void popt_stdout_syslog(struct pbuild *b, struct opt *o)
 {
 	if (!b->out_syslog)
-		cb_t_bool(o, &b->p->out.syslog);
+		cb_t_bool(o, &b->p->s->out.syslog);
 }
 
 static void popt_stderr_syslog(struct pbuild *b, struct opt *o)
 {
 	if (!b->err_syslog)
-		cb_t_bool(o, &b->p->err.syslog);
+		cb_t_bool(o, &b->p->s->err.syslog);
 }
 
 /* AUTO (supervisord's default) leaves it unset: the process is given
@@ -440,12 +442,12 @@ static void popt_serverurl(struct pbuild *b, struct opt *o)
 	const char *s = o->v + strspn(o->v, " \t");
 	size_t wl = strcspn(s, " \t");
 	if (*s && !(wl == 4 && !strncasecmp(s, "AUTO", 4) && !s[wl + strspn(s + wl, " \t")]))
-		cb_t_str(o, &b->p->serverurl);
+		cb_t_str(o, &b->p->s->serverurl);
 }
 
 static void popt_shutdown_on(struct pbuild *b, struct opt *o)
 {
-	if (cv_shutdown_on(o->v, &b->p->shutdown_on) < 0)
+	if (cv_shutdown_on(o->v, &b->p->s->shutdown_on) < 0)
 		cb_bad_value(o, "never, fatal, unexpected or exit");
 }
 
@@ -456,7 +458,7 @@ static void popt_events(struct pbuild *b, struct opt *o)
 
 static void popt_result_handler(struct pbuild *b, struct opt *o)
 {
-	cb_t_str(o, &b->p->result_handler);
+	cb_t_str(o, &b->p->s->result_handler);
 	/* supervisor_stdout's handler is built in (events.c). */
 	if (strcmp(o->v, DEFAULT_RESULT_HANDLER) != 0 &&
 	    strcmp(o->v, "supervisor_stdout:event_handler") != 0)
@@ -477,18 +479,18 @@ static void popt_socket_owner(struct pbuild *b, struct opt *o)
 	if (cv_owner(o->v) < 0)
 		cb_bad_value(o, "user or user:group");
 	else
-		cb_t_str(o, &b->p->socket_owner);
+		cb_t_str(o, &b->p->s->socket_owner);
 }
 
 /* The process's conf_limits, made on first use. */
 static struct conf_limits *limits_of(struct pbuild *b)
 {
-	if (!b->p->limits) {
-		b->p->limits = calloc(1, sizeof(*b->p->limits));
-		if (!b->p->limits)
+	if (!b->p->s->limits) {
+		b->p->s->limits = calloc(1, sizeof(*b->p->s->limits));
+		if (!b->p->s->limits)
 			b->x->oom = true;
 	}
-	return b->p->limits;
+	return b->p->s->limits;
 }
 
 static void popt_rlimit(struct pbuild *b, struct opt *o)
@@ -552,15 +554,15 @@ static void popt_cpu_affinity(struct pbuild *b, struct opt *o)
 /* svc-kinds: the options that live in p->kinds, made on first use. */
 static struct conf_kinds *kinds_of(struct pbuild *b)
 {
-	if (!b->p->kinds) {
-		b->p->kinds = calloc(1, sizeof(*b->p->kinds));
-		if (!b->p->kinds) {
+	if (!b->p->s->kinds) {
+		b->p->s->kinds = calloc(1, sizeof(*b->p->s->kinds));
+		if (!b->p->s->kinds) {
 			b->x->oom = true;
 			return NULL;
 		}
-		b->p->kinds->backoff_max_ms = CONF_BACKOFF_MAX_MS;
+		b->p->s->kinds->backoff_max_ms = CONF_BACKOFF_MAX_MS;
 	}
-	return b->p->kinds;
+	return b->p->s->kinds;
 }
 
 static void t_duration(struct opt *o, int64_t min_ms, int64_t *out)
@@ -658,12 +660,12 @@ static void popt_kind(struct pbuild *b, struct opt *o)
 /* cgroups: the settings struct, made on the first such option. */
 static struct conf_cgroup *cgroup_of(struct pbuild *b)
 {
-	if (!b->p->cgroup) {
-		b->p->cgroup = calloc(1, sizeof(*b->p->cgroup));
-		if (!b->p->cgroup)
+	if (!b->p->s->cgroup) {
+		b->p->s->cgroup = calloc(1, sizeof(*b->p->s->cgroup));
+		if (!b->p->s->cgroup)
 			b->x->oom = true;
 	}
-	return b->p->cgroup;
+	return b->p->s->cgroup;
 }
 
 static void popt_kill_mode(struct pbuild *b, struct opt *o)
@@ -778,21 +780,21 @@ static void popt_io_weight(struct pbuild *b, struct opt *o)
 static struct conf_checks *checks_of(struct pbuild *b)
 {
 	struct conf_process *p = b->p;
-	if (p->checks)
-		return p->checks;
-	p->checks = calloc(1, sizeof(*p->checks));
-	if (!p->checks) {
+	if (p->s->checks)
+		return p->s->checks;
+	p->s->checks = calloc(1, sizeof(*p->s->checks));
+	if (!p->s->checks) {
 		b->x->oom = true;
 		return NULL;
 	}
-	p->checks->ready.interval_ms = 1000;
-	p->checks->ready.timeout_ms = 5000;
-	p->checks->ready_timeout_ms = 60000;
-	p->checks->health.interval_ms = 10000;
-	p->checks->health.timeout_ms = 5000;
-	p->checks->health_retries = 3;
-	p->checks->health_action = CONF_HA_RESTART;
-	return p->checks;
+	p->s->checks->ready.interval_ms = 1000;
+	p->s->checks->ready.timeout_ms = 5000;
+	p->s->checks->ready_timeout_ms = 60000;
+	p->s->checks->health.interval_ms = 10000;
+	p->s->checks->health.timeout_ms = 5000;
+	p->s->checks->health_retries = 3;
+	p->s->checks->health_action = CONF_HA_RESTART;
+	return p->s->checks;
 }
 
 /* http://host[:port]/path or http://unix:/path/to.sock:/path (the form
@@ -957,70 +959,70 @@ static void type_duration(struct opt *o, int64_t min_ms, int64_t *out)
 static void popt_ready_check(struct pbuild *b, struct opt *o)
 {
 	if (checks_of(b))
-		type_check(b, o, &b->p->checks->ready, false);
+		type_check(b, o, &b->p->s->checks->ready, false);
 }
 
 static void popt_ready_interval(struct pbuild *b, struct opt *o)
 {
 	if (checks_of(b))
-		type_duration(o, 1, &b->p->checks->ready.interval_ms);
+		type_duration(o, 1, &b->p->s->checks->ready.interval_ms);
 }
 
 static void popt_ready_probe_timeout(struct pbuild *b, struct opt *o)
 {
 	if (checks_of(b))
-		type_duration(o, 1, &b->p->checks->ready.timeout_ms);
+		type_duration(o, 1, &b->p->s->checks->ready.timeout_ms);
 }
 
 static void popt_ready_timeout(struct pbuild *b, struct opt *o)
 {
 	if (checks_of(b))
-		type_duration(o, 1, &b->p->checks->ready_timeout_ms);
+		type_duration(o, 1, &b->p->s->checks->ready_timeout_ms);
 }
 
 static void popt_health_check(struct pbuild *b, struct opt *o)
 {
 	if (checks_of(b))
-		type_check(b, o, &b->p->checks->health, true);
+		type_check(b, o, &b->p->s->checks->health, true);
 }
 
 static void popt_health_interval(struct pbuild *b, struct opt *o)
 {
 	if (checks_of(b))
-		type_duration(o, 1, &b->p->checks->health.interval_ms);
+		type_duration(o, 1, &b->p->s->checks->health.interval_ms);
 }
 
 static void popt_health_timeout(struct pbuild *b, struct opt *o)
 {
 	if (checks_of(b))
-		type_duration(o, 1, &b->p->checks->health.timeout_ms);
+		type_duration(o, 1, &b->p->s->checks->health.timeout_ms);
 }
 
 static void popt_health_retries(struct pbuild *b, struct opt *o)
 {
 	if (checks_of(b))
-		cb_t_int(o, 1, INT_MAX, &b->p->checks->health_retries);
+		cb_t_int(o, 1, INT_MAX, &b->p->s->checks->health_retries);
 }
 
 static void popt_health_action(struct pbuild *b, struct opt *o)
 {
 	if (!checks_of(b))
 		return;
-	if (cv_health_action(o->v, &b->p->checks->health_action) < 0)
+	if (cv_health_action(o->v, &b->p->s->checks->health_action) < 0)
 		cb_bad_value(o, "restart, stop or none");
 }
 
 static void popt_watchdog_sec(struct pbuild *b, struct opt *o)
 {
 	if (checks_of(b))
-		type_duration(o, 1, &b->p->checks->watchdog_ms);
+		type_duration(o, 1, &b->p->s->checks->watchdog_ms);
 }
 
 /* The checks' options that need one another. */
 static void check_checks(struct ctx *x, struct prog *pg, struct conf_process *p)
 {
 	const struct raw_kv *const *v = pg->v;
-	const struct conf_checks *k = p->checks;
+	const struct conf_checks *k = p->s->checks;
 	if (!k)
 		return;
 	static const int ready_opts[] = {P_READY_INTERVAL, P_READY_PROBE_TIMEOUT, P_READY_TIMEOUT};
@@ -1054,8 +1056,8 @@ static void check_checks(struct ctx *x, struct prog *pg, struct conf_process *p)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct popt popts[P_N] = {
-    [P_COMMAND] = {T_STR, 0, FIELD(command), .whole = true},
-    [P_PROCESS_NAME] = {T_STR, 0, FIELD(name)},
+    [P_COMMAND] = {T_STR, 0, PFIELD(command), .whole = true, .in_proc = true},
+    [P_PROCESS_NAME] = {T_STR, 0, PFIELD(name), .in_proc = true},
     [P_NUMPROCS] = {T_ELSEWHERE},
     [P_NUMPROCS_START] = {T_ELSEWHERE},
     [P_PRIORITY] = {T_INT, 0, FIELD(priority), INT_MIN, INT_MAX},
@@ -1153,7 +1155,7 @@ static const struct popt popts[P_N] = {
 
 static void popt_apply(struct pbuild *b, const struct popt *d, struct opt *o)
 {
-	void *f = (char *)b->p + d->off;
+	void *f = (d->in_proc ? (char *)b->p : (char *)b->p->s) + d->off;
 	if (d->nonempty && !*o->v)
 		return;
 	switch (d->type) {
@@ -1185,32 +1187,34 @@ static void proc_defaults(struct ctx *x, struct prog *pg, const char *group, lon
 			  long numprocs, struct conf_process *p)
 {
 	struct conf_supd *sd = &x->c->supd;
+	struct conf_settings *st = p->s; /* the caller's, zeroed */
 	memset(p, 0, sizeof(*p));
-	p->kind = pg->kind;
+	p->s = st;
+	p->s->kind = pg->kind;
 	p->program = cb_intern(x, pg->name);
 	p->group = cb_intern(x, group);
 	p->file = cb_intern(x, pg->sec->file);
 	p->line = pg->sec->line;
 	p->process_num = (int)num;
-	p->numprocs = (int)numprocs;
-	p->priority = pg->kind == CONF_EVENTLISTENER ? -1 : 999;
-	p->autostart = true;
-	p->startsecs = 1;
-	p->startretries = 3;
-	p->autorestart = CONF_AR_UNEXPECTED;
-	p->exitcodes[0] = 1;
-	p->stopsignal = SIGTERM;
-	p->stopwaitsecs = 10;
-	stream_defaults(&p->out);
-	stream_defaults(&p->err);
-	p->umask = -1;
-	p->forward_output = sd->forward_output;
-	p->tail_buffer = DEFAULT_TAIL_BUFFER;
-	p->buffer_size = 10;
+	p->s->numprocs = (int)numprocs;
+	p->s->priority = pg->kind == CONF_EVENTLISTENER ? -1 : 999;
+	p->s->autostart = true;
+	p->s->startsecs = 1;
+	p->s->startretries = 3;
+	p->s->autorestart = CONF_AR_UNEXPECTED;
+	p->s->exitcodes[0] = 1;
+	p->s->stopsignal = SIGTERM;
+	p->s->stopwaitsecs = 10;
+	stream_defaults(&p->s->out);
+	stream_defaults(&p->s->err);
+	p->s->umask = -1;
+	p->s->forward_output = sd->forward_output;
+	p->s->tail_buffer = DEFAULT_TAIL_BUFFER;
+	p->s->buffer_size = 10;
 	if (pg->kind == CONF_EVENTLISTENER)
-		p->result_handler = cb_xstrdup(x, DEFAULT_RESULT_HANDLER);
-	p->socket_backlog = SOMAXCONN;
-	p->socket_mode = 0700;
+		p->s->result_handler = cb_xstrdup(x, DEFAULT_RESULT_HANDLER);
+	p->s->socket_backlog = SOMAXCONN;
+	p->s->socket_mode = 0700;
 }
 
 static void build_proc(struct ctx *x, struct prog *pg, const char *group, long num, long numprocs,
@@ -1238,7 +1242,7 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 	/* svc-kinds: [supervisord]'s environment, the program's env_file, its
 	 * environment: the later wins (doc/supd.conf.5) */
 	for (size_t i = 0; i < sd->env.n; i++)
-		if (conf_env_set(&p->env, sd->env.keys[i], sd->env.vals[i]) < 0)
+		if (conf_env_set(&p->s->env, sd->env.keys[i], sd->env.vals[i]) < 0)
 			x->oom = true;
 	if (v[P_ENV_FILE]) {
 		const char *here = cb_here(x, v[P_ENV_FILE]->file);
@@ -1246,8 +1250,8 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 		char *t = NULL;
 		struct pbuild b = {.x = x, .p = p};
 		if (here && cb_opt_get(x, &n, v[P_ENV_FILE], &o, &t, ",") && kinds_of(&b)) {
-			cb_t_env_files(x, &o, here, &p->kinds->env_files, &p->kinds->nenv_files,
-				       &p->env);
+			cb_t_env_files(x, &o, here, &p->s->kinds->env_files,
+				       &p->s->kinds->nenv_files, &p->s->env);
 			if (o.bad)
 				pg->bad = true;
 		}
@@ -1258,11 +1262,11 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 		struct conf_env own = {0};
 		cb_t_env(x, &n, v[P_ENVIRONMENT], &own);
 		for (size_t i = 0; i < own.n; i++)
-			if (conf_env_set(&p->env, own.keys[i], own.vals[i]) < 0)
+			if (conf_env_set(&p->s->env, own.keys[i], own.vals[i]) < 0)
 				x->oom = true;
 		conf_env_free(&own);
 	}
-	n.env2 = &p->env;
+	n.env2 = &p->s->env;
 
 	struct pbuild b = {.x = x, .p = p};
 	for (int i = 0; i < P_N; i++) {
@@ -1292,7 +1296,7 @@ static void build_proc(struct ctx *x, struct prog *pg, const char *group, long n
 		free(t);
 	}
 	if (!b.have_kill)
-		p->killasgroup = p->stopasgroup;
+		p->s->killasgroup = p->s->stopasgroup;
 	/* (process_name= and command= gave strings of their own) */
 	char *own = (char *)p->name;
 	p->name = cb_intern(x, own ? own : pg->name);
@@ -1365,23 +1369,23 @@ static void check_proc(struct ctx *x, struct prog *pg, struct conf_process *p)
 				   cv_name_shown(p->name, shown, sizeof(shown)),
 				   cv_name_why(c, why, sizeof(why)));
 	}
-	if (p->stopasgroup && !p->killasgroup)
+	if (p->s->stopasgroup && !p->s->killasgroup)
 		diag_error(x->d, v[P_KILLASGROUP]->file, v[P_KILLASGROUP]->line, 0,
 			   "killasgroup=false contradicts stopasgroup=true (stopasgroup implies "
 			   "killasgroup)");
-	if (p->redirect_stderr && pg->kind == CONF_EVENTLISTENER) {
+	if (p->s->redirect_stderr && pg->kind == CONF_EVENTLISTENER) {
 		diag_error(x->d, v[P_REDIRECT_STDERR]->file, v[P_REDIRECT_STDERR]->line, 0,
 			   "redirect_stderr=true is not allowed in [%s]: it would interfere with "
 			   "the event listener protocol",
 			   s->name);
-	} else if (p->redirect_stderr) {
-		if (p->err.kind == CONF_LOG_FILE)
+	} else if (p->s->redirect_stderr) {
+		if (p->s->err.kind == CONF_LOG_FILE)
 			diag_warn(x->d, v[P_STDERR_LOGFILE]->file, v[P_STDERR_LOGFILE]->line, 0,
 				  "stderr_logfile is ignored with redirect_stderr=true");
 		/* never a stderr log file when stderr goes to stdout */
-		free(p->err.path);
-		p->err.path = NULL;
-		p->err.kind = CONF_LOG_NONE;
+		free(p->err_path);
+		p->err_path = NULL;
+		p->s->err.kind = CONF_LOG_NONE;
 	}
 	if (pg->kind == CONF_EVENTLISTENER && !v[P_EVENTS])
 		diag_error(x->d, s->file, s->line, 0,
@@ -1393,17 +1397,17 @@ static void check_proc(struct ctx *x, struct prog *pg, struct conf_process *p)
 			diag_error(x->d, s->file, s->line, 0,
 				   "[%s] needs a 'socket' (unix:///path or tcp://host:port)",
 				   s->name);
-		else if (p->socket && !strncmp(p->socket, "tcp://", 6) &&
+		else if (p->s->socket && !strncmp(p->s->socket, "tcp://", 6) &&
 			 (v[P_SOCKET_OWNER] || v[P_SOCKET_MODE]))
 			diag_error(x->d, v[P_SOCKET]->file, v[P_SOCKET]->line, 0,
 				   "socket_owner and socket_mode only apply to a unix:// socket");
 	}
 	for (int i = 0; i < 2; i++) {
-		const struct conf_stream *st = i ? &p->err : &p->out;
+		const struct conf_stream *st = i ? &p->s->err : &p->s->out;
 		const struct raw_kv *kv =
 		    v[i ? P_STDERR_LOGFILE_MAXBYTES : P_STDOUT_LOGFILE_MAXBYTES];
 		if (st->kind == CONF_LOG_AUTO && st->maxbytes == 0 && kv &&
-		    !(i && p->redirect_stderr))
+		    !(i && p->s->redirect_stderr))
 			diag_warn(x->d, kv->file, kv->line, 0,
 				  "%s=0 with an AUTO log file: the file grows without bound",
 				  kv->key);
@@ -1514,6 +1518,12 @@ static void expand_prog(struct ctx *x, struct prog *pg, const char *group)
 		struct conf_process *p = new_proc(x);
 		if (!p)
 			return;
+		/* its own until the conf is built (cb_share_settings) */
+		p->s = calloc(1, sizeof(*p->s));
+		if (!p->s) {
+			x->oom = true;
+			return;
+		}
 		size_t mark = x->d->n;
 		build_proc(x, pg, group, i, numprocs, p);
 		check_proc(x, pg, p);
@@ -1851,7 +1861,7 @@ void cb_build_programs(struct ctx *x, struct raw_conf *r)
 		expand_prog(x, pg, pg->name);
 		if (pg->bad || x->c->nprocs == first)
 			continue;
-		new_group(x, pg->name, x->c->procs[first].priority, false, pg->sec);
+		new_group(x, pg->name, x->c->procs[first].s->priority, false, pg->sec);
 	}
 	if (x->oom || x->d->nerrors > x->errors0)
 		goto out;

@@ -600,11 +600,12 @@ static void handle_config(struct api *a, struct http_req *r)
 		const struct conf_process *p = &c->procs[i];
 		const struct conf_group *g = conf_find_group(c, p->group);
 		json_array_append_new(
-		    arr, json_pack("{s:s,s:s,s:b,s:b,s:i,s:i,s:i,s:i}", "name", p->name, "group",
-				   p->group, "inuse", procs_find(t, p->group, p->name) != NULL,
-				   "autostart", p->autostart, "group_prio",
-				   g ? g->priority : p->priority, "process_prio", p->priority,
-				   "startsecs", p->startsecs, "stopwaitsecs", p->stopwaitsecs));
+		    arr,
+		    json_pack("{s:s,s:s,s:b,s:b,s:i,s:i,s:i,s:i}", "name", p->name, "group",
+			      p->group, "inuse", procs_find(t, p->group, p->name) != NULL,
+			      "autostart", p->s->autostart, "group_prio",
+			      g ? g->priority : p->s->priority, "process_prio", p->s->priority,
+			      "startsecs", p->s->startsecs, "stopwaitsecs", p->s->stopwaitsecs));
 	}
 	reply_json(r, 200, json_pack("{s:o}", "programs", arr));
 }

@@ -25,7 +25,7 @@ void api_health(struct api *a, struct http_req *r)
 	buf_put(&b, "{\"unhealthy\":[", 14);
 	for (size_t i = 0; i < n; i++) {
 		const struct proc *p = v[i];
-		if (!p->conf->autostart || proc_dep_holds(p, CONF_DEP_HEALTHY))
+		if (!p->conf->s->autostart || proc_dep_holds(p, CONF_DEP_HEALTHY))
 			continue;
 		buf_put(&b, bad ? ",{" : "{", bad ? 2 : 1);
 		bad++;

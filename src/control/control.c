@@ -163,7 +163,8 @@ static bool group_changed(struct daemon *d, const struct conf *nc, const struct 
 		/* cgroups: update restarts a program whose limits changed
 		 * (supctl reload applies them to it running) */
 		if (!p || p->removing || p->next_conf || !conf_process_equal(p->conf, np) ||
-		    !conf_cgroup_equal(p->conf->cgroup, np->cgroup) || p->gprio != g->priority)
+		    !conf_cgroup_equal(p->conf->s->cgroup, np->s->cgroup) ||
+		    p->gprio != g->priority)
 			return true;
 	}
 	return g->nprocs != group_count(counts, g->name);

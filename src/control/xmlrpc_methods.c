@@ -576,7 +576,7 @@ static struct xv *logfile_value(const struct conf_stream *cs, const struct conf_
 		return xv_str("none");
 	if (cs->kind == CONF_LOG_AUTO)
 		return xv_str(path ? path : "auto");
-	return xv_str(cs->path);
+	return xv_str(ch == OUTPUT_STDERR ? pc->err_path : pc->out_path);
 }
 
 static void stream_info(struct xv *s, const char *pre, const struct conf_stream *cs,
@@ -602,9 +602,9 @@ static struct xv *config_info(const struct conf *cf, const struct conf_process *
 {
 	const struct conf_group *g = conf_find_group(cf, pc->group);
 	struct xv *s = xv_struct();
-	xv_set(s, "autostart", xv_bool(pc->autostart));
-	xv_set(s, "directory", xv_str(pc->directory ? pc->directory : "none"));
-	xv_set(s, "uid", xv_str(pc->user ? pc->user : "none"));
+	xv_set(s, "autostart", xv_bool(pc->s->autostart));
+	xv_set(s, "directory", xv_str(pc->s->directory ? pc->s->directory : "none"));
+	xv_set(s, "uid", xv_str(pc->s->user ? pc->s->user : "none"));
 	xv_set(s, "command", xv_str(pc->command));
 	struct xv *codes = xv_array();
 	for (int i = 0; i < 256; i++)
@@ -612,19 +612,19 @@ static struct xv *config_info(const struct conf *cf, const struct conf_process *
 			xv_push(codes, xv_int(i));
 	xv_set(s, "exitcodes", codes);
 	xv_set(s, "group", xv_str(pc->group));
-	xv_set(s, "group_prio", xv_int(g ? g->priority : pc->priority));
+	xv_set(s, "group_prio", xv_int(g ? g->priority : pc->s->priority));
 	xv_set(s, "inuse", xv_bool(p != NULL));
-	xv_set(s, "killasgroup", xv_bool(pc->killasgroup));
+	xv_set(s, "killasgroup", xv_bool(pc->s->killasgroup));
 	xv_set(s, "name", xv_str(pc->name));
-	xv_set(s, "process_prio", xv_int(pc->priority));
-	xv_set(s, "redirect_stderr", xv_bool(pc->redirect_stderr));
-	xv_set(s, "startretries", xv_int(pc->startretries));
-	xv_set(s, "startsecs", xv_int(pc->startsecs));
-	stream_info(s, "stdout", &pc->out, pc, p, OUTPUT_STDOUT);
-	xv_set(s, "stopsignal", xv_int(pc->stopsignal));
-	xv_set(s, "stopwaitsecs", xv_int(pc->stopwaitsecs));
-	stream_info(s, "stderr", &pc->err, pc, p, OUTPUT_STDERR);
-	xv_set(s, "serverurl", xv_str(pc->serverurl ? pc->serverurl : "none"));
+	xv_set(s, "process_prio", xv_int(pc->s->priority));
+	xv_set(s, "redirect_stderr", xv_bool(pc->s->redirect_stderr));
+	xv_set(s, "startretries", xv_int(pc->s->startretries));
+	xv_set(s, "startsecs", xv_int(pc->s->startsecs));
+	stream_info(s, "stdout", &pc->s->out, pc, p, OUTPUT_STDOUT);
+	xv_set(s, "stopsignal", xv_int(pc->s->stopsignal));
+	xv_set(s, "stopwaitsecs", xv_int(pc->s->stopwaitsecs));
+	stream_info(s, "stderr", &pc->s->err, pc, p, OUTPUT_STDERR);
+	xv_set(s, "serverurl", xv_str(pc->s->serverurl ? pc->s->serverurl : "none"));
 	return s;
 }
 

@@ -133,7 +133,7 @@ int *daemon_group_priorities(const struct conf *c)
 	if (!gp)
 		return NULL;
 	for (size_t i = 0; i < c->nprocs; i++)
-		gp[i] = c->procs[i].priority;
+		gp[i] = c->procs[i].s->priority;
 	for (size_t g = 0; g < c->ngroups; g++)
 		for (size_t k = 0; k < c->groups[g].nprocs; k++)
 			if (c->groups[g].procs[k] < c->nprocs)
@@ -179,9 +179,9 @@ static bool stdin_pipes_fit(const struct conf *c, unsigned long *need, unsigned 
 	*need = SPARE_FDS;
 	for (size_t i = 0; i < c->nprocs; i++) {
 		const struct conf_process *p = &c->procs[i];
-		*need += 2 + (p->out.kind != CONF_LOG_NONE);
-		if (!p->redirect_stderr)
-			*need += 1 + (p->err.kind != CONF_LOG_NONE);
+		*need += 2 + (p->s->out.kind != CONF_LOG_NONE);
+		if (!p->s->redirect_stderr)
+			*need += 1 + (p->s->err.kind != CONF_LOG_NONE);
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		return true;

@@ -110,7 +110,7 @@ static void reload_match(struct daemon *d, struct reload *rl)
 			proc_replace(p, np, rl->ncref, rl->gp[i]);
 		} else if (conf_process_equal(p->conf, np)) {
 			/* cgroups: new limits go to the running leaf, no restart */
-			bool limits = !conf_cgroup_equal(p->conf->cgroup, np->cgroup);
+			bool limits = !conf_cgroup_equal(p->conf->s->cgroup, np->s->cgroup);
 			proc_rebind(p, np, rl->ncref, rl->gp[i]);
 			if (limits) {
 				log_info("changed: cgroup settings of '%s', applied to it running",

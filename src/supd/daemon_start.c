@@ -276,7 +276,7 @@ static void warn_root_programs(const struct conf *c)
 	char names[256] = "";
 	size_t n = 0, off = 0;
 	for (size_t i = 0; i < c->nprocs; i++) {
-		if (c->procs[i].user)
+		if (c->procs[i].s->user)
 			continue;
 		if (n++ < 4 && off < sizeof(names))
 			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",

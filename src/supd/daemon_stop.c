@@ -29,7 +29,7 @@
 
 static bool level_key_eq(const struct proc *a, const struct proc *b)
 {
-	return a->gprio == b->gprio && a->conf->priority == b->conf->priority;
+	return a->gprio == b->gprio && a->conf->s->priority == b->conf->s->priority;
 }
 
 static void begin_orphans(struct daemon *d);
@@ -111,7 +111,7 @@ static void shutdown_for(struct daemon *d, const struct proc *p, int status, con
 	if (d->phase != PH_RUNNING || procs_shutting_down(d->procs))
 		return;
 	log_warn("%s %s (shutdown_on=%s): shutting down", p->conf->name, why,
-		 cv_shutdown_on_name(p->conf->shutdown_on));
+		 cv_shutdown_on_name(p->conf->s->shutdown_on));
 	d->exit_status = status;
 	/* Nothing restarts from now on, p included; the shutdown itself
 	 * begins once the transition being handled is over. */
@@ -127,7 +127,7 @@ static void shutdown_timer_cb(struct loop *l, void *arg)
 
 void daemon_proc_exited(struct proc *p, int st, bool expected, void *arg)
 {
-	enum conf_shutdown_on so = p->conf->shutdown_on;
+	enum conf_shutdown_on so = p->conf->s->shutdown_on;
 	if (so != CONF_SO_EXIT && !(so == CONF_SO_UNEXPECTED && !expected))
 		return;
 	char text[96], why[128];
@@ -141,7 +141,7 @@ void daemon_proc_changed(struct proc *p, enum proc_state from, enum proc_state t
 {
 	struct daemon *d = arg;
 	(void)from;
-	if (to == PROC_FATAL && p->conf->shutdown_on != CONF_SO_NEVER)
+	if (to == PROC_FATAL && p->conf->s->shutdown_on != CONF_SO_NEVER)
 		shutdown_for(d, p, 1, "entered FATAL");
 	if (d->phase != PH_STOPPING)
 		return;

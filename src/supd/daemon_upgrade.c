@@ -899,7 +899,7 @@ void daemon_upgrade_adopt(struct daemon *d)
 		}
 		if (r < 0)
 			log_warn("upgrade: the output of '%s': %s", u->name, strerror(-r));
-		if (d->fcgi && p->conf->kind == CONF_FCGI)
+		if (d->fcgi && p->conf->s->kind == CONF_FCGI)
 			fcgi_adopted(d->fcgi, p);
 		adopted++;
 	}

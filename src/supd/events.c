@@ -739,8 +739,8 @@ void events_free(struct events *e)
 static uint32_t subscription(const struct conf_process *cp)
 {
 	uint32_t m = 0;
-	for (size_t i = 0; i < cp->nevents; i++) {
-		int t = ev_type_parse(cp->events[i]);
+	for (size_t i = 0; i < cp->s->nevents; i++) {
+		int t = ev_type_parse(cp->s->events[i]);
 		if (t >= 0)
 			m |= ev_type_mask((enum ev_type)t);
 	}
@@ -758,13 +758,13 @@ int events_configure(struct events *e, const struct conf *c)
 		p->keep = false;
 	for (size_t i = 0; i < c->nprocs; i++) {
 		const struct conf_process *cp = &c->procs[i];
-		if (cp->kind != CONF_EVENTLISTENER)
+		if (cp->s->kind != CONF_EVENTLISTENER)
 			continue;
 		struct pool *p = find_pool(e, cp->group);
 		if (!p) {
 			p = calloc(1, sizeof(*p));
 			if (!p || !(p->name = strdup(cp->group)) ||
-			    ev_queue_init(&p->q, (size_t)cp->buffer_size) < 0) {
+			    ev_queue_init(&p->q, (size_t)cp->s->buffer_size) < 0) {
 				if (p)
 					free(p->name);
 				free(p);
@@ -780,9 +780,10 @@ int events_configure(struct events *e, const struct conf *c)
 			p->want = 0;
 		}
 		p->mask |= subscription(cp);
-		p->to_stdout = cp->result_handler && !strcmp(cp->result_handler, STDOUT_HANDLER);
-		if ((size_t)cp->buffer_size > p->want)
-			p->want = (size_t)cp->buffer_size;
+		p->to_stdout =
+		    cp->s->result_handler && !strcmp(cp->s->result_handler, STDOUT_HANDLER);
+		if ((size_t)cp->s->buffer_size > p->want)
+			p->want = (size_t)cp->s->buffer_size;
 		p->keep = true;
 	}
 	for (struct pool *p = e->pools; p; p = p->link.next)
@@ -965,7 +966,7 @@ static void import_listener(struct events *e, struct upg_evlistener *u)
 {
 	struct proc *p = procs_find(e->procs, u->group, u->name);
 	int r = -ESRCH;
-	if (p && p->pid && p->conf->kind == CONF_EVENTLISTENER)
+	if (p && p->pid && p->conf->s->kind == CONF_EVENTLISTENER)
 		r = events_attach(p, u->out_fd, e);
 	if (r < 0) {
 		log_warn("upgrade: event listener '%s' is not taken over (%s)", u->name,

@@ -89,7 +89,7 @@ static void close_timer_cb(struct loop *l, void *arg)
 static struct fcgi_sock *sock_find(struct fcgi *f, const struct conf_process *p, bool create)
 {
 	for (struct fcgi_sock *s = f->socks; s; s = s->link.next)
-		if (!strcmp(s->program, p->program) && !strcmp(s->url, p->socket))
+		if (!strcmp(s->program, p->program) && !strcmp(s->url, p->s->socket))
 			return s;
 	if (!create)
 		return NULL;
@@ -97,7 +97,7 @@ static struct fcgi_sock *sock_find(struct fcgi *f, const struct conf_process *p,
 	if (!s)
 		return NULL;
 	s->program = strdup(p->program);
-	s->url = strdup(p->socket);
+	s->url = strdup(p->s->socket);
 	if (!s->program || !s->url) {
 		free(s->program);
 		free(s->url);
@@ -106,7 +106,7 @@ static struct fcgi_sock *sock_find(struct fcgi *f, const struct conf_process *p,
 	}
 	s->f = f;
 	s->fd = -1;
-	s->is_unix = !strncmp(p->socket, "unix://", 7);
+	s->is_unix = !strncmp(p->s->socket, "unix://", 7);
 	loop_timer_init(&s->close_timer, close_timer_cb, s);
 	list_push(&f->socks, s, link);
 	return s;
@@ -118,9 +118,9 @@ static const char *default_owner(const struct conf_process *p)
 {
 	uid_t uid;
 	gid_t gid;
-	if (!p->user || listen_owner(p->user, &uid, &gid) < 0 || uid == getuid())
+	if (!p->s->user || listen_owner(p->s->user, &uid, &gid) < 0 || uid == getuid())
 		return NULL;
-	return p->user;
+	return p->s->user;
 }
 
 static int sock_open(struct fcgi_sock *s, const struct conf_process *p, char *why, size_t len)
@@ -128,9 +128,9 @@ static int sock_open(struct fcgi_sock *s, const struct conf_process *p, char *wh
 	if (s->is_unix) {
 		struct listen_unix u = {
 		    .path = s->url + 7,
-		    .backlog = p->socket_backlog,
-		    .mode = p->socket_mode,
-		    .owner = p->socket_owner ? p->socket_owner : default_owner(p),
+		    .backlog = p->s->socket_backlog,
+		    .mode = p->s->socket_mode,
+		    .owner = p->s->socket_owner ? p->s->socket_owner : default_owner(p),
 		};
 		int fd = listen_unix(&u, why, len);
 		if (fd >= 0) {
@@ -145,7 +145,7 @@ static int sock_open(struct fcgi_sock *s, const struct conf_process *p, char *wh
 		snprintf(why, len, "not a host:port");
 		return -EINVAL;
 	}
-	int fd = listen_inet(host, port, p->socket_backlog, false, true, NULL, why, len);
+	int fd = listen_inet(host, port, p->s->socket_backlog, false, true, NULL, why, len);
 	free(host);
 	return fd;
 }
@@ -181,7 +181,7 @@ void fcgi_transition(struct proc *p, enum proc_state from, enum proc_state to, v
 {
 	struct fcgi *f = arg;
 	const struct conf_process *c = p->conf;
-	if (c->kind != CONF_FCGI || holds(from) == holds(to))
+	if (c->s->kind != CONF_FCGI || holds(from) == holds(to))
 		return;
 	struct fcgi_sock *s = sock_find(f, c, holds(to));
 	if (!s) {
@@ -230,7 +230,8 @@ void fcgi_import(struct fcgi *f, struct upg_state *s)
 {
 	for (size_t i = 0; i < s->nfcgis; i++) {
 		struct upg_fcgi *u = &s->fcgis[i];
-		struct conf_process key = {.program = u->program, .socket = u->url};
+		struct conf_settings ks = {.socket = u->url};
+		struct conf_process key = {.program = u->program, .s = &ks};
 		struct fcgi_sock *k = sock_find(f, &key, true);
 		if (!k || k->fd >= 0 || !!k->is_unix != !!u->is_unix) {
 			log_error("upgrade: the FastCGI socket %s of '%s' cannot be taken over",

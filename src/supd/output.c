@@ -228,16 +228,17 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 		     const struct conf_stream *cs, const struct conf_process *p,
 		     const struct conf_supd *s)
 {
+	const char *cpath = id == OUTPUT_STDERR ? p->err_path : p->out_path;
 	c->o = o;
 	c->id = id;
 	c->splice_ok = true;
 	c->line_start = true;
 	c->timestamps = cs->timestamps;
-	c->forward = p->forward_output;
+	c->forward = p->s->forward_output;
 	c->syslog = cs->syslog;
 	c->journal = cs->journal;
 	c->events = cs->events_enabled;
-	if (id == OUTPUT_STDERR && p->redirect_stderr)
+	if (id == OUTPUT_STDERR && p->s->redirect_stderr)
 		return 0;
 	c->active = true;
 	if (cs->capture_maxbytes) {
@@ -272,8 +273,8 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 		 * it; an AUTO name is chosen only then. */
 		bool aut = cs->kind == CONF_LOG_AUTO;
 		int r = -EINVAL;
-		if (aut || cs->path)
-			r = logfile_init(lf, aut ? NULL : cs->path, cs->maxbytes, cs->backups);
+		if (aut || cpath)
+			r = logfile_init(lf, aut ? NULL : cpath, cs->maxbytes, cs->backups);
 		if (r < 0) {
 			free(lf);
 			c->lf = NULL;
@@ -281,7 +282,7 @@ static int chan_init(struct output *o, struct out_chan *c, enum output_channel i
 		return r;
 	}
 	char *path = NULL;
-	int r = chan_log_path(c, cs->kind, cs->path, s, &path);
+	int r = chan_log_path(c, cs->kind, cpath, s, &path);
 	if (r == 0)
 		r = logfile_open(lf, path, cs->maxbytes, cs->backups);
 	free(path);
@@ -306,9 +307,9 @@ int output_new(struct output **out, struct output_ctx *x, const struct conf_proc
 	o->name = o->name_buf;
 	o->strip_ansi = s->strip_ansi;
 	o->fwd_stamps = s->forward_timestamps;
-	o->tail_size = p->tail_buffer;
-	int r1 = chan_init(o, &o->ch[0], OUTPUT_STDOUT, &p->out, p, s);
-	int r2 = chan_init(o, &o->ch[1], OUTPUT_STDERR, &p->err, p, s);
+	o->tail_size = p->s->tail_buffer;
+	int r1 = chan_init(o, &o->ch[0], OUTPUT_STDOUT, &p->s->out, p, s);
+	int r2 = chan_init(o, &o->ch[1], OUTPUT_STDERR, &p->s->err, p, s);
 	*out = o;
 	if (r1 == -ENOMEM || r2 == -ENOMEM) {
 		output_free(o);

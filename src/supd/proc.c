@@ -78,8 +78,8 @@ static void open_output(struct proc *p)
 	if (r < 0)
 		log_warn("output of '%s': %s", p->conf->name, strerror(-r));
 	const struct conf_process *c = p->conf;
-	if (p->out && (c->out.events_enabled || c->err.events_enabled || c->out.capture_maxbytes ||
-		       c->err.capture_maxbytes))
+	if (p->out && (c->s->out.events_enabled || c->s->err.events_enabled ||
+		       c->s->out.capture_maxbytes || c->s->err.capture_maxbytes))
 		output_set_events(p->out, output_event, p);
 }
 
@@ -194,7 +194,7 @@ const char *proc_exit_text(int st, char *buf, size_t len)
 /* cgroups: "OOM-killed (memory_max=256M)". */
 static const char *oom_text(const struct proc *p, char *buf, size_t len)
 {
-	const struct conf_cgroup *l = p->conf->cgroup;
+	const struct conf_cgroup *l = p->conf->s->cgroup;
 	char v[32];
 	if (l && (l->set & CONF_CG_MEMORY_MAX) && l->memory_max != UINT64_MAX)
 		snprintf(buf, len, "OOM-killed (memory_max=%s)",
@@ -206,7 +206,7 @@ static const char *oom_text(const struct proc *p, char *buf, size_t len)
 
 enum conf_kill_mode proc_kill_mode(const struct proc *p)
 {
-	const struct conf_cgroup *l = p->conf->cgroup;
+	const struct conf_cgroup *l = p->conf->s->cgroup;
 	if (l && (l->set & CONF_CG_KILL_MODE))
 		return l->kill_mode;
 	return p->cg && p->cg->leaf ? CONF_KM_CGROUP : CONF_KM_GROUP;
@@ -320,7 +320,7 @@ static void change_state(struct proc *p, enum proc_state to)
  * try (its TIMER cell). */
 static int give_up(struct proc *p)
 {
-	const struct conf_kinds *k = p->conf->kinds;
+	const struct conf_kinds *k = p->conf->s->kinds;
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
 	p->backoff = 0;
 	change_state(p, PROC_FATAL);
@@ -341,7 +341,7 @@ static int give_up(struct proc *p)
  * which failed together (a database went away) do not retry in step. */
 static int64_t backoff_delay_ms(const struct proc *p)
 {
-	const struct conf_kinds *k = p->conf->kinds;
+	const struct conf_kinds *k = p->conf->s->kinds;
 	if (!k || k->backoff != CONF_BACKOFF_EXPONENTIAL)
 		return 1000LL * p->backoff;
 	int64_t d = k->backoff_max_ms;
@@ -360,9 +360,9 @@ static int enter_backoff(struct proc *p)
 	int64_t delay = backoff_delay_ms(p);
 	loop_timer_arm(p->tab->env.loop, &p->timer, loop_now_ms() + delay);
 	change_state(p, PROC_BACKOFF);
-	if (p->backoff > p->conf->startretries)
+	if (p->backoff > p->conf->s->startretries)
 		give_up(p);
-	else if (p->conf->kinds && p->conf->kinds->backoff == CONF_BACKOFF_EXPONENTIAL)
+	else if (p->conf->s->kinds && p->conf->s->kinds->backoff == CONF_BACKOFF_EXPONENTIAL)
 		log_info("%s: retrying in %lld ms (backoff=exponential, failure %d)", p->conf->name,
 			 (long long)delay, p->backoff);
 	return 0;
@@ -373,7 +373,7 @@ static int enter_backoff(struct proc *p)
 static void enter_running(struct proc *p)
 {
 	loop_timer_cancel(p->tab->env.loop, &p->timer);
-	if (!p->conf->kinds || !p->conf->kinds->backoff_reset_ms)
+	if (!p->conf->s->kinds || !p->conf->s->kinds->backoff_reset_ms)
 		p->backoff = 0;
 	change_state(p, PROC_RUNNING);
 	if (check_has_ready(p))
@@ -382,7 +382,7 @@ static void enter_running(struct proc *p)
 	else
 		log_info("success: %s entered RUNNING state, process has stayed up for > than %d "
 			 "seconds (startsecs)",
-			 p->conf->name, p->conf->startsecs);
+			 p->conf->name, p->conf->s->startsecs);
 	check_running(p);
 }
 
@@ -406,7 +406,8 @@ static int kill_proc(struct proc *p, int sig)
 		return -ESRCH;
 	}
 	check_halt(p); /* no verdicts on a process being stopped */
-	bool as_group = p->state == PROC_STOPPING ? p->conf->killasgroup : p->conf->stopasgroup;
+	bool as_group =
+	    p->state == PROC_STOPPING ? p->conf->s->killasgroup : p->conf->s->stopasgroup;
 	/* cgroups: kill_mode=cgroup signals every process of the leaf, and
 	 * kill_mode=group (or a shutdown) kills them all at the SIGKILL. */
 	struct cgroup *leaf = leaf_of(p);
@@ -418,7 +419,7 @@ static int kill_proc(struct proc *p, int sig)
 		  : as_group ? "process group "
 			     : "",
 		  spawn_signame(sig, sn, sizeof(sn)));
-	int64_t deadline = loop_now_ms() + 1000LL * p->conf->stopwaitsecs;
+	int64_t deadline = loop_now_ms() + 1000LL * p->conf->s->stopwaitsecs;
 	loop_timer_arm(p->tab->env.loop, &p->timer, deadline);
 	if (p->cg)
 		p->cg->stop_deadline_ms = deadline;
@@ -514,7 +515,7 @@ struct proc_kinds {
 
 static bool scheduled(const struct proc *p)
 {
-	return p->conf->kinds && p->conf->kinds->schedule;
+	return p->conf->s->kinds && p->conf->s->kinds->schedule;
 }
 
 time_t proc_next_run(const struct proc *p)
@@ -531,7 +532,7 @@ static int64_t real_ms(void)
 
 static bool forking(const struct proc *p)
 {
-	return p->conf->kinds && p->conf->kinds->pidfile;
+	return p->conf->s->kinds && p->conf->s->kinds->pidfile;
 }
 
 static bool launching(const struct proc *p)
@@ -632,7 +633,7 @@ static void sched_arm(struct proc *p, bool from_now)
 		return;
 	struct cron c;
 	const char *why;
-	if (cron_parse(p->conf->kinds->schedule, &c, &why) < 0)
+	if (cron_parse(p->conf->s->kinds->schedule, &c, &why) < 0)
 		return; /* the config checked it */
 	int64_t now = loop_now_ms(), rnow = real_ms();
 	if (c.every_ms) {
@@ -652,7 +653,7 @@ static void sched_arm(struct proc *p, bool from_now)
 	time_t next = cron_next(&c, after);
 	if (next < 0) {
 		log_warn("schedule of '%s' ('%s') is never due", p->conf->name,
-			 p->conf->kinds->schedule);
+			 p->conf->s->kinds->schedule);
 		k->next_run = 0;
 		loop_timer_cancel(loop, &k->sched);
 		return;
@@ -732,12 +733,12 @@ static void adopt(struct proc *p, pid_t pid)
 	else if (fd >= 0)
 		close(fd);
 	log_info("adopted: '%s' is pid %d (from %s)", p->conf->name, (int)pid,
-		 p->conf->kinds->pidfile);
+		 p->conf->s->kinds->pidfile);
 	p->start_ms = loop_now_ms();
 	loop_timer_cancel(t->env.loop, &p->timer);
-	if (p->conf->startsecs > 0)
+	if (p->conf->s->startsecs > 0)
 		loop_timer_arm(t->env.loop, &p->timer,
-			       p->start_ms + 1000LL * p->conf->startsecs + 1);
+			       p->start_ms + 1000LL * p->conf->s->startsecs + 1);
 	else
 		enter_running(p);
 }
@@ -750,7 +751,7 @@ static void on_pidfile_event(struct loop *l, int fd, uint32_t events, void *arg)
 	char buf[4096];
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
-	pid_t pid = read_pidfile(p->conf->kinds->pidfile);
+	pid_t pid = read_pidfile(p->conf->s->kinds->pidfile);
 	if (pid)
 		adopt(p, pid);
 }
@@ -758,7 +759,7 @@ static void on_pidfile_event(struct loop *l, int fd, uint32_t events, void *arg)
 /* Watches the pid file's directory until the file names a live process. */
 static void watch_pidfile(struct proc *p)
 {
-	const char *path = p->conf->kinds->pidfile;
+	const char *path = p->conf->s->kinds->pidfile;
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	size_t n = slash == path ? 1 : (size_t)(slash - path);
@@ -784,7 +785,7 @@ static void watch_pidfile(struct proc *p)
  * when the file names a running process), else a failed start. */
 static int launcher_exited(struct proc *p)
 {
-	const char *path = p->conf->kinds->pidfile;
+	const char *path = p->conf->s->kinds->pidfile;
 	char msg[128], why[192];
 	proc_exit_text(p->wstatus, msg, sizeof(msg));
 	if (!WIFEXITED(p->wstatus) || WEXITSTATUS(p->wstatus) != 0) {
@@ -818,7 +819,7 @@ static int launch_timeout(struct proc *p)
 		return 0;
 	}
 	snprintf(why, sizeof(why), "%s named no running process within %d s",
-		 p->conf->kinds->pidfile, PIDFILE_WAIT_MS / 1000);
+		 p->conf->s->kinds->pidfile, PIDFILE_WAIT_MS / 1000);
 	set_spawnerr(p, why);
 	log_warn("'%s': %s", p->conf->name, why);
 	return enter_backoff(p);
@@ -831,7 +832,7 @@ static bool wants_restart(const struct proc *p, bool expected)
 		return false;
 	if (conf_is_oneshot(p->conf))
 		return false; /* its exit is its end, whatever autorestart says */
-	switch (p->conf->autorestart) {
+	switch (p->conf->s->autorestart) {
 	case CONF_AR_TRUE:
 		return true;
 	case CONF_AR_UNEXPECTED:
@@ -888,7 +889,7 @@ static void set_limits(struct proc *p, struct cgroup *leaf)
 {
 	unsigned missing = 0;
 	char err[PATH_MAX + 64];
-	int r = cgroup_set_limits(leaf, p->conf->cgroup, &missing, err, sizeof(err));
+	int r = cgroup_set_limits(leaf, p->conf->s->cgroup, &missing, err, sizeof(err));
 	if (r < 0)
 		log_warn("limits of '%s': %s", p->conf->name, err);
 	for (unsigned b = 1; b <= CGROUP_C_IO; b <<= 1)
@@ -909,7 +910,7 @@ static struct cgroup *open_leaf(struct proc *p, bool known)
 	if (p->cg)
 		return p->cg->leaf;
 	if (!cg) {
-		if (cgroup_limits_need(p->conf->cgroup))
+		if (cgroup_limits_need(p->conf->s->cgroup))
 			log_warn("program '%s': its cgroup limits are not applied: supd runs "
 				 "without cgroups",
 				 p->conf->name);
@@ -1072,7 +1073,7 @@ static int start(struct proc *p)
 
 	struct spawn_req req = {
 	    .p = c,
-	    .server_url = c->serverurl ? c->serverurl : t->env.server_url,
+	    .server_url = c->s->serverurl ? c->s->serverurl : t->env.server_url,
 	    .environ = t->env.environ,
 	    .no_pipes = p->out == NULL,
 	    .no_stdin_pipe = t->env.no_stdin_pipes,
@@ -1085,8 +1086,8 @@ static int start(struct proc *p)
 	int r = 0;
 	/* svc-kinds: a stale pid file would name another process */
 	if (forking(p) && kinds_get(p)) {
-		if (unlink(c->kinds->pidfile) < 0 && errno != ENOENT)
-			log_warn("'%s': removing the old %s: %s", c->name, c->kinds->pidfile,
+		if (unlink(c->s->kinds->pidfile) < 0 && errno != ENOENT)
+			log_warn("'%s': removing the old %s: %s", c->name, c->s->kinds->pidfile,
 				 strerror(errno));
 		p->kinds->launching = true;
 	}
@@ -1098,7 +1099,7 @@ static int start(struct proc *p)
 		if (cgroup_oom_kills(leaf, &p->cg->oom_base) < 0)
 			p->cg->oom_base = 0;
 	}
-	if (c->kind == CONF_FCGI) {
+	if (c->s->kind == CONF_FCGI) {
 		req.fcgi = true;
 		if (t->env.fcgi_socket) {
 			r = req.fcgi_fd = t->env.fcgi_socket(c, err, sizeof(err), t->env.fcgi_arg);
@@ -1127,7 +1128,7 @@ static int start(struct proc *p)
 		log_warn("no stdin pipe for '%s' (too many open files): its stdin is /dev/null",
 			 c->name);
 	procs_pid_insert(t, p);
-	if (c->kind == CONF_EVENTLISTENER && t->env.listener_attach && ch.fd_out >= 0) {
+	if (c->s->kind == CONF_EVENTLISTENER && t->env.listener_attach && ch.fd_out >= 0) {
 		int rl = t->env.listener_attach(p, ch.fd_out, t->env.listener_arg);
 		if (rl == 0)
 			ch.fd_out = -1;
@@ -1145,8 +1146,8 @@ static int start(struct proc *p)
 	p->exec_err = NULL;
 	if (launching(p))
 		loop_timer_arm(t->env.loop, &p->timer, p->start_ms + PIDFILE_WAIT_MS);
-	else if (c->startsecs > 0)
-		loop_timer_arm(t->env.loop, &p->timer, p->start_ms + 1000LL * c->startsecs + 1);
+	else if (c->s->startsecs > 0)
+		loop_timer_arm(t->env.loop, &p->timer, p->start_ms + 1000LL * c->s->startsecs + 1);
 	if (ch.fd_exec < 0) {
 		/* The outcome is known already (spawn.h). */
 		exec_outcome(p, ch.exec_err[0] ? ch.exec_err : NULL);
@@ -1168,7 +1169,7 @@ static int spawned(struct proc *p)
 {
 	/* a launcher's exec is not the daemon's start; with a ready check,
 	 * RUNNING waits for it */
-	if (p->conf->startsecs <= 0 && !launching(p) &&
+	if (p->conf->s->startsecs <= 0 && !launching(p) &&
 	    (!check_has_ready(p) || check_ready_passed(p)))
 		enter_running(p);
 	return 0;
@@ -1182,9 +1183,9 @@ static int started(struct proc *p)
 {
 	if (check_abandoned(p)) {
 		log_warn("killing '%s' (%d) with SIGKILL", p->conf->name, (int)p->pid);
-		if (kill(p->conf->killasgroup ? -p->pid : p->pid, SIGKILL) == 0)
+		if (kill(p->conf->s->killasgroup ? -p->pid : p->pid, SIGKILL) == 0)
 			loop_timer_arm(p->tab->env.loop, &p->timer,
-				       loop_now_ms() + 1000LL * p->conf->stopwaitsecs);
+				       loop_now_ms() + 1000LL * p->conf->s->stopwaitsecs);
 		return 0;
 	}
 	if (p->exec_fd >= 0)
@@ -1199,7 +1200,7 @@ static int started(struct proc *p)
  * the startsecs timer makes it RUNNING). */
 static int ready(struct proc *p)
 {
-	if (loop_now_ms() - p->start_ms < 1000LL * p->conf->startsecs)
+	if (loop_now_ms() - p->start_ms < 1000LL * p->conf->s->startsecs)
 		return 0;
 	if (p->exec_fd >= 0)
 		settle_exec(p);
@@ -1220,9 +1221,10 @@ static int not_ready(struct proc *p)
 	set_spawnerr(p, check_last_error(p));
 	check_abandon(p);
 	log_debug("killing %s (pid %d) with signal %s: not ready", p->conf->name, (int)p->pid,
-		  spawn_signame(p->conf->stopsignal, sn, sizeof(sn)));
-	loop_timer_arm(p->tab->env.loop, &p->timer, loop_now_ms() + 1000LL * p->conf->stopwaitsecs);
-	if (kill(p->conf->stopasgroup ? -p->pid : p->pid, p->conf->stopsignal) < 0 &&
+		  spawn_signame(p->conf->s->stopsignal, sn, sizeof(sn)));
+	loop_timer_arm(p->tab->env.loop, &p->timer,
+		       loop_now_ms() + 1000LL * p->conf->s->stopwaitsecs);
+	if (kill(p->conf->s->stopasgroup ? -p->pid : p->pid, p->conf->s->stopsignal) < 0 &&
 	    errno != ESRCH) {
 		log_crit("unknown problem killing %s (%d): %s", p->conf->name, (int)p->pid,
 			 strerror(errno));
@@ -1236,7 +1238,7 @@ static int not_ready(struct proc *p)
  * restarts in a row without a passing probe the program goes FATAL. */
 static int unhealthy(struct proc *p)
 {
-	const struct conf_checks *k = p->conf->checks;
+	const struct conf_checks *k = p->conf->s->checks;
 	switch (k->health_action) {
 	case CONF_HA_NONE:
 		return 0;
@@ -1244,11 +1246,11 @@ static int unhealthy(struct proc *p)
 		set_spawnerr(p, check_last_error(p));
 		check_set_after(p, CHECK_AFTER_NOTHING);
 		log_info("stopping %s: %s", p->conf->name, check_last_error(p));
-		return kill_proc(p, p->conf->stopsignal);
+		return kill_proc(p, p->conf->s->stopsignal);
 	case CONF_HA_RESTART:
 		break;
 	}
-	if (check_health_restarts(p) >= p->conf->startretries) {
+	if (check_health_restarts(p) >= p->conf->s->startretries) {
 		char msg[320];
 		snprintf(msg, sizeof(msg), "%s (gave up after %d health restarts)",
 			 check_last_error(p), check_health_restarts(p));
@@ -1261,7 +1263,7 @@ static int unhealthy(struct proc *p)
 		check_set_after(p, CHECK_AFTER_RESTART);
 		log_info("restarting %s: %s", p->conf->name, check_last_error(p));
 	}
-	return kill_proc(p, p->conf->stopsignal);
+	return kill_proc(p, p->conf->s->stopsignal);
 }
 
 /* A stop is down: STOPPED, or FATAL after too many health restarts.
@@ -1291,7 +1293,7 @@ static void restart_for_health(struct proc *p, enum check_after a)
 /* BACKOFF's delay passed: try again (giving up was decided on entry). */
 static int retry(struct proc *p)
 {
-	if (!p->tab->shutting_down && p->backoff <= p->conf->startretries)
+	if (!p->tab->shutting_down && p->backoff <= p->conf->s->startretries)
 		start(p);
 	return 0;
 }
@@ -1306,7 +1308,7 @@ static int stop(struct proc *p)
 		log_info("stopped: %s (before its pid file named a process)", p->conf->name);
 		return 0;
 	}
-	return kill_proc(p, p->conf->stopsignal);
+	return kill_proc(p, p->conf->s->stopsignal);
 }
 
 static void finish_pending(struct proc *p);
@@ -1334,7 +1336,7 @@ static int kill_hard(struct proc *p)
 			log_warn("cannot kill the cgroup of '%s' (%s): %s", p->conf->name,
 				 cgroup_path(p->cg->leaf, path, sizeof(path)), strerror(-r));
 		loop_timer_arm(p->tab->env.loop, &p->timer,
-			       loop_now_ms() + 1000LL * p->conf->stopwaitsecs);
+			       loop_now_ms() + 1000LL * p->conf->s->stopwaitsecs);
 		return 0;
 	}
 	log_warn("killing '%s' (%d) with SIGKILL", p->conf->name, (int)p->pid);
@@ -1419,7 +1421,7 @@ static int exited(struct proc *p)
 	char msg[128];
 	bool expected = exit_expected(p, msg, sizeof(msg));
 	/* svc-kinds: a run shorter than backoff_reset is one more failure */
-	int64_t reset_ms = c->kinds ? c->kinds->backoff_reset_ms : 0;
+	int64_t reset_ms = c->s->kinds ? c->s->kinds->backoff_reset_ms : 0;
 	bool short_run = reset_ms && loop_now_ms() - p->start_ms < reset_ms;
 	if (!short_run)
 		p->backoff = 0;
@@ -1457,7 +1459,7 @@ static int exited_starting(struct proc *p)
 	 * one-shot that is done quickly did its job; with a ready check not
 	 * passed yet, an exit is a failed start */
 	bool unready = check_has_ready(p) && !check_ready_passed(p);
-	if (!unready && (loop_now_ms() - p->start_ms >= 1000LL * c->startsecs || scheduled(p) ||
+	if (!unready && (loop_now_ms() - p->start_ms >= 1000LL * c->s->startsecs || scheduled(p) ||
 			 conf_is_oneshot(c)))
 		return exited(p);
 	char msg[128];
@@ -1768,7 +1770,7 @@ int proc_start(struct proc *p)
 int proc_autostart(struct proc *p)
 {
 	/* a scheduled program starts when due (svc-kinds) */
-	if (p->tab->shutting_down || !p->conf->autostart || p->laststart ||
+	if (p->tab->shutting_down || !p->conf->s->autostart || p->laststart ||
 	    p->state != PROC_STOPPED || scheduled(p))
 		return 0;
 	return proc_event(p, PROC_EV_START);

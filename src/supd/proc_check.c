@@ -78,7 +78,7 @@ static struct loop *loop_of(const struct proc_checks *c)
 
 static const struct conf_checks *conf_of(const struct proc_checks *c)
 {
-	return c->p->conf->checks;
+	return c->p->conf->s->checks;
 }
 
 static void changed(struct proc *p, enum proc_change what)
@@ -339,12 +339,14 @@ static int exec_start(struct proc_checks *c, char *err, size_t errlen)
 	/* The program's own settings (user, directory, environment...)
 	 * with the check's command; no output, stdin /dev/null. */
 	struct conf_process probe = *p->conf;
+	struct conf_settings ps = *p->conf->s; /* (shared: not written) */
+	probe.s = &ps;
 	probe.argv = c->k->argv;
 	probe.command = c->k->spec;
-	probe.redirect_stderr = false;
+	ps.redirect_stderr = false;
 	struct spawn_req req = {
 	    .p = &probe,
-	    .server_url = p->conf->serverurl ? p->conf->serverurl : t->env.server_url,
+	    .server_url = p->conf->s->serverurl ? p->conf->s->serverurl : t->env.server_url,
 	    .environ = t->env.environ,
 	    .no_pipes = true,
 	    .no_stdin_pipe = true,
@@ -530,7 +532,7 @@ static bool wants_notify(const struct conf_checks *k)
 static void notify_message(struct proc *p, char *msg)
 {
 	struct proc_checks *c = p->chk;
-	const struct conf_checks *k = p->conf->checks;
+	const struct conf_checks *k = p->conf->s->checks;
 	char *save = NULL;
 	for (char *a = strtok_r(msg, "\n", &save); a; a = strtok_r(NULL, "\n", &save)) {
 		if (!strcmp(a, "READY=1")) {
@@ -607,7 +609,7 @@ static void on_notify(struct loop *l, int fd, uint32_t events, void *arg)
 			pid_t pg = getpgid(uc.pid);
 			p = pg > 0 ? procs_find_pid(x->t, pg) : NULL;
 		}
-		if (!p || !p->chk || !wants_notify(p->conf->checks)) {
+		if (!p || !p->chk || !wants_notify(p->conf->s->checks)) {
 			log_debug("notify message from pid %d ignored: not a program with "
 				  "notify checks (or one of its process group)",
 				  (int)uc.pid);
@@ -674,7 +676,7 @@ static struct check_ctx *ctx_of(struct procs *t)
 
 int check_prepare(struct proc *p, struct spawn_req *req, char *err, size_t errlen)
 {
-	const struct conf_checks *k = p->conf->checks;
+	const struct conf_checks *k = p->conf->s->checks;
 	if (!k)
 		return 0;
 	struct check_ctx *x = ctx_of(p->tab);
@@ -741,7 +743,7 @@ int check_prepare(struct proc *p, struct spawn_req *req, char *err, size_t errle
 void check_spawned(struct proc *p, bool ok)
 {
 	struct proc_checks *c = p->chk;
-	const struct conf_checks *k = p->conf->checks;
+	const struct conf_checks *k = p->conf->s->checks;
 	if (!c || !k)
 		return;
 	if (c->fd_ready_w >= 0)
@@ -782,7 +784,7 @@ void check_spawned(struct proc *p, bool ok)
 void check_running(struct proc *p)
 {
 	struct proc_checks *c = p->chk;
-	const struct conf_checks *k = p->conf->checks;
+	const struct conf_checks *k = p->conf->s->checks;
 	if (!c || !k || k->health.kind == CONF_CHECK_NONE)
 		return;
 	c->phase = PH_HEALTH;
@@ -819,7 +821,7 @@ void check_halt(struct proc *p)
 void check_rebind(struct proc *p)
 {
 	struct proc_checks *c = p->chk;
-	const struct conf_checks *k = p->conf->checks;
+	const struct conf_checks *k = p->conf->s->checks;
 	if (!c)
 		return;
 	if (!k) {
@@ -880,7 +882,7 @@ enum check_after check_take_after(struct proc *p)
 
 bool check_has_ready(const struct proc *p)
 {
-	return p->conf->checks && p->conf->checks->ready.kind != CONF_CHECK_NONE;
+	return p->conf->s->checks && p->conf->s->checks->ready.kind != CONF_CHECK_NONE;
 }
 
 const char *check_last_error(const struct proc *p)
@@ -912,7 +914,7 @@ bool proc_is_ready(const struct proc *p)
 
 enum proc_health proc_health(const struct proc *p)
 {
-	if (!p->conf->checks || p->conf->checks->health.kind == CONF_CHECK_NONE)
+	if (!p->conf->s->checks || p->conf->s->checks->health.kind == CONF_CHECK_NONE)
 		return PROC_HEALTH_NONE;
 	if (!p->chk || p->state != PROC_RUNNING)
 		return PROC_HEALTH_UNKNOWN;

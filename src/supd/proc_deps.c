@@ -141,7 +141,7 @@ static void resolve(struct procs *t)
 	bool oom = false;
 	for (size_t i = 0; i < t->n; i++) {
 		struct proc *p = t->v[i];
-		const struct conf_deps *cd = p->conf->deps;
+		const struct conf_deps *cd = p->conf->s->deps;
 		if (!cd || p->removing)
 			continue;
 		for (size_t k = 0; k < cd->n; k++)
@@ -220,7 +220,7 @@ static bool dep_failed(const struct proc *q, enum conf_dep_cond c, char *why, si
 enum deps_verdict proc_deps_eval(struct proc *p, char *why, size_t len)
 {
 	/* a config without depends_on never allocates or resolves anything */
-	if (!p->conf->deps || !p->conf->deps->n)
+	if (!p->conf->s->deps || !p->conf->s->deps->n)
 		return DEPS_HOLD;
 	resolve(p->tab);
 	struct proc_deps *d = p->deps;
@@ -241,7 +241,7 @@ enum deps_verdict proc_deps_eval(struct proc *p, char *why, size_t len)
 		said = l->idx;
 		if (at < len)
 			at += (size_t)snprintf(why + at, len - at, "%s%s (%s)", at ? ", " : "",
-					       p->conf->deps->v[l->idx].name,
+					       p->conf->s->deps->v[l->idx].name,
 					       conf_dep_cond_name(l->cond));
 	}
 	return at ? DEPS_WAIT : DEPS_HOLD;

@@ -237,8 +237,8 @@ static int order_cmp(const void *a, const void *b)
 	int c = strcmp(x->conf->group, y->conf->group);
 	if (c)
 		return c;
-	if (x->conf->priority != y->conf->priority)
-		return x->conf->priority < y->conf->priority ? -1 : 1;
+	if (x->conf->s->priority != y->conf->s->priority)
+		return x->conf->s->priority < y->conf->s->priority ? -1 : 1;
 	return strcmp(x->conf->name, y->conf->name);
 }
 

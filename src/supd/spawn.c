@@ -64,7 +64,7 @@ enum stage {
 	ST_LIM_OOM,
 	ST_LIM_AFFINITY,
 	ST_LIM_RLIMIT, /* + enum conf_rl: must stay last */
-	ST_CGROUP, /* cgroups: joining the process's leaf */
+	ST_CGROUP,     /* cgroups: joining the process's leaf */
 };
 
 struct child_err {
@@ -259,7 +259,7 @@ int spawn_find_command(const struct conf_process *p, char *const *env, char *pat
 		}
 		found = exists(path, &st);
 	} else {
-		const char *dirs = env_lookup(&p->env, "PATH");
+		const char *dirs = env_lookup(&p->s->env, "PATH");
 		if (!dirs)
 			dirs = environ_get(env, "PATH");
 		if (!dirs)
@@ -338,12 +338,12 @@ static char **build_env(const struct spawn_req *r)
 	for (size_t i = 0; i < 4; i++)
 		if (supv[i])
 			strbytes += strlen(supk[i]) + strlen(supv[i]) + 2;
-	for (size_t i = 0; i < p->env.n; i++)
-		strbytes += strlen(p->env.keys[i]) + strlen(p->env.vals[i]) + 2;
+	for (size_t i = 0; i < p->s->env.n; i++)
+		strbytes += strlen(p->s->env.keys[i]) + strlen(p->s->env.vals[i]) + 2;
 	size_t nx = 0;
 	for (; r->extra_env && r->extra_env[nx]; nx++)
 		;
-	size_t nptr = ne + 4 + p->env.n + nx + 1;
+	size_t nptr = ne + 4 + p->s->env.n + nx + 1;
 	char **out = malloc(nptr * sizeof(char *) + strbytes);
 	if (!out)
 		return NULL;
@@ -352,20 +352,20 @@ static char **build_env(const struct spawn_req *r)
 	for (size_t i = 0; i < ne; i++) {
 		const char *eq = strchr(env[i], '=');
 		size_t klen = eq ? (size_t)(eq - env[i]) : strlen(env[i]);
-		if (env_has_keyn(&p->env, env[i], klen) ||
+		if (env_has_keyn(&p->s->env, env[i], klen) ||
 		    is_supervisor_var(env[i], klen, have_url) || extra_has_keyn(r, env[i], klen))
 			continue;
 		out[n++] = env[i];
 	}
 	for (size_t i = 0; i < 4; i++) {
-		if (!supv[i] || env_lookup(&p->env, supk[i]))
+		if (!supv[i] || env_lookup(&p->s->env, supk[i]))
 			continue;
 		out[n++] = s;
 		s += sprintf(s, "%s=%s", supk[i], supv[i]) + 1;
 	}
-	for (size_t i = 0; i < p->env.n; i++) {
+	for (size_t i = 0; i < p->s->env.n; i++) {
 		out[n++] = s;
-		s += sprintf(s, "%s=%s", p->env.keys[i], p->env.vals[i]) + 1;
+		s += sprintf(s, "%s=%s", p->s->env.keys[i], p->s->env.vals[i]) + 1;
 	}
 	for (size_t i = 0; i < nx; i++)
 		out[n++] = (char *)r->extra_env[i];
@@ -378,18 +378,18 @@ static char **build_env(const struct spawn_req *r)
 static int plan_user(const struct conf_process *p, struct plan *pl, char *err, size_t errlen)
 {
 	pl->switch_user = false;
-	if (!p->user)
+	if (!p->s->user)
 		return 0;
-	struct passwd *pw = getpwnam(p->user);
+	struct passwd *pw = getpwnam(p->s->user);
 	if (!pw) {
 		char *end;
 		errno = 0;
-		unsigned long v = strtoul(p->user, &end, 10);
-		if (!errno && *p->user && !*end && v <= UINT_MAX)
+		unsigned long v = strtoul(p->s->user, &end, 10);
+		if (!errno && *p->s->user && !*end && v <= UINT_MAX)
 			pw = getpwuid((uid_t)v);
 	}
 	if (!pw) {
-		snprintf(err, errlen, "couldn't setuid to %s: no such user", p->user);
+		snprintf(err, errlen, "couldn't setuid to %s: no such user", p->s->user);
 		return -ESRCH;
 	}
 	uid_t me = getuid();
@@ -397,7 +397,7 @@ static int plan_user(const struct conf_process *p, struct plan *pl, char *err, s
 		return 0;
 	if (me != 0) {
 		snprintf(err, errlen, "couldn't setuid to %s: Can't drop privilege as nonroot user",
-			 p->user);
+			 p->s->user);
 		return -EPERM;
 	}
 	pl->switch_user = true;
@@ -407,7 +407,7 @@ static int plan_user(const struct conf_process *p, struct plan *pl, char *err, s
 	for (;;) {
 		gid_t *g = realloc(pl->groups, (size_t)ng * sizeof(gid_t));
 		if (!g) {
-			snprintf(err, errlen, "couldn't setuid to %s: %s", p->user,
+			snprintf(err, errlen, "couldn't setuid to %s: %s", p->s->user,
 				 strerror(ENOMEM));
 			return -ENOMEM;
 		}
@@ -599,13 +599,13 @@ static void child_error_text(const struct conf_process *p, const struct child_er
 	case ST_SETGROUPS:
 	case ST_SETGID:
 	case ST_SETUID:
-		snprintf(err, errlen, "couldn't setuid to %s: %s", p->user, e);
+		snprintf(err, errlen, "couldn't setuid to %s: %s", p->s->user, e);
 		break;
 	case ST_NICE:
 		snprintf(err, errlen, "couldn't restore supd's nice value: %s", e);
 		break;
 	case ST_CHDIR:
-		snprintf(err, errlen, "couldn't chdir to %s: %s", p->directory, e);
+		snprintf(err, errlen, "couldn't chdir to %s: %s", p->s->directory, e);
 		break;
 	case ST_EXEC:
 		snprintf(err, errlen, "couldn't exec %s: %s", p->argv[0], e);
@@ -824,12 +824,12 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 		goto out;
 	pl.file = file;
 	pl.argv = p->argv;
-	pl.dir = p->directory;
-	pl.umask = p->umask;
+	pl.dir = p->s->directory;
+	pl.umask = p->s->umask;
 	pl.nofile = r->child_nofile;
-	if (p->limits)
-		plan_limits(p->limits, &pl);
-	pl.redirect_stderr = p->redirect_stderr;
+	if (p->s->limits)
+		plan_limits(p->s->limits, &pl);
+	pl.redirect_stderr = p->s->redirect_stderr;
 	pl.cgroup_procs = r->cgroup_procs;
 	pl.cgroup_fd = r->cgroup_procs ? r->cgroup_fd : -1;
 	pl.envp = build_env(r);
@@ -840,7 +840,7 @@ int spawn_start(const struct spawn_req *r, struct spawn_child *c, char *err, siz
 	}
 	if (!r->no_pipes) {
 		ret = pipe_for_supd(outp, 0);
-		if (ret == 0 && !p->redirect_stderr)
+		if (ret == 0 && !p->s->redirect_stderr)
 			ret = pipe_for_supd(errp, 0);
 	}
 	/* Sharing our memory, the child reports a failure in it; a forked

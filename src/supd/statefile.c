@@ -318,10 +318,10 @@ static bool leftover_stop(struct leftover *l, const struct conf *c)
 	snprintf(group, sizeof(group), "%.*s", (int)(colon - e->spec), e->spec);
 	const struct conf_process *p = conf_find_process(c, group, colon + 1);
 	if (p) {
-		sig = p->stopsignal;
-		asgroup = p->stopasgroup;
-		l->stopwaitsecs = p->stopwaitsecs;
-		l->killasgroup = p->killasgroup;
+		sig = p->s->stopsignal;
+		asgroup = p->s->stopasgroup;
+		l->stopwaitsecs = p->s->stopwaitsecs;
+		l->killasgroup = p->s->killasgroup;
 	}
 	char sn[32];
 	log_warn("found '%s' (pid %d) left running by a previous supd: stopping it with %s",
@@ -505,8 +505,8 @@ static int write_file(struct statefile *sf)
 			continue;
 		const struct conf_process *c = p->conf;
 		buf_putf(&b, "proc %d %" PRIu64 " %d %d %d %d %s:%s\n", (int)p->pid, p->pid_start,
-			 c->stopsignal, c->stopwaitsecs, c->stopasgroup, c->killasgroup, c->group,
-			 c->name);
+			 c->s->stopsignal, c->s->stopwaitsecs, c->s->stopasgroup, c->s->killasgroup,
+			 c->group, c->name);
 	}
 	if (b.oom) {
 		free(b.p);

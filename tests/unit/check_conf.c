@@ -100,33 +100,33 @@ START_TEST(test_raw_defaults)
 	ck_assert_str_eq(l->argv[3], "100%");
 	ck_assert_str_eq(l->argv[4], "");
 	ck_assert(conf_exitcode_expected(l, 3));
-	ck_assert_str_eq(l->env.vals[0], "v,1");
-	ck_assert_str_eq(l->env.vals[1], "list");
+	ck_assert_str_eq(l->s->env.vals[0], "v,1");
+	ck_assert_str_eq(l->s->env.vals[1], "list");
 	struct conf_process *p = &c->procs[1];
 	ck_assert_str_eq(p->name, "web");
 	ck_assert_str_eq(p->group, "web");
 	ck_assert_int_eq(p->argc, 3);
 	ck_assert_str_eq(p->argv[2], "80");
-	ck_assert_int_eq(p->priority, 999);
-	ck_assert(p->autostart);
-	ck_assert_int_eq(p->startsecs, 1);
-	ck_assert_int_eq(p->startretries, 3);
-	ck_assert_int_eq(p->autorestart, CONF_AR_UNEXPECTED);
+	ck_assert_int_eq(p->s->priority, 999);
+	ck_assert(p->s->autostart);
+	ck_assert_int_eq(p->s->startsecs, 1);
+	ck_assert_int_eq(p->s->startretries, 3);
+	ck_assert_int_eq(p->s->autorestart, CONF_AR_UNEXPECTED);
 	ck_assert(conf_exitcode_expected(p, 0));
 	ck_assert(!conf_exitcode_expected(p, 1));
 	ck_assert(!conf_exitcode_expected(p, 256));
-	ck_assert_int_eq(p->stopsignal, SIGTERM);
-	ck_assert_int_eq(p->stopwaitsecs, 10);
-	ck_assert(!p->stopasgroup && !p->killasgroup);
-	ck_assert_int_eq(p->out.kind, CONF_LOG_AUTO);
-	ck_assert_uint_eq(p->out.maxbytes, 50 * 1024 * 1024);
-	ck_assert_int_eq(p->err.backups, 10);
-	ck_assert_int_eq(p->umask, -1);
-	ck_assert_ptr_null(p->user);
-	ck_assert_ptr_null(p->directory);
-	ck_assert_ptr_null(p->serverurl);
-	ck_assert_uint_eq(p->tail_buffer, 64 * 1024);
-	ck_assert(!p->forward_output);
+	ck_assert_int_eq(p->s->stopsignal, SIGTERM);
+	ck_assert_int_eq(p->s->stopwaitsecs, 10);
+	ck_assert(!p->s->stopasgroup && !p->s->killasgroup);
+	ck_assert_int_eq(p->s->out.kind, CONF_LOG_AUTO);
+	ck_assert_uint_eq(p->s->out.maxbytes, 50 * 1024 * 1024);
+	ck_assert_int_eq(p->s->err.backups, 10);
+	ck_assert_int_eq(p->s->umask, -1);
+	ck_assert_ptr_null(p->s->user);
+	ck_assert_ptr_null(p->s->directory);
+	ck_assert_ptr_null(p->s->serverurl);
+	ck_assert_uint_eq(p->s->tail_buffer, 64 * 1024);
+	ck_assert(!p->s->forward_output);
 	ck_assert_uint_eq(c->ngroups, 2);
 	ck_assert_int_eq(c->groups[0].priority, 999);
 	ck_assert(!c->groups[0].heterogeneous);
@@ -159,14 +159,14 @@ START_TEST(test_numprocs_groups)
 	ck_assert_str_eq(c->procs[0].name, "a");
 	ck_assert_str_eq(c->procs[1].name, "b");
 	ck_assert_str_eq(c->procs[2].name, "l");
-	ck_assert_int_eq(c->procs[2].priority, -1);
-	ck_assert_int_eq(c->procs[2].nevents, 2);
-	ck_assert_int_eq(c->procs[2].buffer_size, 10);
+	ck_assert_int_eq(c->procs[2].s->priority, -1);
+	ck_assert_int_eq(c->procs[2].s->nevents, 2);
+	ck_assert_int_eq(c->procs[2].s->buffer_size, 10);
 	ck_assert_str_eq(c->procs[3].name, "w_01");
 	ck_assert_str_eq(c->procs[5].name, "w_03");
 	ck_assert_str_eq(c->procs[5].command, "/bin/w 3 bar w");
-	ck_assert(c->procs[0].forward_output);
-	ck_assert(!c->procs[1].forward_output);
+	ck_assert(c->procs[0].s->forward_output);
+	ck_assert(!c->procs[1].s->forward_output);
 	ck_assert_uint_eq(c->ngroups, 3);
 	ck_assert_str_eq(c->groups[0].name, "g");
 	ck_assert(c->groups[0].heterogeneous);
@@ -254,9 +254,9 @@ START_TEST(test_warnings)
 	ck_assert(!has_diag(&d, "make_main_rpcinterface", true));
 	ck_assert_ptr_null(c->supd.logfile);
 	struct conf_process *a = conf_find_process(c, "a", "a");
-	ck_assert(a->err.syslog);
-	ck_assert_int_eq(a->err.kind, CONF_LOG_NONE);
-	ck_assert_str_eq(a->env.vals[0], "a");
+	ck_assert(a->s->err.syslog);
+	ck_assert_int_eq(a->s->err.kind, CONF_LOG_NONE);
+	ck_assert_str_eq(a->s->env.vals[0], "a");
 	ck_assert_uint_eq(c->nplugins, 2);
 	conf_free(c);
 	diags_free(&d);
@@ -282,14 +282,14 @@ START_TEST(test_overrides_env)
 	ck_assert_str_eq(c->here, dir);
 	struct conf_process *p = &c->procs[0];
 	ck_assert_str_eq(p->command, "over local bar");
-	ck_assert_uint_eq(p->env.n, 4);
-	ck_assert_str_eq(p->env.keys[0], "G");
-	ck_assert_str_eq(p->env.vals[0], "over");
-	ck_assert_str_eq(p->env.vals[1], "bar");
-	ck_assert_str_eq(p->env.keys[2], "L");
+	ck_assert_uint_eq(p->s->env.n, 4);
+	ck_assert_str_eq(p->s->env.keys[0], "G");
+	ck_assert_str_eq(p->s->env.vals[0], "over");
+	ck_assert_str_eq(p->s->env.vals[1], "bar");
+	ck_assert_str_eq(p->s->env.keys[2], "L");
 	/* [supervisord]'s keys are names in the program's environment line */
-	ck_assert_str_eq(p->env.keys[3], "M");
-	ck_assert_str_eq(p->env.vals[3], "1,2");
+	ck_assert_str_eq(p->s->env.keys[3], "M");
+	ck_assert_str_eq(p->s->env.vals[3], "1,2");
 	conf_free(c);
 	diags_free(&d);
 
@@ -420,7 +420,7 @@ START_TEST(test_user_lookup_kept)
 			warned++;
 	ck_assert_uint_eq(warned, 2); /* a and c (once for its 3 processes) */
 	ck_assert(!has_diag(&d, "user 'root'", true));
-	ck_assert_str_eq(conf_find_process(c, "c", "c2")->user, "nosuchuser_a");
+	ck_assert_str_eq(conf_find_process(c, "c", "c2")->s->user, "nosuchuser_a");
 	conf_free(c);
 	diags_free(&d);
 }
@@ -572,6 +572,71 @@ START_TEST(test_json_escapes)
 }
 END_TEST
 
+/* #18: processes whose settings are equal read one struct conf_settings;
+ * a numprocs pool shares its settings while each process keeps its own
+ * log file path; one setting apart is another struct. */
+START_TEST(test_shared_settings)
+{
+	struct conf *c = NULL;
+	struct diags d;
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "[supervisord]\nenvironment=E=1\n"
+		 "[program:a]\ncommand=/bin/a\n"
+		 "[program:b]\ncommand=/bin/b\n"
+		 "[program:c]\ncommand=/bin/a\nstartsecs=5\n"
+		 "[program:d]\ncommand=/bin/a\nenvironment=F=2\n"
+		 "[program:w]\ncommand=/bin/w %%(process_num)d\nnumprocs=3\n"
+		 "process_name=w%%(process_num)d\nstdout_logfile=%s/w%%(process_num)d.log\n",
+		 dir);
+	ck_assert_int_eq(load(text, &c, &d, NULL), 0);
+	diags_free(&d);
+	struct conf_process *a = conf_find_process(c, "a", "a");
+	struct conf_process *b = conf_find_process(c, "b", "b");
+	struct conf_process *cc = conf_find_process(c, "c", "c");
+	struct conf_process *dd = conf_find_process(c, "d", "d");
+	struct conf_process *w0 = conf_find_process(c, "w", "w0");
+	struct conf_process *w2 = conf_find_process(c, "w", "w2");
+	ck_assert(a && b && cc && dd && w0 && w2);
+	ck_assert_ptr_eq(a->s, b->s); /* each its own [supervisord] E=1 copy */
+	ck_assert_ptr_ne(a->s, cc->s);
+	ck_assert_ptr_ne(a->s, dd->s);
+	ck_assert_ptr_eq(w0->s, w2->s);
+	ck_assert_ptr_ne(w0->s, a->s);
+	ck_assert_int_eq(cc->s->startsecs, 5);
+	ck_assert_int_eq(a->s->startsecs, 1);
+	ck_assert_str_eq(a->name, "a");
+	ck_assert_str_eq(b->command, "/bin/b");
+	char want[128];
+	snprintf(want, sizeof(want), "%s/w2.log", dir);
+	ck_assert_str_eq(w2->out_path, want);
+	ck_assert_ptr_null(a->out_path);
+	/* a, b, c, d and the pool: four settings for seven processes */
+	ck_assert_uint_eq(c->nprocs, 7);
+	ck_assert_uint_eq(c->nsettings, 4);
+	/* the pool's processes differ in name and path, not in settings */
+	ck_assert(!conf_process_equal(w0, w2));
+	conf_free(c);
+	/* stdout_logfile=journal is no file, as NONE: a reload from one to
+	 * the other still changes the program (and it shares nothing) */
+	if (!cv_journal_missing()) {
+		struct conf *j = NULL;
+		ck_assert_int_eq(load("[program:a]\ncommand=/bin/a\nstdout_logfile=NONE\n"
+				      "[program:b]\ncommand=/bin/a\nstdout_logfile=journal\n",
+				      &j, &d, NULL),
+				 0);
+		diags_free(&d);
+		struct conf_process *ja = conf_find_process(j, "a", "a");
+		struct conf_process jb = *conf_find_process(j, "b", "b");
+		jb.name = ja->name;
+		jb.group = ja->group;
+		ck_assert_ptr_ne(ja->s, jb.s);
+		ck_assert(!conf_process_equal(ja, &jb));
+		conf_free(j);
+	}
+}
+END_TEST
+
 START_TEST(test_format_and_search)
 {
 	ck_assert_int_eq(conf_format_for_path("a.yaml"), CONF_FMT_YAML);
@@ -619,6 +684,7 @@ int main(void)
 	tcase_add_test(tc, test_print_roundtrip);
 	tcase_add_test(tc, test_json_escapes);
 	tcase_add_test(tc, test_format_and_search);
+	tcase_add_test(tc, test_shared_settings);
 	tcase_add_test(tc, test_from_memory);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

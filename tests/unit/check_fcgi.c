@@ -43,14 +43,18 @@ static void teardown(void)
 
 static struct conf_process conf_of(const char *program, char *socket)
 {
+	static struct conf_settings ring[16];
+	static unsigned next;
 	struct conf_process c;
 	memset(&c, 0, sizeof(c));
-	c.kind = CONF_FCGI;
+	c.s = &ring[next++ % 16];
+	memset(c.s, 0, sizeof(*c.s));
+	c.s->kind = CONF_FCGI;
 	c.name = (char *)program;
 	c.program = (char *)program;
-	c.socket = socket;
-	c.socket_backlog = 8;
-	c.socket_mode = 0600;
+	c.s->socket = socket;
+	c.s->socket_backlog = 8;
+	c.s->socket_mode = 0600;
 	return c;
 }
 
@@ -116,7 +120,7 @@ START_TEST(test_sections_apart_and_others_ignored)
 	snprintf(url2, sizeof(url2), "unix://%s/api.sock", dir);
 	struct conf_process c1 = conf_of("web", url), c2 = conf_of("api", url2);
 	struct conf_process plain = conf_of("plain", url);
-	plain.kind = CONF_PROGRAM;
+	plain.s->kind = CONF_PROGRAM;
 	struct proc a = {.conf = &c1}, b = {.conf = &c2}, p = {.conf = &plain};
 	char err[512];
 	turn(&a, PROC_STARTING);

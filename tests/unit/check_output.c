@@ -100,12 +100,17 @@ static char *slurp_rotated(const char *path, int backups, size_t *len)
 
 static void conf_defaults(struct conf_process *p, struct conf_supd *s, const char *name)
 {
+	/* settings that outlive the test's frame, a few tests' worth */
+	static struct conf_settings ring[64];
+	static unsigned next;
 	memset(p, 0, sizeof(*p));
 	memset(s, 0, sizeof(*s));
+	p->s = &ring[next++ % 64];
+	memset(p->s, 0, sizeof(*p->s));
 	p->name = (char *)name;
-	p->out.kind = CONF_LOG_FILE;
-	p->err.kind = CONF_LOG_NONE;
-	p->tail_buffer = 65536;
+	p->s->out.kind = CONF_LOG_FILE;
+	p->s->err.kind = CONF_LOG_NONE;
+	p->s->tail_buffer = 65536;
 	s->childlogdir = dir;
 	s->identifier = "supd";
 }
@@ -236,9 +241,9 @@ static void integrity(bool slow)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "numbers");
-	p.out.path = pathf("numbers.log");
-	p.out.maxbytes = 100000;
-	p.out.backups = 100;
+	p.out_path = pathf("numbers.log");
+	p.s->out.maxbytes = 100000;
+	p.s->out.backups = 100;
 	s.strip_ansi = slow; /* forces read+write instead of splice */
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
@@ -292,10 +297,10 @@ START_TEST(test_redirect_stderr)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "both");
-	p.redirect_stderr = true;
-	p.out.path = pathf("both.log");
-	p.out.maxbytes = 50000;
-	p.out.backups = 100;
+	p.s->redirect_stderr = true;
+	p.out_path = pathf("both.log");
+	p.s->out.maxbytes = 50000;
+	p.s->out.backups = 100;
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	ck_assert_ptr_null(output_path(o, OUTPUT_STDERR));
@@ -335,9 +340,9 @@ START_TEST(test_separate_stderr)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "two");
-	p.out.path = pathf("two.out");
-	p.err.kind = CONF_LOG_FILE;
-	p.err.path = pathf("two.err");
+	p.out_path = pathf("two.out");
+	p.s->err.kind = CONF_LOG_FILE;
+	p.err_path = pathf("two.err");
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	struct lines w = {"o%07d\n", 20000, "e%07d\n"};
@@ -395,8 +400,8 @@ START_TEST(test_binary)
 		struct conf_process p;
 		struct conf_supd s;
 		conf_defaults(&p, &s, "bin");
-		p.out.path = pathf(mode ? "bin1.log" : "bin0.log");
-		p.forward_output = mode == 1;
+		p.out_path = pathf(mode ? "bin1.log" : "bin0.log");
+		p.s->forward_output = mode == 1;
 		int saved = redirect_stdout(pathf("fwd"));
 		struct output *o;
 		ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
@@ -409,7 +414,7 @@ START_TEST(test_binary)
 		output_free(o);
 		restore_stdout(saved);
 		size_t n;
-		char *got = slurp(p.out.path, &n);
+		char *got = slurp(p.out_path, &n);
 		ck_assert_uint_eq(n, 300000);
 		for (size_t i = 0; i < n; i++)
 			ck_assert_uint_eq((unsigned char)got[i], (unsigned char)(i * 7 + i / 256));
@@ -430,8 +435,8 @@ START_TEST(test_no_newline_forwarded_in_pieces)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "endless");
-	p.out.path = pathf("endless.log");
-	p.forward_output = true;
+	p.out_path = pathf("endless.log");
+	p.s->forward_output = true;
 	int saved = redirect_stdout(pathf("fwd"));
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
@@ -475,8 +480,8 @@ START_TEST(test_partial_line_timeout)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "slow");
-	p.out.kind = CONF_LOG_NONE;
-	p.forward_output = true;
+	p.s->out.kind = CONF_LOG_NONE;
+	p.s->forward_output = true;
 	int saved = redirect_stdout(pathf("fwd"));
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
@@ -541,8 +546,8 @@ START_TEST(test_forward_several_writers)
 		struct conf_process p;
 		struct conf_supd s;
 		conf_defaults(&p, &s, names[i]);
-		p.out.kind = CONF_LOG_NONE;
-		p.forward_output = true;
+		p.s->out.kind = CONF_LOG_NONE;
+		p.s->forward_output = true;
 		ck_assert_int_eq(output_new(&o[i], X, &p, &s), 0);
 		int fd;
 		pid[i] = start_writer(named_writer, (void *)names[i], &fd, NULL);
@@ -596,9 +601,9 @@ START_TEST(test_forward_stderr_and_stamps)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "st");
-	p.out.kind = CONF_LOG_NONE;
-	p.err.kind = CONF_LOG_NONE;
-	p.forward_output = true;
+	p.s->out.kind = CONF_LOG_NONE;
+	p.s->err.kind = CONF_LOG_NONE;
+	p.s->forward_output = true;
 	s.forward_timestamps = true;
 	int saved_err = dup(2);
 	int fd = open(pathf("fwd_err"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -634,8 +639,8 @@ START_TEST(test_timestamps_in_file)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "ts");
-	p.out.path = pathf("ts.log");
-	p.out.timestamps = true;
+	p.out_path = pathf("ts.log");
+	p.s->out.timestamps = true;
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int pfd[2];
@@ -664,7 +669,7 @@ START_TEST(test_strip_ansi_split)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "ansi");
-	p.out.path = pathf("ansi.log");
+	p.out_path = pathf("ansi.log");
 	s.strip_ansi = true;
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
@@ -691,8 +696,8 @@ START_TEST(test_tail_buffer_none)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "mem");
-	p.out.kind = CONF_LOG_NONE;
-	p.tail_buffer = 100;
+	p.s->out.kind = CONF_LOG_NONE;
+	p.s->tail_buffer = 100;
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	ck_assert_ptr_null(output_path(o, OUTPUT_STDOUT));
@@ -751,7 +756,7 @@ START_TEST(test_tail_from_file)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "ft");
-	p.out.path = pathf("ft.log");
+	p.out_path = pathf("ft.log");
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int pfd[2];
@@ -782,8 +787,8 @@ START_TEST(test_auto_names_and_cleanup)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "web");
-	p.out.kind = CONF_LOG_AUTO;
-	p.err.kind = CONF_LOG_AUTO;
+	p.s->out.kind = CONF_LOG_AUTO;
+	p.s->err.kind = CONF_LOG_AUTO;
 	s.childlogdir = pathf("child");
 	s.identifier = "ident";
 	struct output *o;
@@ -825,7 +830,7 @@ START_TEST(test_write_errors_reported_once)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "full");
-	p.out.path = pathf("full.log");
+	p.out_path = pathf("full.log");
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int pfd[2];
@@ -870,10 +875,10 @@ static void pipe_growth(bool forward)
 	struct conf_supd s;
 	conf_defaults(&p, &s, "grow");
 	if (forward) {
-		p.forward_output = true;
-		p.out.kind = CONF_LOG_NONE;
+		p.s->forward_output = true;
+		p.s->out.kind = CONF_LOG_NONE;
 	} else {
-		p.out.path = pathf("grow.log");
+		p.out_path = pathf("grow.log");
 	}
 	int saved = forward ? redirect_stdout(pathf("fwd.out")) : -1;
 	struct output *o;
@@ -946,7 +951,7 @@ START_TEST(test_no_fd_at_first_byte)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "fds");
-	p.out.path = pathf("fds.log");
+	p.out_path = pathf("fds.log");
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int pfd[2];
@@ -972,7 +977,7 @@ START_TEST(test_old_pipe_kept_until_eof)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "re");
-	p.out.path = pathf("re.log");
+	p.out_path = pathf("re.log");
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int a[2], b[2];
@@ -1001,9 +1006,9 @@ START_TEST(test_rotation_failure_reported_once)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "rot");
-	p.out.path = pathf("rot.log");
-	p.out.maxbytes = 10;
-	p.out.backups = 1;
+	p.out_path = pathf("rot.log");
+	p.s->out.maxbytes = 10;
+	p.s->out.backups = 1;
 	/* a non-empty directory where the backup goes: rename fails */
 	ck_assert_int_eq(mkdir(pathf("rot.log.1"), 0700), 0);
 	FILE *f = fopen(pathf("rot.log.1/x"), "w");
@@ -1053,9 +1058,9 @@ START_TEST(test_syslog_lines)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "sl");
-	p.out.path = pathf("sl.log");
-	p.out.syslog = true;
-	p.err.syslog = true;
+	p.out_path = pathf("sl.log");
+	p.s->out.syslog = true;
+	p.s->err.syslog = true;
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int po[2], pe[2];
@@ -1102,9 +1107,9 @@ START_TEST(test_events_enabled)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "ev");
-	p.out.path = pathf("ev.log"); /* a regular file: would be spliced */
-	p.out.events_enabled = true;
-	p.err.path = pathf("ev.err");
+	p.out_path = pathf("ev.log"); /* a regular file: would be spliced */
+	p.s->out.events_enabled = true;
+	p.err_path = pathf("ev.err");
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	output_set_events(o, record_event, NULL);
@@ -1149,8 +1154,8 @@ static struct output *capture_output(const char *name, uint64_t max, int *wfd)
 	conf_defaults(&p, &s, name);
 	char file[64];
 	snprintf(file, sizeof(file), "%s.log", name);
-	p.out.path = pathf(file);
-	p.out.capture_maxbytes = max;
+	p.out_path = pathf(file);
+	p.s->out.capture_maxbytes = max;
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	output_set_events(o, record_capture, NULL);
@@ -1239,7 +1244,7 @@ START_TEST(test_channel_bytes)
 	struct conf_process p;
 	struct conf_supd s;
 	conf_defaults(&p, &s, "nt");
-	p.out.path = pathf("nt.log");
+	p.out_path = pathf("nt.log");
 	struct output *o;
 	ck_assert_int_eq(output_new(&o, X, &p, &s), 0);
 	int po[2], pe[2];

@@ -24,10 +24,11 @@ static struct conf_supd supd_conf;
 static struct conf_process *mkproc(const char *name, const char *const *argv)
 {
 	struct conf_process *p = calloc(1, sizeof(*p));
+	p->s = calloc(1, sizeof(*p->s));
 	p->name = strdup(name);
 	p->group = strdup(name);
 	p->program = strdup(name);
-	p->kind = CONF_PROGRAM;
+	p->s->kind = CONF_PROGRAM;
 	int n = 0;
 	while (argv[n])
 		n++;
@@ -36,17 +37,17 @@ static struct conf_process *mkproc(const char *name, const char *const *argv)
 		p->argv[i] = strdup(argv[i]);
 	p->argc = n;
 	p->command = strdup(argv[0]);
-	p->priority = 999;
-	p->autostart = true;
-	p->startsecs = 0;
-	p->startretries = 3;
-	p->autorestart = CONF_AR_FALSE;
-	p->exitcodes[0] = 1; /* 0 expected */
-	p->stopsignal = SIGTERM;
-	p->stopwaitsecs = 10;
-	p->umask = -1;
-	p->out.kind = CONF_LOG_NONE;
-	p->err.kind = CONF_LOG_NONE;
+	p->s->priority = 999;
+	p->s->autostart = true;
+	p->s->startsecs = 0;
+	p->s->startretries = 3;
+	p->s->autorestart = CONF_AR_FALSE;
+	p->s->exitcodes[0] = 1; /* 0 expected */
+	p->s->stopsignal = SIGTERM;
+	p->s->stopwaitsecs = 10;
+	p->s->umask = -1;
+	p->s->out.kind = CONF_LOG_NONE;
+	p->s->err.kind = CONF_LOG_NONE;
 	return p;
 }
 
@@ -59,7 +60,8 @@ static void freeproc(struct conf_process *p)
 	free((char *)p->group);
 	free((char *)p->program);
 	free((char *)p->command);
-	free(p->directory);
+	free(p->s->directory);
+	free(p->s);
 	free(p);
 }
 
@@ -157,8 +159,8 @@ START_TEST(test_backoff_to_fatal)
 	fx_init(&f);
 	const char *argv[] = {"false", NULL};
 	struct conf_process *c = mkproc("f", argv);
-	c->startsecs = 5;
-	c->startretries = 1;
+	c->s->startsecs = 5;
+	c->s->startretries = 1;
 	struct proc *p;
 	ck_assert_int_eq(procs_add(f.t, c, cref_none(), 999, &p), 0);
 	ck_assert_int_eq(proc_start(p), 0);
@@ -220,8 +222,8 @@ START_TEST(test_stop_escalates_to_sigkill)
 	fx_init(&f);
 	const char *argv[] = {"sh", "-c", "trap '' TERM; while :; do sleep 0.05; done", NULL};
 	struct conf_process *c = mkproc("stubborn", argv);
-	c->stopwaitsecs = 1;
-	c->stopasgroup = c->killasgroup = true;
+	c->s->stopwaitsecs = 1;
+	c->s->stopasgroup = c->s->killasgroup = true;
 	struct proc *p;
 	ck_assert_int_eq(procs_add(f.t, c, cref_none(), 999, &p), 0);
 	ck_assert_int_eq(proc_start(p), 0);
@@ -252,8 +254,8 @@ START_TEST(test_request_cells)
 	fx_init(&f);
 	const char *argv[] = {"false", NULL};
 	struct conf_process *c = mkproc("f", argv);
-	c->startsecs = 5;
-	c->startretries = 3;
+	c->s->startsecs = 5;
+	c->s->startretries = 3;
 	struct proc *p;
 	ck_assert_int_eq(procs_add(f.t, c, cref_none(), 999, &p), 0);
 	ck_assert_int_eq(proc_stop_for_shutdown(p), 0);
@@ -308,8 +310,8 @@ START_TEST(test_start_errors)
 	struct conf_process *c3 = mkproc("noexec", noexec);
 	const char *sleeper[] = {"sleep", "10", NULL};
 	struct conf_process *c4 = mkproc("badcwd", sleeper);
-	c4->directory = strdup("/nonexistent/dir");
-	c4->startretries = 0;
+	c4->s->directory = strdup("/nonexistent/dir");
+	c4->s->startretries = 0;
 	struct proc *p1, *p2, *p3, *p4;
 	ck_assert_int_eq(procs_add(f.t, c1, NULL, 1, &p1), 0);
 	ck_assert_int_eq(procs_add(f.t, c2, NULL, 1, &p2), 0);
@@ -472,7 +474,7 @@ START_TEST(test_child_fds)
 		close(ch.fd_exec);
 	}
 	/* a failure in the child on the slots path comes back named */
-	c->directory = strdup("/nonexistent/dir");
+	c->s->directory = strdup("/nonexistent/dir");
 	struct spawn_req req = {.p = c, .slots = &slots};
 	struct spawn_child ch;
 	char err[256];
@@ -588,7 +590,7 @@ START_TEST(test_ten_thousand)
 		char name[32];
 		snprintf(name, sizeof(name), "p%05d", i);
 		cs[i] = mkproc(name, argv);
-		cs[i]->priority = N - i;
+		cs[i]->s->priority = N - i;
 		ck_assert_int_eq(procs_add(f.t, cs[i], NULL, N - i, NULL), 0);
 	}
 	ck_assert_uint_eq(procs_count(f.t), N);
@@ -620,29 +622,29 @@ END_TEST
 /* depends_on / kind=oneshot by hand: name depends on `on` with cond. */
 static void set_dep(struct conf_process *p, const char *on, enum conf_dep_cond cond)
 {
-	if (!p->deps)
-		p->deps = calloc(1, sizeof(*p->deps));
-	p->deps->v = realloc(p->deps->v, (p->deps->n + 1) * sizeof(*p->deps->v));
-	p->deps->v[p->deps->n].name = strdup(on);
-	p->deps->v[p->deps->n++].cond = cond;
+	if (!p->s->deps)
+		p->s->deps = calloc(1, sizeof(*p->s->deps));
+	p->s->deps->v = realloc(p->s->deps->v, (p->s->deps->n + 1) * sizeof(*p->s->deps->v));
+	p->s->deps->v[p->s->deps->n].name = strdup(on);
+	p->s->deps->v[p->s->deps->n++].cond = cond;
 }
 
 static void set_oneshot(struct conf_process *p)
 {
-	if (!p->deps)
-		p->deps = calloc(1, sizeof(*p->deps));
-	p->deps->oneshot = true;
+	if (!p->s->deps)
+		p->s->deps = calloc(1, sizeof(*p->s->deps));
+	p->s->deps->oneshot = true;
 }
 
 static void free_deps(struct conf_process *p)
 {
-	if (!p->deps)
+	if (!p->s->deps)
 		return;
-	for (size_t i = 0; i < p->deps->n; i++)
-		free(p->deps->v[i].name);
-	free(p->deps->v);
-	free(p->deps);
-	p->deps = NULL;
+	for (size_t i = 0; i < p->s->deps->n; i++)
+		free(p->s->deps->v[i].name);
+	free(p->s->deps->v);
+	free(p->s->deps);
+	p->s->deps = NULL;
 }
 
 /* The dependency cells: a start request whose condition does not hold
@@ -660,12 +662,12 @@ START_TEST(test_dependency_cells)
 	struct conf_process *fail = mkproc("fail", bad), *dep = mkproc("dep", run);
 	struct conf_process *lone = mkproc("lone", run), *never = mkproc("never", run);
 	set_oneshot(job);
-	job->autorestart = CONF_AR_TRUE; /* a one-shot ignores it */
+	job->s->autorestart = CONF_AR_TRUE; /* a one-shot ignores it */
 	set_oneshot(fail);
 	set_dep(app, "job", CONF_DEP_COMPLETED_OK);
 	set_dep(dep, "fail", CONF_DEP_COMPLETED_OK);
 	set_dep(lone, "never", CONF_DEP_RUNNING);
-	never->autostart = false;
+	never->s->autostart = false;
 	struct proc *pj, *pa, *pf, *pd, *pl, *pn;
 	ck_assert_int_eq(procs_add(f.t, job, NULL, 999, &pj), 0);
 	ck_assert_int_eq(procs_add(f.t, app, NULL, 999, &pa), 0);
