@@ -215,10 +215,26 @@ struct prog {
 	const struct raw_section *sec;
 	enum conf_kind kind;
 	char *name;
-	const struct raw_kv *v[P_N];
 	int ngroups; /* [group:x] sections naming it */
 	bool bad;    /* its own errors were reported */
+	/* each option's pair: 1 + its index in sec->kv, 0 when not given.
+	 * Indices, not pointers: one prog a section, 10,000 sections, and
+	 * the array is zeroed (7.4 MB of pointers was a tenth of a reload) */
+	uint16_t vi[P_N];
 };
+
+/* Option o's pair in pg's section, NULL when not given. */
+static const struct raw_kv *pv(const struct prog *pg, size_t o)
+{
+	return pg->vi[o] ? &pg->sec->kv[pg->vi[o] - 1] : NULL;
+}
+
+/* The pairs of every option, by option, for a function that reads many. */
+static void prog_pairs(const struct prog *pg, const struct raw_kv *v[P_N])
+{
+	for (size_t o = 0; o < P_N; o++)
+		v[o] = pv(pg, o);
+}
 
 static void stream_defaults(struct conf_stream *s)
 {
@@ -1021,7 +1037,8 @@ static void popt_watchdog_sec(struct pbuild *b, struct opt *o)
 /* The checks' options that need one another. */
 static void check_checks(struct ctx *x, struct prog *pg, struct conf_process *p)
 {
-	const struct raw_kv *const *v = pg->v;
+	const struct raw_kv *v[P_N];
+	prog_pairs(pg, v);
 	const struct conf_checks *k = p->s->checks;
 	if (!k)
 		return;
@@ -1220,7 +1237,8 @@ static void proc_defaults(struct ctx *x, struct prog *pg, const char *group, lon
 static void build_proc(struct ctx *x, struct prog *pg, const char *group, long num, long numprocs,
 		       struct conf_process *p)
 {
-	const struct raw_kv *const *v = pg->v;
+	const struct raw_kv *v[P_N];
+	prog_pairs(pg, v);
 	struct conf_supd *sd = &x->c->supd;
 	struct names n = {
 	    .x = x,
@@ -1340,7 +1358,8 @@ static int split_command(struct ctx *x, struct conf_process *p, const char **why
 /* The checks that need the whole process; reported once per program. */
 static void check_proc(struct ctx *x, struct prog *pg, struct conf_process *p)
 {
-	const struct raw_kv *const *v = pg->v;
+	const struct raw_kv *v[P_N];
+	prog_pairs(pg, v);
 	const struct raw_section *s = pg->sec;
 	int c;
 	if (!v[P_COMMAND]) {
@@ -1419,7 +1438,7 @@ static void check_proc(struct ctx *x, struct prog *pg, struct conf_process *p)
 static long prog_number(struct ctx *x, struct prog *pg, const char *group, int opt, long def,
 			long min)
 {
-	const struct raw_kv *kv = pg->v[opt];
+	const struct raw_kv *kv = pv(pg, opt);
 	if (!kv)
 		return def;
 	struct names n = {
@@ -1500,10 +1519,10 @@ static void expand_prog(struct ctx *x, struct prog *pg, const char *group)
 	if (pg->bad)
 		return;
 	if (numprocs > 1) {
-		const struct raw_kv *kv = pg->v[P_PROCESS_NAME];
+		const struct raw_kv *kv = pv(pg, P_PROCESS_NAME);
 		char *tmpl = kv ? cb_kv_text(x, kv, ",") : NULL;
 		if (!tmpl || !strstr(tmpl, "%(process_num)")) {
-			const struct raw_kv *at = kv ? kv : pg->v[P_NUMPROCS];
+			const struct raw_kv *at = kv ? kv : pv(pg, P_NUMPROCS);
 			diag_error(x->d, at->file, at->line, 0,
 				   "[%s] has numprocs=%ld, so process_name must contain "
 				   "%%(process_num)d to tell its processes apart",
@@ -1819,8 +1838,13 @@ void cb_build_programs(struct ctx *x, struct raw_conf *r)
 				size_t o;
 				if (!strmap_get(&names, kv->key, &o))
 					o = P_N;
+				else if (j < UINT16_MAX)
+					pg->vi[o] = (uint16_t)(j + 1);
 				else
-					pg->v[o] = kv;
+					diag_error(x->d, kv->file, kv->line, 0,
+						   "'%s' in [%s]: a section holds at most %u "
+						   "options",
+						   kv->key, s->name, UINT16_MAX - 1);
 				bool ok =
 				    o < P_N && (!popts[o].kinds || popts[o].kinds & KIND(pg->kind));
 				if (!ok)
