@@ -295,12 +295,18 @@ static size_t skip_discarded(const struct raw_conf *r, const char *text, size_t 
 int conf_ini_parse(struct raw_conf *r, const char *file, const char *text, size_t len,
 		   struct diags *d)
 {
+	return conf_ini_parse_part(r, file, text, len, 0, d);
+}
+
+int conf_ini_parse_part(struct raw_conf *r, const char *file, const char *text, size_t len,
+			int lines_before, struct diags *d)
+{
 	struct ini st = {.r = r, .file = file, .d = d};
 	size_t i = 0;
-	int lineno = 0;
+	int lineno = lines_before;
 	int rc = 0;
 
-	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+	if (!lines_before && len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		i = 3;
 	/* Sections the reader does not keep are skipped to the next header
 	 * without reading their lines, when the line count can be kept by

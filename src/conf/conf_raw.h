@@ -90,6 +90,11 @@ struct raw_kv *raw_get(const struct raw_section *s, const char *key);
  * error (d says which), or -ENOMEM. */
 int conf_ini_parse(struct raw_conf *r, const char *file, const char *text, size_t len,
 		   struct diags *d);
+/* conf_ini_parse of a part of file that starts after its first
+ * lines_before lines, at a section header or at the file's start (supctl
+ * reads only the parts it needs). */
+int conf_ini_parse_part(struct raw_conf *r, const char *file, const char *text, size_t len,
+			int lines_before, struct diags *d);
 int conf_yaml_parse(struct raw_conf *r, const char *file, const char *text, size_t len,
 		    struct diags *d);
 int conf_cfg_parse(struct raw_conf *r, const char *file, const char *text, size_t len,

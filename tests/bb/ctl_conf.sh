@@ -130,5 +130,46 @@ ok "libconfig"
 status_web "$T/ctl.ini"
 ok "INI: [unix_http_server] alone, at the end"
 
+# supctl reads only the parts of an INI file it needs (the part before
+# the first header, and the sections it keeps): the rest is skipped in
+# pieces of 32 KiB, so the file is made to span several, with the line
+# numbers of what it reads still right.  bigini BEFORE AFTER: programs,
+# then [supervisorctl] with a bad timeout, then more programs.
+bigini() {
+	local i
+	printf '; a comment before any section\n\n'
+	for ((i = 1; i <= $1; i++)); do printf '[program:q%d]\ncommand=sleep 1000\n\n' "$i"; done
+	printf '[supervisorctl]\nserverurl=unix://%s/supd.sock\ntimeout=soon\n' "$T"
+	for ((i = 1; i <= $2; i++)); do printf '\n[program:r%d]\ncommand=x\n' "$i"; done
+}
+bigini 2000 2000 >"$T/big.ini"
+LINE=$(grep -n '^timeout=soon' "$T/big.ini" | cut -d: -f1)
+((LINE > 6000)) || fail "big.ini: timeout= at line $LINE"
+OUT=$(timeout 60 "$SUPCTL" -c "$T/big.ini" status web 2>&1) || true
+[[ $OUT == *"$T/big.ini:$LINE: bad value 'soon' for timeout"* ]] ||
+	fail "bad timeout in big.ini (line $LINE): got '$OUT'"
+ok "INI in parts: [supervisorctl] at line $LINE of $(wc -l <"$T/big.ini"), its line named"
+sed -i 's/^timeout=soon$/timeout=30/' "$T/big.ini"
+status_web "$T/big.ini"
+ok "INI in parts: the settings after 2000 sections"
+
+# What sends the file to the whole-file parse gives the same: a \r\n
+# file (its lines end at \r too), and an indented '[' line in a skipped
+# section (a value's continuation here; it could open a section).
+bigini 1000 10 | sed 's/$/\r/' >"$T/crlf.ini"
+LINE=$(grep -n '^timeout=soon' "$T/crlf.ini" | cut -d: -f1)
+OUT=$(timeout 60 "$SUPCTL" -c "$T/crlf.ini" status web 2>&1) || true
+[[ $OUT == *"$T/crlf.ini:$LINE: bad value 'soon' for timeout"* ]] ||
+	fail "bad timeout in crlf.ini (line $LINE): got '$OUT'"
+sed -i 's/^timeout=soon\r$/timeout=30\r/' "$T/crlf.ini"
+status_web "$T/crlf.ini"
+{
+	bigini 1000 0 | sed '/^timeout=soon$/d' | sed '/^\[supervisorctl\]$/,$d'
+	printf '[program:s]\ncommand=sleep 1000\n    [not a section]\n'
+	printf '[supervisorctl]\nserverurl=unix://%s/supd.sock\n' "$T"
+} >"$T/indent.ini"
+status_web "$T/indent.ini"
+ok "INI with \\r\\n, and with an indented '[' line: read whole"
+
 bb_stop
 ok "done"
