@@ -471,8 +471,8 @@ struct conf {
 	size_t nplugins;
 	struct conf_process *procs;
 	size_t nprocs;
-	/* the processes' settings, each once (cb_share_settings); NULL
-	 * before that, while each process owns its own */
+	/* the processes' settings, each once (cb_settings_intern): every
+	 * process's s points into it */
 	struct conf_settings **settings;
 	size_t nsettings;
 	struct conf_group *groups; /* sorted by name */

@@ -636,8 +636,7 @@ int conf_from_raw(struct raw_conf *r, const char *path, const struct conf_load_o
 	if (x.c->ctl.present && !x.c->ctl.prompt)
 		x.c->ctl.prompt = cb_xstrdup(&x, "supervisor");
 	cb_build_programs(&x, r);
-	if (!x.oom && d->nerrors == errors_before)
-		cb_share_settings(x.c);
+	cb_settings_done(&x);
 	cb_here_free(&x);
 	strpool_seal(&x.c->strs);
 

@@ -46,6 +46,10 @@ struct ctx {
 	 * programs with one user= paid them 10,000 times per load */
 	char *user_seen;
 	bool user_exists;
+	/* cb_settings_intern's table: index + 1 into c->settings, 0 empty;
+	 * the hash of each of c->settings (a growth rehashes from these) */
+	size_t *set_slot, set_cap, settings_cap;
+	uint64_t *set_hash;
 };
 
 /* The names %(...)s can use in one option. */
@@ -125,9 +129,12 @@ bool cb_deps_equal(const struct conf_deps *a, const struct conf_deps *b);
 /* conf_model.c */
 /* Frees s and what it holds (NULL: nothing). */
 void cb_settings_free(struct conf_settings *s);
-/* Equal settings made one (struct conf_settings): each process's s then
- * points into c->settings.  Once, on a built conf. */
-void cb_share_settings(struct conf *c);
+/* p's settings, just built, made one with equal ones met before: p->s
+ * then points into x->c->settings, which owns every process's settings
+ * (NULL when out of memory: x->oom).  Nothing writes them after. */
+void cb_settings_intern(struct ctx *x, struct conf_process *p);
+/* The intern table freed, c->settings cut to size. */
+void cb_settings_done(struct ctx *x);
 /* Frees what a check holds (conf_model.c), for conf_prog.c to reset one. */
 void cb_check_free(struct conf_check *k);
 

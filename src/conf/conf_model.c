@@ -134,14 +134,11 @@ void conf_free(struct conf *c)
 		free(c->procs[i].out_path);
 		free(c->procs[i].err_path);
 	}
-	if (c->settings) {
-		for (size_t i = 0; i < c->nsettings; i++)
-			cb_settings_free(c->settings[i]);
-		free(c->settings);
-	} else {
-		for (size_t i = 0; i < c->nprocs; i++)
-			cb_settings_free(c->procs[i].s);
-	}
+	/* the settings are the conf's (cb_settings_intern), not the
+	 * processes' */
+	for (size_t i = 0; i < c->nsettings; i++)
+		cb_settings_free(c->settings[i]);
+	free(c->settings);
 	free(c->procs);
 	free(c->group_procs);
 	free(c->groups);
@@ -443,42 +440,75 @@ static uint64_t settings_hash(const struct conf_settings *s)
 	return mix_str(h, s->directory);
 }
 
-void cb_share_settings(struct conf *c)
+static bool intern_grow(struct ctx *x)
 {
-	if (!c->nprocs || c->settings)
-		return;
-	size_t cap = 16;
-	while (cap < c->nprocs * 2)
-		cap *= 2;
-	size_t *slot = calloc(cap, sizeof(*slot)); /* index + 1 into u; 0: empty */
-	struct conf_settings **u = malloc(c->nprocs * sizeof(*u));
-	if (!slot || !u) {
-		/* each process keeps its own: more memory, the same model */
-		free(slot);
-		free(u);
+	struct conf *c = x->c;
+	if (c->nsettings == x->settings_cap) {
+		size_t cap = x->settings_cap ? 2 * x->settings_cap : 16;
+		struct conf_settings **v = realloc(c->settings, cap * sizeof(*v));
+		if (!v)
+			return false;
+		c->settings = v;
+		uint64_t *h = realloc(x->set_hash, cap * sizeof(*h));
+		if (!h)
+			return false;
+		x->set_hash = h;
+		x->settings_cap = cap;
+	}
+	if (2 * (c->nsettings + 1) > x->set_cap) {
+		size_t cap = x->set_cap ? 2 * x->set_cap : 32;
+		size_t *slot = calloc(cap, sizeof(*slot));
+		if (!slot)
+			return false;
+		for (size_t i = 0; i < c->nsettings; i++) {
+			size_t h = x->set_hash[i] & (cap - 1);
+			while (slot[h])
+				h = (h + 1) & (cap - 1);
+			slot[h] = i + 1;
+		}
+		free(x->set_slot);
+		x->set_slot = slot;
+		x->set_cap = cap;
+	}
+	return true;
+}
+
+void cb_settings_intern(struct ctx *x, struct conf_process *p)
+{
+	struct conf *c = x->c;
+	struct conf_settings *s = p->s;
+	if (!intern_grow(x)) {
+		x->oom = true;
+		cb_settings_free(s);
+		p->s = NULL;
 		return;
 	}
-	size_t n = 0;
-	for (size_t i = 0; i < c->nprocs; i++) {
-		struct conf_settings *s = c->procs[i].s;
-		for (size_t h = settings_hash(s) & (cap - 1);; h = (h + 1) & (cap - 1)) {
-			if (!slot[h]) {
-				u[n++] = s;
-				slot[h] = n;
-				break;
-			}
-			struct conf_settings *o = u[slot[h] - 1];
-			if (o == s)
-				break;
-			if (settings_same(o, s)) {
-				cb_settings_free(s);
-				c->procs[i].s = o;
-				break;
-			}
+	uint64_t hash = settings_hash(s);
+	size_t h = hash & (x->set_cap - 1);
+	for (; x->set_slot[h]; h = (h + 1) & (x->set_cap - 1)) {
+		size_t i = x->set_slot[h] - 1;
+		if (x->set_hash[i] == hash && settings_same(c->settings[i], s)) {
+			cb_settings_free(s);
+			p->s = c->settings[i];
+			return;
 		}
 	}
-	free(slot);
-	struct conf_settings **fit = realloc(u, n * sizeof(*u));
-	c->settings = fit ? fit : u;
-	c->nsettings = n;
+	x->set_slot[h] = c->nsettings + 1;
+	x->set_hash[c->nsettings] = hash;
+	c->settings[c->nsettings++] = s;
+}
+
+void cb_settings_done(struct ctx *x)
+{
+	struct conf *c = x->c;
+	free(x->set_slot);
+	free(x->set_hash);
+	x->set_slot = NULL;
+	x->set_hash = NULL;
+	x->set_cap = x->settings_cap = 0;
+	if (c->nsettings) {
+		struct conf_settings **fit = realloc(c->settings, c->nsettings * sizeof(*fit));
+		if (fit)
+			c->settings = fit;
+	}
 }

@@ -1537,7 +1537,7 @@ static void expand_prog(struct ctx *x, struct prog *pg, const char *group)
 		struct conf_process *p = new_proc(x);
 		if (!p)
 			return;
-		/* its own until the conf is built (cb_share_settings) */
+		/* its own while typed, then shared with the equal ones */
 		p->s = calloc(1, sizeof(*p->s));
 		if (!p->s) {
 			x->oom = true;
@@ -1546,6 +1546,7 @@ static void expand_prog(struct ctx *x, struct prog *pg, const char *group)
 		size_t mark = x->d->n;
 		build_proc(x, pg, group, i, numprocs, p);
 		check_proc(x, pg, p);
+		cb_settings_intern(x, p);
 		x->c->nprocs++;
 		/* the first process said it: no warning per process */
 		if (i > start)
