@@ -84,11 +84,18 @@ static int read_file(const char *path, char **text, size_t *len, bool text_only)
 	if (fd < 0)
 		return -errno;
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	bool have_st = fstat(fd, &st) == 0;
+	if (have_st && S_ISDIR(st.st_mode)) {
 		close(fd);
 		return -EISDIR;
 	}
+	/* A regular file's size read in one block: doubling from 8 KiB
+	 * copied a 1.7 MB config (10,000 programs) 8 times over, a tenth of
+	 * a reload's parse */
 	size_t cap = 8192, n = 0;
+	if (have_st && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size < SIZE_MAX / 2)
+		cap = (size_t)st.st_size + 2; /* (+ the NUL and the read of EOF) */
 	char *buf = malloc(cap);
 	if (!buf) {
 		close(fd);
@@ -118,7 +125,7 @@ static int read_file(const char *path, char **text, size_t *len, bool text_only)
 			break;
 		/* (the first read: a NUL there is a binary, not text; the rest
 		 * of it is not read) */
-		if (text_only && n == 0 && memchr(buf, 0, (size_t)k)) {
+		if (text_only && n == 0 && memchr(buf, 0, (size_t)k < 8192 ? (size_t)k : 8192)) {
 			free(buf);
 			close(fd);
 			return -EILSEQ;
