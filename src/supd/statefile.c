@@ -489,6 +489,31 @@ void statefile_recover(const char *path, const struct conf *c)
 
 /* ---------------------------------------------------------------- writing */
 
+/* Decimal digits of v, written backwards from end; returns the first. */
+static char *put_dec(char *end, uint64_t v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
+}
+
+/* v in decimal (after '-' when neg), then the byte after. */
+static void put_num(struct buf *b, uint64_t v, bool neg, char after)
+{
+	char t[24], *e = t + sizeof(t);
+	*--e = after;
+	char *s = put_dec(e, v);
+	if (neg)
+		*--s = '-';
+	buf_add(b, s, (size_t)(t + sizeof(t) - s));
+}
+
+static void put_int(struct buf *b, int v, char after)
+{
+	put_num(b, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0, after);
+}
+
 static int write_file(struct statefile *sf)
 {
 	struct buf b = {0};
@@ -504,9 +529,21 @@ static int write_file(struct statefile *sf)
 		    (!p->pid_start && statefile_pid_start(p->pid, &p->pid_start) < 0))
 			continue;
 		const struct conf_process *c = p->conf;
-		buf_putf(&b, "proc %d %" PRIu64 " %d %d %d %d %s:%s\n", (int)p->pid, p->pid_start,
-			 c->s->stopsignal, c->s->stopwaitsecs, c->s->stopasgroup, c->s->killasgroup,
-			 c->group, c->name);
+		/* "proc PID START SIG WAIT ASGROUP KILLASGROUP GROUP:NAME", put
+		 * together by hand: printf's parsing of the format was most of
+		 * a write of 10,000, and a reload that restarts one program
+		 * writes it twice */
+		buf_add(&b, "proc ", 5);
+		put_int(&b, p->pid, ' ');
+		put_num(&b, p->pid_start, false, ' ');
+		put_int(&b, c->s->stopsignal, ' ');
+		put_int(&b, c->s->stopwaitsecs, ' ');
+		put_int(&b, c->s->stopasgroup, ' ');
+		put_int(&b, c->s->killasgroup, ' ');
+		buf_add(&b, c->group, strlen(c->group));
+		buf_add(&b, ":", 1);
+		buf_add(&b, c->name, strlen(c->name));
+		buf_add(&b, "\n", 1);
 	}
 	if (b.oom) {
 		free(b.p);
