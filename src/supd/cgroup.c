@@ -84,12 +84,12 @@ static int write_path(const char *path, const char *s, bool create)
 	return write_at(AT_FDCWD, path, s, create);
 }
 
-/* Reads a small file whole (cgroup files are read in one go). */
-static ssize_t read_at(int dfd, const char *file, char *buf, size_t len)
+/* Reads the small file open on fd whole (cgroup files are read in one
+ * go) and closes it; fd < 0 is passed through as the error. */
+static ssize_t read_whole(int fd, char *buf, size_t len)
 {
-	int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	size_t got = 0;
 	for (;;) {
 		ssize_t n = read(fd, buf + got, len - 1 - got);
@@ -106,6 +106,12 @@ static ssize_t read_at(int dfd, const char *file, char *buf, size_t len)
 	close(fd);
 	buf[got] = 0;
 	return (ssize_t)got;
+}
+
+static ssize_t read_at(int dfd, const char *file, char *buf, size_t len)
+{
+	int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC);
+	return read_whole(fd < 0 ? -errno : fd, buf, len);
 }
 
 /* The number after "key " in a flat-keyed file's text. */
@@ -603,28 +609,10 @@ static int leaf_openat(const struct cgroup *c, const char *file, int flags)
 	return fd < 0 ? -e : fd;
 }
 
-/* Reads one of the leaf's small files whole (read_at's way). */
+/* Reads one of the leaf's small files whole. */
 static ssize_t leaf_read(const struct cgroup *c, const char *file, char *buf, size_t len)
 {
-	int fd = leaf_openat(c, file, O_RDONLY);
-	if (fd < 0)
-		return fd;
-	size_t got = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + got, len - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-		if (n == 0 || (got += (size_t)n) >= len - 1)
-			break;
-	}
-	close(fd);
-	buf[got] = 0;
-	return (ssize_t)got;
+	return read_whole(leaf_openat(c, file, O_RDONLY), buf, len);
 }
 
 int cgroup_populated(const struct cgroup *c)
