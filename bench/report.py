@@ -168,8 +168,8 @@ def series(figs, prefix, extra):
     return pts
 
 
-def plot(pts, title, ylabel, png):
-    names = {"supd": "supd", "supervisord": "supervisord", "ref": "C fork+exec loop"}
+def plot(pts, title, ylabel, png, ref="C fork+exec loop"):
+    names = {"supd": "supd", "supervisord": "supervisord", "ref": ref}
     with tempfile.TemporaryDirectory() as d:
         plots = []
         for w in WHO:
@@ -237,7 +237,8 @@ def main(argv):
         st = series(figs, "ctl_status_", [("scale_ctl", 0)])
         for w in WHO:
             st[w] = [(n if n else int_or(machine, "scale_n", 10000), v) for n, v in st[w]]
-        if plot(st, "status of all N programs: supctl or supervisorctl wall time (median)", "ms", prefix + "-status.png"):
+        if plot(st, "status of all N programs: supctl or supervisorctl wall time (median)", "ms", prefix + "-status.png",
+                ref="C client, one request"):
             pngs["status"] = prefix + "-status.png"
     sys.stdout.write(md)
     print("\nbench: results in %s.md, .json%s" % (prefix, "".join(", " + os.path.basename(p) for p in pngs.values())))
