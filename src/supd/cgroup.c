@@ -36,7 +36,7 @@ struct cgroups {
 	unsigned ctrl;	/* CGROUP_C_* the leaves get */
 	/* base opened O_PATH: a leaf's files are reached from it, a walk of
 	 * two names rather than of the whole path (at 10,000 programs the
-	 * walks were a sixth of supd's CPU in a stop); -1: from the path */
+	 * walks were a sixth of supd's CPU in a stop) */
 	int base_fd;
 	int ino; /* inotify fd for the emptiness watches; -1 until needed */
 	struct cgroup *watched;
@@ -378,6 +378,12 @@ int cgroups_open(struct cgroups **out, const struct cgroups_opts *o, char *why, 
 				 cg->self);
 	}
 	cg->base_fd = open(cg->base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cg->base_fd < 0) {
+		r = -errno;
+		snprintf(why, whylen, "cannot open %s: %s", cg->base, strerror(-r));
+		cgroups_close(cg);
+		return r;
+	}
 	/* Made now rather than at the first stop: supd's fd count stays what
 	 * it was at start (a failure is retried then). */
 	open_inotify(cg);
@@ -501,24 +507,21 @@ static int leaf_open(struct cgroups *cg, const char *group, const char *process,
 	 * tens of microseconds a leaf on a VM, during the upgrade's silence. */
 	if (known)
 		goto done;
-	/* the group's directory, then the leaf: from the base when it is
-	 * open (rel is then c->rel, cut and mended in place) */
-	int dfd = cg->base_fd >= 0 ? cg->base_fd : AT_FDCWD;
-	char *rel = cg->base_fd >= 0 ? c->rel : path;
-	char *slash = rel + strlen(rel) - pl - 1;
-	char *gslash = path + strlen(path) - pl - 1;
-	*slash = 0;
-	bool fresh = faccessat(dfd, rel, F_OK, 0) < 0;
-	if ((r = make_dir_at(dfd, rel)) < 0)
+	/* the group's directory (c->rel cut at its '/'), then the leaf */
+	c->rel[gl] = 0;
+	bool fresh = faccessat(cg->base_fd, c->rel, F_OK, 0) < 0;
+	r = make_dir_at(cg->base_fd, c->rel);
+	c->rel[gl] = '/';
+	if (r < 0)
 		goto fail;
 	/* The leaves get the controllers the base has. */
 	if (fresh && cg->ctrl) {
-		*gslash = 0;
+		char *slash = path + strlen(path) - pl - 1;
+		*slash = 0;
 		enable_controllers(path, cg->ctrl, cg->fake);
-		*gslash = '/';
+		*slash = '/';
 	}
-	*slash = '/';
-	if ((r = make_dir_at(dfd, rel)) < 0)
+	if ((r = make_dir_at(cg->base_fd, c->rel)) < 0)
 		goto fail;
 done:
 	list_push(&cg->all, c, link);
@@ -545,19 +548,10 @@ void cgroup_close(struct cgroup *c)
 		return;
 	cgroup_unwatch(c);
 	list_unlink(c, link);
-	char path[PATH_MAX];
-	int dfd = c->cg->base_fd;
-	const char *at = c->rel;
-	if (dfd < 0) {
-		dfd = AT_FDCWD;
-		at = cgroup_path(c, path, sizeof(path));
-	} else if (strlen(c->rel) < sizeof(path)) {
-		at = strcpy(path, c->rel);
-	}
-	if (at && unlinkat(dfd, at, AT_REMOVEDIR) == 0 && at == path) {
+	if (unlinkat(c->cg->base_fd, c->rel, AT_REMOVEDIR) == 0) {
 		/* The group's directory goes with its last leaf. */
-		*strrchr(path, '/') = 0;
-		unlinkat(dfd, path, AT_REMOVEDIR);
+		*strrchr(c->rel, '/') = 0;
+		unlinkat(c->cg->base_fd, c->rel, AT_REMOVEDIR);
 	}
 	free(c);
 }
@@ -579,34 +573,19 @@ const char *cgroup_procs_path(const struct cgroup *c, char *buf, size_t len)
  * programs is past common hard limits (doc/cgroups.md). */
 int cgroup_dir(const struct cgroup *c)
 {
-	if (c->cg->base_fd >= 0) {
-		int fd = openat(c->cg->base_fd, c->rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		return fd < 0 ? -errno : fd;
-	}
-	char path[PATH_MAX];
-	if (!cgroup_path(c, path, sizeof(path)))
-		return -ENAMETOOLONG;
-	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(c->cg->base_fd, c->rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
-/* openat of one of the leaf's files: one walk from the base when it is
- * open, not an open of the leaf's directory and another from it. */
+/* openat of one of the leaf's files: one walk from the base, not an open
+ * of the leaf's directory and another from it. */
 static int leaf_openat(const struct cgroup *c, const char *file, int flags)
 {
 	char rel[PATH_MAX];
-	if (c->cg->base_fd >= 0 &&
-	    (size_t)snprintf(rel, sizeof(rel), "%s/%s", c->rel, file) < sizeof(rel)) {
-		int fd = openat(c->cg->base_fd, rel, flags | O_CLOEXEC);
-		return fd < 0 ? -errno : fd;
-	}
-	int d = cgroup_dir(c);
-	if (d < 0)
-		return d;
-	int fd = openat(d, file, flags | O_CLOEXEC);
-	int e = errno;
-	close(d);
-	return fd < 0 ? -e : fd;
+	if ((size_t)snprintf(rel, sizeof(rel), "%s/%s", c->rel, file) >= sizeof(rel))
+		return -ENAMETOOLONG;
+	int fd = openat(c->cg->base_fd, rel, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 /* Reads one of the leaf's small files whole. */
@@ -632,13 +611,13 @@ int cgroup_pids(const struct cgroup *c, pid_t *v, size_t n)
 	int fd = leaf_openat(c, "cgroup.procs", O_RDONLY);
 	if (fd < 0)
 		return fd;
-	/* Read in pieces, a number cut at a piece's end carried over: one
-	 * read for the usual leaf of a process or a few. */
+	/* Digits summed across reads, so a number cut at a read's end needs
+	 * no carrying over: one read for the usual leaf. */
 	char buf[4096];
-	size_t have = 0;
+	long pid = 0;
 	int count = 0;
-	for (;;) {
-		ssize_t r = read(fd, buf + have, sizeof(buf) - 1 - have);
+	for (bool end = false; !end;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -646,29 +625,21 @@ int cgroup_pids(const struct cgroup *c, pid_t *v, size_t n)
 			close(fd);
 			return e;
 		}
-		size_t end = have + (size_t)r, at = 0;
-		buf[end] = 0; /* strtol stops at the end of what was read */
-		for (;;) {
-			char *nl = memchr(buf + at, '\n', end - at);
-			if (!nl && r > 0)
-				break;
-			size_t stop = nl ? (size_t)(nl - buf) : end;
-			if (stop > at) {
-				long pid = strtol(buf + at, NULL, 10);
-				if (pid > 0) {
-					if ((size_t)count < n)
-						v[count] = (pid_t)pid;
-					count++;
-				}
-			}
-			if (!nl)
-				break;
-			at = stop + 1;
+		if (r == 0) { /* the file's end ends its last number */
+			buf[0] = '\n';
+			r = 1;
+			end = true;
 		}
-		if (r == 0)
-			break;
-		memmove(buf, buf + at, end - at);
-		have = end - at;
+		for (ssize_t i = 0; i < r; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				pid = pid * 10 + (buf[i] - '0');
+			} else if (pid) {
+				if ((size_t)count < n)
+					v[count] = (pid_t)pid;
+				count++;
+				pid = 0;
+			}
+		}
 	}
 	close(fd);
 	return count;

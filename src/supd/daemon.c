@@ -20,7 +20,6 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -326,22 +325,15 @@ void daemon_log_lines(int level, const char *text)
 
 /* ---------------------------------------------------------------- reaping */
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 void daemon_reap(struct daemon *d)
 {
 	loop_timer_cancel(d->loop, &d->reap_timer);
 	int64_t cost = 0;
 	for (;;) {
 		int st;
-		int64_t t0 = mono_ns();
+		int64_t t0 = loop_now_us();
 		pid_t pid = waitpid(-1, &st, WNOHANG);
-		cost += mono_ns() - t0;
+		cost += loop_now_us() - t0;
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid <= 0)
@@ -357,8 +349,8 @@ void daemon_reap(struct daemon *d)
 				  proc_exit_text(st, msg, sizeof(msg)));
 		}
 	}
-	d->reap_cost_ns = cost;
-	d->reap_end_ns = mono_ns();
+	d->reap_cost_us = cost;
+	d->reap_end_us = loop_now_us();
 	if (d->phase == PH_ORPHANS)
 		daemon_orphans_step(d);
 }
@@ -371,10 +363,10 @@ void daemon_reap(struct daemon *d)
  * SIGTERM to its exit).  So a SIGCHLD that comes less than REAP_PACE
  * sweeps' time after the last sweep ended waits for a timer, and that
  * one sweep collects every exit in between: the sweeps take at most a
- * ninth of the time.  Below REAP_PACE_MIN_NS a sweep (hundreds of
+ * ninth of the time.  Below REAP_PACE_MIN_US a sweep (hundreds of
  * children) nothing waits; at 10,000 an exit is seen up to 3 ms late. */
 #define REAP_PACE	 8
-#define REAP_PACE_MIN_NS 20000
+#define REAP_PACE_MIN_US 20
 
 static void reap_cb(struct loop *l, void *arg)
 {
@@ -384,17 +376,11 @@ static void reap_cb(struct loop *l, void *arg)
 
 static void reap_soon(struct daemon *d)
 {
-	if (d->reap_cost_ns < REAP_PACE_MIN_NS) {
+	int64_t due_us = d->reap_end_us + REAP_PACE * d->reap_cost_us;
+	if (d->reap_cost_us < REAP_PACE_MIN_US || loop_now_us() >= due_us)
 		daemon_reap(d);
-		return;
-	}
-	int64_t due_ns = d->reap_end_ns + REAP_PACE * d->reap_cost_ns;
-	if (mono_ns() >= due_ns) {
-		daemon_reap(d);
-		return;
-	}
-	if (!loop_timer_armed(&d->reap_timer))
-		loop_timer_arm(d->loop, &d->reap_timer, (due_ns + 999999) / 1000000);
+	else if (!loop_timer_armed(&d->reap_timer))
+		loop_timer_arm(d->loop, &d->reap_timer, (due_us + 999) / 1000);
 }
 
 /* ---------------------------------------------------------------- signals */

@@ -71,7 +71,7 @@ struct daemon {
 	struct loop_timer trim_timer;	  /* daemon_trim_heap_soon; cb NULL: unused */
 	/* reaping's pace (daemon.c, reap_soon): the kernel's cost of the last
 	 * sweep's waitpid calls, when that sweep ended, and the sweep put off */
-	int64_t reap_cost_ns, reap_end_ns;
+	int64_t reap_cost_us, reap_end_us;
 	struct loop_timer reap_timer;
 	int exit_status; /* supd's: 0, or per shutdown_on */
 

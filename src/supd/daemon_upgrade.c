@@ -40,13 +40,6 @@
 /* fds a message carries (the kernel's SCM_MAX_FD) */
 #define FDS_PER_MSG 253
 
-int64_t daemon_upgrade_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Milliseconds from a to b, for the timing lines. */
 static double ms(int64_t a, int64_t b)
 {
@@ -569,7 +562,7 @@ static void exec_now(struct loop *l, void *arg)
 		exec_failed(d, "supd is shutting down");
 		return;
 	}
-	int64_t t0 = daemon_upgrade_now_us();
+	int64_t t0 = loop_now_us();
 	size_t n = procs_count(d->procs);
 	struct proc *const *v = procs_ordered(d->procs);
 	/* Bytes in the pipes stay there for the new image; bytes supd holds
@@ -580,7 +573,7 @@ static void exec_now(struct loop *l, void *arg)
 	procs_settle_execs(d->procs);
 	struct upg_state s = {.t0_us = t0};
 	int memfd = -1;
-	int64_t t_held = daemon_upgrade_now_us();
+	int64_t t_held = loop_now_us();
 	off_t t_exec_off = -1;
 	int r = write_doc(d, &s, d->upgrade_doc, &memfd, &t_exec_off);
 	if (r < 0) {
@@ -591,10 +584,10 @@ static void exec_now(struct loop *l, void *arg)
 		exec_failed(d, why);
 		return;
 	}
-	int64_t t_doc = daemon_upgrade_now_us();
+	int64_t t_doc = loop_now_us();
 	if (d->http)
 		http_flush_all(d->http, FLUSH_MS);
-	int64_t t_flush = daemon_upgrade_now_us();
+	int64_t t_flush = loop_now_us();
 	/* (the fds went into the socket, or each is inherited as it is) */
 	size_t nfd = s.fd_sock > 0 ? 0 : upg_fds(&s, NULL, 0);
 	int *fds = calloc(nfd + 1, sizeof(int));
@@ -627,12 +620,12 @@ static void exec_now(struct loop *l, void *arg)
 	log_debug("upgrade timing, old image: held output %.1f ms, document %.1f ms, queued "
 		  "answers %.1f ms, %zu fds inherited %.1f ms, %zu sent",
 		  ms(t0, t_held), ms(t_held, t_doc), ms(t_doc, t_flush), nfd,
-		  ms(t_flush, daemon_upgrade_now_us()), nsent);
+		  ms(t_flush, loop_now_us()), nsent);
 	log_info("exec %s (generation %u): %zu processes, %zu listeners handed over",
 		 d->upgrade_path, s.generation, s.nprocs, s.nls);
 	if (t_exec_off >= 0) {
 		char te[24];
-		snprintf(te, sizeof(te), "%019" PRId64, daemon_upgrade_now_us());
+		snprintf(te, sizeof(te), "%019" PRId64, loop_now_us());
 		(void)!pwrite(memfd, te, 19, t_exec_off);
 	}
 	execv(d->upgrade_path, argv);
@@ -845,7 +838,7 @@ int daemon_upgrade_take(struct daemon *d)
 		r = claim_fds(d->upg, err, sizeof(err));
 	}
 	if (r == 0)
-		d->upg->t_taken_us = daemon_upgrade_now_us();
+		d->upg->t_taken_us = loop_now_us();
 	if (r < 0) {
 		if (d->upg) {
 			upg_state_free(d->upg);
@@ -876,7 +869,7 @@ static void close_proc_fds(const struct upg_proc *u)
 void daemon_upgrade_adopt(struct daemon *d)
 {
 	struct upg_state *s = d->upg;
-	int64_t t_table = daemon_upgrade_now_us();
+	int64_t t_table = loop_now_us();
 	size_t adopted = 0;
 	if (d->fcgi)
 		fcgi_import(d->fcgi, s);
@@ -914,7 +907,7 @@ void daemon_upgrade_adopt(struct daemon *d)
 		  "the exec",
 		  ms(s->t_exec_us, o->upg_main_us), ms(o->upg_main_us, o->upg_conf_us),
 		  ms(o->upg_conf_us, s->t_taken_us), ms(s->t_taken_us, t_table),
-		  ms(t_table, daemon_upgrade_now_us()), ms(s->t0_us, daemon_upgrade_now_us()));
+		  ms(t_table, loop_now_us()), ms(s->t0_us, loop_now_us()));
 	log_info("upgraded in place from version %s: %zu processes taken over (generation %u)",
 		 s->prev_version ? s->prev_version : "?", adopted, s->generation);
 	upg_state_free(s);

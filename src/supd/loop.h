@@ -37,6 +37,7 @@ void loop_timer_cancel(struct loop *l, struct loop_timer *t);
 bool loop_timer_armed(const struct loop_timer *t);
 
 int64_t loop_now_ms(void); /* CLOCK_MONOTONIC */
+int64_t loop_now_us(void); /* the same clock in microseconds (the same across an exec) */
 
 /* Runs until loop_stop.  Returns 0 or a negative errno from epoll_wait. */
 int loop_run(struct loop *l);
