@@ -205,39 +205,46 @@ static bool checks_eq(const struct conf_checks *a, const struct conf_checks *b)
 	       a->health_retries == b->health_retries && a->health_action == b->health_action;
 }
 
-bool conf_process_equal(const struct conf_process *a, const struct conf_process *b)
+/* What a reload compares of two settings: what the program runs with
+ * (numprocs, env_files' names, depends_on's place and the cgroup are left
+ * out; conf_cgroup_equal is asked apart). */
+static bool settings_eq(const struct conf_settings *a, const struct conf_settings *b)
 {
-	/* program, process_num, numprocs, file and line only say where the
-	 * values came from; what runs is in the expanded values */
-	if (!str_eq(a->name, b->name) || !str_eq(a->group, b->group) || a->s->kind != b->s->kind ||
-	    !str_eq(a->command, b->command) || a->s->priority != b->s->priority ||
-	    a->s->autostart != b->s->autostart || a->s->startsecs != b->s->startsecs ||
-	    a->s->startretries != b->s->startretries || a->s->autorestart != b->s->autorestart ||
-	    memcmp(a->s->exitcodes, b->s->exitcodes, sizeof(a->s->exitcodes)) != 0 ||
-	    a->s->stopsignal != b->s->stopsignal || a->s->stopwaitsecs != b->s->stopwaitsecs ||
-	    a->s->stopasgroup != b->s->stopasgroup || a->s->killasgroup != b->s->killasgroup ||
-	    !str_eq(a->s->user, b->s->user) || a->s->redirect_stderr != b->s->redirect_stderr ||
-	    !stream_eq(&a->s->out, &b->s->out) || !stream_eq(&a->s->err, &b->s->err) ||
-	    !str_eq(a->out_path, b->out_path) || !str_eq(a->err_path, b->err_path) ||
-	    !env_eq(&a->s->env, &b->s->env) || !str_eq(a->s->directory, b->s->directory) ||
-	    a->s->umask != b->s->umask || !str_eq(a->s->serverurl, b->s->serverurl) ||
-	    a->s->forward_output != b->s->forward_output ||
-	    a->s->tail_buffer != b->s->tail_buffer || a->s->shutdown_on != b->s->shutdown_on ||
-	    a->s->nevents != b->s->nevents || a->s->buffer_size != b->s->buffer_size ||
-	    !str_eq(a->s->result_handler, b->s->result_handler) ||
-	    !str_eq(a->s->socket, b->s->socket) || a->s->socket_backlog != b->s->socket_backlog ||
-	    !str_eq(a->s->socket_owner, b->s->socket_owner) ||
-	    a->s->socket_mode != b->s->socket_mode || !kinds_eq(a->s->kinds, b->s->kinds) ||
-	    !cb_deps_equal(a->s->deps, b->s->deps) || !checks_eq(a->s->checks, b->s->checks))
+	if (a == b)
+		return true;
+	if (a->kind != b->kind || a->priority != b->priority || a->autostart != b->autostart ||
+	    a->startsecs != b->startsecs || a->startretries != b->startretries ||
+	    a->autorestart != b->autorestart ||
+	    memcmp(a->exitcodes, b->exitcodes, sizeof(a->exitcodes)) != 0 ||
+	    a->stopsignal != b->stopsignal || a->stopwaitsecs != b->stopwaitsecs ||
+	    a->stopasgroup != b->stopasgroup || a->killasgroup != b->killasgroup ||
+	    !str_eq(a->user, b->user) || a->redirect_stderr != b->redirect_stderr ||
+	    !stream_eq(&a->out, &b->out) || !stream_eq(&a->err, &b->err) ||
+	    !env_eq(&a->env, &b->env) || !str_eq(a->directory, b->directory) ||
+	    a->umask != b->umask || !str_eq(a->serverurl, b->serverurl) ||
+	    a->forward_output != b->forward_output || a->tail_buffer != b->tail_buffer ||
+	    a->shutdown_on != b->shutdown_on || a->nevents != b->nevents ||
+	    a->buffer_size != b->buffer_size || !str_eq(a->result_handler, b->result_handler) ||
+	    !str_eq(a->socket, b->socket) || a->socket_backlog != b->socket_backlog ||
+	    !str_eq(a->socket_owner, b->socket_owner) || a->socket_mode != b->socket_mode ||
+	    !kinds_eq(a->kinds, b->kinds) || !cb_deps_equal(a->deps, b->deps) ||
+	    !checks_eq(a->checks, b->checks))
 		return false;
-	for (size_t i = 0; i < a->s->nevents; i++)
-		if (strcmp(a->s->events[i], b->s->events[i]))
+	for (size_t i = 0; i < a->nevents; i++)
+		if (strcmp(a->events[i], b->events[i]))
 			return false;
 	/* both zeroed at allocation: no padding differs */
-	if (!a->s->limits != !b->s->limits ||
-	    (a->s->limits && memcmp(a->s->limits, b->s->limits, sizeof(*a->s->limits)) != 0))
-		return false;
-	return true;
+	return !a->limits == !b->limits &&
+	       (!a->limits || memcmp(a->limits, b->limits, sizeof(*a->limits)) == 0);
+}
+
+bool conf_process_equal(const struct conf_process *a, const struct conf_process *b)
+{
+	/* program, process_num, file and line only say where the values
+	 * came from; what runs is in the expanded values */
+	return str_eq(a->name, b->name) && str_eq(a->group, b->group) &&
+	       str_eq(a->command, b->command) && str_eq(a->out_path, b->out_path) &&
+	       str_eq(a->err_path, b->err_path) && settings_eq(a->s, b->s);
 }
 
 bool conf_cgroup_equal(const struct conf_cgroup *a, const struct conf_cgroup *b)
@@ -350,65 +357,26 @@ static bool strv_same(char *const *a, size_t na, char *const *b, size_t nb)
 	return true;
 }
 
-static bool kinds_same(const struct conf_kinds *a, const struct conf_kinds *b)
-{
-	if (!a || !b)
-		return a == b;
-	return kinds_eq(a, b) &&
-	       strv_same(a->env_files, a->nenv_files, b->env_files, b->nenv_files);
-}
-
-static bool deps_same(const struct conf_deps *a, const struct conf_deps *b)
-{
-	if (!a || !b)
-		return a == b;
-	/* where depends_on was set: the checks across programs name it */
-	return cb_deps_equal(a, b) && str_eq(a->file, b->file) && a->line == b->line;
-}
-
-static bool check_same(const struct conf_check *a, const struct conf_check *b)
-{
-	/* argv, host, path, port, fd and regex are read from the spec */
-	return check_eq(a, b) && a->port == b->port && a->fd == b->fd;
-}
-
-static bool checks_same(const struct conf_checks *a, const struct conf_checks *b)
-{
-	if (!a || !b)
-		return a == b;
-	return check_same(&a->ready, &b->ready) && check_same(&a->health, &b->health) &&
-	       checks_eq(a, b);
-}
-
-/* A new field of conf_settings must be compared here (and hashed if it
- * is cheap): this assertion fails until the count below is updated. */
+/* A new field of conf_settings must be compared here or in settings_eq
+ * (and hashed if it is cheap): this assertion fails until the count
+ * below is updated. */
 #if UINTPTR_MAX == UINT64_MAX
 _Static_assert(sizeof(struct conf_settings) == 296, "conf_settings changed: update settings_same");
 #endif
 
 static bool settings_same(const struct conf_settings *a, const struct conf_settings *b)
 {
-	return a->kind == b->kind && a->numprocs == b->numprocs && a->priority == b->priority &&
-	       a->startsecs == b->startsecs && a->startretries == b->startretries &&
-	       a->autorestart == b->autorestart && a->shutdown_on == b->shutdown_on &&
-	       a->stopsignal == b->stopsignal && a->stopwaitsecs == b->stopwaitsecs &&
-	       a->umask == b->umask && a->buffer_size == b->buffer_size &&
-	       a->socket_backlog == b->socket_backlog && a->socket_mode == b->socket_mode &&
-	       a->autostart == b->autostart && a->stopasgroup == b->stopasgroup &&
-	       a->killasgroup == b->killasgroup && a->redirect_stderr == b->redirect_stderr &&
-	       a->forward_output == b->forward_output && a->tail_buffer == b->tail_buffer &&
-	       !memcmp(a->exitcodes, b->exitcodes, sizeof(a->exitcodes)) &&
-	       str_eq(a->user, b->user) && str_eq(a->directory, b->directory) &&
-	       str_eq(a->serverurl, b->serverurl) && stream_eq(&a->out, &b->out) &&
-	       stream_eq(&a->err, &b->err) && env_eq(&a->env, &b->env) &&
-	       strv_same(a->events, a->nevents, b->events, b->nevents) &&
-	       str_eq(a->result_handler, b->result_handler) && str_eq(a->socket, b->socket) &&
-	       str_eq(a->socket_owner, b->socket_owner) &&
-	       (!a->limits == !b->limits &&
-		(!a->limits || !memcmp(a->limits, b->limits, sizeof(*a->limits)))) &&
-	       kinds_same(a->kinds, b->kinds) && deps_same(a->deps, b->deps) &&
-	       (!a->cgroup == !b->cgroup && conf_cgroup_equal(a->cgroup, b->cgroup)) &&
-	       checks_same(a->checks, b->checks);
+	/* (a check's argv, host, path, port, fd and regex are read from its
+	 * spec, which settings_eq compares) */
+	return settings_eq(a, b) && a->numprocs == b->numprocs &&
+	       conf_cgroup_equal(a->cgroup, b->cgroup) &&
+	       (!a->kinds || !b->kinds ? a->kinds == b->kinds
+				       : strv_same(a->kinds->env_files, a->kinds->nenv_files,
+						   b->kinds->env_files, b->kinds->nenv_files)) &&
+	       /* where depends_on was set: the checks across programs name it */
+	       (!a->deps || !b->deps
+		    ? a->deps == b->deps
+		    : str_eq(a->deps->file, b->deps->file) && a->deps->line == b->deps->line);
 }
 
 static uint64_t mix(uint64_t h, uint64_t v)

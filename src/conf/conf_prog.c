@@ -229,7 +229,8 @@ static const struct raw_kv *pv(const struct prog *pg, size_t o)
 	return pg->vi[o] ? &pg->sec->kv[pg->vi[o] - 1] : NULL;
 }
 
-/* The pairs of every option, by option, for a function that reads many. */
+/* The pairs of every option, by option: once per program, for the
+ * typing of each of its processes. */
 static void prog_pairs(const struct prog *pg, const struct raw_kv *v[P_N])
 {
 	for (size_t o = 0; o < P_N; o++)
@@ -1035,10 +1036,9 @@ static void popt_watchdog_sec(struct pbuild *b, struct opt *o)
 }
 
 /* The checks' options that need one another. */
-static void check_checks(struct ctx *x, struct prog *pg, struct conf_process *p)
+static void check_checks(struct ctx *x, struct prog *pg, const struct raw_kv *const *v,
+			 struct conf_process *p)
 {
-	const struct raw_kv *v[P_N];
-	prog_pairs(pg, v);
 	const struct conf_checks *k = p->s->checks;
 	if (!k)
 		return;
@@ -1234,11 +1234,9 @@ static void proc_defaults(struct ctx *x, struct prog *pg, const char *group, lon
 	p->s->socket_mode = 0700;
 }
 
-static void build_proc(struct ctx *x, struct prog *pg, const char *group, long num, long numprocs,
-		       struct conf_process *p)
+static void build_proc(struct ctx *x, struct prog *pg, const struct raw_kv *const *v,
+		       const char *group, long num, long numprocs, struct conf_process *p)
 {
-	const struct raw_kv *v[P_N];
-	prog_pairs(pg, v);
 	struct conf_supd *sd = &x->c->supd;
 	struct names n = {
 	    .x = x,
@@ -1356,10 +1354,9 @@ static int split_command(struct ctx *x, struct conf_process *p, const char **why
 }
 
 /* The checks that need the whole process; reported once per program. */
-static void check_proc(struct ctx *x, struct prog *pg, struct conf_process *p)
+static void check_proc(struct ctx *x, struct prog *pg, const struct raw_kv *const *v,
+		       struct conf_process *p)
 {
-	const struct raw_kv *v[P_N];
-	prog_pairs(pg, v);
 	const struct raw_section *s = pg->sec;
 	int c;
 	if (!v[P_COMMAND]) {
@@ -1431,7 +1428,7 @@ static void check_proc(struct ctx *x, struct prog *pg, struct conf_process *p)
 				  "%s=0 with an AUTO log file: the file grows without bound",
 				  kv->key);
 	}
-	check_checks(x, pg, p);
+	check_checks(x, pg, v, p);
 }
 
 /* Numbers read before the per-process loop: no process_num there. */
@@ -1533,6 +1530,8 @@ static void expand_prog(struct ctx *x, struct prog *pg, const char *group)
 		}
 		free(tmpl);
 	}
+	const struct raw_kv *v[P_N];
+	prog_pairs(pg, v);
 	for (long i = start; i < start + numprocs; i++) {
 		struct conf_process *p = new_proc(x);
 		if (!p)
@@ -1544,8 +1543,8 @@ static void expand_prog(struct ctx *x, struct prog *pg, const char *group)
 			return;
 		}
 		size_t mark = x->d->n;
-		build_proc(x, pg, group, i, numprocs, p);
-		check_proc(x, pg, p);
+		build_proc(x, pg, v, group, i, numprocs, p);
+		check_proc(x, pg, v, p);
 		cb_settings_intern(x, p);
 		x->c->nprocs++;
 		/* the first process said it: no warning per process */

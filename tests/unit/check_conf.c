@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "conf_raw.h"
+#include "strpool.h"
 #include "conf_value.h"
 
 static char *const test_env[] = {"HOME=/home/t", "FOO=bar", "TMPDIR=/var/tmp", NULL};
@@ -637,6 +638,43 @@ START_TEST(test_shared_settings)
 }
 END_TEST
 
+/* A program's options are found by a 16-bit index into its section: an
+ * option past the 65,534th pair is an error naming it, not a wrong pick.
+ * The pairs are put in the raw form directly: a parser's look for an
+ * earlier pair of the same key is linear, and 65,535 of them would make
+ * the test slow. */
+START_TEST(test_section_too_long)
+{
+	struct raw_conf r;
+	raw_init(&r);
+	struct raw_section *s = raw_section(&r, "program:big", "/etc/x.conf", 1);
+	ck_assert_ptr_nonnull(s);
+	s->cap = 65536;
+	s->kv = calloc(s->cap, sizeof(*s->kv));
+	ck_assert_ptr_nonnull(s->kv);
+	for (size_t i = 0; i < 65535; i++) {
+		char key[16];
+		int n = snprintf(key, sizeof(key), "k%zu", i);
+		struct raw_kv *kv = &s->kv[s->nkv++];
+		kv->key = strpool_copy(&r.pool, key, (size_t)n);
+		kv->kind = RAW_SCALAR;
+		kv->value = "1";
+		kv->file = "/etc/x.conf";
+		kv->line = (int)i + 2;
+	}
+	ck_assert_int_eq(raw_set(s, "command", "/bin/true", "/etc/x.conf", 65537), 0);
+	struct conf_load_opts o = {.path = "/etc/x.conf", .environ = test_env};
+	struct diags d;
+	struct conf *c = NULL;
+	diags_init(&d);
+	ck_assert_int_eq(conf_from_raw(&r, "/etc/x.conf", &o, &c, &d), -EINVAL);
+	ck_assert(has_diag(&d, "'command' in [program:big]: a section holds at most 65534 options",
+			   false));
+	diags_free(&d);
+	raw_free(&r);
+}
+END_TEST
+
 START_TEST(test_format_and_search)
 {
 	ck_assert_int_eq(conf_format_for_path("a.yaml"), CONF_FMT_YAML);
@@ -685,6 +723,7 @@ int main(void)
 	tcase_add_test(tc, test_json_escapes);
 	tcase_add_test(tc, test_format_and_search);
 	tcase_add_test(tc, test_shared_settings);
+	tcase_add_test(tc, test_section_too_long);
 	tcase_add_test(tc, test_from_memory);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
