@@ -9,10 +9,10 @@
 #include "conf.h"
 
 struct supd_opts {
-	const char *config_path; /* as given or found */
+	const char *config_path;            /* as given or found */
 	enum conf_format format;
-	const char *const *overrides; /* [supervisord] values from the command line */
-	bool foreground;	      /* -n, or nodaemon=true */
+	const char *const *overrides;       /* [supervisord] values from the command line */
+	bool foreground;                    /* -n, or nodaemon=true */
 	/* upgrade in place: supd's argv (to exec again), and the state
 	 * document's fd when this image is the new one (-1: a fresh start) */
 	char *const *argv;

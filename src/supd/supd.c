@@ -21,44 +21,44 @@
 #define MAX_OVERRIDES 24
 
 static const char usage_text[] =
-    "supd -- run a set of applications as daemons.\n"
-    "\n"
-    "Usage: supd [options]\n"
-    "\n"
-    "Options (supervisord's, with the same meaning):\n"
-    "-c/--configuration FILENAME -- configuration file path (searches if not given)\n"
-    "-n/--nodaemon -- run in the foreground (same as 'nodaemon=true' in config file)\n"
-    "-s/--silent -- no logs to stdout (maps to 'silent=true' in config file)\n"
-    "-h/--help -- print this usage message and exit\n"
-    "-v/--version -- print supd version number and exit\n"
-    "-u/--user USER -- run supd as this user (or numeric uid)\n"
-    "-m/--umask UMASK -- use this umask for daemon subprocess (default is 022)\n"
-    "-d/--directory DIRECTORY -- directory to chdir to when daemonized\n"
-    "-l/--logfile FILENAME -- use FILENAME as logfile path\n"
-    "-y/--logfile_maxbytes BYTES -- use BYTES to limit the max size of logfile\n"
-    "-z/--logfile_backups NUM -- number of backups to keep when max bytes reached\n"
-    "-e/--loglevel LEVEL -- use LEVEL as log level (debug,info,warn,error,critical)\n"
-    "-j/--pidfile FILENAME -- write a pid file for the daemon process to FILENAME\n"
-    "-i/--identifier STR -- identifier used for this instance of supd\n"
-    "-q/--childlogdir DIRECTORY -- the log directory for child process logs\n"
-    "-k/--nocleanup --  prevent the process from performing cleanup (removal of\n"
-    "                   old automatic child log files) at startup.\n"
-    "-a/--minfds NUM -- the minimum number of file descriptors for start success\n"
-    "-t/--strip_ansi -- strip ansi escape codes from process output\n"
-    "--minprocs NUM  -- the minimum number of processes available for start success\n"
-    "--profile_options OPTIONS -- accepted for compatibility; supd has no profiler\n"
-    "\n"
-    "supd's own options:\n"
-    "--check -- check the configuration, print 'FILE: configuration OK' or every\n"
-    "           error found, and exit (0 when OK, 2 otherwise)\n"
-    "--print-config -- print the normalised configuration as INI and exit\n"
-    "--json -- with --print-config: print it as JSON\n"
-    "--format ini|yaml|cfg -- read the configuration in this format (default: by\n"
-    "                         file extension: .yaml/.yml, .cfg, anything else INI)\n"
-    "\n"
-    "Without -c, the configuration is searched in: $SUPD_CONFIG, ./supd.conf,\n"
-    "./etc/supd.conf, /etc/supd.conf, /etc/supervisor/supervisord.conf,\n"
-    "/etc/supervisord.conf.\n";
+	"supd -- run a set of applications as daemons.\n"
+	"\n"
+	"Usage: supd [options]\n"
+	"\n"
+	"Options (supervisord's, with the same meaning):\n"
+	"-c/--configuration FILENAME -- configuration file path (searches if not given)\n"
+	"-n/--nodaemon -- run in the foreground (same as 'nodaemon=true' in config file)\n"
+	"-s/--silent -- no logs to stdout (maps to 'silent=true' in config file)\n"
+	"-h/--help -- print this usage message and exit\n"
+	"-v/--version -- print supd version number and exit\n"
+	"-u/--user USER -- run supd as this user (or numeric uid)\n"
+	"-m/--umask UMASK -- use this umask for daemon subprocess (default is 022)\n"
+	"-d/--directory DIRECTORY -- directory to chdir to when daemonized\n"
+	"-l/--logfile FILENAME -- use FILENAME as logfile path\n"
+	"-y/--logfile_maxbytes BYTES -- use BYTES to limit the max size of logfile\n"
+	"-z/--logfile_backups NUM -- number of backups to keep when max bytes reached\n"
+	"-e/--loglevel LEVEL -- use LEVEL as log level (debug,info,warn,error,critical)\n"
+	"-j/--pidfile FILENAME -- write a pid file for the daemon process to FILENAME\n"
+	"-i/--identifier STR -- identifier used for this instance of supd\n"
+	"-q/--childlogdir DIRECTORY -- the log directory for child process logs\n"
+	"-k/--nocleanup --  prevent the process from performing cleanup (removal of\n"
+	"                   old automatic child log files) at startup.\n"
+	"-a/--minfds NUM -- the minimum number of file descriptors for start success\n"
+	"-t/--strip_ansi -- strip ansi escape codes from process output\n"
+	"--minprocs NUM  -- the minimum number of processes available for start success\n"
+	"--profile_options OPTIONS -- accepted for compatibility; supd has no profiler\n"
+	"\n"
+	"supd's own options:\n"
+	"--check -- check the configuration, print 'FILE: configuration OK' or every\n"
+	"           error found, and exit (0 when OK, 2 otherwise)\n"
+	"--print-config -- print the normalised configuration as INI and exit\n"
+	"--json -- with --print-config: print it as JSON\n"
+	"--format ini|yaml|cfg -- read the configuration in this format (default: by\n"
+	"                         file extension: .yaml/.yml, .cfg, anything else INI)\n"
+	"\n"
+	"Without -c, the configuration is searched in: $SUPD_CONFIG, ./supd.conf,\n"
+	"./etc/supd.conf, /etc/supd.conf, /etc/supervisor/supervisord.conf,\n"
+	"/etc/supervisord.conf.\n";
 
 enum {
 	OPT_MINPROCS = 256,
@@ -71,32 +71,32 @@ enum {
 };
 
 static const struct option long_opts[] = {
-    {"configuration", required_argument, NULL, 'c'},
-    {"nodaemon", no_argument, NULL, 'n'},
-    {"silent", no_argument, NULL, 's'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'v'},
-    {"user", required_argument, NULL, 'u'},
-    {"umask", required_argument, NULL, 'm'},
-    {"directory", required_argument, NULL, 'd'},
-    {"logfile", required_argument, NULL, 'l'},
-    {"logfile_maxbytes", required_argument, NULL, 'y'},
-    {"logfile_backups", required_argument, NULL, 'z'},
-    {"loglevel", required_argument, NULL, 'e'},
-    {"pidfile", required_argument, NULL, 'j'},
-    {"identifier", required_argument, NULL, 'i'},
-    {"childlogdir", required_argument, NULL, 'q'},
-    {"nocleanup", no_argument, NULL, 'k'},
-    {"minfds", required_argument, NULL, 'a'},
-    {"strip_ansi", no_argument, NULL, 't'},
-    {"minprocs", required_argument, NULL, OPT_MINPROCS},
-    {"profile_options", required_argument, NULL, OPT_PROFILE},
-    {"check", no_argument, NULL, OPT_CHECK},
-    {"print-config", no_argument, NULL, OPT_PRINT},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"upgrade-probe", no_argument, NULL, OPT_UPGRADE_PROBE},
-    {NULL, 0, NULL, 0},
+	{"configuration", required_argument, NULL, 'c'},
+	{"nodaemon", no_argument, NULL, 'n'},
+	{"silent", no_argument, NULL, 's'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'v'},
+	{"user", required_argument, NULL, 'u'},
+	{"umask", required_argument, NULL, 'm'},
+	{"directory", required_argument, NULL, 'd'},
+	{"logfile", required_argument, NULL, 'l'},
+	{"logfile_maxbytes", required_argument, NULL, 'y'},
+	{"logfile_backups", required_argument, NULL, 'z'},
+	{"loglevel", required_argument, NULL, 'e'},
+	{"pidfile", required_argument, NULL, 'j'},
+	{"identifier", required_argument, NULL, 'i'},
+	{"childlogdir", required_argument, NULL, 'q'},
+	{"nocleanup", no_argument, NULL, 'k'},
+	{"minfds", required_argument, NULL, 'a'},
+	{"strip_ansi", no_argument, NULL, 't'},
+	{"minprocs", required_argument, NULL, OPT_MINPROCS},
+	{"profile_options", required_argument, NULL, OPT_PROFILE},
+	{"check", no_argument, NULL, OPT_CHECK},
+	{"print-config", no_argument, NULL, OPT_PRINT},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"upgrade-probe", no_argument, NULL, OPT_UPGRADE_PROBE},
+	{NULL, 0, NULL, 0},
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -111,40 +111,23 @@ static int usage_error(const char *fmt, const char *arg)
 static const char *override_key(int c)
 {
 	switch (c) {
-	case 'n':
-		return "nodaemon";
-	case 's':
-		return "silent";
-	case 'u':
-		return "user";
-	case 'm':
-		return "umask";
-	case 'd':
-		return "directory";
-	case 'l':
-		return "logfile";
-	case 'y':
-		return "logfile_maxbytes";
-	case 'z':
-		return "logfile_backups";
-	case 'e':
-		return "loglevel";
-	case 'j':
-		return "pidfile";
-	case 'i':
-		return "identifier";
-	case 'q':
-		return "childlogdir";
-	case 'k':
-		return "nocleanup";
-	case 'a':
-		return "minfds";
-	case 't':
-		return "strip_ansi";
-	case OPT_MINPROCS:
-		return "minprocs";
-	default:
-		return NULL;
+	case 'n': return "nodaemon";
+	case 's': return "silent";
+	case 'u': return "user";
+	case 'm': return "umask";
+	case 'd': return "directory";
+	case 'l': return "logfile";
+	case 'y': return "logfile_maxbytes";
+	case 'z': return "logfile_backups";
+	case 'e': return "loglevel";
+	case 'j': return "pidfile";
+	case 'i': return "identifier";
+	case 'q': return "childlogdir";
+	case 'k': return "nocleanup";
+	case 'a': return "minfds";
+	case 't': return "strip_ansi";
+	case OPT_MINPROCS: return "minprocs";
+	default: return NULL;
 	}
 }
 
@@ -191,8 +174,7 @@ int main(int argc, char **argv)
 			/* getopt answers '?' both for -? (help, as supervisord) and
 			 * for an option it does not know or that lacks its value. */
 			if (strcmp(argv[optind - 1], "-?") != 0)
-				return usage_error("bad option or missing value: %s",
-						   argv[optind - 1]);
+				return usage_error("bad option or missing value: %s", argv[optind - 1]);
 			/* fall through */
 		case 'h':
 			fputs(usage_text, stdout);
@@ -223,8 +205,7 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "cfg") || !strcmp(optarg, "libconfig"))
 				format = CONF_FMT_CFG;
 			else
-				return usage_error("unknown format '%s' (ini, yaml or cfg)",
-						   optarg);
+				return usage_error("unknown format '%s' (ini, yaml or cfg)", optarg);
 			break;
 		default:
 			return usage_error("%s", "unknown option");
@@ -240,19 +221,19 @@ int main(int argc, char **argv)
 	if (!path) {
 		found = conf_search_default();
 		if (!found)
-			return usage_error(
-			    "%s", "No config file found at default paths ($SUPD_CONFIG, "
-				  "./supd.conf, ./etc/supd.conf, /etc/supd.conf, "
-				  "/etc/supervisor/supervisord.conf, /etc/supervisord.conf); "
-				  "use the -c option to specify a config file at a different path");
+			return usage_error("%s",
+					   "No config file found at default paths ($SUPD_CONFIG, "
+					   "./supd.conf, ./etc/supd.conf, /etc/supd.conf, "
+					   "/etc/supervisor/supervisord.conf, /etc/supervisord.conf); "
+					   "use the -c option to specify a config file at a different path");
 		path = found;
 	}
 
 	struct conf_load_opts lo = {
-	    .path = path,
-	    .format = format,
-	    .overrides = overrides,
-	    .environ = NULL,
+		.path = path,
+		.format = format,
+		.overrides = overrides,
+		.environ = NULL,
 	};
 	struct diags d;
 	struct conf *conf = NULL;
@@ -294,14 +275,14 @@ int main(int argc, char **argv)
 	}
 
 	struct supd_opts so = {
-	    .config_path = path,
-	    .format = format,
-	    .overrides = overrides,
-	    .foreground = conf->supd.nodaemon,
-	    .argv = argv,
-	    .upgrade_fd = upgrade_fd,
-	    .upg_main_us = upg_main_us,
-	    .upg_conf_us = upg_conf_us,
+		.config_path = path,
+		.format = format,
+		.overrides = overrides,
+		.foreground = conf->supd.nodaemon,
+		.argv = argv,
+		.upgrade_fd = upgrade_fd,
+		.upg_main_us = upg_main_us,
+		.upg_conf_us = upg_conf_us,
 	};
 	r = daemon_run(&so, conf);
 	free(found);
